@@ -1,0 +1,40 @@
+"""`fangfan`: one command for every job the office runs.
+
+Each subcommand lives in its own module and imports the engine lazily, so
+`fangfan --help` stays fast and a missing optional engine breaks only its command.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> "module:function"
+COMMANDS = {
+    "generate": "fangfan.cli.generate:generate",
+    "import": "fangfan.cli.importing:import_command",
+    "snapshots": "fangfan.cli.importing:snapshots_command",
+    "summary": "fangfan.cli.summary:summary_command",
+    "demo": "fangfan.cli.summary:demo_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fangfan")
+def main() -> None:
+    """防返（fangfan）：巩固脱贫成果、防止返贫的数据工作系统。"""

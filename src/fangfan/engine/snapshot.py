@@ -1,0 +1,177 @@
+"""Dated, immutable snapshots of imported data, written atomically.
+
+Layout under `FANGFAN_HOME/snapshots/`:
+
+    <snapshot_id>/manifest.json     written last; a folder without it is not a snapshot
+    <snapshot_id>/<table>.parquet   one per table present (schema.TABLES names)
+    <snapshot_id>/villages.parquet  villages learned from the import
+    <snapshot_id>/problems.parquet  every import problem (the error report's rows)
+    <snapshot_id>/rejected.parquet  rows not imported, with their raw values as text
+    LATEST                          the id of the newest snapshot, replaced atomically
+
+A snapshot is built in a hidden `.tmp-*` folder and renamed into place in one
+step, so a reader sees either the old set of snapshots or the new one, never a
+half-written folder; `LATEST` moves only after the rename. The id is
+`<as_of>-<content hash>`: importing the same files again finds the same id and
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fangfan.engine import config
+
+MANIFEST = "manifest.json"
+LATEST = "LATEST"
+SCHEMA_VERSION = 1
+
+
+class SnapshotError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.manifest["snapshot_id"])
+
+    @property
+    def as_of(self) -> dt.date:
+        return dt.date.fromisoformat(self.manifest["as_of"])
+
+    def table_path(self, name: str) -> Path:
+        return self.path / f"{name}.parquet"
+
+    def has(self, name: str) -> bool:
+        return self.table_path(name).exists()
+
+    def read(self, name: str) -> pl.DataFrame:
+        if not self.has(name):
+            raise SnapshotError(f"快照 {self.id} 中没有表 {name}")
+        return pl.read_parquet(self.table_path(name))
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        if not self.has(name):
+            raise SnapshotError(f"快照 {self.id} 中没有表 {name}")
+        return pl.scan_parquet(self.table_path(name))
+
+
+class SnapshotStore:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or config.snapshots_dir()).resolve()
+
+    def __iter__(self) -> Iterator[Snapshot]:
+        if not self.root.exists():
+            return
+        for child in sorted(self.root.iterdir()):
+            if child.is_dir() and not child.name.startswith(".") and (child / MANIFEST).exists():
+                yield Snapshot(child, json.loads((child / MANIFEST).read_text("utf-8")))
+
+    def get(self, snapshot_id: str) -> Snapshot:
+        path = self.root / snapshot_id
+        if not (path / MANIFEST).exists():
+            raise SnapshotError(f"找不到快照 {snapshot_id}（{self.root}）")
+        return Snapshot(path, json.loads((path / MANIFEST).read_text("utf-8")))
+
+    def latest(self) -> Snapshot:
+        pointer = self.root / LATEST
+        if not pointer.exists():
+            raise SnapshotError(f"还没有任何快照，请先运行 fangfan import（{self.root}）")
+        return self.get(pointer.read_text("utf-8").strip())
+
+    def write(
+        self,
+        tables: Mapping[str, pl.DataFrame],
+        manifest: Mapping[str, Any],
+        as_of: dt.date,
+    ) -> tuple[Snapshot, bool]:
+        """Store `tables` as a new snapshot; returns it and whether it was new.
+
+        `manifest` holds whatever the importer wants to keep (sources, counts);
+        the id and date are added here. Identical content gives the identical id.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
+        try:
+            digest = hashlib.sha256(f"{SCHEMA_VERSION}|{as_of.isoformat()}".encode())
+            for name in sorted(tables):
+                target = staging / f"{name}.parquet"
+                tables[name].write_parquet(target, compression="zstd", statistics=True)
+                digest.update(name.encode())
+                digest.update(_frame_digest(tables[name]))
+            snapshot_id = f"{as_of.isoformat()}-{digest.hexdigest()[:12]}"
+            final = self.root / snapshot_id
+            if (final / MANIFEST).exists():
+                self._point_latest(snapshot_id)
+                return self.get(snapshot_id), False
+            full_manifest = {
+                **manifest,
+                "snapshot_id": snapshot_id,
+                "as_of": as_of.isoformat(),
+                "schema_version": SCHEMA_VERSION,
+                "tables": {name: tables[name].height for name in sorted(tables)},
+            }
+            _write_atomically(staging / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
+            _fsync_directory(staging)
+            if final.exists():  # a folder without a manifest: debris of an older crash
+                shutil.rmtree(final)
+            os.rename(staging, final)
+            _fsync_directory(self.root)
+            self._point_latest(snapshot_id)
+            return self.get(snapshot_id), True
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def _point_latest(self, snapshot_id: str) -> None:
+        _write_atomically(self.root / LATEST, snapshot_id + "\n")
+
+    def clean_debris(self) -> int:
+        """Remove staging folders left by an import that was killed; returns how many."""
+        removed = 0
+        if self.root.exists():
+            for child in self.root.iterdir():
+                if child.name.startswith(".tmp-") and child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                    removed += 1
+        return removed
+
+
+def _frame_digest(frame: pl.DataFrame) -> bytes:
+    # Content hash independent of Parquet encoder details: row hashes plus the schema.
+    schema = ";".join(f"{name}:{dtype}" for name, dtype in frame.schema.items())
+    rows = frame.hash_rows(seed=0) if frame.width else pl.Series([], dtype=pl.UInt64)
+    return hashlib.sha256(schema.encode() + rows.to_numpy().tobytes()).digest()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
