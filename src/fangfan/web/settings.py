@@ -1,0 +1,127 @@
+"""Django settings for fangfan's web application, read from the environment.
+
+Defaults run with no services: SQLite under FANGFAN_HOME, DEBUG off unless asked.
+
+| variable | meaning | default |
+|---|---|---|
+| FANGFAN_DEBUG | Django debug mode | false |
+| FANGFAN_SECRET_KEY | secret key, at least 50 characters | a random key kept in FANGFAN_HOME/secret_key |
+| FANGFAN_ALLOWED_HOSTS | comma-separated host names | 127.0.0.1,localhost |
+| DATABASE_URL | database, e.g. postgres://user@host:5432/fangfan | sqlite:///FANGFAN_HOME/fangfan.sqlite3 |
+| FANGFAN_HOME | data folder (snapshots, runs, the SQLite file, the generated secret key) | ./var |
+| FANGFAN_HTTPS | served over HTTPS: redirects, HSTS, secure cookies | false |
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from fangfan.engine.config import ConfigError, env_bool, env_list, env_str, home
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = home()
+
+DEBUG = env_bool("FANGFAN_DEBUG", False)
+TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+
+
+def _secret_key() -> str:
+    """FANGFAN_SECRET_KEY, else a random key kept (mode 0600) in the data folder."""
+    configured = env_str("FANGFAN_SECRET_KEY", "")
+    if configured:
+        if len(configured) < 50:
+            raise ConfigError("FANGFAN_SECRET_KEY 太短：至少 50 个字符")
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(64), "utf-8")
+    return key_file.read_text("utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("FANGFAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "fangfan.web.regions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "fangfan.web.urls"
+WSGI_APPLICATION = "fangfan.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'fangfan.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Production runs behind HTTPS: FANGFAN_HTTPS=true turns on redirects, HSTS and secure cookies.
+HTTPS = env_bool("FANGFAN_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+from fangfan.web.regions import views
+
+urlpatterns = [
+    path("", views.region_overview, name="region_overview"),
+    path("admin/", admin.site.urls),
+]
