@@ -1,0 +1,88 @@
+"""County ledgers: a workbook per county, a sheet per township, printable, no formulas."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import polars as pl
+from python_calamine import CalamineWorkbook
+
+from fangfan.engine.ledger import prepare_ledger_rows, write_ledgers
+
+# Two households in 礼县 (two townships) and one in 武都区. 张建国's household has a
+# veto finding (a child out of school) and a low one; the evidence of 李秀兰's finding
+# was typed by someone who began it with "=", which must stay text in Excel.
+FINDINGS = pl.DataFrame(
+    {
+        "run_id": ["r1"] * 4,
+        "household_id": ["H1", "H1", "H2", "H3"],
+        "id_number": ["621226201001011234", None, None, None],
+        "village_code": ["621226100201", "621226100201", "621226101201", "621202100201"],
+        "rule_code": ["EDU-001", "PEN-001", "WAT-003", "HOU-001"],
+        "category": ["EDUCATION", "SOCIAL_SECURITY", "WATER", "HOUSING"],
+        "veto": [True, False, True, True],
+        "severity": ["high", "low", "high", "high"],
+        "message": ["适龄儿童失学辍学", "未参加养老保险", "取水往返超过20分钟", "住房为D级危房且未改造"],
+        "evidence": ['{"在校生情况": "失学辍学"}', "{}", '=HYPERLINK("http://x")', "{}"],
+    }
+)
+HOUSEHOLDS = pl.DataFrame(
+    {
+        "household_id": ["H1", "H2", "H3"],
+        "head_name": ["张建国", "李秀兰", "王德胜"],
+        "household_type": ["脱贫户", "监测户", "一般农户"],
+    }
+)
+MEMBERS = pl.DataFrame({"household_id": ["H1"], "id_number": ["621226201001011234"], "name": ["张小军"]})
+VILLAGES = pl.DataFrame(
+    {
+        "village_code": ["621226100201", "621226101201", "621202100201"],
+        "village_name": ["石桥村", "上坪村", "柏林村"],
+    }
+)
+
+
+def _ledgers(tmp_path: Path) -> dict[str, Path]:
+    rows = prepare_ledger_rows(FINDINGS, HOUSEHOLDS, MEMBERS, VILLAGES)
+    return {ledger.county_name: ledger.path for ledger in write_ledgers(rows, tmp_path)}
+
+
+def test_each_county_gets_a_workbook_with_a_sheet_per_township(tmp_path: Path) -> None:
+    ledgers = _ledgers(tmp_path)
+    assert set(ledgers) == {"礼县", "武都区"}
+    workbook = CalamineWorkbook.from_path(str(ledgers["礼县"]))
+    assert workbook.sheet_names[0] == "汇总"
+    assert len(workbook.sheet_names) == 3  # summary + two townships
+
+
+def test_veto_findings_come_first_and_name_the_member(tmp_path: Path) -> None:
+    workbook = CalamineWorkbook.from_path(str(_ledgers(tmp_path)["礼县"]))
+    rows = workbook.get_sheet_by_index(1).to_python()
+    header = rows[1]
+    body = rows[2:]
+    assert header[:4] == ["序号", "行政村", "户编号", "户主姓名"]
+    assert body[0][header.index("规则编号")] == "EDU-001"
+    assert body[0][header.index("成员姓名")] == "张小军"
+    assert body[0][header.index("否决项")] == "是"
+    assert body[1][header.index("规则编号")] == "PEN-001"
+
+
+def test_summary_sheet_counts_findings_by_village_and_category(tmp_path: Path) -> None:
+    workbook = CalamineWorkbook.from_path(str(_ledgers(tmp_path)["礼县"]))
+    rows = workbook.get_sheet_by_name("汇总").to_python()
+    header = rows[1]
+    shiqiao = next(r for r in rows if r[1] == "石桥村")
+    assert shiqiao[header.index("问题条数")] == 2
+    assert shiqiao[header.index("其中否决项")] == 1
+    assert shiqiao[header.index("义务教育")] == 1
+    assert rows[-1][0] == "合计" and rows[-1][header.index("问题条数")] == 3
+
+
+def test_a_value_starting_with_equals_is_text_not_a_formula(tmp_path: Path) -> None:
+    path = _ledgers(tmp_path)["礼县"]
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert not any(b"<f>" in archive.read(name) for name in sheets)
+    values = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(2).to_python()
+    assert any(cell == '=HYPERLINK("http://x")' for row in values for cell in row)
