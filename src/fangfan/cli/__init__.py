@@ -17,6 +17,7 @@ COMMANDS = {
     "snapshots": "fangfan.cli.importing:snapshots_command",
     "summary": "fangfan.cli.summary:summary_command",
     "demo": "fangfan.cli.summary:demo_command",
+    "run": "fangfan.cli.run:run_command",
 }
 
 

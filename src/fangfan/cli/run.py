@@ -1,0 +1,35 @@
+"""`fangfan run`: the one command an office runs each month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from fangfan.cli.progress import RichProgress
+from fangfan.engine.schema import TABLES
+
+
+@click.command("run")
+@click.argument("input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出目录"
+)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="数据截止日期（默认今天）")
+def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None) -> None:
+    """导入、筛查并写出 findings.csv、导入问题报告和各县问题台账。"""
+    from fangfan.engine.pipeline import run_monthly
+
+    console = Console()
+    with RichProgress() as progress:
+        result = run_monthly(input_dir, out_dir, as_of=as_of.date() if as_of else None, progress=progress)
+    console.print(f"快照 {result.snapshot_id}，筛查批次 {result.run_id}：发现问题 {result.findings:,} 条")
+    console.print(f"问题清单：{result.findings_csv}")
+    console.print(f"导入问题报告：{result.import_report}")
+    for ledger in result.ledgers:
+        console.print(f"  {ledger.county_name}问题台账：{ledger.path}（{ledger.rows:,} 条）")
+    if result.absent_tables:
+        absent = "、".join(TABLES[name].title for name in result.absent_tables if name in TABLES)
+        console.print(f"[yellow]本次未提供的部门数据：{absent}（相关比对未做）[/]")
