@@ -1,0 +1,156 @@
+"""`make bench`: speed and memory of every long job, against baselines from the same run.
+
+    python -m bench [--scales county,city] [--out bench/out] [--no-xlsx]
+
+For each scale it generates a synthetic Longnan (CSV, and per-county xlsx), imports
+both, and screens the snapshot, each as a child process whose wall time and peak
+memory are measured. Baselines: reading the same files raw (the floor under an
+import) and reading and rewriting the generated CSVs (the floor under generation).
+The figures replace the marked section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+from bench.measure import Measurement, machine_description, run_measured
+
+SCALES = {"county": 60_000, "city": 600_000}
+TARGETS = {"generate csv": 300.0, "import xlsx": 180.0, "screen": 30.0}
+RESULTS = Path(__file__).with_name("RESULTS.md")
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def fangfan(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "fangfan.cli", *arguments]
+
+
+def bench_scale(scale: str, households: int, out: Path, xlsx: bool) -> list[Measurement]:
+    root = out / scale
+    shutil.rmtree(root, ignore_errors=True)
+    csv_dir, xlsx_dir, home = root / "csv", root / "xlsx", root / "home"
+    env = {"FANGFAN_HOME": str(home)}
+    seed, as_of = "2020", "2026-10-31"
+    results = [
+        run_measured(
+            f"{scale}: generate csv",
+            fangfan(
+                "generate",
+                "--households",
+                str(households),
+                "--seed",
+                seed,
+                "--as-of",
+                as_of,
+                "--out",
+                str(csv_dir),
+            ),
+            env,
+        ),
+        run_measured(
+            f"{scale}: baseline read+rewrite csv",
+            [sys.executable, "-m", "bench.baselines", "rewrite", str(csv_dir), str(root / "rewrite")],
+        ),
+        run_measured(f"{scale}: import csv", fangfan("import", str(csv_dir), "--as-of", as_of), env),
+        run_measured(
+            f"{scale}: baseline raw read csv", [sys.executable, "-m", "bench.baselines", "read", str(csv_dir)]
+        ),
+        run_measured(f"{scale}: screen", fangfan("screen"), env),
+    ]
+    shutil.rmtree(root / "rewrite", ignore_errors=True)
+    if xlsx:
+        results += [
+            run_measured(
+                f"{scale}: generate xlsx",
+                fangfan(
+                    "generate",
+                    "--households",
+                    str(households),
+                    "--seed",
+                    seed,
+                    "--as-of",
+                    as_of,
+                    "--format",
+                    "xlsx",
+                    "--out",
+                    str(xlsx_dir),
+                ),
+                env,
+            ),
+            run_measured(f"{scale}: import xlsx", fangfan("import", str(xlsx_dir), "--as-of", as_of), env),
+            run_measured(
+                f"{scale}: baseline raw read xlsx",
+                [sys.executable, "-m", "bench.baselines", "read", str(xlsx_dir)],
+            ),
+        ]
+    return results
+
+
+def ratios(results: list[Measurement]) -> list[str]:
+    by_label = {m.label: m for m in results}
+    lines = []
+    for scale in SCALES:
+        pairs = [
+            ("generate csv", "baseline read+rewrite csv"),
+            ("import csv", "baseline raw read csv"),
+            ("import xlsx", "baseline raw read xlsx"),
+        ]
+        for work, floor in pairs:
+            a, b = by_label.get(f"{scale}: {work}"), by_label.get(f"{scale}: {floor}")
+            if a and b:
+                lines.append(f"- {scale}: {work} takes {a.seconds / b.seconds:.1f}× its baseline ({floor}).")
+        for work, target in TARGETS.items():
+            measured = by_label.get(f"{scale}: {work}")
+            if measured and scale == "city":
+                verdict = "meets" if measured.seconds <= target else "MISSES"
+                lines.append(
+                    f"- city: {work} {measured.seconds:,.0f} s — {verdict} the target of {target:,.0f} s."
+                )
+    return lines
+
+
+def record(results: list[Measurement], scales: dict[str, int]) -> str:
+    sizes = ", ".join(f"{name} = {n:,} households" for name, n in scales.items())
+    lines = [
+        START,
+        f"## Latest run: {dt.date.today().isoformat()}",
+        "",
+        f"Machine: {machine_description()}. Scales: {sizes}.",
+        "",
+        "| step | seconds | peak memory (MB) |",
+        "|---|---:|---:|",
+        *(m.row() for m in results),
+        "",
+        *ratios(results),
+        END,
+    ]
+    section = "\n".join(lines)
+    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    RESULTS.write_text(text, "utf-8")
+    return section
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--scales", default="county,city")
+    parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument("--no-xlsx", action="store_true")
+    arguments = parser.parse_args()
+    chosen = {name: SCALES[name] for name in arguments.scales.split(",")}
+    results: list[Measurement] = []
+    for name, households in chosen.items():
+        print(f"== {name}: {households:,} households", flush=True)
+        results += bench_scale(name, households, arguments.out, xlsx=not arguments.no_xlsx)
+    print(record(results, chosen))
+
+
+if __name__ == "__main__":
+    main()
