@@ -1,0 +1,175 @@
+"""`import_directory`: registry and department exports into a dated, immutable snapshot.
+
+    result = import_directory(Path("exports/2024-06"), as_of=date(2024, 6, 30))
+    result.snapshot.read("members")      # typed columns, _flags, id_number_valid
+    result.problems                      # one row per problem, Chinese message
+    result.report_path                   # 导入问题报告-<snapshot_id>.xlsx
+
+Steps: read every sheet as text (`read`), recognise its table from the header row
+(`headers`), drop layout rows, validate each table (`validate`), write the snapshot
+(`SnapshotStore.write`, atomic) and then the Excel report (`report`, atomic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fangfan.engine import config
+from fangfan.engine.ingest import headers as header_rows
+from fangfan.engine.ingest import report, validate
+from fangfan.engine.ingest.assemble import Assembled, assemble
+from fangfan.engine.problems import Problem
+from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.schema import ALL_TABLES, DEPARTMENT_FEEDS, HOUSEHOLDS, INCOME, MEMBERS, TABLES
+from fangfan.engine.snapshot import Snapshot, SnapshotStore
+
+__all__ = ["ImportResult", "NothingToImport", "import_directory", "reports_dir"]
+
+
+class NothingToImport(RuntimeError):
+    """Nothing usable was found (no registry households); the message is Chinese."""
+
+
+@dataclass
+class ImportResult:
+    """What an import produced; `problems` has the error report's rows."""
+
+    snapshot: Snapshot
+    created: bool
+    problems: pl.DataFrame
+    report_path: Path
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    unrecognised: list[dict[str, Any]] = field(default_factory=list)
+    absent_tables: list[str] = field(default_factory=list)
+    layout_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def table_counts(self) -> dict[str, int]:
+        tables = self.snapshot.manifest.get("tables", {})
+        return {name: int(tables[name]) for name in TABLES if name in tables}
+
+    def problem_counts(self) -> dict[str, int]:
+        counts = self.problems.group_by("code").len().sort("len", descending=True)
+        return dict(zip(counts["code"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def reports_dir() -> Path:
+    """FANGFAN_HOME/reports: where error reports are written."""
+    return config.home() / "reports"
+
+
+def import_directory(
+    input_dir: Path,
+    *,
+    store: SnapshotStore | None = None,
+    as_of: dt.date | None = None,
+    synonyms: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import every table file under `input_dir` into a new snapshot.
+
+    Raises NothingToImport when no registry household can be imported; every
+    other problem is data and ends up in `problems` and the Excel report.
+    """
+    store = store or SnapshotStore()
+    as_of = as_of or dt.date.today()
+    progress = progress or SilentProgress()
+    store.clean_debris()
+    report.clean_debris(reports_dir())
+    synonym_map = header_rows.load_synonyms(synonyms)
+    assembled = assemble(Path(input_dir), synonym_map, progress)
+    tables, problems, rejected = _validate_all(assembled, progress)
+    households = tables.get(HOUSEHOLDS.name)
+    if households is None or households.height == 0:
+        raise NothingToImport(_nothing_message(Path(input_dir), assembled))
+    tables["villages"] = validate.learn_villages(households)
+    tables["problems"] = problems
+    tables["rejected"] = rejected
+    absent = [t.name for t in ALL_TABLES if t.name not in assembled.frames]
+    manifest = _manifest(assembled, absent, problems)
+    progress.start("写入快照", total=1)
+    snapshot, created = store.write(tables, manifest, as_of)
+    progress.finish("写入快照")
+    report_path = reports_dir() / f"导入问题报告-{snapshot.id}.xlsx"
+    progress.start("生成问题报告", total=1)
+    report.write_report(report_path, problems, assembled, as_of=as_of, snapshot_id=snapshot.id)
+    progress.finish("生成问题报告")
+    return ImportResult(
+        snapshot=snapshot,
+        created=created,
+        problems=problems,
+        report_path=report_path,
+        sources=assembled.sources,
+        unrecognised=assembled.unrecognised,
+        absent_tables=absent,
+        layout_rows=assembled.layout_rows,
+    )
+
+
+def _validate_all(
+    assembled: Assembled, progress: Progress
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    tables: dict[str, pl.DataFrame] = {}
+    problems = [assembled.file_problems]
+    rejected: list[pl.DataFrame] = []
+    household_ids: validate.Households | None = None
+    order = [HOUSEHOLDS, MEMBERS, INCOME, *DEPARTMENT_FEEDS]
+    progress.start("校验数据", total=len(order))
+    for table in order:
+        progress.advance("校验数据")
+        if table.name not in assembled.frames:
+            continue
+        raw, raw_headers = assembled.frames[table.name], assembled.headers[table.name]
+        needs_households = table.name in (MEMBERS.name, INCOME.name)
+        outcome = validate.validate_table(
+            table, raw, raw_headers, household_ids if needs_households else None
+        )
+        if table is HOUSEHOLDS:
+            household_ids = _households(outcome)
+        tables[table.name] = outcome.data
+        problems.append(outcome.problems)
+        rejected.append(outcome.rejected)
+    progress.finish("校验数据")
+    if household_ids is None and any(t in assembled.frames for t in (MEMBERS.name, INCOME.name)):
+        household_ids = validate.Households(pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.String))
+    all_problems = pl.concat(problems, how="vertical_relaxed") if problems else validate.empty_problems()
+    all_rejected = (
+        pl.concat(rejected, how="vertical_relaxed")
+        if rejected
+        else pl.DataFrame(schema=validate.rejected_schema())
+    )
+    return tables, all_problems, all_rejected
+
+
+def _households(outcome: validate.TableOutcome) -> validate.Households:
+    accepted = outcome.data.get_column("household_id").drop_nulls()
+    excluded = outcome.excluded_ids.filter(~outcome.excluded_ids.is_in(accepted.implode()))
+    return validate.Households(accepted, excluded)
+
+
+def _manifest(assembled: Assembled, absent: list[str], problems: pl.DataFrame) -> dict[str, Any]:
+    counts = problems.group_by("code").len().sort("code")
+    return {
+        "sources": assembled.sources,
+        "unrecognised": assembled.unrecognised,
+        "absent_tables": absent,
+        "problem_counts": dict(zip(counts["code"].to_list(), counts["len"].to_list(), strict=True)),
+        "excluded_rows": int(
+            problems.filter(pl.col("action") == "excluded").select("file", "sheet", "row").n_unique()
+        ),
+    }
+
+
+def _nothing_message(input_dir: Path, assembled: Assembled) -> str:
+    if not assembled.sources and not assembled.unrecognised:
+        return f"目录 {input_dir} 中没有找到任何表格文件（.xlsx / .xls / .csv），未生成快照。"
+    missing = [u for u in assembled.unrecognised if u.get("code") == Problem.COLUMN_MISSING.value]
+    detail = "；".join(f"{u['file']} {u['sheet']}：{u['reason']}" for u in missing[:3])
+    return "没有可导入的户信息（国扶办系统导出的“户信息”表不存在或全部行都有问题），未生成快照。" + (
+        f" {detail}" if detail else ""
+    )

@@ -1,0 +1,194 @@
+"""Sheets to tables: recognise each sheet, cut it below its header, drop layout rows.
+
+The result is one frame per table with a String column per field (null where a
+file lacks an optional column), concatenated over every sheet and file of that
+table in source order, plus `_src`, `_file`, `_sheet` and `_row`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fangfan.engine import idnumber
+from fangfan.engine.ingest import read, validate
+from fangfan.engine.ingest.headers import Recognition, Synonyms, recognise
+from fangfan.engine.problems import PROBLEM_TEXT, Problem
+from fangfan.engine.progress import Progress
+from fangfan.engine.schema import Kind
+
+LEADING_CELLS = 3
+READ_TASK = "读取文件"
+
+
+@dataclass
+class Assembled:
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    headers: dict[str, pl.DataFrame] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    unrecognised: list[dict[str, Any]] = field(default_factory=list)
+    layout_rows: list[dict[str, Any]] = field(default_factory=list)
+    file_problems: pl.DataFrame = field(default_factory=validate.empty_problems)
+
+
+@dataclass
+class _Parts:
+    frames: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    headers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    file_problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def assemble(input_dir: Path, synonyms: Synonyms, progress: Progress) -> Assembled:
+    """Read and recognise every file under `input_dir`."""
+    result = Assembled()
+    parts = _Parts()
+    files, others = read.table_files(input_dir)
+    for other in others:
+        name = other.relative_to(input_dir).as_posix()
+        result.unrecognised.append(
+            {
+                "file": name,
+                "sheet": "",
+                "code": "",
+                "reason": "不是表格文件（只读取 .xlsx、.xls、.csv），已跳过",
+            }
+        )
+    progress.start(READ_TASK, total=len(files))
+    for path in files:
+        name = path.relative_to(input_dir).as_posix()
+        try:
+            for sheet in read.read_sheets(path, name):
+                _take_sheet(sheet, synonyms, result, parts)
+        except read.UnreadableFile as error:
+            _refuse(result, parts, name, "", Problem.FILE_UNREADABLE, str(error))
+        progress.advance(READ_TASK)
+    progress.finish(READ_TASK)
+    for table_name, frames in parts.frames.items():
+        result.frames[table_name] = pl.concat(frames, how="diagonal_relaxed")
+        result.headers[table_name] = pl.DataFrame(
+            parts.headers[table_name], schema={"_src": pl.Int64, "field": pl.String, "column": pl.String}
+        )
+    if parts.file_problems:
+        result.file_problems = pl.DataFrame(parts.file_problems, schema=validate.PROBLEM_COLUMNS)
+    return result
+
+
+def _refuse(result: Assembled, parts: _Parts, file: str, sheet: str, code: Problem, reason: str) -> None:
+    result.unrecognised.append({"file": file, "sheet": sheet, "code": code.value, "reason": reason})
+    parts.file_problems.append(
+        {
+            "file": file,
+            "sheet": sheet,
+            "row": None,
+            "table": "",
+            "column": "",
+            "field": "",
+            "value": "",
+            "code": code.value,
+            "message": reason,
+            "action": "excluded",
+        }
+    )
+
+
+def _take_sheet(sheet: read.Sheet, synonyms: Synonyms, result: Assembled, parts: _Parts) -> None:
+    if sheet.cells.height == 0:
+        result.unrecognised.append(
+            {"file": sheet.file, "sheet": sheet.sheet, "code": "", "reason": "空工作表"}
+        )
+        return
+    recognition = recognise(sheet.head_rows(), synonyms)
+    if recognition is None:
+        text = PROBLEM_TEXT[Problem.TABLE_UNRECOGNISED]
+        _refuse(result, parts, sheet.file, sheet.sheet, Problem.TABLE_UNRECOGNISED, f"{text}，未导入")
+        return
+    table = recognition.table
+    missing = recognition.missing_required
+    if missing:
+        names = "、".join(table.field(n).header for n in missing)
+        reason = f"{PROBLEM_TEXT[Problem.COLUMN_MISSING]}：{names}（识别为{table.title}），该工作表未导入"
+        _refuse(result, parts, sheet.file, sheet.sheet, Problem.COLUMN_MISSING, reason)
+        return
+    source = len(result.sources)
+    frame, layout = _rows(sheet, recognition, source)
+    parts.frames.setdefault(table.name, []).append(frame)
+    parts.headers.setdefault(table.name, []).extend(
+        {"_src": source, "field": name, "column": header} for name, header in recognition.headers.items()
+    )
+    result.layout_rows.extend(layout)
+    result.sources.append(
+        {
+            "file": sheet.file,
+            "sheet": sheet.sheet,
+            "table": table.name,
+            "title": table.title,
+            "rows": frame.height,
+            "header_row": int(sheet.cells["row"][recognition.header_index]),
+        }
+    )
+
+
+def _rows(
+    sheet: read.Sheet, recognition: Recognition, source: int
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Data rows below the header, one String column per field, layout rows removed."""
+    table = recognition.table
+    body = sheet.cells.slice(recognition.header_index + 1)
+    leading = [c for c in body.columns if c != "row"][:LEADING_CELLS]
+    frame = body.select(
+        pl.col("row").alias("_row"),
+        *[pl.col(f"c{index}").alias(name) for name, index in recognition.columns.items()],
+        *[pl.col(c).alias(f"_lead{i}") for i, c in enumerate(leading)],
+    )
+    frame = _mark_number_ids(sheet, recognition, frame)
+    frame = frame.with_columns(
+        pl.lit(None, dtype=pl.String).alias(f.name) for f in table.fields if f.name not in recognition.columns
+    )
+    lead_names = [f"_lead{i}" for i in range(len(leading))]
+    layout = validate.blank_or_totals(table, frame, lead_names)
+    totals = frame.filter(layout & pl.any_horizontal(pl.col(f.name).is_not_null() for f in table.fields))
+    layout_rows = [
+        {"file": sheet.file, "sheet": sheet.sheet, "row": row, "kind": "合计行"}
+        for row in totals["_row"].to_list()
+    ]
+    kept = frame.filter(~layout).select(
+        pl.lit(source, dtype=pl.Int64).alias("_src"),
+        pl.lit(sheet.file).alias("_file"),
+        pl.lit(sheet.sheet).alias("_sheet"),
+        "_row",
+        *[pl.col(f.name).cast(pl.String) for f in table.fields],
+    )
+    return kept, layout_rows
+
+
+def _mark_number_ids(sheet: read.Sheet, recognition: Recognition, frame: pl.DataFrame) -> pl.DataFrame:
+    """Rewrite ID cells that were long numbers as Excel shows them (6.21226199001011E+17).
+
+    Excel keeps 15 significant digits, so such a cell has lost its last digits; the
+    scientific form makes validation refuse it (ID_PRECISION_LOST) instead of
+    guessing. A 15-digit number is exact and stays as digits.
+    """
+    id_fields = [
+        f.name for f in recognition.table.fields if f.kind == Kind.ID_NUMBER and f.name in recognition.columns
+    ]
+    if not sheet.is_workbook or not id_fields:
+        return frame
+    long_digits = pl.any_horizontal(
+        pl.col(n).str.contains(r"^\s*\d{16,}\s*$").fill_null(False) for n in id_fields
+    )
+    if not frame.select(long_digits.any()).item():
+        return frame
+    numbers = sheet.number_cells([recognition.columns[n] for n in id_fields])
+    numbers = numbers.slice(recognition.header_index + 1, frame.height)
+    for name, index in zip(id_fields, (recognition.columns[n] for n in id_fields), strict=True):
+        was_number = numbers.get_column(f"c{index}")
+        text = frame.get_column(name)
+        lost = was_number & text.str.contains(r"^\s*\d{16,}\s*$").fill_null(False)
+        positions = lost.arg_true()
+        if positions.len():
+            shown = [idnumber.normalise(float(v)) for v in text.gather(positions).to_list()]
+            frame = frame.with_columns(text.scatter(positions, shown).alias(name))
+    return frame

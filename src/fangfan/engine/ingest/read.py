@@ -1,0 +1,164 @@
+"""Files to cells: every sheet of every workbook and every CSV, as text.
+
+Workbooks are read through calamine (fastexcel), never openpyxl. Every cell comes
+back as text, because an export's types cannot be trusted; the one thing text
+hides is whether an ID cell was a *number* cell, which matters because Excel keeps
+only 15 significant digits. `Sheet.number_cells` answers that for the columns
+that need it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
+HEADER_SCAN_ROWS = 20
+
+
+class UnreadableFile(Exception):
+    """A file that looks like a table but cannot be opened or decoded."""
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook, or one CSV file, as text cells.
+
+    `cells` has one String column per sheet column (`c0`, `c1`, …) and `row`, the
+    1-based row number a user sees (Excel row, or CSV line).
+    """
+
+    file: str
+    sheet: str
+    path: Path
+    cells: pl.DataFrame
+    _workbook: fastexcel.ExcelReader | None = field(default=None, repr=False)
+
+    @property
+    def is_workbook(self) -> bool:
+        return self._workbook is not None
+
+    def head_rows(self, count: int = HEADER_SCAN_ROWS) -> list[list[str]]:
+        """The first `count` rows as lists of text ("" for an empty cell)."""
+        head = self.cells.head(count).drop("row")
+        return [["" if value is None else str(value) for value in row] for row in head.iter_rows()]
+
+    def number_cells(self, columns: list[int]) -> pl.DataFrame:
+        """For each column index, a Boolean column: true where the cell was a number.
+
+        CSV has no number cells, so everything is false there.
+        """
+        names = [f"c{index}" for index in columns]
+        if self._workbook is None or not columns:
+            return pl.DataFrame({name: pl.repeat(False, self.cells.height, eager=True) for name in names})
+        loaded = self._workbook.load_sheet(
+            self.sheet, header_row=None, skip_rows=0, dtypes="boolean", use_columns=columns
+        ).to_polars()
+        frame = pl.DataFrame(
+            {name: loaded.to_series(i).is_not_null() for i, name in enumerate(names)}
+            if loaded.width == len(columns)
+            else {name: pl.repeat(False, loaded.height, eager=True) for name in names}
+        )
+        return _fit_height(frame, self.cells.height, fill=False)
+
+
+def _fit_height(frame: pl.DataFrame, height: int, *, fill: bool) -> pl.DataFrame:
+    if frame.height >= height:
+        return frame.head(height)
+    pad = pl.DataFrame({name: pl.repeat(fill, height - frame.height, eager=True) for name in frame.columns})
+    return pl.concat([frame, pad])
+
+
+def table_files(input_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Table files under `input_dir` (recursively, sorted) and every other file."""
+    tables: list[Path] = []
+    others: list[Path] = []
+    for path in sorted(p for p in input_dir.rglob("*") if p.is_file()):
+        if any(part.startswith(".") for part in path.relative_to(input_dir).parts):
+            continue
+        if path.name.startswith("~$"):  # Excel's lock file beside an open workbook
+            others.append(path)
+        elif path.suffix.lower() in TABLE_SUFFIXES:
+            tables.append(path)
+        else:
+            others.append(path)
+    return tables, others
+
+
+def read_sheets(path: Path, name: str) -> Iterator[Sheet]:
+    """Every sheet of the file at `path`; `name` is how reports call the file."""
+    if path.suffix.lower() == ".csv":
+        yield read_csv(path, name)
+        return
+    try:
+        workbook = fastexcel.read_excel(path)
+        sheet_names = list(workbook.sheet_names)
+    except Exception as error:
+        raise UnreadableFile(f"无法打开工作簿：{error}") from error
+    for sheet_name in sheet_names:
+        try:
+            loaded = workbook.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            frame = loaded.to_polars()
+        except Exception as error:
+            raise UnreadableFile(f"工作表“{sheet_name}”无法读取：{error}") from error
+        yield Sheet(name, sheet_name, path, _numbered(frame, first_row=1), workbook)
+
+
+def _numbered(frame: pl.DataFrame, *, first_row: int) -> pl.DataFrame:
+    renamed = frame.rename({old: f"c{i}" for i, old in enumerate(frame.columns)})
+    renamed = renamed.with_columns(pl.all().cast(pl.String))
+    return renamed.with_columns(
+        pl.int_range(first_row, first_row + renamed.height, dtype=pl.Int64).alias("row")
+    )
+
+
+def decode(raw: bytes) -> str:
+    """CSV text: UTF-8 (with or without BOM), else GB18030."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("文件编码无法识别（应为 UTF-8 或 GB18030）") from error
+
+
+def read_csv(path: Path, name: str) -> Sheet:
+    """A CSV file as one sheet; `row` is the 1-based line number."""
+    try:
+        text = decode(path.read_bytes())
+    except OSError as error:
+        raise UnreadableFile(f"无法读取文件：{error}") from error
+    width = max((len(row) for row in csv.reader(io.StringIO(_first_lines(text, 200)))), default=0)
+    if width == 0:
+        return Sheet(name, "", path, pl.DataFrame({"row": pl.Series([], dtype=pl.Int64)}))
+    # A title row has fewer fields than the header, and Polars takes the width from the first
+    # line: lead with a line of `width` empty fields and drop it again.
+    frame = pl.read_csv(
+        io.BytesIO(("," * (width - 1) + "\n" + text).encode("utf-8")),
+        has_header=False,
+        schema={f"c{i}": pl.String for i in range(width)},
+        truncate_ragged_lines=True,
+        quote_char='"',
+    ).slice(1)
+    return Sheet(name, "", path, _numbered(frame, first_row=1))
+
+
+def _first_lines(text: str, count: int) -> str:
+    end = 0
+    for _ in range(count):
+        found = text.find("\n", end)
+        if found < 0:
+            return text
+        end = found + 1
+    return text[:end]
