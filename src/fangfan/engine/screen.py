@@ -1,0 +1,219 @@
+"""The household sieve (一户一户过筛子): snapshot → wide tables → rules → findings.
+
+`screen_snapshot` runs every rule of the policy year's catalogue over one
+snapshot and writes the findings, a summary and a comparison with the previous
+run into `FANGFAN_HOME/runs/<run_id>/`:
+
+    findings.parquet, findings.csv (UTF-8 with BOM), summary.json,
+    comparison.parquet (new / persisting / resolved per rule and township),
+    resolved.parquet (findings of the previous run that are gone now)
+
+Veto findings come first in every ordering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fangfan.engine import config
+from fangfan.engine.policy import YEARS
+from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.rules.compare import compare_runs, previous_run_dir
+from fangfan.engine.rules.compile import Adapter, DuckDBAdapter, placeholder_notes
+from fangfan.engine.rules.model import Catalogue, load_catalogue
+from fangfan.engine.snapshot import Snapshot
+from fangfan.engine.wide import WideTables, build_wide_tables, newer_income_year
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+OUTPUT_COLUMNS = (
+    "run_id",
+    "household_id",
+    "id_number",
+    "village_code",
+    "county_code",
+    "township_code",
+    "rule_code",
+    "rule_name",
+    "category",
+    "level",
+    "veto",
+    "severity",
+    "message",
+    "evidence",
+    "change",
+)
+STEP_WIDE = "构建宽表"
+STEP_RULES = "执行筛查规则"
+STEP_WRITE = "写出筛查结果"
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    run_id: str
+    findings: pl.DataFrame
+    summary: dict[str, Any]
+    comparison: pl.DataFrame
+    resolved: pl.DataFrame
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def runs_dir() -> Path:
+    return config.home() / "runs"
+
+
+def policy_year_for(snapshot: Snapshot) -> int:
+    """The policy year a snapshot is screened against: its newer income year."""
+    year = newer_income_year(snapshot)
+    return min(max(year, YEARS.start), YEARS.stop - 1)
+
+
+def screen_snapshot(
+    snapshot: Snapshot,
+    *,
+    year: int | None = None,
+    runs_root: Path | None = None,
+    progress: Progress | None = None,
+    adapter: Adapter | None = None,
+) -> ScreenResult:
+    """Screen every household of `snapshot`; write and return the findings."""
+    progress = progress or SilentProgress()
+    catalogue = load_catalogue(year or policy_year_for(snapshot))
+    timings: dict[str, float] = {}
+    wide = _timed(
+        timings, "wide_tables", progress, STEP_WIDE, lambda: build_wide_tables(snapshot, catalogue.policy)
+    )
+    raw = _timed(
+        timings,
+        "rules",
+        progress,
+        STEP_RULES,
+        lambda: (adapter or DuckDBAdapter()).run(wide.as_dict(), catalogue),
+    )
+    root = (runs_root or runs_dir()).resolve()
+    run_id = _new_run_id(root, snapshot)
+    findings = finalise_findings(raw, catalogue, run_id)
+    previous = previous_run_dir(root, exclude=run_id)
+    findings, comparison, resolved = compare_runs(findings, previous)
+    summary = build_summary(run_id, snapshot, catalogue, wide, findings, comparison, previous, timings)
+    progress.start(STEP_WRITE, total=1)
+    paths = write_run(root / run_id, findings, summary, comparison, resolved)
+    progress.finish(STEP_WRITE)
+    return ScreenResult(run_id, findings, summary, comparison, resolved, paths)
+
+
+def _timed(timings: dict[str, float], key: str, progress: Progress, task: str, work: Any) -> Any:
+    progress.start(task, total=1)
+    started = time.perf_counter()
+    result = work()
+    timings[key] = round(time.perf_counter() - started, 3)
+    progress.finish(task)
+    return result
+
+
+def _new_run_id(root: Path, snapshot: Snapshot) -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    run_id = f"{stamp}-{snapshot.id}"
+    suffix = 1
+    while (root / run_id).exists():
+        suffix += 1
+        run_id = f"{stamp}-{snapshot.id}-{suffix}"
+    return run_id
+
+
+def rule_frame(catalogue: Catalogue) -> pl.DataFrame:
+    """Metadata of every rule, one row each, to join onto raw findings."""
+    return pl.DataFrame(
+        {
+            "rule_code": [r.code for r in catalogue],
+            "rule_name": [r.name for r in catalogue],
+            "category": [r.category for r in catalogue],
+            "level": [r.level for r in catalogue],
+            "veto": [r.veto for r in catalogue],
+            "severity": [r.severity for r in catalogue],
+        }
+    )
+
+
+def finalise_findings(raw: pl.DataFrame, catalogue: Catalogue, run_id: str) -> pl.DataFrame:
+    """Attach rule metadata and regions; order veto first, then severity and place."""
+    frame = raw.join(rule_frame(catalogue), on="rule_code", how="left").with_columns(
+        pl.lit(run_id).alias("run_id"),
+        pl.col("village_code").str.slice(0, 6).alias("county_code"),
+        pl.col("village_code").str.slice(0, 9).alias("township_code"),
+        pl.lit("新发现").alias("change"),
+    )
+    severity_rank = pl.col("severity").replace_strict(SEVERITY_ORDER, default=9, return_dtype=pl.Int8)
+    ordered = frame.sort(
+        [pl.col("veto").not_(), severity_rank, "village_code", "household_id", "rule_code", "id_number"],
+        nulls_last=True,
+    )
+    return ordered.select(OUTPUT_COLUMNS)
+
+
+def build_summary(
+    run_id: str,
+    snapshot: Snapshot,
+    catalogue: Catalogue,
+    wide: WideTables,
+    findings: pl.DataFrame,
+    comparison: pl.DataFrame,
+    previous: Path | None,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    per_rule = findings.group_by("rule_code").len().sort("rule_code")
+    counts = dict(zip(per_rule["rule_code"].to_list(), per_rule["len"].to_list(), strict=True))
+    placeholders = sorted(
+        {label for rule in catalogue for label in placeholder_notes(rule, catalogue.policy)}
+    )
+    return {
+        "run_id": run_id,
+        "snapshot_id": snapshot.id,
+        "as_of": snapshot.as_of.isoformat(),
+        "policy_year": catalogue.year,
+        "income_year": wide.income_year,
+        "created_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "rules": len(catalogue),
+        "households": wide.household_wide.height,
+        "persons": wide.person_wide.height,
+        "findings": findings.height,
+        "veto_findings": int(findings["veto"].sum()),
+        "households_with_findings": findings["household_id"].n_unique(),
+        "households_with_veto": findings.filter(pl.col("veto"))["household_id"].n_unique(),
+        "findings_per_rule": {r.code: counts.get(r.code, 0) for r in catalogue},
+        "absent_feeds": list(wide.absent_feeds),
+        "placeholder_parameters": placeholders,
+        "previous_run_id": previous.name if previous else None,
+        "comparison": {c: int(comparison[c].sum()) for c in ("new", "persisting", "resolved")},
+        "seconds": timings,
+    }
+
+
+def write_run(
+    folder: Path,
+    findings: pl.DataFrame,
+    summary: dict[str, Any],
+    comparison: pl.DataFrame,
+    resolved: pl.DataFrame,
+) -> dict[str, Path]:
+    """Write one run's files; summary.json goes last so a run with it is complete."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "findings_parquet": folder / "findings.parquet",
+        "findings_csv": folder / "findings.csv",
+        "comparison": folder / "comparison.parquet",
+        "resolved": folder / "resolved.parquet",
+        "summary": folder / "summary.json",
+    }
+    findings.write_parquet(paths["findings_parquet"], compression="zstd")
+    findings.write_csv(paths["findings_csv"], include_bom=True)
+    comparison.write_parquet(paths["comparison"])
+    resolved.write_parquet(paths["resolved"])
+    paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    return paths

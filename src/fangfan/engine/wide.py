@@ -1,0 +1,441 @@
+"""Wide tables: the named step between a snapshot and the rules.
+
+`build_wide_tables(snapshot, policy)` returns two frames whose columns are
+listed in `fangfan.engine.rules.columns`:
+
+- `person_wide`: one row per member row of the registry, with the household's
+  fields, the age at the snapshot's as-of date, and what each department feed
+  says about the person (school roll, insurance roll for the newer income year,
+  disability certificate, active social assistance, employment, civil
+  registration, property counts).
+- `household_wide`: one row per household, with income recomputed from its
+  components for the newer income year (and the year before), member
+  aggregates, claims self-pay, the village's water record, the housing
+  appraisal and the worst disaster damage.
+
+Person feeds join on a `person_key`. For now it is the normalised ID number
+(`exact_person_key`); a linkage step can pass its own `person_key` function that
+maps feed rows to registry IDs found by fuzzy matching. A feed missing from the
+snapshot gives null columns, so rules that need it find nothing; `absent_feeds`
+names them for the run summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from fangfan.engine.policy import Policy
+from fangfan.engine.rules.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from fangfan.engine.schema import DEPARTMENT_FEEDS, TABLES
+from fangfan.engine.snapshot import Snapshot
+
+PersonKey = Callable[[str, pl.LazyFrame], pl.LazyFrame]
+WORKING_LABOUR = ("技能劳动力", "普通劳动力")
+DAMAGE_RANK = {"无": 0, "一般损坏": 1, "严重损坏": 2, "倒塌": 3}
+NO_ROW = "无记录"
+
+
+@dataclass(frozen=True)
+class WideTables:
+    person_wide: pl.DataFrame
+    household_wide: pl.DataFrame
+    income_year: int
+    absent_feeds: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, pl.DataFrame]:
+        return {"person_wide": self.person_wide, "household_wide": self.household_wide}
+
+
+def exact_person_key(feed: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The join key of a person feed: its normalised ID number, as imported."""
+    column = "head_id_number" if "head_id_number" in frame.collect_schema() else "id_number"
+    return frame.with_columns(pl.col(column).alias("person_key"))
+
+
+def newer_income_year(snapshot: Snapshot) -> int:
+    """The newer of the two completed income years before the as-of date's year."""
+    return snapshot.as_of.year - 1
+
+
+@dataclass(frozen=True)
+class _Context:
+    snapshot: Snapshot
+    policy: Policy
+    as_of: dt.date
+    income_year: int
+    person_key: PersonKey
+
+    def feed(self, name: str) -> pl.LazyFrame | None:
+        if not self.snapshot.has(name):
+            return None
+        frame = _with_schema_fields(self.snapshot.scan(name), name)
+        return self.person_key(name, frame) if name not in ("water_supply",) else frame
+
+
+def build_wide_tables(
+    snapshot: Snapshot, policy: Policy, *, person_key: PersonKey = exact_person_key
+) -> WideTables:
+    """Build `person_wide` and `household_wide` from `snapshot` (see module docstring)."""
+    context = _Context(snapshot, policy, snapshot.as_of, newer_income_year(snapshot), person_key)
+    households = _households(context)
+    members = _members(context)
+    person = _person_wide(context, households, members)
+    household = _household_wide(context, households, members)
+    person_frame, household_frame = pl.collect_all([person, household])
+    absent = tuple(t.name for t in DEPARTMENT_FEEDS if not snapshot.has(t.name))
+    return WideTables(
+        person_wide=person_frame.select(list(PERSON_COLUMNS)),
+        household_wide=household_frame.select(list(HOUSEHOLD_COLUMNS)),
+        income_year=context.income_year,
+        absent_feeds=absent,
+    )
+
+
+# --- registry tables -------------------------------------------------------------
+
+
+def _with_schema_fields(frame: pl.LazyFrame, table: str) -> pl.LazyFrame:
+    """Add schema fields missing from the file as nulls, and booleans as 是/否 text."""
+    schema = frame.collect_schema()
+    missing = [pl.lit(None, dtype=pl.String).alias(f) for f in TABLES[table].field_names if f not in schema]
+    yes_no = [
+        pl.when(pl.col(name)).then(pl.lit("是")).when(~pl.col(name)).then(pl.lit("否")).alias(name)
+        for name, dtype in schema.items()
+        if dtype == pl.Boolean and not name.endswith("_valid")
+    ]
+    return frame.with_columns(*missing, *yes_no)
+
+
+def _measures_text(schema: pl.Schema) -> pl.Expr:
+    if isinstance(schema.get("measures"), pl.List):
+        return pl.col("measures").list.join("；")
+    return pl.col("measures").cast(pl.String)
+
+
+def _households(context: _Context) -> pl.LazyFrame:
+    frame = _with_schema_fields(context.snapshot.scan("households"), "households")
+    measures = _measures_text(frame.collect_schema()).alias("measures")
+    return frame.with_columns(
+        measures,
+        pl.col("village_code").str.slice(0, 6).alias("county_code"),
+        pl.col("village_code").str.slice(0, 9).alias("township_code"),
+        pl.lit(context.income_year, dtype=pl.Int32).alias("income_year"),
+    ).with_columns(pl.col("measures").fill_null("").str.contains("兜底保障").alias("has_safety_net_measure"))
+
+
+def _age(birth: pl.Expr, as_of: dt.date) -> pl.Expr:
+    later_in_year = (birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)) > (
+        as_of.month * 100 + as_of.day
+    )
+    return (pl.lit(as_of.year) - birth.dt.year().cast(pl.Int32) - later_in_year.cast(pl.Int32)).cast(pl.Int32)
+
+
+def _members(context: _Context) -> pl.LazyFrame:
+    frame = _with_schema_fields(context.snapshot.scan("members"), "members")
+    schema = frame.collect_schema()
+    if "id_number_valid" not in schema:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("id_number_valid"))
+    birth = pl.col("birth_date").cast(pl.Date)
+    return frame.with_columns(birth.alias("birth_date"), _age(birth, context.as_of).alias("age"))
+
+
+# --- person wide -----------------------------------------------------------------
+
+
+def _person_wide(context: _Context, households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    household_part = households.select(
+        "household_id",
+        "village_code",
+        "county_code",
+        "township_code",
+        "village_name",
+        "household_type",
+        "head_name",
+        "measures",
+        "has_safety_net_measure",
+        "income_year",
+    )
+    frame = members.join(household_part, on="household_id", how="left")
+    frame = frame.join(_head_birth_dates(households, members), on="household_id", how="left")
+    frame = frame.join(_household_counts(members), on="id_number", how="left")
+    for feed, build, defaults in _PERSON_FEEDS:
+        frame = _join_person_feed(context, frame, feed, build, defaults)
+    return frame
+
+
+def _head_birth_dates(households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    # The head is the member whose ID is the household's head ID; failing that, a 户主.
+    by_id = households.select("household_id", pl.col("head_id_number").alias("id_number")).join(
+        members.select("household_id", "id_number", "birth_date"), on=["household_id", "id_number"]
+    )
+    by_id = by_id.group_by("household_id").agg(pl.col("birth_date").min().alias("by_id"))
+    by_relation = (
+        members.filter(pl.col("relation") == "户主")
+        .group_by("household_id")
+        .agg(pl.col("birth_date").min().alias("by_relation"))
+    )
+    return by_relation.join(by_id, on="household_id", how="full", coalesce=True).select(
+        "household_id", pl.coalesce("by_id", "by_relation").alias("head_birth_date")
+    )
+
+
+def _household_counts(members: pl.LazyFrame) -> pl.LazyFrame:
+    return members.group_by("id_number").agg(
+        pl.col("household_id").n_unique().cast(pl.Int32).alias("household_count")
+    )
+
+
+FeedBuilder = Callable[[_Context, pl.LazyFrame], pl.LazyFrame]
+
+
+def _join_person_feed(
+    context: _Context,
+    frame: pl.LazyFrame,
+    feed: str,
+    build: FeedBuilder,
+    defaults: dict[str, object],
+) -> pl.LazyFrame:
+    source = context.feed(feed)
+    columns = {name: PERSON_COLUMNS[name] for name in defaults}
+    if source is None:
+        return frame.with_columns(pl.lit(None, dtype=_dtype(c.dtype)).alias(n) for n, c in columns.items())
+    per_person = build(context, source).rename({"person_key": "id_number"})
+    joined = frame.join(per_person, on="id_number", how="left")
+    return joined.with_columns(
+        pl.col(name).fill_null(pl.lit(value, dtype=_dtype(columns[name].dtype)))
+        for name, value in defaults.items()
+        if value is not None
+    )
+
+
+def _dtype(kind: str) -> pl.DataType:
+    types: dict[str, pl.DataType] = {
+        "text": pl.String(),
+        "integer": pl.Int32(),
+        "number": pl.Float64(),
+        "date": pl.Date(),
+        "boolean": pl.Boolean(),
+    }
+    return types[kind]
+
+
+def _school_roll(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+    return feed.group_by("person_key").agg(pl.col("school_stage").first(), pl.col("enrolment_status").first())
+
+
+def _insurance(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+    this_year = feed.filter(pl.col("insurance_year").cast(pl.Int32) == context.income_year)
+    status = pl.when((pl.col("insurance_status") == "参保").any()).then(pl.lit("参保"))
+    return this_year.group_by("person_key").agg(
+        status.otherwise(pl.col("insurance_status").first()).alias("insurance_status")
+    )
+
+
+def _disability(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+    return feed.group_by("person_key").agg(pl.col("disability_grade").first().alias("certificate_grade"))
+
+
+def _assistance(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+    as_of = pl.lit(context.as_of)
+    active = (pl.col("start_date").is_null() | (pl.col("start_date").cast(pl.Date) <= as_of)) & (
+        pl.col("end_date").is_null() | (pl.col("end_date").cast(pl.Date) >= as_of)
+    )
+    return feed.group_by("person_key").agg(
+        (active & (pl.col("assistance_type") == "低保")).any().alias("active_dibao"),
+        (active & (pl.col("assistance_type") == "特困")).any().alias("active_tekun"),
+    )
+
+
+def _employment(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+    paid = pl.col("employment_status").is_in(["就业", "公益性岗位"]) & (pl.col("monthly_income") > 0)
+    return feed.group_by("person_key").agg(
+        pl.col("employment_status").sort_by(pl.col("monthly_income").fill_null(0), descending=True).first(),
+        pl.col("monthly_income").max().cast(pl.Float64).alias("employment_monthly_income"),
+        paid.any().alias("employment_paid"),
+        (pl.col("employment_status") == "失业").any().alias("employment_unemployed"),
+    )
+
+
+def _civil_registration(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+    ordered = feed.sort("change_date", nulls_last=False)
+    return ordered.group_by("person_key").agg(
+        pl.col("registration_status").last(),
+        pl.col("change_date").last().cast(pl.Date).alias("registration_change_date"),
+    )
+
+
+def _counter(name: str, keep: pl.Expr) -> FeedBuilder:
+    def build(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
+        return feed.filter(keep).group_by("person_key").agg(pl.len().cast(pl.Int32).alias(name))
+
+    return build
+
+
+_PERSON_FEEDS: tuple[tuple[str, FeedBuilder, dict[str, object]], ...] = (
+    ("school_roll", _school_roll, {"school_stage": None, "enrolment_status": NO_ROW}),
+    ("medical_insurance", _insurance, {"insurance_status": NO_ROW}),
+    ("disability", _disability, {"certificate_grade": None}),
+    ("social_assistance", _assistance, {"active_dibao": False, "active_tekun": False}),
+    (
+        "employment",
+        _employment,
+        {
+            "employment_status": None,
+            "employment_monthly_income": None,
+            "employment_paid": False,
+            "employment_unemployed": False,
+        },
+    ),
+    (
+        "civil_registration",
+        _civil_registration,
+        {"registration_status": None, "registration_change_date": None},
+    ),
+    (
+        "vehicles",
+        _counter(
+            "vehicle_count",
+            pl.col("vehicle_type").is_in(["小型轿车", "小型普通客车", "货车"]) & (pl.col("status") == "正常"),
+        ),
+        {"vehicle_count": 0},
+    ),
+    (
+        "business_registry",
+        _counter("business_count", pl.col("registration_status") == "存续"),
+        {"business_count": 0},
+    ),
+    (
+        "real_estate",
+        _counter("real_estate_count", pl.col("usage").is_in(["住宅", "商业"])),
+        {"real_estate_count": 0},
+    ),
+)
+
+
+# --- household wide --------------------------------------------------------------
+
+
+def _household_wide(context: _Context, households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    aggregates = _member_aggregates(context, members)
+    frame = households.join(aggregates, on="household_id", how="left").with_columns(
+        pl.col(c).fill_null(0)
+        for c in ("members_total", "members_normal", "head_count", "labour_capable_count", "working_count")
+    )
+    frame = frame.join(_income(context, context.income_year, ""), on="household_id", how="left")
+    frame = frame.join(_income(context, context.income_year - 1, "previous_"), on="household_id", how="left")
+    frame = _per_capita(frame)
+    frame = _join_claims(context, frame, members)
+    frame = _join_water(context, frame)
+    frame = _join_appraisal(context, frame)
+    return _join_disasters(context, frame)
+
+
+def _member_aggregates(context: _Context, members: pl.LazyFrame) -> pl.LazyFrame:
+    minimum = context.policy.number("employment.labour_age_min")
+    maximum = context.policy.number("employment.labour_age_max")
+    capable = pl.col("labour").is_in(WORKING_LABOUR) & (pl.col("age") >= minimum) & (pl.col("age") < maximum)
+    working = pl.col("work_status").is_not_null() & (pl.col("work_status") != "未务工")
+    return members.group_by("household_id").agg(
+        pl.len().cast(pl.Int32).alias("members_total"),
+        (pl.col("member_status") == "正常").sum().cast(pl.Int32).alias("members_normal"),
+        (pl.col("relation") == "户主").sum().cast(pl.Int32).alias("head_count"),
+        capable.sum().cast(pl.Int32).alias("labour_capable_count"),
+        working.sum().cast(pl.Int32).alias("working_count"),
+    )
+
+
+_COMPONENTS = ("wage_income", "business_income", "property_income", "transfer_income")
+
+
+def _income(context: _Context, year: int, prefix: str) -> pl.LazyFrame:
+    frame = _with_schema_fields(context.snapshot.scan("income"), "income")
+    frame = frame.filter(pl.col("year").cast(pl.Int32) == year).unique("household_id", keep="first")
+    money = [pl.col(c).cast(pl.Float64) for c in (*_COMPONENTS, "business_cost")]
+    net = (pl.sum_horizontal(money[:4]) - money[4].fill_null(0)).alias(f"{prefix}net_income")
+    if prefix:
+        return frame.select("household_id", net)
+    return frame.select(
+        "household_id",
+        *money,
+        net,
+        pl.col("net_income").cast(pl.Float64).alias("declared_net_income"),
+        pl.col("net_income_per_capita").cast(pl.Float64).alias("declared_net_income_per_capita"),
+    )
+
+
+def _per_capita(frame: pl.LazyFrame) -> pl.LazyFrame:
+    people = pl.when(pl.col("members_normal") > 0).then(pl.col("members_normal").cast(pl.Float64))
+    return frame.with_columns(
+        (pl.col("net_income") / people).alias("net_income_per_capita"),
+        (pl.col("declared_net_income") / people).alias("declared_per_capita_expected"),
+        (pl.col("previous_net_income") / people).alias("previous_net_income_per_capita"),
+    )
+
+
+def _join_claims(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    claims = context.feed("medical_claims")
+    if claims is None:
+        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("claims_selfpay"))
+    this_year = claims.filter(pl.col("settlement_date").cast(pl.Date).dt.year() == context.income_year)
+    per_person = this_year.group_by("person_key").agg(pl.col("compliant_selfpay").cast(pl.Float64).sum())
+    per_household = (
+        members.select("household_id", pl.col("id_number").alias("person_key"))
+        .join(per_person, on="person_key")
+        .group_by("household_id")
+        .agg(pl.col("compliant_selfpay").sum().alias("claims_selfpay"))
+    )
+    return frame.join(per_household, on="household_id", how="left").with_columns(
+        pl.col("claims_selfpay").fill_null(0.0)
+    )
+
+
+def _join_water(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    water = context.feed("water_supply")
+    if water is None:
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.Int32).alias("village_short_days"),
+            pl.lit(None, dtype=pl.String).alias("village_quality_result"),
+        )
+    per_village = water.group_by("village_code").agg(
+        pl.col("short_days").cast(pl.Int32).max().alias("village_short_days"),
+        pl.col("quality_result").sort().last().alias("village_quality_result"),  # 不合格 sorts after 合格
+    )
+    return frame.join(per_village, on="village_code", how="left")
+
+
+def _join_appraisal(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    appraisal = context.feed("housing_appraisal")
+    if appraisal is None:
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias(c) for c in ("appraisal_grade", "renovation_status")
+        )
+    latest = (
+        appraisal.sort("appraisal_date", nulls_last=False)
+        .group_by("person_key")
+        .agg(pl.col("appraisal_grade").last(), pl.col("renovation_status").last())
+    )
+    return frame.join(latest, left_on="head_id_number", right_on="person_key", how="left")
+
+
+def _join_disasters(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    disasters = context.feed("disasters")
+    if disasters is None:
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias("disaster_damage"),
+            pl.lit(None, dtype=pl.Date).alias("disaster_date"),
+        )
+    rank = pl.col("house_damage").replace_strict(DAMAGE_RANK, default=0, return_dtype=pl.Int8)
+    recent = disasters.filter(pl.col("occurred_on").cast(pl.Date).dt.year() >= context.income_year)
+    worst = (
+        recent.sort(rank, pl.col("occurred_on"))
+        .group_by("person_key")
+        .agg(
+            pl.col("house_damage").last().alias("disaster_damage"),
+            pl.col("occurred_on").last().cast(pl.Date).alias("disaster_date"),
+        )
+    )
+    return frame.join(worst, left_on="head_id_number", right_on="person_key", how="left")
