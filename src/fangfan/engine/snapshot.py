@@ -143,13 +143,17 @@ class SnapshotStore:
         _write_atomically(self.root / LATEST, snapshot_id + "\n")
 
     def clean_debris(self) -> int:
-        """Remove staging folders left by an import that was killed; returns how many."""
+        """Remove staging folders and files left by an import that was killed; returns how many."""
         removed = 0
         if self.root.exists():
             for child in self.root.iterdir():
-                if child.name.startswith(".tmp-") and child.is_dir():
+                if not child.name.startswith(".tmp-"):
+                    continue
+                if child.is_dir():
                     shutil.rmtree(child, ignore_errors=True)
-                    removed += 1
+                else:  # a LATEST pointer being replaced when the process died
+                    child.unlink(missing_ok=True)
+                removed += 1
         return removed
 
 
