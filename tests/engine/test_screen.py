@@ -475,3 +475,28 @@ def test_a_second_run_sees_persisting_and_resolved_findings(tmp_path: Path) -> N
     assert second.summary["comparison"] == {"new": 0, "persisting": first.findings.height - 1, "resolved": 1}
     assert second.resolved["rule_code"].to_list() == ["WAT-003"]
     assert set(second.findings["change"].to_list()) == {"持续存在"}
+
+
+def test_fangfan_screen_screens_the_latest_snapshot_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+
+    monkeypatch.setenv("FANGFAN_HOME", str(tmp_path))
+    write_cast(tmp_path / "snapshots")
+    result = CliRunner().invoke(main, ["screen"])
+    assert result.exit_code == 0, result.output
+    assert f"问题 {len(EXPECTED)} 条" in result.output
+    assert len(list((tmp_path / "runs").glob("*/summary.json"))) == 1
+
+
+def test_fangfan_screen_names_a_missing_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+
+    monkeypatch.setenv("FANGFAN_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, ["screen", "2026-01-01-nothing"])
+    assert result.exit_code != 0 and "找不到快照" in result.output

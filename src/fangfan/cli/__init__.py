@@ -18,6 +18,7 @@ COMMANDS = {
     "summary": "fangfan.cli.summary:summary_command",
     "demo": "fangfan.cli.summary:demo_command",
     "run": "fangfan.cli.run:run_command",
+    "screen": "fangfan.cli.screen:screen_command",
 }
 
 

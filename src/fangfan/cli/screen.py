@@ -1,0 +1,56 @@
+"""`fangfan screen [SNAPSHOT_ID]`: run the household sieve over a snapshot."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from fangfan.cli.progress import RichProgress
+from fangfan.engine.schema import TABLES
+
+
+@click.command("screen")
+@click.argument("snapshot_id", required=False)
+@click.option("--year", type=int, help="按哪一年度的政策参数筛查（默认：快照的较新收入年度）")
+def screen_command(snapshot_id: str | None, year: int | None) -> None:
+    """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单。"""
+    from fangfan.engine.rules import RuleError
+    from fangfan.engine.screen import screen_snapshot
+    from fangfan.engine.snapshot import SnapshotError, SnapshotStore
+
+    console = Console()
+    try:
+        store = SnapshotStore()
+        snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
+        with RichProgress() as progress:
+            result = screen_snapshot(snapshot, year=year, progress=progress)
+    except (SnapshotError, RuleError) as error:
+        raise click.ClickException(str(error)) from None
+    summary = result.summary
+    console.print(
+        f"快照 {summary['snapshot_id']}（{summary['policy_year']}年度政策）：{summary['rules']} 条规则，"
+        f"问题 {summary['findings']:,} 条，涉及 {summary['households_with_findings']:,} 户，"
+        f"其中否决项 {summary['veto_findings']:,} 条"
+    )
+    console.print(_per_rule_table(summary))
+    comparison = summary["comparison"]
+    if summary["previous_run_id"]:
+        console.print(
+            f"与上次筛查 {summary['previous_run_id']} 相比：新发现 {comparison['new']:,}，"
+            f"持续存在 {comparison['persisting']:,}，已解决 {comparison['resolved']:,}"
+        )
+    if summary["absent_feeds"]:
+        absent = "、".join(TABLES[name].title for name in summary["absent_feeds"])
+        console.print(f"[yellow]快照中没有这些部门数据，相关比对未做：{absent}[/]")
+    console.print(f"结果目录：{result.paths['summary'].parent}")
+
+
+def _per_rule_table(summary: dict[str, object]) -> Table:
+    table = Table("规则", "问题数")
+    counts = summary["findings_per_rule"]
+    assert isinstance(counts, dict)
+    for code, count in counts.items():
+        if count:
+            table.add_row(code, f"{count:,}")
+    return table

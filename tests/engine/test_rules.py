@@ -1,0 +1,135 @@
+"""The rule catalogue: every rule is checked before a run, compiles, and is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from fangfan.engine.policy import YEARS, load_policy
+from fangfan.engine.rules import RuleError, build_catalogue, load_catalogue, parse_rules
+from fangfan.engine.rules.check import check_rule
+from fangfan.engine.rules.compile import DuckDBAdapter, SparkAdapter
+from fangfan.engine.rules.model import CATEGORIES, builtin_rules
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"
+GROUND_TRUTH = Path(__file__).resolve().parents[2] / "docs" / "ground_truth.md"
+
+RULE = """
+[[rule]]
+code = "TST-001"
+name = "测试规则"
+category = "EDUCATION"
+severity = "high"
+level = "person"
+standard = "测试"
+message = "{name}测试"
+condition = "{condition}"
+"""
+
+
+def rule_with(condition: str, **changes: str) -> str:
+    text = RULE.replace("{condition}", condition)
+    for key, value in changes.items():
+        text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+    return text
+
+
+def check(text: str, year: int = 2025) -> None:
+    build_catalogue(parse_rules(text, "test.toml"), year)
+
+
+@pytest.mark.parametrize("year", list(YEARS))
+def test_the_catalogue_loads_and_checks_for_every_policy_year(year: int) -> None:
+    catalogue = load_catalogue(year)
+    assert len(catalogue) >= 40
+    assert {rule.category for rule in catalogue} <= set(CATEGORIES)
+
+
+def test_rule_codes_are_unique_and_every_rule_cites_a_standard() -> None:
+    codes = [rule.code for rule in builtin_rules()]
+    assert len(codes) == len(set(codes))
+    assert all(rule.standard and rule.message for rule in builtin_rules())
+
+
+def test_every_kind_a_rule_covers_is_a_ground_truth_kind() -> None:
+    documented = set(re.findall(r"^\| ([A-Z_]+) \|", GROUND_TRUTH.read_text("utf-8"), flags=re.M))
+    covered = {kind for rule in builtin_rules() for kind in rule.kinds}
+    assert covered <= documented
+
+
+def test_a_rule_using_an_unknown_column_is_rejected_naming_the_rule() -> None:
+    with pytest.raises(RuleError, match=r"TST-001.*没有的字段 shoe_size"):
+        check(rule_with("shoe_size > 40"))
+
+
+def test_a_rule_using_an_unknown_parameter_is_rejected_naming_the_rule() -> None:
+    with pytest.raises(RuleError, match=r"TST-001.*未知参数 :education.max_shoe"):
+        check(rule_with("age > :education.max_shoe"))
+
+
+def test_a_rule_using_a_function_outside_the_whitelist_is_rejected() -> None:
+    with pytest.raises(RuleError, match=r"TST-001.*不允许的函数 READ_CSV"):
+        check(rule_with("read_csv('x') IS NOT NULL"))
+
+
+def test_a_rule_with_a_subquery_is_rejected() -> None:
+    with pytest.raises(RuleError, match=r"TST-001.*查询或表"):
+        check(rule_with("age IN (SELECT age FROM person_wide)"))
+
+
+def test_a_rule_that_does_not_parse_is_rejected() -> None:
+    with pytest.raises(RuleError, match=r"TST-001.*无法解析"):
+        check(rule_with("age >>> 3 AND ("))
+
+
+def test_a_message_naming_an_unknown_column_is_rejected() -> None:
+    text = rule_with("age > 3").replace('"{name}测试"', '"{nickname}测试"')
+    with pytest.raises(RuleError, match=r"TST-001.*提示语.*nickname"):
+        check(text)
+
+
+def test_a_rule_with_an_unknown_category_is_rejected() -> None:
+    with pytest.raises(RuleError, match=r"TST-001.*category"):
+        check(rule_with("age > 3", category='"SHOES"'))
+
+
+def test_a_rule_outside_its_years_is_left_out() -> None:
+    text = rule_with("age > 3") + "years = [2021, 2022]\n"
+    assert len(build_catalogue(parse_rules(text), 2021)) == 1
+    assert len(build_catalogue(parse_rules(text), 2025)) == 0
+
+
+def test_parameters_are_bound_from_the_policy_year() -> None:
+    rule = load_catalogue(2024).rule("INC-001")
+    sql = DuckDBAdapter().condition_sql(check_rule(rule, load_policy(2024)), load_policy(2024))
+    assert sql == "net_income_per_capita < 7800"
+
+
+def test_list_parameters_expand_inside_in() -> None:
+    policy = load_policy(2025)
+    sql = DuckDBAdapter().condition_sql(check_rule(load_catalogue(2025).rule("HOU-002"), policy), policy)
+    assert "house_grade IN ('A', 'B')" in sql
+
+
+def test_rules_compile_to_duckdb_and_spark_sql() -> None:
+    catalogue = load_catalogue(2025)
+    checked = [check_rule(rule, catalogue.policy) for rule in catalogue.for_table("person_wide")]
+    duckdb_sql = DuckDBAdapter().table_query(checked, catalogue.policy)
+    spark_sql = SparkAdapter().table_query(checked, catalogue.policy)
+    assert duckdb_sql.count("UNION ALL") == len(checked) - 1
+    assert "JSON_OBJECT(" in duckdb_sql and "NAMED_STRUCT(" in spark_sql
+
+
+def test_spark_is_not_imported_to_build_spark_sql() -> None:
+    import sys
+
+    SparkAdapter().rule_select(check_rule(builtin_rules()[0], load_policy(2025)), load_policy(2025))
+    assert "pyspark" not in sys.modules
+
+
+def test_docs_list_every_rule_with_its_code_and_name() -> None:
+    text = DOCS.read_text("utf-8")
+    for rule in builtin_rules():
+        assert re.search(rf"\| {re.escape(rule.code)} \| {re.escape(rule.name)} \|", text), rule.code
