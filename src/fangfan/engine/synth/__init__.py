@@ -110,6 +110,8 @@ def _feeds(
     years: tuple[int, int],
     as_of: dt.date,
 ) -> dict[str, pl.DataFrame]:
+    registry_members = members
+    members = members.unique("id_number", keep="first", maintain_order=True)  # a person listed twice is one person
     claims = feeds.medical_claims(rng, members, years, as_of)
     claims = feeds.cap_selfpay(claims, income, years[1], 10_000)
     selfpay = claims.group_by("_hh", pl.col("settlement_date").dt.year().alias("year")).agg(
@@ -122,7 +124,7 @@ def _feeds(
     )
     return {
         "households": households,
-        "members": members,
+        "members": registry_members,
         "income": income,
         "school_roll": feeds.school_roll(members, households),
         "medical_insurance": feeds.medical_insurance(members, years),

@@ -46,6 +46,7 @@ class Truth:
 
     frames: list[pl.DataFrame] = field(default_factory=list)
     next_id: int = 1
+    used_households: set[int] = field(default_factory=set)  # kept out of later injections
 
     def add(
         self,
