@@ -27,6 +27,7 @@ from fangfan.engine.rules.model import Catalogue, Rule
 
 FINDING_COLUMNS = ("household_id", "id_number", "village_code", "rule_code", "message", "evidence")
 _TEXT_OF_NULL = "空"
+_QUERIES: dict[tuple[object, ...], str | None] = {}
 
 
 class Adapter:
@@ -111,6 +112,14 @@ class Adapter:
             pairs.append(exp.JSONKeyValue(this=exp.Literal.string(label), expression=inner))
         return exp.cast(exp.JSONObject(expressions=pairs), "VARCHAR")
 
+    def query_for(self, table: str, catalogue: Catalogue) -> str | None:
+        """The compiled query of `table`'s rules (None if it has none), cached per catalogue."""
+        key = (type(self), self.dialect, table, catalogue.year, catalogue.rules)
+        if key not in _QUERIES:
+            checked = [check_rule(rule, catalogue.policy) for rule in catalogue.for_table(table)]
+            _QUERIES[key] = self.table_query(checked, catalogue.policy) if checked else None
+        return _QUERIES[key]
+
     def run(self, tables: Mapping[str, pl.DataFrame], catalogue: Catalogue) -> pl.DataFrame:
         """Findings of every rule of `catalogue` over the wide `tables`."""
         raise NotImplementedError
@@ -130,11 +139,11 @@ class DuckDBAdapter(Adapter):
             connection.execute(f"SET threads = {int(self.threads)}")
         frames = [_empty_findings()]
         for name, frame in tables.items():
-            checked = [check_rule(rule, catalogue.policy) for rule in catalogue.for_table(name)]
-            if not checked:
+            query = self.query_for(name, catalogue)
+            if query is None:
                 continue
-            connection.register(name, frame.to_arrow())
-            query = self.table_query(checked, catalogue.policy)
+            # The newest Arrow layout keeps Polars' string views: no copy of the text columns.
+            connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
             result = pl.from_arrow(connection.sql(query).to_arrow_table())
             assert isinstance(result, pl.DataFrame)
             frames.append(result.select(pl.col(c).cast(pl.String) for c in FINDING_COLUMNS))
@@ -184,11 +193,11 @@ class SparkAdapter(Adapter):
         session = self.session or SparkSession.builder.getOrCreate()
         frames = [_empty_findings()]
         for name, frame in tables.items():
-            checked = [check_rule(rule, catalogue.policy) for rule in catalogue.for_table(name)]
-            if not checked:
+            query = self.query_for(name, catalogue)
+            if query is None:
                 continue
             session.createDataFrame(frame.to_pandas()).createOrReplaceTempView(name)
-            result = session.sql(self.table_query(checked, catalogue.policy)).toPandas()
+            result = session.sql(query).toPandas()
             frames.append(pl.from_pandas(result).select(pl.col(c).cast(pl.String) for c in FINDING_COLUMNS))
         return pl.concat(frames)
 
