@@ -72,8 +72,8 @@ def test_full_verdict_agrees_with_stdnum_where_stdnum_knows_the_area() -> None:
     for number in _random_ids(3000, 7):
         try:
             ric.get_birth_place(number)
-        except exceptions.ValidationError:
-            continue  # stdnum does not know this area for that birth year
+        except (exceptions.ValidationError, KeyError):
+            continue  # stdnum does not know this area for that birth year (KeyError: a stdnum quirk)
         compared += 1
         assert (idnumber.validate(number) == IdProblem.OK) == ric.is_valid(number), number
     assert compared > 500
