@@ -12,10 +12,14 @@ from rich.console import Console
 @click.command("generate")
 @click.option("--households", type=click.IntRange(min=1), default=2000, show_default=True, help="户数")
 @click.option("--seed", type=int, default=1, show_default=True, help="随机种子（相同种子生成完全相同的文件）")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录"
+)
 @click.option("--messy", is_flag=True, help="按基层实际报表的样子写出（标题行、空行、合计行、同义表头等）")
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="数据截止日期")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="数据截止日期"
+)
 def generate(
     households: int, seed: int, out_dir: Path, messy: bool, file_format: str, as_of: dt.datetime | None
 ) -> None:
@@ -39,5 +43,8 @@ def generate(
         f"已生成 {result.counts['households']:,} 户、{result.counts['members']:,} 名成员，"
         f"收入年度 {result.income_years[0]}–{result.income_years[1]}，截至 {result.as_of.isoformat()}。"
     )
-    console.print(f"共 {len(result.files)} 个文件，埋入问题 {problems:,} 条（{len(result.kinds)} 类），用时 {result.seconds:.1f} 秒。")
+    console.print(
+        f"共 {len(result.files)} 个文件，埋入问题 {problems:,} 条（{len(result.kinds)} 类），"
+        f"用时 {result.seconds:.1f} 秒。"
+    )
     console.print(f"输出目录：{result.out_dir}")

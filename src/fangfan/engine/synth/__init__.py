@@ -97,7 +97,7 @@ def generate_dataset(
     counts = {name: frame.height for name, frame in tables.items()}
     kinds = dict(sorted(ground_truth.group_by("kind").len().iter_rows()))
     _write_manifest(out_dir, seed, households, as_of, years, counts, kinds, messy, file_format)
-    files = sorted({b.path for b in books}) + [out_dir / "ground_truth.csv", out_dir / "generate.json"]
+    files = [*sorted({b.path for b in books}), out_dir / "ground_truth.csv", out_dir / "generate.json"]
     return GenerateResult(out_dir, files, counts, kinds, time.perf_counter() - started, years, as_of)
 
 
@@ -111,7 +111,9 @@ def _feeds(
     as_of: dt.date,
 ) -> dict[str, pl.DataFrame]:
     registry_members = members
-    members = members.unique("id_number", keep="first", maintain_order=True)  # a person listed twice is one person
+    members = members.unique(
+        "id_number", keep="first", maintain_order=True
+    )  # a person listed twice is one person
     claims = feeds.medical_claims(rng, members, years, as_of)
     claims = feeds.cap_selfpay(claims, income, years[1], 10_000)
     selfpay = claims.group_by("_hh", pl.col("settlement_date").dt.year().alias("year")).agg(
@@ -168,7 +170,7 @@ def _layout(
 
 def _export_columns(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     table = next(t for t in ALL_TABLES if t.name == name)
-    hidden = [c for c in ("_hh", "_county", "_mark") if c in frame.columns]
+    hidden = [c for c in ("_hh", "_county", "_mark", "_slot", "_age") if c in frame.columns]
     frame = (
         frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_mark"))
         if "_mark" not in frame.columns

@@ -53,8 +53,12 @@ class Context:
     def take_people(self, eligible: pl.Expr, count: int | None = None) -> pl.DataFrame:
         """One eligible member from each of `count` unused households."""
         people = self.members.filter(eligible & ~pl.col("_hh").is_in(list(self.truth.used_households)))
-        one_each = people.sample(fraction=1.0, shuffle=True, seed=self._seed()).unique("_hh", keep="first")
-        chosen = one_each.sample(n=min(count or self.quota(), one_each.height), seed=self._seed()).sort("_row")
+        one_each = people.sample(fraction=1.0, shuffle=True, seed=self._seed()).unique(
+            "_hh", keep="first", maintain_order=True
+        )
+        chosen = one_each.sample(n=min(count or self.quota(), one_each.height), seed=self._seed()).sort(
+            "_row"
+        )
         self.truth.used_households.update(chosen["_hh"].to_list())
         return chosen
 
@@ -62,7 +66,9 @@ class Context:
         frame = self.tables[table]
         self.tables[table] = frame.with_columns(
             **{
-                name: pl.when(where).then(value if isinstance(value, pl.Expr) else pl.lit(value)).otherwise(pl.col(name))
+                name: pl.when(where)
+                .then(value if isinstance(value, pl.Expr) else pl.lit(value))
+                .otherwise(pl.col(name))
                 for name, value in values.items()
             }
         )
@@ -74,7 +80,9 @@ class Context:
     def remove(self, table: str, where: pl.Expr) -> None:
         self.tables[table] = self.tables[table].filter(~where)
 
-    def record(self, kind: str, rows: pl.DataFrame, field: str, detail: str, *, table: str = "", **kw: str) -> None:
+    def record(
+        self, kind: str, rows: pl.DataFrame, field: str, detail: str, *, table: str = "", **kw: str
+    ) -> None:
         default_table = "members" if "id_number" in rows.columns else "households"
         self.truth.add(kind, rows, table=table or default_table, field_name=field, detail=detail, **kw)
 
@@ -88,9 +96,14 @@ def inject_structure(rng: np.random.Generator, members: pl.DataFrame, truth: Tru
     households = int(members["_hh"].max() or 0) + 1
     count = max(MINIMUM, round(households * SHARE / 2))
     plain = (
-        (pl.col("_slot") > 0) & pl.col("_age").is_between(20, 59) & (pl.col("member_status") == "正常")
-        & (pl.col("dibao") == "否") & (pl.col("tekun") == "否") & (pl.col("health") == "健康")
-        & (pl.col("schooling") == "非在校生") & (pl.col("work_status") == "未务工")
+        (pl.col("_slot") > 0)
+        & pl.col("_age").is_between(20, 59)
+        & (pl.col("member_status") == "正常")
+        & (pl.col("dibao") == "否")
+        & (pl.col("tekun") == "否")
+        & (pl.col("health") == "健康")
+        & (pl.col("schooling") == "非在校生")
+        & (pl.col("work_status") == "未务工")
     )
     people = members.filter(plain).sample(fraction=1.0, shuffle=True, seed=int(rng.integers(0, 2**31)))
     people = people.unique("_hh", keep="first", maintain_order=True).head(count)
@@ -108,8 +121,13 @@ def inject_structure(rng: np.random.Generator, members: pl.DataFrame, truth: Tru
     )
     members = pl.concat([members, copies.select(members.columns).cast(members.schema)]).sort("_hh", "_slot")
     for side in (people, copies):
-        truth.add("PERSON_IN_TWO_HOUSEHOLDS", side.select("household_id", "id_number", value=pl.col("household_id")),
-                  table="members", field_name="id_number", detail="同一人同时登记在两户")
+        truth.add(
+            "PERSON_IN_TWO_HOUSEHOLDS",
+            side.select("household_id", "id_number", value=pl.col("household_id")),
+            table="members",
+            field_name="id_number",
+            detail="同一人同时登记在两户",
+        )
     truth.used_households.update(people["_hh"].to_list() + copies["_hh"].to_list())
     return members
 
@@ -119,12 +137,20 @@ def natural_income_tail(tables: Tables, newer_year: int, truth: Truth) -> None:
     income = tables["income"].filter(pl.col("year") == newer_year)
     below = income.filter(pl.col("net_income") / pl.col("_size") < threshold)
     rows = below.select("household_id", value=pl.col("net_income_per_capita").cast(pl.String))
-    truth.add("INCOME_BELOW_THRESHOLD", rows, table="income", field_name="net_income_per_capita",
-              detail="人均纯收入低于当年监测标准（自然分布）", origin="natural")
+    truth.add(
+        "INCOME_BELOW_THRESHOLD",
+        rows,
+        table="income",
+        field_name="net_income_per_capita",
+        detail="人均纯收入低于当年监测标准（自然分布）",
+        origin="natural",
+    )
     truth.used_households.update(below["_hh"].to_list())
 
 
-def inject_rules(rng: np.random.Generator, tables: Tables, years: tuple[int, int], as_of: dt.date, truth: Truth) -> None:
+def inject_rules(
+    rng: np.random.Generator, tables: Tables, years: tuple[int, int], as_of: dt.date, truth: Truth
+) -> None:
     """Every rule-level kind of docs/ground_truth.md, on households of its own."""
     from fangfan.engine.synth import inject_households, inject_people
 

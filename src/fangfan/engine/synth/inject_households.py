@@ -49,25 +49,38 @@ def housing(context: Context) -> None:
     grades = np.where(context.rng.random(chosen.height) < 0.5, "C", "D")
     conflict = _appraisal(context, chosen.with_columns(house_grade=pl.Series(grades)), "未改造")
     context.append("housing_appraisal", conflict)
-    context.record("HOUSE_APPRAISAL_CONFLICT", _rows(chosen, pl.col("house_grade")), "house_grade",
-                   "住建鉴定为C/D级未改造，户信息为安全住房")
+    context.record(
+        "HOUSE_APPRAISAL_CONFLICT",
+        _rows(chosen, pl.col("house_grade")),
+        "house_grade",
+        "住建鉴定为C/D级未改造，户信息为安全住房",
+    )
 
     chosen = context.take_households(pl.col("relocated") == "是")
     context.update("households", _in(chosen), relocated_moved_in="否")
-    context.record("RELOCATED_NOT_MOVED_IN", _rows(chosen, "否"), "relocated_moved_in", "易地扶贫搬迁后未入住")
+    context.record(
+        "RELOCATED_NOT_MOVED_IN", _rows(chosen, "否"), "relocated_moved_in", "易地扶贫搬迁后未入住"
+    )
 
 
 def _appraisal(context: Context, chosen: pl.DataFrame, status: str) -> pl.DataFrame:
     frame = chosen.select(
-        "head_id_number", "head_name", "village_code", "_hh", _county=pl.col("county_name"),
-        appraisal_grade=pl.col("house_grade"), renovation_status=pl.lit(status),
+        "head_id_number",
+        "head_name",
+        "village_code",
+        "_hh",
+        _county=pl.col("county_name"),
+        appraisal_grade=pl.col("house_grade"),
+        renovation_status=pl.lit(status),
     ).with_columns(appraisal_date=days_before(context.rng, context.as_of, chosen.height, 30, 700))
     return finish("housing_appraisal", frame)
 
 
 def water(context: Context) -> None:
-    for kind, field, text in (("WATER_QUANTITY", "water_quantity_ok", "水量不达标"),
-                              ("WATER_QUALITY", "water_quality_ok", "水质不达标")):
+    for kind, field, text in (
+        ("WATER_QUANTITY", "water_quantity_ok", "水量不达标"),
+        ("WATER_QUALITY", "water_quality_ok", "水质不达标"),
+    ):
         chosen = context.take_households(pl.lit(True))
         context.update("households", _in(chosen), **{field: "否"})
         context.record(kind, _rows(chosen, "否"), field, text)
@@ -75,13 +88,21 @@ def water(context: Context) -> None:
     minutes = pl.Series(context.rng.integers(30, 91, chosen.height))
     chosen = chosen.with_columns(water_trip_minutes=minutes)
     _set_each(context, chosen, "water_trip_minutes", water_supply="分散供水")
-    context.record("WATER_TRIP_TOO_LONG", _rows(chosen, pl.col("water_trip_minutes").cast(pl.String)),
-                   "water_trip_minutes", "取水往返时间超过20分钟")
+    context.record(
+        "WATER_TRIP_TOO_LONG",
+        _rows(chosen, pl.col("water_trip_minutes").cast(pl.String)),
+        "water_trip_minutes",
+        "取水往返时间超过20分钟",
+    )
     chosen = context.take_households(pl.lit(True))
     chosen = chosen.with_columns(water_short_days=pl.Series(context.rng.integers(40, 121, chosen.height)))
     _set_each(context, chosen, "water_short_days")
-    context.record("WATER_SHORT_DAYS", _rows(chosen, pl.col("water_short_days").cast(pl.String)),
-                   "water_short_days", "年缺水天数超过36天")
+    context.record(
+        "WATER_SHORT_DAYS",
+        _rows(chosen, pl.col("water_short_days").cast(pl.String)),
+        "water_short_days",
+        "年缺水天数超过36天",
+    )
 
 
 def _set_each(context: Context, chosen: pl.DataFrame, field: str, **also: object) -> None:
@@ -89,7 +110,10 @@ def _set_each(context: Context, chosen: pl.DataFrame, field: str, **also: object
     frame = context.tables["households"]
     values = chosen.select("_hh", pl.col(field).alias("_new"))
     frame = frame.join(values, on="_hh", how="left", maintain_order="left")
-    extra = {name: pl.when(pl.col("_new").is_not_null()).then(pl.lit(v)).otherwise(pl.col(name)) for name, v in also.items()}
+    extra = {
+        name: pl.when(pl.col("_new").is_not_null()).then(pl.lit(v)).otherwise(pl.col(name))
+        for name, v in also.items()
+    }
     context.tables["households"] = frame.with_columns(
         pl.coalesce(pl.col("_new").cast(frame.schema[field]), pl.col(field)).alias(field), **extra
     ).drop("_new")
@@ -100,18 +124,26 @@ def water_village_conflict(context: Context) -> None:
     households = context.households
     average = max(1, households.height // max(1, context.tables["water_supply"].height))
     count = max(1, round(context.quota() / average))
-    codes = context.tables["water_supply"].sample(n=count, seed=int(context.rng.integers(0, 2**31)))["village_code"]
+    codes = context.tables["water_supply"].sample(n=count, seed=int(context.rng.integers(0, 2**31)))[
+        "village_code"
+    ]
     where = pl.col("village_code").is_in(codes.to_list())
     short = context.rng.random(count) < 0.5
     for code, is_short in zip(codes, short, strict=True):
         if is_short:
-            context.update("water_supply", pl.col("village_code") == code, short_days=int(context.rng.integers(45, 90)))
+            context.update(
+                "water_supply", pl.col("village_code") == code, short_days=int(context.rng.integers(45, 90))
+            )
         else:
             context.update("water_supply", pl.col("village_code") == code, quality_result="不合格")
     fine = (pl.col("water_quantity_ok") == "是") & (pl.col("water_quality_ok") == "是")
     affected = households.filter(where & fine)
-    context.record("WATER_VILLAGE_CONFLICT", _rows(affected, pl.col("village_code")), "water_quality_ok",
-                   "水务部门数据显示本村缺水或水质不合格，户信息为达标")
+    context.record(
+        "WATER_VILLAGE_CONFLICT",
+        _rows(affected, pl.col("village_code")),
+        "water_quality_ok",
+        "水务部门数据显示本村缺水或水质不合格，户信息为达标",
+    )
 
 
 def income(context: Context) -> None:
@@ -121,15 +153,22 @@ def income(context: Context) -> None:
     target = pl.Series(context.rng.uniform(0.5, 0.95, chosen.height) * threshold)
     factors = chosen.select("_hh", _target=target)
     frame = context.tables["income"].join(factors, on="_hh", how="left", maintain_order="left")
-    scale = pl.when(pl.col("_target").is_not_null() & (pl.col("year") == newer)).then(
-        pl.col("_target") / (pl.col("net_income") / pl.col("_size"))
-    ).otherwise(1.0)
+    scale = (
+        pl.when(pl.col("_target").is_not_null() & (pl.col("year") == newer))
+        .then(pl.col("_target") / (pl.col("net_income") / pl.col("_size")))
+        .otherwise(1.0)
+    )
     parts = ("wage_income", "business_income", "property_income", "transfer_income", "business_cost")
     frame = frame.with_columns([(pl.col(p) * scale).round(2) for p in parts]).drop("_target")
     context.tables["income"] = declare(frame)
     rows = context.tables["income"].filter(_in(chosen) & (pl.col("year") == newer))
-    context.record("INCOME_BELOW_THRESHOLD", _rows(rows, pl.col("net_income_per_capita").cast(pl.String)),
-                   "net_income_per_capita", "人均纯收入低于当年监测标准", table="income")
+    context.record(
+        "INCOME_BELOW_THRESHOLD",
+        _rows(rows, pl.col("net_income_per_capita").cast(pl.String)),
+        "net_income_per_capita",
+        "人均纯收入低于当年监测标准",
+        table="income",
+    )
 
     chosen = context.take_households(pl.lit(True))
     bump = pl.Series(np.round(context.rng.uniform(200, 3000, chosen.height), 2))
@@ -138,20 +177,29 @@ def income(context: Context) -> None:
     frame = context.tables["income"].join(plan, on="_hh", how="left", maintain_order="left")
     hit = pl.col("_bump").is_not_null() & (pl.col("year") == newer)
     frame = frame.with_columns(
-        net_income=pl.when(hit & pl.col("_net")).then(pl.col("net_income") + pl.col("_bump")).otherwise("net_income"),
+        net_income=pl.when(hit & pl.col("_net"))
+        .then(pl.col("net_income") + pl.col("_bump"))
+        .otherwise("net_income"),
         net_income_per_capita=pl.when(hit & ~pl.col("_net"))
         .then(pl.col("net_income_per_capita") + pl.col("_bump") / 10)
         .otherwise("net_income_per_capita"),
     )
     context.tables["income"] = frame.drop("_bump", "_net")
     rows = context.tables["income"].filter(_in(chosen) & (pl.col("year") == newer))
-    context.record("INCOME_DECLARED_MISMATCH", _rows(rows, pl.col("net_income").cast(pl.String)), "net_income",
-                   "申报纯收入与分项收入合计不一致", table="income")
+    context.record(
+        "INCOME_DECLARED_MISMATCH",
+        _rows(rows, pl.col("net_income").cast(pl.String)),
+        "net_income",
+        "申报纯收入与分项收入合计不一致",
+        table="income",
+    )
 
 
 def assistance(context: Context) -> None:
     chosen = context.take_households(HELPED)
-    context.update("households", _in(chosen), helper_name=pl.lit(None, pl.String), helper_phone=pl.lit(None, pl.String))
+    context.update(
+        "households", _in(chosen), helper_name=pl.lit(None, pl.String), helper_phone=pl.lit(None, pl.String)
+    )
     context.record("NO_HELPER", _rows(chosen, ""), "helper_name", "未落实帮扶责任人")
     chosen = context.take_households(HELPED)
     context.update("households", _in(chosen), measures=pl.lit(None, pl.String))
@@ -160,11 +208,17 @@ def assistance(context: Context) -> None:
 
 def consistency(context: Context) -> None:
     chosen = context.take_households(pl.lit(True))
-    step = np.where((chosen["household_size"].to_numpy() <= 1) | (context.rng.random(chosen.height) < 0.5), 1, -1)
+    step = np.where(
+        (chosen["household_size"].to_numpy() <= 1) | (context.rng.random(chosen.height) < 0.5), 1, -1
+    )
     chosen = chosen.with_columns(household_size=pl.col("household_size") + pl.Series(step))
     _set_each(context, chosen, "household_size")
-    context.record("HOUSEHOLD_SIZE_MISMATCH", _rows(chosen, pl.col("household_size").cast(pl.String)),
-                   "household_size", "家庭人口数与正常状态成员数不一致")
+    context.record(
+        "HOUSEHOLD_SIZE_MISMATCH",
+        _rows(chosen, pl.col("household_size").cast(pl.String)),
+        "household_size",
+        "家庭人口数与正常状态成员数不一致",
+    )
 
 
 def disasters(context: Context) -> None:
@@ -172,15 +226,25 @@ def disasters(context: Context) -> None:
     count = chosen.height
     damage = np.where(context.rng.random(count) < 0.7, "严重损坏", "倒塌")
     frame = chosen.select(
-        "village_code", "head_id_number", "head_name", "_hh", _county=pl.col("county_name"),
+        "village_code",
+        "head_id_number",
+        "head_name",
+        "_hh",
+        _county=pl.col("county_name"),
         disaster_type=pl.Series(context.rng.choice(["洪涝", "滑坡", "泥石流"], count)),
         house_damage=pl.Series(damage),
         direct_loss=pl.Series(np.round(context.rng.uniform(20_000, 90_000, count), 0)),
         occurred_on=dates_in_year(context.rng, context.years[1], count, context.as_of),
     )
     context.append("disasters", finish("disasters", frame))
-    context.record("DISASTER_DAMAGE", _rows(chosen, pl.Series(damage)), "house_damage", "受灾房屋严重损坏或倒塌",
-                   table="disasters", wrong_source="disasters")
+    context.record(
+        "DISASTER_DAMAGE",
+        _rows(chosen, pl.Series(damage)),
+        "house_damage",
+        "受灾房屋严重损坏或倒塌",
+        table="disasters",
+        wrong_source="disasters",
+    )
 
 
 STEPS = (food_and_clothing, housing, water, income, assistance, consistency, disasters)

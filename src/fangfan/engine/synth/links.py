@@ -13,8 +13,18 @@ from fangfan.engine.idnumber import IdProblem, validate
 from fangfan.engine.synth.names import homophone
 from fangfan.engine.synth.truth import Truth
 
-PERSON_FEEDS = ("school_roll", "medical_claims", "social_assistance", "disability", "employment",
-                "civil_registration", "vehicles", "real_estate", "business_registry", "medical_insurance")
+PERSON_FEEDS = (
+    "school_roll",
+    "medical_claims",
+    "social_assistance",
+    "disability",
+    "employment",
+    "civil_registration",
+    "vehicles",
+    "real_estate",
+    "business_registry",
+    "medical_insurance",
+)
 FULL_WIDTH = str.maketrans({str(i): chr(0xFF10 + i) for i in range(10)})
 
 
@@ -48,12 +58,16 @@ def inject_links(rng: np.random.Generator, tables: dict[str, pl.DataFrame], trut
 
 def _alter(rng, tables, truth, households, kind, table, column, count, maker) -> None:  # type: ignore[no-untyped-def]
     frame = tables[table].with_row_index("_index")
-    open_rows = frame.filter((pl.col("_hh") >= 0) & pl.col("_mark").is_null() & (pl.col("id_number").str.len_chars() == 18))
+    open_rows = frame.filter(
+        (pl.col("_hh") >= 0) & pl.col("_mark").is_null() & (pl.col("id_number").str.len_chars() == 18)
+    )
     if kind == "ID_LOWERCASE_X":
         open_rows = open_rows.filter(pl.col("id_number").str.ends_with("X"))
     candidates = open_rows.sample(fraction=1.0, shuffle=True, seed=int(rng.integers(0, 2**31)))
     picked: list[tuple[int, str, str, int]] = []
-    for index, number, original, hh in candidates.select("_index", "id_number", pl.col(column).alias("_original"), "_hh").iter_rows():
+    for index, number, original, hh in candidates.select(
+        "_index", "id_number", pl.col(column).alias("_original"), "_hh"
+    ).iter_rows():
         written = maker(original)
         if written and written != original:
             picked.append((index, number, written, hh))
@@ -61,15 +75,22 @@ def _alter(rng, tables, truth, households, kind, table, column, count, maker) ->
             break
     if not picked:
         return
-    rows = pl.DataFrame(picked, schema={"_index": pl.UInt32, "id_number": pl.String, "value": pl.String, "_hh": pl.Int64},
-                        orient="row")
+    rows = pl.DataFrame(
+        picked,
+        schema={"_index": pl.UInt32, "id_number": pl.String, "value": pl.String, "_hh": pl.Int64},
+        orient="row",
+    )
     codes = [validate(v).value if column == "id_number" else "ok" for v in rows["value"]]
     rows = rows.with_columns(import_code=pl.Series([c if c != IdProblem.OK.value else "" for c in codes]))
     rows = rows.join(households, on="_hh", how="left", maintain_order="left")
     ids = truth.add(kind, rows, table=table, field_name=column, detail=_DETAIL[kind], wrong_source=table)
     rows = rows.with_columns(_pid=ids, _mark_new=pl.when(pl.col("import_code") != "").then(ids))
-    frame = frame.join(rows.select("_index", _new="value", _mark_new="_mark_new"), on="_index", how="left",
-                       maintain_order="left")
+    frame = frame.join(
+        rows.select("_index", _new="value", _mark_new="_mark_new"),
+        on="_index",
+        how="left",
+        maintain_order="left",
+    )
     tables[table] = frame.with_columns(
         pl.coalesce("_new", column).alias(column), _mark=pl.coalesce("_mark_new", "_mark")
     ).drop("_index", "_new", "_mark_new")

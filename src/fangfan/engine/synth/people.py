@@ -162,7 +162,7 @@ def _unique_sequences(
     sequence = rng.integers(0, 500, len(area)) * 2 + male.astype(np.int64)
     key = (area * 10**8 + ymd) * 1000
     for _ in range(50):
-        _, first, counts = np.unique(key + sequence, return_index=True, return_counts=True)
+        _, first = np.unique(key + sequence, return_index=True)
         clash = np.ones(len(area), dtype=bool)
         clash[first] = False  # the first holder keeps its number
         if not clash.any():

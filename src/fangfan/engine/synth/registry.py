@@ -30,7 +30,7 @@ def build_registry(rng: np.random.Generator, count: int, as_of: dt.date) -> Regi
     placement = place_households(rng, count)
     villages = placement.villages
     households = _household_frame(rng, villages, placement.village_of_household, as_of)
-    size, members = people.compose(rng, count)
+    _, members = people.compose(rng, count)
     members = member_frame(rng, households, members, as_of)
     households = households.with_columns(
         head_name=_heads(members, "name"), head_id_number=_heads(members, "id_number")

@@ -85,15 +85,14 @@ def write_books(
             if progress:
                 progress(book.path.name)
     if workers > 1 and len(xlsx) > 1:
-        global _PENDING
-        _PENDING = xlsx
-        context = multiprocessing.get_context("fork")
+        # spawn, not fork: Polars' thread pool does not survive a fork
+        context = multiprocessing.get_context("spawn")
+        largest_first = sorted(xlsx, key=lambda b: -sum(s.frame.height for s in b.sheets))
         with context.Pool(workers) as pool:
-            for result in pool.imap_unordered(_write_pending, range(len(xlsx))):
-                places |= result[1]
+            for name, written in pool.imap_unordered(_write_one, largest_first):
+                places |= written
                 if progress:
-                    progress(result[0])
-        _PENDING = []
+                    progress(name)
     else:
         for book in xlsx:
             places |= write_xlsx(book)
@@ -102,11 +101,7 @@ def write_books(
     return places
 
 
-_PENDING: list[Workbook] = []
-
-
-def _write_pending(index: int) -> tuple[str, Places]:
-    book = _PENDING[index]
+def _write_one(book: Workbook) -> tuple[str, Places]:
     return book.path.name, write_xlsx(book)
 
 

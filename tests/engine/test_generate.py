@@ -1,0 +1,158 @@
+"""The synthetic data generator: determinism, valid IDs, every kind, clean definitions, messy layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from fangfan.cli import main
+from fangfan.engine.idnumber import validate
+from fangfan.engine.policy import load_policy
+from fangfan.engine.schema import TABLES
+
+AS_OF = dt.date(2026, 10, 31)
+KINDS_DOC = Path(__file__).parents[2] / "docs" / "ground_truth.md"
+
+
+def _generate(out: Path, *extra: str, households: int = 3000, seed: int = 7) -> None:
+    args = [
+        "generate",
+        "--households",
+        str(households),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--as-of",
+        "2026-10-31",
+    ]
+    result = CliRunner().invoke(main, [*args, *extra])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("city")
+    _generate(out)
+    return out
+
+
+def _read(city: Path, table: str) -> pl.DataFrame:
+    frame = pl.read_csv(city / f"{TABLES[table].title}.csv", infer_schema=False)
+    return frame.rename({f.header: f.name for f in TABLES[table].fields})
+
+
+def _truth(city: Path, kind: str) -> pl.DataFrame:
+    return pl.read_csv(city / "ground_truth.csv", infer_schema=False).filter(pl.col("kind") == kind)
+
+
+def _documented_kinds() -> set[str]:
+    text = KINDS_DOC.read_text("utf-8")
+    return {
+        line.split("|")[1].strip()
+        for line in text.splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip().isupper() and "_" in line.split("|")[1]
+    }
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
+    def digest(folder: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+    _generate(tmp_path / "a", households=500)
+    _generate(tmp_path / "b", households=500)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_generated_ids_all_pass_the_check_digit(city: Path) -> None:
+    members = _read(city, "members")
+    problems = [n for n in members["id_number"] if validate(n).value != "ok"]
+    assert problems == []
+    assert members["id_number"].str.len_chars().eq(15).sum() > 0 or members.height < 5000
+
+
+def test_every_rule_and_link_kind_is_in_the_ground_truth(city: Path) -> None:
+    truth = pl.read_csv(city / "ground_truth.csv", infer_schema=False)
+    clean_kinds = {k for k in _documented_kinds() if not k.startswith("IMPORT_") and k != "ID_EXCEL_NUMBER"}
+    assert clean_kinds - set(truth["kind"]) == set()
+
+
+def test_household_size_equals_members_in_status_normal_except_recorded(city: Path) -> None:
+    members = _read(city, "members").filter(pl.col("member_status") == "正常")
+    counted = members.group_by("household_id").len()
+    households = _read(city, "households").join(counted, on="household_id", how="left")
+    wrong = set(households.filter(pl.col("household_size").cast(pl.Int64) != pl.col("len"))["household_id"])
+    assert wrong == set(_truth(city, "HOUSEHOLD_SIZE_MISMATCH")["household_id"])
+
+
+def test_no_unrecorded_household_has_income_below_the_threshold(city: Path) -> None:
+    threshold = load_policy(AS_OF.year - 1).number("income.monitoring_threshold")
+    members = _read(city, "members").filter(pl.col("member_status") == "正常").group_by("household_id").len()
+    parts = ["wage_income", "business_income", "property_income", "transfer_income"]
+    income = (
+        _read(city, "income")
+        .filter(pl.col("year") == str(AS_OF.year - 1))
+        .with_columns([pl.col(c).cast(pl.Float64) for c in [*parts, "business_cost"]])
+    )
+    income = income.join(members, on="household_id").with_columns(
+        per_capita=(pl.sum_horizontal(parts) - pl.col("business_cost")) / pl.col("len")
+    )
+    below = set(income.filter(pl.col("per_capita") < threshold)["household_id"])
+    assert below == set(_truth(city, "INCOME_BELOW_THRESHOLD")["household_id"])
+
+
+def test_no_unrecorded_child_is_out_of_school_or_missing_from_the_roll(city: Path) -> None:
+    members = _read(city, "members").with_columns(born=pl.col("birth_date").str.to_date())
+    age = (
+        AS_OF.year
+        - pl.col("born").dt.year()
+        - ((pl.col("born").dt.month() * 100 + pl.col("born").dt.day()) > 1031)
+    )
+    children = members.filter(age.is_between(6, 15))
+    dropped = children.filter(pl.col("schooling") == "失学辍学")
+    assert set(dropped["id_number"]) <= set(_truth(city, "CHILD_DROPPED_OUT_REGISTRY")["id_number"])
+    roll = set(_read(city, "school_roll")["id_number"])
+    in_school = children.filter(pl.col("schooling").is_in(["小学", "七年级", "八年级", "九年级"]))
+    missing = set(in_school["id_number"]) - roll
+    linked = set(_truth(city, "ID_WRONG_CHECK_DIGIT")["id_number"]) | set(
+        _truth(city, "ID_TRANSPOSED")["id_number"]
+    )
+    linked |= set(_truth(city, "ID_FULL_WIDTH")["id_number"]) | set(
+        _truth(city, "ID_LOWERCASE_X")["id_number"]
+    )
+    assert missing - linked <= set(_truth(city, "CHILD_MISSING_FROM_ROLL")["id_number"])
+
+
+def test_one_head_per_household_except_recorded(city: Path) -> None:
+    heads = _read(city, "members").filter(pl.col("relation") == "户主").group_by("household_id").len()
+    wrong = set(heads.filter(pl.col("len") != 1)["household_id"])
+    assert wrong == set(_truth(city, "HEAD_COUNT_WRONG")["household_id"])
+
+
+def test_household_types_and_housing_follow_the_census_shares(city: Path) -> None:
+    households = _read(city, "households")
+    share = households["household_type"].value_counts(normalize=True)
+    exited = share.filter(pl.col("household_type") == "脱贫户")["proportion"][0]
+    assert 0.25 < exited < 0.35
+    relocated = (households["relocated"] == "是").mean()
+    assert 0.10 < float(relocated or 0) < 0.18
+    size = households["household_size"].cast(pl.Int64).mean()
+    assert 3.5 < float(size or 0) < 4.5
+
+
+def test_messy_output_has_title_rows_sheets_and_import_rows(tmp_path: Path) -> None:
+    _generate(tmp_path, "--messy", households=2000)
+    workbook = next(tmp_path.glob("*建档立卡数据.xlsx"))
+    sheet = pl.read_excel(workbook, sheet_name="Sheet1", has_header=False, infer_schema_length=0)
+    assert "建档立卡" in str(sheet[0, 0])
+    truth = pl.read_csv(tmp_path / "ground_truth.csv", infer_schema=False)
+    imported = truth.filter(pl.col("import_code").fill_null("") != "")
+    assert imported["row"].null_count() == 0
+    assert {k for k in _documented_kinds() if k.startswith("IMPORT_")} <= set(truth["kind"])
+    assert "ID_EXCEL_NUMBER" in set(truth["kind"])
+    assert any(p.suffix == ".csv" for p in tmp_path.iterdir() if p.name != "ground_truth.csv")
