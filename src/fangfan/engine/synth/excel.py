@@ -42,7 +42,8 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
     id_columns = [i for i, f in enumerate(table.fields) if f.name in sheet.number_ids]
     date_columns = [i for i, f in enumerate(table.fields) if f.kind is Kind.DATE]
     rows = data_row_numbers(sheet)
-    for index, values in enumerate(frame.iter_rows()):
+    for index, row_values in enumerate(frame.iter_rows()):
+        values = list(row_values)
         excel_row = rows[index] - 1
         if numbers[index] or serials[index]:
             values = _special(
@@ -78,7 +79,7 @@ def _cells(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def _special(values: tuple[Any, ...], id_columns: list[int], date_columns: list[int]) -> list[Any]:
+def _special(values: list[Any], id_columns: list[int], date_columns: list[int]) -> list[Any]:
     cells = list(values)
     for i in id_columns:
         text = cells[i]

@@ -93,7 +93,7 @@ class Context:
 def inject_structure(rng: np.random.Generator, members: pl.DataFrame, truth: Truth) -> pl.DataFrame:
     """PERSON_IN_TWO_HOUSEHOLDS: before sizes and incomes are derived, so both households stay consistent."""
     members = members.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-    households = int(members["_hh"].max() or 0) + 1
+    households = members["_hh"].n_unique()
     count = max(MINIMUM, round(households * SHARE / 2))
     plain = (
         (pl.col("_slot") > 0)

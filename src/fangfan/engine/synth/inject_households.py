@@ -17,7 +17,7 @@ def _in(chosen: pl.DataFrame) -> pl.Expr:
     return pl.col("_hh").is_in(chosen["_hh"].to_list())
 
 
-def _rows(chosen: pl.DataFrame, value: pl.Expr | str) -> pl.DataFrame:
+def _rows(chosen: pl.DataFrame, value: pl.Expr | pl.Series | str) -> pl.DataFrame:
     return chosen.select("household_id", value=value if isinstance(value, pl.Expr) else pl.lit(value))
 
 

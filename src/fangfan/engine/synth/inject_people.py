@@ -23,7 +23,7 @@ PLAIN_ADULT = (
 )
 
 
-def _rows_of(people: pl.DataFrame, value: pl.Expr | str) -> pl.DataFrame:
+def _rows_of(people: pl.DataFrame, value: pl.Expr | pl.Series | str) -> pl.DataFrame:
     return people.select(
         "household_id", "id_number", value=value if isinstance(value, pl.Expr) else pl.lit(value)
     )
@@ -88,9 +88,9 @@ def education(context: Context) -> None:
     context.update("members", _rows(young), schooling="七年级")
     context.update("school_roll", _who(old), school_stage="小学")
     context.update("school_roll", _who(young), school_stage="初中")
-    value = pl.when(pl.col("_age") >= 14).then(pl.lit("小学")).otherwise(pl.lit("七年级"))
+    grade = pl.when(pl.col("_age") >= 14).then(pl.lit("小学")).otherwise(pl.lit("七年级"))
     context.record(
-        "SCHOOL_GRADE_AGE_MISMATCH", _rows_of(chosen, value), "schooling", "在校年级与年龄明显不符"
+        "SCHOOL_GRADE_AGE_MISMATCH", _rows_of(chosen, grade), "schooling", "在校年级与年龄明显不符"
     )
 
 
@@ -197,13 +197,13 @@ def employment(context: Context) -> None:
     chosen = context.take_people(
         PLAIN_ADULT & (pl.col("work_status") == "未务工") & ~pl.col("id_number").is_in(employed)
     )
-    income = pl.Series(np.round(context.rng.uniform(2500, 6000, chosen.height), 0))
+    wages = pl.Series(np.round(context.rng.uniform(2500, 6000, chosen.height), 0))
     feed = _feed_rows(
         "employment",
         chosen,
         employment_status=pl.lit("就业"),
         work_place=pl.lit("浙江省"),
-        monthly_income=income,
+        monthly_income=wages,
         pension_insured=pl.lit("是"),
     )
     context.append("employment", feed)
@@ -285,7 +285,7 @@ def identity(context: Context) -> None:
         ("MOVED_OUT_PERSON_LISTED", "迁出", "公安户籍显示已迁出，户信息仍为正常"),
     ):
         chosen = context.take_people(PLAIN_ADULT & (pl.col("_slot") > 0))
-        value = (
+        written: pl.Series | pl.Expr = (
             pl.Series(np.where(context.rng.random(chosen.height) < 0.2, "注销", status))
             if status == "死亡"
             else pl.lit(status)
@@ -293,7 +293,7 @@ def identity(context: Context) -> None:
         feed = _feed_rows(
             "civil_registration",
             chosen,
-            registration_status=value,
+            registration_status=written,
             change_date=days_before(context.rng, context.as_of, chosen.height, 30, 700),
         )
         context.append("civil_registration", feed)

@@ -141,10 +141,16 @@ def _text_dates(rng: np.random.Generator, table: str, frame: pl.DataFrame, seria
     choice = pl.Series(rng.integers(0, len(DATE_FORMATS), frame.height))
     exprs = []
     for name in dates:
-        expr = pl.when(choice == 0).then(pl.col(name).dt.strftime(DATE_FORMATS[0]))
-        for i, form in enumerate(DATE_FORMATS[1:], start=1):
-            expr = expr.when(choice == i).then(pl.col(name).dt.strftime(form))
-        exprs.append(pl.when(pl.col(name).is_null()).then(None).otherwise(expr).alias(name))
+        forms = [pl.col(name).dt.strftime(form) for form in DATE_FORMATS]
+        expr = (
+            pl.when(choice == 1)
+            .then(forms[1])
+            .when(choice == 2)
+            .then(forms[2])
+            .when(choice == 3)
+            .then(forms[3])
+        )
+        exprs.append(expr.otherwise(forms[0]).alias(name))
     serial = pl.Series(serials & (rng.random(frame.height) < 0.2)) & (choice == 0)
     return frame.with_columns(*exprs, _serial_dates=serial if dates else pl.lit(False))
 

@@ -153,7 +153,8 @@ def _yyyymmdd(born: np.ndarray) -> np.ndarray:
     months = born.astype("datetime64[M]")
     day = (born - months).astype(np.int64) + 1
     month = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
-    return (years.astype(np.int64) + 1970) * 10000 + month * 100 + day
+    result: np.ndarray = (years.astype(np.int64) + 1970) * 10000 + month * 100 + day
+    return result
 
 
 def _unique_sequences(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from fangfan.engine.regions import counties, townships
+from fangfan.engine.regions import Region, counties, townships
 from fangfan.engine.synth.names import village_names
 
 HOUSEHOLDS_PER_VILLAGE = 190
@@ -69,7 +69,9 @@ def place_households(rng: np.random.Generator, households: int) -> Placement:
     return Placement(_village_table(rng, township_list, village_count), village_of)
 
 
-def _village_table(rng: np.random.Generator, township_list: list, village_count: np.ndarray) -> pl.DataFrame:
+def _village_table(
+    rng: np.random.Generator, township_list: list[Region], village_count: np.ndarray
+) -> pl.DataFrame:
     county_names = {code: region.name for code, region in counties().items()}
     rows: dict[str, list[str]] = {
         k: [] for k in ("village_code", "village_name", "township_name", "county_code")

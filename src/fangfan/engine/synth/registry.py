@@ -79,7 +79,7 @@ def _monitoring(
     monitored = kind == "监测户"
     exited = (kind == "脱贫户") | (monitored & (category == "脱贫不稳定户"))
     start = np.datetime64("2021-03-01")
-    span = (np.datetime64(as_of) - start).astype(np.int64) - 200
+    span = int((np.datetime64(as_of) - start).astype(np.int64)) - 200
     since = start + rng.integers(0, max(span, 1), count).astype("timedelta64[D]")
     eliminated = monitored & (rng.random(count) < 0.4)
     room = (np.datetime64(as_of) - since).astype(np.int64) - 180
