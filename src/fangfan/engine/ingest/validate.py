@@ -447,11 +447,15 @@ def learn_villages(households: pl.DataFrame) -> pl.DataFrame:
 
 
 def blank_or_totals(table: Table, frame: pl.DataFrame, leading: Sequence[str]) -> pl.Series:
-    """True for layout rows: every field empty, or 合计/总计/小计 in a leading cell with key fields empty."""
+    """True for layout rows: every field empty, or 合计/总计/小计 in a leading cell with key fields empty.
+
+    On a totals row a key cell may hold the totals word itself or a count such as
+    "126条"; neither is a key, so such a cell counts as empty.
+    """
     cleaned = [values.clean(pl.col(f.name)) for f in table.fields if f.name in frame.columns]
     blank = pl.all_horizontal([c.is_null() for c in cleaned]) if cleaned else pl.lit(True)
     identity = [
-        values.clean(pl.col(n)).is_null() | values.is_totals(pl.col(n))
+        values.clean(pl.col(n)).is_null() | values.is_totals(pl.col(n)) | values.is_count(pl.col(n))
         for n in identity_fields(table)
         if n in frame.columns
     ]

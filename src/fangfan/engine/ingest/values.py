@@ -108,3 +108,8 @@ def village_code(text: pl.Expr) -> pl.Expr:
 def is_totals(text: pl.Expr) -> pl.Expr:
     """True where a cell says 合计/总计/小计."""
     return text.str.contains("|".join(TOTALS_WORDS)).fill_null(False)
+
+
+def is_count(text: pl.Expr) -> pl.Expr:
+    """True where a cell is a count written on a totals row, like 126条 or 35户."""
+    return clean(text).str.contains(r"^(共)?\d+\s*[条户人项个家]$").fill_null(False)
