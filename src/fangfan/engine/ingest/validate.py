@@ -280,6 +280,8 @@ def validate_table(
 
 def _field_problems(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     codes = [_c(f.name) for f in table.fields]
+    # Only rows with a problem are unpivoted: millions of clean rows stay wide.
+    frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in codes))
     long = frame.select("_rid", *codes).unpivot(index="_rid", variable_name="field", value_name="code")
     long = long.filter(pl.col("code").is_not_null()).with_columns(pl.col("field").str.strip_prefix("code__"))
     raw_values = frame.select("_rid", *[pl.col(f.name).alias(f.name) for f in table.fields]).unpivot(
