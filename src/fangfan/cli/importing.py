@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -44,11 +45,10 @@ def import_command(input_dir: Path, as_of: dt.date | None, synonyms: Path | None
         Console(stderr=True).print(f"[bold red]导入失败：[/]{error}")
         sys.exit(1)
     counts = RichTable(title="导入的表")
-    for heading in ("表", "文件/工作表", "行数"):
+    for heading in ("表", "来源（文件/工作表）", "读入行数"):
         counts.add_column(heading)
-    for source in result.sources:
-        place = source["file"] + (f" / {source['sheet']}" if source["sheet"] else "")
-        counts.add_row(source["title"], place, f"{source['rows']:,}")
+    for title, places, rows in _by_table(result.sources):
+        counts.add_row(title, places, f"{rows:,}")
     console.print(counts)
     _print_problems(console, result.problem_counts())
     for item in result.unrecognised:
@@ -62,6 +62,19 @@ def import_command(input_dir: Path, as_of: dt.date | None, synonyms: Path | None
     state = "新建" if result.created else "内容与已有快照相同，未重复写入"
     console.print(f"快照：[bold]{result.snapshot.id}[/]（{state}）")
     console.print(f"导入问题报告：{result.report_path}")
+
+
+def _by_table(sources: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """One line per table: its title, where it came from (shortened), total rows."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for source in sources:
+        grouped.setdefault(source["title"], []).append(source)
+    lines = []
+    for title, items in grouped.items():
+        places = [item["file"] + (f" / {item['sheet']}" if item["sheet"] else "") for item in items]
+        shown = places[0] if len(places) == 1 else f"{places[0]} 等 {len(places)} 处"
+        lines.append((title, shown, sum(int(item["rows"]) for item in items)))
+    return lines
 
 
 def _print_problems(console: Console, counts: dict[str, int]) -> None:
