@@ -16,6 +16,7 @@ import pytest
 
 from fangfan.engine.ingest import ImportResult, import_directory
 from fangfan.engine.snapshot import SnapshotStore
+from fangfan.engine.synth import generate_dataset
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +26,8 @@ KEY = ["file", "sheet", "row", "code"]
 
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ImportResult]:
-    synth = pytest.importorskip("fangfan.engine.synth")
     folder = tmp_path_factory.mktemp("messy")
-    synth.generate_dataset(folder / "in", 3_000, 11, messy=True, as_of=AS_OF)
+    generate_dataset(folder / "in", 3_000, 11, messy=True, as_of=AS_OF)
     store = SnapshotStore(folder / "home" / "snapshots")
     return folder / "in", import_directory(folder / "in", store=store, as_of=AS_OF)
 
@@ -53,11 +53,6 @@ def test_importer_reports_nothing_the_generator_did_not_plant(messy: tuple[Path,
     assert extra.height == 0, extra.sort(KEY)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="generator defect: synth/links.py validates ID_LOWERCASE_X / ID_FULL_WIDTH values without "
-    "idnumber.normalise, so it plants ID_FORMAT for IDs the contract says are normalised (no import_code)",
-)
 def test_importer_reports_exactly_the_planted_import_problems(messy: tuple[Path, ImportResult]) -> None:
     folder, result = messy
     reported, planted = _reported(result), _planted(folder)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from fangfan.engine.idnumber import IdProblem, validate
+from fangfan.engine.idnumber import IdProblem, normalise, validate
 from fangfan.engine.synth.names import homophone
 from fangfan.engine.synth.truth import Truth
 
@@ -80,7 +80,7 @@ def _alter(rng, tables, truth, households, kind, table, column, count, maker) ->
         schema={"_index": pl.UInt32, "id_number": pl.String, "value": pl.String, "_hh": pl.Int64},
         orient="row",
     )
-    codes = [validate(v).value if column == "id_number" else "ok" for v in rows["value"]]
+    codes = [validate(normalise(v)).value if column == "id_number" else "ok" for v in rows["value"]]
     rows = rows.with_columns(import_code=pl.Series([c if c != IdProblem.OK.value else "" for c in codes]))
     rows = rows.join(households, on="_hh", how="left", maintain_order="left")
     ids = truth.add(kind, rows, table=table, field_name=column, detail=_DETAIL[kind], wrong_source=table)
