@@ -1,0 +1,43 @@
+"""The CLI reference in docs/cli.md, made from the commands' own help texts.
+
+    python -m fangfan.cli.reference > docs/cli.md
+
+A test compares the file with this output, so the document cannot drift.
+"""
+
+from __future__ import annotations
+
+import click
+
+from fangfan.cli import COMMANDS, main
+
+WIDTH = 100
+
+
+def _help(command: click.Command, name: str, parent: click.Context | None) -> str:
+    context = click.Context(
+        command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
+    )
+    return command.get_help(context)
+
+
+def cli_reference() -> str:
+    root = click.Context(main, info_name="fangfan", terminal_width=WIDTH, max_content_width=WIDTH)
+    parts = [
+        "# 命令参考 · CLI reference",
+        "",
+        "Made by `python -m fangfan.cli.reference > docs/cli.md`; a test keeps it in step with `--help`.",
+        "",
+        "```text",
+        main.get_help(root),
+        "```",
+    ]
+    for name in sorted(COMMANDS):
+        command = main.get_command(root, name)
+        assert command is not None
+        parts += ["", f"## fangfan {name}", "", "```text", _help(command, name, root), "```"]
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    print(cli_reference(), end="")
