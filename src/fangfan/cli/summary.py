@@ -39,19 +39,24 @@ def print_summary(snapshot: Snapshot, console: Console) -> None:
 
 
 def _print_problems(problems: pl.DataFrame, console: Console) -> None:
+    """One row per kind of problem, one column per county that has any."""
     if problems.is_empty():
         console.print("没有导入问题。")
         return
     names = {code: county.name for code, county in counties().items()}
     names[UNPLACED] = UNPLACED
-    wide = problems.pivot(on="code", index="county_code", values="count").fill_null(0).sort("county_code")
-    codes = [c for c in wide.columns if c != "county_code"]
-    table = Table(title="导入问题按县、按类别")
-    table.add_column("县(区)")
-    for code in codes:
-        table.add_column(_problem_label(code), justify="right")
+    wide = problems.pivot(on="county_code", index="code", values="count").fill_null(0).sort("code")
+    columns = sorted((c for c in wide.columns if c != "code"), key=lambda c: (c == UNPLACED, c))
+    table = Table(title="导入问题按类别、按县")
+    table.add_column("问题")
+    for code in columns:
+        table.add_column(names.get(code, code), justify="right")
+    table.add_column("合计", justify="right")
     for row in wide.iter_rows(named=True):
-        table.add_row(names.get(row["county_code"], row["county_code"]), *(f"{row[c]:,}" for c in codes))
+        counts = [row[c] for c in columns]
+        table.add_row(
+            _problem_label(row["code"]), *(f"{n:,}" if n else "" for n in counts), f"{sum(counts):,}"
+        )
     console.print(table)
 
 

@@ -67,40 +67,74 @@ def _people_per_household(snapshot: Snapshot) -> pl.DataFrame:
 
 
 def _locator(snapshot: Snapshot, households: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """For each table in the snapshot: (_file, _sheet, _row) → county_code."""
+    """For each table: (_file, _sheet, _row) → county_code, for kept and excluded rows alike."""
     household_county = households.select(
-        "household_id", pl.col("village_code").str.slice(0, 6).alias("county_code")
+        "household_id", pl.col("village_code").str.slice(0, 6).alias("household_county")
     )
     person_county = (
         snapshot.read("members")
         .select("id_number", "household_id")
         .join(household_county, on="household_id")
         .unique("id_number", keep="first")
-        .select("id_number", "county_code")
+        .select(pl.col("id_number").alias("person"), pl.col("household_county").alias("person_county"))
     )
+    rejected = snapshot.read("rejected") if snapshot.has("rejected") else None
     locators: dict[str, pl.DataFrame] = {}
     for table in TABLES.values():
-        if not snapshot.has(table.name):
+        parts = []
+        if snapshot.has(table.name):
+            parts.append(_identifiers(snapshot.read(table.name)))
+        if rejected is not None and "values" in rejected.columns:
+            parts.append(_rejected_identifiers(rejected.filter(pl.col("table") == table.name)))
+        if not parts:
             continue
-        frame = snapshot.read(table.name)
-        keys = ["_file", "_sheet", "_row"]
-        if not set(keys) <= set(frame.columns):
-            continue
-        if "village_code" in frame.columns:
-            located = frame.select(*keys, pl.col("village_code").str.slice(0, 6).alias("county_code"))
-        elif "household_id" in frame.columns:
-            located = frame.select(*keys, "household_id").join(
-                household_county, on="household_id", how="left"
+        rows = pl.concat(parts, how="vertical_relaxed")
+        locators[table.name] = (
+            rows.join(household_county, on="household_id", how="left")
+            .join(person_county, on="person", how="left")
+            .select(
+                "_file",
+                "_sheet",
+                "_row",
+                pl.coalesce(
+                    pl.col("village_code").str.slice(0, 6), "household_county", "person_county"
+                ).alias("county_code"),
             )
-        else:
-            person = "id_number" if "id_number" in frame.columns else "head_id_number"
-            located = (
-                frame.select(*keys, pl.col(person).alias("id_number"))
-                .join(person_county, on="id_number", how="left")
-                .drop("id_number")
-            )
-        locators[table.name] = located.select(*keys, "county_code")
+        )
     return locators
+
+
+IDENTIFIERS = ("village_code", "household_id", "person")
+
+
+def _identifiers(frame: pl.DataFrame) -> pl.DataFrame:
+    """The row address plus whatever places the row: village, household or person."""
+    person = "id_number" if "id_number" in frame.columns else "head_id_number"
+    return frame.select(
+        pl.col("_file").cast(pl.String),
+        pl.col("_sheet").cast(pl.String),
+        pl.col("_row").cast(pl.Int64),
+        *(
+            (pl.col(source) if source in frame.columns else pl.lit(None)).cast(pl.String).alias(name)
+            for name, source in zip(IDENTIFIERS, ("village_code", "household_id", person), strict=True)
+        ),
+    )
+
+
+def _rejected_identifiers(rejected: pl.DataFrame) -> pl.DataFrame:
+    """The same for excluded rows, whose raw values are kept as JSON text."""
+    values = pl.col("values")
+    person = pl.coalesce(
+        values.str.json_path_match("$.id_number"), values.str.json_path_match("$.head_id_number")
+    )
+    return rejected.select(
+        pl.col("_file").cast(pl.String),
+        pl.col("_sheet").cast(pl.String),
+        pl.col("_row").cast(pl.Int64),
+        values.str.json_path_match("$.village_code").alias("village_code"),
+        values.str.json_path_match("$.household_id").alias("household_id"),
+        person.alias("person"),
+    )
 
 
 def _problems_by_county(snapshot: Snapshot, households: pl.DataFrame) -> pl.DataFrame:
