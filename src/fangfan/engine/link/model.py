@@ -1,0 +1,162 @@
+"""Probabilistic linkage with Splink on DuckDB, trained on the snapshot itself.
+
+The model (Fellegi–Sunter, see docs/linkage.md) compares a feed record with a
+registry person on five features: the name (exact, same pinyin, pinyin
+Jaro-Winkler ≥ 0.9), the ID's address code, its birth date digits (exact or one
+edit), its sequence-and-check digits (exact, check character only, one edit,
+only the first digit known after Excel lost the rest), and the village when the
+feed has one. u is estimated by random sampling, m by expectation maximisation
+in two sessions (blocked on the first 14 ID characters, then on name pinyin and
+birth year) so that every comparison is trained once outside its blocking rule.
+Nothing is downloaded. Splink is imported here only, inside the functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fangfan.engine.link.records import COMPARISON_COLUMNS
+from fangfan.engine.progress import Progress
+
+TRAINING_SAMPLE = 20_000
+U_PAIRS = 5e6
+CANDIDATE_FLOOR = 0.001  # pairs below this probability are not kept at all
+SEED = 11643
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Every blocked pair above `CANDIDATE_FLOOR`, with the evidence the decision rules need."""
+
+    pairs: pl.DataFrame  # record_id, unique_id, match_probability, match_weight, id_edits, ...
+    seconds_predict: float
+    model: dict[str, Any]
+
+
+def comparisons() -> list[Any]:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def levels(name: str, *middle: Any) -> Any:
+        return cl.CustomComparison(
+            comparison_levels=[cll.NullLevel(name), cll.ExactMatchLevel(name), *middle, cll.ElseLevel()],
+            output_column_name=name,
+        )
+
+    only_first = (
+        "(length(sequence_l) = 1 AND sequence_l = substr(sequence_r, 1, 1)) OR "
+        "(length(sequence_r) = 1 AND sequence_r = substr(sequence_l, 1, 1))"
+    )
+    check_only = "length(sequence_l) = 4 AND substr(sequence_l, 1, 3) = substr(sequence_r, 1, 3)"
+    return [
+        cl.CustomComparison(
+            comparison_levels=[
+                cll.NullLevel("name_pinyin"),
+                cll.ExactMatchLevel("name"),
+                cll.ExactMatchLevel("name_pinyin"),
+                cll.JaroWinklerLevel("name_pinyin", 0.9),
+                cll.ElseLevel(),
+            ],
+            output_column_name="name",
+        ),
+        levels("area"),
+        levels("birth", cll.DamerauLevenshteinLevel("birth", 1)),
+        levels(
+            "sequence",
+            cll.CustomLevel(check_only, "仅校验位不同"),
+            cll.DamerauLevenshteinLevel("sequence", 1),
+            cll.CustomLevel(only_first, "仅存首位且相同"),
+        ),
+        levels("village_code"),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs share one of these (documented in docs/linkage.md)."""
+    from splink import block_on
+
+    return [
+        block_on("area", "birth"),  # the first 14 characters: typos in sequence or check digit
+        block_on("name_pinyin", "birth"),  # a wrong address code
+        block_on("name_pinyin", "sequence"),  # a typo inside the birth date
+        block_on("name_pinyin", "village_code"),  # household feeds without a usable ID
+    ]
+
+
+def score(
+    residual: pl.DataFrame,
+    training: pl.DataFrame,
+    people: pl.DataFrame,
+    prior: float,
+    *,
+    progress: Progress,
+    work_dir: Path | None = None,
+) -> ScoredPairs:
+    """Train on `training` (residual plus a sample of exactly linked records) and score `residual`."""
+    import time
+
+    import duckdb
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    connection = duckdb.connect(str(work_dir / "splink.duckdb") if work_dir else ":memory:")
+    connection.execute("SET threads TO 2")
+    api = DuckDBAPI(connection)
+    registry = api.register(_side(people, "unique_id"), dataset_display_name="registry")
+    train = api.register(_side(training, "record_id"), dataset_display_name="feeds")
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=prior,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["id18", "id_prefix"],
+    )
+    linker = Linker([train, registry], settings, log_level=logging.WARNING)
+    _train(linker, progress)
+    started = time.perf_counter()
+    target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
+    predictions = linker.inference.predict_between(
+        target, registry, threshold_match_probability=CANDIDATE_FLOOR
+    )
+    pairs = _evidence(connection, predictions.physical_name)
+    progress.advance("概率匹配")
+    return ScoredPairs(pairs, time.perf_counter() - started, linker.misc.save_model_to_json())
+
+
+def _train(linker: Any, progress: Progress) -> None:
+    from splink import block_on
+
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
+    progress.advance("概率匹配")
+    for rule in (block_on("area", "birth"), block_on("name_pinyin", "birth_year")):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=1.0
+        )
+        progress.advance("概率匹配")
+
+
+def _side(frame: pl.DataFrame, key: str) -> Any:
+    return frame.select(pl.col(key).alias("unique_id"), *COMPARISON_COLUMNS).to_arrow()
+
+
+def _evidence(connection: Any, table: str) -> pl.DataFrame:
+    """Pairs as (feed record, registry person) with the ID edit distance and name similarity."""
+    feed_left = "source_dataset_l = 'residual'"
+    sql = f"""
+        SELECT
+            CASE WHEN {feed_left} THEN unique_id_l ELSE unique_id_r END AS record_id,
+            CASE WHEN {feed_left} THEN unique_id_r ELSE unique_id_l END AS unique_id,
+            match_probability,
+            match_weight,
+            damerau_levenshtein(id18_l, id18_r) AS id_edits,
+            coalesce(id_prefix_l = id_prefix_r, false) AS same_prefix,
+            coalesce(jaro_winkler_similarity(name_pinyin_l, name_pinyin_r), 0) AS name_similarity,
+            coalesce(village_code_l = village_code_r, false) AS same_village
+        FROM {table}
+    """
+    return pl.from_arrow(connection.sql(sql).arrow())  # type: ignore[return-value]

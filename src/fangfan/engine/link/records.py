@@ -1,0 +1,185 @@
+"""The two sides of linkage as flat frames: registry people and department feed records.
+
+Both sides carry the same comparison columns, built from what a feed has (an ID
+number and a name, sometimes a village):
+
+| column | meaning |
+|---|---|
+| id18 | the 18-character ID (15-digit ones through `to_18`); null when digits were lost |
+| id_prefix | the leading digits known for sure: 15 of a precision-lost `6.21226199001011E+17`, else id18's first 15 |
+| area, birth, sequence | the ID's parts: address code (6), birth date (8), sequence + check (4); a precision-lost ID keeps only the sequence's first digit |
+| birth_year | first four birth digits (a blocking key) |
+| name_pinyin | the name in toneless pinyin, so 王秀英 and 王秀莹 agree |
+| village_code | where the feed says the household lives (household-kept feeds only) |
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import polars as pl
+
+from fangfan.engine.idnumber import CHECK_CHARACTERS, WEIGHTS, normalise_expr
+from fangfan.engine.schema import DEPARTMENT_FEEDS, Kind
+from fangfan.engine.snapshot import Snapshot
+
+VILLAGE_FEED = "water_supply"
+_PRECISION_LOST = r"^(\d)\.(\d+)[eE]\+?17$"
+COMPARISON_COLUMNS = (
+    "id18",
+    "id_prefix",
+    "area",
+    "birth",
+    "birth_year",
+    "sequence",
+    "name",
+    "name_pinyin",
+    "village_code",
+)
+
+
+def id_column(feed: str) -> str | None:
+    """The ID field of a feed (`id_number` or `head_id_number`), or None for a village feed."""
+    table = next(t for t in DEPARTMENT_FEEDS if t.name == feed)
+    names = [f.name for f in table.fields if f.kind is Kind.ID_NUMBER]
+    return names[0] if names else None
+
+
+def name_column(feed: str) -> str:
+    return "head_name" if id_column(feed) == "head_id_number" else "name"
+
+
+def to_18_expr(number: pl.Expr) -> pl.Expr:
+    """Polars `idnumber.to_18`: a 15-digit number gains 19 and its check character."""
+    first17 = pl.concat_str(number.str.slice(0, 6), pl.lit("19"), number.str.slice(6, 9))
+    weighted = pl.sum_horizontal(
+        [first17.str.slice(i, 1).cast(pl.Int32, strict=False).fill_null(0) * w for i, w in enumerate(WEIGHTS)]
+    )
+    check = pl.lit(CHECK_CHARACTERS).str.slice((weighted % 11).cast(pl.Int64), 1)
+    return pl.when(number.str.contains(r"^\d{15}$")).then(first17 + check).otherwise(number)
+
+
+def id_parts(written: pl.Expr) -> list[pl.Expr]:
+    """The comparison columns of an ID as written (already normalised)."""
+    id18 = to_18_expr(written)
+    full = id18.str.contains(r"^\d{17}[0-9X]$")
+    lost_digits = pl.concat_str(
+        written.str.extract(_PRECISION_LOST, 1), written.str.extract(_PRECISION_LOST, 2)
+    ).str.slice(0, 15)
+    known = pl.when(full).then(id18.str.slice(0, 15)).otherwise(lost_digits)
+    return [
+        pl.when(full).then(id18).alias("id18"),
+        known.alias("id_prefix"),
+        pl.when(known.str.len_chars() >= 6).then(known.str.slice(0, 6)).alias("area"),
+        pl.when(known.str.len_chars() >= 14).then(known.str.slice(6, 8)).alias("birth"),
+        pl.when(known.str.len_chars() >= 10).then(known.str.slice(6, 4)).alias("birth_year"),
+        pl.when(full)
+        .then(id18.str.slice(14, 4))
+        .when(known.str.len_chars() == 15)
+        .then(known.str.slice(14, 1))
+        .alias("sequence"),
+    ]
+
+
+@lru_cache(maxsize=1_000_000)
+def _pinyin_of(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name))
+
+
+def pinyin_expr(frame: pl.DataFrame, column: str = "name") -> pl.Series:
+    """Toneless pinyin of each name, computed once per distinct name."""
+    names = frame.get_column(column).drop_nulls().unique()
+    mapping = {name: _pinyin_of(name) for name in names.to_list()}
+    return frame.get_column(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def registry_people(snapshot: Snapshot) -> pl.DataFrame:
+    """One row per person (18-digit ID): name, households, village, whether the ID was 15 digits.
+
+    A person listed in two households stays one person; `household_ids` names both.
+    """
+    households = snapshot.read("households").select("household_id", "village_code", "head_id_number")
+    heads = households.select(
+        pl.col("household_id").alias("headed_household_id"),
+        to_18_expr(normalise_expr(pl.col("head_id_number"))).alias("id18"),
+    ).unique("id18", keep="first")
+    members = snapshot.read("members").select("household_id", "name", "id_number")
+    members = members.with_columns(written=normalise_expr(pl.col("id_number"))).with_columns(
+        id_parts(pl.col("written"))
+    )
+    members = members.filter(pl.col("id18").is_not_null()).join(
+        households.select("household_id", "village_code"), on="household_id", how="left"
+    )
+    people = (
+        members.sort("household_id")
+        .group_by("id18", maintain_order=True)
+        .agg(
+            pl.col("written").first().alias("registry_id_number"),
+            pl.col("name").first(),
+            pl.col("household_id").unique(maintain_order=True).alias("household_ids"),
+            pl.col("village_code").first(),
+            *[pl.col(c).first() for c in ("id_prefix", "area", "birth", "birth_year", "sequence")],
+        )
+        .join(heads, on="id18", how="left")
+    )
+    people = people.with_columns(
+        pl.coalesce("headed_household_id", pl.col("household_ids").list.first()).alias("household_id"),
+        name_pinyin=pinyin_expr(people),
+    )
+    return people.with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64))
+
+
+def feed_records(snapshot: Snapshot) -> pl.DataFrame:
+    """Every row of every person- and household-kept feed, with comparison columns.
+
+    `record_id` numbers the rows across feeds; `id_written` is the ID as imported
+    (normalised again here, in case an older snapshot was not).
+    """
+    frames = [_one_feed(snapshot, table.name) for table in DEPARTMENT_FEEDS]
+    present = [frame for frame in frames if frame is not None]
+    if not present:
+        return _empty_records()
+    records = pl.concat(present, how="vertical_relaxed")
+    records = records.with_columns(id_parts(pl.col("id_written")))
+    records = records.with_columns(name_pinyin=pinyin_expr(records))
+    return records.with_row_index("record_id").with_columns(pl.col("record_id").cast(pl.Int64))
+
+
+def _one_feed(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
+    column = id_column(feed)
+    if column is None or not snapshot.has(feed):
+        return None
+    frame = snapshot.read(feed)
+    village = pl.col("village_code") if "village_code" in frame.columns else pl.lit(None, dtype=pl.String)
+    return frame.select(
+        pl.lit(feed).alias("feed"),
+        pl.col("_file").cast(pl.String),
+        pl.col("_sheet").cast(pl.String),
+        pl.col("_row").cast(pl.Int64),
+        pl.col(column).cast(pl.String).alias("id_as_written"),
+        pl.when(normalise_expr(pl.col(column)) != "")
+        .then(normalise_expr(pl.col(column)))
+        .alias("id_written"),
+        pl.col(name_column(feed)).cast(pl.String).alias("name"),
+        village.cast(pl.String).alias("village_code"),
+    )
+
+
+def _empty_records() -> pl.DataFrame:
+    schema = {
+        "record_id": pl.Int64,
+        "feed": pl.String,
+        "_file": pl.String,
+        "_sheet": pl.String,
+        "_row": pl.Int64,
+        "id_as_written": pl.String,
+        "id_written": pl.String,
+        "name": pl.String,
+        "village_code": pl.String,
+    }
+    frame = pl.DataFrame(schema=schema)
+    return frame.with_columns(id_parts(pl.col("id_written"))).with_columns(
+        pl.lit(None, dtype=pl.String).alias("name_pinyin")
+    )

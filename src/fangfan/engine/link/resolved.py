@@ -1,0 +1,64 @@
+"""Feed rows with the registry person the linker found, for the wide tables."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fangfan.engine.link.records import id_column
+from fangfan.engine.snapshot import Snapshot
+
+
+def resolved_feed(snapshot: Snapshot, links: pl.DataFrame, feed_name: str) -> pl.DataFrame:
+    """The rows of `feed_name` with `person_id_number` and `household_id` from `links`.
+
+    `person_id_number` is the registry's `members.id_number` of the linked person,
+    null when the row is unlinked or ambiguous; `household_id` is the person's
+    household (for housing and disasters: the household the person heads). Rows
+    are matched on where they came from (`_file`, `_sheet`, `_row`).
+
+    >>> # frame = resolved_feed(snapshot, link_snapshot(snapshot).links, "school_roll")
+    """
+    frame = snapshot.read(feed_name)
+    keys = ["_file", "_sheet", "_row"]
+    found = links.filter((pl.col("feed") == feed_name) & (pl.col("status") == "linked")).select(
+        pl.col("_file").cast(pl.String),
+        pl.col("_sheet").cast(pl.String),
+        pl.col("_row").cast(pl.Int64),
+        pl.col("linked_id_number").alias("person_id_number"),
+        pl.col("linked_household_id").alias("household_id"),
+        pl.col("method").alias("link_method"),
+    )
+    typed = frame.with_columns(
+        pl.col("_file").cast(pl.String), pl.col("_sheet").cast(pl.String), pl.col("_row").cast(pl.Int64)
+    )
+    if "household_id" in typed.columns:
+        typed = typed.drop("household_id")
+    return typed.join(found, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+
+def linked_person_key(snapshot: Snapshot, links: pl.DataFrame) -> object:
+    """A `person_key` for `wide.build_wide_tables`: the linked registry ID of each feed row.
+
+    Rows the linker could not place keep their own ID (as the exact join did), so
+    nothing that matched before is lost.
+    """
+
+    def person_key(feed: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+        column = id_column(feed) or "id_number"
+        found = (
+            links.lazy()
+            .filter((pl.col("feed") == feed) & (pl.col("status") == "linked"))
+            .select(
+                pl.col("_file").cast(pl.String),
+                pl.col("_sheet").cast(pl.String),
+                pl.col("_row").cast(pl.Int64),
+                pl.col("linked_id_number").alias("_linked"),
+            )
+        )
+        typed = frame.with_columns(
+            pl.col("_file").cast(pl.String), pl.col("_sheet").cast(pl.String), pl.col("_row").cast(pl.Int64)
+        )
+        joined = typed.join(found, on=["_file", "_sheet", "_row"], how="left", nulls_equal=True)
+        return joined.with_columns(pl.coalesce("_linked", column).alias("person_key")).drop("_linked")
+
+    return person_key

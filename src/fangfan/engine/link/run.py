@@ -1,0 +1,125 @@
+"""`link_snapshot`: the named step between a snapshot and the wide tables."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fangfan.engine import config
+from fangfan.engine.link.decide import decide
+from fangfan.engine.link.exact import LINK_COLUMNS, exact_links, village_links
+from fangfan.engine.link.model import TRAINING_SAMPLE, score
+from fangfan.engine.link.records import feed_records, registry_people
+from fangfan.engine.link.report import linkage_report
+from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.snapshot import Snapshot
+
+LINKS_FILE = "links.parquet"
+MIN_FOR_MODEL = 1  # with no residual record there is nothing to score
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    links: pl.DataFrame
+    report: pl.DataFrame
+    path: Path
+    reused: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+def derived_dir(snapshot: Snapshot) -> Path:
+    return config.home() / "derived" / snapshot.id
+
+
+def link_snapshot(
+    snapshot: Snapshot, *, progress: Progress | None = None, work_dir: Path | None = None
+) -> LinkResult:
+    """Link every department-feed row of `snapshot` to the registry (docs/linkage.md).
+
+    Reuses `FANGFAN_HOME/derived/<snapshot_id>/links.parquet` when it exists.
+    """
+    progress = progress or SilentProgress()
+    path = derived_dir(snapshot) / LINKS_FILE
+    if path.exists():
+        links = pl.read_parquet(path)
+        return LinkResult(links, linkage_report(links), path, reused=True)
+    links, timings, model = _link(snapshot, progress, work_dir)
+    _write_atomically(links, path)
+    return LinkResult(links, linkage_report(links), path, False, timings, model)
+
+
+def _link(
+    snapshot: Snapshot, progress: Progress, work_dir: Path | None
+) -> tuple[pl.DataFrame, dict[str, float], dict[str, Any]]:
+    clock = time.perf_counter()
+    progress.start("读取建档立卡与部门数据", total=2)
+    people = registry_people(snapshot)
+    progress.advance("读取建档立卡与部门数据")
+    records = feed_records(snapshot)
+    progress.finish("读取建档立卡与部门数据")
+    progress.start("身份证号精确匹配", total=1)
+    exact = exact_links(records, people)
+    residual = records.join(exact.select("record_id"), on="record_id", how="anti")
+    progress.finish("身份证号精确匹配")
+    timings = {"read": 0.0, "exact": time.perf_counter() - clock}
+    probable, model = _probabilistic(residual, records, exact, people, progress, work_dir, timings)
+    links = pl.concat([exact, probable, village_links(snapshot)], how="vertical_relaxed")
+    timings["total"] = time.perf_counter() - clock
+    return links.sort("feed", "_file", "_sheet", "_row"), timings, model
+
+
+def _probabilistic(
+    residual: pl.DataFrame,
+    records: pl.DataFrame,
+    exact: pl.DataFrame,
+    people: pl.DataFrame,
+    progress: Progress,
+    work_dir: Path | None,
+    timings: dict[str, float],
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    clock = time.perf_counter()
+    progress.start("概率匹配", total=5)
+    if residual.height < MIN_FOR_MODEL:
+        progress.finish("概率匹配")
+        return pl.DataFrame(schema=LINK_COLUMNS), {}
+    linked = records.join(exact.select("record_id"), on="record_id", how="semi")
+    sample = linked.sample(min(linked.height, TRAINING_SAMPLE), seed=7)
+    training = pl.concat([residual, sample], how="vertical_relaxed")
+    prior = _prior(records, exact, people)
+    scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir)
+    decided = decide(residual, scored.pairs, people)
+    progress.finish("概率匹配")
+    timings["probabilistic"] = time.perf_counter() - clock
+    timings["predict"] = scored.seconds_predict
+    timings["residual_records"] = float(residual.height)
+    return decided, scored.model
+
+
+def _prior(records: pl.DataFrame, exact: pl.DataFrame, people: pl.DataFrame) -> float:
+    """P(a feed record and a random registry person are the same person), from the exact links.
+
+    The share of feed rows that link exactly is the share that has a registry person;
+    each has one among all registry people.
+    """
+    with_id = max(records.filter(pl.col("id_prefix").is_not_null()).height, 1)
+    share = min(max(exact.height / with_id, 0.05), 0.99)
+    return share / max(people.height, 1)
+
+
+def _write_atomically(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
+    os.close(handle)
+    try:
+        frame.write_parquet(temporary, compression="zstd")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
