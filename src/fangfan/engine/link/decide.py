@@ -2,8 +2,8 @@
 
 A pair can link only when it clears the threshold *and* the evidence gate: the
 names sound alike (pinyin Jaro-Winkler ≥ `NAME_GATE`) and the ID is at most
-`MAX_ID_EDITS` edits away, or (Excel lost digits) its surviving 15-digit prefix is
-the same, or (no ID at all) the village is the same. A record with a second
+`MAX_ID_EDITS` edits away, or (Excel lost digits) its surviving 15 digits are the
+true ones rounded, or (no ID at all) the village is the same. A record with a second
 candidate that also clears the gate with probability ≥ `AMBIGUOUS_FLOOR` and lies
 within `AMBIGUOUS_MARGIN` match-weight bits of the best is ambiguous: both are
 reported and neither is chosen. Values are chosen on generated data

@@ -4,7 +4,7 @@ The model (Fellegi–Sunter, see docs/linkage.md) compares a feed record with a
 registry person on five features: the name (exact, same pinyin, pinyin
 Jaro-Winkler ≥ 0.9), the ID's address code, its birth date digits (exact or one
 edit), its sequence-and-check digits (exact, check character only, one edit,
-only the first digit known after Excel lost the rest), and the village when the
+only the first digit known, rounded, after Excel lost the rest), and the village when the
 feed has one. u is estimated by random sampling, m by expectation maximisation
 in two sessions (blocked on the first 14 ID characters, then on name pinyin and
 birth year) so that every comparison is trained once outside its blocking rule.
@@ -48,9 +48,12 @@ def comparisons() -> list[Any]:
             output_column_name=name,
         )
 
-    only_first = (
-        "(length(sequence_l) = 1 AND sequence_l = substr(sequence_r, 1, 1)) OR "
-        "(length(sequence_r) = 1 AND sequence_r = substr(sequence_l, 1, 1))"
+    # Excel keeps 15 significant digits, rounded: the surviving sequence digit is the
+    # true one or one more.
+    only_first = " OR ".join(
+        f"(length(sequence_{a}) = 1 AND "
+        f"(cast(sequence_{a} AS INTEGER) - cast(substr(sequence_{b}, 1, 1) AS INTEGER) + 10) % 10 IN (0, 1))"
+        for a, b in (("l", "r"), ("r", "l"))
     )
     check_only = "length(sequence_l) = 4 AND substr(sequence_l, 1, 3) = substr(sequence_r, 1, 3)"
     return [
@@ -84,6 +87,7 @@ def blocking_rules() -> list[Any]:
         block_on("area", "birth"),  # the first 14 characters: typos in sequence or check digit
         block_on("name_pinyin", "birth"),  # a wrong address code
         block_on("name_pinyin", "sequence"),  # a typo inside the birth date
+        block_on("name_pinyin", "area"),  # Excel rounding carried into the birth date
         block_on("name_pinyin", "village_code"),  # household feeds without a usable ID
     ]
 
@@ -147,6 +151,8 @@ def _side(frame: pl.DataFrame, key: str) -> Any:
 def _evidence(connection: Any, table: str) -> pl.DataFrame:
     """Pairs as (feed record, registry person) with the ID edit distance and name similarity."""
     feed_left = "source_dataset_l = 'residual'"
+    # A precision-lost ID's 15 digits are the true first 15, rounded: equal or one more.
+    rounded_gap = "try_cast(id_prefix_l AS BIGINT) - try_cast(id_prefix_r AS BIGINT)"
     sql = f"""
         SELECT
             CASE WHEN {feed_left} THEN unique_id_l ELSE unique_id_r END AS record_id,
@@ -154,7 +160,9 @@ def _evidence(connection: Any, table: str) -> pl.DataFrame:
             match_probability,
             match_weight,
             damerau_levenshtein(id18_l, id18_r) AS id_edits,
-            coalesce(id_prefix_l = id_prefix_r, false) AS same_prefix,
+            coalesce(
+                CASE WHEN {feed_left} THEN {rounded_gap} ELSE -({rounded_gap}) END IN (0, 1), false
+            ) AS same_prefix,
             coalesce(jaro_winkler_similarity(name_pinyin_l, name_pinyin_r), 0) AS name_similarity,
             coalesce(village_code_l = village_code_r, false) AS same_village
         FROM {table}
