@@ -41,7 +41,9 @@ def registry_side(people: pl.DataFrame) -> pl.DataFrame:
 def exact_links(records: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """Records whose ID (15-digit ones through to_18 on both sides) is a registry person's."""
     joined = records.filter(pl.col("id18").is_not_null()).join(registry_side(people), on="id18", how="inner")
-    fifteen = (pl.col("id_written").str.len_chars() == 15) | (pl.col("linked_id_number").str.len_chars() == 15)
+    fifteen = (pl.col("id_written").str.len_chars() == 15) | (
+        pl.col("linked_id_number").str.len_chars() == 15
+    )
     return joined.with_columns(
         pl.when(fifteen).then(pl.lit("exact_15_to_18")).otherwise(pl.lit("exact")).alias("method"),
         pl.lit(1.0).alias("match_probability"),

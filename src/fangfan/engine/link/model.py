@@ -138,9 +138,7 @@ def _train(linker: Any, progress: Progress) -> None:
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
     progress.advance("概率匹配")
     for rule in (block_on("area", "birth"), block_on("name_pinyin", "birth_year")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=1.0
-        )
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, record_sample_proportion=1.0)
         progress.advance("概率匹配")
 
 

@@ -6,8 +6,8 @@ number and a name, sometimes a village):
 | column | meaning |
 |---|---|
 | id18 | the 18-character ID (15-digit ones through `to_18`); null when digits were lost |
-| id_prefix | the leading digits known for sure: 15 of a precision-lost `6.21226199001011E+17`, else id18's first 15 |
-| area, birth, sequence | the ID's parts: address code (6), birth date (8), sequence + check (4); a precision-lost ID keeps only the sequence's first digit |
+| id_prefix | first 15 digits: id18's, or the 15 Excel kept (rounded) of `6.21226199001011E+17` |
+| area, birth, sequence | address code (6), birth date (8), sequence + check (4); a lost ID keeps 1 |
 | birth_year | first four birth digits (a blocking key) |
 | name_pinyin | the name in toneless pinyin, so 王秀英 and 王秀莹 agree |
 | village_code | where the feed says the household lives (household-kept feeds only) |

@@ -52,7 +52,9 @@ def linkage_report(links: pl.DataFrame) -> pl.DataFrame:
     method = pl.col("method")
     report = (
         links.with_columns(county_expr().alias("county_code"))
-        .with_columns(pl.col("county_code").replace_strict(names, default=UNKNOWN_COUNTY).alias("county_name"))
+        .with_columns(
+            pl.col("county_code").replace_strict(names, default=UNKNOWN_COUNTY).alias("county_name")
+        )
         .group_by("feed", "county_name")
         .agg(
             method.is_in(["exact", "exact_15_to_18"]).sum().alias("exact"),
