@@ -19,6 +19,7 @@ COMMANDS = {
     "demo": "fangfan.cli.summary:demo_command",
     "run": "fangfan.cli.run:run_command",
     "screen": "fangfan.cli.screen:screen_command",
+    "link": "fangfan.cli.link:link_command",
 }
 
 

@@ -120,7 +120,7 @@ def score(
         retain_matching_columns=True,
         additional_columns_to_retain=["id18", "id_prefix"],
     )
-    linker = Linker([train, registry], settings, log_level=logging.WARNING)
+    linker = Linker([train, registry], settings, log_level=logging.ERROR)
     _train(linker, progress)
     started = time.perf_counter()
     target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
