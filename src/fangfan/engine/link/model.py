@@ -125,7 +125,7 @@ def score(
     started = time.perf_counter()
     target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
     predictions = linker.inference.predict_between(
-        target, registry, threshold_match_probability=CANDIDATE_FLOOR
+        target, registry, threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
     )
     pairs = _evidence(connection, predictions.physical_name)
     progress.advance("概率匹配")
