@@ -31,7 +31,7 @@ path = Path(sys.argv[1])
 snapshot = Snapshot(path, json.loads((path / "manifest.json").read_text("utf-8")))
 result = link_snapshot(snapshot)
 counts = result.links.group_by("status").len().to_dicts()
-print(json.dumps({"timings": result.timings, "rows": result.links.height, "status": counts}))
+print("\n" + json.dumps({"timings": result.timings, "rows": result.links.height, "status": counts}))
 """
 
 
@@ -51,7 +51,7 @@ def run(snapshot: Snapshot) -> dict[str, Any]:
         seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"link failed with exit code {os.waitstatus_to_exitcode(status)}")
-    figures = json.loads(output)
+    figures = json.loads(output.decode().strip().splitlines()[-1])
     timings = figures["timings"]
     residual = timings.get("residual_records", 0.0)
     return {

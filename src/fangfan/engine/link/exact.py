@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from fangfan.engine.link.records import pinyin_of
 from fangfan.engine.snapshot import Snapshot
 
 LINK_COLUMNS: dict[str, pl.DataType] = {
@@ -44,13 +45,27 @@ def exact_links(records: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     fifteen = (pl.col("id_written").str.len_chars() == 15) | (
         pl.col("linked_id_number").str.len_chars() == 15
     )
-    return joined.with_columns(
-        pl.when(fifteen).then(pl.lit("exact_15_to_18")).otherwise(pl.lit("exact")).alias("method"),
-        pl.lit(1.0).alias("match_probability"),
-        pl.lit("linked").alias("status"),
-        pl.lit(None, dtype=pl.String).alias("candidates"),
-        link_note(),
-    ).select(list(LINK_COLUMNS))
+    return (
+        joined.with_columns(
+            pl.col("name")
+            .replace_strict(_pinyin_map(joined), default=None, return_dtype=pl.String)
+            .alias("name_pinyin"),
+        )
+        .with_columns(
+            pl.when(fifteen).then(pl.lit("exact_15_to_18")).otherwise(pl.lit("exact")).alias("method"),
+            pl.lit(1.0).alias("match_probability"),
+            pl.lit("linked").alias("status"),
+            pl.lit(None, dtype=pl.String).alias("candidates"),
+            link_note(),
+        )
+        .select(list(LINK_COLUMNS))
+    )
+
+
+def _pinyin_map(joined: pl.DataFrame) -> dict[str, str]:
+    # Only names that differ from the registry's need their pinyin for the note.
+    differing = joined.filter(pl.col("name") != pl.col("registry_name")).get_column("name").unique()
+    return {name: pinyin_of(name) for name in differing.to_list()}
 
 
 def link_note() -> pl.Expr:

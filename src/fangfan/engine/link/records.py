@@ -82,7 +82,7 @@ def id_parts(written: pl.Expr) -> list[pl.Expr]:
 
 
 @lru_cache(maxsize=1_000_000)
-def _pinyin_of(name: str) -> str:
+def pinyin_of(name: str) -> str:
     from pypinyin import lazy_pinyin
 
     return "".join(lazy_pinyin(name))
@@ -91,7 +91,7 @@ def _pinyin_of(name: str) -> str:
 def pinyin_expr(frame: pl.DataFrame, column: str = "name") -> pl.Series:
     """Toneless pinyin of each name, computed once per distinct name."""
     names = frame.get_column(column).drop_nulls().unique()
-    mapping = {name: _pinyin_of(name) for name in names.to_list()}
+    mapping = {name: pinyin_of(name) for name in names.to_list()}
     return frame.get_column(column).replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
@@ -142,17 +142,24 @@ def feed_records(snapshot: Snapshot) -> pl.DataFrame:
     if not present:
         return _empty_records()
     records = pl.concat(present, how="vertical_relaxed")
-    records = records.with_columns(id_parts(pl.col("id_written")))
-    records = records.with_columns(name_pinyin=pinyin_expr(records))
+    records = records.with_columns(to_18_expr(pl.col("id_written")).alias("id18"))
+    records = records.with_columns(pl.when(pl.col("id18").str.contains(r"^\d{17}[0-9X]$")).then("id18"))
     return records.with_row_index("record_id").with_columns(pl.col("record_id").cast(pl.Int64))
+
+
+def with_comparison_columns(records: pl.DataFrame) -> pl.DataFrame:
+    """Add the ID's parts and the name's pinyin (only for the rows the model sees)."""
+    records = records.drop("id18").with_columns(id_parts(pl.col("id_written")))
+    return records.with_columns(name_pinyin=pinyin_expr(records))
 
 
 def _one_feed(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
     column = id_column(feed)
     if column is None or not snapshot.has(feed):
         return None
-    frame = snapshot.read(feed)
-    village = pl.col("village_code") if "village_code" in frame.columns else pl.lit(None, dtype=pl.String)
+    frame = snapshot.scan(feed)
+    has_village = "village_code" in frame.collect_schema()
+    village = pl.col("village_code") if has_village else pl.lit(None, dtype=pl.String)
     return frame.select(
         pl.lit(feed).alias("feed"),
         pl.col("_file").cast(pl.String),
@@ -164,7 +171,7 @@ def _one_feed(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
         .alias("id_written"),
         pl.col(name_column(feed)).cast(pl.String).alias("name"),
         village.cast(pl.String).alias("village_code"),
-    )
+    ).collect()
 
 
 def _empty_records() -> pl.DataFrame:
@@ -179,7 +186,4 @@ def _empty_records() -> pl.DataFrame:
         "name": pl.String,
         "village_code": pl.String,
     }
-    frame = pl.DataFrame(schema=schema)
-    return frame.with_columns(id_parts(pl.col("id_written"))).with_columns(
-        pl.lit(None, dtype=pl.String).alias("name_pinyin")
-    )
+    return pl.DataFrame(schema=schema).with_columns(pl.lit(None, dtype=pl.String).alias("id18"))

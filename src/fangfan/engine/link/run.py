@@ -15,7 +15,7 @@ from fangfan.engine import config
 from fangfan.engine.link.decide import decide
 from fangfan.engine.link.exact import LINK_COLUMNS, exact_links, village_links
 from fangfan.engine.link.model import TRAINING_SAMPLE, score
-from fangfan.engine.link.records import feed_records, registry_people
+from fangfan.engine.link.records import feed_records, registry_people, with_comparison_columns
 from fangfan.engine.link.report import linkage_report
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.snapshot import Snapshot
@@ -91,7 +91,8 @@ def _probabilistic(
         return pl.DataFrame(schema=LINK_COLUMNS), {}
     linked = records.join(exact.select("record_id"), on="record_id", how="semi")
     sample = linked.sample(min(linked.height, TRAINING_SAMPLE), seed=7)
-    training = pl.concat([residual, sample], how="vertical_relaxed")
+    residual = with_comparison_columns(residual)
+    training = pl.concat([residual, with_comparison_columns(sample)], how="vertical_relaxed")
     prior = _prior(records, exact, people)
     scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir)
     decided = decide(residual, scored.pairs, people)
@@ -108,7 +109,7 @@ def _prior(records: pl.DataFrame, exact: pl.DataFrame, people: pl.DataFrame) -> 
     The share of feed rows that link exactly is the share that has a registry person;
     each has one among all registry people.
     """
-    with_id = max(records.filter(pl.col("id_prefix").is_not_null()).height, 1)
+    with_id = max(records.filter(pl.col("id_written").is_not_null()).height, 1)
     share = min(max(exact.height / with_id, 0.05), 0.99)
     return share / max(people.height, 1)
 
