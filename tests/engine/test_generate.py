@@ -14,6 +14,7 @@ from fangfan.cli import main
 from fangfan.engine.idnumber import validate
 from fangfan.engine.policy import load_policy
 from fangfan.engine.schema import TABLES
+from fangfan.engine.synth.people import exact_age
 
 AS_OF = dt.date(2026, 10, 31)
 KINDS_DOC = Path(__file__).parents[2] / "docs" / "ground_truth.md"
@@ -58,6 +59,62 @@ def _documented_kinds() -> set[str]:
         for line in text.splitlines()
         if line.startswith("| ") and line.split("|")[1].strip().isupper() and "_" in line.split("|")[1]
     }
+
+
+def _reference_age(born: dt.date, as_of: dt.date = AS_OF) -> int:
+    return as_of.year - born.year - ((born.month, born.day) > (as_of.month, as_of.day))
+
+
+def _python_age(born: pl.Expr) -> pl.Expr:
+    """Whole years at AS_OF, computed per value in Python (independent of the generator)."""
+    return born.map_elements(_reference_age, return_dtype=pl.Int64)
+
+
+@pytest.mark.parametrize(
+    ("born", "age"),
+    [
+        (dt.date(2010, 11, 6), 15),  # month 11 * 100 overflowed Int8: gave 16
+        (dt.date(2010, 10, 31), 16),
+        (dt.date(2010, 11, 1), 15),
+        (dt.date(2012, 2, 29), 14),
+        (dt.date(1950, 12, 31), 75),
+        (dt.date(1964, 3, 15), 62),
+    ],
+)
+def test_exact_age_of_known_birth_dates(born: dt.date, age: int) -> None:
+    frame = pl.DataFrame({"born": [born]}).select(exact_age(pl.col("born"), AS_OF))
+    assert frame.item() == age
+
+
+def test_exact_age_matches_whole_years_for_every_day_of_two_years() -> None:
+    days = [dt.date(2010, 1, 1) + dt.timedelta(days=i) for i in range(731)]
+    for as_of in (AS_OF, dt.date(2026, 2, 28), dt.date(2026, 12, 31)):
+        ages = pl.DataFrame({"born": days}).select(exact_age(pl.col("born"), as_of)).to_series()
+        assert ages.to_list() == [_reference_age(d, as_of) for d in days]
+
+
+def test_generated_members_ages_follow_their_birth_dates(city: Path) -> None:
+    """Schooling is drawn by age: no clean child's grade contradicts its true age."""
+    members = _read(city, "members").with_columns(age=_python_age(pl.col("birth_date").str.to_date()))
+    implausible = members.filter(
+        ((pl.col("schooling") == "小学") & pl.col("age").is_between(14, 15))
+        | (pl.col("schooling").is_in(["七年级", "八年级", "九年级"]) & pl.col("age").is_between(6, 10))
+        | (
+            pl.col("schooling").is_in(["高中", "中职", "高职", "大专及以上"])
+            & pl.col("age").is_between(6, 13)
+        )
+    )
+    recorded = set(_truth(city, "SCHOOL_GRADE_AGE_MISMATCH")["id_number"])
+    assert set(implausible["id_number"]) - recorded == set()
+    out_of_school = members.filter(
+        pl.col("age").is_between(6, 15)
+        & (
+            pl.col("schooling").is_in(["失学辍学", "非在校生"])
+            | ((pl.col("schooling") == "学前教育") & (pl.col("age") >= 7))
+        )
+    )
+    recorded = set(_truth(city, "CHILD_DROPPED_OUT_REGISTRY")["id_number"])
+    assert set(out_of_school["id_number"]) - recorded == set()
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
@@ -108,12 +165,7 @@ def test_no_unrecorded_household_has_income_below_the_threshold(city: Path) -> N
 
 def test_no_unrecorded_child_is_out_of_school_or_missing_from_the_roll(city: Path) -> None:
     members = _read(city, "members").with_columns(born=pl.col("birth_date").str.to_date())
-    age = (
-        AS_OF.year
-        - pl.col("born").dt.year()
-        - ((pl.col("born").dt.month() * 100 + pl.col("born").dt.day()) > 1031)
-    )
-    children = members.filter(age.is_between(6, 15))
+    children = members.filter(_python_age(pl.col("born")).is_between(6, 15))
     dropped = children.filter(pl.col("schooling") == "失学辍学")
     assert set(dropped["id_number"]) <= set(_truth(city, "CHILD_DROPPED_OUT_REGISTRY")["id_number"])
     roll = set(_read(city, "school_roll")["id_number"])

@@ -104,9 +104,17 @@ def birth_dates(rng: np.random.Generator, age_years: np.ndarray, as_of: dt.date)
 
 
 def exact_age(born: pl.Expr, as_of: dt.date) -> pl.Expr:
-    """Whole years at `as_of`."""
-    before_birthday = (born.dt.month() * 100 + born.dt.day()) > (as_of.month * 100 + as_of.day)
-    return (pl.lit(as_of.year) - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
+    """Whole years at `as_of`.
+
+    Polars gives month and day as 8-bit integers: widen before any arithmetic, or
+    `month * 100` wraps around and the birthday comparison goes wrong.
+    """
+    month = born.dt.month().cast(pl.Int32)
+    day = born.dt.day().cast(pl.Int32)
+    before_birthday = (month * 100 + day) > (as_of.month * 100 + as_of.day)
+    return (
+        pl.lit(as_of.year, pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    ).cast(pl.Int32)
 
 
 def id_numbers(
