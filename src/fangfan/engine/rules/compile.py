@@ -13,8 +13,10 @@ pyspark only when it runs, so nothing here requires Spark.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -22,12 +24,14 @@ from sqlglot import exp
 
 from fangfan.engine.policy import Policy
 from fangfan.engine.rules.check import CheckedRule, bind_parameters, check_rule
-from fangfan.engine.rules.columns import COLUMNS, WideColumn
+from fangfan.engine.rules.columns import COLUMNS, WIDE_TABLES, WideColumn
 from fangfan.engine.rules.model import Catalogue, Rule
 
 FINDING_COLUMNS = ("household_id", "id_number", "village_code", "rule_code", "message", "evidence")
 _TEXT_OF_NULL = "空"
 _QUERIES: dict[tuple[object, ...], str | None] = {}
+_COMPILED: dict[tuple[object, ...], dict[str, TwoPassQueries]] = {}
+ROW, RULE, MATCHED = "__row", "__rule", "__matched"
 
 
 class Adapter:
@@ -38,9 +42,12 @@ class Adapter:
     def condition_sql(self, checked: CheckedRule, policy: Policy) -> str:
         return bind_parameters(checked, policy).sql(dialect=self.dialect)
 
-    def rule_select(self, checked: CheckedRule, policy: Policy) -> exp.Select:
-        """SELECT of the finding rows of one rule."""
+    def rule_select(
+        self, checked: CheckedRule, policy: Policy, source: tuple[str, exp.Expression] | None = None
+    ) -> exp.Select:
+        """SELECT of the finding rows of one rule (from `source` (table, filter) if given)."""
         rule = checked.rule
+        table, where = source or (rule.table, bind_parameters(checked, policy))
         id_number: exp.Expression = (
             exp.column("id_number") if rule.level == "person" else exp.cast(exp.Null(), "VARCHAR")
         )
@@ -53,8 +60,8 @@ class Adapter:
                 exp.alias_(self.message_expression(rule, policy), "message"),
                 exp.alias_(self.evidence_expression(rule, policy), "evidence"),
             )
-            .from_(rule.table)
-            .where(bind_parameters(checked, policy))
+            .from_(table)
+            .where(where)
         )
 
     def table_query(self, checked: Sequence[CheckedRule], policy: Policy) -> str:
@@ -66,14 +73,10 @@ class Adapter:
         return query.sql(dialect=self.dialect)
 
     def message_expression(self, rule: Rule, policy: Policy) -> exp.Expression:
-        parts: list[exp.Expression] = []
-        for is_field, piece in _split_template(rule.message):
-            if not is_field:
-                parts.append(exp.Literal.string(piece))
-            elif piece.startswith(":"):
-                parts.append(exp.Literal.string(_format_value(policy.value(piece[1:]))))
-            else:
-                parts.append(self.text_of(COLUMNS[rule.table][piece]))
+        parts: list[exp.Expression] = [
+            exp.Literal.string(piece) if isinstance(piece, str) else self.text_of(piece)
+            for piece in message_pieces(rule, policy)
+        ]
         return exp.Concat(expressions=parts, safe=True, coalesce=True)
 
     def text_of(self, column: WideColumn) -> exp.Expression:
@@ -89,23 +92,13 @@ class Adapter:
     def evidence_expression(self, rule: Rule, policy: Policy) -> exp.Expression:
         """JSON text {label: {value, source}} of the rule's evidence columns."""
         pairs: list[exp.Expression] = []
-        for column in rule.evidence_columns():
+        for label, value, source in evidence_entries(rule, policy):
+            value_sql = exp.Literal.string(value) if isinstance(value, str) else exp.column(value.name)
             inner = exp.JSONObject(
                 expressions=[
-                    exp.JSONKeyValue(this=exp.Literal.string("value"), expression=exp.column(column.name)),
+                    exp.JSONKeyValue(this=exp.Literal.string("value"), expression=value_sql),
                     exp.JSONKeyValue(
-                        this=exp.Literal.string("source"), expression=exp.Literal.string(column.source)
-                    ),
-                ]
-            )
-            pairs.append(exp.JSONKeyValue(this=exp.Literal.string(column.label), expression=inner))
-        for label, note in placeholder_notes(rule, policy).items():
-            inner = exp.JSONObject(
-                expressions=[
-                    exp.JSONKeyValue(this=exp.Literal.string("value"), expression=exp.Literal.string(note)),
-                    exp.JSONKeyValue(
-                        this=exp.Literal.string("source"),
-                        expression=exp.Literal.string(_policy_source(policy)),
+                        this=exp.Literal.string("source"), expression=exp.Literal.string(source)
                     ),
                 ]
             )
@@ -125,13 +118,77 @@ class Adapter:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class TwoPassQueries:
+    """The two queries of one wide table (see `DuckDBAdapter`)."""
+
+    match: str  # (row, rule) pairs: one pass over the whole table, conditions only
+    findings: str  # finding rows from the matched rows alone
+
+
 class DuckDBAdapter(Adapter):
+    """Runs the rules in DuckDB, in two passes per wide table.
+
+    Findings are a small fraction of the rows, so the first pass reads only the
+    columns the conditions use and yields the matching (row, rule) pairs; the
+    matched rows are then gathered, and messages and evidence are built from them
+    alone. Building text in the same pass as the conditions made DuckDB convert
+    every message and evidence column of every row (1.4 s against 0.3 s for the
+    person table at city scale).
+    """
+
     dialect = "duckdb"
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads
 
+    def compile(self, catalogue: Catalogue) -> dict[str, TwoPassQueries]:
+        """{table: its two queries} for every wide table with rules; cached per catalogue."""
+        key = (type(self), self.dialect, catalogue.year, catalogue.rules)
+        if key not in _COMPILED:
+            compiled: dict[str, TwoPassQueries] = {}
+            for table in WIDE_TABLES:
+                checked = [check_rule(rule, catalogue.policy) for rule in catalogue.for_table(table)]
+                if checked:
+                    compiled[table] = self.two_pass_queries(table, checked, catalogue.policy)
+            _COMPILED[key] = compiled
+        return _COMPILED[key]
+
+    def two_pass_queries(self, table: str, checked: Sequence[CheckedRule], policy: Policy) -> TwoPassQueries:
+        conditions = [bind_parameters(c, policy) for c in checked]
+        # UNNEST of one CASE per rule, on the rows where any rule holds: one scan of the table.
+        cases = [
+            exp.Case(ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(index))])
+            for index, condition in enumerate(conditions)
+        ]
+        pairs = (
+            exp.select(
+                exp.column(ROW), exp.alias_(exp.Unnest(expressions=[exp.Array(expressions=cases)]), RULE)
+            )
+            .from_(table)
+            .where(exp.or_(*(exp.paren(c.copy()) for c in conditions)))
+        )
+        match = (
+            exp.select(exp.column(ROW), exp.column(RULE))
+            .from_(pairs.subquery("pairs"))
+            .where(exp.column(RULE).is_(exp.null()).not_())
+        )
+        selects = [
+            self.rule_select(c, policy, (MATCHED, exp.column(RULE).eq(exp.Literal.number(index))))
+            for index, c in enumerate(checked)
+        ]
+        findings: exp.Query = selects[0]
+        for select in selects[1:]:
+            findings = exp.union(findings, select, distinct=False)
+        return TwoPassQueries(match.sql(dialect=self.dialect), findings.sql(dialect=self.dialect))
+
     def run(self, tables: Mapping[str, pl.DataFrame], catalogue: Catalogue) -> pl.DataFrame:
+        return self.execute(self.compile(catalogue), tables)
+
+    def execute(
+        self, compiled: Mapping[str, TwoPassQueries], tables: Mapping[str, pl.DataFrame]
+    ) -> pl.DataFrame:
+        """Findings of already compiled rules over the wide `tables`."""
         import duckdb
 
         connection = duckdb.connect()
@@ -139,16 +196,25 @@ class DuckDBAdapter(Adapter):
             connection.execute(f"SET threads = {int(self.threads)}")
         frames = [_empty_findings()]
         for name, frame in tables.items():
-            query = self.query_for(name, catalogue)
-            if query is None:
+            queries = compiled.get(name)
+            if queries is None:
                 continue
-            # The newest Arrow layout keeps Polars' string views: no copy of the text columns.
-            connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-            result = pl.from_arrow(connection.sql(query).to_arrow_table())
-            assert isinstance(result, pl.DataFrame)
-            frames.append(result.select(pl.col(c).cast(pl.String) for c in FINDING_COLUMNS))
+            frames.append(_two_passes(connection, name, frame, queries))
         connection.close()
         return pl.concat(frames)
+
+
+def _two_passes(connection: Any, name: str, frame: pl.DataFrame, queries: TwoPassQueries) -> pl.DataFrame:
+    # The newest Arrow layout keeps Polars' string views: no copy of the text columns.
+    newest = pl.CompatLevel.newest()
+    connection.register(name, _with_row_numbers(frame.to_arrow(compat_level=newest)))
+    pairs = connection.sql(queries.match).pl()
+    connection.unregister(name)
+    matched = frame[pairs[ROW]].with_columns(pairs[RULE])
+    connection.register(MATCHED, matched.to_arrow(compat_level=newest))
+    result: pl.DataFrame = connection.sql(queries.findings).pl()
+    connection.unregister(MATCHED)
+    return result.select(pl.col(c).cast(pl.String) for c in FINDING_COLUMNS)
 
 
 class SparkAdapter(Adapter):
@@ -161,25 +227,15 @@ class SparkAdapter(Adapter):
 
     def evidence_expression(self, rule: Rule, policy: Policy) -> exp.Expression:
         pairs: list[exp.Expression] = []
-        for column in rule.evidence_columns():
+        for label, value, source in evidence_entries(rule, policy):
+            value_sql = exp.Literal.string(value) if isinstance(value, str) else exp.column(value.name)
             inner = exp.Anonymous(
                 this="named_struct",
                 expressions=[
                     exp.Literal.string("value"),
-                    exp.column(column.name),
+                    value_sql,
                     exp.Literal.string("source"),
-                    exp.Literal.string(column.source),
-                ],
-            )
-            pairs.extend([exp.Literal.string(column.label), inner])
-        for label, note in placeholder_notes(rule, policy).items():
-            inner = exp.Anonymous(
-                this="named_struct",
-                expressions=[
-                    exp.Literal.string("value"),
-                    exp.Literal.string(note),
-                    exp.Literal.string("source"),
-                    exp.Literal.string(_policy_source(policy)),
+                    exp.Literal.string(source),
                 ],
             )
             pairs.extend([exp.Literal.string(label), inner])
@@ -200,6 +256,36 @@ class SparkAdapter(Adapter):
             result = session.sql(query).toPandas()
             frames.append(pl.from_pandas(result).select(pl.col(c).cast(pl.String) for c in FINDING_COLUMNS))
         return pl.concat(frames)
+
+
+def message_pieces(rule: Rule, policy: Policy) -> tuple[str | WideColumn, ...]:
+    """The message template as literal text (policy values filled in) and columns.
+
+    >>> from fangfan.engine.rules.model import load_catalogue
+    >>> catalogue = load_catalogue(2025)
+    >>> pieces = message_pieces(catalogue.rule("WAT-004"), catalogue.policy)
+    >>> [p if isinstance(p, str) else p.name for p in pieces]
+    ['head_name', '户一年缺水', 'water_short_days', '天，超过', '36', '天，供水保证率不达标。']
+    """
+    pieces: list[str | WideColumn] = []
+    for is_field, piece in _split_template(rule.message):
+        if not is_field:
+            pieces.append(piece)
+        elif piece.startswith(":"):
+            pieces.append(_format_value(policy.value(piece[1:])))
+        else:
+            pieces.append(COLUMNS[rule.table][piece])
+    return tuple(pieces)
+
+
+def evidence_entries(rule: Rule, policy: Policy) -> tuple[tuple[str, WideColumn | str, str], ...]:
+    """(label, column or fixed text, source) of each entry of a finding's evidence JSON."""
+    entries: list[tuple[str, WideColumn | str, str]] = [
+        (column.label, column, column.source) for column in rule.evidence_columns()
+    ]
+    source = _policy_source(policy)
+    entries += [(label, note, source) for label, note in placeholder_notes(rule, policy).items()]
+    return tuple(entries)
 
 
 def placeholder_notes(rule: Rule, policy: Policy) -> dict[str, str]:
@@ -247,6 +333,21 @@ def _format_value(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+
+
+def _with_row_numbers(table: Any) -> Any:
+    """`table` (Arrow) with a row number column chunked like its other columns.
+
+    Polars' `with_row_index` makes one chunk, and exporting a frame whose columns
+    are chunked differently copies every column (0.15 s for the city's people).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    numbers = np.arange(table.num_rows, dtype=np.uint32)
+    bounds = np.cumsum([0, *(len(chunk) for chunk in table.column(0).chunks)])
+    chunks = [pa.array(numbers[start:end]) for start, end in itertools.pairwise(bounds)]
+    return table.append_column(ROW, pa.chunked_array(chunks, type=pa.uint32()))
 
 
 def _empty_findings() -> pl.DataFrame:
