@@ -31,7 +31,8 @@ path = Path(sys.argv[1])
 snapshot = Snapshot(path, json.loads((path / "manifest.json").read_text("utf-8")))
 result = link_snapshot(snapshot)
 counts = result.links.group_by("status").len().to_dicts()
-print("\n" + json.dumps({"timings": result.timings, "rows": result.links.height, "status": counts}))
+print()
+print(json.dumps({"timings": result.timings, "rows": result.links.height, "status": counts}))
 """
 
 
