@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -60,6 +61,11 @@ def bench_scale(scale: str, households: int, out: Path, xlsx: bool) -> list[Meas
             f"{scale}: baseline raw read csv", [sys.executable, "-m", "bench.baselines", "read", str(csv_dir)]
         ),
         run_measured(f"{scale}: screen", fangfan("screen"), env),
+        run_measured(
+            f"{scale}: screen comparison (catalogue vs hand-written)",
+            [sys.executable, "-m", "bench.bench_screen", "--json", str(out / f"screen-{scale}.json")],
+            env,
+        ),
     ]
     shutil.rmtree(root / "rewrite", ignore_errors=True)
     if xlsx:
@@ -113,7 +119,26 @@ def ratios(results: list[Measurement]) -> list[str]:
     return lines
 
 
-def record(results: list[Measurement], scales: dict[str, int]) -> str:
+def screen_comparison(out: Path, scales: dict[str, int]) -> list[str]:
+    """One line per scale from bench.bench_screen's figures (rule step only, best of 3)."""
+    lines = []
+    for scale in scales:
+        path = out / f"screen-{scale}.json"
+        if not path.exists():
+            continue
+        figures = json.loads(path.read_text("utf-8"))
+        s = figures["seconds"]
+        lines.append(
+            f"- {scale}: wide tables {s['wide_tables']:.2f} s; rules: catalogue {s['catalogue']:.2f} s, "
+            f"Polars {s['hand_polars']:.2f} s, DuckDB SQL {s['hand_duckdb']:.2f} s, "
+            f"pandas {s['hand_pandas']:.2f} s (same {figures['findings']:,} findings); "
+            f"catalogue ÷ fastest by hand {figures['catalogue_over_fastest_hand']:.2f}× (target ≤ 1.3×), "
+            f"pandas ÷ catalogue {figures['pandas_over_catalogue']:.1f}× (target ≥ 5×)."
+        )
+    return lines
+
+
+def record(results: list[Measurement], scales: dict[str, int], out: Path) -> str:
     sizes = ", ".join(f"{name} = {n:,} households" for name, n in scales.items())
     lines = [
         START,
@@ -126,6 +151,7 @@ def record(results: list[Measurement], scales: dict[str, int]) -> str:
         *(m.row() for m in results),
         "",
         *ratios(results),
+        *screen_comparison(out, scales),
         END,
     ]
     section = "\n".join(lines)
@@ -149,7 +175,7 @@ def main() -> None:
     for name, households in chosen.items():
         print(f"== {name}: {households:,} households", flush=True)
         results += bench_scale(name, households, arguments.out, xlsx=not arguments.no_xlsx)
-    print(record(results, chosen))
+    print(record(results, chosen, arguments.out))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Speed of the sieve: the rule catalogue against the same checks written by hand.
 
-    python -m bench.bench_screen [SNAPSHOT_ID]      (FANGFAN_HOME selects the store)
+    python -m bench.bench_screen [SNAPSHOT_ID] [--json FILE]   (FANGFAN_HOME selects the store)
 
 `run(snapshot)` builds the wide tables once (timed on its own), then times four
 ways of producing the same findings — (rule_code, household_id, id_number,
@@ -20,11 +20,12 @@ each version is run once to warm up, then the best of three is kept.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import polars as pl
@@ -703,10 +704,17 @@ def run(snapshot: Snapshot, repeats: int = 3) -> dict[str, Any]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_screen")
+    parser.add_argument("snapshot_id", nargs="?")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    arguments = parser.parse_args()
     store = SnapshotStore()
-    snapshot = store.get(sys.argv[1]) if len(sys.argv) > 1 else store.latest()
-    for key, value in run(snapshot).items():
+    snapshot = store.get(arguments.snapshot_id) if arguments.snapshot_id else store.latest()
+    result = run(snapshot)
+    for key, value in result.items():
         print(f"{key}: {value}", flush=True)
+    if arguments.json:
+        arguments.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
 
 
 if __name__ == "__main__":
