@@ -72,7 +72,7 @@ def _link(
     probable, model = _probabilistic(residual, records, exact, people, progress, work_dir, timings)
     links = pl.concat([exact, probable, village_links(snapshot)], how="vertical_relaxed")
     timings["total"] = time.perf_counter() - clock
-    return links.sort("feed", "_file", "_sheet", "_row"), timings, model
+    return links, timings, model
 
 
 def _probabilistic(
