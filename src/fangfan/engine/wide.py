@@ -15,9 +15,13 @@ listed in `fangfan.engine.rules.columns`:
 
 Person feeds join on a `person_key`. For now it is the normalised ID number
 (`exact_person_key`); a linkage step can pass its own `person_key` function that
-maps feed rows to registry IDs found by fuzzy matching. A feed missing from the
-snapshot gives null columns, so rules that need it find nothing; `absent_feeds`
-names them for the run summary.
+maps feed rows to registry IDs found by fuzzy matching. Both sides of every person
+join are brought to one canonical 18-digit form (`canonical_id`): an old 15-digit ID
+is widened (`idnumber.to_18`), so a feed may write a person's ID in either form, and
+an 18-digit ID whose check character fails is keyed on its 17 digits with the right
+check character, so a mistyped check character still finds its person (the importer
+still reports it). A feed missing from the snapshot gives null columns, so rules
+that need it find nothing; `absent_feeds` names them for the run summary.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from fangfan.engine.idnumber import CHECK_CHARACTERS, WEIGHTS
 from fangfan.engine.policy import Policy
 from fangfan.engine.rules.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from fangfan.engine.schema import DEPARTMENT_FEEDS, TABLES
@@ -56,6 +61,37 @@ def exact_person_key(feed: str, frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.with_columns(pl.col(column).alias("person_key"))
 
 
+def canonical_id(column: pl.Expr, suspect: pl.Expr | None = None) -> pl.Expr:
+    """The 18-digit form a person is joined on (see the module docstring).
+
+    A valid 18-digit ID is itself; 15 digits become `to_18`; 17 digits and a wrong
+    check character get the right one. Anything else (lost digits, letters) stays as it
+    is. With `suspect`, only those rows are recomputed (the rest are taken as valid).
+    """
+    text = column.cast(pl.String)
+    candidate = text if suspect is None else pl.when(suspect).then(text)
+    body = (
+        pl.when(candidate.str.contains(r"^[0-9]{15}$"))
+        .then(candidate.str.slice(0, 6) + pl.lit("19") + candidate.str.slice(6))
+        .when(candidate.str.contains(r"^[0-9]{17}[0-9X]$"))
+        .then(candidate.str.slice(0, 17))
+    )
+    digits = [body.str.slice(i, 1).cast(pl.Int32) * weight for i, weight in enumerate(WEIGHTS)]
+    check = (pl.sum_horizontal(digits) % 11).replace_strict(
+        list(range(11)), list(CHECK_CHARACTERS), return_dtype=pl.String
+    )
+    return pl.coalesce(body + check, text)
+
+
+def _canonical_key(frame: pl.LazyFrame, column: str, key: str, valid: str | None = None) -> pl.LazyFrame:
+    """`frame` with `key` = canonical_id(column), recomputed only where it can differ:
+    IDs not 18 characters long, and rows whose `valid` flag is false."""
+    suspect = pl.col(column).str.len_chars() != 18
+    if valid is not None and valid in frame.collect_schema():
+        suspect = suspect | ~pl.col(valid).fill_null(True)
+    return frame.with_columns(canonical_id(pl.col(column), suspect.fill_null(False)).alias(key))
+
+
 def newer_income_year(snapshot: Snapshot) -> int:
     """The newer of the two completed income years before the as-of date's year."""
     return snapshot.as_of.year - 1
@@ -73,7 +109,13 @@ class _Context:
         if not self.snapshot.has(name):
             return None
         frame = _with_schema_fields(self.snapshot.scan(name), name)
-        return self.person_key(name, frame) if name not in ("water_supply",) else frame
+        if name in ("water_supply",):
+            return frame
+        keyed = self.person_key(name, frame)
+        column = "head_id_number" if "head_id_number" in keyed.collect_schema() else "id_number"
+        # The feed ID's validity flag marks the rows to recompute (a linked registry ID
+        # in `person_key` is valid, so recomputing it changes nothing but a short form).
+        return _canonical_key(keyed, "person_key", "person_key", f"{column}_valid")
 
 
 def build_wide_tables(
@@ -142,7 +184,8 @@ def _members(context: _Context) -> pl.LazyFrame:
     if "id_number_valid" not in schema:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("id_number_valid"))
     birth = pl.col("birth_date").cast(pl.Date)
-    return frame.with_columns(birth.alias("birth_date"), _age(birth, context.as_of).alias("age"))
+    frame = frame.with_columns(birth.alias("birth_date"), _age(birth, context.as_of).alias("age"))
+    return _canonical_key(frame, "id_number", "_person_key", "id_number_valid")
 
 
 # --- person wide -----------------------------------------------------------------
@@ -205,8 +248,8 @@ def _join_person_feed(
     columns = {name: PERSON_COLUMNS[name] for name in defaults}
     if source is None:
         return frame.with_columns(pl.lit(None, dtype=_dtype(c.dtype)).alias(n) for n, c in columns.items())
-    per_person = build(context, source).rename({"person_key": "id_number"})
-    joined = frame.join(per_person, on="id_number", how="left")
+    per_person = build(context, source).rename({"person_key": "_person_key"})
+    joined = frame.join(per_person, on="_person_key", how="left")
     return joined.with_columns(
         pl.col(name).fill_null(pl.lit(value, dtype=_dtype(columns[name].dtype)))
         for name, value in defaults.items()
@@ -323,7 +366,8 @@ _PERSON_FEEDS: tuple[tuple[str, FeedBuilder, dict[str, object]], ...] = (
 
 def _household_wide(context: _Context, households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
     aggregates = _member_aggregates(context, members)
-    frame = households.join(aggregates, on="household_id", how="left").with_columns(
+    frame = _canonical_key(households, "head_id_number", "_head_key", "head_id_number_valid")
+    frame = frame.join(aggregates, on="household_id", how="left").with_columns(
         pl.col(c).fill_null(0)
         for c in ("members_total", "members_normal", "head_count", "labour_capable_count", "working_count")
     )
@@ -385,7 +429,7 @@ def _join_claims(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) 
     this_year = claims.filter(pl.col("settlement_date").cast(pl.Date).dt.year() == context.income_year)
     per_person = this_year.group_by("person_key").agg(pl.col("compliant_selfpay").cast(pl.Float64).sum())
     per_household = (
-        members.select("household_id", pl.col("id_number").alias("person_key"))
+        members.select("household_id", pl.col("_person_key").alias("person_key"))
         .join(per_person, on="person_key")
         .group_by("household_id")
         .agg(pl.col("compliant_selfpay").sum().alias("claims_selfpay"))
@@ -420,7 +464,7 @@ def _join_appraisal(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
         .group_by("person_key")
         .agg(pl.col("appraisal_grade").last(), pl.col("renovation_status").last())
     )
-    return frame.join(latest, left_on="head_id_number", right_on="person_key", how="left")
+    return frame.join(latest, left_on="_head_key", right_on="person_key", how="left")
 
 
 def _join_disasters(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -440,4 +484,4 @@ def _join_disasters(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("occurred_on").last().cast(pl.Date).alias("disaster_date"),
         )
     )
-    return frame.join(worst, left_on="head_id_number", right_on="person_key", how="left")
+    return frame.join(worst, left_on="_head_key", right_on="person_key", how="left")
