@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from fangfan.engine.idnumber import to_18
 from fangfan.engine.schema import TABLES
 
 STAGE_OF_SCHOOLING = {
@@ -56,8 +57,22 @@ def finish(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*fields, pl.col("_hh").cast(pl.Int64), "_county", pl.col("_mark").cast(pl.Int64))
 
 
-def person_base(members: pl.DataFrame) -> list[pl.Expr]:
-    return [pl.col("id_number"), pl.col("name"), pl.col("_hh"), pl.col("_county")]
+# National systems that re-issued every old 15-digit ID in its 18-digit form; the other
+# feeds write a person's ID as the registry does.
+EIGHTEEN_DIGIT_FEEDS = ("medical_insurance", "medical_claims", "civil_registration")
+
+
+def eighteen_digit(ids: pl.Series) -> dict[str, str]:
+    """The 18-digit form (`idnumber.to_18`) of each old 15-digit ID in `ids`."""
+    return {number: to_18(number) for number in ids.filter(ids.str.len_chars() == 15).unique().to_list()}
+
+
+def person_base(members: pl.DataFrame, *, widened: bool = False) -> list[pl.Expr]:
+    """ID, name and hidden columns of a person feed row; `widened` writes 18-digit IDs."""
+    number = pl.col("id_number")
+    if widened:
+        number = number.replace(eighteen_digit(members["id_number"]))
+    return [number, pl.col("name"), pl.col("_hh"), pl.col("_county")]
 
 
 def school_roll(members: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
@@ -83,7 +98,10 @@ def medical_insurance(members: pl.DataFrame, years: tuple[int, int]) -> pl.DataF
     )
     frames = [
         insured.select(
-            *person_base(members), scheme=scheme, insurance_year=pl.lit(year), insurance_status=pl.lit("参保")
+            *person_base(members, widened=True),
+            scheme=scheme,
+            insurance_year=pl.lit(year),
+            insurance_status=pl.lit("参保"),
         )
         for year in years
     ]
@@ -99,7 +117,9 @@ def medical_claims(
         visits = np.where(
             ill, rng.integers(1, 4, members.height), (rng.random(members.height) < 0.03).astype(np.int64)
         )
-        rows = members.select(person_base(members))[np.repeat(np.arange(members.height), visits)]
+        rows = members.select(person_base(members, widened=True))[
+            np.repeat(np.arange(members.height), visits)
+        ]
         total = np.round(rng.lognormal(np.log(3000), 0.7, rows.height), 2)
         basic = np.round(total * rng.uniform(0.55, 0.7, rows.height), 2)
         critical = np.round(np.where(total > 8000, total * 0.1, 0.0), 2)
@@ -226,11 +246,13 @@ def employment(rng: np.random.Generator, members: pl.DataFrame) -> pl.DataFrame:
 
 def civil_registration(rng: np.random.Generator, members: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     changed = members.filter(pl.col("member_status") != "正常")
-    frame = changed.select(*person_base(members), registration_status=pl.col("member_status")).with_columns(
-        change_date=days_before(rng, as_of, changed.height, 30, 1500)
-    )
+    frame = changed.select(
+        *person_base(members, widened=True), registration_status=pl.col("member_status")
+    ).with_columns(change_date=days_before(rng, as_of, changed.height, 30, 1500))
     newborn = members.filter(pl.col("_age") == 0)
     births = newborn.select(
-        *person_base(members), registration_status=pl.lit("正常"), change_date=pl.col("birth_date")
+        *person_base(members, widened=True),
+        registration_status=pl.lit("正常"),
+        change_date=pl.col("birth_date"),
     )
     return finish("civil_registration", pl.concat([frame, births]))

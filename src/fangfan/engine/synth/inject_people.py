@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from fangfan.engine.synth.feeds import dates_in_year, days_before, finish
+from fangfan.engine.synth.feeds import (
+    EIGHTEEN_DIGIT_FEEDS,
+    dates_in_year,
+    days_before,
+    eighteen_digit,
+    finish,
+    person_base,
+)
 from fangfan.engine.synth.inject import Context
 from fangfan.engine.synth.registry import SAFETY_NET_BIT, measures_text
 
@@ -30,7 +37,9 @@ def _rows_of(people: pl.DataFrame, value: pl.Expr | pl.Series | str) -> pl.DataF
 
 
 def _who(people: pl.DataFrame) -> pl.Expr:
-    return pl.col("id_number").is_in(people["id_number"].to_list())
+    """Feed rows of `people`, whether the feed writes an old ID in 15 or 18 digits."""
+    ids = people["id_number"]
+    return pl.col("id_number").is_in([*ids.to_list(), *eighteen_digit(ids).values()])
 
 
 def _rows(people: pl.DataFrame) -> pl.Expr:
@@ -38,7 +47,7 @@ def _rows(people: pl.DataFrame) -> pl.Expr:
 
 
 def _feed_rows(table: str, people: pl.DataFrame, **columns: pl.Expr | pl.Series) -> pl.DataFrame:
-    frame = people.select("id_number", "name", "_hh", "_county").with_columns(**columns)
+    frame = people.select(*person_base(people, widened=table in EIGHTEEN_DIGIT_FEEDS)).with_columns(**columns)
     return finish(table, frame)
 
 

@@ -18,6 +18,8 @@ from fangfan.engine.synth.regions import OLD_AREA_CODE
 
 SIZE_SHARES = (0.08, 0.15, 0.18, 0.22, 0.18, 0.11, 0.05, 0.03)  # 1..8 people, mean ≈ 4
 MALE_RELATIONS = ("户主", "之子", "之孙子", "之父", "之女婿")
+OLD_ID_BORN_BEFORE = 1965
+OLD_ID_SHARE_OF_OLDER = 0.017  # ≈18% of people are born before 1965: 0.3% of all
 
 
 def compose(rng: np.random.Generator, households: int) -> tuple[np.ndarray, pl.DataFrame]:
@@ -133,7 +135,9 @@ def id_numbers(
     parts = pl.DataFrame(
         {"area": area, "ymd": ymd, "seq": sequence, "check": _check_characters(area, ymd, sequence)}
     )
-    short = (year < 1960) & (rng.random(count) < 0.012)
+    # Old 15-digit numbers were never re-issued for some older people: about 0.3% of
+    # everyone, all born before 1965 (GB 11643-1999 replaced them from 1999 on).
+    short = (year < OLD_ID_BORN_BEFORE) & (rng.random(count) < OLD_ID_SHARE_OF_OLDER)
     numbers = parts.select(
         pl.when(pl.Series(short))
         .then(
