@@ -199,7 +199,7 @@ def _mismatches(rng: np.random.Generator, tables: Tables, truth: Truth) -> None:
         pl.col("_mark").is_null()
         & (pl.col("member_status") == "正常")
         & pl.col("_age").is_between(30, 55)
-        & pl.col("id_number").str.contains(r"^\d{17}[\dX]$")
+        & pl.col("id_number").str.contains(r"^[0-9]{17}[0-9X]$")
         & (pl.col("_slot") < 99)
         & ~pl.col("_hh").is_in(list(truth.used_households))
     )

@@ -161,7 +161,7 @@ def _ids_as_numbers(
     """15-digit IDs always as numbers (lossless); a few 18-digit ones too (ID_EXCEL_NUMBER)."""
     frame = frame.with_row_index("_index")
     eligible = frame.filter(
-        (pl.col("_hh") >= 0) & pl.col("_mark").is_null() & pl.col("id_number").str.contains(r"^\d{18}$")
+        (pl.col("_hh") >= 0) & pl.col("_mark").is_null() & pl.col("id_number").str.contains(r"^[0-9]{18}$")
     )
     count = min(eligible.height, max(3, frame.height // 400))
     chosen = eligible.sample(n=count, seed=int(rng.integers(0, 2**31)))
@@ -184,7 +184,7 @@ def _ids_as_numbers(
     )
     marks = pl.DataFrame({"_index": chosen["_index"], "_new_mark": ids})
     frame = frame.join(marks, on="_index", how="left", maintain_order="left")
-    fifteen = pl.col("id_number").str.contains(r"^\d{15}$")
+    fifteen = pl.col("id_number").str.contains(r"^[0-9]{15}$")
     return frame.with_columns(
         _mark=pl.coalesce("_new_mark", "_mark"), _as_number=pl.col("_new_mark").is_not_null() | fifteen
     ).drop("_index", "_new_mark")
