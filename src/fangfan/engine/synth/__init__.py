@@ -24,7 +24,12 @@ from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.schema import ALL_TABLES
 from fangfan.engine.synth import feeds, property, writers
 from fangfan.engine.synth.income import build_income, finish_households
-from fangfan.engine.synth.inject import inject_rules, inject_structure, natural_income_tail
+from fangfan.engine.synth.inject import (
+    inject_rules,
+    inject_structure,
+    natural_income_tail,
+    natural_occurrences,
+)
 from fangfan.engine.synth.links import inject_links
 from fangfan.engine.synth.registry import build_registry
 from fangfan.engine.synth.truth import Truth
@@ -85,6 +90,7 @@ def generate_dataset(
     progress.advance("生成户籍与成员")
     natural_income_tail(tables, years[1], truth)
     inject_rules(rngs["rules"], tables, years, as_of, truth)
+    natural_occurrences(tables, years, truth)
     inject_links(rngs["links"], tables, truth)
     progress.finish("生成户籍与成员")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -148,6 +148,130 @@ def natural_income_tail(tables: Tables, newer_year: int, truth: Truth) -> None:
     truth.used_households.update(below["_hh"].to_list())
 
 
+PROPERTY_KINDS = {
+    "VEHICLE_OWNED": (
+        "vehicles",
+        pl.col("vehicle_type").is_in(["小型轿车", "小型普通客车", "货车"]) & (pl.col("status") == "正常"),
+    ),
+    "BUSINESS_OWNED": ("business_registry", pl.col("registration_status") == "存续"),
+    "URBAN_HOME_OWNED": ("real_estate", pl.col("usage").is_in(["住宅", "商业"])),
+}
+
+
+def natural_occurrences(tables: Tables, years: tuple[int, int], truth: Truth) -> None:
+    """Record, as origin natural, every household or person that meets a kind's definition
+    as a side effect (a copied property owner, an income cut that is also a sharp drop).
+
+    Runs after every rule-level injection and before the link-level ones, which change
+    how IDs are written but not who has what.
+    """
+    recorded = truth.table().select("kind", "household_id", "id_number")
+    for kind, rows, table, field, detail in (
+        *_natural_property(tables),
+        _natural_sharp_drop(tables, years),
+        _natural_large_selfpay(tables, years),
+    ):
+        new = rows.join(recorded.filter(pl.col("kind") == kind), on=["household_id", "id_number"], how="anti")
+        if new.height:
+            truth.add(kind, new, table=table, field_name=field, detail=detail, origin="natural")
+            # keep the link-level typos off them too (see links.py)
+            found = tables["households"].join(new.select("household_id"), on="household_id", how="semi")
+            truth.used_households.update(found["_hh"].to_list())
+
+
+def _natural_property(tables: Tables) -> list[tuple[str, pl.DataFrame, str, str, str]]:
+    helped = tables["households"].filter(pl.col("household_type").is_in(["脱贫户", "监测户"]))
+    people = tables["members"].join(helped.select("household_id"), on="household_id", how="semi")
+    found = []
+    for kind, (table, keep) in PROPERTY_KINDS.items():
+        owners = tables[table].filter(keep).select("id_number").unique()
+        rows = (
+            people.join(owners, on="id_number", how="semi")
+            .select("household_id", "id_number", value=pl.lit(table))
+            .unique(["household_id", "id_number"])
+            .sort("household_id", "id_number")
+        )
+        found.append((kind, rows, table, "id_number", "脱贫/监测户成员名下有登记财产（自然发生）"))
+    return found
+
+
+def _natural_sharp_drop(tables: Tables, years: tuple[int, int]) -> tuple[str, pl.DataFrame, str, str, str]:
+    """INCOME_SHARP_DROP as the sieve computes it: recomputed net income, per member 正常."""
+    share = load_policy(years[1]).number("income.sharp_drop_share")
+    normal = (
+        tables["members"]
+        .filter(pl.col("member_status") == "正常")
+        .group_by("household_id")
+        .agg(_normal=pl.len())
+    )
+    parts = ("wage_income", "business_income", "property_income", "transfer_income")
+
+    def net(year: int, name: str) -> pl.DataFrame:
+        frame = tables["income"].filter(pl.col("year") == year).unique("household_id", keep="first")
+        value = pl.sum_horizontal(parts) - pl.col("business_cost").fill_null(0)
+        return frame.select("household_id", value.alias(name))
+
+    frame = (
+        net(years[1], "_newer")
+        .join(net(years[0], "_older"), on="household_id")
+        .join(normal, on="household_id")
+    )
+    drop = frame.filter((pl.col("_older") > 0) & (pl.col("_newer") < pl.col("_older") * (1 - share))).sort(
+        "household_id"
+    )
+    rows = drop.select(
+        "household_id",
+        id_number=pl.lit(""),
+        value=(pl.col("_newer") / pl.col("_normal")).round(2).cast(pl.String),
+    )
+    return (
+        "INCOME_SHARP_DROP",
+        rows,
+        "income",
+        "net_income_per_capita",
+        "人均纯收入比上年大幅下降（自然发生）",
+    )
+
+
+def _natural_large_selfpay(tables: Tables, years: tuple[int, int]) -> tuple[str, pl.DataFrame, str, str, str]:
+    """LARGE_MEDICAL_SELFPAY as the sieve computes it, e.g. after an income cut: the newer
+    year's compliant self-pay of the household's members over either policy limit."""
+    from fangfan.engine.idnumber import to_18
+
+    policy = load_policy(years[1])
+    share = policy.number("medical.selfpay_share_of_income")
+    alert = policy.number("medical.selfpay_alert_yuan")
+    claims = tables["medical_claims"].filter(pl.col("settlement_date").dt.year() == years[1])
+    per_person = claims.group_by(_person=pl.col("id_number")).agg(_selfpay=pl.col("compliant_selfpay").sum())
+    members = tables["members"].select(
+        "household_id", _person=pl.col("id_number").map_elements(to_18, return_dtype=pl.String)
+    )
+    selfpay = (
+        members.join(per_person, on="_person").group_by("household_id").agg(_selfpay=pl.col("_selfpay").sum())
+    )
+    parts = ("wage_income", "business_income", "property_income", "transfer_income")
+    income = tables["income"].filter(pl.col("year") == years[1]).unique("household_id", keep="first")
+    net = income.select("household_id", _net=pl.sum_horizontal(parts) - pl.col("business_cost").fill_null(0))
+    over = (
+        selfpay.join(net, on="household_id", how="left")
+        .filter(
+            (pl.col("_selfpay") > 0)
+            & ((pl.col("_selfpay") > share * pl.col("_net")) | (pl.col("_selfpay") > alert))
+        )
+        .sort("household_id")
+    )
+    rows = over.select(
+        "household_id", id_number=pl.lit(""), value=pl.col("_selfpay").round(2).cast(pl.String)
+    )
+    return (
+        "LARGE_MEDICAL_SELFPAY",
+        rows,
+        "medical_claims",
+        "compliant_selfpay",
+        "合规自付医疗费用过高（自然发生）",
+    )
+
+
 def inject_rules(
     rng: np.random.Generator, tables: Tables, years: tuple[int, int], as_of: dt.date, truth: Truth
 ) -> None:

@@ -170,6 +170,8 @@ def income(context: Context) -> None:
         table="income",
     )
 
+    income_sharp_drop(context, threshold)
+
     chosen = context.take_households(pl.lit(True))
     bump = pl.Series(np.round(context.rng.uniform(200, 3000, chosen.height), 2))
     which = pl.Series(context.rng.random(chosen.height) < 0.5)
@@ -191,6 +193,43 @@ def income(context: Context) -> None:
         _rows(rows, pl.col("net_income").cast(pl.String)),
         "net_income",
         "申报纯收入与分项收入合计不一致",
+        table="income",
+    )
+
+
+def income_sharp_drop(context: Context, threshold: float) -> None:
+    """INCOME_SHARP_DROP: the newer year's income falls well past the policy share (37–46% at
+    0.3) yet stays above the monitoring threshold."""
+    older, newer = context.years
+    share = load_policy(newer).number("income.sharp_drop_share")
+    previous = (
+        context.tables["income"]
+        .filter(pl.col("year") == older)
+        .select("_hh", _previous=pl.col("net_income") / pl.col("_size"))
+    )
+    high = 0.9 * (1 - share)  # keep at most 90% of the allowed share: clearly a sharp drop
+    low = high - 0.1
+    eligible = pl.col("_hh").is_in(
+        previous.filter(pl.col("_previous") * low > threshold * 1.05)["_hh"].to_list()
+    )
+    chosen = context.take_households(eligible)
+    kept = pl.Series(context.rng.uniform(low, high, chosen.height))
+    plan = chosen.select("_hh", _kept=kept).join(previous, on="_hh")
+    frame = context.tables["income"].join(plan, on="_hh", how="left", maintain_order="left")
+    scale = (
+        pl.when(pl.col("_kept").is_not_null() & (pl.col("year") == newer))
+        .then(pl.col("_kept") * pl.col("_previous") / (pl.col("net_income") / pl.col("_size")))
+        .otherwise(1.0)
+    )
+    parts = ("wage_income", "business_income", "property_income", "transfer_income", "business_cost")
+    frame = frame.with_columns([(pl.col(p) * scale).round(2) for p in parts]).drop("_kept", "_previous")
+    context.tables["income"] = declare(frame)
+    rows = context.tables["income"].filter(_in(chosen) & (pl.col("year") == newer))
+    context.record(
+        "INCOME_SHARP_DROP",
+        _rows(rows, pl.col("net_income_per_capita").cast(pl.String)),
+        "net_income_per_capita",
+        "人均纯收入比上年下降超过监测口径",
         table="income",
     )
 

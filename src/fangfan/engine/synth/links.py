@@ -58,8 +58,13 @@ def inject_links(rng: np.random.Generator, tables: dict[str, pl.DataFrame], trut
 
 def _alter(rng, tables, truth, households, kind, table, column, count, maker) -> None:  # type: ignore[no-untyped-def]
     frame = tables[table].with_row_index("_index")
+    # Households with a rule-level problem are left alone: a claim or roll row written
+    # under another ID would no longer show the problem its ground-truth row describes.
     open_rows = frame.filter(
-        (pl.col("_hh") >= 0) & pl.col("_mark").is_null() & (pl.col("id_number").str.len_chars() == 18)
+        (pl.col("_hh") >= 0)
+        & pl.col("_mark").is_null()
+        & (pl.col("id_number").str.len_chars() == 18)
+        & ~pl.col("_hh").is_in(list(truth.used_households))
     )
     if kind == "ID_LOWERCASE_X":
         open_rows = open_rows.filter(pl.col("id_number").str.ends_with("X"))
