@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from fangfan.cli import main
+from fangfan.engine import idnumber
 from fangfan.engine.idnumber import validate
 from fangfan.engine.policy import load_policy
 from fangfan.engine.schema import TABLES
@@ -208,3 +209,157 @@ def test_messy_output_has_title_rows_sheets_and_import_rows(tmp_path: Path) -> N
     assert {k for k in _documented_kinds() if k.startswith("IMPORT_")} <= set(truth["kind"])
     assert "ID_EXCEL_NUMBER" in set(truth["kind"])
     assert any(p.suffix == ".csv" for p in tmp_path.iterdir() if p.name != "ground_truth.csv")
+
+
+# --- clean definitions: nobody meets a kind's definition without a ground-truth row ----
+
+
+def _person(column: str = "id_number") -> pl.Expr:
+    """An ID as the person it names: normalised and in its 18-digit form."""
+    return pl.col(column).map_elements(
+        lambda value: idnumber.to_18(idnumber.normalise(value)), return_dtype=pl.String
+    )
+
+
+def _households_meeting(city: Path, condition: pl.Expr) -> set[str]:
+    return set(_read(city, "households").filter(condition)["household_id"])
+
+
+def _recorded(city: Path, *kinds: str, column: str = "household_id") -> set[str]:
+    truth = pl.read_csv(city / "ground_truth.csv", infer_schema=False)
+    return set(truth.filter(pl.col("kind").is_in(kinds))[column])
+
+
+def test_water_kinds_are_exactly_the_recorded_households(city: Path) -> None:
+    policy = load_policy(AS_OF.year - 1)
+    trip = pl.col("water_trip_minutes").cast(pl.Float64)
+    short = pl.col("water_short_days").cast(pl.Float64)
+    definitions = {
+        "WATER_QUANTITY": pl.col("water_quantity_ok") == "否",
+        "WATER_QUALITY": pl.col("water_quality_ok") == "否",
+        "WATER_TRIP_TOO_LONG": (pl.col("water_supply").fill_null("") != "集中供水入户")
+        & (trip > policy.number("water.max_trip_minutes")),
+        "WATER_SHORT_DAYS": short > policy.number("water.max_short_days"),
+    }
+    for kind, condition in definitions.items():
+        assert _households_meeting(city, condition) == _recorded(city, kind), kind
+    water = (
+        _read(city, "water_supply")
+        .group_by("village_code")
+        .agg(
+            bad=(
+                (pl.col("short_days").cast(pl.Float64) > policy.number("water.max_short_days"))
+                | (pl.col("quality_result") == "不合格")
+            ).any()
+        )
+    )
+    bad_villages = water.filter("bad")["village_code"].to_list()
+    conflict = (
+        pl.col("village_code").is_in(bad_villages)
+        & (pl.col("water_quantity_ok") == "是")
+        & (pl.col("water_quality_ok") == "是")
+    )
+    assert _households_meeting(city, conflict) == _recorded(city, "WATER_VILLAGE_CONFLICT")
+
+
+def test_housing_kinds_are_exactly_the_recorded_households(city: Path) -> None:
+    moved_in = (pl.col("relocated") == "是") & (pl.col("relocated_moved_in") == "是")
+    unsafe = pl.col("house_grade").is_in(["C", "D"]) & (pl.col("house_renovated") != "是") & ~moved_in
+    assert _households_meeting(city, unsafe) == _recorded(city, "HOUSE_UNSAFE")
+    not_moved = (pl.col("relocated") == "是") & (pl.col("relocated_moved_in") == "否")
+    assert _households_meeting(city, not_moved) == _recorded(city, "RELOCATED_NOT_MOVED_IN")
+    appraisal = (
+        _read(city, "housing_appraisal")
+        .filter(pl.col("appraisal_grade").is_in(["C", "D"]) & (pl.col("renovation_status") != "已竣工"))
+        .select(head=_person("head_id_number"))
+    )
+    households = _read(city, "households").with_columns(head=_person("head_id_number"))
+    registry_safe = pl.col("house_grade").is_in(["A", "B"]) | (pl.col("house_renovated") == "是")
+    conflict = set(households.join(appraisal, on="head").filter(registry_safe)["household_id"])
+    assert conflict == _recorded(city, "HOUSE_APPRAISAL_CONFLICT")
+
+
+def test_insurance_roll_gaps_are_exactly_the_recorded_people(city: Path) -> None:
+    newer = str(AS_OF.year - 1)
+    roll = (
+        _read(city, "medical_insurance")
+        .filter(
+            pl.col("year" if "year" in TABLES["medical_insurance"].field_names else "insurance_year") == newer
+        )
+        .group_by(person=_person())
+        .agg(insured=(pl.col("insurance_status") == "参保").any())
+    )
+    members = _read(city, "members").with_columns(person=_person())
+    registry_insured = pl.col("medical_insured").is_in(["城乡居民基本医疗保险", "职工基本医疗保险"])
+    gaps = members.join(roll, on="person", how="left").filter(
+        registry_insured & ~pl.col("insured").fill_null(False)
+    )
+    assert set(gaps["id_number"]) == _recorded(city, "INSURED_NOT_IN_ROLL", column="id_number")
+    not_insured = set(members.filter(pl.col("medical_insured") == "未参加")["id_number"])
+    assert not_insured == _recorded(city, "MEMBER_NOT_INSURED", column="id_number")
+
+
+def test_social_assistance_conflicts_are_exactly_the_recorded_people(city: Path) -> None:
+    as_of = pl.lit(AS_OF)
+    start = pl.col("start_date").str.to_date(strict=False)
+    end = pl.col("end_date").str.to_date(strict=False)
+    active = (start.is_null() | (start <= as_of)) & (end.is_null() | (end >= as_of))
+    rows = (
+        _read(city, "social_assistance")
+        .group_by(person=_person())
+        .agg(
+            active_dibao=(active & (pl.col("assistance_type") == "低保")).any(),
+            active_tekun=(active & (pl.col("assistance_type") == "特困")).any(),
+        )
+    )
+    members = _read(city, "members").with_columns(person=_person())
+    joined = members.join(rows, on="person", how="left").with_columns(
+        pl.col("active_dibao", "active_tekun").fill_null(False)
+    )
+    conflict = joined.filter(
+        ((pl.col("dibao") == "是") != pl.col("active_dibao"))
+        | ((pl.col("tekun") == "是") != pl.col("active_tekun"))
+    )
+    assert set(conflict["id_number"]) == _recorded(city, "DIBAO_CONFLICT", column="id_number")
+
+
+def test_property_kinds_are_exactly_the_recorded_people(city: Path) -> None:
+    helped = _read(city, "households").filter(pl.col("household_type").is_in(["脱贫户", "监测户"]))
+    people = (
+        _read(city, "members")
+        .join(helped.select("household_id"), on="household_id", how="semi")
+        .with_columns(person=_person())
+    )
+    definitions = {
+        "VEHICLE_OWNED": (
+            "vehicles",
+            pl.col("vehicle_type").is_in(["小型轿车", "小型普通客车", "货车"]) & (pl.col("status") == "正常"),
+        ),
+        "BUSINESS_OWNED": ("business_registry", pl.col("registration_status") == "存续"),
+        "URBAN_HOME_OWNED": ("real_estate", pl.col("usage").is_in(["住宅", "商业"])),
+    }
+    for kind, (table, keep) in definitions.items():
+        owners = _read(city, table).filter(keep).select(person=_person()).unique()
+        found = people.join(owners, on="person", how="semi")
+        pairs = set(found.select("household_id", "id_number").iter_rows())
+        truth = pl.read_csv(city / "ground_truth.csv", infer_schema=False).filter(pl.col("kind") == kind)
+        assert pairs == set(truth.select("household_id", "id_number").iter_rows()), kind
+
+
+def test_sharp_income_drops_are_exactly_the_recorded_households(city: Path) -> None:
+    share = load_policy(AS_OF.year - 1).number("income.sharp_drop_share")
+    parts = ["wage_income", "business_income", "property_income", "transfer_income"]
+    income = _read(city, "income").with_columns(
+        [pl.col(c).cast(pl.Float64) for c in [*parts, "business_cost"]]
+    )
+    net = (pl.sum_horizontal(parts) - pl.col("business_cost")).alias("net")
+    newer = income.filter(pl.col("year") == str(AS_OF.year - 1)).select("household_id", net)
+    older = income.filter(pl.col("year") == str(AS_OF.year - 2)).select("household_id", older=net)
+    normal = _read(city, "members").filter(pl.col("member_status") == "正常").group_by("household_id").len()
+    both = newer.join(older, on="household_id").join(normal, on="household_id")
+    dropped = both.filter((pl.col("older") > 0) & (pl.col("net") < pl.col("older") * (1 - share)))
+    assert set(dropped["household_id"]) == _recorded(city, "INCOME_SHARP_DROP")
+    injected = pl.read_csv(city / "ground_truth.csv", infer_schema=False).filter(
+        (pl.col("kind") == "INCOME_SHARP_DROP") & (pl.col("origin") == "injected")
+    )
+    assert injected.height > 0
