@@ -490,6 +490,14 @@ def test_fangfan_screen_screens_the_latest_snapshot_from_the_command_line(
     assert result.exit_code == 0, result.output
     assert f"问题 {len(EXPECTED)} 条" in result.output
     assert len(list((tmp_path / "runs").glob("*/summary.json"))) == 1
+    # The cast's stories, read back from what the command wrote.
+    (findings_file,) = (tmp_path / "runs").glob("*/findings.parquet")
+    names = {row["id_number"]: row["name"] for rows in build_cast().values() for row in rows}
+    written = pl.read_parquet(findings_file)
+    assert {
+        (row["rule_code"], row["household_id"], names.get(row["id_number"] or "", ""))
+        for row in written.iter_rows(named=True)
+    } == EXPECTED
 
 
 def test_fangfan_screen_names_a_missing_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
