@@ -66,6 +66,18 @@ def bench_scale(scale: str, households: int, out: Path, xlsx: bool) -> list[Meas
             [sys.executable, "-m", "bench.bench_screen", "--json", str(out / f"screen-{scale}.json")],
             env,
         ),
+        run_measured(
+            f"{scale}: accuracy against the ground truth",
+            [
+                sys.executable,
+                "-m",
+                "bench.accuracy",
+                str(home),
+                str(csv_dir / "ground_truth.csv"),
+                "--json",
+                str(out / f"accuracy-{scale}.json"),
+            ],
+        ),
     ]
     shutil.rmtree(root / "rewrite", ignore_errors=True)
     if xlsx:
@@ -138,6 +150,25 @@ def screen_comparison(out: Path, scales: dict[str, int]) -> list[str]:
     return lines
 
 
+def accuracy_lines(out: Path, scales: dict[str, int]) -> list[str]:
+    """One line per scale: recall and precision of the sieve against the ground truth."""
+    lines = []
+    for scale in scales:
+        path = out / f"accuracy-{scale}.json"
+        if not path.exists():
+            continue
+        a = json.loads(path.read_text("utf-8"))
+        below = a["rules_below_99_percent_precision"] + a["kinds_below_100_percent_recall"]
+        lines.append(
+            f"- {scale} accuracy: {a['truth_rows']:,} ground-truth problems of {a['kinds_measured']} kinds, "
+            f"{a['missed']:,} missed (worst recall {a['worst_recall']:.2%}, target 100%); "
+            f"{a['findings']:,} findings by {a['rules_measured']} rules, {a['false_alarms']:,} false alarms "
+            f"(worst rule precision {a['worst_precision']:.2%}, target ≥ 99%)"
+            + (f"; below target: {', '.join(below)}." if below else ".")
+        )
+    return lines
+
+
 def record(results: list[Measurement], scales: dict[str, int], out: Path) -> str:
     sizes = ", ".join(f"{name} = {n:,} households" for name, n in scales.items())
     lines = [
@@ -152,6 +183,7 @@ def record(results: list[Measurement], scales: dict[str, int], out: Path) -> str
         "",
         *ratios(results),
         *screen_comparison(out, scales),
+        *accuracy_lines(out, scales),
         END,
     ]
     section = "\n".join(lines)
