@@ -13,10 +13,17 @@ from fangfan.engine.schema import TABLES
 @click.command("screen")
 @click.argument("snapshot_id", required=False)
 @click.option("--year", type=int, help="按哪一年度的政策参数筛查（默认：快照的较新收入年度）")
-def screen_command(snapshot_id: str | None, year: int | None) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["polars", "duckdb"]),
+    default="polars",
+    show_default=True,
+    help="执行规则的引擎（结果相同，polars 更快）",
+)
+def screen_command(snapshot_id: str | None, year: int | None, engine: str) -> None:
     """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单。"""
     from fangfan.engine.rules import RuleError
-    from fangfan.engine.screen import screen_snapshot
+    from fangfan.engine.screen import ENGINES, screen_snapshot
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
 
     console = Console()
@@ -24,7 +31,7 @@ def screen_command(snapshot_id: str | None, year: int | None) -> None:
         store = SnapshotStore()
         snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
         with RichProgress() as progress:
-            result = screen_snapshot(snapshot, year=year, progress=progress)
+            result = screen_snapshot(snapshot, year=year, progress=progress, adapter=ENGINES[engine]())
     except (SnapshotError, RuleError) as error:
         raise click.ClickException(str(error)) from None
     summary = result.summary

@@ -26,7 +26,7 @@ from fangfan.engine import config
 from fangfan.engine.policy import YEARS
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
-from fangfan.engine.rules.compile import Adapter, DuckDBAdapter, placeholder_notes
+from fangfan.engine.rules.compile import Adapter, DuckDBAdapter, PolarsAdapter, placeholder_notes
 from fangfan.engine.rules.model import Catalogue, load_catalogue
 from fangfan.engine.snapshot import Snapshot
 from fangfan.engine.wide import WideTables, build_wide_tables, newer_income_year
@@ -52,6 +52,8 @@ OUTPUT_COLUMNS = (
 STEP_WIDE = "构建宽表"
 STEP_RULES = "执行筛查规则"
 STEP_WRITE = "写出筛查结果"
+ENGINES: dict[str, type[Adapter]] = {"polars": PolarsAdapter, "duckdb": DuckDBAdapter}
+DEFAULT_ENGINE = "polars"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,10 @@ def screen_snapshot(
     progress: Progress | None = None,
     adapter: Adapter | None = None,
 ) -> ScreenResult:
-    """Screen every household of `snapshot`; write and return the findings."""
+    """Screen every household of `snapshot`; write and return the findings.
+
+    The rules run through `adapter`, by default the Polars one (`ENGINES` names the others).
+    """
     progress = progress or SilentProgress()
     catalogue = load_catalogue(year or policy_year_for(snapshot))
     timings: dict[str, float] = {}
@@ -94,7 +99,7 @@ def screen_snapshot(
         "rules",
         progress,
         STEP_RULES,
-        lambda: (adapter or DuckDBAdapter()).run(wide.as_dict(), catalogue),
+        lambda: (adapter or ENGINES[DEFAULT_ENGINE]()).run(wide.as_dict(), catalogue),
     )
     root = (runs_root or runs_dir()).resolve()
     run_id = _new_run_id(root, snapshot)

@@ -352,3 +352,9 @@ def _with_row_numbers(table: Any) -> Any:
 
 def _empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema={c: pl.String for c in FINDING_COLUMNS})
+
+
+# The Polars adapter lives in its own module and builds on the pieces above.
+from fangfan.engine.rules.compile_polars import PolarsAdapter  # noqa: E402
+
+__all__ = ["FINDING_COLUMNS", "Adapter", "DuckDBAdapter", "PolarsAdapter", "SparkAdapter"]
