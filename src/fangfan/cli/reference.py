@@ -14,15 +14,25 @@ from fangfan.cli import COMMANDS, main
 WIDTH = 100
 
 
-def _help(command: click.Command, name: str, parent: click.Context | None) -> str:
-    context = click.Context(
-        command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
+def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    # The same settings as a real invocation: click caches a command's help option the
+    # first time it is built, so a context without them would print different help.
+    return click.Context(
+        command,
+        info_name=name,
+        parent=parent,
+        terminal_width=WIDTH,
+        max_content_width=WIDTH,
+        **main.context_settings,
     )
-    return command.get_help(context)
+
+
+def _help(command: click.Command, name: str, parent: click.Context | None) -> str:
+    return command.get_help(_context(command, name, parent))
 
 
 def cli_reference() -> str:
-    root = click.Context(main, info_name="fangfan", terminal_width=WIDTH, max_content_width=WIDTH)
+    root = _context(main, "fangfan", None)
     parts = [
         "# 命令参考 · CLI reference",
         "",
