@@ -23,13 +23,14 @@ from typing import Any
 import polars as pl
 
 from fangfan.engine import config
+from fangfan.engine.link.resolved import linked_person_key
 from fangfan.engine.policy import YEARS
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
 from fangfan.engine.rules.compile import Adapter, DuckDBAdapter, PolarsAdapter, placeholder_notes
 from fangfan.engine.rules.model import Catalogue, load_catalogue
 from fangfan.engine.snapshot import Snapshot
-from fangfan.engine.wide import WideTables, build_wide_tables, newer_income_year
+from fangfan.engine.wide import WideTables, build_wide_tables, exact_person_key, newer_income_year
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 OUTPUT_COLUMNS = (
@@ -83,16 +84,25 @@ def screen_snapshot(
     runs_root: Path | None = None,
     progress: Progress | None = None,
     adapter: Adapter | None = None,
+    links: pl.DataFrame | None = None,
 ) -> ScreenResult:
     """Screen every household of `snapshot`; write and return the findings.
 
     The rules run through `adapter`, by default the Polars one (`ENGINES` names the others).
+    With `links` (`link_snapshot(snapshot).links`) every department row joins the
+    registry person the linker found, so a row whose ID was mistyped still counts;
+    without, rows join on their ID as written.
     """
     progress = progress or SilentProgress()
     catalogue = load_catalogue(year or policy_year_for(snapshot))
     timings: dict[str, float] = {}
+    person_key = exact_person_key if links is None else linked_person_key(snapshot, links)
     wide = _timed(
-        timings, "wide_tables", progress, STEP_WIDE, lambda: build_wide_tables(snapshot, catalogue.policy)
+        timings,
+        "wide_tables",
+        progress,
+        STEP_WIDE,
+        lambda: build_wide_tables(snapshot, catalogue.policy, person_key=person_key),
     )
     raw = _timed(
         timings,
@@ -107,6 +117,7 @@ def screen_snapshot(
     previous = previous_run_dir(root, exclude=run_id)
     findings, comparison, resolved = compare_runs(findings, previous)
     summary = build_summary(run_id, snapshot, catalogue, wide, findings, comparison, previous, timings)
+    summary["linked"] = links is not None
     progress.start(STEP_WRITE, total=1)
     paths = write_run(root / run_id, findings, summary, comparison, resolved)
     progress.finish(STEP_WRITE)

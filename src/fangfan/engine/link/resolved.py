@@ -6,6 +6,7 @@ import polars as pl
 
 from fangfan.engine.link.records import id_column
 from fangfan.engine.snapshot import Snapshot
+from fangfan.engine.wide import PersonKey
 
 
 def resolved_feed(snapshot: Snapshot, links: pl.DataFrame, feed_name: str) -> pl.DataFrame:
@@ -36,7 +37,7 @@ def resolved_feed(snapshot: Snapshot, links: pl.DataFrame, feed_name: str) -> pl
     return typed.join(found, on=keys, how="left", nulls_equal=True, maintain_order="left")
 
 
-def linked_person_key(snapshot: Snapshot, links: pl.DataFrame) -> object:
+def linked_person_key(snapshot: Snapshot, links: pl.DataFrame) -> PersonKey:
     """A `person_key` for `wide.build_wide_tables`: the linked registry ID of each feed row.
 
     Rows the linker could not place keep their own ID (as the exact join did), so

@@ -67,6 +67,7 @@ class Rule:
     kinds: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
     source_file: str = ""
+    warning: bool = False  # a department warning for relapse monitoring (部门筛查预警)
 
     def applies_in(self, year: int) -> bool:
         return self.years is None or self.years[0] <= year <= self.years[1]
@@ -128,12 +129,19 @@ def rule_from_mapping(entry: Mapping[str, Any], source_file: str = "") -> Rule:
         kinds=tuple(str(k) for k in entry.get("kinds", ())),
         years=_years(code, entry.get("years")),
         source_file=source_file,
+        warning=_flag(code, "warning", entry.get("warning", False)),
     )
 
 
 def _require_choice(code: str, key: str, value: object, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise RuleError(f"规则 {code} 的 {key} 为 {value!r}，只能是：{' '.join(choices)}")
+
+
+def _flag(code: str, key: str, raw: object) -> bool:
+    if not isinstance(raw, bool):
+        raise RuleError(f"规则 {code} 的 {key} 只能写 true 或 false，实际为 {raw!r}")
+    return raw
 
 
 def _years(code: str, raw: object) -> tuple[int, int] | None:
