@@ -69,6 +69,8 @@ def _p(policy: Policy) -> dict[str, float]:
         "income.sharp_drop_share",
         "employment.labour_age_min",
         "employment.labour_age_max",
+        "employment.wage_gap_yuan",
+        "employment.wage_gap_share",
     )
     return {name.split(".")[1]: policy.number(name) for name in names}
 
@@ -91,7 +93,8 @@ def polars_person(p: dict[str, float]) -> dict[str, pl.Expr]:
             | (c("schooling").is_in(IN_SCHOOL[1:4]) & (c("age") <= 10))
             | (c("schooling").is_in(IN_SCHOOL[4:]) & (c("age") <= 13))
         ),
-        "MED-001": c("medical_insured") == "未参加",
+        "MED-001": (c("medical_insured") == "未参加") & (c("insurance_status").fill_null("无记录") != "参保"),
+        "MED-005": (c("medical_insured") == "未参加") & (c("insurance_status") == "参保"),
         "MED-002": c("medical_insured").is_in(["城乡居民基本医疗保险", "职工基本医疗保险"])
         & c("insurance_status").is_in(["未参保", "停保", "无记录"]),
         "MED-003": c("health").is_in(["长期慢性病", "患有大病", "残疾"]) & (c("family_doctor") == "否"),
@@ -148,6 +151,8 @@ def polars_household(p: dict[str, float]) -> dict[str, pl.Expr]:
         & (c("renovation_status").fill_null("未改造") != "已竣工")
         & (c("house_grade").is_in(["A", "B"]) | (c("house_renovated") == "是")),
         "HOU-003": (c("relocated") == "是") & (c("relocated_moved_in") == "否"),
+        "HOU-004": c("disaster_damage").is_in(["严重损坏", "倒塌"])
+        & (c("house_grade").is_in(["A", "B"]) | (c("house_renovated") == "是")),
         "WAT-001": c("water_quantity_ok") == "否",
         "WAT-002": c("water_quality_ok") == "否",
         "WAT-003": (c("water_supply").fill_null("") != "集中供水入户")
@@ -168,6 +173,8 @@ def polars_household(p: dict[str, float]) -> dict[str, pl.Expr]:
         & (c("labour_capable_count") > 0)
         & (c("working_count") == 0)
         & (c("business_income").fill_null(0) == 0),
+        "EMP-003": (c("employment_annual_wage") > c("wage_income") + p["wage_gap_yuan"])
+        & (c("employment_annual_wage") > c("wage_income") * (1 + p["wage_gap_share"])),
         "CON-001": c("household_size") != c("members_normal"),
         "CON-002": c("head_count") != 1,
         "MON-001": c("disaster_damage").is_in(["严重损坏", "倒塌"]),
@@ -187,7 +194,8 @@ SQL_PERSON = {
     "AND ((schooling = '小学' AND age >= 14) "
     "OR (schooling IN ('七年级','八年级','九年级') AND age <= 10) "
     "OR (schooling IN ('高中','中职','高职','大专及以上') AND age <= 13))",
-    "MED-001": "medical_insured = '未参加'",
+    "MED-001": "medical_insured = '未参加' AND COALESCE(insurance_status, '无记录') <> '参保'",
+    "MED-005": "medical_insured = '未参加' AND insurance_status = '参保'",
     "MED-002": "medical_insured IN ('城乡居民基本医疗保险','职工基本医疗保险') "
     "AND insurance_status IN ('未参保','停保','无记录')",
     "MED-003": "health IN ('长期慢性病','患有大病','残疾') AND family_doctor = '否'",
@@ -223,6 +231,8 @@ SQL_HOUSEHOLD = {
     "HOU-002": "appraisal_grade IN ('C','D') AND COALESCE(renovation_status,'未改造') <> '已竣工' "
     "AND (house_grade IN ('A','B') OR house_renovated = '是')",
     "HOU-003": "relocated = '是' AND relocated_moved_in = '否'",
+    "HOU-004": "disaster_damage IN ('严重损坏','倒塌') "
+    "AND (house_grade IN ('A','B') OR house_renovated = '是')",
     "WAT-001": "water_quantity_ok = '否'",
     "WAT-002": "water_quality_ok = '否'",
     "WAT-003": "COALESCE(water_supply,'') <> '集中供水入户' AND water_trip_minutes > {max_trip_minutes}",
@@ -237,6 +247,8 @@ SQL_HOUSEHOLD = {
     "AST-002": "household_type IN ('脱贫户','监测户') AND COALESCE(TRIM(measures),'') = ''",
     "EMP-001": "household_type IN ('脱贫户','监测户') AND labour_capable_count > 0 AND working_count = 0 "
     "AND COALESCE(business_income,0) = 0",
+    "EMP-003": "employment_annual_wage > wage_income + {wage_gap_yuan} "
+    "AND employment_annual_wage > wage_income * (1 + {wage_gap_share})",
     "CON-001": "household_size <> members_normal",
     "CON-002": "head_count <> 1",
     "MON-001": "disaster_damage IN ('严重损坏','倒塌')",
@@ -269,7 +281,8 @@ def _pandas_mask(f: Any, code: str, p: dict[str, float]) -> Any:
                 | (f.schooling.isin(IN_SCHOOL[4:]) & (f.age <= 13))
             )
         ),
-        "MED-001": lambda: f.medical_insured == "未参加",
+        "MED-001": lambda: (f.medical_insured == "未参加") & (f.insurance_status.fillna("无记录") != "参保"),
+        "MED-005": lambda: (f.medical_insured == "未参加") & (f.insurance_status == "参保"),
         "MED-002": lambda: (
             f.medical_insured.isin(["城乡居民基本医疗保险", "职工基本医疗保险"])
             & f.insurance_status.isin(["未参保", "停保", "无记录"])
@@ -335,6 +348,10 @@ def _pandas_mask(f: Any, code: str, p: dict[str, float]) -> Any:
             & (f.house_grade.isin(["A", "B"]) | (f.house_renovated == "是"))
         ),
         "HOU-003": lambda: (f.relocated == "是") & (f.relocated_moved_in == "否"),
+        "HOU-004": lambda: (
+            f.disaster_damage.isin(["严重损坏", "倒塌"])
+            & (f.house_grade.isin(["A", "B"]) | (f.house_renovated == "是"))
+        ),
         "WAT-001": lambda: f.water_quantity_ok == "否",
         "WAT-002": lambda: f.water_quality_ok == "否",
         "WAT-003": lambda: (
@@ -362,6 +379,10 @@ def _pandas_mask(f: Any, code: str, p: dict[str, float]) -> Any:
             & (f.labour_capable_count > 0)
             & (f.working_count == 0)
             & (f.business_income.fillna(0) == 0)
+        ),
+        "EMP-003": lambda: (
+            (f.employment_annual_wage > f.wage_income + p["wage_gap_yuan"])
+            & (f.employment_annual_wage > f.wage_income * (1 + p["wage_gap_share"]))
         ),
         "CON-001": lambda: f.household_size != f.members_normal,
         "CON-002": lambda: f.head_count != 1,

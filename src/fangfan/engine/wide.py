@@ -10,8 +10,9 @@ listed in `fangfan.engine.rules.columns`:
   registration, property counts).
 - `household_wide`: one row per household, with income recomputed from its
   components for the newer income year (and the year before), member
-  aggregates, claims self-pay, the village's water record, the housing
-  appraisal and the worst disaster damage.
+  aggregates, claims self-pay, the employment feed's paid work annualised
+  (`employment_annual_wage`), the village's water record, the housing appraisal
+  and the worst disaster damage.
 
 Person feeds join on a `person_key`. For now it is the normalised ID number
 (`exact_person_key`); a linkage step can pass its own `person_key` function that
@@ -42,6 +43,7 @@ PersonKey = Callable[[str, pl.LazyFrame], pl.LazyFrame]
 WORKING_LABOUR = ("技能劳动力", "普通劳动力")
 DAMAGE_RANK = {"无": 0, "一般损坏": 1, "严重损坏": 2, "倒塌": 3}
 NO_ROW = "无记录"
+PAID_WORK = ("就业", "公益性岗位")  # employment feed statuses that earn a wage
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,7 @@ def _assistance(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _employment(context: _Context, feed: pl.LazyFrame) -> pl.LazyFrame:
-    paid = pl.col("employment_status").is_in(["就业", "公益性岗位"]) & (pl.col("monthly_income") > 0)
+    paid = pl.col("employment_status").is_in(PAID_WORK) & (pl.col("monthly_income") > 0)
     return feed.group_by("person_key").agg(
         pl.col("employment_status").sort_by(pl.col("monthly_income").fill_null(0), descending=True).first(),
         pl.col("monthly_income").max().cast(pl.Float64).alias("employment_monthly_income"),
@@ -375,6 +377,7 @@ def _household_wide(context: _Context, households: pl.LazyFrame, members: pl.Laz
     frame = frame.join(_income(context, context.income_year - 1, "previous_"), on="household_id", how="left")
     frame = _per_capita(frame)
     frame = _join_claims(context, frame, members)
+    frame = _join_employment_wages(context, frame, members)
     frame = _join_water(context, frame)
     frame = _join_appraisal(context, frame)
     return _join_disasters(context, frame)
@@ -436,6 +439,31 @@ def _join_claims(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) 
     )
     return frame.join(per_household, on="household_id", how="left").with_columns(
         pl.col("claims_selfpay").fill_null(0.0)
+    )
+
+
+def _join_employment_wages(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    """`employment_annual_wage`: monthly income × 12 summed over the household's members with
+    人员状态 正常 whom the employment feed lists as 就业 or 公益性岗位 with an income. A person
+    with several such rows counts once, at the highest monthly income (one job at a time).
+    The feed says nothing of months worked, so this annualised figure is an upper bound
+    (EMP-003 allows a margin). 0 when no member is listed; null when the feed is absent."""
+    employment = context.feed("employment")
+    if employment is None:
+        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("employment_annual_wage"))
+    monthly = pl.col("monthly_income").cast(pl.Float64)
+    paid = employment.filter(pl.col("employment_status").is_in(PAID_WORK) & (monthly > 0))
+    per_person = paid.group_by("person_key").agg(monthly.max().alias("_monthly"))
+    per_household = (
+        members.filter(pl.col("member_status") == "正常")
+        .select("household_id", pl.col("_person_key").alias("person_key"))
+        .unique()
+        .join(per_person, on="person_key")
+        .group_by("household_id")
+        .agg((pl.col("_monthly") * 12).sum().alias("employment_annual_wage"))
+    )
+    return frame.join(per_household, on="household_id", how="left").with_columns(
+        pl.col("employment_annual_wage").fill_null(0.0)
     )
 
 

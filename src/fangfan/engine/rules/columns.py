@@ -126,6 +126,12 @@ HOUSEHOLD_COLUMNS: dict[str, WideColumn] = _columns(
         ("head_count", "与户主关系为户主的人数", MEMBERS, "integer"),
         ("labour_capable_count", "劳动年龄内有劳动能力人数", MEMBERS, "integer"),
         ("working_count", "务工人数", MEMBERS, "integer"),
+        (
+            "employment_annual_wage",
+            "务工收入折合全年(正常成员就业/公益性岗位月收入×12合计)",
+            "人社",
+            "number",
+        ),
         ("claims_selfpay", "合规自付医疗费用(收入年度合计)", "医保结算", "number"),
         ("village_short_days", "本村缺水天数", "水务", "integer"),
         ("village_quality_result", "本村水质检测结果", "水务", "text"),

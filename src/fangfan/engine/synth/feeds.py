@@ -244,6 +244,72 @@ def employment(rng: np.random.Generator, members: pl.DataFrame) -> pl.DataFrame:
     return finish("employment", frame)
 
 
+PAID_WORK = ("就业", "公益性岗位")
+CLEAN_WAGE_SHARE = 0.8  # clean: the feed's paid work, annualised, is at most this share of 工资性收入
+
+
+def annual_wages(employment: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """`household_id`, `_hh`, `_annual`: the employment feed's paid work as the sieve reads it
+    (wide.employment_annual_wage): monthly income × 12 of each member 正常 listed as 就业 or
+    公益性岗位 with an income, a person once at the highest monthly income."""
+    paid = employment.filter(pl.col("employment_status").is_in(PAID_WORK) & (pl.col("monthly_income") > 0))
+    per_person = paid.group_by("id_number").agg(_monthly=pl.col("monthly_income").max())
+    normal = members.filter(pl.col("member_status") == "正常").select("household_id", "_hh", "id_number")
+    return (
+        normal.unique()
+        .join(per_person, on="id_number")
+        .group_by("household_id", "_hh")
+        .agg(_annual=(pl.col("_monthly") * 12).sum())
+        .sort("_hh")
+    )
+
+
+def wage_conflicts(
+    employment: pl.DataFrame, members: pl.DataFrame, income: pl.DataFrame, year: int, gap: float, share: float
+) -> pl.DataFrame:
+    """Households meeting WAGE_INCOME_CONFLICT (docs/ground_truth.md): `household_id`, `_hh`,
+    `_annual`, `_wage` where the annualised paid work exceeds `year`'s 工资性收入 by more than
+    `gap` yuan and by more than `share` of it."""
+    wage = (
+        income.filter(pl.col("year") == year).unique("_hh", keep="first").select("_hh", _wage="wage_income")
+    )
+    joined = annual_wages(employment, members).join(wage, on="_hh")
+    over = (pl.col("_annual") > pl.col("_wage") + gap) & (pl.col("_annual") > pl.col("_wage") * (1 + share))
+    return joined.filter(over)
+
+
+def scale_monthly_income(
+    employment: pl.DataFrame, factors: pl.DataFrame, *, up: bool = False
+) -> pl.DataFrame:
+    """Multiply the monthly income of the rows of households `factors` names (`_hh`, `_factor`),
+    rounded to whole yuan downwards (upwards with `up`), never below 1 yuan."""
+    joined = employment.join(factors.select("_hh", "_factor"), on="_hh", how="left", maintain_order="left")
+    scaled = pl.col("monthly_income") * pl.col("_factor")
+    scaled = (scaled.ceil() if up else scaled.floor()).clip(lower_bound=1.0)
+    hit = pl.col("_factor").is_not_null() & (pl.col("monthly_income") > 0)
+    return joined.with_columns(
+        monthly_income=pl.when(hit).then(scaled).otherwise(pl.col("monthly_income"))
+    ).drop("_factor")
+
+
+def cap_wages(
+    employment: pl.DataFrame, members: pl.DataFrame, income: pl.DataFrame, year: int
+) -> pl.DataFrame:
+    """Scale the feed's monthly incomes so no clean household comes near WAGE_INCOME_CONFLICT:
+    the annualised paid work stays within `CLEAN_WAGE_SHARE` of `year`'s 工资性收入 (the
+    registry's figure also holds work the feed does not list)."""
+    wage = (
+        income.filter(pl.col("year") == year).unique("_hh", keep="first").select("_hh", _wage="wage_income")
+    )
+    factors = (
+        annual_wages(employment, members)
+        .join(wage, on="_hh")
+        .with_columns(_factor=CLEAN_WAGE_SHARE * pl.col("_wage") / pl.col("_annual"))
+        .filter(pl.col("_factor") < 1)
+    )
+    return scale_monthly_income(employment, factors)
+
+
 def civil_registration(rng: np.random.Generator, members: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     changed = members.filter(pl.col("member_status") != "正常")
     frame = changed.select(

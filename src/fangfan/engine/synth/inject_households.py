@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from fangfan.engine.policy import load_policy
-from fangfan.engine.synth.feeds import dates_in_year, days_before, finish
+from fangfan.engine.synth.feeds import cap_wages, dates_in_year, days_before, finish, scale_monthly_income
 from fangfan.engine.synth.income import declare
 from fangfan.engine.synth.inject import Context
 
@@ -19,6 +19,23 @@ def _in(chosen: pl.DataFrame) -> pl.Expr:
 
 def _rows(chosen: pl.DataFrame, value: pl.Expr | pl.Series | str) -> pl.DataFrame:
     return chosen.select("household_id", value=value if isinstance(value, pl.Expr) else pl.lit(value))
+
+
+def employment_wages(context: Context) -> None:
+    """Not an injection: before any, bring the employment feed within the registry's wage
+    income (feeds.cap_wages), so only injected or recorded households meet
+    WAGE_INCOME_CONFLICT. Income cuts below carry their factor through to the feed."""
+    context.tables["employment"] = cap_wages(
+        context.tables["employment"], context.members, context.tables["income"], context.years[1]
+    )
+
+
+def _carry_to_employment(context: Context, factors: pl.DataFrame) -> None:
+    """The newer year's wage income of households `factors` (`_hh`, `_scale`) was scaled:
+    scale their employment feed's monthly incomes alike (rounded down)."""
+    context.tables["employment"] = scale_monthly_income(
+        context.tables["employment"], factors.select("_hh", _factor="_scale")
+    )
 
 
 def food_and_clothing(context: Context) -> None:
@@ -159,7 +176,11 @@ def income(context: Context) -> None:
         .otherwise(1.0)
     )
     parts = ("wage_income", "business_income", "property_income", "transfer_income", "business_cost")
-    frame = frame.with_columns([(pl.col(p) * scale).round(2) for p in parts]).drop("_target")
+    frame = frame.with_columns(_scale=scale)
+    _carry_to_employment(context, frame.filter(pl.col("year") == newer, pl.col("_scale") != 1.0))
+    frame = frame.with_columns([(pl.col(p) * pl.col("_scale")).round(2) for p in parts]).drop(
+        "_target", "_scale"
+    )
     context.tables["income"] = declare(frame)
     rows = context.tables["income"].filter(_in(chosen) & (pl.col("year") == newer))
     context.record(
@@ -222,7 +243,11 @@ def income_sharp_drop(context: Context, threshold: float) -> None:
         .otherwise(1.0)
     )
     parts = ("wage_income", "business_income", "property_income", "transfer_income", "business_cost")
-    frame = frame.with_columns([(pl.col(p) * scale).round(2) for p in parts]).drop("_kept", "_previous")
+    frame = frame.with_columns(_scale=scale)
+    _carry_to_employment(context, frame.filter(pl.col("year") == newer, pl.col("_scale") != 1.0))
+    frame = frame.with_columns([(pl.col(p) * pl.col("_scale")).round(2) for p in parts]).drop(
+        "_kept", "_previous", "_scale"
+    )
     context.tables["income"] = declare(frame)
     rows = context.tables["income"].filter(_in(chosen) & (pl.col("year") == newer))
     context.record(
@@ -284,6 +309,14 @@ def disasters(context: Context) -> None:
         table="disasters",
         wrong_source="disasters",
     )
+    safe_grades = load_policy(context.years[1]).value("housing.safe_grades")
+    safe = chosen.filter(pl.col("house_grade").is_in(list(safe_grades)) | (pl.col("house_renovated") == "是"))
+    context.record(
+        "DISASTER_HOUSE_REGISTERED_SAFE",
+        _rows(safe, pl.col("house_grade")),
+        "house_grade",
+        "因灾房屋严重损坏或倒塌，户信息仍登记住房安全",
+    )
 
 
-STEPS = (food_and_clothing, housing, water, income, assistance, consistency, disasters)
+STEPS = (employment_wages, food_and_clothing, housing, water, income, assistance, consistency, disasters)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from fangfan.engine.policy import load_policy
 from fangfan.engine.synth.feeds import (
     EIGHTEEN_DIGIT_FEEDS,
+    annual_wages,
     dates_in_year,
     days_before,
     eighteen_digit,
     finish,
     person_base,
+    scale_monthly_income,
+    wage_conflicts,
 )
 from fangfan.engine.synth.inject import Context
 from fangfan.engine.synth.registry import SAFETY_NET_BIT, measures_text
@@ -108,6 +112,15 @@ def medical(context: Context) -> None:
     context.update("members", _rows(chosen), medical_insured="未参加")
     context.update("medical_insurance", _who(chosen), insurance_status="未参保")
     context.record("MEMBER_NOT_INSURED", _rows_of(chosen, "未参加"), "medical_insured", "未参加基本医疗保险")
+
+    chosen = context.take_people(NORMAL & (pl.col("medical_insured") == "城乡居民基本医疗保险"))
+    context.update("members", _rows(chosen), medical_insured="未参加")  # the roll still says 参保
+    context.record(
+        "REGISTRY_INSURANCE_OUTDATED",
+        _rows_of(chosen, "未参加"),
+        "medical_insured",
+        "户信息为未参加基本医疗保险，医保参保数据为参保",
+    )
 
     chosen = context.take_people(NORMAL & (pl.col("medical_insured") == "城乡居民基本医疗保险"))
     newer = pl.col("insurance_year") == context.years[1]
@@ -229,6 +242,72 @@ def employment(context: Context) -> None:
     context.update("members", _rows(chosen), pension_insured="未参加")
     context.update("employment", _who(chosen), pension_insured="否")
     context.record("NOT_PENSION_INSURED", _rows_of(chosen, "未参加"), "pension_insured", "未参加基本养老保险")
+
+
+def wage_income_conflict(context: Context) -> None:
+    """WAGE_INCOME_CONFLICT: the employment feed shows the household's listed workers earning
+    well past the registry's 工资性收入 (their monthly incomes raised; the registry is unchanged,
+    so no income kind moves). Only members the registry already lists as working, so the
+    registry's work status still agrees with the feed."""
+    newer = context.years[1]
+    policy = load_policy(newer)
+    gap = policy.number("employment.wage_gap_yuan")
+    share = policy.number("employment.wage_gap_share")
+    feed = context.tables["employment"]
+    employed = feed.filter((pl.col("employment_status") == "就业") & (pl.col("monthly_income") > 0))
+    chosen = context.take_people(
+        NORMAL
+        & (pl.col("work_status") != "未务工")
+        & pl.col("id_number").is_in(employed["id_number"].to_list())
+    )
+    wage = context.tables["income"].filter(pl.col("year") == newer).select("_hh", _wage="wage_income")
+    plan = (
+        annual_wages(feed, context.members)
+        .join(chosen.select("_hh"), on="_hh", how="semi")
+        .join(wage, on="_hh")
+        .sort("_hh")
+    )
+    ratio = pl.Series(context.rng.uniform(1.3, 1.8, plan.height))
+    extra = pl.Series(context.rng.uniform(2.0, 4.0, plan.height))
+    target = pl.max_horizontal(pl.col("_wage") * (1 + share) * ratio, pl.col("_wage") + gap * extra)
+    plan = plan.with_columns(_factor=target / pl.col("_annual"))
+    context.tables["employment"] = scale_monthly_income(feed, plan, up=True)
+    rows = plan.select("household_id", value=pl.col("_wage").cast(pl.String))
+    context.record(
+        "WAGE_INCOME_CONFLICT",
+        rows,
+        "wage_income",
+        "人社就业数据折算的务工收入明显高于户信息工资性收入",
+        table="income",
+    )
+
+
+def natural_wage_conflicts(context: Context) -> None:
+    """Record, as origin natural, every other household that meets WAGE_INCOME_CONFLICT after
+    the injections: a member the registry calls 未务工 whom the employment feed lists as
+    employed (EMPLOYMENT_CONFLICT) brings pay the registry's wage income never counted."""
+    newer = context.years[1]
+    policy = load_policy(newer)
+    found = wage_conflicts(
+        context.tables["employment"],
+        context.members,
+        context.tables["income"],
+        newer,
+        policy.number("employment.wage_gap_yuan"),
+        policy.number("employment.wage_gap_share"),
+    )
+    recorded = context.truth.table().filter(pl.col("kind") == "WAGE_INCOME_CONFLICT").select("household_id")
+    new = found.join(recorded, on="household_id", how="anti").sort("_hh")
+    if new.height:
+        context.truth.add(
+            "WAGE_INCOME_CONFLICT",
+            new.select("household_id", value=pl.col("_wage").cast(pl.String)),
+            table="income",
+            field_name="wage_income",
+            detail="人社就业数据折算的务工收入明显高于户信息工资性收入（自然发生）",
+            origin="natural",
+        )
+        context.truth.used_households.update(new["_hh"].to_list())
 
 
 def assistance_and_disability(context: Context) -> None:
@@ -364,4 +443,14 @@ def property_owned(context: Context) -> None:
     )
 
 
-STEPS = (education, medical, safety_net, employment, assistance_and_disability, identity, property_owned)
+STEPS = (
+    education,
+    medical,
+    safety_net,
+    employment,
+    wage_income_conflict,
+    assistance_and_disability,
+    identity,
+    property_owned,
+    natural_wage_conflicts,
+)
