@@ -176,7 +176,7 @@ def _layout(
 
 def _export_columns(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     table = next(t for t in ALL_TABLES if t.name == name)
-    hidden = [c for c in ("_hh", "_county", "_mark", "_slot", "_age") if c in frame.columns]
+    hidden = [c for c in ("_hh", "_county", "_mark", "_slot", "_age", "_typo") if c in frame.columns]
     frame = (
         frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_mark"))
         if "_mark" not in frame.columns

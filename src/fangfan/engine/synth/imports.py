@@ -170,7 +170,8 @@ def _consistent_birth(rows: pl.DataFrame) -> pl.DataFrame:
 def _duplicates(rng: np.random.Generator, tables: Tables, truth: Truth) -> None:
     for table in ("school_roll", "members"):
         frame = tables[table].with_row_index("_order")
-        free = frame.filter(pl.col("_mark").is_null() & (pl.col("_hh") >= 0))
+        typo = ~pl.col("_typo").fill_null(False) if "_typo" in frame.columns else pl.lit(True)
+        free = frame.filter(pl.col("_mark").is_null() & (pl.col("_hh") >= 0) & typo)
         chosen = free.sample(n=min(COUNT, free.height), seed=int(rng.integers(0, 2**31)))
         hh = tables["households"].select("_hh", "household_id")
         record = chosen.select("_hh", "id_number").join(hh, on="_hh", how="left", maintain_order="left")

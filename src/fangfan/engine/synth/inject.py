@@ -174,7 +174,7 @@ def natural_occurrences(tables: Tables, years: tuple[int, int], truth: Truth) ->
         new = rows.join(recorded.filter(pl.col("kind") == kind), on=["household_id", "id_number"], how="anti")
         if new.height:
             truth.add(kind, new, table=table, field_name=field, detail=detail, origin="natural")
-            # keep the link-level typos off them too (see links.py)
+            # kept out of later injections (the import-level mismatches)
             found = tables["households"].join(new.select("household_id"), on="household_id", how="semi")
             truth.used_households.update(found["_hh"].to_list())
 

@@ -161,7 +161,10 @@ def _ids_as_numbers(
     """15-digit IDs always as numbers (lossless); a few 18-digit ones too (ID_EXCEL_NUMBER)."""
     frame = frame.with_row_index("_index")
     eligible = frame.filter(
-        (pl.col("_hh") >= 0) & pl.col("_mark").is_null() & pl.col("id_number").str.contains(r"^[0-9]{18}$")
+        (pl.col("_hh") >= 0)
+        & pl.col("_mark").is_null()
+        & pl.col("id_number").str.contains(r"^[0-9]{18}$")
+        & ~pl.col("_typo").fill_null(False)  # a link-level typo stays as written
     )
     count = min(eligible.height, max(3, frame.height // 400))
     chosen = eligible.sample(n=count, seed=int(rng.integers(0, 2**31)))
