@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from fangfan.engine.policy import YEARS, load_policy
 from fangfan.engine.rules import RuleError, build_catalogue, load_catalogue, parse_rules
 from fangfan.engine.rules.check import check_rule
-from fangfan.engine.rules.compile import DuckDBAdapter, SparkAdapter
+from fangfan.engine.rules.columns import COLUMNS
+from fangfan.engine.rules.compile import DuckDBAdapter, PolarsAdapter, SparkAdapter
 from fangfan.engine.rules.model import CATEGORIES, builtin_rules
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"
@@ -133,3 +135,119 @@ def test_docs_list_every_rule_with_its_code_and_name() -> None:
     text = DOCS.read_text("utf-8")
     for rule in builtin_rules():
         assert re.search(rf"\| {re.escape(rule.code)} \| {re.escape(rule.name)} \|", text), rule.code
+
+
+# --- the reconciliation rules on hand-made wide rows, through both adapters ------------
+
+WIDE_TYPES = {
+    "text": pl.String,
+    "integer": pl.Int32,
+    "number": pl.Float64,
+    "date": pl.Date,
+    "boolean": pl.Boolean,
+}
+
+
+def wide_frame(table: str, rows: list[dict[str, object]]) -> pl.DataFrame:
+    columns = COLUMNS[table]
+    base = {"village_code": "621226100201", "income_year": 2025, "head_name": "户主", "name": "某人"}
+    return pl.DataFrame(
+        [{name: {**base, **row}.get(name) for name in columns} for row in rows],
+        schema={name: WIDE_TYPES[column.dtype] for name, column in columns.items()},
+    )
+
+
+def fired_on(
+    person: list[dict[str, object]], household: list[dict[str, object]], codes: set[str]
+) -> set[tuple[str, str]]:
+    """(rule, household) of the findings of `codes`, the same through Polars and DuckDB."""
+    catalogue = load_catalogue(2025)
+    tables = {
+        "person_wide": wide_frame("person_wide", person),
+        "household_wide": wide_frame("household_wide", household),
+    }
+    found = []
+    for adapter in (PolarsAdapter(), DuckDBAdapter()):
+        findings = adapter.run(tables, catalogue).filter(pl.col("rule_code").is_in(list(codes)))
+        found.append(set(findings.select("rule_code", "household_id").iter_rows()))
+    assert found[0] == found[1]
+    return found[0]
+
+
+def test_insurance_in_the_roll_turns_a_registered_non_insured_member_from_med_001_to_med_005() -> None:
+    people = [
+        {"household_id": "P1", "id_number": "1", "medical_insured": "未参加", "insurance_status": "参保"},
+        {"household_id": "P2", "id_number": "2", "medical_insured": "未参加", "insurance_status": "未参保"},
+        {"household_id": "P3", "id_number": "3", "medical_insured": "未参加", "insurance_status": "无记录"},
+        {"household_id": "P4", "id_number": "4", "medical_insured": "未参加", "insurance_status": None},
+        {
+            "household_id": "P5",
+            "id_number": "5",
+            "medical_insured": "城乡居民基本医疗保险",
+            "insurance_status": "参保",
+        },
+        {
+            "household_id": "P6",
+            "id_number": "6",
+            "medical_insured": "城乡居民基本医疗保险",
+            "insurance_status": "停保",
+        },
+    ]
+    fired = fired_on(people, [], {"MED-001", "MED-002", "MED-005"})
+    assert fired == {
+        ("MED-005", "P1"),
+        ("MED-001", "P2"),
+        ("MED-001", "P3"),
+        ("MED-001", "P4"),
+        ("MED-002", "P6"),
+    }
+
+
+def test_emp_003_needs_the_feed_to_exceed_wage_income_by_both_margins() -> None:
+    policy = load_policy(2025)
+    gap = policy.number("employment.wage_gap_yuan")
+    share = policy.number("employment.wage_gap_share")
+    wage = 20_000.0
+    by_yuan = wage + gap  # exactly the yuan margin: not more
+    large = gap / share * 2  # the yuan margin is small against this wage, the share is not
+    households = [
+        {"household_id": "H1", "employment_annual_wage": 2 * wage, "wage_income": wage},
+        {
+            "household_id": "H2",
+            "employment_annual_wage": max(by_yuan, wage * (1 + share)),
+            "wage_income": wage,
+        },
+        {
+            "household_id": "H3",
+            "employment_annual_wage": max(by_yuan, wage * (1 + share)) + 1,
+            "wage_income": wage,
+        },
+        {"household_id": "H4", "employment_annual_wage": large * (1 + share) - 1, "wage_income": large},
+        {"household_id": "H5", "employment_annual_wage": 8000.0, "wage_income": None},
+        {"household_id": "H6", "employment_annual_wage": 0.0, "wage_income": 0.0},
+        {"household_id": "H7", "employment_annual_wage": None, "wage_income": 1000.0},
+    ]
+    assert large * (1 + share) - 1 - large > gap  # H4 passes the yuan margin, fails the share
+    assert fired_on([], households, {"EMP-003"}) == {("EMP-003", "H1"), ("EMP-003", "H3")}
+
+
+def test_hou_004_fires_on_severe_disaster_damage_where_the_registry_says_safe() -> None:
+    def house(hid: str, damage: str | None, grade: str, renovated: str) -> dict[str, object]:
+        return {
+            "household_id": hid,
+            "disaster_damage": damage,
+            "house_grade": grade,
+            "house_renovated": renovated,
+        }
+
+    households = [
+        house("H1", "倒塌", "A", "否"),
+        house("H2", "严重损坏", "C", "是"),
+        house("H3", "严重损坏", "D", "否"),  # already unsafe in the registry: HOU-001, not a conflict
+        house("H4", "一般损坏", "A", "否"),
+        house("H5", None, "B", "否"),
+    ]
+    fired = fired_on([], households, {"HOU-004", "MON-001", "HOU-001"})
+    assert {f for f in fired if f[0] == "HOU-004"} == {("HOU-004", "H1"), ("HOU-004", "H2")}
+    assert {f for f in fired if f[0] == "MON-001"} == {("MON-001", h) for h in ("H1", "H2", "H3")}
+    assert load_catalogue(2025).rule("HOU-004").warning
