@@ -32,8 +32,15 @@ def _run(input_dir: Path, out: Path, home: Path) -> str:
     return result.output
 
 
-def test_run_writes_findings_report_and_a_ledger_per_county(exports: Path, tmp_path: Path) -> None:
-    output = _run(exports, tmp_path / "out", tmp_path / "home")
+@pytest.fixture(scope="module")
+def ran(exports: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One `fangfan run` over the exports: (its folder, holding out/ and home/; its output)."""
+    folder = tmp_path_factory.mktemp("ran")
+    return folder, _run(exports, folder / "out", folder / "home")
+
+
+def test_run_writes_findings_report_and_a_ledger_per_county(ran: tuple[Path, str]) -> None:
+    tmp_path, output = ran
     findings_csv = tmp_path / "out" / "findings.csv"
     assert findings_csv.read_bytes().startswith("\ufeff".encode())
     findings = pl.read_csv(findings_csv, infer_schema=False)
@@ -48,11 +55,113 @@ def test_run_writes_findings_report_and_a_ledger_per_county(exports: Path, tmp_p
     for ledger in ledgers:
         sheets = CalamineWorkbook.from_path(str(ledger)).sheet_names
         assert sheets[0] == "汇总"
-        assert all(any(t.name[:31] == sheet for t in townships.values()) for sheet in sheets[1:])
+        names = {t.name[:31] for t in townships.values()}
+        for sheet in sheets[1:]:
+            assert sheet in names or (sheet.endswith("数据比对") and sheet.removesuffix("数据比对") in names)
     summary = json.loads((tmp_path / "out" / "运行摘要.json").read_text("utf-8"))
     assert summary["findings"] == findings.height
     assert summary["absent_tables"] == []
     assert "问题台账" in output
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[dict[str, str]]:
+    """Rows of a ledger sheet as {header: text}; row 1 is the title, row 2 the headers."""
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    headers = [str(h) for h in rows[1]]
+    return [dict(zip(headers, (str(v) for v in row), strict=True)) for row in rows[2:]]
+
+
+def test_ledgers_gain_a_comparison_sheet_per_township_with_both_sides(ran: tuple[Path, str]) -> None:
+    tmp_path, _ = ran
+    summary = json.loads((tmp_path / "out" / "运行摘要.json").read_text("utf-8"))
+    run_dir = tmp_path / "home" / "runs" / summary["run_id"]
+    expected = pl.read_parquet(run_dir / "reconciliation.parquet")
+    assert expected.height == summary["reconciliation_findings"] > 0
+    written = []
+    for ledger in (tmp_path / "out" / "台账").glob("*问题台账.xlsx"):
+        for sheet in CalamineWorkbook.from_path(str(ledger)).sheet_names:
+            if sheet.endswith("数据比对"):
+                written += _sheet_rows(ledger, sheet)
+    assert len(written) == expected.height
+    for row in written:
+        assert row["系统登记"] and row["部门数据"] and row["数据来源"], row
+        assert row["部门数据"].startswith(row["数据来源"].split("、")[0] + "·"), row
+    # Every rule in the sheets reads a registry column and a department column.
+    assert {row["规则编号"] for row in written} <= set(expected["rule_code"].to_list())
+    assert not {"FC-001", "INC-001", "MON-001"} & {row["规则编号"] for row in written}
+
+
+def test_department_warnings_come_out_per_township_for_cadres_to_verify(ran: tuple[Path, str]) -> None:
+    tmp_path, output = ran
+    summary = json.loads((tmp_path / "out" / "运行摘要.json").read_text("utf-8"))
+    warnings = pl.read_parquet(tmp_path / "home" / "runs" / summary["run_id"] / "warnings.parquet")
+    assert warnings.height == summary["warning_findings"] > 0
+    lists = sorted((tmp_path / "out" / "部门筛查预警").glob("*部门筛查预警清单.xlsx"))
+    assert len(lists) == warnings["county_code"].n_unique()
+    townships = regions.townships()
+    rows = []
+    for path in lists:
+        sheets = CalamineWorkbook.from_path(str(path)).sheet_names
+        assert sheets[0] == "汇总"
+        for sheet in sheets[1:]:
+            assert any(t.name[:31] == sheet for t in townships.values())
+            rows += _sheet_rows(path, sheet)
+    assert len(rows) == warnings.height
+    assert all(row["预警部门"] and row["核实情况"] == "" for row in rows)
+    assert {row["预警类型"] for row in rows} == set(warnings["rule_name"].to_list())
+    assert "部门筛查预警清单" in output
+
+
+def test_linkage_counts_and_report_are_written(ran: tuple[Path, str]) -> None:
+    tmp_path, _ = ran
+    summary = json.loads((tmp_path / "out" / "运行摘要.json").read_text("utf-8"))
+    counts = summary["linkage"]
+    parts = counts["exact"] + counts["probabilistic"] + counts["unlinked"] + counts["ambiguous"]
+    assert parts == counts["feed_rows"] > 0
+    assert (tmp_path / "out" / summary["linkage_report"]).exists()
+
+
+def test_a_drop_out_under_a_mistyped_id_is_still_found_and_says_how_it_was_matched(
+    exports: Path, tmp_path: Path
+) -> None:
+    """The school roll writes a drop-out's ID with two digits swapped: linked, the
+    conflict with the registry is found; joined on the ID as written, it is not."""
+    data = tmp_path / "data"
+    shutil.copytree(exports, data)
+    truth = pl.read_csv(data / "ground_truth.csv", infer_schema=False)
+    roll = pl.read_csv(data / "学籍信息.csv", infer_schema=False)
+    dropped = truth.filter(pl.col("kind") == "CHILD_DROPPED_OUT_SCHOOL_ROLL")["id_number"].to_list()
+    target = next(
+        n
+        for n in dropped
+        if n[14] != n[15]
+        and roll.filter((pl.col("身份证号") == n) & (pl.col("学籍状态") == "辍学")).height == 1
+    )
+    mistyped = target[:14] + target[15] + target[14] + target[16:]
+    roll.with_columns(pl.col("身份证号").replace(target, mistyped)).write_csv(data / "学籍信息.csv")
+    home = tmp_path / "home"
+    _run(data, tmp_path / "out", home)
+    findings = pl.read_csv(tmp_path / "out" / "findings.csv", infer_schema=False)
+    assert findings.filter((pl.col("rule_code") == "EDU-002") & (pl.col("id_number") == target)).height == 1
+    assert findings.filter((pl.col("rule_code") == "EDU-003") & (pl.col("id_number") == target)).height == 0
+    compared = [
+        row
+        for ledger in (tmp_path / "out" / "台账").glob("*.xlsx")
+        for sheet in CalamineWorkbook.from_path(str(ledger)).sheet_names
+        if sheet.endswith("数据比对")
+        for row in _sheet_rows(ledger, sheet)
+        if row["身份证号"] == target and row["规则编号"] == "EDU-002"
+    ]
+    assert len(compared) == 1
+    assert mistyped in compared[0]["部门记录匹配情况"] and "概率匹配" in compared[0]["部门记录匹配情况"]
+    # The same snapshot screened on the IDs as written misses the drop-out and
+    # reports the child as missing from the roll instead.
+    result = CliRunner().invoke(main, ["screen", "--no-link"], env={"FANGFAN_HOME": str(home)})
+    assert result.exit_code == 0, result.output
+    latest = max((home / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    unlinked = pl.read_parquet(latest / "findings.parquet").filter(pl.col("id_number") == target)
+    assert "EDU-002" not in unlinked["rule_code"].to_list()
+    assert "EDU-003" in unlinked["rule_code"].to_list()
 
 
 def test_a_folder_with_only_the_registry_runs_and_names_the_absent_feeds(

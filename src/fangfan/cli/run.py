@@ -19,7 +19,7 @@ from fangfan.engine.schema import TABLES
 )
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="数据截止日期（默认今天）")
 def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None) -> None:
-    """导入、筛查并写出 findings.csv、导入问题报告和各县问题台账。"""
+    """导入、匹配部门数据、筛查，写出问题清单、导入问题报告、匹配情况、各县问题台账和部门筛查预警清单。"""
     from fangfan.engine.pipeline import run_monthly
 
     console = Console()
@@ -28,8 +28,14 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None) -> No
     console.print(f"快照 {result.snapshot_id}，筛查批次 {result.run_id}：发现问题 {result.findings:,} 条")
     console.print(f"问题清单：{result.findings_csv}")
     console.print(f"导入问题报告：{result.import_report}")
+    if result.linkage_report:
+        console.print(f"部门数据匹配情况：{result.linkage_report}")
     for ledger in result.ledgers:
         console.print(f"  {ledger.county_name}问题台账：{ledger.path}（{ledger.rows:,} 条）")
+    for warning_list in result.warning_lists:
+        console.print(
+            f"  {warning_list.county_name}部门筛查预警清单：{warning_list.path}（{warning_list.rows:,} 条）"
+        )
     if result.absent_tables:
         absent = "、".join(TABLES[name].title for name in result.absent_tables if name in TABLES)
         console.print(f"[yellow]本次未提供的部门数据：{absent}（相关比对未做）[/]")

@@ -20,8 +20,15 @@ from fangfan.engine.schema import TABLES
     show_default=True,
     help="执行规则的引擎（结果相同，polars 更快）",
 )
-def screen_command(snapshot_id: str | None, year: int | None, engine: str) -> None:
-    """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单。"""
+@click.option(
+    "--link/--no-link",
+    default=True,
+    show_default=True,
+    help="先把部门数据匹配到建档立卡人员（沿用已有匹配结果）；--no-link 只按部门所填证件号关联",
+)
+def screen_command(snapshot_id: str | None, year: int | None, engine: str, link: bool) -> None:
+    """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单、部门数据比对和部门筛查预警。"""
+    from fangfan.engine.link import link_snapshot
     from fangfan.engine.rules import RuleError
     from fangfan.engine.screen import ENGINES, screen_snapshot
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
@@ -31,7 +38,10 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str) -> No
         store = SnapshotStore()
         snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
         with RichProgress() as progress:
-            result = screen_snapshot(snapshot, year=year, progress=progress, adapter=ENGINES[engine]())
+            links = link_snapshot(snapshot, progress=progress).links if link else None
+            result = screen_snapshot(
+                snapshot, year=year, progress=progress, adapter=ENGINES[engine](), links=links
+            )
     except (SnapshotError, RuleError) as error:
         raise click.ClickException(str(error)) from None
     summary = result.summary
@@ -39,6 +49,11 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str) -> No
         f"快照 {summary['snapshot_id']}（{summary['policy_year']}年度政策）：{summary['rules']} 条规则，"
         f"问题 {summary['findings']:,} 条，涉及 {summary['households_with_findings']:,} 户，"
         f"其中否决项 {summary['veto_findings']:,} 条"
+    )
+    console.print(
+        f"其中部门数据比对 {summary['reconciliation_findings']:,} 条，"
+        f"部门筛查预警 {summary['warning_findings']:,} 条（{summary['warning_households']:,} 户）"
+        + ("" if link else "；[yellow]未做部门数据匹配，证件号填错的部门记录未能关联[/]")
     )
     console.print(_per_rule_table(summary))
     comparison = summary["comparison"]

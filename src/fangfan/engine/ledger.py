@@ -5,6 +5,13 @@ Chinese headers, frozen header row, fixed column widths, landscape A4 fitted to 
 page width, the header repeated on every printed page. The first sheet counts
 findings by category and by village. Every text cell is written as a string, so
 a value beginning with = + - or @ can never become a formula.
+
+With `comparisons` (`reconcile.comparison_rows`, prepared like the findings), each
+township with any also gets a sheet `<乡镇>数据比对`: the registry's values and the
+department's side by side, which department, and how its row was matched.
+
+`write_warning_lists` writes the department warnings (部门筛查预警) the same way: a
+workbook per county, a sheet per township, with blank columns for the cadre's check.
 """
 
 from __future__ import annotations
@@ -58,6 +65,45 @@ LEDGER_COLUMNS: tuple[tuple[str, str, int], ...] = (
 )
 
 
+COMPARISON_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("序号", "_number", 6),
+    ("行政村", "village_name", 12),
+    ("户编号", "household_id", 20),
+    ("户主姓名", "head_name", 9),
+    ("成员姓名", "person_name", 9),
+    ("身份证号", "id_number", 20),
+    ("规则编号", "rule_code", 9),
+    ("比对项目", "rule_name", 20),
+    ("系统登记", "registry_values", 30),
+    ("部门数据", "department_values", 30),
+    ("数据来源", "departments", 9),
+    ("部门记录匹配情况", "link_note", 30),
+    ("问题", "message", 36),
+    ("核实结果", "_blank", 14),
+    ("以哪方为准", "_blank", 10),
+)
+
+WARNING_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("序号", "_number", 6),
+    ("行政村", "village_name", 12),
+    ("户编号", "household_id", 20),
+    ("户主姓名", "head_name", 9),
+    ("户类型", "household_type", 9),
+    ("成员姓名", "person_name", 9),
+    ("身份证号", "id_number", 20),
+    ("预警类型", "rule_name", 20),
+    ("预警部门", "departments", 9),
+    ("部门数据", "department_values", 30),
+    ("系统登记", "registry_values", 30),
+    ("预警内容", "message", 36),
+    ("核实情况", "_blank", 16),
+    ("是否纳入监测", "_blank", 9),
+    ("核实人", "_blank", 9),
+    ("核实日期", "_blank", 10),
+)
+COMPARISON_SHEET_SUFFIX = "数据比对"
+
+
 @dataclass(frozen=True)
 class LedgerFile:
     county_code: str
@@ -108,28 +154,81 @@ def prepare_ledger_rows(
     )
 
 
-def write_ledgers(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
-    """One workbook per county present in `rows` (the output of `prepare_ledger_rows`)."""
+def write_ledgers(
+    rows: pl.DataFrame, out_dir: Path, comparisons: pl.DataFrame | None = None
+) -> list[LedgerFile]:
+    """One workbook per county present in `rows` (the output of `prepare_ledger_rows`);
+    with `comparisons` (prepared the same way), a comparison sheet per township."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    county_names = {code: county.name for code, county in regions.counties().items()}
-    for (county_code,), county_rows in rows.group_by(["county_code"], maintain_order=True):
-        name = county_names.get(str(county_code), str(county_code))
+    for county_code, name, county_rows in _by_county(rows):
         path = out_dir / f"{name}问题台账.xlsx"
-        _write_county_workbook(path, name, county_rows)
-        written.append(LedgerFile(str(county_code), name, path, county_rows.height))
+        county_comparisons = None
+        if comparisons is not None:
+            county_comparisons = comparisons.filter(pl.col("county_code") == county_code)
+        _write_county_workbook(path, name, county_rows, county_comparisons)
+        written.append(LedgerFile(county_code, name, path, county_rows.height))
     return written
 
 
-def _write_county_workbook(path: Path, county_name: str, rows: pl.DataFrame) -> None:
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
-    formats = _formats(workbook)
-    _write_summary_sheet(workbook, formats, county_name, rows)
+def write_warning_lists(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
+    """部门筛查预警清单: one workbook per county in `rows` (warnings prepared like
+    findings), a summary by village and warning type, then a sheet per township."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for county_code, name, county_rows in _by_county(rows):
+        path = out_dir / f"{name}部门筛查预警清单.xlsx"
+        workbook = _workbook(path)
+        formats = _formats(workbook)
+        _write_warning_summary(workbook, formats, name, county_rows)
+        for sheet_name, township_rows in _by_township(county_rows):
+            _write_township_sheet(
+                workbook,
+                formats,
+                sheet_name,
+                f"{name}{sheet_name}部门筛查预警清单",
+                township_rows,
+                WARNING_COLUMNS,
+            )
+        workbook.close()
+        written.append(LedgerFile(county_code, name, path, county_rows.height))
+    return written
+
+
+def _by_county(rows: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
+    county_names = {code: county.name for code, county in regions.counties().items()}
+    return [
+        (str(code), county_names.get(str(code), str(code)), part)
+        for (code,), part in rows.group_by(["county_code"], maintain_order=True)
+    ]
+
+
+def _by_township(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     township_names = regions.townships()
+    parts = []
     for (township_code,), township_rows in rows.group_by(["township_code"], maintain_order=True):
         township = township_names.get(str(township_code))
-        sheet_name = (township.name if township else str(township_code))[:31]
-        _write_township_sheet(workbook, formats, sheet_name, f"{county_name}{sheet_name}", township_rows)
+        parts.append(((township.name if township else str(township_code)), township_rows))
+    return parts
+
+
+def _workbook(path: Path) -> xlsxwriter.Workbook:
+    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+
+
+def _write_county_workbook(
+    path: Path, county_name: str, rows: pl.DataFrame, comparisons: pl.DataFrame | None = None
+) -> None:
+    workbook = _workbook(path)
+    formats = _formats(workbook)
+    _write_summary_sheet(workbook, formats, county_name, rows)
+    compared = dict(_by_township(comparisons)) if comparisons is not None else {}
+    for name, township_rows in _by_township(rows):
+        _write_township_sheet(workbook, formats, name[:31], f"{county_name}{name}问题台账", township_rows)
+        if name in compared:
+            sheet_name = f"{name[: 31 - len(COMPARISON_SHEET_SUFFIX)]}{COMPARISON_SHEET_SUFFIX}"
+            title = f"{county_name}{name}部门数据比对台账"
+            _write_township_sheet(workbook, formats, sheet_name, title, compared[name], COMPARISON_COLUMNS)
     workbook.close()
 
 
@@ -145,23 +244,28 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
 
 
 def _write_township_sheet(
-    workbook: xlsxwriter.Workbook, formats: dict[str, Any], sheet_name: str, title: str, rows: pl.DataFrame
+    workbook: xlsxwriter.Workbook,
+    formats: dict[str, Any],
+    sheet_name: str,
+    title: str,
+    rows: pl.DataFrame,
+    columns: tuple[tuple[str, str, int], ...] = LEDGER_COLUMNS,
 ) -> None:
-    sheet = workbook.add_worksheet(sheet_name)
-    sheet.merge_range(0, 0, 0, len(LEDGER_COLUMNS) - 1, f"{title}问题台账", formats["title"])
-    for column, (header, _, width) in enumerate(LEDGER_COLUMNS):
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    sheet.merge_range(0, 0, 0, len(columns) - 1, title, formats["title"])
+    for column, (header, _, width) in enumerate(columns):
         sheet.write_string(1, column, header, formats["header"])
         sheet.set_column(column, column, width)
     for index, row in enumerate(rows.iter_rows(named=True)):
         cell_format = formats["veto"] if row.get("veto") else formats["cell"]
-        for column, (_, source, _) in enumerate(LEDGER_COLUMNS):
+        for column, (_, source, _) in enumerate(columns):
             if source == "_number":
                 sheet.write_number(index + 2, column, index + 1, formats["number"])
             else:
                 value = "" if source == "_blank" else row.get(source)
                 sheet.write_string(index + 2, column, unformula(value), cell_format)
     sheet.freeze_panes(2, 0)
-    sheet.autofilter(1, 0, max(rows.height + 1, 1), len(LEDGER_COLUMNS) - 1)
+    sheet.autofilter(1, 0, max(rows.height + 1, 1), len(columns) - 1)
     _print_setup(sheet, header_rows=(1, 1))
 
 
@@ -205,6 +309,40 @@ def _write_summary_sheet(
     totals = [by_village[c].sum() for c in ("households", "findings", "veto_findings", *categories)]
     for offset, value in enumerate(totals):
         sheet.write_number(total_row, 2 + offset, int(value), formats["number"])
+    sheet.freeze_panes(2, 2)
+    _print_setup(sheet, header_rows=(1, 1))
+
+
+def _write_warning_summary(
+    workbook: xlsxwriter.Workbook, formats: dict[str, Any], county_name: str, rows: pl.DataFrame
+) -> None:
+    sheet = workbook.add_worksheet("汇总")
+    kinds = sorted(set(rows["rule_name"].to_list()))
+    headers = ["乡镇", "行政村", "预警户数", "预警条数", *kinds]
+    sheet.merge_range(0, 0, 0, len(headers) - 1, f"{county_name}部门筛查预警汇总", formats["title"])
+    for column, header in enumerate(headers):
+        sheet.write_string(1, column, header, formats["header"])
+        sheet.set_column(column, column, 12 if column < 2 else 10)
+    by_village = (
+        rows.group_by("township_code", "village_code")
+        .agg(
+            pl.col("village_name").first(),
+            pl.col("household_id").n_unique().alias("households"),
+            pl.len().alias("warnings"),
+            *[(pl.col("rule_name") == kind).sum().alias(f"_k{i}") for i, kind in enumerate(kinds)],
+        )
+        .sort("township_code", "village_code")
+    )
+    township_names = regions.townships()
+    for index, row in enumerate(by_village.iter_rows(named=True)):
+        township = township_names.get(row["township_code"])
+        sheet.write_string(index + 2, 0, township.name if township else row["township_code"], formats["cell"])
+        sheet.write_string(
+            index + 2, 1, unformula(row["village_name"] or row["village_code"]), formats["cell"]
+        )
+        numbers = [row["households"], row["warnings"], *(row[f"_k{i}"] for i in range(len(kinds)))]
+        for offset, value in enumerate(numbers):
+            sheet.write_number(index + 2, 2 + offset, int(value), formats["number"])
     sheet.freeze_panes(2, 2)
     _print_setup(sheet, header_rows=(1, 1))
 

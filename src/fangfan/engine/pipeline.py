@@ -1,4 +1,4 @@
-"""The monthly run: import → snapshot → wide tables → rules → findings → ledgers.
+"""The monthly run: import → snapshot → link → wide tables → rules → findings → ledgers.
 
 `run_monthly` is what `fangfan run INPUT_DIR --out OUT_DIR` calls. It works on any
 folder that holds at least the registry; department feeds that are absent are
@@ -7,7 +7,11 @@ to OUT_DIR:
 
     findings.csv                  every finding (UTF-8 with BOM, opens in Excel)
     导入问题报告.xlsx              the import error report
-    台账/<县>问题台账.xlsx          a workbook per county, a sheet per township
+    部门数据匹配情况.xlsx          how the department rows were linked, per feed and county
+    台账/<县>问题台账.xlsx          a workbook per county: a sheet per township, and beside it
+                                  a 数据比对 sheet (registry against department, both sides)
+    部门筛查预警/<县>部门筛查预警清单.xlsx
+                                  department warnings for relapse monitoring, a sheet per township
     运行摘要.json                  counts, absent feeds, paths, comparison with the last run
 """
 
@@ -22,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from fangfan.engine.ledger import LedgerFile, prepare_ledger_rows, write_ledgers
+from fangfan.engine.ledger import LedgerFile, prepare_ledger_rows, write_ledgers, write_warning_lists
 from fangfan.engine.progress import Progress, SilentProgress
 
 
@@ -36,6 +40,8 @@ class MonthlyRunResult:
     ledgers: list[LedgerFile]
     absent_tables: list[str]
     summary_path: Path
+    linkage_report: Path | None = None
+    warning_lists: list[LedgerFile] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -47,12 +53,15 @@ def run_monthly(
     progress: Progress | None = None,
 ) -> MonthlyRunResult:
     from fangfan.engine.ingest import import_directory
+    from fangfan.engine.link import link_snapshot, write_report_excel
     from fangfan.engine.screen import screen_snapshot
 
     progress = progress or SilentProgress()
     out_dir.mkdir(parents=True, exist_ok=True)
     imported = import_directory(input_dir, as_of=as_of, progress=progress)
-    screened = screen_snapshot(imported.snapshot, progress=progress)
+    linked = link_snapshot(imported.snapshot, progress=progress)
+    linkage_report = write_report_excel(linked.report, out_dir / "部门数据匹配情况.xlsx")
+    screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
     findings = screened.findings
     findings_csv = out_dir / "findings.csv"
     write_csv_for_excel(findings, findings_csv)
@@ -60,13 +69,13 @@ def run_monthly(
     shutil.copyfile(imported.report_path, import_report)
     snapshot = imported.snapshot
     progress.start("写出各县问题台账", None)
-    rows = prepare_ledger_rows(
-        findings,
-        snapshot.read("households"),
-        snapshot.read("members"),
-        snapshot.read("villages"),
+    registry = (snapshot.read("households"), snapshot.read("members"), snapshot.read("villages"))
+    rows = prepare_ledger_rows(findings, *registry)
+    comparisons = prepare_ledger_rows(screened.reconciliation, *registry)
+    ledgers = write_ledgers(rows, out_dir / "台账", comparisons)
+    warning_lists = write_warning_lists(
+        prepare_ledger_rows(screened.warnings, *registry), out_dir / "部门筛查预警"
     )
-    ledgers = write_ledgers(rows, out_dir / "台账")
     progress.finish("写出各县问题台账")
     absent = sorted(set(imported.absent_tables))
     summary_path = out_dir / "运行摘要.json"
@@ -75,8 +84,13 @@ def run_monthly(
         "as_of": snapshot.as_of.isoformat(),
         "run_id": screened.run_id,
         "findings": findings.height,
+        "reconciliation_findings": screened.reconciliation.height,
+        "warning_findings": screened.warnings.height,
+        "linkage": _linkage_counts(linked.links),
         "absent_tables": absent,
         "ledgers": [str(ledger.path.relative_to(out_dir)) for ledger in ledgers],
+        "warning_lists": [str(item.path.relative_to(out_dir)) for item in warning_lists],
+        "linkage_report": str(linkage_report.relative_to(out_dir)),
     }
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
     return MonthlyRunResult(
@@ -88,7 +102,21 @@ def run_monthly(
         ledgers=ledgers,
         absent_tables=absent,
         summary_path=summary_path,
+        linkage_report=linkage_report,
+        warning_lists=warning_lists,
     )
+
+
+def _linkage_counts(links: pl.DataFrame) -> dict[str, int]:
+    """Feed rows by how they were placed: exact, probabilistic, unlinked, ambiguous."""
+    linked = links.filter(pl.col("status") == "linked")
+    return {
+        "feed_rows": links.height,
+        "exact": linked.filter(pl.col("method") != "probabilistic").height,
+        "probabilistic": linked.filter(pl.col("method") == "probabilistic").height,
+        "unlinked": links.filter(pl.col("status") == "unlinked").height,
+        "ambiguous": links.filter(pl.col("status") == "ambiguous").height,
+    }
 
 
 def write_csv_for_excel(frame: pl.DataFrame, path: Path) -> None:

@@ -6,7 +6,10 @@ run into `FANGFAN_HOME/runs/<run_id>/`:
 
     findings.parquet, findings.csv (UTF-8 with BOM), summary.json,
     comparison.parquet (new / persisting / resolved per rule and township),
-    resolved.parquet (findings of the previous run that are gone now)
+    resolved.parquet (findings of the previous run that are gone now),
+    reconciliation.parquet (findings that set the registry against a department,
+        both sides apart; `fangfan.engine.reconcile`),
+    warnings.parquet (department warnings for relapse monitoring, 部门筛查预警)
 
 Veto findings come first in every ordering.
 """
@@ -26,6 +29,7 @@ from fangfan.engine import config
 from fangfan.engine.link.resolved import linked_person_key
 from fangfan.engine.policy import YEARS
 from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.reconcile import comparison_rows, warning_rows
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
 from fangfan.engine.rules.compile import Adapter, DuckDBAdapter, PolarsAdapter, placeholder_notes
 from fangfan.engine.rules.model import Catalogue, load_catalogue
@@ -65,6 +69,8 @@ class ScreenResult:
     comparison: pl.DataFrame
     resolved: pl.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
+    reconciliation: pl.DataFrame = field(default_factory=pl.DataFrame)
+    warnings: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def runs_dir() -> Path:
@@ -117,11 +123,26 @@ def screen_snapshot(
     previous = previous_run_dir(root, exclude=run_id)
     findings, comparison, resolved = compare_runs(findings, previous)
     summary = build_summary(run_id, snapshot, catalogue, wide, findings, comparison, previous, timings)
+    reconciliation = comparison_rows(findings, catalogue, links)
+    warnings = warning_rows(findings, catalogue)
     summary["linked"] = links is not None
+    summary["reconciliation_findings"] = reconciliation.height
+    summary["warning_findings"] = warnings.height
+    summary["warning_households"] = warnings["household_id"].n_unique()
     progress.start(STEP_WRITE, total=1)
-    paths = write_run(root / run_id, findings, summary, comparison, resolved)
+    extra = {"reconciliation": reconciliation, "warnings": warnings}
+    paths = write_run(root / run_id, findings, summary, comparison, resolved, extra)
     progress.finish(STEP_WRITE)
-    return ScreenResult(run_id, findings, summary, comparison, resolved, paths)
+    return ScreenResult(
+        run_id,
+        findings,
+        summary,
+        comparison,
+        resolved,
+        paths,
+        reconciliation=reconciliation,
+        warnings=warnings,
+    )
 
 
 def _timed(timings: dict[str, float], key: str, progress: Progress, task: str, work: Any) -> Any:
@@ -217,8 +238,12 @@ def write_run(
     summary: dict[str, Any],
     comparison: pl.DataFrame,
     resolved: pl.DataFrame,
+    extra: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, Path]:
-    """Write one run's files; summary.json goes last so a run with it is complete."""
+    """Write one run's files; summary.json goes last so a run with it is complete.
+
+    `extra` frames are written as `<name>.parquet`.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
         "findings_parquet": folder / "findings.parquet",
@@ -231,5 +256,8 @@ def write_run(
     findings.write_csv(paths["findings_csv"], include_bom=True)
     comparison.write_parquet(paths["comparison"])
     resolved.write_parquet(paths["resolved"])
+    for name, frame in (extra or {}).items():
+        paths[name] = folder / f"{name}.parquet"
+        frame.write_parquet(paths[name], compression="zstd")
     paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
     return paths
