@@ -137,3 +137,18 @@ def test_warning_rows_keep_only_warning_rules(catalogue) -> None:  # type: ignor
     rows = warning_rows(FINDINGS, catalogue)
     assert rows["rule_code"].to_list() == ["EDU-002", "MED-004"]
     assert rows["departments"].to_list() == ["学籍", "医保结算"]
+
+
+def test_the_reconciliation_document_lists_every_comparison_and_warning_rule(catalogue) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "reconciliation.md").read_text("utf-8")
+    table = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    rules = comparison_rules(catalogue)
+    warnings = set(warning_codes(catalogue))
+    for code, rule in rules.items():
+        assert code in table, f"docs/reconciliation.md 缺少比对规则 {code}"
+        assert rule.departments[0] in table[code], code
+        assert (table[code].rstrip(" |").endswith("yes")) == (code in warnings), code
+    for code in warnings:
+        assert code in text, f"docs/reconciliation.md 未提到预警规则 {code}"
