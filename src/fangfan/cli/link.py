@@ -25,8 +25,9 @@ COUNTS = {
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), help="匹配情况 Excel 的保存位置")
 def link_command(snapshot_id: str | None, excel: Path | None) -> None:
     """把部门数据逐条匹配到建档立卡人员（默认最新快照），报告精确、概率、未匹配和存疑的条数。"""
-    from fangfan.engine.link import link_snapshot, write_report_excel
+    from fangfan.engine.link import link_snapshot
     from fangfan.engine.link.run import derived_dir
+    from fangfan.engine.link.workbook import write_linkage_workbook
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
 
     console = Console()
@@ -41,7 +42,9 @@ def link_command(snapshot_id: str | None, excel: Path | None) -> None:
     console.print(f"快照 {snapshot.id}：部门数据 {result.links.height:,} 条{reused}")
     console.print(_table(result.report, "department", "部门"))
     console.print(_table(result.report, "county_name", "县区"))
-    target = write_report_excel(result.report, excel or derived_dir(snapshot) / "linkage_report.xlsx")
+    target = write_linkage_workbook(
+        result.report, result.links, excel or derived_dir(snapshot) / "部门数据匹配情况.xlsx"
+    )
     console.print(f"匹配结果：{result.path}")
     console.print(f"匹配情况表：{target}")
 

@@ -7,7 +7,8 @@ to OUT_DIR:
 
     findings.csv                  every finding (UTF-8 with BOM, opens in Excel)
     导入问题报告.xlsx              the import error report
-    部门数据匹配情况.xlsx          how the department rows were linked, per feed and county
+    部门数据匹配情况.xlsx          how the department rows were linked, per feed and county, and the
+                                  ambiguous, unlinked and probabilistic rows themselves
     台账/<县>问题台账.xlsx          a workbook per county: a sheet per township, and beside it
                                   a 数据比对 sheet (registry against department, both sides)
     部门筛查预警/<县>部门筛查预警清单.xlsx
@@ -53,14 +54,15 @@ def run_monthly(
     progress: Progress | None = None,
 ) -> MonthlyRunResult:
     from fangfan.engine.ingest import import_directory
-    from fangfan.engine.link import link_snapshot, write_report_excel
+    from fangfan.engine.link import link_snapshot
+    from fangfan.engine.link.workbook import write_linkage_workbook
     from fangfan.engine.screen import screen_snapshot
 
     progress = progress or SilentProgress()
     out_dir.mkdir(parents=True, exist_ok=True)
     imported = import_directory(input_dir, as_of=as_of, progress=progress)
     linked = link_snapshot(imported.snapshot, progress=progress)
-    linkage_report = write_report_excel(linked.report, out_dir / "部门数据匹配情况.xlsx")
+    linkage_report = write_linkage_workbook(linked.report, linked.links, out_dir / "部门数据匹配情况.xlsx")
     screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
     findings = screened.findings
     findings_csv = out_dir / "findings.csv"
