@@ -12,6 +12,8 @@ from django.db import connection
 from django.test import Client
 
 from fangfan.engine.snapshot import SnapshotStore
+from fangfan.web.accounts.models import User
+from fangfan.web.accounts.testing import make_user
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.regions.models import Region
 
@@ -69,6 +71,7 @@ def test_region_contains_its_villages() -> None:
 
 def test_overview_page_lists_the_counties_in_chinese(client: Client) -> None:
     sync_regions()
+    client.force_login(make_user("city", "621200"))
     response = client.get("/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -78,6 +81,7 @@ def test_overview_page_lists_the_counties_in_chinese(client: Client) -> None:
 
 
 def test_overview_page_says_so_when_no_regions_are_loaded(client: Client) -> None:
+    client.force_login(User.objects.create_user("technician"))
     response = client.get("/")
     assert "尚未载入区划" in response.content.decode()
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from fangfan.web.regions import views
 
 urlpatterns = [
     path("", views.region_overview, name="region_overview"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("fangfan.web.accounts.urls")),
 ]

@@ -1,0 +1,200 @@
+"""The access gate: which records a user may see, and what they may do to them.
+
+Every region-scoped model names the field that holds its 12-digit village code (or a
+region code prefix)::
+
+    class Household(models.Model):
+        REGION_FIELD = "village_code"          # or "household__village_code"
+
+and every view, export, upload and API call gets its objects through `scope` or
+`get_scoped_or_404`. Region scoping lives here and nowhere else.
+
+Department officers read only what they uploaded: a model they may read names its
+uploader with ``OWNER_FIELD = "uploaded_by"``; on any other model they see nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from fangfan.engine.schema import DEPARTMENT_FEEDS, REGISTRY_TABLES
+from fangfan.web.accounts.models import User
+from fangfan.web.regions.models import Region
+
+Role = User.Role
+M = TypeVar("M", bound=Model)
+View = Callable[..., HttpResponse]
+
+ACTIONS = ("view", "assign", "mark_fixed", "mark_explained", "verify_close", "upload", "unmask")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Who may do each workflow action, inside their region (docs/web.md, Roles).
+# "upload" and "unmask" are decided by their own rules in `can`.
+WORKFLOW_ROLES: dict[str, frozenset[str]] = {
+    "view": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.INSPECTOR}),
+    "assign": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
+    "mark_fixed": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "mark_explained": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "verify_close": frozenset({Role.CITY, Role.COUNTY}),
+}
+DEPARTMENT_FEED_NAMES = frozenset(feed.name for feed in DEPARTMENT_FEEDS)
+REGISTRY_TABLE_NAMES = frozenset(table.name for table in REGISTRY_TABLES)
+
+# The prefix length of a region code at each level; a city's 6-digit code "621200"
+# covers every code starting "6212".
+PREFIX_LENGTH = {
+    Region.Level.CITY: 4,
+    Region.Level.COUNTY: 6,
+    Region.Level.TOWNSHIP: 9,
+    Region.Level.VILLAGE: 12,
+}
+
+
+def _active(user: User | AnonymousUser | None) -> User | None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    assert isinstance(user, User)
+    return user
+
+
+def region_prefix(user: User | AnonymousUser) -> str:
+    """The code prefix of the user's region: city "6212", county 6 digits, township 9, village 12.
+
+    Raises PermissionDenied for a user without a region (they may see nothing).
+    """
+    active = _active(user)
+    if active is None or active.region is None:
+        raise PermissionDenied("该账号未设置所属区划")
+    region = active.region
+    return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
+
+
+def _region_field(model: type[Model]) -> str:
+    field = getattr(model, "REGION_FIELD", None)
+    if not field:
+        raise TypeError(f"{model.__name__} 未声明 REGION_FIELD，不能按区划限定")
+    return str(field)
+
+
+def scope(queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """The records of `queryset` inside the user's region; none for a user without one.
+
+    >>> scope(Household.objects.all(), township_user)   # doctest: +SKIP
+    <QuerySet [...households whose village_code starts with the township's 9 digits...]>
+    """
+    field = _region_field(queryset.model)
+    active = _active(user)
+    if active is None or active.region is None or not active.role:
+        return queryset.none()
+    scoped = queryset.filter(**{f"{field}__startswith": region_prefix(active)})
+    if active.role == Role.DEPARTMENT:
+        owner = getattr(queryset.model, "OWNER_FIELD", None)
+        return scoped.filter(**{owner: active}) if owner else queryset.none()
+    return scoped
+
+
+def get_scoped_or_404(queryset: QuerySet[M], user: User | AnonymousUser, **lookup: Any) -> M:
+    """One record inside the user's region, else 404 (never 403: existence outside is not revealed)."""
+    try:
+        return scope(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, queryset.model.MultipleObjectsReturned):
+        raise Http404("没有找到该记录") from None
+
+
+def region_code_of(obj: Model) -> str:
+    """The region code an object carries in its REGION_FIELD (following `__` through relations)."""
+    value: Any = obj
+    for part in _region_field(type(obj)).split("__"):
+        value = getattr(value, part)
+    return str(value or "")
+
+
+def _inside(user: User, obj: Model) -> bool:
+    code = region_code_of(obj)
+    return bool(code) and code.startswith(region_prefix(user))
+
+
+def _owns(user: User, obj: Model) -> bool:
+    owner = getattr(type(obj), "OWNER_FIELD", None)
+    return bool(owner) and getattr(obj, f"{owner}_id", None) == user.pk
+
+
+def _feed_name(obj: object) -> str:
+    """The feed an upload is for: a feed name, or an object with a `feed` attribute."""
+    return obj if isinstance(obj, str) else str(getattr(obj, "feed", ""))
+
+
+def can(user: User | AnonymousUser | None, action: str, obj: object) -> bool:
+    """Whether `user` may do workflow `action` to `obj` (docs/web.md, Roles).
+
+    `obj` is a region-scoped record, except for "upload", where it is the feed name
+    (or an object with a `feed` attribute):
+
+    >>> can(village_team, "mark_fixed", finding_in_their_village)   # doctest: +SKIP
+    True
+    >>> can(school_officer, "upload", "school_roll")                 # doctest: +SKIP
+    True
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
+    active = _active(user)
+    if active is None or active.region is None or not active.role:
+        return False
+    if action == "upload":
+        return _may_upload(active, _feed_name(obj))
+    assert isinstance(obj, Model), "workflow actions other than upload take a record"
+    if not _inside(active, obj):
+        return False
+    if action == "unmask":
+        return active.role != Role.DEPARTMENT and active.has_perm("accounts.unmask_personal_data")
+    if action == "view" and active.role == Role.DEPARTMENT:
+        return _owns(active, obj)
+    return active.role in WORKFLOW_ROLES[action]
+
+
+def _may_upload(user: User, feed: str) -> bool:
+    # A department officer uploads its own feed; the city office uploads the national
+    # registry's export (户信息, 成员信息, 收入信息), which no department owns.
+    if user.role == Role.DEPARTMENT:
+        return feed in DEPARTMENT_FEED_NAMES and feed == user.department
+    return user.role == Role.CITY and feed in REGISTRY_TABLE_NAMES
+
+
+def require_roles(*roles: str) -> Callable[[View], View]:
+    """View decorator: only these roles pass; inspectors pass too, for reads only.
+
+    An anonymous visitor is sent to the login page; a signed-in user of another
+    role, or an inspector sending a write (POST…), gets 403.
+
+        @require_roles(User.Role.VILLAGE, User.Role.TOWNSHIP)
+        def mark_fixed(request, finding_id): ...
+    """
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = _active(request.user)
+            if user is None:
+                return redirect_to_login(request.get_full_path())
+            reading_inspector = user.role == Role.INSPECTOR and request.method in READ_METHODS
+            if user.role not in allowed and not reading_inspector:
+                raise PermissionDenied("您的角色无权进行此操作")
+            if user.role == Role.INSPECTOR and request.method not in READ_METHODS:
+                raise PermissionDenied("督查检查人员只能查看")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
