@@ -4,7 +4,10 @@ For every kind a rule covers, every ground-truth row of that kind is found (reca
 100%), and for every rule at least 99% of its findings sit on a household (or person)
 that really has one of the rule's kinds. One test per kind and per rule, so a failure
 names the kind or rule and lists the households concerned. About 20,000 households
-(a county): the whole module takes well under a minute.
+(a county). Department rows join the registry person the linker found (`fangfan link`):
+the generator's link-level typos sit on conflict rows too, and the definitions read the
+row linked to the person (tests/engine/test_reconcile_accuracy.py shows what a join on
+the ID as written would miss).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ AS_OF = dt.date(2026, 10, 31)
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame, Catalogue]:
     from fangfan.engine.ingest import import_directory
+    from fangfan.engine.link import link_snapshot
     from fangfan.engine.rules import load_catalogue
     from fangfan.engine.screen import screen_snapshot
     from fangfan.engine.snapshot import SnapshotStore
@@ -34,7 +38,10 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.D
     root: Path = tmp_path_factory.mktemp("county")
     generate_dataset(root / "data", HOUSEHOLDS, SEED, as_of=AS_OF)
     imported = import_directory(root / "data", store=SnapshotStore(root / "snapshots"), as_of=AS_OF)
-    result = screen_snapshot(imported.snapshot, runs_root=root / "runs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FANGFAN_HOME", str(root / "home"))
+        links = link_snapshot(imported.snapshot).links
+    result = screen_snapshot(imported.snapshot, runs_root=root / "runs", links=links)
     truth = read_rule_truth(root / "data" / "ground_truth.csv")
     return result.findings, truth, load_catalogue(result.summary["policy_year"])
 
