@@ -107,6 +107,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and IP before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Permissions that come with a role (city and county offices may unmask personal data).
+    "fangfan.web.accounts.backends.RolePermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -113,8 +113,10 @@ def region_code_of(obj: Model) -> str:
     """The region code an object carries in its REGION_FIELD (following `__` through relations)."""
     value: Any = obj
     for part in _region_field(type(obj)).split("__"):
-        value = getattr(value, part)
-    return str(value or "")
+        value = getattr(value, part, None)
+        if value is None:
+            return ""
+    return str(value)
 
 
 def _inside(user: User, obj: Model) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -40,6 +42,10 @@ class User(AbstractUser):
         help_text="仅行业部门数据员填写",
     )
     phone = models.CharField("手机号", max_length=11, blank=True, validators=[phone_validator])
+
+    # Accounts are region-scoped too: a county office sees the accounts in its county.
+    REGION_FIELD = "region__code"
+    PERSONAL_FIELDS: ClassVar[dict[str, str]] = {"phone": "phone"}
 
     class Meta:
         verbose_name = "用户"

@@ -1,0 +1,193 @@
+"""Who changed what and when: AuditEvent records, a record's history, soft deletion.
+
+Verb functions record their writes, in the same transaction::
+
+    @transaction.atomic
+    def mark_fixed(user, finding, note):
+        with track_changes(user, finding):
+            finding.status = Finding.Status.FIXED
+            finding.note = note
+            finding.save()
+
+or, for a plain field update, ``finding.update_audited(user, status="fixed")`` on a model
+that mixes in `Audited`. Templates show the trail with
+``{% include "accounts/history.html" with record=finding %}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from fangfan.web.accounts.models import AuditEvent, User
+from fangfan.web.accounts.personal import MASKS, personal_fields
+
+Action = AuditEvent.Action
+
+
+def _json_safe(value: Any) -> Any:
+    """The value as it will read back from the JSON column (dates and decimals as text)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def field_values(obj: Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The record's own column values, by field name (a foreign key as its id), JSON-safe."""
+    concrete = [field for field in obj._meta.concrete_fields if not field.primary_key]
+    wanted = set(fields) if fields is not None else None
+    return {
+        field.name: _json_safe(getattr(obj, field.attname))
+        for field in concrete
+        if wanted is None or field.name in wanted
+    }
+
+
+def record_change(
+    user: User | None, obj: Model, old: dict[str, Any], new: dict[str, Any], action: str
+) -> AuditEvent | None:
+    """Write one AuditEvent; for an update, only the fields whose value changed (None if none did)."""
+    action = Action(action)
+    old, new = _json_safe(old), _json_safe(new)
+    if action == Action.UPDATE:
+        changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+        if not changed:
+            return None
+        old = {key: old.get(key) for key in changed}
+        new = {key: new.get(key) for key in changed}
+    return AuditEvent.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        old=old,
+        new=new,
+    )
+
+
+def record_creation(user: User | None, obj: Model) -> AuditEvent | None:
+    return record_change(user, obj, {}, field_values(obj), Action.CREATE)
+
+
+def record_deletion(user: User | None, obj: Model) -> AuditEvent | None:
+    return record_change(user, obj, field_values(obj), {}, Action.DELETE)
+
+
+@contextmanager
+def track_changes(user: User | None, obj: Model, fields: Iterable[str] | None = None) -> Iterator[None]:
+    """Record what the block changes on `obj` (call `obj.save()` inside it)."""
+    names = list(fields) if fields is not None else None
+    old = field_values(obj, names)
+    with transaction.atomic():
+        yield
+        record_change(user, obj, old, field_values(obj, names), Action.UPDATE)
+
+
+def history(obj: Model) -> QuerySet[AuditEvent]:
+    """The record's AuditEvents, newest first."""
+    return AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("user")
+
+
+def _label(model: type[Model], name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a field since removed from the model keeps its name
+        return name
+
+
+def history_rows(obj: Model) -> list[dict[str, Any]]:
+    """The trail as the page shows it: each event with (field label, old, new); personal data masked."""
+    model = type(obj)
+    masks = {name: MASKS[kind] for name, kind in personal_fields(model).items()}
+    rows = []
+    for event in history(obj):
+        names = sorted(event.old.keys() | event.new.keys())
+        changes = []
+        for name in names:
+            old, new = event.old.get(name), event.new.get(name)
+            if name in masks:
+                old, new = masks[name](old), masks[name](new)
+            changes.append((_label(model, name), old, new))
+        rows.append({"event": event, "changes": changes})
+    return rows
+
+
+class Audited:
+    """Mixin for models changed by people: `update_audited` saves and records in one step."""
+
+    def update_audited(self, user: User | None, **changes: Any) -> AuditEvent | None:
+        assert isinstance(self, Model)
+        with transaction.atomic():
+            old = field_values(self, changes)
+            for name, value in changes.items():
+                setattr(self, name, value)
+            self.save(update_fields=list(changes))
+            return record_change(user, self, old, field_values(self, changes), Action.UPDATE)
+
+
+class SoftDeletionRefused(Exception):
+    """A soft-deleted model was asked to delete a row for good."""
+
+
+class LiveQuerySet(models.QuerySet[Any]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise SoftDeletionRefused("该记录只能标记删除（soft_delete），不能真正删除")
+
+
+class LiveManager(models.Manager[Any]):
+    """Rows not marked deleted."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return LiveQuerySet(self.model, using=self._db).filter(deleted_at__isnull=True)
+
+
+class SoftDeleteModel(Audited, models.Model):
+    """Abstract base for records that matter: 'deleting' marks the row and records it.
+
+    `objects` hides deleted rows; `all_objects` shows them (history, restore).
+    """
+
+    deleted_at = models.DateTimeField("删除时间", null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="删除人",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # The default manager (first) sees every row, so related lookups and the admin still
+    # find a deleted record; `objects` is what pages list.
+    all_objects = models.Manager()
+    objects = LiveManager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise SoftDeletionRefused("该记录只能标记删除（soft_delete），不能真正删除")
+
+    @transaction.atomic
+    def soft_delete(self, user: User | None) -> None:
+        """Mark the row deleted, keeping it and its values; write a delete AuditEvent."""
+        record_deletion(user, self)
+        self.deleted_at = timezone.now()
+        self.deleted_by = user
+        self.save(update_fields=["deleted_at", "deleted_by"])
+
+    @transaction.atomic
+    def restore(self, user: User | None) -> None:
+        """Bring a soft-deleted row back, recording it."""
+        self.update_audited(user, deleted_at=None, deleted_by=None)
