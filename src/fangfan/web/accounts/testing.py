@@ -12,6 +12,28 @@ from typing import Any
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 
+# A small map of 陇南市 for tests: two counties, a township in each, three villages.
+SMALL_MAP = (
+    ("621200", "陇南市", Region.Level.CITY, None),
+    ("621226", "礼县", Region.Level.COUNTY, "621200"),
+    ("621226100", "城关镇", Region.Level.TOWNSHIP, "621226"),
+    ("621226100201", "石桥村", Region.Level.VILLAGE, "621226100"),
+    ("621226100202", "上坪村", Region.Level.VILLAGE, "621226100"),
+    ("621202", "武都区", Region.Level.COUNTY, "621200"),
+    ("621202001", "钟楼街道", Region.Level.TOWNSHIP, "621202"),
+    ("621202001201", "北关村", Region.Level.VILLAGE, "621202001"),
+)
+
+
+def make_regions() -> dict[str, Region]:
+    """SMALL_MAP in the Region table (much faster than sync_regions), by code."""
+    made: dict[str, Region] = {}
+    for code, name, level, parent in SMALL_MAP:
+        made[code], _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": made.get(parent or "")}
+        )
+    return made
+
 
 def make_user(role: str, region_code: str, *, username: str = "", **fields: Any) -> User:
     """A saved, validated user of `role` in the region with `region_code` (which must exist)."""
