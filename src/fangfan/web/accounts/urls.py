@@ -13,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", views.profile, name="profile"),
     path(
         "unmask/<str:model>/<str:object_id>/<str:field>/",
         views.unmask_field,

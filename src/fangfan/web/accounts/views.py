@@ -25,7 +25,13 @@ def unmask(request: HttpRequest, obj: Model, field: str) -> HttpResponse:
     if not isinstance(user, User) or not can(user, "unmask", obj):
         raise PermissionDenied("您没有查看完整个人信息的权限")
     form = UnmaskForm(request.POST)
-    context = {"obj": obj, "field": field, "masked": masked(obj, field), "form": form}
+    context = {
+        "obj": obj,
+        "field": field,
+        "masked": masked(obj, field),
+        "model_label": obj._meta.label_lower,
+        "form": form,
+    }
     if not form.is_valid():
         return render(request, "accounts/personal_value.html", {**context, "can_unmask": True}, status=400)
     value = record_unmask(user, obj, field, form.cleaned_data["reason"])
@@ -43,3 +49,8 @@ def unmask_field(request: HttpRequest, model: str, object_id: str, field: str) -
         raise Http404("没有该记录类型")
     obj = get_scoped_or_404(model_class._default_manager.all(), request.user, pk=object_id)
     return unmask(request, obj, field)
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    """我的账号: who the system thinks you are, and where you may look."""
+    return render(request, "accounts/profile.html", {"account": request.user})
