@@ -109,6 +109,7 @@ def test_the_login_page_is_in_chinese_and_has_no_inline_script(client: Client) -
     assert "登录防返" in page and "用户名" in page and "密码" in page
     assert "csrfmiddlewaretoken" in page
     assert "<script>" not in page and "style=" not in page
+    assert "/static/vendor/htmx/htmx.min.js" in page
 
 
 def test_signing_in_shows_name_role_and_region_and_signing_out_ends_the_session(
