@@ -20,9 +20,10 @@ The village of 礼县 (621226) with ten households, as-of 2026-10-31 (income yea
 - 杨春花 (H08, 脱贫户): her husband, 45, lost his ability to work and gets neither
   低保 nor 特困 and the household has no 兜底 measure; their son owns a car.
 - 周大海 (H09): the labour department says he is employed at 3,500 a month, the
-  registry says 未务工.
+  registry says 未务工 — and its wage income (28,000) is far below the 42,000 a
+  year the labour department's pay adds up to.
 - 吴桂兰 (H10): insured according to the registry, missing from the insurance roll;
-  her house collapsed in a landslide in 2026.
+  her house collapsed in a landslide in 2026 while the registry still calls it safe.
 """
 
 from __future__ import annotations
@@ -391,7 +392,9 @@ EXPECTED = {
     ("AST-003", "H08", "何强"),
     ("PRO-001", "H08", "何小军"),
     ("EMP-002", "H09", "周大海"),
+    ("EMP-003", "H09", ""),
     ("MED-002", "H10", "吴桂兰"),
+    ("HOU-004", "H10", ""),
     ("MON-001", "H10", ""),
 }
 

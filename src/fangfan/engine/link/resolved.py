@@ -44,22 +44,30 @@ def linked_person_key(snapshot: Snapshot, links: pl.DataFrame) -> PersonKey:
     nothing that matched before is lost.
     """
 
+    # Only links that change a row's key need joining: an exact link whose registry
+    # ID is the ID as written gives the key the row already has. What is left is the
+    # mistyped, 15-digit, missing and probabilistic few, so the join stays small at
+    # city scale (joining every linked row cost more than the rules themselves).
+    changing = links.filter(
+        (pl.col("status") == "linked") & pl.col("linked_id_number").ne_missing(pl.col("id_as_written"))
+    ).select(
+        "feed",
+        pl.col("_file").cast(pl.String),
+        pl.col("_sheet").cast(pl.String),
+        pl.col("_row").cast(pl.Int64),
+        pl.col("linked_id_number").alias("_linked"),
+    )
+    by_feed = {str(feed): rows.drop("feed") for (feed,), rows in changing.partition_by("feed", as_dict=True).items()}
+
     def person_key(feed: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         column = id_column(feed) or "id_number"
-        found = (
-            links.lazy()
-            .filter((pl.col("feed") == feed) & (pl.col("status") == "linked"))
-            .select(
-                pl.col("_file").cast(pl.String),
-                pl.col("_sheet").cast(pl.String),
-                pl.col("_row").cast(pl.Int64),
-                pl.col("linked_id_number").alias("_linked"),
-            )
-        )
+        found = by_feed.get(feed)
+        if found is None:
+            return frame.with_columns(pl.col(column).alias("person_key"))
         typed = frame.with_columns(
             pl.col("_file").cast(pl.String), pl.col("_sheet").cast(pl.String), pl.col("_row").cast(pl.Int64)
         )
-        joined = typed.join(found, on=["_file", "_sheet", "_row"], how="left", nulls_equal=True)
+        joined = typed.join(found.lazy(), on=["_file", "_sheet", "_row"], how="left", nulls_equal=True)
         return joined.with_columns(pl.coalesce("_linked", column).alias("person_key")).drop("_linked")
 
     return person_key
