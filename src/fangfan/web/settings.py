@@ -56,8 +56,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "fangfan.web.regions",
     "fangfan.web.accounts",
+    "fangfan.web.imports",
 ]
 
 MIDDLEWARE = [
@@ -179,3 +182,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Background work (uploads: import → link → screen → publish) goes through django-tasks
+# with its database backend; `manage.py db_worker` runs it (`make demo` starts one).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Uploaded export files are kept as they arrived, under FANGFAN_HOME/media; they are
+# never served from MEDIA_URL, only through a view behind the access gate.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+# The largest export file accepted in the browser (a whole city's members as .xlsx is
+# about 200 MB).
+FANGFAN_UPLOAD_MAX_BYTES = 300 * 1024 * 1024

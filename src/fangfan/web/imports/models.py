@@ -1,0 +1,151 @@
+"""Uploads: one export file sent in the browser, what became of it, and the problems found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from fangfan.engine.schema import ALL_TABLES
+from fangfan.web.accounts.audit import SoftDeleteModel
+from fangfan.web.regions.models import Region
+
+# What a file can be: the registry's three tables and the 13 department feeds,
+# labelled the way the office names them (国扶办系统·户信息, 教育·学籍信息).
+FEED_CHOICES = [(table.name, f"{table.department}·{table.title}") for table in ALL_TABLES]
+FEED_LABELS = dict(FEED_CHOICES)
+
+
+def feed_label(name: str) -> str:
+    """The office's name for a table or feed: 教育·学籍信息."""
+    return FEED_LABELS.get(name, name)
+
+
+def original_path(upload: Upload, filename: str) -> str:
+    """Where the file is kept under MEDIA_ROOT: by month, under a name that cannot collide."""
+    stamp = timezone.now()
+    suffix = PurePath(filename).suffix.lower()
+    return f"uploads/{stamp:%Y/%m}/{stamp:%Y%m%dT%H%M%S}-{upload.uploaded_by_id}{suffix}"
+
+
+class Upload(SoftDeleteModel):
+    """An export file uploaded by an office or a department, and its way to a published run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "运行中"
+        DONE = "done", "完成"
+        FAILED = "failed", "失败"
+
+    # The gate: uploads belong to the uploader's region; department officers read their own.
+    REGION_FIELD = "region__code"
+    OWNER_FIELD = "uploaded_by"
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="uploads"
+    )
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")
+    feed = models.CharField("数据类别", max_length=32, choices=FEED_CHOICES)
+    tables = models.JSONField("文件中识别出的表", default=list, blank=True)
+    original = models.FileField("原始文件", upload_to=original_path, max_length=300)
+    original_name = models.CharField("文件名", max_length=255)
+    size = models.PositiveBigIntegerField("文件大小（字节）")
+    as_of = models.DateField("数据截止日期")
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, db_index=True)
+
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField("当前步骤", max_length=64, blank=True)
+    step_done = models.PositiveIntegerField("当前步骤已完成", default=0)
+    step_total = models.PositiveIntegerField("当前步骤总量", null=True, blank=True)
+    # Each finished step with its seconds, in order: [{"name": "读取文件", "seconds": 1.2}, …]
+    timings = models.JSONField("各步骤用时", default=list, blank=True)
+    started_at = models.DateTimeField("开始处理时间", null=True, blank=True)
+    finished_at = models.DateTimeField("处理结束时间", null=True, blank=True)
+
+    outcome = models.TextField("处理结果", blank=True)
+    notes = models.JSONField("提示", default=list, blank=True)
+    problem_count = models.PositiveIntegerField("文件中的问题数", default=0)
+    excluded_rows = models.PositiveIntegerField("未导入的行数", default=0)
+    snapshot_id = models.CharField("生成的快照", max_length=64, blank=True)
+    run_id = models.CharField("生成的筛查批次", max_length=96, blank=True)
+    findings = models.PositiveIntegerField("筛查发现的问题数", null=True, blank=True)
+    task_id = models.CharField("后台任务编号", max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "数据上传"
+        verbose_name_plural = "数据上传"
+        ordering = ("-uploaded_at", "-id")
+        indexes = (models.Index(fields=["status", "uploaded_at"]),)
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.feed_display}，{self.uploaded_at:%Y-%m-%d %H:%M}）"
+
+    @property
+    def feed_display(self) -> str:
+        return feed_label(self.feed)
+
+    @property
+    def table_labels(self) -> list[str]:
+        return [feed_label(name) for name in self.tables]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the processing took (so far, while it runs)."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()
+
+    @property
+    def folder(self) -> str:
+        """The folder the file lives in within the office's input set."""
+        return f"upload-{self.pk}"
+
+    def progress_fields(self) -> dict[str, Any]:
+        return {"step": self.step, "step_done": self.step_done, "step_total": self.step_total}
+
+
+def default_as_of(today: dt.date | None = None) -> dt.date:
+    """Exports are usually taken at the end of a month: the last day of the previous one."""
+    today = today or timezone.localdate()
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
+class UploadProblem(models.Model):
+    """One problem the engine found in an uploaded file: where it is and what is wrong, in Chinese."""
+
+    class Action(models.TextChoices):
+        EXCLUDED = "excluded", "该行未导入"
+        KEPT = "kept", "已导入并标记"
+        FILE = "file", "该表未导入"
+
+    # Reached only through its upload, which the access gate hands out.
+    upload = models.ForeignKey(Upload, verbose_name="上传", on_delete=models.PROTECT, related_name="problems")
+    position = models.PositiveIntegerField("序号")
+    sheet = models.CharField("工作表", max_length=100, blank=True)
+    row = models.PositiveIntegerField("行号", null=True, blank=True)
+    column = models.CharField("列", max_length=100, blank=True)
+    value = models.CharField("值", max_length=200, blank=True)
+    code = models.CharField("问题代码", max_length=32)
+    message = models.CharField("问题", max_length=300)
+    action = models.CharField("处理", max_length=8, choices=Action.choices)
+
+    class Meta:
+        verbose_name = "上传文件中的问题"
+        verbose_name_plural = "上传文件中的问题"
+        ordering = ("upload", "position")
+        constraints = (
+            models.UniqueConstraint(fields=["upload", "position"], name="upload_problem_position"),
+        )
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" if self.row else "整个工作表"
+        return f"{self.upload.original_name} {self.sheet} {where} {self.column}：{self.message}"
