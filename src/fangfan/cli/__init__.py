@@ -20,6 +20,7 @@ COMMANDS = {
     "run": "fangfan.cli.run:run_command",
     "screen": "fangfan.cli.screen:screen_command",
     "link": "fangfan.cli.link:link_command",
+    "publish": "fangfan.cli.publish:publish_command",
 }
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fangfan.web.regions",
     "fangfan.web.accounts",
+    "fangfan.web.registry",
     "fangfan.web.imports",
 ]
 

@@ -1,0 +1,35 @@
+"""`fangfan publish [RUN_DIR]`: load a screening run into the web application's database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+@click.command("publish")
+@click.argument("run_dir", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+def publish_command(run_dir: Path | None) -> None:
+    """把筛查批次发布到网页系统（默认：最新的批次）：农户、成员、部门记录、问题及其变化；同一批次重复发布不做更改。"""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangfan.web.settings")
+    import django
+
+    django.setup()
+    from fangfan.cli.progress import RichProgress
+    from fangfan.web.registry.publish import (
+        PublishError,
+        latest_run_dir,
+        publish_with_snapshot,
+        unapplied_migrations,
+    )
+
+    try:
+        if unapplied_migrations():
+            raise PublishError("网页系统的数据库尚未建好或不是最新，请先运行 python manage.py migrate")
+        target = run_dir or latest_run_dir()
+        with RichProgress() as progress:
+            result = publish_with_snapshot(target, progress=progress)
+    except PublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result.describe())

@@ -1,0 +1,173 @@
+"""Bulk loading of Polars frames into registry tables, one way per database.
+
+- PostgreSQL: `COPY` (psycopg 3 `cursor.copy`) straight into the table, or, for an
+  upsert, into a temporary staging table followed by one
+  `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`;
+- anything else (SQLite): `bulk_create` in batches, with `update_conflicts` for an upsert.
+
+Both run inside the caller's transaction. A frame's columns are the model's column
+names (`household_id` for the `household` foreign key); model fields missing from the
+frame get their Python default. The SQL is built from the model's metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+import polars as pl
+from django.db import connection, models
+from django.db.models import NOT_PROVIDED, Model
+
+BATCH_ROWS = 5_000
+Advance = Callable[[int], None]
+
+
+class Loader(Protocol):
+    def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
+        """Insert every row; returns how many."""
+
+    def upsert(
+        self,
+        model: type[Model],
+        frame: pl.DataFrame,
+        unique: Sequence[str],
+        update: Sequence[str],
+        advance: Advance | None = None,
+    ) -> int:
+        """Insert rows, updating the `update` columns of rows whose `unique` columns exist already."""
+
+
+def loader() -> Loader:
+    """The bulk loader for the default database."""
+    return CopyLoader() if connection.vendor == "postgresql" else BatchLoader()
+
+
+def _fields(model: type[Model]) -> dict[str, models.Field[Any, Any]]:
+    """Concrete fields by column name, except an auto primary key."""
+    return {
+        field.column: field
+        for field in model._meta.concrete_fields
+        if not isinstance(field, models.AutoField | models.BigAutoField)
+    }
+
+
+def with_defaults(model: type[Model], frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every other column of `model` added: its default, or null.
+
+    Refuses a frame column the model does not have (a typo would lose data silently).
+    """
+    fields = _fields(model)
+    unknown = sorted(set(frame.columns) - set(fields))
+    if unknown:
+        raise ValueError(f"{model.__name__} has no columns {unknown}")
+    missing = []
+    for column, field in fields.items():
+        if column in frame.columns:
+            continue
+        default = field.get_default() if field.default is not NOT_PROVIDED else None
+        if isinstance(field, models.JSONField):
+            default = json.dumps(default)
+        missing.append(pl.lit(default).alias(column))
+    return frame.with_columns(missing).select(list(fields))
+
+
+def _json_columns(model: type[Model]) -> set[str]:
+    return {column for column, field in _fields(model).items() if isinstance(field, models.JSONField)}
+
+
+def _batches(frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    for offset in range(0, frame.height, BATCH_ROWS):
+        yield frame.slice(offset, BATCH_ROWS)
+
+
+class BatchLoader:
+    """`bulk_create` in batches (SQLite, or any database without COPY)."""
+
+    def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
+        return self._create(model, frame, {}, advance)
+
+    def upsert(
+        self,
+        model: type[Model],
+        frame: pl.DataFrame,
+        unique: Sequence[str],
+        update: Sequence[str],
+        advance: Advance | None = None,
+    ) -> int:
+        names = {field.column: field.name for field in _fields(model).values()}
+        options = {
+            "update_conflicts": True,
+            "unique_fields": [names[column] for column in unique],
+            "update_fields": [names[column] for column in update],
+        }
+        return self._create(model, frame, options, advance)
+
+    def _create(
+        self, model: type[Model], frame: pl.DataFrame, options: dict[str, Any], advance: Advance | None
+    ) -> int:
+        frame = with_defaults(model, frame)
+        attnames = {field.column: field.attname for field in _fields(model).values()}
+        json_columns = _json_columns(model)
+        for batch in _batches(frame):
+            objects = [
+                model(
+                    **{
+                        attnames[column]: json.loads(value) if column in json_columns else value
+                        for column, value in row.items()
+                    }
+                )
+                for row in batch.iter_rows(named=True)
+            ]
+            model._default_manager.bulk_create(objects, batch_size=1_000, **options)
+            if advance:
+                advance(batch.height)
+        return frame.height
+
+
+class CopyLoader:
+    """PostgreSQL `COPY`, through a staging table for upserts."""
+
+    def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
+        frame = with_defaults(model, frame)
+        self._copy(model._meta.db_table, frame, advance)
+        return frame.height
+
+    def upsert(
+        self,
+        model: type[Model],
+        frame: pl.DataFrame,
+        unique: Sequence[str],
+        update: Sequence[str],
+        advance: Advance | None = None,
+    ) -> int:
+        frame = with_defaults(model, frame)
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        stage = quote(f"stage_{model._meta.db_table}")
+        columns = ", ".join(quote(column) for column in frame.columns)
+        assignments = ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}" for column in update)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+            cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
+        self._copy(f"stage_{model._meta.db_table}", frame, advance)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
+                f"ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments}"
+            )
+            cursor.execute(f"DROP TABLE {stage}")
+        return frame.height
+
+    def _copy(self, table: str, frame: pl.DataFrame, advance: Advance | None) -> None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in frame.columns)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                for batch in _batches(frame):
+                    for row in batch.iter_rows():
+                        copy.write_row(row)
+                    if advance:
+                        advance(batch.height)

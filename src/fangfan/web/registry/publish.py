@@ -1,0 +1,517 @@
+"""Publishing an engine run to the web application: `publish_run`.
+
+The engine writes immutable Parquet (a snapshot, a run's findings and summary, the
+snapshot's department links); the office works in the database. `publish_run` loads
+one run into it in bulk, in one transaction, so a failed publish leaves the previous
+state intact:
+
+1. the run itself (`Run`, becoming the current one);
+2. regions: the reference ones and the snapshot's villages (`regions.actions.sync_regions`);
+3. households and members, updated in place by their registry keys; those the snapshot no
+   longer holds are soft-deleted (a trace each), those back again restored;
+4. department records, replaced when the snapshot changed;
+5. findings by identity (rule, household, person): new ones added, persisting ones
+   updated (last seen, evidence), vanished ones marked resolved by the engine; the
+   office's workflow (status, assignee, deadline, events) is never touched;
+6. per-household history and per-village counts for the dashboards.
+
+Publishing a run already published does nothing. A run older than the current one is
+refused: history only moves forward.
+
+    >>> publish_run(home / "runs" / run_id, home / "snapshots" / snapshot_id)   # doctest: +SKIP
+    PublishResult(run=<Run: …>, created=True, households=60000, …)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.schema import DEPARTMENT_FEEDS
+from fangfan.engine.snapshot import MANIFEST, Snapshot
+from fangfan.web.accounts.audit import field_values
+from fangfan.web.accounts.models import AuditEvent
+from fangfan.web.regions.actions import sync_regions
+from fangfan.web.registry import frames
+from fangfan.web.registry.loading import Loader, loader
+from fangfan.web.registry.models import (
+    DepartmentRecord,
+    Finding,
+    Household,
+    HouseholdRunSummary,
+    Member,
+    Run,
+    VillageFindingCount,
+    VillageHouseholdCount,
+)
+
+LINKS_FILE = "links.parquet"
+UPDATE, DELETE = "update", "delete"  # AuditEvent.Action
+STEP_READ = "读取筛查结果"
+STEP_REGIONS = "同步行政区划"
+STEP_HOUSEHOLDS = "写入农户"
+STEP_MEMBERS = "写入家庭成员"
+STEP_DEPARTMENTS = "写入部门记录"
+STEP_FINDINGS = "写入问题"
+STEP_COUNTS = "写入统计"
+
+# Columns a new run rewrites on an existing row (everything but the key, first_run and deletion).
+HOUSEHOLD_UPDATE = tuple(
+    f.column
+    for f in Household._meta.concrete_fields
+    if f.column not in ("household_id", "first_run_id", "deleted_at", "deleted_by_id")
+)
+MEMBER_UPDATE = tuple(
+    f.column
+    for f in Member._meta.concrete_fields
+    if f.column not in ("id", "household_id", "id_number", "deleted_at", "deleted_by_id")
+)
+# The engine's side of a finding; status, assignee, deadline and first_seen_run stay as they are.
+FINDING_UPDATE = (
+    "person_name",
+    "village_code",
+    "township_code",
+    "county_code",
+    "rule_name",
+    "category",
+    "level",
+    "veto",
+    "severity",
+    "message",
+    "evidence",
+    "last_seen_run_id",
+    "open_since_run_id",
+    "engine_status",
+    "resolved_in_run_id",
+)
+
+
+class PublishError(RuntimeError):
+    """The run cannot be published (the message says why, in Chinese)."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    run: Run
+    created: bool  # False: the run was published before; nothing changed
+    households: int = 0
+    members: int = 0
+    department_records: int = 0
+    findings: int = 0
+    new: int = 0
+    persisting: int = 0
+    resolved: int = 0
+    removed_households: int = 0
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        """What the publish did, in Chinese, for the command line."""
+        run = self.run
+        if not self.created:
+            return f"筛查批次 {run.run_id} 已于 {run.published_at:%Y-%m-%d %H:%M} 发布过，未做任何更改"
+        removed = f"；不再在册的农户 {self.removed_households:,} 户" if self.removed_households else ""
+        return (
+            f"已发布筛查批次 {run.run_id}（快照 {run.snapshot_id}，用时 {self.seconds:.1f} 秒）：\n"
+            f"  农户 {self.households:,} 户，成员 {self.members:,} 人，"
+            f"部门记录 {self.department_records:,} 条；\n"
+            f"  问题 {self.findings:,} 条，其中新发现 {self.new:,}、持续存在 {self.persisting:,}；"
+            f"较上一批次已消除 {self.resolved:,} 条{removed}"
+        )
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """What the engine wrote for one run, read from disk."""
+
+    summary: dict[str, Any]
+    snapshot: Snapshot
+    findings: pl.DataFrame
+    links: pl.DataFrame | None
+
+    @property
+    def run_id(self) -> str:
+        return str(self.summary["run_id"])
+
+
+def read_engine_run(run_dir: Path, snapshot_dir: Path, links: Path | pl.DataFrame | None = None) -> EngineRun:
+    """The run's summary and findings and its snapshot; links from `links`, else from
+    `FANGFAN_HOME/derived/<snapshot>/links.parquet` beside the snapshots (if present)."""
+    summary_path = run_dir / "summary.json"
+    if not summary_path.exists() or not (run_dir / "findings.parquet").exists():
+        raise PublishError(f"{run_dir} 不是完整的筛查批次（缺少 summary.json 或 findings.parquet）")
+    if not (snapshot_dir / MANIFEST).exists():
+        raise PublishError(f"{snapshot_dir} 不是数据快照（缺少 {MANIFEST}）")
+    summary = json.loads(summary_path.read_text("utf-8"))
+    snapshot = Snapshot(snapshot_dir, json.loads((snapshot_dir / MANIFEST).read_text("utf-8")))
+    if summary.get("snapshot_id") != snapshot.id:
+        raise PublishError(
+            f"筛查批次 {summary.get('run_id')} 来自快照 {summary.get('snapshot_id')}，不是 {snapshot.id}"
+        )
+    if links is None:
+        default = snapshot_dir.parent.parent / "derived" / snapshot.id / LINKS_FILE
+        links = default if default.exists() else None
+    if isinstance(links, Path):
+        links = pl.read_parquet(links)
+    return EngineRun(summary, snapshot, pl.read_parquet(run_dir / "findings.parquet"), links)
+
+
+def publish_run(
+    run_dir: Path | str,
+    snapshot_dir: Path | str,
+    *,
+    links: Path | pl.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Load the engine run in `run_dir` (screened on the snapshot in `snapshot_dir`) into the
+    database and make it the current run. See the module's docstring for what happens."""
+    progress = progress or SilentProgress()
+    started = time.perf_counter()
+    progress.start(STEP_READ, total=1)
+    engine = read_engine_run(Path(run_dir), Path(snapshot_dir), links)
+    progress.finish(STEP_READ)
+    published = Run.objects.filter(run_id=engine.run_id).first()
+    if published is not None:
+        return PublishResult(run=published, created=False)
+    with transaction.atomic():
+        current = Run.objects.select_for_update().filter(is_current=True).first()
+        _refuse_older(engine, current)
+        result = _Publication(engine, current, progress, loader()).run()
+    seconds = round(time.perf_counter() - started, 2)
+    Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
+    result.run.seconds = seconds
+    return PublishResult(**{**result.__dict__, "seconds": seconds})
+
+
+def _refuse_older(engine: EngineRun, current: Run | None) -> None:
+    screened = _screened_at(engine.summary)
+    if current is not None and current.screened_at and screened and screened < current.screened_at:
+        raise PublishError(
+            f"筛查批次 {engine.run_id} 早于当前已发布的批次 {current.run_id}，不能发布（历史只能向前）"
+        )
+
+
+def _screened_at(summary: dict[str, Any]) -> dt.datetime | None:
+    created = summary.get("created_at")
+    if not created:
+        return None
+    moment = dt.datetime.fromisoformat(str(created))
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+class _Publication:
+    """One publish, step by step, inside the caller's transaction."""
+
+    def __init__(self, engine: EngineRun, current: Run | None, progress: Progress, load: Loader) -> None:
+        self.engine = engine
+        self.previous = current
+        self.progress = progress
+        self.load = load
+        self.now = timezone.now()
+        snapshot = engine.snapshot
+        self.households = snapshot.read("households")
+        self.members = snapshot.read("members")
+        self.income = (
+            snapshot.read("income")
+            if snapshot.has("income")
+            else pl.DataFrame(
+                schema={name: pl.Float64 for name in frames.INCOME_FIELDS} | {"household_id": pl.String}
+            )
+        )
+
+    def run(self) -> PublishResult:
+        self.run_row = self._create_run()
+        self._step(STEP_REGIONS, lambda: sync_regions(self.engine.snapshot))
+        findings = frames.finding_frame(self.engine.findings, self.members, self.households)
+        households = frames.household_frame(self.households, self.members, self.income, findings)
+        removed = self._publish_households(households)
+        members = self._publish_members(households)
+        records = self._publish_department_records()
+        classified, resolved = self._publish_findings(findings)
+        self._publish_counts(households, classified, resolved)
+        counts = {
+            "households": households.height,
+            "members": members,
+            "findings": classified.height,
+            "new_findings": int((classified["change"] == "new").sum()),
+            "persisting_findings": int((classified["change"] == "persisting").sum()),
+            "resolved_findings": resolved.height,
+            "department_records": records,
+        }
+        Run.objects.filter(pk=self.run_row.pk).update(**counts)
+        self._make_current()
+        return PublishResult(
+            run=Run.objects.get(pk=self.run_row.pk),
+            created=True,
+            households=counts["households"],
+            members=members,
+            department_records=records,
+            findings=counts["findings"],
+            new=counts["new_findings"],
+            persisting=counts["persisting_findings"],
+            resolved=counts["resolved_findings"],
+            removed_households=removed,
+        )
+
+    def _step(self, name: str, work: Any, total: int | None = 1) -> Any:
+        self.progress.start(name, total=total)
+        result = work()
+        self.progress.finish(name)
+        return result
+
+    def _advance(self, step: str) -> Any:
+        return lambda amount: self.progress.advance(step, amount)
+
+    def _create_run(self) -> Run:
+        summary = self.engine.summary
+        return Run.objects.create(
+            run_id=self.engine.run_id,
+            snapshot_id=self.engine.snapshot.id,
+            as_of=self.engine.snapshot.as_of,
+            policy_year=int(summary["policy_year"]),
+            income_year=summary.get("income_year"),
+            screened_at=_screened_at(summary),
+            summary=summary,
+            previous=self.previous,
+        )
+
+    def _run_columns(self, frame: pl.DataFrame, *names: str) -> pl.DataFrame:
+        return frame.with_columns(pl.lit(self.run_row.pk).alias(name) for name in names)
+
+    # Households and members -------------------------------------------------------------
+
+    def _publish_households(self, households: pl.DataFrame) -> int:
+        self.progress.start(STEP_HOUSEHOLDS, total=households.height)
+        restored = (
+            list(
+                Household.all_objects.filter(
+                    deleted_at__isnull=False, household_id__in=households["household_id"]
+                )
+            )
+            if Household.all_objects.filter(deleted_at__isnull=False).exists()
+            else []
+        )
+        frame = self._run_columns(households, "first_run_id", "last_run_id")
+        self.load.upsert(
+            Household,
+            frame,
+            ["household_id"],
+            [*HOUSEHOLD_UPDATE, "deleted_at", "deleted_by_id"],
+            self._advance(STEP_HOUSEHOLDS),
+        )
+        _record_restored(restored)
+        removed = self._soft_delete_missing(Household.objects.exclude(last_run=self.run_row))
+        self.progress.finish(STEP_HOUSEHOLDS)
+        return removed
+
+    def _publish_members(self, households: pl.DataFrame) -> int:
+        members = frames.member_frame(self.members, households)
+        self.progress.start(STEP_MEMBERS, total=members.height)
+        restored: list[Member] = []
+        if Member.all_objects.filter(deleted_at__isnull=False).exists():
+            keys = set(zip(members["household_id"], members["id_number"], strict=True))
+            restored = [
+                member
+                for member in Member.all_objects.filter(deleted_at__isnull=False)
+                if (member.household_id, member.id_number) in keys
+            ]
+        self.load.upsert(
+            Member,
+            self._run_columns(members, "last_run_id"),
+            ["household_id", "id_number"],
+            [*MEMBER_UPDATE, "deleted_at", "deleted_by_id"],
+            self._advance(STEP_MEMBERS),
+        )
+        _record_restored(restored)
+        self._soft_delete_missing(Member.objects.exclude(last_run=self.run_row))
+        self.progress.finish(STEP_MEMBERS)
+        return members.height
+
+    def _soft_delete_missing(self, missing: Any) -> int:
+        """Soft-delete rows the new snapshot no longer holds, each with a delete AuditEvent."""
+        rows = list(missing)
+        if rows:
+            _record_events(rows, DELETE, lambda row: (field_values(row), {}))
+            missing.model.all_objects.filter(pk__in=[row.pk for row in rows]).update(deleted_at=self.now)
+        return len(rows)
+
+    # Department records -----------------------------------------------------------------
+
+    def _publish_department_records(self) -> int:
+        snapshot = self.engine.snapshot
+        if self.previous is not None and self.previous.snapshot_id == snapshot.id:
+            return self.previous.department_records  # same snapshot: the records are already there
+        DepartmentRecord.objects.all().delete()
+        if self.engine.links is None:
+            return 0
+        feeds = {feed.name: snapshot.read(feed.name) for feed in DEPARTMENT_FEEDS if snapshot.has(feed.name)}
+        records = frames.department_frame(self.engine.links, feeds, snapshot.id)
+        self.progress.start(STEP_DEPARTMENTS, total=records.height)
+        self.load.insert(DepartmentRecord, records, self._advance(STEP_DEPARTMENTS))
+        self.progress.finish(STEP_DEPARTMENTS)
+        return records.height
+
+    # Findings ---------------------------------------------------------------------------
+
+    def _publish_findings(self, findings: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Upsert the run's findings; mark those gone resolved. Returns (classified, resolved)."""
+        self.progress.start(STEP_FINDINGS, total=findings.height)
+        before = self._open_findings()
+        classified = frames.classify_changes(findings, before)
+        persisting_since = before.select(*frames.FINDING_KEY, "open_since_run_id")
+        rows = (
+            classified.join(persisting_since, on=list(frames.FINDING_KEY), how="left")
+            .with_columns(
+                pl.col("open_since_run_id").fill_null(self.run_row.pk),
+                pl.lit("open").alias("engine_status"),
+                pl.lit(None, dtype=pl.Int64).alias("resolved_in_run_id"),
+            )
+            .drop("change")
+        )
+        self.load.upsert(
+            Finding,
+            self._run_columns(rows, "first_seen_run_id", "last_seen_run_id"),
+            ["rule_code", "household_id", "id_number"],
+            FINDING_UPDATE,
+            self._advance(STEP_FINDINGS),
+        )
+        resolved = before.join(findings.select(frames.FINDING_KEY), on=list(frames.FINDING_KEY), how="anti")
+        vanished = Finding.all_objects.filter(engine_status=Finding.EngineStatus.OPEN).exclude(
+            last_seen_run=self.run_row
+        )
+        vanished.update(engine_status=Finding.EngineStatus.RESOLVED, resolved_in_run=self.run_row)
+        self._record_engine_changes()
+        self.progress.finish(STEP_FINDINGS)
+        return classified, resolved
+
+    def _open_findings(self) -> pl.DataFrame:
+        """The findings open before this run (what the previously published run found)."""
+        columns = (*frames.FINDING_KEY, "village_code", "category", "veto", "open_since_run_id")
+        rows = Finding.all_objects.filter(engine_status=Finding.EngineStatus.OPEN).values_list(
+            "rule_code", "household_id", "id_number", "village_code", "category", "veto", "open_since_run_id"
+        )
+        schema = {name: pl.String for name in columns} | {"veto": pl.Boolean, "open_since_run_id": pl.Int64}
+        return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+    def _record_engine_changes(self) -> None:
+        """An AuditEvent (by the system) for each finding the engine resolved or found again."""
+        gone = list(Finding.all_objects.filter(resolved_in_run=self.run_row))
+        run = self.run_row.pk
+        open_, resolved = "open", "resolved"  # Finding.EngineStatus
+        _record_events(
+            gone,
+            UPDATE,
+            lambda f: (
+                {"engine_status": open_, "resolved_in_run": None},
+                {"engine_status": resolved, "resolved_in_run": run},
+            ),
+        )
+        # Open since this run but first seen earlier: resolved before, found again now.
+        back = list(
+            Finding.all_objects.filter(open_since_run=self.run_row).exclude(first_seen_run=self.run_row)
+        )
+        _record_events(
+            back,
+            UPDATE,
+            lambda f: ({"engine_status": resolved}, {"engine_status": open_, "resolved_in_run": None}),
+        )
+
+    # History and counts -----------------------------------------------------------------
+
+    def _publish_counts(
+        self, households: pl.DataFrame, classified: pl.DataFrame, resolved: pl.DataFrame
+    ) -> None:
+        self.progress.start(STEP_COUNTS, total=3)
+        self.load.insert(
+            HouseholdRunSummary, self._run_columns(frames.household_run_summaries(households), "run_id")
+        )
+        self.progress.advance(STEP_COUNTS)
+        self.load.insert(
+            VillageHouseholdCount, self._run_columns(frames.village_household_counts(households), "run_id")
+        )
+        self.progress.advance(STEP_COUNTS)
+        self.load.insert(
+            VillageFindingCount,
+            self._run_columns(frames.village_finding_counts(classified, resolved), "run_id"),
+        )
+        self.progress.finish(STEP_COUNTS)
+
+    def _make_current(self) -> None:
+        Run.objects.filter(is_current=True).update(is_current=False)
+        Run.objects.filter(pk=self.run_row.pk).update(is_current=True)
+
+
+def _record_events(rows: list[Model], action: str, values: Any) -> None:
+    """AuditEvents by the system (user None) for many rows at once; `values(row)` gives (old, new)."""
+    if not rows:
+        return
+    content_type = ContentType.objects.get_for_model(type(rows[0]))
+    events = []
+    for row in rows:
+        old, new = values(row)
+        events.append(
+            AuditEvent(
+                user=None,
+                action=action,
+                content_type=content_type,
+                object_id=str(row.pk),
+                object_repr=str(row)[:200],
+                old=old,
+                new=new,
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=1_000)
+
+
+def _record_restored(rows: list[Model]) -> None:
+    """Rows the new snapshot holds again after an earlier one had dropped them."""
+    _record_events(
+        rows,
+        UPDATE,
+        lambda row: ({"deleted_at": row.deleted_at, "deleted_by": row.deleted_by_id}, {"deleted_at": None}),
+    )
+
+
+def latest_run_dir(runs_root: Path | None = None) -> Path:
+    """The newest complete run under `FANGFAN_HOME/runs` (what `publish_run` defaults to)."""
+    from fangfan.engine.rules.compare import previous_run_dir
+    from fangfan.engine.screen import runs_dir
+
+    newest = previous_run_dir(runs_root or runs_dir(), exclude="")
+    if newest is None:
+        raise PublishError(f"{runs_root or runs_dir()} 下还没有筛查批次，请先运行 fangfan screen")
+    return newest
+
+
+def publish_with_snapshot(run_dir: Path, *, progress: Progress | None = None) -> PublishResult:
+    """`publish_run` with the snapshot the run names, looked up under `FANGFAN_HOME/snapshots`."""
+    from fangfan.engine.snapshot import SnapshotError, SnapshotStore
+
+    summary_path = run_dir / "summary.json"
+    if not summary_path.exists():
+        raise PublishError(f"{run_dir} 不是完整的筛查批次（缺少 summary.json）")
+    snapshot_id = str(json.loads(summary_path.read_text("utf-8")).get("snapshot_id", ""))
+    try:
+        snapshot = SnapshotStore().get(snapshot_id)
+    except SnapshotError as error:
+        raise PublishError(str(error)) from None
+    return publish_run(run_dir, snapshot.path, progress=progress)
+
+
+def unapplied_migrations() -> bool:
+    """True when the database lacks tables this code needs (`manage.py migrate` not run)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
