@@ -1,0 +1,228 @@
+"""Publishing engine runs: counts equal the Parquet's, re-publishing is a no-op, a later run
+resolves what vanished without touching the office's work, and a failure leaves nothing."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from django.core.management import call_command
+
+from fangfan.web.accounts.models import AuditEvent
+from fangfan.web.accounts.testing import make_user
+from fangfan.web.regions.models import Region
+from fangfan.web.registry import publish as publishing
+from fangfan.web.registry.models import (
+    DepartmentRecord,
+    Finding,
+    Household,
+    HouseholdRunSummary,
+    Member,
+    Run,
+    VillageFindingCount,
+    VillageHouseholdCount,
+)
+from fangfan.web.registry.publish import PublishError, publish_run
+
+from .conftest import EngineData
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot_table(snapshot: object, name: str) -> pl.DataFrame:
+    return pl.read_parquet(f"{snapshot}/{name}.parquet")
+
+
+def _summary(run_dir: object) -> dict[str, object]:
+    return json.loads((run_dir / "summary.json").read_text("utf-8"))  # type: ignore[operator]
+
+
+def test_publishing_a_run_loads_every_household_member_and_finding(engine_data: EngineData) -> None:
+    result = publish_run(engine_data.first_run, engine_data.first_snapshot)
+    summary = _summary(engine_data.first_run)
+    households = _snapshot_table(engine_data.first_snapshot, "households")
+    members = _snapshot_table(engine_data.first_snapshot, "members")
+    assert result.created
+    assert Household.objects.count() == households.height == summary["households"]
+    assert Member.objects.count() == members.height == summary["persons"]
+    assert Finding.objects.count() == summary["findings"]
+    assert Finding.objects.filter(veto=True).count() == summary["veto_findings"]
+    assert Household.objects.filter(open_findings__gt=0).count() == summary["households_with_findings"]
+    assert Household.objects.filter(veto_findings__gt=0).count() == summary["households_with_veto"]
+    run = Run.objects.get()
+    assert run.is_current and run.run_id == summary["run_id"] and run.snapshot_id == summary["snapshot_id"]
+    assert HouseholdRunSummary.objects.filter(run=run).count() == households.height
+
+
+def test_every_rule_count_matches_the_run_summary(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    per_rule = _summary(engine_data.first_run)["findings_per_rule"]
+    assert isinstance(per_rule, dict)
+    for code, count in per_rule.items():
+        assert Finding.objects.filter(rule_code=code).count() == count, code
+
+
+def test_linked_department_rows_are_published_with_their_values(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    links = pl.read_parquet(engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet")
+    linked = links.filter(pl.col("status") == "linked")
+    assert DepartmentRecord.objects.count() == linked.height
+    roll = _snapshot_table(engine_data.first_snapshot, "school_roll").row(0, named=True)
+    record = DepartmentRecord.objects.get(feed="school_roll", source_row=roll["_row"])
+    assert record.data["school_name"] == roll["school_name"]
+    assert "id_number" not in record.data  # ID numbers only in the masked columns
+    assert record.household is not None and record.village_code == record.household.village_code
+
+
+def test_villages_of_the_snapshot_become_regions(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    villages = _snapshot_table(engine_data.first_snapshot, "villages")
+    assert Region.objects.filter(level=Region.Level.VILLAGE).count() == villages.height
+    assert Region.objects.filter(level=Region.Level.COUNTY).count() == 9
+
+
+def test_village_counts_add_up_to_the_households_and_findings(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    run = Run.objects.get()
+    household_rows = VillageHouseholdCount.objects.filter(run=run)
+    assert sum(row.households for row in household_rows) == Household.objects.count()
+    finding_rows = VillageFindingCount.objects.filter(run=run)
+    assert sum(row.findings for row in finding_rows) == Finding.objects.count()
+    assert sum(row.new for row in finding_rows) == Finding.objects.count()
+
+
+def test_publishing_the_same_run_again_changes_nothing(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    before = (Household.objects.count(), Finding.objects.count(), AuditEvent.objects.count())
+    again = publish_run(engine_data.first_run, engine_data.first_snapshot)
+    assert not again.created
+    assert Run.objects.count() == 1
+    assert (Household.objects.count(), Finding.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_later_run_resolves_what_vanished_and_keeps_the_office_work(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    first = Run.objects.get()
+    fixed = Finding.objects.get(household_id=engine_data.fixed_household, rule_code="FC-002")
+    officer = make_user("county", fixed.county_code)
+    fixed.update_audited(officer, status=Finding.Status.FIXED, assignee=officer)
+
+    result = publish_run(engine_data.second_run, engine_data.second_snapshot)
+
+    comparison = _summary(engine_data.second_run)["comparison"]
+    assert (result.new, result.persisting, result.resolved) == (
+        comparison["new"],  # type: ignore[index]
+        comparison["persisting"],  # type: ignore[index]
+        comparison["resolved"],  # type: ignore[index]
+    )
+    second = Run.objects.get(is_current=True)
+    assert second.previous == first
+    fixed.refresh_from_db()
+    assert fixed.engine_status == Finding.EngineStatus.RESOLVED and fixed.resolved_in_run == second
+    assert fixed.status == Finding.Status.FIXED and fixed.assignee == officer  # the office's work stays
+    assert fixed.first_seen_run == first and fixed.last_seen_run == first
+    cold = Finding.objects.get(household_id=engine_data.cold_household, rule_code="FC-004")
+    assert cold.first_seen_run == second and cold.engine_status == Finding.EngineStatus.OPEN
+    persisting = Finding.objects.filter(first_seen_run=first, last_seen_run=second)
+    assert persisting.count() == comparison["persisting"]  # type: ignore[index]
+    assert all(f.open_since_run_id == first.pk for f in persisting)
+
+
+def test_a_household_that_left_the_registry_is_soft_deleted_with_a_trace(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    publish_run(engine_data.second_run, engine_data.second_snapshot)
+    moved = engine_data.moved_household
+    assert not Household.objects.filter(household_id=moved).exists()
+    gone = Household.all_objects.get(household_id=moved)
+    assert gone.deleted_at is not None
+    assert not Member.objects.filter(household_id=moved).exists()
+    assert AuditEvent.objects.filter(object_id=moved, action=AuditEvent.Action.DELETE).exists()
+    assert HouseholdRunSummary.objects.filter(household_id=moved).count() == 1  # its history stays
+
+
+def test_a_finding_found_again_opens_again_for_the_engine(engine_data: EngineData) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    first = Run.objects.get()
+    found_again = pl.read_parquet(engine_data.second_run / "findings.parquet").row(0, named=True)
+    finding = Finding.objects.get(
+        rule_code=found_again["rule_code"],
+        household_id=found_again["household_id"],
+        id_number=found_again["id_number"] or "",
+    )
+    # As if a run between the two had not found it.
+    Finding.objects.filter(pk=finding.pk).update(engine_status=Finding.EngineStatus.RESOLVED)
+
+    publish_run(engine_data.second_run, engine_data.second_snapshot)
+
+    finding.refresh_from_db()
+    second = Run.objects.get(is_current=True)
+    assert finding.engine_status == Finding.EngineStatus.OPEN and finding.resolved_in_run is None
+    assert finding.first_seen_run == first and finding.open_since_run == second
+    assert AuditEvent.objects.filter(object_id=str(finding.pk), new__engine_status="open").exists()
+
+
+def test_an_older_run_cannot_replace_a_newer_one(engine_data: EngineData) -> None:
+    publish_run(engine_data.second_run, engine_data.second_snapshot)
+    Run.objects.update(screened_at=Run.objects.get().screened_at.replace(year=2099))
+    with pytest.raises(PublishError, match="早于"):
+        publish_run(engine_data.first_run, engine_data.first_snapshot)
+    assert Run.objects.count() == 1
+
+
+def test_a_failure_midway_leaves_the_previous_state_intact(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    before = {
+        "households": Household.objects.count(),
+        "findings": list(Finding.objects.values_list("pk", "engine_status", "last_seen_run_id")),
+        "runs": list(Run.objects.values_list("pk", "is_current")),
+        "summaries": HouseholdRunSummary.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(publishing._Publication, "_publish_counts", broken)
+    with pytest.raises(RuntimeError):
+        publish_run(engine_data.second_run, engine_data.second_snapshot)
+    after = {
+        "households": Household.objects.count(),
+        "findings": list(Finding.objects.values_list("pk", "engine_status", "last_seen_run_id")),
+        "runs": list(Run.objects.values_list("pk", "is_current")),
+        "summaries": HouseholdRunSummary.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+    assert after == before
+    assert Household.objects.filter(household_id=engine_data.moved_household).exists()
+
+
+def test_a_run_from_another_snapshot_is_refused(engine_data: EngineData) -> None:
+    with pytest.raises(PublishError, match="来自快照"):
+        publish_run(engine_data.first_run, engine_data.second_snapshot)
+    assert not Run.objects.exists()
+
+
+def test_manage_py_publish_run_publishes_the_newest_run(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FANGFAN_HOME", str(engine_data.home))
+    call_command("publish_run", "--quiet-progress")
+    assert Run.objects.get(is_current=True).run_id == engine_data.second_run.name
+    assert "已发布筛查批次" in capsys.readouterr().out
+
+
+def test_fangfan_publish_names_a_run_and_says_what_it_did(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fangfan.cli import main
+
+    monkeypatch.setenv("FANGFAN_HOME", str(engine_data.home))
+    result = CliRunner().invoke(main, ["publish", str(engine_data.first_run)])
+    assert result.exit_code == 0, result.output
+    assert f"农户 {Household.objects.count():,} 户" in result.output
+    again = CliRunner().invoke(main, ["publish", str(engine_data.first_run)])
+    assert "发布过" in again.output
