@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.region_overview, name="region_overview"),
     path("admin/", admin.site.urls),
     path("accounts/", include("fangfan.web.accounts.urls")),
+    path("imports/", include("fangfan.web.imports.urls")),
 ]

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from fangfan.engine.schema import ALL_TABLES
+from fangfan.engine.schema import ALL_TABLES, TABLES, Kind
 from fangfan.web.accounts.audit import SoftDeleteModel
+from fangfan.web.accounts.personal import ID, PHONE
 from fangfan.web.regions.models import Region
 
 # What a file can be: the registry's three tables and the 13 department feeds,
@@ -25,11 +26,11 @@ def feed_label(name: str) -> str:
     return FEED_LABELS.get(name, name)
 
 
-def original_path(upload: Upload, filename: str) -> str:
-    """Where the file is kept under MEDIA_ROOT: by month, under a name that cannot collide."""
-    stamp = timezone.now()
+def storage_name(user_id: int, filename: str) -> str:
+    """Where a file is kept under MEDIA_ROOT: by month, by time and uploader (storage avoids clashes)."""
+    stamp = timezone.localtime()
     suffix = PurePath(filename).suffix.lower()
-    return f"uploads/{stamp:%Y/%m}/{stamp:%Y%m%dT%H%M%S}-{upload.uploaded_by_id}{suffix}"
+    return f"uploads/{stamp:%Y/%m}/{stamp:%Y%m%dT%H%M%S}-{user_id}{suffix}"
 
 
 class Upload(SoftDeleteModel):
@@ -51,7 +52,9 @@ class Upload(SoftDeleteModel):
     region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")
     feed = models.CharField("数据类别", max_length=32, choices=FEED_CHOICES)
     tables = models.JSONField("文件中识别出的表", default=list, blank=True)
-    original = models.FileField("原始文件", upload_to=original_path, max_length=300)
+    # The file as it arrived, by its name in the default storage (MEDIA_ROOT); a plain
+    # text column, so the audit trail records it like any other value.
+    stored_file = models.CharField("原始文件", max_length=300, editable=False)
     original_name = models.CharField("文件名", max_length=255)
     size = models.PositiveBigIntegerField("文件大小（字节）")
     as_of = models.DateField("数据截止日期")
@@ -132,6 +135,8 @@ class UploadProblem(models.Model):
     position = models.PositiveIntegerField("序号")
     sheet = models.CharField("工作表", max_length=100, blank=True)
     row = models.PositiveIntegerField("行号", null=True, blank=True)
+    table = models.CharField("表", max_length=32, blank=True)
+    field = models.CharField("字段", max_length=64, blank=True)
     column = models.CharField("列", max_length=100, blank=True)
     value = models.CharField("值", max_length=200, blank=True)
     code = models.CharField("问题代码", max_length=32)
@@ -149,3 +154,15 @@ class UploadProblem(models.Model):
     def __str__(self) -> str:
         where = f"第 {self.row} 行" if self.row else "整个工作表"
         return f"{self.upload.original_name} {self.sheet} {where} {self.column}：{self.message}"
+
+    @property
+    def personal_kind(self) -> str:
+        """The value's personal kind, "id" or "phone" (masked on the page), or "" for other values."""
+        table = TABLES.get(self.table)
+        if table is None:
+            return ""
+        try:
+            kind = table.field(self.field).kind
+        except KeyError:
+            return ""
+        return {Kind.ID_NUMBER: ID, Kind.PHONE: PHONE}.get(kind, "")

@@ -1,0 +1,149 @@
+"""Writes to uploads, each in one transaction and recorded in the audit trail.
+
+People create uploads; the system (user None) moves them through their states.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+from typing import Any
+
+import polars as pl
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from fangfan.web.accounts.access import can
+from fangfan.web.accounts.audit import record_creation
+from fangfan.web.accounts.models import User
+from fangfan.web.imports.models import Upload, UploadProblem, storage_name
+
+# How many problems one file keeps in the database; the engine's full report has them all.
+MAX_PROBLEMS = 20_000
+
+
+@transaction.atomic
+def create_upload(user: User, file: UploadedFile, feed: str, as_of: dt.date) -> Upload:
+    """Keep the file, record the upload and queue its processing once the transaction commits."""
+    if not can(user, "upload", feed):
+        raise PermissionDenied("您的账号不能上传这类数据")
+    name = PurePath(file.name or "未命名文件").name[:255]
+    stored = default_storage.save(storage_name(user.pk, name), file)
+    upload = Upload(
+        uploaded_by=user,
+        region=user.region,
+        feed=feed,
+        original_name=name,
+        size=file.size or 0,
+        as_of=as_of,
+        stored_file=stored,
+    )
+    upload.save()
+    record_creation(user, upload)
+    transaction.on_commit(lambda: enqueue(upload))
+    return upload
+
+
+def enqueue(upload: Upload) -> None:
+    """Hand the upload to the background worker (django-tasks)."""
+    from fangfan.web.imports.tasks import process_upload_task
+
+    result = process_upload_task.enqueue(upload.pk)
+    Upload.all_objects.filter(pk=upload.pk).update(task_id=str(result.id))
+
+
+@transaction.atomic
+def start_processing(upload_id: int) -> Upload | None:
+    """Claim a queued upload for processing; None if it is gone or another worker has it."""
+    upload = Upload.objects.select_for_update().filter(pk=upload_id, status=Upload.Status.QUEUED).first()
+    if upload is None:
+        return None
+    upload.update_audited(None, status=Upload.Status.RUNNING, started_at=timezone.now())
+    return upload
+
+
+@transaction.atomic
+def finish_processing(
+    upload: Upload,
+    *,
+    problems: pl.DataFrame,
+    tables: list[str],
+    snapshot_id: str,
+    run_id: str,
+    findings: int,
+    notes: list[str],
+) -> None:
+    """The upload's data is in: a new snapshot and run, and the problems found in its file."""
+    upload.refresh_from_db(fields=["timings"])
+    counts = _save_problems(upload, problems)
+    upload.update_audited(
+        None,
+        status=Upload.Status.DONE,
+        finished_at=timezone.now(),
+        outcome=f"已导入并完成筛查：快照 {snapshot_id}，筛查批次 {run_id}，发现问题 {findings:,} 条。",
+        tables=tables,
+        snapshot_id=snapshot_id,
+        run_id=run_id,
+        findings=findings,
+        notes=notes,
+        **counts,
+    )
+
+
+@transaction.atomic
+def fail_processing(
+    upload: Upload,
+    outcome: str,
+    *,
+    problems: pl.DataFrame | None = None,
+    tables: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> None:
+    """The file was refused or the run broke: say why; the office's current data is unchanged."""
+    upload.refresh_from_db(fields=["timings"])
+    counts = _save_problems(upload, problems) if problems is not None else {}
+    changes: dict[str, Any] = {
+        "status": Upload.Status.FAILED,
+        "finished_at": timezone.now(),
+        "outcome": outcome,
+    }
+    if tables is not None:
+        changes["tables"] = tables
+    if notes is not None:
+        changes["notes"] = notes
+    upload.update_audited(None, **changes, **counts)
+
+
+def _save_problems(upload: Upload, problems: pl.DataFrame) -> dict[str, int]:
+    """Store the file's problems; returns the counts for the upload."""
+    rows = [
+        UploadProblem(
+            upload=upload,
+            position=position,
+            sheet=str(item.get("sheet") or "")[:100],
+            row=item.get("row"),
+            table=str(item.get("table") or "")[:32],
+            field=str(item.get("field") or "")[:64],
+            column=str(item.get("column") or "")[:100],
+            value=str(item.get("value") or "")[:200],
+            code=str(item.get("code") or "")[:32],
+            message=str(item.get("message") or "")[:300],
+            action=_action(item),
+        )
+        for position, item in enumerate(problems.head(MAX_PROBLEMS).iter_rows(named=True), start=1)
+    ]
+    UploadProblem.objects.bulk_create(rows, batch_size=2_000)
+    excluded = problems.filter((pl.col("action") == "excluded") & pl.col("row").is_not_null())
+    return {
+        "problem_count": problems.height,
+        "excluded_rows": excluded.select("sheet", "row").n_unique() if excluded.height else 0,
+    }
+
+
+def _action(item: dict[str, Any]) -> str:
+    if item.get("action") == "kept":
+        return UploadProblem.Action.KEPT
+    return UploadProblem.Action.EXCLUDED if item.get("row") is not None else UploadProblem.Action.FILE

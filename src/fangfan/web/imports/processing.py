@@ -1,0 +1,187 @@
+"""How an upload becomes a run: check the file, try it with the office's other files, publish.
+
+    process_upload(upload_id)        # what the background worker runs
+
+1. **检查上传的文件**: the engine reads the file alone (`precheck`); a file it cannot use
+   is refused with every reason and problem, and nothing else happens.
+2. The file joins a candidate copy of the office's input set, replacing the older file
+   of its table for its region (`inputs.InputSet.candidate`).
+3. import → link → screen on the whole candidate set (`pipeline.import_link_screen`).
+4. The run is published to the web application (`registry.publish.publish_run`).
+5. Only then does the candidate become the current set; on any failure before, the
+   current set, snapshot pointer of the web and published run stay as they were.
+
+The set is locked from step 1 to 5, so uploads are processed one after another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePath
+
+import polars as pl
+from django.core.files.storage import default_storage
+
+from fangfan.engine.ingest import NothingToImport
+from fangfan.engine.progress import Progress
+from fangfan.engine.regions import CITY_CODE
+from fangfan.engine.snapshot import SnapshotError, SnapshotStore
+from fangfan.web.accounts.access import PREFIX_LENGTH, can
+from fangfan.web.imports import actions
+from fangfan.web.imports.inputs import Candidate, InputConflict, InputFile, InputSet
+from fangfan.web.imports.models import Upload
+from fangfan.web.imports.pipeline import PipelineResult, import_link_screen
+from fangfan.web.imports.precheck import Precheck, precheck_file
+from fangfan.web.imports.progress import UploadProgress
+from fangfan.web.regions.models import Region
+
+logger = logging.getLogger(__name__)
+
+STEP_CHECK = "检查上传的文件"
+CITY_PREFIX = CITY_CODE[: PREFIX_LENGTH[Region.Level.CITY]]
+UNCHANGED = "当前使用的数据没有改变。"
+
+
+def process_upload(upload_id: int) -> None:
+    """Process one queued upload to the end (done or failed); a no-op if it is not queued."""
+    upload = actions.start_processing(upload_id)
+    if upload is None:
+        return
+    progress = UploadProgress(upload)
+    try:
+        _process(upload, progress, InputSet())
+    except Exception as error:
+        logger.exception("processing upload %s failed", upload_id)
+        actions.fail_processing(
+            upload, f"处理时出现系统错误（{type(error).__name__}：{error}）。{UNCHANGED}请联系系统管理员。"
+        )
+        raise
+
+
+def _process(upload: Upload, progress: UploadProgress, inputs: InputSet) -> None:
+    with tempfile.TemporaryDirectory(prefix="fangfan-upload-") as scratch, inputs.lock():
+        local = _local_copy(upload, Path(scratch))
+        check = _precheck(upload, local.parent, inputs, progress)
+        if check.refused:
+            reasons = "；".join(check.refusals)
+            outcome = f"文件未通过检查，没有使用：{reasons}。{UNCHANGED}"
+            actions.fail_processing(upload, outcome, problems=check.problems, tables=check.tables)
+            return
+        new = InputFile(
+            path=f"{upload.folder}/{local.name}",
+            region_prefix=_prefix(upload.region),
+            tables=tuple(check.tables),
+            label=upload.original_name,
+            upload_id=upload.pk,
+        )
+        try:
+            candidate = inputs.candidate(new, local, as_of=upload.as_of)
+        except InputConflict as conflict:
+            actions.fail_processing(
+                upload, f"{conflict}{UNCHANGED}", problems=check.problems, tables=check.tables
+            )
+            return
+        result = _run_candidate(upload, inputs, candidate, progress)
+        if result is None:
+            return
+    actions.finish_processing(
+        upload,
+        problems=result.problems_in(upload.folder).with_columns(
+            pl.col("file").str.strip_prefix(f"{upload.folder}/")
+        ),
+        tables=check.tables,
+        snapshot_id=result.snapshot.id,
+        run_id=result.run_id,
+        findings=result.findings,
+        notes=candidate.notes,
+    )
+
+
+def _run_candidate(
+    upload: Upload, inputs: InputSet, candidate: Candidate, progress: Progress
+) -> PipelineResult | None:
+    """import → link → screen → publish on the candidate; it becomes current only if all pass."""
+    try:
+        result = run_and_publish(candidate.folder, as_of=candidate.as_of, progress=progress)
+    except NothingToImport as nothing:
+        inputs.discard(candidate)
+        actions.fail_processing(upload, f"{nothing}{UNCHANGED}")
+        return None
+    except BaseException:
+        inputs.discard(candidate)
+        raise
+    inputs.adopt(candidate, result.tables_by_file(), snapshot_id=result.snapshot.id)
+    return result
+
+
+def run_and_publish(folder: Path, *, as_of: dt.date, progress: Progress) -> PipelineResult:
+    """import → link → screen on `folder`, then publish the run to the web application."""
+    from fangfan.web.registry.publish import publish_run
+
+    result = import_link_screen(folder, as_of=as_of, progress=progress)
+    publish_run(result.run_dir, result.snapshot.path, links=result.links_path, progress=progress)
+    return result
+
+
+def load_folder(
+    source: Path, files: Iterable[Path], *, as_of: dt.date, progress: Progress, inputs: InputSet | None = None
+) -> PipelineResult:
+    """Make `files` the office's whole input set, as the city office's (the demo seeds this way)."""
+    inputs = inputs or InputSet()
+    with inputs.lock():
+        candidate = inputs.candidate_from_folder(
+            source, files, region_prefix=CITY_PREFIX, label="demo", as_of=as_of
+        )
+        try:
+            result = run_and_publish(candidate.folder, as_of=as_of, progress=progress)
+        except BaseException:
+            inputs.discard(candidate)
+            raise
+        inputs.adopt(candidate, result.tables_by_file(), snapshot_id=result.snapshot.id)
+    return result
+
+
+def _local_copy(upload: Upload, scratch: Path) -> Path:
+    """The uploaded file alone in a folder, under its own name (the engine reads folders)."""
+    folder = scratch / "file"
+    folder.mkdir()
+    suffix = PurePath(upload.original_name).suffix.lower()
+    stem = PurePath(upload.original_name).stem.strip(". ") or "上传文件"
+    local = folder / f"{stem}{suffix}"
+    with default_storage.open(upload.stored_file, "rb") as stored, local.open("wb") as target:
+        shutil.copyfileobj(stored, target)
+    return local
+
+
+def _precheck(upload: Upload, folder: Path, inputs: InputSet, progress: Progress) -> Precheck:
+    progress.start(STEP_CHECK, total=1)
+    check = precheck_file(
+        folder,
+        declared=upload.feed,
+        may_upload=lambda table: can(upload.uploaded_by, "upload", table),
+        known_households=_known_households(inputs),
+    )
+    progress.finish(STEP_CHECK)
+    return check
+
+
+def _known_households(inputs: InputSet) -> pl.Series | None:
+    """The households of the current set's snapshot: members and income are checked against them."""
+    snapshot_id = inputs.snapshot_id()
+    if not snapshot_id:
+        return None
+    try:
+        snapshot = SnapshotStore().get(snapshot_id)
+    except SnapshotError:
+        return None
+    if not snapshot.has("households"):
+        return None
+    return snapshot.read("households").get_column("household_id")
+
+
+def _prefix(region: Region) -> str:
+    return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]

@@ -1,0 +1,137 @@
+"""Uploads in the browser: the form, the list, one upload's progress and problems, downloads."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles, scope
+from fangfan.web.accounts.models import User
+from fangfan.web.accounts.personal import MASKS
+from fangfan.web.imports import actions
+from fangfan.web.imports.excel import problems_workbook
+from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
+from fangfan.web.imports.models import Upload, UploadProblem
+
+Role = User.Role
+# Who works with uploads: the offices that send the registry and read the results, and
+# department officers (their own uploads). Inspectors pass the gate for reads.
+READERS = (Role.CITY, Role.COUNTY, Role.DEPARTMENT)
+SENDERS = (Role.CITY, Role.DEPARTMENT)
+LIST_PAGE = 30
+PROBLEMS_SHOWN = 200
+
+
+def _uploads(request: HttpRequest) -> QuerySet[Upload]:
+    return scope(Upload.objects.select_related("uploaded_by", "region"), request.user)
+
+
+def _upload(request: HttpRequest, upload_id: int) -> Upload:
+    return get_scoped_or_404(
+        Upload.objects.select_related("uploaded_by", "region"), request.user, pk=upload_id
+    )
+
+
+@require_GET
+@require_roles(*READERS)
+def upload_list(request: HttpRequest) -> HttpResponse:
+    """数据上传: every upload in the user's region, newest first (department officers: their own)."""
+    page = Paginator(_uploads(request), LIST_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "imports/upload_list.html", {"page": page, "may_upload": bool(feeds_for(request.user))}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_roles(*SENDERS)
+def upload_new(request: HttpRequest) -> HttpResponse:
+    """上传数据: the form; a valid file is kept and queued, and the page moves to its progress."""
+    user = request.user
+    assert isinstance(user, User)
+    if not feeds_for(user):
+        raise PermissionDenied("您的账号不能上传数据")
+    form = UploadForm(user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = actions.create_upload(user, data["file"], data["feed"], data["as_of"])
+        messages.success(request, f"已收到“{upload.original_name}”，正在排队处理。")
+        return redirect("imports:detail", upload_id=upload.pk)
+    limit = size_text(settings.FANGFAN_UPLOAD_MAX_BYTES)
+    return render(request, "imports/upload_form.html", {"form": form, "limit": limit})
+
+
+@require_GET
+@require_roles(*READERS)
+def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """One upload: its state and progress (polled while it runs), the result and the problems found."""
+    upload = _upload(request, upload_id)
+    problems = list(upload.problems.all()[:PROBLEMS_SHOWN])
+    _mask_values(request.user, upload, problems)
+    context = {
+        "upload": upload,
+        "problems": problems,
+        "problems_hidden": max(upload.problem_count - len(problems), 0),
+        "may_download_file": _may_download_file(request.user, upload),
+    }
+    return render(request, "imports/upload_detail.html", context)
+
+
+@require_GET
+@require_roles(*READERS)
+def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The status panel alone, for htmx polling; a finished upload reloads the page to show the result."""
+    upload = _upload(request, upload_id)
+    response = render(request, "imports/_status.html", {"upload": upload})
+    if upload.finished:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+@require_roles(*READERS)
+def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The file's problems as an Excel workbook."""
+    upload = _upload(request, upload_id)
+    problems = list(upload.problems.all())
+    _mask_values(request.user, upload, problems)
+    response = HttpResponse(
+        problems_workbook(upload, problems),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"上传文件问题-{upload.pk}.xlsx")
+    return response
+
+
+@require_GET
+@require_roles(*READERS)
+def upload_file(request: HttpRequest, upload_id: int) -> FileResponse:
+    """The file as it was uploaded: for its uploader and those who may see full personal data."""
+    upload = _upload(request, upload_id)
+    if not _may_download_file(request.user, upload):
+        raise PermissionDenied("原始文件含有完整的个人信息，您没有下载权限")
+    stored = default_storage.open(upload.stored_file, "rb")
+    return FileResponse(stored, as_attachment=True, filename=upload.original_name)
+
+
+def _may_download_file(user: User | AnonymousUser, upload: Upload) -> bool:
+    """The uploader has the file anyway; anyone else needs the right to see full ID numbers."""
+    return user.pk == upload.uploaded_by_id or can(user, "unmask", upload)
+
+
+def _mask_values(user: User | AnonymousUser, upload: Upload, problems: list[UploadProblem]) -> None:
+    """ID and phone numbers in the problems are masked for those who may not see them in full."""
+    if _may_download_file(user, upload):
+        return
+    for problem in problems:
+        kind = problem.personal_kind
+        if kind:
+            problem.value = MASKS[kind](problem.value)

@@ -1,0 +1,176 @@
+"""Upload pages through HTTP: who may send what, who may read which upload, the form's errors.
+
+Nothing here runs the engine: an upload is recorded and queued, and stays queued.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from fangfan.web.accounts.models import AuditEvent, User
+from fangfan.web.imports.models import Upload
+
+CSV = "身份证号,姓名,学校名称,学段,学籍状态\n".encode()
+
+
+def _file(name: str = "学籍信息.csv", content: bytes = CSV) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def _post(client: Client, user: User, feed: str, file: SimpleUploadedFile | None = None) -> Any:
+    client.force_login(user)
+    return client.post("/imports/new/", {"feed": feed, "file": file or _file(), "as_of": "2026-10-31"})
+
+
+@pytest.mark.usefixtures("home")
+def test_a_department_officer_uploads_its_own_feed_and_it_is_queued(
+    client: Client, cast: dict[str, User], settings: Any
+) -> None:
+    response = _post(client, cast["school"], "school_roll")
+    upload = Upload.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/{upload.pk}/"
+    assert upload.status == Upload.Status.QUEUED
+    assert (upload.uploaded_by, upload.region.code, upload.feed) == (cast["school"], "621200", "school_roll")
+    assert (Path(settings.MEDIA_ROOT) / upload.stored_file).read_bytes() == CSV
+    assert upload.original_name == "学籍信息.csv" and upload.size == len(CSV)
+    assert AuditEvent.objects.filter(object_id=str(upload.pk), action="create").exists()
+
+
+@pytest.mark.usefixtures("home")
+def test_the_form_offers_a_department_officer_only_its_feed(client: Client, cast: dict[str, User]) -> None:
+    client.force_login(cast["school"])
+    page = client.get("/imports/new/").content.decode()
+    assert 'value="school_roll"' in page
+    assert 'value="households"' not in page and 'value="medical_claims"' not in page
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize("feed", ["households", "medical_insurance"])
+def test_a_department_officer_cannot_upload_another_feed(
+    client: Client, cast: dict[str, User], feed: str
+) -> None:
+    response = _post(client, cast["school"], feed)
+    assert response.status_code == 200
+    assert "您的账号不能上传这类数据" in response.content.decode()
+    assert not Upload.all_objects.exists()
+
+
+@pytest.mark.usefixtures("home")
+def test_the_city_office_uploads_the_registry_but_not_a_department_feed(
+    client: Client, cast: dict[str, User]
+) -> None:
+    assert _post(client, cast["city"], "households", _file("户信息.xlsx", b"PK")).status_code == 302
+    refused = _post(client, cast["city"], "school_roll")
+    assert "您的账号不能上传这类数据" in refused.content.decode()
+    assert list(Upload.objects.values_list("feed", flat=True)) == ["households"]
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize("who", ["county", "township", "village", "inspector"])
+def test_other_roles_may_not_upload(client: Client, cast: dict[str, User], who: str) -> None:
+    client.force_login(cast[who])
+    assert client.get("/imports/new/").status_code == 403
+    assert _post(client, cast[who], "school_roll").status_code == 403
+    assert not Upload.all_objects.exists()
+
+
+@pytest.mark.usefixtures("home")
+def test_a_file_of_another_type_is_refused_in_chinese(client: Client, cast: dict[str, User]) -> None:
+    response = _post(client, cast["school"], "school_roll", _file("学籍信息.docx", b"x"))
+    page = response.content.decode()
+    assert "不支持“.docx”文件" in page and ".xlsx、.xls 或 .csv" in page
+    assert not Upload.all_objects.exists()
+
+
+@pytest.mark.usefixtures("home")
+def test_a_file_over_the_size_limit_is_refused(client: Client, cast: dict[str, User], settings: Any) -> None:
+    settings.FANGFAN_UPLOAD_MAX_BYTES = 10
+    page = _post(client, cast["school"], "school_roll").content.decode()
+    assert "文件太大" in page and "不能超过 10 字节" in page
+    assert not Upload.all_objects.exists()
+
+
+@pytest.mark.usefixtures("home")
+def test_a_missing_file_and_date_are_named(client: Client, cast: dict[str, User]) -> None:
+    client.force_login(cast["school"])
+    page = client.post("/imports/new/", {"feed": "school_roll"}).content.decode()
+    assert "请选择要上传的文件" in page and "请填写数据截止日期" in page
+
+
+@pytest.fixture
+def county_upload(client: Client, cast: dict[str, User], home: Path) -> Upload:
+    """礼县's school-roll officer has uploaded 礼县's school roll."""
+    _post(client, cast["county_school"], "school_roll")
+    client.logout()
+    return Upload.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("county_school", 200),  # the uploader
+        ("city", 200),  # the city holds 礼县
+        ("county", 200),  # 礼县's own county office
+        ("inspector", 200),  # reads everything in the city
+        ("school", 404),  # a department officer sees only what it uploaded
+        ("other_county", 404),  # 武都区 does not see 礼县's
+        ("township", 403),  # no business with uploads
+        ("village", 403),
+    ],
+)
+def test_who_may_read_an_upload(
+    client: Client, cast: dict[str, User], county_upload: Upload, who: str, status: int
+) -> None:
+    client.force_login(cast[who])
+    for url in (f"/imports/{county_upload.pk}/", f"/imports/{county_upload.pk}/status/"):
+        assert client.get(url).status_code == status, url
+    listed = client.get("/imports/")
+    if status == 200:
+        assert county_upload.original_name in listed.content.decode()
+    elif listed.status_code == 200:
+        assert county_upload.original_name not in listed.content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), [("county_school", 200), ("county", 200), ("inspector", 403)])
+def test_the_original_file_goes_to_its_uploader_and_those_who_may_see_full_ids(
+    client: Client, cast: dict[str, User], county_upload: Upload, who: str, status: int
+) -> None:
+    client.force_login(cast[who])
+    response = client.get(f"/imports/{county_upload.pk}/file/")
+    assert response.status_code == status
+    if status == 200:
+        assert b"".join(response.streaming_content) == CSV  # type: ignore[attr-defined]
+
+
+def test_a_queued_upload_is_polled_every_two_seconds(
+    client: Client, cast: dict[str, User], county_upload: Upload
+) -> None:
+    client.force_login(cast["county_school"])
+    page = client.get(f"/imports/{county_upload.pk}/").content.decode()
+    assert f'hx-get="/imports/{county_upload.pk}/status/"' in page and 'hx-trigger="every 2s"' in page
+    assert "排队中" in page
+
+
+def test_a_finished_upload_stops_polling_and_reloads_the_page(
+    client: Client, cast: dict[str, User], county_upload: Upload
+) -> None:
+    county_upload.update_audited(None, status=Upload.Status.FAILED, outcome="文件未通过检查")
+    client.force_login(cast["county_school"])
+    status = client.get(f"/imports/{county_upload.pk}/status/")
+    assert status["HX-Refresh"] == "true" and "hx-trigger" not in status.content.decode()
+    page = client.get(f"/imports/{county_upload.pk}/").content.decode()
+    assert "hx-trigger" not in page and "文件未通过检查" in page and "失败" in page
+
+
+def test_pages_carry_no_inline_script_or_style(
+    client: Client, cast: dict[str, User], county_upload: Upload
+) -> None:
+    client.force_login(cast["county_school"])
+    for url in ("/imports/", "/imports/new/", f"/imports/{county_upload.pk}/"):
+        page = client.get(url).content.decode()
+        assert "style=" not in page and "<script>" not in page and " on" + "change=" not in page, url
