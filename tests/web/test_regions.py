@@ -72,7 +72,7 @@ def test_region_contains_its_villages() -> None:
 def test_overview_page_lists_the_counties_in_chinese(client: Client) -> None:
     sync_regions()
     client.force_login(make_user("city", "621200"))
-    response = client.get("/")
+    response = client.get("/regions/")
     assert response.status_code == 200
     page = response.content.decode()
     assert "陇南市" in page
@@ -82,7 +82,7 @@ def test_overview_page_lists_the_counties_in_chinese(client: Client) -> None:
 
 def test_overview_page_says_so_when_no_regions_are_loaded(client: Client) -> None:
     client.force_login(User.objects.create_user("technician"))
-    response = client.get("/")
+    response = client.get("/regions/")
     assert "尚未载入区划" in response.content.decode()
 
 

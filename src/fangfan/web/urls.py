@@ -6,7 +6,8 @@ from django.urls import include, path
 from fangfan.web.regions import views
 
 urlpatterns = [
-    path("", views.region_overview, name="region_overview"),
+    path("", include("fangfan.web.registry.urls")),
+    path("regions/", views.region_overview, name="region_overview"),
     path("admin/", admin.site.urls),
     path("accounts/", include("fangfan.web.accounts.urls")),
     path("imports/", include("fangfan.web.imports.urls")),

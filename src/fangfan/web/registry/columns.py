@@ -1,0 +1,57 @@
+"""The columns of every list the registry's pages offer as Excel (Chinese headers)."""
+
+from __future__ import annotations
+
+from fangfan.engine.ledger import CATEGORY_NAMES, SEVERITY_NAMES
+from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, Column
+from fangfan.web.registry.household_page import evidence_text
+
+HOUSEHOLD_COLUMNS = (
+    Column("户编号", "household_id", width=20),
+    Column("县(区)", "county_name", width=10),
+    Column("乡(镇)", "township_name", width=12),
+    Column("行政村", "village_name", width=12),
+    Column("行政区划代码", "village_code", width=15),
+    Column("户主姓名", "head_name", width=10),
+    Column("户主身份证号", "head_id_number", kind=ID, width=21),
+    Column("户类型", "household_type", width=9),
+    Column("监测对象类别", "monitoring_category", width=14),
+    Column("家庭人口数", "household_size", kind=NUMBER, width=8),
+    Column("在册人数", "people", kind=NUMBER, width=8),
+    Column("收入年度", "income_year", kind=NUMBER, width=8),
+    Column("人均纯收入(元)", "net_income_per_capita", kind=NUMBER, width=12),
+    Column("问题数", "open_findings", kind=NUMBER, width=8),
+    Column("否决项问题数", "veto_findings", kind=NUMBER, width=10),
+)
+
+CHILD_REGION_COLUMNS = (
+    Column("区划代码", "code", width=14),
+    Column("名称", "name", width=14),
+    Column("户数", "totals.households", kind=NUMBER, width=9),
+    Column("人数", "totals.people", kind=NUMBER, width=9),
+    Column("有问题户数", "totals.households_with_findings", kind=NUMBER, width=10),
+    Column("有否决项户数", "totals.households_with_veto", kind=NUMBER, width=11),
+    Column("问题数", "totals.findings", kind=NUMBER, width=9),
+    Column("否决项问题数", "totals.veto_findings", kind=NUMBER, width=11),
+    Column("新发现", "totals.new", kind=NUMBER, width=9),
+    Column("持续存在", "totals.persisting", kind=NUMBER, width=9),
+    Column("已消除", "totals.resolved", kind=NUMBER, width=9),
+)
+
+FINDING_COLUMNS = (
+    Column("户编号", "household_id", width=20),
+    Column("行政区划代码", "village_code", width=15),
+    Column("规则编号", "rule_code", width=10),
+    Column("规则名称", "rule_name", width=24),
+    Column("类别", lambda finding: CATEGORY_NAMES.get(finding.category, finding.category), width=10),
+    Column("否决项", "veto", kind=BOOLEAN, width=7),
+    Column("严重程度", lambda finding: SEVERITY_NAMES.get(finding.severity, finding.severity), width=8),
+    Column("成员姓名", "person_name", width=10),
+    Column("身份证号", "id_number", kind=ID, width=21),
+    Column("问题", "message", width=50),
+    Column("依据数据", evidence_text, width=50),
+    Column("筛查状态", lambda finding: finding.get_engine_status_display(), width=10),
+    Column("处理状态", lambda finding: finding.get_status_display(), width=8),
+    Column("首次发现", "first_seen_run.as_of", kind=DATE, width=11),
+    Column("整改时限", "deadline", kind=DATE, width=11),
+)

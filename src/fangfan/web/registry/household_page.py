@@ -1,0 +1,152 @@
+"""What the household page shows beyond the household's own fields.
+
+- every indicator of the run's catalogue, passed (达标) or failed with the findings'
+  evidence: the census areas (吃穿, 义务教育, 基本医疗, 住房安全, 饮水安全) first, then the
+  other checks;
+- its department records, with the feed's Chinese headers;
+- evidence with ID and phone numbers masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fangfan.engine.ledger import CATEGORY_NAMES
+from fangfan.engine.rules.model import CATEGORIES, Catalogue, Rule, load_catalogue
+from fangfan.engine.schema import TABLES
+from fangfan.web.accounts.personal import mask_id, mask_phone
+from fangfan.web.registry.models import DepartmentRecord, Finding
+
+CENSUS_CATEGORIES = ("FOOD_CLOTHING", "EDUCATION", "MEDICAL", "HOUSING", "WATER")
+ID_LIKE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
+PHONE_LIKE = re.compile(r"^1\d{10}$")
+METHOD_NAMES = {
+    "exact": "证件号一致",
+    "exact_15_to_18": "15位旧证件号换算",
+    "probabilistic": "概率匹配",
+    "village": "行政区划代码一致",
+}
+
+
+def masked_value(value: Any) -> Any:
+    """A value shown to users: an ID or phone number masked, booleans as 是/否, nothing as —."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "；".join(str(masked_value(item)) for item in value)
+    text = str(value)
+    if ID_LIKE.match(text):
+        return mask_id(text)
+    if PHONE_LIKE.match(text):
+        return mask_phone(text)
+    return value
+
+
+def masked_evidence(finding: Finding) -> list[dict[str, Any]]:
+    """The finding's evidence entries (label, value, source) with personal numbers masked."""
+    entries = finding.evidence if isinstance(finding.evidence, list) else []
+    return [
+        {
+            "label": entry.get("label", ""),
+            "value": masked_value(entry.get("value")),
+            "source": entry.get("source", ""),
+        }
+        for entry in entries
+    ]
+
+
+def evidence_text(finding: Finding) -> str:
+    """The evidence on one line (Excel): 标签：值（来源）；…"""
+    parts = []
+    for entry in masked_evidence(finding):
+        source = f"（{entry['source']}）" if entry["source"] else ""
+        parts.append(f"{entry['label']}：{entry['value']}{source}")
+    return "；".join(parts)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    rule: Rule
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+@dataclass(frozen=True)
+class IndicatorGroup:
+    category: str
+    label: str
+    census: bool
+    indicators: list[Indicator]
+
+    @property
+    def failed(self) -> int:
+        return sum(not indicator.passed for indicator in self.indicators)
+
+
+def indicator_groups(findings: Iterable[Finding], policy_year: int) -> list[IndicatorGroup]:
+    """Every rule of the year's catalogue, grouped by category, with the household's open findings."""
+    catalogue = _catalogue(policy_year)
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.engine_status == Finding.EngineStatus.OPEN:
+            by_rule.setdefault(finding.rule_code, []).append(finding)
+    ordered = [*CENSUS_CATEGORIES, *(c for c in CATEGORIES if c not in CENSUS_CATEGORIES)]
+    groups = []
+    for category in ordered:
+        rules = [rule for rule in catalogue if rule.category == category]
+        if rules:
+            groups.append(
+                IndicatorGroup(
+                    category=category,
+                    label=CATEGORY_NAMES.get(category, category),
+                    census=category in CENSUS_CATEGORIES,
+                    indicators=[Indicator(rule, by_rule.get(rule.code, [])) for rule in rules],
+                )
+            )
+    return groups
+
+
+def _catalogue(policy_year: int) -> Catalogue:
+    return load_catalogue(policy_year)
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    record: DepartmentRecord
+    feed_title: str
+    department: str
+    values: list[tuple[str, Any]]
+    method: str
+
+
+def department_rows(records: Iterable[DepartmentRecord]) -> list[DepartmentRow]:
+    """Department records as the page lists them: the feed's Chinese title and headers."""
+    rows = []
+    for record in records:
+        table = TABLES.get(record.feed)
+        headers = {f.name: f.header for f in table.fields} if table else {}
+        order = list(headers)
+        data = record.data if isinstance(record.data, dict) else {}
+        names = sorted(data, key=lambda name: order.index(name) if name in order else len(order))
+        values = [(headers.get(name, name), masked_value(data[name])) for name in names if name != "name"]
+        method = METHOD_NAMES.get(record.method, record.method)
+        if record.method == "probabilistic" and record.match_probability is not None:
+            method = f"{method}（{record.match_probability:.1%}）"
+        rows.append(
+            DepartmentRow(
+                record=record,
+                feed_title=table.title if table else record.feed,
+                department=table.department if table else "",
+                values=values,
+                method=method,
+            )
+        )
+    return rows

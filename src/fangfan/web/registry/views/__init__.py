@@ -1,0 +1,1 @@
+"""The registry's pages: dashboards and drill-down (`regions`), households (`households`)."""

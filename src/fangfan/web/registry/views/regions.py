@@ -1,0 +1,68 @@
+"""The dashboard of the user's region (the site's home) and of every region below it."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from fangfan.web.accounts.access import require_roles
+from fangfan.web.accounts.models import User
+from fangfan.web.registry import columns
+from fangfan.web.registry.dashboard import ChildRow, build_dashboard, region_for_user
+from fangfan.web.registry.excel import excel_response
+from fangfan.web.registry.models import Run
+from fangfan.web.registry.navigation import breadcrumbs
+from fangfan.web.registry.search import households_matching
+
+Role = User.Role
+READERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)  # inspectors read too (require_roles)
+HOUSEHOLDS_PER_PAGE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's home: the dashboard of the user's region; department officers go to their uploads."""
+    user = request.user
+    if isinstance(user, User) and user.role == Role.DEPARTMENT:
+        try:
+            return redirect(reverse("imports:list"))
+        except NoReverseMatch:
+            return render(request, "registry/no_region.html", {"department": True})
+    if not isinstance(user, User) or user.region is None or not user.role:
+        return render(request, "registry/no_region.html", {"department": False})
+    return region_page(request, user.region.code)
+
+
+@require_roles(*READERS)
+def region_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One region's dashboard, its children (or, for a village, its households), breadcrumbs."""
+    region = region_for_user(request.user, code)
+    run = Run.objects.current()
+    dashboard = build_dashboard(request.user, region, run)
+    households = None
+    if not dashboard.children and run is not None:
+        listed = households_matching(request.user, region=region).order_by("household_id")
+        households = Paginator(listed, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/region.html",
+        {
+            "dashboard": dashboard,
+            "region": region,
+            "run": run,
+            "breadcrumbs": breadcrumbs(request.user, region),
+            "households": households,
+            "chart_data": dashboard.chart_data(),
+        },
+    )
+
+
+@require_roles(*READERS)
+def region_children_excel(request: HttpRequest, code: str) -> HttpResponse:
+    """The child-region table of a region's dashboard as Excel."""
+    region = region_for_user(request.user, code)
+    dashboard = build_dashboard(request.user, region, Run.objects.current())
+    rows: list[ChildRow] = dashboard.children
+    title = f"{region.name}各{dashboard.child_level or '区划'}情况"
+    return excel_response(title, columns.CHILD_REGION_COLUMNS, rows)
