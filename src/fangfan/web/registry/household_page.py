@@ -72,7 +72,7 @@ def evidence_text(finding: Finding) -> str:
 @dataclass(frozen=True)
 class Indicator:
     rule: Rule
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[tuple[Finding, list[dict[str, Any]]]] = field(default_factory=list)  # with evidence
 
     @property
     def passed(self) -> bool:
@@ -94,10 +94,10 @@ class IndicatorGroup:
 def indicator_groups(findings: Iterable[Finding], policy_year: int) -> list[IndicatorGroup]:
     """Every rule of the year's catalogue, grouped by category, with the household's open findings."""
     catalogue = _catalogue(policy_year)
-    by_rule: dict[str, list[Finding]] = {}
+    by_rule: dict[str, list[tuple[Finding, list[dict[str, Any]]]]] = {}
     for finding in findings:
         if finding.engine_status == Finding.EngineStatus.OPEN:
-            by_rule.setdefault(finding.rule_code, []).append(finding)
+            by_rule.setdefault(finding.rule_code, []).append((finding, masked_evidence(finding)))
     ordered = [*CENSUS_CATEGORIES, *(c for c in CATEGORIES if c not in CENSUS_CATEGORIES)]
     groups = []
     for category in ordered:

@@ -63,7 +63,7 @@
       },
       options: commonOptions({
         indexAxis: "y",
-        scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } }
+        scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true, ticks: { autoSkip: false } } }
       })
     });
   }
