@@ -2,9 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Demo size: a tenth of Longnan by default (about 1 minute); `make demo HOUSEHOLDS=600000` for the city.
+# Demo size: a tenth of Longnan by default; `make demo HOUSEHOLDS=600000` for the city.
 HOUSEHOLDS ?= 60000
 SEED ?= 2020
+# The demo's web site: http://127.0.0.1:$(PORT)
+PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
 .PHONY: demo test lint bench install clean
@@ -18,8 +20,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Generate, import, link, screen, publish, create the demo accounts, then serve the site with
+# its background worker until Ctrl-C (fangfan demo --help).
 demo: $(BIN)/.installed
-	$(BIN)/fangfan demo --households $(HOUSEHOLDS) --seed $(SEED)
+	$(BIN)/fangfan demo --households $(HOUSEHOLDS) --seed $(SEED) --port $(PORT)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .

@@ -1,16 +1,14 @@
-"""`fangfan summary` and `fangfan demo`: what a snapshot holds, per county."""
+"""`fangfan summary`: what a snapshot holds, per county (`fangfan demo` prints it too)."""
 
 from __future__ import annotations
-
-import datetime as dt
-from pathlib import Path
 
 import click
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from fangfan.engine import config
+# `fangfan demo` is registered under this module's name; it lives in fangfan.cli.demo.
+from fangfan.cli.demo import demo_command  # noqa: F401
 from fangfan.engine.problems import PROBLEM_TEXT, Problem
 from fangfan.engine.regions import counties
 from fangfan.engine.schema import HOUSEHOLD_TYPES
@@ -78,32 +76,3 @@ def summary_command(snapshot_id: str | None) -> None:
     except SnapshotError as error:
         raise click.ClickException(str(error)) from None
     print_summary(snapshot, console)
-
-
-@click.command("demo")
-@click.option("--households", default=60_000, show_default=True, help="合成户数（全市约 600000）")
-@click.option("--seed", default=2020, show_default=True, help="随机种子")
-@click.option("--messy", is_flag=True, help="按基层实际导出的杂乱格式生成")
-def demo_command(households: int, seed: int, messy: bool) -> None:
-    """生成一个合成的陇南、导入为快照，并按县汇总。"""
-    from fangfan.cli.progress import RichProgress
-    from fangfan.engine.ingest import import_directory
-    from fangfan.engine.synth import generate_dataset
-
-    console = Console()
-    out = config.home() / "demo"
-    as_of = _last_day_of_previous_month(dt.date.today())
-    console.print(f"[bold]1/3 生成合成数据[/]：{households:,} 户，种子 {seed}，截至 {as_of} → {out}")
-    with RichProgress() as progress:
-        generate_dataset(out, households, seed, messy=messy, as_of=as_of, progress=progress)
-    console.print("[bold]2/3 导入并校验[/]")
-    with RichProgress() as progress:
-        result = import_directory(Path(out), as_of=as_of, progress=progress)
-    state = "新建" if result.created else "内容未变，沿用"
-    console.print(f"快照 {result.snapshot.id}（{state}）；导入问题报告：{result.report_path}")
-    console.print("[bold]3/3 按县汇总[/]")
-    print_summary(result.snapshot, console)
-
-
-def _last_day_of_previous_month(today: dt.date) -> dt.date:
-    return today.replace(day=1) - dt.timedelta(days=1)

@@ -17,10 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangfan.web.accounts.access import can
-from fangfan.web.accounts.audit import record_creation
+from fangfan.web.accounts.audit import field_values, record_change
 from fangfan.web.accounts.models import User
 from fangfan.web.imports.models import Upload, UploadProblem, storage_name
 
+# What the trail shows of a new upload: what was sent, not the bookkeeping columns.
+CREATION_FIELDS = ("original_name", "feed", "size", "as_of", "status")
 # How many problems one file keeps in the database; the engine's full report has them all.
 MAX_PROBLEMS = 20_000
 
@@ -42,7 +44,7 @@ def create_upload(user: User, file: UploadedFile, feed: str, as_of: dt.date) -> 
         stored_file=stored,
     )
     upload.save()
-    record_creation(user, upload)
+    record_change(user, upload, {}, field_values(upload, CREATION_FIELDS), "create")
     transaction.on_commit(lambda: enqueue(upload))
     return upload
 

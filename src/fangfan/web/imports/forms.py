@@ -23,7 +23,7 @@ def size_text(size: int) -> str:
     """A file size as people read it: 12.3 MB."""
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if size >= scale:
-            return f"{size / scale:.1f} {unit}"
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} 字节"
 
 
@@ -41,8 +41,10 @@ class UploadForm(forms.Form):
     as_of = forms.DateField(
         label="数据截止日期",
         help_text="导出数据所截止的日期，通常是上月最后一天",
+        input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"],
         error_messages={"required": "请填写数据截止日期", "invalid": "日期格式应为 2026-06-30"},
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # The browser's date picker wants ISO dates whatever the page's language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
