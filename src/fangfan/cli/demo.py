@@ -126,6 +126,11 @@ def _print_ready(console: Console, url: str, accounts: Sequence[Any], seconds: f
 
 def serve(console: Console, port: int) -> None:
     """The worker and the web server, until Ctrl-C (or one of them stops)."""
+    from fangfan.web.imports.actions import fail_interrupted
+
+    interrupted = fail_interrupted()  # no worker runs yet: whatever is 运行中 was cut off
+    if interrupted:
+        console.print(f"[yellow]{interrupted} 个上传的处理曾被中断，已标记为失败，需重新上传。[/]")
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
     django = [sys.executable, "-m", "django"]
     worker = subprocess.Popen([*django, "db_worker", "--no-reload"], env=environment)

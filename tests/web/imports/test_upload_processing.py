@@ -19,6 +19,7 @@ from django.test import Client
 
 from fangfan.engine.snapshot import SnapshotStore
 from fangfan.web.accounts.models import User
+from fangfan.web.imports import actions
 from fangfan.web.imports import progress as progress_module
 from fangfan.web.imports.inputs import InputSet
 from fangfan.web.imports.models import Upload
@@ -163,3 +164,18 @@ def test_progress_records_the_step_its_count_and_each_finished_steps_time(
     assert (upload.step, upload.step_done, upload.step_total) == ("校验数据", 0, None)
     assert [step["name"] for step in upload.timings] == ["读取文件"]
     assert upload.timings[0]["seconds"] >= 0
+
+
+@pytest.mark.django_db
+def test_an_upload_cut_off_by_a_dying_worker_is_marked_failed_when_the_service_restarts(
+    cast: dict[str, User], home: Path
+) -> None:
+    fields = {"uploaded_by": cast["school"], "region": cast["school"].region, "feed": "school_roll"}
+    fields.update(stored_file="uploads/x.csv", original_name="x.csv", size=1, as_of="2026-10-31")
+    running = Upload.objects.create(status=Upload.Status.RUNNING, **fields)
+    queued = Upload.objects.create(**fields)
+    assert actions.fail_interrupted() == 1
+    running.refresh_from_db()
+    queued.refresh_from_db()
+    assert running.status == Upload.Status.FAILED and "中断" in running.outcome and running.finished_at
+    assert queued.status == Upload.Status.QUEUED

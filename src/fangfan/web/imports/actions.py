@@ -68,6 +68,23 @@ def start_processing(upload_id: int) -> Upload | None:
 
 
 @transaction.atomic
+def fail_interrupted() -> int:
+    """Mark uploads left 运行中 by a worker that died as failed; returns how many.
+
+    Call it only when no worker is running (`fangfan demo` does before starting one).
+    """
+    interrupted = list(Upload.objects.select_for_update().filter(status=Upload.Status.RUNNING))
+    for upload in interrupted:
+        upload.update_audited(
+            None,
+            status=Upload.Status.FAILED,
+            finished_at=timezone.now(),
+            outcome="后台处理被中断（服务曾停止），当前使用的数据没有改变。请重新上传该文件。",
+        )
+    return len(interrupted)
+
+
+@transaction.atomic
 def finish_processing(
     upload: Upload,
     *,
