@@ -3,7 +3,8 @@
 - PostgreSQL: `COPY` (psycopg 3 `cursor.copy`) straight into the table, or, for an
   upsert, into a temporary staging table followed by one
   `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`;
-- anything else (SQLite): `bulk_create` in batches, with `update_conflicts` for an upsert.
+- anything else (SQLite): one generated `INSERT … ON CONFLICT … DO UPDATE` run with
+  `executemany` in batches of 5,000 rows.
 
 Both run inside the caller's transaction. A frame's columns are the model's column
 names (`household_id` for the `household` foreign key); model fields missing from the
@@ -73,20 +74,21 @@ def with_defaults(model: type[Model], frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(missing).select(list(fields))
 
 
-def _json_columns(model: type[Model]) -> set[str]:
-    return {column for column, field in _fields(model).items() if isinstance(field, models.JSONField)}
-
-
 def _batches(frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
     for offset in range(0, frame.height, BATCH_ROWS):
         yield frame.slice(offset, BATCH_ROWS)
 
 
 class BatchLoader:
-    """`bulk_create` in batches (SQLite, or any database without COPY)."""
+    """Batched `executemany` of one generated INSERT (SQLite, or any database without COPY).
+
+    This is what `bulk_create` sends, without building a model instance per row: at
+    60,000 households (240,000 members, 790,000 department records) building instances
+    made publishing ten times slower.
+    """
 
     def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
-        return self._create(model, frame, {}, advance)
+        return self._execute(model, frame, "", advance)
 
     def upsert(
         self,
@@ -96,34 +98,36 @@ class BatchLoader:
         update: Sequence[str],
         advance: Advance | None = None,
     ) -> int:
-        names = {field.column: field.name for field in _fields(model).values()}
-        options = {
-            "update_conflicts": True,
-            "unique_fields": [names[column] for column in unique],
-            "update_fields": [names[column] for column in update],
-        }
-        return self._create(model, frame, options, advance)
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in update)
+        conflict = (
+            f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments}"
+        )
+        return self._execute(model, frame, conflict, advance)
 
-    def _create(
-        self, model: type[Model], frame: pl.DataFrame, options: dict[str, Any], advance: Advance | None
+    def _execute(
+        self, model: type[Model], frame: pl.DataFrame, conflict: str, advance: Advance | None
     ) -> int:
-        frame = with_defaults(model, frame)
-        attnames = {field.column: field.attname for field in _fields(model).values()}
-        json_columns = _json_columns(model)
-        for batch in _batches(frame):
-            objects = [
-                model(
-                    **{
-                        attnames[column]: json.loads(value) if column in json_columns else value
-                        for column, value in row.items()
-                    }
-                )
-                for row in batch.iter_rows(named=True)
-            ]
-            model._default_manager.bulk_create(objects, batch_size=1_000, **options)
-            if advance:
-                advance(batch.height)
+        frame = _as_text_dates(with_defaults(model, frame))
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in frame.columns)
+        placeholders = ", ".join(["%s"] * frame.width)
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){conflict}"
+        with connection.cursor() as cursor:
+            for batch in _batches(frame):
+                cursor.executemany(sql, batch.rows())
+                if advance:
+                    advance(batch.height)
         return frame.height
+
+
+def _as_text_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates and times as ISO text, the way Django stores them in SQLite."""
+    return frame.with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.Date, pl.Datetime)
+    )
 
 
 class CopyLoader:
