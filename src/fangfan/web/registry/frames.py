@@ -126,7 +126,7 @@ def _incomes(income: pl.DataFrame) -> pl.DataFrame:
 
 def member_frame(members: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
     """registry_member rows: members of known households, one per (household, ID number)."""
-    placed = members.with_row_index("position").join(
+    placed = members.with_columns(pl.int_range(pl.len()).over("household_id").alias("position")).join(
         households.select("household_id", "village_code"), on="household_id", how="inner"
     )
     text = (

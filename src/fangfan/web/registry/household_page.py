@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from fangfan.engine.ledger import CATEGORY_NAMES
@@ -114,7 +115,9 @@ def indicator_groups(findings: Iterable[Finding], policy_year: int) -> list[Indi
     return groups
 
 
+@cache
 def _catalogue(policy_year: int) -> Catalogue:
+    """The year's catalogue, checked once per process (checking every rule takes ~60 ms)."""
     return load_catalogue(policy_year)
 
 

@@ -4,7 +4,7 @@
   upsert, into a temporary staging table followed by one
   `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`;
 - anything else (SQLite): one generated `INSERT … ON CONFLICT … DO UPDATE` run with
-  `executemany` in batches of 5,000 rows.
+  `executemany` in batches of 20,000 rows.
 
 Both run inside the caller's transaction. A frame's columns are the model's column
 names (`household_id` for the `household` foreign key); model fields missing from the
@@ -21,7 +21,7 @@ import polars as pl
 from django.db import connection, models
 from django.db.models import NOT_PROVIDED, Model
 
-BATCH_ROWS = 5_000
+BATCH_ROWS = 20_000
 Advance = Callable[[int], None]
 
 
@@ -165,13 +165,14 @@ class CopyLoader:
         return frame.height
 
     def _copy(self, table: str, frame: pl.DataFrame, advance: Advance | None) -> None:
+        # Polars writes the CSV (a null as nothing, an empty text as ""), which is what
+        # COPY's CSV format reads; far faster than handing psycopg one row at a time.
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in frame.columns)
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {quote(table)} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
                 for batch in _batches(frame):
-                    for row in batch.iter_rows():
-                        copy.write_row(row)
+                    copy.write(batch.write_csv(include_header=False))
                     if advance:
                         advance(batch.height)

@@ -1,11 +1,18 @@
-"""Household search: by household number, head's or member's name, full ID number, or village.
+"""Household search: by household number, a member's name (heads are members), full ID
+number, or village.
 
     >>> households_matching(user, "王秀英")              # doctest: +SKIP
     >>> households_matching(user, "62122619800101123X")  # exact ID number, head or member
 
-Every query goes through the access gate first; `region` narrows to a region inside
-the user's (already checked by `region_for_user`). Names, villages and household
-numbers match from their start, so the database's indexes answer even for the city.
+Every query goes through the access gate first; `region` narrows it to a region inside
+the user's (already checked by `region_for_user`). What the text looks like decides
+the one indexed lookup it runs, so the city's 600,000 households answer quickly:
+
+- a full ID number (18 characters, or an old 15-digit one): members (heads included)
+  with that exact number;
+- other digits: household numbers, or village codes, beginning with them;
+- anything else: members whose name begins with it; `villages_matching` lists the
+  villages whose name begins with it, which the page offers as links.
 """
 
 from __future__ import annotations
@@ -13,17 +20,18 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from fangfan.engine.idnumber import normalise
-from fangfan.web.accounts.access import scope
+from fangfan.web.accounts.access import region_prefix, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import code_prefix
-from fangfan.web.registry.models import Household, Member
+from fangfan.web.registry.models import Household, Member, Run, VillageHouseholdCount
 
 ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 DIGITS = re.compile(r"^\d+$")
+VILLAGES_SHOWN = 20
 
 
 def households_matching(
@@ -37,14 +45,34 @@ def households_matching(
     if not text:
         return households
     identifier = normalise(text) or text
-    if ID_NUMBER.match(identifier):
-        holders = Member.objects.filter(id_number=identifier).values("household_id")
-        return households.filter(
-            Q(head_id_number=identifier) | Q(household_id__in=holders) | Q(household_id=text)
-        )
+    holders = Member.objects.filter(id_number=identifier)
+    if ID_NUMBER.match(identifier) and holders.exists():  # else perhaps a long household number
+        return households.filter(household_id__in=holders.values("household_id"))
     if DIGITS.match(text):
         return households.filter(Q(household_id__startswith=text) | Q(village_code__startswith=text))
-    named = Member.objects.filter(name__startswith=text).values("household_id")
     return households.filter(
-        Q(head_name__startswith=text) | Q(village_name__startswith=text) | Q(household_id__in=named)
+        household_id__in=Member.objects.filter(name__startswith=text).values("household_id")
     )
+
+
+def villages_matching(user: User | AnonymousUser, query: str, region: Region | None = None) -> list[Region]:
+    """Villages in the user's region (and `region`) whose name begins with `query`."""
+    text = query.strip()
+    if not text or DIGITS.match(text):
+        return []
+    prefix = code_prefix(region) if region is not None else region_prefix(user)
+    villages = Region.objects.filter(
+        level=Region.Level.VILLAGE, code__startswith=prefix, name__startswith=text
+    )
+    return list(villages.select_related("parent").order_by("code")[:VILLAGES_SHOWN])
+
+
+def household_count(user: User | AnonymousUser, region: Region | None, run: Run | None) -> int:
+    """How many households an unfiltered list holds, from the run's village counts (a
+    COUNT over 600,000 rows would cost more than the page itself)."""
+    if run is None:
+        return 0
+    counts = scope(VillageHouseholdCount.objects.filter(run=run), user)
+    if region is not None:
+        counts = counts.filter(village_code__startswith=code_prefix(region))
+    return int(counts.aggregate(total=Sum("households"))["total"] or 0)

@@ -34,12 +34,12 @@ class Household(SoftDeleteModel):
 
     household_id = models.CharField("户编号", max_length=32, primary_key=True)
     village_code = models.CharField("行政区划代码", max_length=12, db_index=True)
-    township_code = models.CharField("乡镇代码", max_length=9, db_index=True)
-    county_code = models.CharField("县区代码", max_length=6, db_index=True)
+    township_code = models.CharField("乡镇代码", max_length=9)
+    county_code = models.CharField("县区代码", max_length=6)
     county_name = models.CharField("县(区)", max_length=32, blank=True)
     township_name = models.CharField("乡(镇)", max_length=32, blank=True)
     village_name = models.CharField("行政村", max_length=32, blank=True)
-    head_name = models.CharField("户主姓名", max_length=32, db_index=True)
+    head_name = models.CharField("户主姓名", max_length=32)
     head_id_number = models.CharField("户主身份证号", max_length=32, blank=True)
     household_type = models.CharField("户类型", max_length=8, blank=True)
     exit_year = models.PositiveSmallIntegerField("脱贫年度", null=True, blank=True)
@@ -76,20 +76,21 @@ class Household(SoftDeleteModel):
     )
     open_findings = models.PositiveSmallIntegerField("问题数", default=0)
     veto_findings = models.PositiveSmallIntegerField("否决项问题数", default=0)
+    # Not indexed: runs are never deleted, and publishing scans every household anyway.
     first_run = models.ForeignKey(
-        Run, verbose_name="首次发布批次", on_delete=models.PROTECT, related_name="+"
+        Run, verbose_name="首次发布批次", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     last_run = models.ForeignKey(
-        Run, verbose_name="最近发布批次", on_delete=models.PROTECT, related_name="+", db_index=True
+        Run, verbose_name="最近发布批次", on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
         verbose_name = "农户"
         verbose_name_plural = "农户"
         ordering = ("village_code", "household_id")
-        indexes = (
-            models.Index(fields=["village_code", "household_type"], name="registry_household_type_idx"),
-        )
+        # Lists page through a region in this order; the village_code index (with its
+        # pattern twin on PostgreSQL) answers `startswith`, this one the ordered pages.
+        indexes = (models.Index(fields=["village_code", "household_id"], name="registry_household_list_idx"),)
 
     def __str__(self) -> str:
         return f"{self.head_name}户（{self.household_id}）"
@@ -106,10 +107,11 @@ class Member(SoftDeleteModel):
     REGION_FIELD = "village_code"
     PERSONAL_FIELDS: ClassVar[dict[str, str]] = {"id_number": "id"}
 
+    # The unique (household, id_number) key serves lookups by household: no second index.
     household = models.ForeignKey(
-        Household, verbose_name="户编号", on_delete=models.PROTECT, related_name="members"
+        Household, verbose_name="户编号", on_delete=models.PROTECT, related_name="members", db_index=False
     )
-    village_code = models.CharField("行政区划代码", max_length=12, db_index=True)
+    village_code = models.CharField("行政区划代码", max_length=12)
     position = models.PositiveSmallIntegerField("序号", default=0, help_text="在户内的排列顺序")
     name = models.CharField("姓名", max_length=32, db_index=True)
     id_number = models.CharField("证件号码", max_length=32, db_index=True)
@@ -130,7 +132,9 @@ class Member(SoftDeleteModel):
     dibao = models.BooleanField("是否享受低保", null=True)
     tekun = models.BooleanField("是否特困供养", null=True)
     member_status = models.CharField("人员状态", max_length=4, blank=True)
-    last_run = models.ForeignKey(Run, verbose_name="最近发布批次", on_delete=models.PROTECT, related_name="+")
+    last_run = models.ForeignKey(
+        Run, verbose_name="最近发布批次", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = "家庭成员"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,30 +14,35 @@ from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.household_page import department_rows, indicator_groups, masked_evidence
 from fangfan.web.registry.models import DepartmentRecord, Finding, Household, HouseholdRunSummary, Member, Run
 from fangfan.web.registry.navigation import Crumb, breadcrumbs
-from fangfan.web.registry.search import households_matching
-from fangfan.web.registry.views.regions import HOUSEHOLDS_PER_PAGE, READERS
+from fangfan.web.registry.pagination import page_of
+from fangfan.web.registry.search import household_count, households_matching, villages_matching
+from fangfan.web.registry.views.regions import READERS
 
 
-def _search(request: HttpRequest) -> tuple[str, Region | None, object]:
+def _search(request: HttpRequest) -> tuple[str, Region | None, QuerySet[Household]]:
     query = request.GET.get("q", "").strip()[:64]
     code = request.GET.get("region", "").strip()
     region = region_for_user(request.user, code) if code else None
-    return (
-        query,
-        region,
-        households_matching(request.user, query, region).order_by("village_code", "household_id"),
-    )
+    households = households_matching(request.user, query, region).order_by("village_code", "household_id")
+    return query, region, households
 
 
 @require_roles(*READERS)
 def household_list(request: HttpRequest) -> HttpResponse:
-    """户查询: search by household number, name, full ID number or village; paginated."""
+    """户查询: search by household number, a member's name, full ID number or village; paginated."""
     query, region, households = _search(request)
-    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    run = Run.objects.current()
+    count = None if query else household_count(request.user, region, run)
     return render(
         request,
         "registry/household_list.html",
-        {"query": query, "region": region, "households": page, "run": Run.objects.current()},
+        {
+            "query": query,
+            "region": region,
+            "households": page_of(households, request.GET.get("page"), count=count),
+            "villages": villages_matching(request.user, query, region),
+            "run": run,
+        },
     )
 
 
@@ -61,12 +65,10 @@ def household_page(request: HttpRequest, household_id: str) -> HttpResponse:
     run = Run.objects.current()
     findings = list(_household_findings(request, household))
     members = scope(Member.objects.filter(household=household), request.user).order_by("position")
-    records = scope(
-        DepartmentRecord.objects.filter(
-            Q(household=household) | Q(household__isnull=True, village_code=household.village_code)
-        ),
-        request.user,
-    )
+    # Two indexed lookups, not one OR: the household's own records and its village's.
+    own = DepartmentRecord.objects.filter(household=household)
+    village = DepartmentRecord.objects.filter(household__isnull=True, village_code=household.village_code)
+    records = [*scope(own, request.user), *scope(village, request.user)]
     history = scope(HouseholdRunSummary.objects.filter(household_id=household.household_id), request.user)
     return render(
         request,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -14,11 +13,11 @@ from fangfan.web.registry.dashboard import ChildRow, build_dashboard, region_for
 from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.models import Run
 from fangfan.web.registry.navigation import breadcrumbs
+from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.search import households_matching
 
 Role = User.Role
 READERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)  # inspectors read too (require_roles)
-HOUSEHOLDS_PER_PAGE = 50
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,8 +41,9 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = build_dashboard(request.user, region, run)
     households = None
     if not dashboard.children and run is not None:
-        listed = households_matching(request.user, region=region).order_by("household_id")
-        households = Paginator(listed, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+        listed = households_matching(request.user, region=region).order_by("village_code", "household_id")
+        count = dashboard.totals.households
+        households = page_of(listed, request.GET.get("page"), count=count)
     return render(
         request,
         "registry/region.html",
