@@ -393,3 +393,21 @@ def test_the_household_findings_download_masks_the_person(client: Client, places
     assert rows[0][:3] == ["户编号", "行政区划代码", "规则编号"]
     assert len(rows) - 1 == Finding.objects.filter(household_id=places.household).count()
     assert not any(FULL_ID.search(str(cell)) for row in rows[1:] for cell in row)
+
+
+def test_a_county_officer_unmasks_a_member_id_on_record_and_a_village_team_cannot(
+    client: Client, places: Places
+) -> None:
+    from fangfan.web.accounts.models import UnmaskEvent
+
+    member = Member.objects.filter(household_id=places.household).first()
+    assert member is not None
+    url = f"/accounts/unmask/registry.member/{member.pk}/id_number/"
+    officer = _signed_in(client, Role.COUNTY, places)
+    assert "查看原因" in client.get(f"/households/{places.household}/").content.decode()
+    revealed = client.post(url, {"reason": "入户核实身份"})
+    assert revealed.status_code == 200 and member.id_number in revealed.content.decode()
+    assert UnmaskEvent.objects.filter(user=officer, object_id=str(member.pk), field="id_number").exists()
+    _signed_in(client, Role.VILLAGE, places)
+    assert "查看原因" not in client.get(f"/households/{places.household}/").content.decode()
+    assert client.post(url, {"reason": "好奇"}).status_code == 403
