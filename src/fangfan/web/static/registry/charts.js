@@ -47,7 +47,7 @@
           { label: "人数", data: types.people, backgroundColor: COLOURS.teal }
         ]
       },
-      options: commonOptions()
+      options: commonOptions({ scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } })
     });
   }
 
@@ -63,7 +63,10 @@
       },
       options: commonOptions({
         indexAxis: "y",
-        scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true, ticks: { autoSkip: false } } }
+        scales: {
+          x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+          y: { stacked: true, ticks: { autoSkip: false } }
+        }
       })
     });
   }
@@ -79,7 +82,10 @@
           backgroundColor: [COLOURS.red, COLOURS.orange, COLOURS.green]
         }]
       },
-      options: commonOptions({ plugins: { legend: { display: false } } })
+      options: commonOptions({
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
+      })
     });
   }
 
@@ -94,7 +100,7 @@
           { label: "有否决项户", data: children.withVeto, backgroundColor: COLOURS.red }
         ]
       },
-      options: commonOptions({ scales: { y: { beginAtZero: true } } })
+      options: commonOptions({ scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } })
     });
   }
 
