@@ -57,7 +57,9 @@ def linked_person_key(snapshot: Snapshot, links: pl.DataFrame) -> PersonKey:
         pl.col("_row").cast(pl.Int64),
         pl.col("linked_id_number").alias("_linked"),
     )
-    by_feed = {str(feed): rows.drop("feed") for (feed,), rows in changing.partition_by("feed", as_dict=True).items()}
+    by_feed = {
+        str(feed): rows.drop("feed") for (feed,), rows in changing.partition_by("feed", as_dict=True).items()
+    }
 
     def person_key(feed: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         column = id_column(feed) or "id_number"

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='region',
-            options={'ordering': ('code',), 'verbose_name': '行政区划', 'verbose_name_plural': '行政区划'},
+            name="region",
+            options={"ordering": ("code",), "verbose_name": "行政区划", "verbose_name_plural": "行政区划"},
         ),
     ]
