@@ -63,14 +63,5 @@ def test_summary_without_any_snapshot_says_what_to_do(tmp_path: Path) -> None:
     assert "fangfan import" in result.output
 
 
-def test_demo_generates_imports_and_summarises(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main,
-        ["demo", "--households", "800", "--seed", "9"],
-        env={"FANGFAN_HOME": str(tmp_path), "COLUMNS": "160"},
-    )
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "demo" / "ground_truth.csv").exists()
-    snapshot = SnapshotStore(tmp_path / "snapshots").latest()
-    assert snapshot.read("households").height == 800
-    assert "3/3 按县汇总" in result.output and "合计" in result.output
+# The demo now ends in the web application (migrate, publish, accounts, server):
+# tests/web/imports/test_demo.py runs it end to end with --no-serve.
