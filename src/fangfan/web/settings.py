@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fangfan.web.accounts",
     "fangfan.web.registry",
     "fangfan.web.imports",
+    "fangfan.web.workqueue",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,161 @@
+"""The work queue's verbs: every change to a finding's workflow goes through one of these.
+
+Each checks the gate (`can`) and the state machine, then, in one transaction, changes
+the finding (an AuditEvent through `update_audited`) and writes a `FindingEvent`::
+
+    待处理 ─assign→ 已分派 ─mark_fixed→ 已整改 ─verify_close→ 已核销
+       └──────────┴─mark_explained→ 已说明 ─┘
+    已整改 / 已说明 ─reject→ 已分派 (退回)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from fangfan.web.accounts.access import WORKFLOW_ROLES, can
+from fangfan.web.accounts.models import User
+from fangfan.web.registry.models import Finding, FindingEvent
+
+Status = Finding.Status
+Action = FindingEvent.Action
+
+# From which statuses each verb may start (the state machine).
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "assign": frozenset({Status.OPEN, Status.ASSIGNED}),
+    "mark_fixed": frozenset({Status.OPEN, Status.ASSIGNED}),
+    "mark_explained": frozenset({Status.OPEN, Status.ASSIGNED}),
+    "verify_close": frozenset({Status.FIXED, Status.EXPLAINED}),
+    "reject": frozenset({Status.FIXED, Status.EXPLAINED}),
+}
+# The gate's action for each verb: sending a finding back is the closer's decision.
+GATE_ACTION = {
+    "assign": "assign",
+    "mark_fixed": "mark_fixed",
+    "mark_explained": "mark_explained",
+    "verify_close": "verify_close",
+    "reject": "verify_close",
+}
+VERB_NAMES = {
+    "assign": "分派",
+    "mark_fixed": "标记已整改",
+    "mark_explained": "说明为误报",
+    "verify_close": "核销",
+    "reject": "退回重新整改",
+}
+OPEN_STATUSES = (Status.OPEN, Status.ASSIGNED)
+# Who can be given a finding to fix: those who may mark it fixed.
+ASSIGNEE_ROLES = WORKFLOW_ROLES["mark_fixed"]
+
+
+class WorkflowError(Exception):
+    """The finding is not in a state the verb can start from; the message is for the user."""
+
+
+def may(user: User, verb: str, finding: Finding) -> bool:
+    """Whether the user may do `verb` to the finding now: the gate and the state machine."""
+    return can(user, GATE_ACTION[verb], finding) and finding.status in ALLOWED_FROM[verb]
+
+
+def is_overdue(finding: Finding, today: dt.date | None = None) -> bool:
+    """Past its deadline and not yet fixed, explained or closed."""
+    today = today or timezone.localdate()
+    return bool(finding.deadline and finding.deadline < today and finding.status in OPEN_STATUSES)
+
+
+def _check(user: User, verb: str, finding: Finding) -> None:
+    if not can(user, GATE_ACTION[verb], finding):
+        raise PermissionDenied(f"您的角色无权{VERB_NAMES[verb]}")
+    if finding.status not in ALLOWED_FROM[verb]:
+        allowed = "、".join(Status(status).label for status in sorted(ALLOWED_FROM[verb]))
+        raise WorkflowError(
+            f"该问题当前为“{finding.get_status_display()}”，不能{VERB_NAMES[verb]}（只有{allowed}的问题可以）"
+        )
+
+
+def _locked(finding: Finding) -> Finding:
+    """The finding re-read under a row lock, so two people cannot move it at once."""
+    return Finding.objects.select_for_update().get(pk=finding.pk)
+
+
+def _step(
+    user: User, finding: Finding, action: str, to_status: str, note: str, **changes: object
+) -> FindingEvent:
+    from_status = finding.status
+    finding.update_audited(user, status=to_status, **changes)
+    return FindingEvent.objects.create(
+        finding=finding, user=user, action=action, note=note, from_status=from_status, to_status=to_status
+    )
+
+
+def assignee_choices(finding: Finding) -> list[User]:
+    """Active accounts that can fix the finding: its village's team and its township's officers."""
+    village = finding.village_code
+    candidates = User.objects.filter(
+        is_active=True, role__in=ASSIGNEE_ROLES, region__code__in=[village, village[:9]]
+    )
+    return list(candidates.select_related("region").order_by("-role", "username"))
+
+
+@transaction.atomic
+def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note: str = "") -> FindingEvent:
+    """分派: give the finding to someone who can fix it, with a deadline."""
+    finding = _locked(finding)
+    _check(user, "assign", finding)
+    if assignee not in assignee_choices(finding):
+        raise WorkflowError("责任人须是在职的乡镇或驻村工作队账号，且所辖区域包含该问题所在的行政村")
+    if deadline < timezone.localdate():
+        raise WorkflowError("整改时限不能早于今天")
+    note = (
+        note or f"分派给 {assignee.display_name}，{deadline.year}年{deadline.month}月{deadline.day}日前整改"
+    )
+    return _step(user, finding, Action.ASSIGN, Status.ASSIGNED, note, assignee=assignee, deadline=deadline)
+
+
+@transaction.atomic
+def mark_fixed(
+    user: User, finding: Finding, note: str, attachment: UploadedFile | None = None
+) -> FindingEvent:
+    """标记已整改: what was done (required), with an optional proof file."""
+    finding = _locked(finding)
+    _check(user, "mark_fixed", finding)
+    _require(note, "请填写整改情况")
+    event = _step(user, finding, Action.FIX, Status.FIXED, note.strip())
+    if attachment is not None:
+        event.attachment.save(attachment.name or "attachment", attachment, save=True)
+    return event
+
+
+@transaction.atomic
+def mark_explained(user: User, finding: Finding, reason: str) -> FindingEvent:
+    """说明为误报: why the finding is not a real problem (required)."""
+    finding = _locked(finding)
+    _check(user, "mark_explained", finding)
+    _require(reason, "请填写误报的原因")
+    return _step(user, finding, Action.EXPLAIN, Status.EXPLAINED, reason.strip())
+
+
+@transaction.atomic
+def verify_close(user: User, finding: Finding, note: str = "") -> FindingEvent:
+    """核销: a county or city office accepts the fix or the explanation."""
+    finding = _locked(finding)
+    _check(user, "verify_close", finding)
+    return _step(user, finding, Action.CLOSE, Status.CLOSED, note.strip() or "核实无误，予以核销")
+
+
+@transaction.atomic
+def reject(user: User, finding: Finding, reason: str) -> FindingEvent:
+    """退回: the fix or explanation is not accepted; back to the assignee, with the reason."""
+    finding = _locked(finding)
+    _check(user, "reject", finding)
+    _require(reason, "请填写退回的原因")
+    return _step(user, finding, Action.REOPEN, Status.ASSIGNED, reason.strip())
+
+
+def _require(text: str, message: str) -> None:
+    if not text or not text.strip():
+        raise WorkflowError(message)

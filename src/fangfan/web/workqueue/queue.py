@@ -1,0 +1,143 @@
+"""Which findings the work queue lists: the user's region, narrowed by the filter form.
+
+Overdue findings (deadline passed, still 待处理 or 已分派) come first, then veto
+findings, then by place; the Excel download reads the same queryset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+from django import forms
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from fangfan.engine.ledger import CATEGORY_NAMES
+from fangfan.engine.rules.model import load_catalogue
+from fangfan.web.accounts.access import PREFIX_LENGTH, scope
+from fangfan.web.accounts.models import User
+from fangfan.web.regions.models import Region
+from fangfan.web.registry.dashboard import region_for_user
+from fangfan.web.registry.models import Finding, Run
+from fangfan.web.workqueue.actions import ASSIGNEE_ROLES, OPEN_STATUSES
+
+ANY = [("", "全部")]
+
+
+@cache
+def rule_choices(policy_year: int) -> list[tuple[str, str]]:
+    """The year's rules as (code, "code name"), in catalogue order."""
+    return [(rule.code, f"{rule.code} {rule.name}") for rule in load_catalogue(policy_year)]
+
+
+def overdue_condition(today: dt.date) -> Q:
+    return Q(deadline__lt=today, status__in=OPEN_STATUSES)
+
+
+class QueueFilter(forms.Form):
+    """The filter bar; every field optional. Regions and assignees offered are the user's own."""
+
+    region = forms.ChoiceField(label="区域", required=False)
+    category = forms.ChoiceField(label="类别", required=False, choices=ANY + sorted(CATEGORY_NAMES.items()))
+    veto = forms.ChoiceField(label="否决项", required=False, choices=[*ANY, ("1", "是"), ("0", "否")])
+    status = forms.ChoiceField(label="处理状态", required=False, choices=ANY + Finding.Status.choices)
+    rule = forms.ChoiceField(label="规则", required=False)
+    assignee = forms.ChoiceField(label="责任人", required=False)
+    overdue = forms.BooleanField(label="只看已逾期", required=False)
+
+    def __init__(self, user: User, data: object) -> None:
+        super().__init__(data)
+        self.user = user
+        code = str(self.data.get("region", ""))
+        if code:
+            region_for_user(user, code)  # the gate for regions: 404 outside the user's
+        self.fields["region"].choices = region_choices(user, code)
+        run = Run.objects.current()
+        self.fields["rule"].choices = ANY + (rule_choices(run.policy_year) if run else [])
+        assignees = scope(User.objects.filter(role__in=ASSIGNEE_ROLES), user).order_by(
+            "region__code", "username"
+        )
+        self.fields["assignee"].choices = ANY + [
+            (str(account.pk), f"{account.display_name}（{account.region.name}）")
+            for account in assignees.select_related("region")
+        ]
+
+    def chosen_region(self) -> Region | None:
+        code = self.cleaned_data.get("region") if self.is_valid() else ""
+        return region_for_user(self.user, code) if code else None
+
+    def apply(self, findings: QuerySet[Finding]) -> QuerySet[Finding]:
+        """The findings narrowed by the filters; none while the form has errors (shown on the page)."""
+        if not self.is_valid():
+            return findings.none()
+        data = self.cleaned_data
+        region = self.chosen_region()
+        if region is not None:
+            findings = findings.filter(village_code__startswith=region.code)
+        if data["category"]:
+            findings = findings.filter(category=data["category"])
+        if data["veto"]:
+            findings = findings.filter(veto=data["veto"] == "1")
+        if data["status"]:
+            findings = findings.filter(status=data["status"])
+        if data["rule"]:
+            findings = findings.filter(rule_code=data["rule"])
+        if data["assignee"]:
+            findings = findings.filter(assignee_id=int(data["assignee"]))
+        if data["overdue"]:
+            findings = findings.filter(overdue_condition(timezone.localdate()))
+        return findings
+
+    def query_string(self) -> str:
+        """The filters as a query string, for the Excel link and the pages."""
+        return self.data.urlencode() if hasattr(self.data, "urlencode") else ""
+
+
+def region_choices(user: User, selected: str) -> list[tuple[str, str]]:
+    """The user's region and what lies below it, down to townships; villages of the chosen township.
+
+    A city has a few hundred townships and thousands of villages: listing every village
+    would make each page heavy, so villages appear once their township is chosen.
+    """
+    own = user.region
+    if own is None:
+        return ANY
+    below = Region.objects.filter(code__startswith=_prefix(own)).exclude(code=own.code)
+    township = selected[:9] if len(selected) >= 9 and selected.startswith(_prefix(own)) else ""
+    shown = below.filter(Q(level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]) | Q(parent__code=township))
+    if own.level == Region.Level.TOWNSHIP:
+        shown = below
+    indent = {Region.Level.COUNTY: "", Region.Level.TOWNSHIP: "　", Region.Level.VILLAGE: "　　"}
+    return [("", f"{own.name}（全部）")] + [
+        (region.code, f"{indent.get(region.level, '')}{region.name}") for region in shown.order_by("code")
+    ]
+
+
+def _prefix(region: Region) -> str:
+    return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
+
+
+def queue(user: User, filters: QueueFilter) -> QuerySet[Finding]:
+    """The user's findings under the filters, overdue first, with what the list shows."""
+    today = timezone.localdate()
+    findings = filters.apply(scope(Finding.objects.all(), user))
+    return (
+        findings.select_related("household", "assignee")
+        .annotate(
+            overdue=Case(
+                When(overdue_condition(today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by(
+            "-overdue",
+            F("deadline").asc(nulls_last=True),
+            "-veto",
+            "village_code",
+            "household_id",
+            "rule_code",
+            "id_number",
+        )
+    )
