@@ -1,0 +1,271 @@
+"""Every URL, as every role, on records inside and outside the role's region.
+
+The cast, in the small 陇南市 of `make_regions`: one account per role over 礼县 (the city
+office over the whole city); a household, a finding with a proof file and an upload in
+石桥村 (礼县), and the same in 北关村 (武都区), whose household head 武都外户 and finding
+message 北关村的外部问题 must never show to a 礼县 account.
+
+`ROUTES` says, for each named URL, how to fill its parameters with the record inside
+or outside the user's region. A URL not in it fails `test_every_url_is_known`, so a new
+page cannot slip past this test without someone saying how to try it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
+
+from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
+from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.imports.models import Upload
+from fangfan.web.registry.models import Finding, FindingEvent
+from fangfan.web.workqueue.testing import make_finding, make_household
+
+pytestmark = pytest.mark.django_db
+
+Role = User.Role
+LIXIAN, SHIQIAO, BEIGUAN = "621226", "621226100201", "621202001201"
+OUTSIDE_MARKERS = ("武都外户", "北关村的外部问题")
+# The admin is for superusers (no role, no region): business accounts get its login page.
+EXCLUDED_NAMESPACES = {"admin": "superuser-only; role accounts are sent to its login page"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """The records of one village, as URL parameters."""
+
+    region: str
+    household_id: str
+    finding_id: int
+    event_id: int
+    upload_id: int
+
+
+# How to build each URL's parameters from a Place (the one inside or outside the region).
+ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
+    "registry:home": lambda place: {},
+    "registry:region": lambda place: {"code": place.region},
+    "registry:region_children_excel": lambda place: {"code": place.region},
+    "registry:households": lambda place: {},
+    "registry:households_excel": lambda place: {},
+    "registry:household": lambda place: {"household_id": place.household_id},
+    "registry:household_findings_excel": lambda place: {"household_id": place.household_id},
+    "workqueue:list": lambda place: {},
+    "workqueue:excel": lambda place: {},
+    "workqueue:detail": lambda place: {"finding_id": place.finding_id},
+    "workqueue:assign": lambda place: {"finding_id": place.finding_id},
+    "workqueue:mark_fixed": lambda place: {"finding_id": place.finding_id},
+    "workqueue:mark_explained": lambda place: {"finding_id": place.finding_id},
+    "workqueue:verify_close": lambda place: {"finding_id": place.finding_id},
+    "workqueue:reject": lambda place: {"finding_id": place.finding_id},
+    "workqueue:attachment": lambda place: {"finding_id": place.finding_id, "event_id": place.event_id},
+    "region_overview": lambda place: {},
+    "login": lambda place: {},
+    "logout": lambda place: {},
+    "profile": lambda place: {},
+    "unmask": lambda place: {
+        "model": "registry.household",
+        "object_id": place.household_id,
+        "field": "head_id_number",
+    },
+    "imports:list": lambda place: {},
+    "imports:new": lambda place: {},
+    "imports:detail": lambda place: {"upload_id": place.upload_id},
+    "imports:status": lambda place: {"upload_id": place.upload_id},
+    "imports:problems": lambda place: {"upload_id": place.upload_id},
+    "imports:file": lambda place: {"upload_id": place.upload_id},
+}
+# URLs that take a record: outside the region they must not answer.
+PARAMETRISED = sorted(name for name, build in ROUTES.items() if build(Place("", "", 0, 0, 0)))
+# The URLs whose POST writes (the others answer a POST as a GET or refuse it).
+WRITERS = frozenset(
+    {
+        *(
+            f"workqueue:{verb}"
+            for verb in ("assign", "mark_fixed", "mark_explained", "verify_close", "reject")
+        ),
+        "unmask",
+        "imports:new",
+    }
+)
+ROLES = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.DEPARTMENT, Role.INSPECTOR)
+# What a POST could write, whatever it is.
+WRITE_PAYLOAD = {
+    "note": "试一下",
+    "reason": "试一下",
+    "deadline": "",
+    "feed": "school_roll",
+    "as_of": "2026-10-31",
+}
+
+
+def url_patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, str, str]]:
+    """(namespace, name, route) of every URL pattern, descending into includes."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry, inner)
+        else:
+            assert isinstance(entry, URLPattern)
+            yield namespace, entry.name or "", str(entry.pattern)
+
+
+def test_every_url_is_known():
+    checked = [
+        (f"{namespace}{name}", route)
+        for namespace, name, route in url_patterns()
+        if namespace.split(":")[0] not in EXCLUDED_NAMESPACES
+    ]
+    names = {name for name, _ in checked}
+    unnamed = [route for name, route in checked if name.endswith(":") or not name]
+    assert not unnamed, f"unnamed URL patterns cannot be checked: {unnamed}"
+    unknown = names - ROUTES.keys()
+    assert not unknown, f"add these URLs to ROUTES in {__name__} with how to fill them: {sorted(unknown)}"
+    assert not ROUTES.keys() - names, "ROUTES names URLs that no longer exist"
+
+
+def _place(village: str, uploader: User, head_name: str, message: str) -> Place:
+    household = make_household(village, 1, head_name=head_name, village_name=head_name[:2] + "村")
+    finding = make_finding(village, message=message)
+    event = FindingEvent.objects.create(
+        finding=finding, action="fix", note=message, from_status="open", to_status="fixed"
+    )
+    event.attachment.save("proof.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+    stored = default_storage.save(f"uploads/{uploader.pk}/学籍.csv", ContentFile("身份证号\n".encode()))
+    upload = Upload.objects.create(
+        uploaded_by=uploader,
+        region=uploader.region,
+        feed="school_roll",
+        original_name="学籍.csv",
+        size=10,
+        as_of=dt.date(2026, 10, 31),
+        stored_file=stored,
+    )
+    return Place(village[:6], household.household_id, finding.pk, event.pk, upload.pk)
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make_regions()
+    home = {Role.CITY: "621200", Role.TOWNSHIP: "621226100", Role.VILLAGE: SHIQIAO}
+    users = {role: make_user(role, home.get(role, LIXIAN)) for role in ROLES}
+    wudu_officer = make_user(Role.DEPARTMENT, "621202", username="wudu-school")
+    inside = _place(SHIQIAO, users[Role.DEPARTMENT], "礼县本户", "石桥村的问题")
+    outside = _place(BEIGUAN, wudu_officer, "武都外户", "北关村的外部问题")
+    return users, inside, outside
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _text(response: Any) -> str:
+    """The response as text; an Excel file's cells joined, so markers can be looked for."""
+    streamed = getattr(response, "streaming", False)
+    content = b"".join(response.streaming_content) if streamed else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        return " ".join(
+            str(cell)
+            for name in book.sheet_names
+            for row in book.get_sheet_by_name(name).to_python()
+            for cell in row
+        )
+    return content.decode("utf-8", "replace")
+
+
+def _writes() -> tuple[int, ...]:
+    return (
+        AuditEvent.objects.count(),
+        FindingEvent.objects.count(),
+        UnmaskEvent.objects.count(),
+        Upload.all_objects.count(),
+        Finding.objects.exclude(status="open").count(),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nothing_outside_the_region_can_be_read(world, role):
+    users, inside, outside = world
+    user = users[role]
+    for name, build in ROUTES.items():
+        if name in ("logout", "login"):
+            continue
+        url = reverse(name, kwargs=build(inside))
+        response = _signed_in(user).get(url)
+        assert response.status_code < 500, (name, role)
+        if response.status_code == 200 and role != Role.CITY:
+            text = _text(response)
+            assert not any(marker in text for marker in OUTSIDE_MARKERS), (name, role)
+        if name in PARAMETRISED and role != Role.CITY:
+            response = _signed_in(user).get(reverse(name, kwargs=build(outside)))
+            assert response.status_code in (403, 404, 405), (name, role, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nothing_outside_the_region_can_be_changed(world, role):
+    users, _, outside = world
+    user = users[role]
+    payload = {**WRITE_PAYLOAD, "assignee": users[Role.VILLAGE].pk, "deadline": _tomorrow()}
+    for name, build in ROUTES.items():
+        if name not in PARAMETRISED or role == Role.CITY:
+            continue
+        before = _writes()
+        response = _signed_in(user).post(reverse(name, kwargs=build(outside)), payload)
+        assert response.status_code in (403, 404, 405), (name, role, response.status_code)
+        assert _writes() == before, (name, role)
+
+
+def test_inspectors_change_nothing_anywhere(world):
+    users, inside, outside = world
+    payload = {**WRITE_PAYLOAD, "assignee": users[Role.VILLAGE].pk, "deadline": _tomorrow()}
+    for inspector in (users[Role.INSPECTOR], make_user(Role.INSPECTOR, "621200", username="city-inspector")):
+        for name, build in ROUTES.items():
+            for place in (inside, outside):
+                before = _writes()
+                response = _signed_in(inspector).post(reverse(name, kwargs=build(place)), payload)
+                if name in WRITERS:
+                    assert response.status_code in (403, 404, 405), (name, response.status_code)
+                assert _writes() == before, name
+
+
+def test_the_anonymous_are_sent_to_sign_in(world):
+    _, inside, _ = world
+    for name, build in ROUTES.items():
+        if name in ("login", "logout"):
+            continue
+        response = Client().get(reverse(name, kwargs=build(inside)))
+        assert response.status_code in (302, 405), name
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login")), name
+
+
+def _tomorrow() -> str:
+    return (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("role", [Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.INSPECTOR])
+def test_the_records_inside_the_region_do_answer(world, role):
+    """So that the refusals above are the gate at work, not a page that answers no one."""
+    users, inside, _ = world
+    for name in ("registry:household", "workqueue:detail", "workqueue:attachment", "unmask"):
+        method = "post" if name == "unmask" else "get"
+        response = getattr(_signed_in(users[role]), method)(
+            reverse(name, kwargs=ROUTES[name](inside)), WRITE_PAYLOAD
+        )
+        expected = 200 if name != "unmask" or role in (Role.CITY, Role.COUNTY) else 403
+        assert response.status_code == expected, (name, role)
