@@ -266,3 +266,14 @@ def test_the_detail_page_offers_only_the_actions_the_user_may_take(cast):
     assert "queue-action-mark_fixed" in village and "queue-action-assign" not in village
     inspector = client_for(cast["inspector"]).get(url)
     assert inspector.status_code == 200 and "queue-action" not in inspector.text
+
+
+def test_the_change_record_reads_in_words_not_codes(cast):
+    """The trail names the status and the person, as the page's reader knows them."""
+    finding, village = cast["finding"], cast["village"]
+    post(cast["township"], "assign", finding, assignee=village.pk, deadline=tomorrow())
+    page = client_for(cast["county"]).get(reverse("workqueue:detail", args=[finding.pk])).text
+    trail = page[page.index("修改记录") :]
+    assert "待处理" in trail and "已分派" in trail and village.display_name in trail
+    assert ">open<" not in trail and ">assigned<" not in trail
+    assert f">{village.pk}<" not in trail

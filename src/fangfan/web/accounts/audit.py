@@ -105,6 +105,26 @@ def _label(model: type[Model], name: str) -> str:
         return name
 
 
+def _shown(model: type[Model], name: str, value: Any) -> Any:
+    """A stored value as a person reads it: a choice's label, a related record's name, 是/否."""
+    if value is None or value == "":
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a field since removed: its raw value
+        return value
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)  # type: ignore[union-attr]
+    if isinstance(field, models.BooleanField):
+        return "是" if value else "否"
+    if isinstance(field, models.ForeignKey):
+        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        if related is None:
+            return value
+        return getattr(related, "display_name", None) or str(related)
+    return value
+
+
 def history_rows(obj: Model) -> list[dict[str, Any]]:
     """The trail as the page shows it: each event with (field label, old, new); personal data masked."""
     model = type(obj)
@@ -117,6 +137,8 @@ def history_rows(obj: Model) -> list[dict[str, Any]]:
             old, new = event.old.get(name), event.new.get(name)
             if name in masks:
                 old, new = masks[name](old), masks[name](new)
+            else:
+                old, new = _shown(model, name, old), _shown(model, name, new)
             changes.append((_label(model, name), old, new))
         rows.append({"event": event, "changes": changes})
     return rows

@@ -24,15 +24,23 @@ class DemoAccount:
 
 
 def demo_regions() -> dict[str, Region | None]:
-    """The city, 礼县, its first township and a village under 礼县 (None when none is loaded)."""
+    """The city, 礼县, 礼县's first loaded village and the township it lies in.
+
+    The township is the village's own, so the demo township and village team share work
+    (a finding the township assigns is one the team can fix). Without loaded villages
+    the township is 礼县's first and there is no village account.
+    """
     if not Region.objects.filter(code=CITY_CODE).exists():
         sync_regions()
     under_county = Region.objects.filter(code__startswith=COUNTY_CODE).order_by("code")
+    village = under_county.filter(level=Region.Level.VILLAGE).first()
+    townships = under_county.filter(level=Region.Level.TOWNSHIP)
+    township = townships.filter(code=village.code[:9]).first() if village else None
     return {
         "city": Region.objects.get(code=CITY_CODE),
         "county": Region.objects.get(code=COUNTY_CODE),
-        "township": under_county.filter(level=Region.Level.TOWNSHIP).first(),
-        "village": under_county.filter(level=Region.Level.VILLAGE).first(),
+        "township": township or townships.first(),
+        "village": village,
     }
 
 
