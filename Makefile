@@ -9,7 +9,7 @@ SEED ?= 2020
 PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench bench-web install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -35,6 +35,11 @@ test: lint
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
+
+# Page times with the city on PostgreSQL under 20 users (bench/bench_web.py; needs a local
+# PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use.
+bench-web: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_web
 
 clean:
 	rm -rf $(VENV) var bench/out

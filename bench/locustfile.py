@@ -1,0 +1,84 @@
+"""The office at work, for `make bench-web`: each simulated user signs in and reads pages.
+
+Run by bench/bench_web.py (never on its own), which writes the accounts and what each
+may look at to the JSON file named by FANGFAN_BENCH_TARGETS:
+
+    {"accounts": [{"username": ..., "password": ..., "dashboards": [...],
+                   "searches": [...], "households": [...], "queues": [...]}, ...]}
+
+Four pages are timed, each under its own name: the dashboard (the user's region and its
+child regions), household search, the household page and the work queue (with and
+without filters). A response counts as an error unless it is 200 and is the page asked
+for (a sign-in page or an error page returned with 200 is an error too).
+
+FANGFAN_BENCH_WAIT is the pause between pages, "low,high" seconds ("0,0" for none).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import re
+from typing import Any
+
+from locust import HttpUser, between, constant, task
+
+with open(os.environ["FANGFAN_BENCH_TARGETS"], encoding="utf-8") as targets_file:
+    ACCOUNTS: list[dict[str, Any]] = json.load(targets_file)["accounts"]
+NEXT_ACCOUNT = itertools.cycle(ACCOUNTS)
+LOW, HIGH = (float(part) for part in os.environ.get("FANGFAN_BENCH_WAIT", "1,3").split(","))
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# What each page must contain to count as served.
+MARKERS = {
+    "dashboard": '<span class="level">',
+    "search": "<h1>查找农户",
+    "household": '<span class="subtitle code">',
+    "workqueue": 'class="queue-filters"',
+}
+
+
+class OfficeUser(HttpUser):
+    wait_time = constant(0) if HIGH == 0 else between(LOW, HIGH)
+
+    def on_start(self) -> None:
+        self.account = next(NEXT_ACCOUNT)
+        form = self.client.get("/accounts/login/", name="login")
+        token = CSRF.search(form.text)
+        response = self.client.post(
+            "/accounts/login/",
+            {
+                "username": self.account["username"],
+                "password": self.account["password"],
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+            headers={"Referer": f"{self.host}/accounts/login/"},
+            allow_redirects=False,
+            name="login",
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"{self.account['username']} 登录失败：HTTP {response.status_code}")
+
+    def _page(self, name: str, path: str) -> None:
+        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code} {path}")
+            elif MARKERS[name] not in response.text:
+                response.failure(f"不是所要的页面：{path}")
+
+    @task
+    def dashboard(self) -> None:
+        self._page("dashboard", random.choice(self.account["dashboards"]))
+
+    @task
+    def search(self) -> None:
+        self._page("search", random.choice(self.account["searches"]))
+
+    @task
+    def household(self) -> None:
+        self._page("household", random.choice(self.account["households"]))
+
+    @task
+    def workqueue(self) -> None:
+        self._page("workqueue", random.choice(self.account["queues"]))
