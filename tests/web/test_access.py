@@ -54,6 +54,20 @@ MAY = {
     Role.DEPARTMENT: set(),
     Role.INSPECTOR: {"view"},
 }
+# Relapse monitoring (docs/monitoring.md): city offices and inspectors only read.
+MAY[Role.COUNTY] |= {"monitoring_report", "monitoring_county_decision"}
+MAY[Role.TOWNSHIP] |= {
+    "monitoring_report",
+    "monitoring_visit",
+    "monitoring_intake",
+    "monitoring_township_review",
+}
+MAY[Role.VILLAGE] |= {
+    "monitoring_report",
+    "monitoring_visit",
+    "monitoring_home_check",
+    "monitoring_village_review",
+}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 

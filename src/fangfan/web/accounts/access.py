@@ -33,7 +33,22 @@ Role = User.Role
 M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponse]
 
-ACTIONS = ("view", "assign", "mark_fixed", "mark_explained", "verify_close", "upload", "unmask")
+ACTIONS = (
+    "view",
+    "assign",
+    "mark_fixed",
+    "mark_explained",
+    "verify_close",
+    "upload",
+    "unmask",
+    "monitoring_report",
+    "monitoring_visit",
+    "monitoring_intake",
+    "monitoring_home_check",
+    "monitoring_village_review",
+    "monitoring_township_review",
+    "monitoring_county_decision",
+)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Who may do each workflow action, inside their region (docs/web.md, Roles).
@@ -44,6 +59,16 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "mark_fixed": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
     "mark_explained": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
     "verify_close": frozenset({Role.CITY, Role.COUNTY}),
+    # Relapse monitoring (fangfan.web.monitoring, docs/monitoring.md): who records a report
+    # taken on the 12317 line, a visit; who takes up or sets aside a lead in the intake list;
+    # who does each identification step. City offices and inspectors only read.
+    "monitoring_report": frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
+    "monitoring_visit": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "monitoring_intake": frozenset({Role.TOWNSHIP}),
+    "monitoring_home_check": frozenset({Role.VILLAGE}),
+    "monitoring_village_review": frozenset({Role.VILLAGE}),
+    "monitoring_township_review": frozenset({Role.TOWNSHIP}),
+    "monitoring_county_decision": frozenset({Role.COUNTY}),
 }
 DEPARTMENT_FEED_NAMES = frozenset(feed.name for feed in DEPARTMENT_FEEDS)
 REGISTRY_TABLE_NAMES = frozenset(table.name for table in REGISTRY_TABLES)
