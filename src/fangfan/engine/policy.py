@@ -7,6 +7,12 @@ A parameter is either a plain value or a table `{ value, placeholder, note }`;
 7800.0
 >>> load_policy(2025).is_placeholder("income.monitoring_threshold")
 True
+
+Relapse monitoring (`fangfan.engine.monitoring`, docs/monitoring.md) reads
+`income.monitoring_threshold`, `income.sharp_drop_share` and the `[monitoring]` table:
+the share of net income that rigid spending must exceed, the yearly schooling costs
+assumed per student beyond compulsory education, and the yearly medical cost that
+marks a new serious illness.
 """
 
 from __future__ import annotations
@@ -50,6 +56,11 @@ class Policy:
     def is_placeholder(self, dotted: str) -> bool:
         entry = self._entry(dotted)
         return bool(isinstance(entry, dict) and entry.get("placeholder", False))
+
+    def note(self, dotted: str) -> str:
+        """The parameter's `note` (where its value comes from), or "" when it has none."""
+        entry = self._entry(dotted)
+        return str(entry.get("note", "")) if isinstance(entry, dict) and "value" in entry else ""
 
     def parameters(self) -> dict[str, Any]:
         """Every parameter as a flat {dotted name: value} mapping."""
