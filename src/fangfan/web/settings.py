@@ -68,7 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ (vendored htmx, Chart.js, styles) from the apps under any WSGI server.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fangfan.web.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

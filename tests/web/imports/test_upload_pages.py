@@ -5,12 +5,14 @@ Nothing here runs the engine: an upload is recorded and queued, and stays queued
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.imports.models import Upload
@@ -134,6 +136,21 @@ def test_who_may_read_an_upload(
         assert county_upload.original_name in listed.content.decode()
     elif listed.status_code == 200:
         assert county_upload.original_name not in listed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "listed"), [("county_school", True), ("city", True), ("other_county", False)]
+)
+def test_the_upload_list_downloads_as_excel_with_only_what_the_user_may_see(
+    client: Client, cast: dict[str, User], county_upload: Upload, who: str, listed: bool
+) -> None:
+    client.force_login(cast[who])
+    response = client.get("/imports/uploads.xlsx")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert rows[0][:3] == ["上传时间", "文件", "数据类别"]
+    assert [row[1] for row in rows[1:]] == ([county_upload.original_name] if listed else [])
 
 
 @pytest.mark.parametrize(("who", "status"), [("county_school", 200), ("county", 200), ("inspector", 403)])

@@ -95,6 +95,7 @@ def _inside_urls(places: Places) -> list[str]:
         f"/households/?q={places.household}",
         f"/households/{places.household}/",
         f"/households/{places.household}/findings.xlsx",
+        f"/households/{places.household}/household.xlsx",
         f"/households.xlsx?region={places.village}",
     ]
 
@@ -106,6 +107,7 @@ def _outside_urls(places: Places) -> list[str]:
         f"/region/{places.away_county}/children.xlsx",
         f"/households/{places.away_household}/",
         f"/households/{places.away_household}/findings.xlsx",
+        f"/households/{places.away_household}/household.xlsx",
         f"/households/?region={places.away_village}",
         f"/households.xlsx?region={places.away_village}",
     ]
@@ -393,6 +395,36 @@ def test_the_household_findings_download_masks_the_person(client: Client, places
     assert rows[0][:3] == ["户编号", "行政区划代码", "规则编号"]
     assert len(rows) - 1 == Finding.objects.filter(household_id=places.household).count()
     assert not any(FULL_ID.search(str(cell)) for row in rows[1:] for cell in row)
+
+
+def test_the_household_workbook_has_a_sheet_per_list_of_the_page(client: Client, places: Places) -> None:
+    _signed_in(client, Role.VILLAGE, places)
+    response = client.get(f"/households/{places.household}/household.xlsx")
+    assert response.status_code == 200
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    assert workbook.sheet_names == [
+        "基本情况",
+        "收入",
+        "家庭成员",
+        "逐项核查",
+        "问题及依据",
+        "部门数据",
+        "历次筛查",
+    ]
+    sheet = {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}
+    household = Household.objects.get(household_id=places.household)
+    facts = {row[0]: row[1] for row in sheet["基本情况"][1:]}
+    assert facts["户编号"] == household.household_id and "********" in facts["户主身份证号"]
+    members = Member.objects.filter(household=household)
+    assert sorted(row[0] for row in sheet["家庭成员"][1:]) == sorted(member.name for member in members)
+    failed = [row for row in sheet["逐项核查"][1:] if row[4] == "未达标"]
+    open_rules = set(
+        Finding.objects.filter(household=household, engine_status="open").values_list("rule_code", flat=True)
+    )
+    assert {row[1] for row in failed} == open_rules
+    assert len(sheet["问题及依据"]) - 1 == Finding.objects.filter(household=household).count()
+    assert len(sheet["历次筛查"]) - 1 >= 1
+    assert not any(FULL_ID.search(str(cell)) for rows in sheet.values() for row in rows for cell in row)
 
 
 def test_a_county_officer_unmasks_a_member_id_on_record_and_a_village_team_cannot(

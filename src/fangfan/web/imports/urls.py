@@ -8,6 +8,7 @@ app_name = "imports"
 
 urlpatterns = [
     path("", views.upload_list, name="list"),
+    path("uploads.xlsx", views.upload_list_excel, name="list_excel"),
     path("new/", views.upload_new, name="new"),
     path("<int:upload_id>/", views.upload_detail, name="detail"),
     path("<int:upload_id>/status/", views.upload_status, name="status"),

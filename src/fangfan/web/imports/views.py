@@ -21,6 +21,7 @@ from fangfan.web.imports import actions
 from fangfan.web.imports.excel import problems_workbook
 from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
 from fangfan.web.imports.models import Upload, UploadProblem
+from fangfan.web.registry.excel import DATE, NUMBER, Column, excel_response
 
 Role = User.Role
 # Who works with uploads: the offices that send the registry and read the results, and
@@ -67,6 +68,29 @@ def upload_new(request: HttpRequest) -> HttpResponse:
         return redirect("imports:detail", upload_id=upload.pk)
     limit = size_text(settings.FANGFAN_UPLOAD_MAX_BYTES)
     return render(request, "imports/upload_form.html", {"form": form, "limit": limit})
+
+
+UPLOAD_COLUMNS = (
+    Column("上传时间", "uploaded_at", kind=DATE, width=11),
+    Column("文件", "original_name", width=30),
+    Column("数据类别", "feed_display", width=16),
+    Column("上传人", lambda upload: upload.uploaded_by.display_name if upload.uploaded_by else "", width=12),
+    Column("所属区划", "region.name", width=12),
+    Column("状态", lambda upload: upload.get_status_display(), width=8),
+    Column(
+        "文件中的问题",
+        lambda upload: upload.problem_count if upload.finished else None,
+        kind=NUMBER,
+        width=10,
+    ),
+)
+
+
+@require_GET
+@require_roles(*READERS)
+def upload_list_excel(request: HttpRequest) -> HttpResponse:
+    """The upload list as Excel: every upload the user may see, newest first."""
+    return excel_response("数据上传记录", UPLOAD_COLUMNS, _uploads(request))
 
 
 @require_GET

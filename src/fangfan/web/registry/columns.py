@@ -55,3 +55,63 @@ FINDING_COLUMNS = (
     Column("首次发现", "first_seen_run.as_of", kind=DATE, width=11),
     Column("整改时限", "deadline", kind=DATE, width=11),
 )
+
+# The household workbook (`registry:household_excel`): one sheet per list on the page.
+FACT_COLUMNS = (Column("项目", "label", width=14), Column("内容", "value", width=50))
+
+INCOME_COLUMNS = (
+    Column("年度", "year", kind=NUMBER, width=7),
+    Column("工资性收入", "wage_income", kind=NUMBER, width=11),
+    Column("生产经营性收入", "business_income", kind=NUMBER, width=13),
+    Column("财产性收入", "property_income", kind=NUMBER, width=11),
+    Column("转移性收入", "transfer_income", kind=NUMBER, width=11),
+    Column("生产经营支出", "business_cost", kind=NUMBER, width=12),
+    Column("家庭纯收入", "net_income", kind=NUMBER, width=11),
+    Column("人均纯收入", "net_income_per_capita", kind=NUMBER, width=11),
+)
+
+MEMBER_COLUMNS = (
+    Column("姓名", "name", width=10),
+    Column("与户主关系", "relation", width=10),
+    Column("性别", "sex", width=5),
+    Column("出生日期", "birth_date", kind=DATE, width=11),
+    Column("证件号码", "id_number", kind=ID, width=21),
+    Column("在校情况", "schooling", width=12),
+    Column("健康状况", "health", width=10),
+    Column("残疾等级", "disability_grade", width=8),
+    Column("劳动技能", "labour", width=10),
+    Column("务工状况", "work_status", width=10),
+    Column("务工月数", "work_months", kind=NUMBER, width=8),
+    Column("医疗保险", "medical_insured", width=8),
+    Column("人员状态", "member_status", width=8),
+)
+
+INDICATOR_COLUMNS = (
+    Column("类别", "group", width=16),
+    Column("规则编号", "code", width=10),
+    Column("指标", "name", width=24),
+    Column("否决项", "veto", kind=BOOLEAN, width=7),
+    Column("结果", "result", width=8),
+    Column("问题", "message", width=50),
+)
+
+DEPARTMENT_COLUMNS = (
+    Column("部门", "department", width=12),
+    Column("数据", "feed_title", width=16),
+    Column("姓名", "record.name", width=10),
+    Column("内容", lambda row: "；".join(f"{label}：{value}" for label, value in row.values), width=60),
+    Column("部门所填证件号", "record.id_as_written", kind=ID, width=21),
+    Column("匹配方式", "method", width=16),
+    Column("来源文件", "record.source_file", width=24),
+    Column("工作表", "record.source_sheet", width=10),
+    Column("行号", "record.source_row", kind=NUMBER, width=7),
+)
+
+HISTORY_COLUMNS = (
+    Column("数据截至", "run.as_of", kind=DATE, width=11),
+    Column("户类型", "household_type", width=9),
+    Column("在册人数", "people", kind=NUMBER, width=8),
+    Column("人均纯收入(元)", "net_income_per_capita", kind=NUMBER, width=12),
+    Column("问题数", "findings", kind=NUMBER, width=8),
+    Column("否决项问题数", "veto_findings", kind=NUMBER, width=10),
+)

@@ -78,6 +78,15 @@ def _rows(rows: QuerySet[Any] | Iterable[Any]) -> Iterable[Any]:
     return rows.iterator(chunk_size=2_000) if isinstance(rows, QuerySet) else rows
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its name (at most 31 characters are kept), columns and rows."""
+
+    name: str
+    columns: Sequence[Column]
+    rows: QuerySet[Any] | Iterable[Any]
+
+
 def write_workbook(
     target: str | BinaryIO,
     sheet_name: str,
@@ -87,25 +96,34 @@ def write_workbook(
     unmask: bool = False,
 ) -> int:
     """Write the rows to an .xlsx file (a path or a binary file); returns how many rows were written."""
+    return write_sheets(target, [Sheet(sheet_name, columns, rows)], unmask=unmask)[0]
+
+
+def write_sheets(target: str | BinaryIO, sheets: Sequence[Sheet], *, unmask: bool = False) -> list[int]:
+    """Write several sheets, one after the other, to one .xlsx file; the rows written to each."""
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
     try:
-        sheet = workbook.add_worksheet(sheet_name[:31])
         header = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1, "text_wrap": True})
         formats = {DATE: workbook.add_format({"num_format": "yyyy-mm-dd"})}
-        for index, column in enumerate(columns):
-            sheet.set_column(index, index, column.width)
-            sheet.write_string(0, index, column.header, header)
-        sheet.freeze_panes(1, 0)
-        count = 0
-        for count, row in enumerate(_rows(rows), start=1):
-            if count > MAX_ROWS:
-                break
-            for index, column in enumerate(columns):
-                _write(sheet, count, index, column, column.read(row), unmask, formats)
-        sheet.autofilter(0, 0, max(count, 1), max(len(columns) - 1, 0))
-        return min(count, MAX_ROWS)
+        return [_write_sheet(workbook, sheet, header, formats, unmask) for sheet in sheets]
     finally:
         workbook.close()
+
+
+def _write_sheet(workbook: Any, spec: Sheet, header: Any, formats: dict[str, Any], unmask: bool) -> int:
+    sheet = workbook.add_worksheet(spec.name[:31])
+    for index, column in enumerate(spec.columns):
+        sheet.set_column(index, index, column.width)
+        sheet.write_string(0, index, column.header, header)
+    sheet.freeze_panes(1, 0)
+    count = 0
+    for count, row in enumerate(_rows(spec.rows), start=1):
+        if count > MAX_ROWS:
+            break
+        for index, column in enumerate(spec.columns):
+            _write(sheet, count, index, column, column.read(row), unmask, formats)
+    sheet.autofilter(0, 0, max(count, 1), max(len(spec.columns) - 1, 0))
+    return min(count, MAX_ROWS)
 
 
 def _write(
@@ -141,9 +159,14 @@ def excel_response(
 
     Pass only rows the user may see (a queryset through `access.scope`).
     """
+    return workbook_response(title, [Sheet(title, columns, rows)], unmask=unmask)
+
+
+def workbook_response(title: str, sheets: Sequence[Sheet], *, unmask: bool = False) -> FileResponse:
+    """An .xlsx download named `<title>-<today>.xlsx` holding the sheets, in order."""
     # Not a context manager: FileResponse closes (and so removes) the file once it is sent.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    write_workbook(handle, title, columns, rows, unmask=unmask)
+    write_sheets(handle, sheets, unmask=unmask)
     handle.seek(0)
     filename = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
     response = FileResponse(handle, content_type=CONTENT_TYPE)

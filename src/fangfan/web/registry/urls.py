@@ -13,6 +13,7 @@ urlpatterns = [
     path("households/", households.household_list, name="households"),
     path("households.xlsx", households.household_list_excel, name="households_excel"),
     path("households/<str:household_id>/", households.household_page, name="household"),
+    path("households/<str:household_id>/household.xlsx", households.household_excel, name="household_excel"),
     path(
         "households/<str:household_id>/findings.xlsx",
         households.household_findings_excel,
