@@ -9,7 +9,9 @@ run into `FANGFAN_HOME/runs/<run_id>/`:
     resolved.parquet (findings of the previous run that are gone now),
     reconciliation.parquet (findings that set the registry against a department,
         both sides apart; `fangfan.engine.reconcile`),
-    warnings.parquet (department warnings for relapse monitoring, 部门筛查预警)
+    warnings.parquet (department warnings for relapse monitoring, 部门筛查预警),
+    monitoring_signals.parquet, monitoring_households.parquet (relapse-monitoring
+        signals and the household summary; `fangfan.engine.monitoring`)
 
 Veto findings come first in every ordering.
 """
@@ -27,6 +29,7 @@ import polars as pl
 
 from fangfan.engine import config
 from fangfan.engine.link.resolved import linked_person_key
+from fangfan.engine.monitoring import MonitoringResult, monitor_households, previous_snapshot
 from fangfan.engine.policy import YEARS
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.reconcile import comparison_rows, warning_rows
@@ -56,6 +59,7 @@ OUTPUT_COLUMNS = (
 )
 STEP_WIDE = "构建宽表"
 STEP_RULES = "执行筛查规则"
+STEP_MONITORING = "计算防返贫监测信号"
 STEP_WRITE = "写出筛查结果"
 ENGINES: dict[str, type[Adapter]] = {"polars": PolarsAdapter, "duckdb": DuckDBAdapter}
 DEFAULT_ENGINE = "polars"
@@ -71,6 +75,7 @@ class ScreenResult:
     paths: dict[str, Path] = field(default_factory=dict)
     reconciliation: pl.DataFrame = field(default_factory=pl.DataFrame)
     warnings: pl.DataFrame = field(default_factory=pl.DataFrame)
+    monitoring: MonitoringResult | None = None
 
 
 def runs_dir() -> Path:
@@ -122,6 +127,21 @@ def screen_snapshot(
     findings = finalise_findings(raw, catalogue, run_id)
     previous = previous_run_dir(root, exclude=run_id)
     findings, comparison, resolved = compare_runs(findings, previous)
+    monitoring: MonitoringResult = _timed(
+        timings,
+        "monitoring",
+        progress,
+        STEP_MONITORING,
+        lambda: monitor_households(
+            snapshot,
+            wide,
+            findings,
+            catalogue.policy,
+            run_id=run_id,
+            person_key=person_key,
+            previous=previous_snapshot(snapshot),
+        ),
+    )
     summary = build_summary(run_id, snapshot, catalogue, wide, findings, comparison, previous, timings)
     reconciliation = comparison_rows(findings, catalogue, links)
     warnings = warning_rows(findings, catalogue)
@@ -129,8 +149,9 @@ def screen_snapshot(
     summary["reconciliation_findings"] = reconciliation.height
     summary["warning_findings"] = warnings.height
     summary["warning_households"] = warnings["household_id"].n_unique()
+    summary["monitoring"] = monitoring.counts()
     progress.start(STEP_WRITE, total=1)
-    extra = {"reconciliation": reconciliation, "warnings": warnings}
+    extra = {"reconciliation": reconciliation, "warnings": warnings, **monitoring.frames()}
     paths = write_run(root / run_id, findings, summary, comparison, resolved, extra)
     progress.finish(STEP_WRITE)
     return ScreenResult(
@@ -142,6 +163,7 @@ def screen_snapshot(
         paths,
         reconciliation=reconciliation,
         warnings=warnings,
+        monitoring=monitoring,
     )
 
 
