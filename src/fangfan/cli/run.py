@@ -19,7 +19,7 @@ from fangfan.engine.schema import TABLES
 )
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="数据截止日期（默认今天）")
 def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None) -> None:
-    """导入、匹配部门数据、筛查，写出问题清单、导入问题报告、匹配情况、各县问题台账和部门筛查预警清单。"""
+    """导入、匹配部门数据、筛查，写出问题清单、导入问题报告、匹配情况、各县问题台账、部门筛查预警清单和防返贫监测候选清单。"""
     from fangfan.engine.pipeline import run_monthly
 
     console = Console()
@@ -35,6 +35,10 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None) -> No
     for warning_list in result.warning_lists:
         console.print(
             f"  {warning_list.county_name}部门筛查预警清单：{warning_list.path}（{warning_list.rows:,} 条）"
+        )
+    for candidates in result.monitoring_lists:
+        console.print(
+            f"  {candidates.county_name}防返贫监测候选清单：{candidates.path}（{candidates.rows:,} 户）"
         )
     if result.absent_tables:
         absent = "、".join(TABLES[name].title for name in result.absent_tables if name in TABLES)

@@ -27,7 +27,7 @@ from fangfan.engine.schema import TABLES
     help="先把部门数据匹配到建档立卡人员（沿用已有匹配结果）；--no-link 只按部门所填证件号关联",
 )
 def screen_command(snapshot_id: str | None, year: int | None, engine: str, link: bool) -> None:
-    """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单、部门数据比对和部门筛查预警。"""
+    """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单、部门数据比对、部门筛查预警和防返贫监测信号。"""
     from fangfan.engine.link import link_snapshot
     from fangfan.engine.rules import RuleError
     from fangfan.engine.screen import ENGINES, screen_snapshot
@@ -54,6 +54,11 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str, link:
         f"其中部门数据比对 {summary['reconciliation_findings']:,} 条，"
         f"部门筛查预警 {summary['warning_findings']:,} 条（{summary['warning_households']:,} 户）"
         + ("" if link else "；[yellow]未做部门数据匹配，证件号填错的部门记录未能关联[/]")
+    )
+    monitoring = summary["monitoring"]
+    console.print(
+        f"防返贫监测信号 {monitoring['signals']:,} 条，有风险 {monitoring['households_at_risk']:,} 户，"
+        f"其中未在监测的候选 {monitoring['candidates']:,} 户"
     )
     console.print(_per_rule_table(summary))
     comparison = summary["comparison"]

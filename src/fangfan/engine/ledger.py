@@ -12,6 +12,8 @@ department's side by side, which department, and how its row was matched.
 
 `write_warning_lists` writes the department warnings (部门筛查预警) the same way: a
 workbook per county, a sheet per township, with blank columns for the cadre's check.
+`write_monitoring_lists` does the same for the new relapse-monitoring candidates
+(防返贫监测候选清单, rows from `monitoring.candidates.candidate_rows`).
 """
 
 from __future__ import annotations
@@ -101,6 +103,28 @@ WARNING_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("核实人", "_blank", 9),
     ("核实日期", "_blank", 10),
 )
+MONITORING_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("序号", "_number", 6),
+    ("行政村", "village_name", 12),
+    ("户编号", "household_id", 20),
+    ("户主姓名", "head_name", 9),
+    ("户类型", "household_type", 9),
+    ("监测状态", "monitoring_status", 9),
+    ("人均纯收入(元)", "income_text", 9),
+    ("监测标准(元)", "threshold_text", 8),
+    ("有劳动能力", "labour_text", 6),
+    ("低保特困", "safety_net_text", 8),
+    ("风险信号", "signals", 20),
+    ("信号说明", "messages", 44),
+    ("风险类型", "risk_types", 12),
+    ("建议监测类别", "suggested_category", 12),
+    ("严重程度", "severity_text", 6),
+    ("入户核实情况", "_blank", 16),
+    ("是否纳入监测", "_blank", 8),
+    ("核实人", "_blank", 8),
+    ("核实日期", "_blank", 10),
+)
+MONITORING_CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 COMPARISON_SHEET_SUFFIX = "数据比对"
 
 
@@ -190,6 +214,24 @@ def write_warning_lists(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
                 township_rows,
                 WARNING_COLUMNS,
             )
+        workbook.close()
+        written.append(LedgerFile(county_code, name, path, county_rows.height))
+    return written
+
+
+def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
+    """防返贫监测候选清单: one workbook per county in `rows` (candidate households),
+    a count by village and suggested category, then a sheet per township."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for county_code, name, county_rows in _by_county(rows):
+        path = out_dir / f"{name}防返贫监测候选清单.xlsx"
+        workbook = _workbook(path)
+        formats = _formats(workbook)
+        _write_monitoring_summary(workbook, formats, name, county_rows)
+        for sheet_name, township_rows in _by_township(county_rows):
+            title = f"{name}{sheet_name}防返贫监测候选清单"
+            _write_township_sheet(workbook, formats, sheet_name, title, township_rows, MONITORING_COLUMNS)
         workbook.close()
         written.append(LedgerFile(county_code, name, path, county_rows.height))
     return written
@@ -342,6 +384,37 @@ def _write_warning_summary(
         )
         numbers = [row["households"], row["warnings"], *(row[f"_k{i}"] for i in range(len(kinds)))]
         for offset, value in enumerate(numbers):
+            sheet.write_number(index + 2, 2 + offset, int(value), formats["number"])
+    sheet.freeze_panes(2, 2)
+    _print_setup(sheet, header_rows=(1, 1))
+
+
+def _write_monitoring_summary(
+    workbook: xlsxwriter.Workbook, formats: dict[str, Any], county_name: str, rows: pl.DataFrame
+) -> None:
+    sheet = workbook.add_worksheet("汇总")
+    headers = ["乡镇", "行政村", "候选户数", *MONITORING_CATEGORIES]
+    sheet.merge_range(0, 0, 0, len(headers) - 1, f"{county_name}防返贫监测候选汇总", formats["title"])
+    for column, header in enumerate(headers):
+        sheet.write_string(1, column, header, formats["header"])
+        sheet.set_column(column, column, 12 if column < 2 else 10)
+    by_village = (
+        rows.group_by("township_code", "village_code")
+        .agg(
+            pl.col("village_name").first(),
+            pl.len().alias("households"),
+            *[(pl.col("suggested_category") == c).sum().alias(c) for c in MONITORING_CATEGORIES],
+        )
+        .sort("township_code", "village_code")
+    )
+    township_names = regions.townships()
+    for index, row in enumerate(by_village.iter_rows(named=True)):
+        township = township_names.get(row["township_code"])
+        sheet.write_string(index + 2, 0, township.name if township else row["township_code"], formats["cell"])
+        sheet.write_string(
+            index + 2, 1, unformula(row["village_name"] or row["village_code"]), formats["cell"]
+        )
+        for offset, value in enumerate([row["households"], *(row[c] for c in MONITORING_CATEGORIES)]):
             sheet.write_number(index + 2, 2 + offset, int(value), formats["number"])
     sheet.freeze_panes(2, 2)
     _print_setup(sheet, header_rows=(1, 1))

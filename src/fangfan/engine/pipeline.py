@@ -13,6 +13,10 @@ to OUT_DIR:
                                   a 数据比对 sheet (registry against department, both sides)
     部门筛查预警/<县>部门筛查预警清单.xlsx
                                   department warnings for relapse monitoring, a sheet per township
+    防返贫监测/<县>防返贫监测候选清单.xlsx
+                                  households at risk not being monitored now (new candidates),
+                                  a sheet per township (the signals of every household are in
+                                  the run folder: monitoring_signals.parquet, monitoring_households.parquet)
     运行摘要.json                  counts, absent feeds, paths, comparison with the last run
 """
 
@@ -23,12 +27,21 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from fangfan.engine.ledger import LedgerFile, prepare_ledger_rows, write_ledgers, write_warning_lists
+from fangfan.engine.ledger import (
+    LedgerFile,
+    prepare_ledger_rows,
+    write_ledgers,
+    write_monitoring_lists,
+    write_warning_lists,
+)
 from fangfan.engine.progress import Progress, SilentProgress
+
+if TYPE_CHECKING:
+    from fangfan.engine.screen import ScreenResult
 
 
 @dataclass
@@ -43,6 +56,7 @@ class MonthlyRunResult:
     summary_path: Path
     linkage_report: Path | None = None
     warning_lists: list[LedgerFile] = field(default_factory=list)
+    monitoring_lists: list[LedgerFile] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,6 +92,7 @@ def run_monthly(
     warning_lists = write_warning_lists(
         prepare_ledger_rows(screened.warnings, *registry), out_dir / "部门筛查预警"
     )
+    monitoring_lists = _write_monitoring_lists(screened, registry, out_dir / "防返贫监测")
     progress.finish("写出各县问题台账")
     absent = sorted(set(imported.absent_tables))
     summary_path = out_dir / "运行摘要.json"
@@ -92,6 +107,8 @@ def run_monthly(
         "absent_tables": absent,
         "ledgers": [str(ledger.path.relative_to(out_dir)) for ledger in ledgers],
         "warning_lists": [str(item.path.relative_to(out_dir)) for item in warning_lists],
+        "monitoring": screened.summary.get("monitoring"),
+        "monitoring_lists": [str(item.path.relative_to(out_dir)) for item in monitoring_lists],
         "linkage_report": str(linkage_report.relative_to(out_dir)),
     }
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
@@ -106,6 +123,21 @@ def run_monthly(
         summary_path=summary_path,
         linkage_report=linkage_report,
         warning_lists=warning_lists,
+        monitoring_lists=monitoring_lists,
+    )
+
+
+def _write_monitoring_lists(
+    screened: ScreenResult, registry: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame], out_dir: Path
+) -> list[LedgerFile]:
+    from fangfan.engine.monitoring.candidates import candidate_rows
+
+    if screened.monitoring is None:
+        return []
+    households, _, villages = registry
+    monitoring = screened.monitoring
+    return write_monitoring_lists(
+        candidate_rows(monitoring.households, monitoring.signals, households, villages), out_dir
     )
 
 
