@@ -3,7 +3,9 @@
 The cast, in the small 陇南市 of `make_regions`: one account per role over 礼县 (the city
 office over the whole city); a household, a finding with a proof file and an upload in
 石桥村 (礼县), and the same in 北关村 (武都区), whose household head 武都外户 and finding
-message 北关村的外部问题 must never show to a 礼县 account.
+message 北关村的外部问题 must never show to a 礼县 account. Each village also has a
+relapse-monitoring lead, a case on notice (with its consent scan) and a visit on that
+household, all named after the household head.
 
 `ROUTES` says, for each named URL, how to fill its parameters with the record inside
 or outside the user's region. A URL not in it fails `test_every_url_is_known`, so a new
@@ -12,6 +14,7 @@ page cannot slip past this test without someone saying how to try it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -29,7 +32,9 @@ from python_calamine import CalamineWorkbook
 from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.imports.models import Upload
-from fangfan.web.registry.models import Finding, FindingEvent
+from fangfan.web.monitoring.models import Case, CaseEvent, Intake, MonitoredHousehold, Visit
+from fangfan.web.monitoring.testing import make_case, make_visit
+from fangfan.web.registry.models import Finding, FindingEvent, Household
 from fangfan.web.workqueue.testing import make_finding, make_household
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +55,21 @@ class Place:
     finding_id: int
     event_id: int
     upload_id: int
+    village: str = ""
+    intake_id: int = 0
+    case_id: int = 0
+    visit_id: int = 0
+
+
+MONITORING_CASE_VERBS = (
+    "home_check",
+    "post_notice",
+    "close_notice",
+    "township_review",
+    "decide",
+    "send_back",
+    "reject",
+)
 
 
 # How to build each URL's parameters from a Place (the one inside or outside the region).
@@ -87,7 +107,26 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "imports:status": lambda place: {"upload_id": place.upload_id},
     "imports:problems": lambda place: {"upload_id": place.upload_id},
     "imports:file": lambda place: {"upload_id": place.upload_id},
+    "monitoring:report": lambda place: {},
+    "monitoring:report_places": lambda place: {},
+    "monitoring:intakes": lambda place: {},
+    "monitoring:intakes_excel": lambda place: {},
+    "monitoring:intake": lambda place: {"intake_id": place.intake_id},
+    "monitoring:take_up": lambda place: {"intake_id": place.intake_id},
+    "monitoring:dismiss": lambda place: {"intake_id": place.intake_id},
+    "monitoring:hotline": lambda place: {},
+    "monitoring:import_findings": lambda place: {},
+    "monitoring:visit_new": lambda place: {"household_id": place.household_id},
+    "monitoring:visit": lambda place: {"visit_id": place.visit_id},
+    "monitoring:cases": lambda place: {},
+    "monitoring:cases_excel": lambda place: {},
+    "monitoring:case": lambda place: {"case_id": place.case_id},
+    "monitoring:consent": lambda place: {"case_id": place.case_id},
+    **{f"monitoring:{verb}": lambda place: {"case_id": place.case_id} for verb in MONITORING_CASE_VERBS},
+    "monitoring:notice": lambda place: {"village_code": place.village},
 }
+# Public by design: the household's own report form and the place choices it loads.
+PUBLIC = frozenset({"monitoring:report", "monitoring:report_places"})
 # URLs that take a record: outside the region they must not answer.
 PARAMETRISED = sorted(name for name, build in ROUTES.items() if build(Place("", "", 0, 0, 0)))
 # The URLs whose POST writes (the others answer a POST as a GET or refuse it).
@@ -99,6 +138,8 @@ WRITERS = frozenset(
         ),
         "unmask",
         "imports:new",
+        *(f"monitoring:{verb}" for verb in ("take_up", "dismiss", "hotline", "import_findings", "visit_new")),
+        *(f"monitoring:{verb}" for verb in MONITORING_CASE_VERBS),
     }
 )
 ROLES = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.DEPARTMENT, Role.INSPECTOR)
@@ -154,7 +195,15 @@ def _place(village: str, uploader: User, head_name: str, message: str) -> Place:
         as_of=dt.date(2026, 10, 31),
         stored_file=stored,
     )
-    return Place(village[:6], household.household_id, finding.pk, event.pk, upload.pk)
+    return Place(village[:6], household.household_id, finding.pk, event.pk, upload.pk, village)
+
+
+def _with_monitoring(place: Place, cadre: User) -> Place:
+    """A lead, a case on notice (consent scan kept) and a visit, on the place's household."""
+    household = Household.objects.get(household_id=place.household_id)
+    case = make_case(place.village, opened_by=cadre, household=household, stage="notice")
+    visit = make_visit(household, cadre)
+    return dataclasses.replace(place, intake_id=case.intake_id, case_id=case.pk, visit_id=visit.pk)
 
 
 @pytest.fixture
@@ -166,6 +215,8 @@ def world(settings, tmp_path):
     wudu_officer = make_user(Role.DEPARTMENT, "621202", username="wudu-school")
     inside = _place(SHIQIAO, users[Role.DEPARTMENT], "礼县本户", "石桥村的问题")
     outside = _place(BEIGUAN, wudu_officer, "武都外户", "北关村的外部问题")
+    inside = _with_monitoring(inside, users[Role.VILLAGE])
+    outside = _with_monitoring(outside, make_user(Role.VILLAGE, BEIGUAN, username="wudu-village"))
     return users, inside, outside
 
 
@@ -197,6 +248,12 @@ def _writes() -> tuple[int, ...]:
         UnmaskEvent.objects.count(),
         Upload.all_objects.count(),
         Finding.objects.exclude(status="open").count(),
+        Intake.all_objects.count(),
+        Intake.all_objects.exclude(status="new").count(),
+        Case.all_objects.exclude(stage="notice").count(),
+        CaseEvent.objects.count(),
+        Visit.all_objects.count(),
+        MonitoredHousehold.all_objects.count(),
     )
 
 
@@ -251,6 +308,9 @@ def test_the_anonymous_are_sent_to_sign_in(world):
         if name in ("login", "logout"):
             continue
         response = Client().get(reverse(name, kwargs=build(inside)))
+        if name in PUBLIC:
+            assert response.status_code == 200, name
+            continue
         assert response.status_code in (302, 405), name
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("login")), name
@@ -264,7 +324,15 @@ def _tomorrow() -> str:
 def test_the_records_inside_the_region_do_answer(world, role):
     """So that the refusals above are the gate at work, not a page that answers no one."""
     users, inside, _ = world
-    for name in ("registry:household", "workqueue:detail", "workqueue:attachment", "unmask"):
+    answering = ("registry:household", "workqueue:detail", "workqueue:attachment", "unmask")
+    monitoring = (
+        "monitoring:intake",
+        "monitoring:case",
+        "monitoring:consent",
+        "monitoring:visit",
+        "monitoring:notice",
+    )
+    for name in (*answering, *monitoring):
         method = "post" if name == "unmask" else "get"
         response = getattr(_signed_in(users[role]), method)(
             reverse(name, kwargs=ROUTES[name](inside)), WRITE_PAYLOAD

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fangfan.web.registry",
     "fangfan.web.imports",
     "fangfan.web.workqueue",
+    "fangfan.web.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,343 @@
+"""Leads into the intake list, and the township's call on each: take it up or set it aside.
+
+receive_self_report   the public form (no account; spam checks are the view's)
+record_hotline_report a cadre taking a 12317 call
+record_visit          a visit's 算细账; below the threshold, a lead opens by itself
+import_findings       the current run's department warnings and income/spending findings
+take_up / dismiss     the township opens a case on a lead, or says why not
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fangfan.engine.rules.model import load_catalogue
+from fangfan.web.accounts.access import can, scope
+from fangfan.web.accounts.audit import record_creation
+from fangfan.web.accounts.models import User
+from fangfan.web.monitoring.actions.common import WorkflowError, household_in_hand, require, require_date
+from fangfan.web.monitoring.income import income_account
+from fangfan.web.monitoring.matching import match_household
+from fangfan.web.monitoring.models import Case, CaseEvent, Intake, IntakeFinding, Source, Visit
+from fangfan.web.monitoring.places import place_name
+from fangfan.web.monitoring.threshold import monitoring_threshold
+from fangfan.web.monitoring.workflow import Stage
+from fangfan.web.registry.models import Finding, Household, Run
+
+# Findings that are signs of relapse risk besides the department warnings (rules marked
+# `warning = true`) and the MONITORING category: income below the line, and large
+# medical self-pay (rule kinds, so a renumbered rule keeps its meaning).
+RISK_KINDS = frozenset({"INCOME_BELOW_THRESHOLD", "INCOME_SHARP_DROP", "LARGE_MEDICAL_SELFPAY"})
+REFERENCE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a household (or a caller for it) says: who, where, what happened."""
+
+    village_code: str
+    name: str
+    description: str
+    id_number: str = ""
+    phone: str = ""
+    contact_phone: str = ""
+
+
+def new_reference(day: dt.date) -> str:
+    """A reference number to quote on the phone: 20261129-K7QD (not guessable, not a count)."""
+    return f"{day:%Y%m%d}-" + "".join(secrets.choice(REFERENCE_LETTERS) for _ in range(4))
+
+
+def _create_intake(user: User | None, intake: Intake) -> Intake:
+    """Fill the place and a household match, save with a fresh reference, record the creation."""
+    intake.township_code = intake.village_code[:9]
+    intake.county_code = intake.village_code[:6]
+    intake.place_name = place_name(intake.village_code)
+    if intake.household is None:
+        intake.household, intake.match = match_household(
+            intake.village_code, intake.id_number, intake.phone, intake.name
+        )
+    for _ in range(10):
+        intake.reference = new_reference(intake.discovered_on)
+        try:
+            with transaction.atomic():
+                intake.save()
+            break
+        except IntegrityError:  # the reference was taken: draw again
+            intake.pk = None
+    else:
+        raise WorkflowError("受理编号生成失败，请重试")
+    record_creation(user, intake)
+    return intake
+
+
+def _from_report(report: Report, source: str, discovered_on: dt.date, **fields: Any) -> Intake:
+    return Intake(
+        source=source,
+        village_code=report.village_code,
+        name=report.name.strip(),
+        id_number=report.id_number,
+        phone=report.phone,
+        contact_phone=report.contact_phone,
+        description=report.description.strip(),
+        discovered_on=discovered_on,
+        **fields,
+    )
+
+
+@transaction.atomic
+def receive_self_report(report: Report) -> Intake:
+    """A household's own report from the public form; lands in its village's township's list."""
+    return _create_intake(None, _from_report(report, Source.SELF_REPORT, timezone.localdate()))
+
+
+@transaction.atomic
+def record_hotline_report(
+    user: User, report: Report, caller_name: str, caller_phone: str, called_at: dt.datetime
+) -> Intake:
+    """A report taken on the 12317 line, with who called and when (the call is the discovery)."""
+    if called_at > timezone.now():
+        raise WorkflowError("来电时间不能晚于现在")
+    intake = _from_report(
+        report,
+        Source.HOTLINE,
+        timezone.localdate(called_at),
+        caller_name=require(caller_name, "请填写来电人"),
+        caller_phone=caller_phone,
+        called_at=called_at,
+        recorded_by=user,
+    )
+    if not can(user, "monitoring_report", intake):
+        raise PermissionDenied("您无权登记该行政村的来电")
+    return _create_intake(user, intake)
+
+
+@dataclass(frozen=True)
+class VisitResult:
+    visit: Visit
+    intake: Intake | None
+    note: str  # why no lead was opened, when the household is in range but already in hand
+
+
+@transaction.atomic
+def record_visit(
+    user: User, household: Household, visited_on: dt.date, amounts: dict[str, Decimal], situation: str = ""
+) -> VisitResult:
+    """走访记录 with 算细账; a household in range gets a lead unless it is already in hand.
+
+    `amounts` holds wage_income, business_income, property_income, transfer_income,
+    business_cost and rigid_spending, in yuan.
+    """
+    if not can(user, "monitoring_visit", household):
+        raise PermissionDenied("您无权记录该户的走访")
+    require_date(visited_on, None, timezone.localdate(), "走访日期")
+    threshold = monitoring_threshold(visited_on.year)
+    size = household.people or household.household_size or 1
+    account = income_account(
+        wage=amounts.get("wage_income"),
+        business=amounts.get("business_income"),
+        property=amounts.get("property_income"),
+        transfer=amounts.get("transfer_income"),
+        business_cost=amounts.get("business_cost"),
+        rigid_spending=amounts.get("rigid_spending"),
+        household_size=size,
+        threshold=threshold.yuan,
+    )
+    visit = Visit.objects.create(
+        household=household,
+        village_code=household.village_code,
+        visitor=user,
+        visited_on=visited_on,
+        situation=situation.strip(),
+        wage_income=account.wage,
+        business_income=account.business,
+        property_income=account.property,
+        transfer_income=account.transfer,
+        business_cost=account.business_cost,
+        rigid_spending=account.rigid_spending,
+        household_size=size,
+        net_income=account.net_income,
+        net_income_per_capita=account.per_capita,
+        threshold_year=visited_on.year,
+        threshold=threshold.yuan,
+        threshold_note=threshold.note[:200],
+        below_threshold=account.below_threshold,
+        spending_exceeds_income=account.spending_exceeds_income,
+    )
+    record_creation(user, visit)
+    if not account.in_range:
+        return VisitResult(visit, None, "")
+    busy = household_in_hand(household)
+    if busy:
+        return VisitResult(visit, None, busy)
+    description = "；".join(account.reasons()) + (f"。走访情况：{visit.situation}" if visit.situation else "")
+    intake = Intake(
+        source=Source.VISIT,
+        village_code=household.village_code,
+        name=household.head_name,
+        household=household,
+        match=Intake.Match.REGISTRY,
+        description=description,
+        discovered_on=visited_on,
+        visit=visit,
+        recorded_by=user,
+    )
+    return VisitResult(visit, _create_intake(user, intake), "")
+
+
+def signal_sources(policy_year: int) -> dict[str, str]:
+    """Rule code → channel, for the rules whose findings are leads in `policy_year`'s catalogue."""
+    found: dict[str, str] = {}
+    for rule in load_catalogue(policy_year):
+        if rule.warning:
+            found[rule.code] = Source.DEPARTMENT
+        elif rule.category == "MONITORING" or RISK_KINDS & set(rule.kinds):
+            found[rule.code] = Source.SIEVE
+    return found
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    run: Run | None
+    created: int = 0  # new leads
+    added: int = 0  # findings added to a household's lead still waiting
+    in_hand: int = 0  # findings of households with an open case or under monitoring
+    earlier: int = 0  # findings this run brought in before
+
+    def describe(self) -> str:
+        if self.run is None:
+            return "尚未发布筛查结果，没有可导入的预警"
+        return (
+            f"筛查批次 {self.run.run_id}：新增线索 {self.created} 条，并入已有线索的预警 {self.added} 条，"
+            f"已在识别或监测中的 {self.in_hand} 条，此前已导入的 {self.earlier} 条"
+        )
+
+
+@transaction.atomic
+def import_findings(user: User | None, region_code: str = "") -> ImportResult:
+    """Bring the current run's department warnings and income/spending findings into the lists.
+
+    One lead per household and channel; a finding joins at most one lead, so running it
+    again adds nothing. With a user (the township's button) only findings the user may
+    take up; without one (the command) every region, or those under `region_code`.
+    Findings the office explained as false alarms or closed are left out.
+    """
+    run = Run.objects.current()
+    if run is None:
+        return ImportResult(None)
+    sources = signal_sources(run.policy_year)
+    findings = Finding.objects.filter(
+        last_seen_run=run, engine_status=Finding.EngineStatus.OPEN, rule_code__in=list(sources)
+    ).exclude(status__in=[Finding.Status.EXPLAINED, Finding.Status.CLOSED])
+    findings = scope(findings, user) if user is not None else findings
+    if region_code:
+        findings = findings.filter(village_code__startswith=region_code)
+    earlier = findings.filter(monitoring_link__isnull=False).count()
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings.filter(monitoring_link__isnull=True).select_related("household").order_by("pk"):
+        if user is not None and not can(user, "monitoring_intake", finding):
+            raise PermissionDenied("您无权导入预警线索")
+        groups[(finding.household_id, sources[finding.rule_code])].append(finding)
+    created = added = in_hand = 0
+    for (_, source), group in groups.items():
+        household = group[0].household
+        if household_in_hand(household):
+            in_hand += len(group)
+            continue
+        intake = Intake.objects.filter(household=household, source=source, status=Intake.Status.NEW).first()
+        if intake is None:
+            intake = _create_intake(user, _lead_of(household, source, group))
+            created += 1
+        else:
+            added += len(group)
+        IntakeFinding.objects.bulk_create(
+            IntakeFinding(intake=intake, finding=finding, run_id=run.run_id) for finding in group
+        )
+    return ImportResult(run, created, added, in_hand, earlier)
+
+
+def _lead_of(household: Household, source: str, findings: list[Finding]) -> Intake:
+    lines = [f"{finding.rule_code} {finding.rule_name}：{finding.message}" for finding in findings]
+    return Intake(
+        source=source,
+        village_code=household.village_code,
+        name=household.head_name,
+        household=household,
+        match=Intake.Match.REGISTRY,
+        description="\n".join(lines),
+        discovered_on=timezone.localdate(),
+    )
+
+
+def _locked(intake: Intake) -> Intake:
+    return Intake.objects.select_for_update().get(pk=intake.pk)
+
+
+def _check_intake(user: User, intake: Intake, what: str) -> None:
+    if not can(user, "monitoring_intake", intake):
+        raise PermissionDenied(f"您的角色无权{what}")
+    if intake.status != Intake.Status.NEW:
+        raise WorkflowError(f"该线索已{intake.get_status_display()}，不能再{what}")
+
+
+@transaction.atomic
+def take_up(user: User, intake: Intake, household: Household | None = None, note: str = "") -> Case:
+    """启动识别: open a case on the lead, for the household it names (or the one chosen now)."""
+    intake = _locked(intake)
+    _check_intake(user, intake, "启动识别")
+    if household is not None and not can(user, "view", household):
+        raise WorkflowError("所选农户不在您的辖区内")
+    household = household or intake.household
+    busy = household_in_hand(household)
+    if busy:
+        raise WorkflowError(busy)
+    village_code = household.village_code if household else intake.village_code
+    changes: dict[str, Any] = {
+        "status": Intake.Status.TAKEN_UP,
+        "handled_by": user,
+        "handled_at": timezone.now(),
+    }
+    if household is not None and household != intake.household:
+        changes.update(household=household, match=Intake.Match.MANUAL)
+    intake.update_audited(user, **changes)
+    case = Case.objects.create(
+        intake=intake,
+        household=household,
+        village_code=village_code,
+        township_code=village_code[:9],
+        county_code=village_code[:6],
+        place_name=place_name(village_code),
+        name=household.head_name if household else intake.name,
+        discovered_on=intake.discovered_on,
+        deadline=intake.deadline,
+        opened_by=user,
+    )
+    record_creation(user, case)
+    CaseEvent.objects.create(
+        case=case, user=user, action=CaseEvent.Action.OPEN, note=note.strip(), to_stage=Stage.HOME_CHECK
+    )
+    return case
+
+
+@transaction.atomic
+def dismiss(user: User, intake: Intake, reason: str) -> Intake:
+    """不予受理: the lead needs no identification (a duplicate, already helped, not in range…)."""
+    intake = _locked(intake)
+    _check_intake(user, intake, "不予受理")
+    intake.update_audited(
+        user,
+        status=Intake.Status.DISMISSED,
+        dismiss_reason=require(reason, "请填写不予受理的理由"),
+        handled_by=user,
+        handled_at=timezone.now(),
+    )
+    return intake

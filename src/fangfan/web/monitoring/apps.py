@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "fangfan.web.monitoring"
+    label = "monitoring"
+    verbose_name = "监测帮扶"

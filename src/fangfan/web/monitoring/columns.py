@@ -1,0 +1,57 @@
+"""The Excel columns of the intake list and the case list (personal numbers masked)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from fangfan.web.monitoring.models import Case, Intake
+from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, PHONE, Column
+
+
+def _days_left(row: Intake | Case) -> int | None:
+    """Days left for the decision while the lead or case is still open; None once it is not."""
+    if isinstance(row, Intake):
+        if row.status != Intake.Status.NEW:
+            return None
+        return (row.deadline - timezone.localdate()).days
+    return row.days_left() if row.is_open else None
+
+
+INTAKE_COLUMNS = (
+    Column("受理编号", "reference", width=15),
+    Column("发现渠道", lambda intake: intake.get_source_display(), width=12),
+    Column("所在地", "place_name", width=22),
+    Column("行政区划代码", "village_code", width=15),
+    Column("姓名", "name", width=10),
+    Column("身份证号", "id_number", kind=ID, width=21),
+    Column("联系电话", "phone", kind=PHONE, width=14),
+    Column("匹配农户户编号", lambda intake: intake.household_id or "", width=20),
+    Column("匹配方式", lambda intake: intake.get_match_display(), width=12),
+    Column("反映情况", "description", width=40),
+    Column("发现日期", "discovered_on", kind=DATE, width=11),
+    Column("认定时限", "deadline", kind=DATE, width=11),
+    Column("剩余天数", _days_left, kind=NUMBER, width=8),
+    Column("研判状态", lambda intake: intake.get_status_display(), width=10),
+    Column("不予受理理由", "dismiss_reason", width=24),
+)
+
+CASE_COLUMNS = (
+    Column("受理编号", "intake.reference", width=15),
+    Column("发现渠道", lambda case: case.intake.get_source_display(), width=12),
+    Column("所在地", "place_name", width=22),
+    Column("行政区划代码", "village_code", width=15),
+    Column("户主姓名", "name", width=10),
+    Column("户编号", lambda case: case.household_id or "", width=20),
+    Column("办理环节", lambda case: case.get_stage_display(), width=12),
+    Column("发现日期", "discovered_on", kind=DATE, width=11),
+    Column("认定时限", "deadline", kind=DATE, width=11),
+    Column("剩余天数", _days_left, kind=NUMBER, width=8),
+    Column("已超期", lambda case: case.is_overdue(), kind=BOOLEAN, width=7),
+    Column("公示开始", "notice_start", kind=DATE, width=11),
+    Column("公示结束", "notice_end", kind=DATE, width=11),
+    Column("审定日期", "decided_on", kind=DATE, width=11),
+    Column("监测对象类别", "category", width=14),
+    Column("风险类型", "risk_text", width=20),
+    Column("识别监测时间", "monitoring_start", kind=DATE, width=12),
+    Column("不予认定理由", "rejected_reason", width=24),
+)

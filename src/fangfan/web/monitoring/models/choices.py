@@ -1,0 +1,47 @@
+"""The vocabulary of relapse monitoring, as the national system writes it.
+
+Categories and risk types are stored as their Chinese names (like the registry's
+户类型), so they compare directly with what the national system exports.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Source(models.TextChoices):
+    """How a lead was discovered (the three channels; department data counts twice)."""
+
+    SELF_REPORT = "self_report", "农户自主申报"
+    HOTLINE = "hotline", "12317热线"
+    VISIT = "visit", "干部走访"
+    DEPARTMENT = "department", "部门筛查预警"
+    SIEVE = "sieve", "收入支出筛查"
+
+
+class Category(models.TextChoices):
+    """监测对象类别."""
+
+    UNSTABLE = "脱贫不稳定户", "脱贫不稳定户"
+    MARGINAL = "边缘易致贫户", "边缘易致贫户"
+    SUDDEN = "突发严重困难户", "突发严重困难户"
+
+
+class RiskType(models.TextChoices):
+    """风险类型: a household may have several."""
+
+    ILLNESS = "因病", "因病"
+    DISABILITY = "因残", "因残"
+    SCHOOLING = "因学", "因学"
+    DISASTER = "因灾", "因灾"
+    ACCIDENT = "因意外事故", "因意外事故"
+    FAILED_BUSINESS = "因产业项目失败", "因产业项目失败"
+    UNSTABLE_WORK = "因务工就业不稳", "因务工就业不稳"
+    NO_LABOUR = "缺劳力", "缺劳力"
+    OTHER = "其他", "其他"
+
+
+def risk_labels(values: list[str] | None) -> str:
+    """["因病", "缺劳力"] → "因病、缺劳力", in the order of `RiskType`."""
+    chosen = set(values or ())
+    return "、".join(label for value, label in RiskType.choices if value in chosen)

@@ -1,0 +1,224 @@
+"""The case list (识别认定) and its Excel, one case with the steps the user may take now,
+the consent scan, and the village's printable notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from fangfan.web.accounts.access import get_scoped_or_404, require_roles
+from fangfan.web.accounts.models import User
+from fangfan.web.monitoring import lists
+from fangfan.web.monitoring.actions import WorkflowError
+from fangfan.web.monitoring.actions import identification as actions
+from fangfan.web.monitoring.columns import CASE_COLUMNS
+from fangfan.web.monitoring.forms import (
+    CloseNoticeForm,
+    DecisionForm,
+    HomeCheckForm,
+    NoticeForm,
+    ReasonForm,
+    TownshipReviewForm,
+)
+from fangfan.web.monitoring.models import Case
+from fangfan.web.monitoring.notice import households_under_notice
+from fangfan.web.monitoring.views import user_of
+from fangfan.web.monitoring.workflow import NOTICE_MIN_DAYS, OPEN_STAGES, VERB_NAMES, Stage
+from fangfan.web.regions.models import Region
+from fangfan.web.registry.dashboard import region_for_user
+from fangfan.web.registry.excel import excel_response
+from fangfan.web.registry.pagination import page_of
+from fangfan.web.registry.views.regions import READERS
+
+Data = dict[str, Any]
+# The stepper on the case page: each stage as a step's name.
+PROGRESS = [*OPEN_STAGES, Stage.DECIDED]
+STEP_LABELS = {
+    Stage.HOME_CHECK: "入户核实",
+    Stage.VILLAGE_REVIEW: "村级评议",
+    Stage.NOTICE: "公示",
+    Stage.TOWNSHIP_REVIEW: "乡镇审核",
+    Stage.COUNTY_DECISION: "县级审定",
+    Stage.DECIDED: "纳入监测",
+}
+
+
+@dataclass(frozen=True)
+class Verb:
+    """A step as the page offers it: its form (given the case, for initial values) and what it calls."""
+
+    form: Callable[..., forms.Form]
+    perform: Callable[[User, Case, Data], object]
+    files: bool = False
+
+
+def _initial_notice(case: Case) -> Data:
+    today = timezone.localdate()
+    return {
+        "reviewed_on": today,
+        "notice_start": today,
+        "notice_end": today + dt.timedelta(days=NOTICE_MIN_DAYS),
+    }
+
+
+VERBS: dict[str, Verb] = {
+    "home_check": Verb(
+        lambda case, *args: HomeCheckForm(*args, initial={"checked_on": timezone.localdate()}),
+        lambda user, case, data: actions.home_check(user, case, **data),
+        files=True,
+    ),
+    "post_notice": Verb(
+        lambda case, *args: NoticeForm(*args, initial=_initial_notice(case)),
+        lambda user, case, data: actions.post_notice(user, case, **data),
+    ),
+    "close_notice": Verb(
+        lambda case, *args: CloseNoticeForm(*args),
+        lambda user, case, data: actions.close_notice(user, case, data["note"]),
+    ),
+    "township_review": Verb(
+        lambda case, *args: TownshipReviewForm(*args),
+        lambda user, case, data: actions.township_review(user, case, data["note"]),
+    ),
+    "decide": Verb(
+        lambda case, *args: DecisionForm(
+            *args,
+            initial={
+                "category": case.proposed_category,
+                "risk_types": case.proposed_risk_types,
+                "monitoring_start": timezone.localdate(),
+            },
+        ),
+        lambda user, case, data: actions.decide(user, case, **data),
+    ),
+    "send_back": Verb(
+        lambda case, *args: ReasonForm(*args),
+        lambda user, case, data: actions.send_back(user, case, data["note"]),
+    ),
+    "reject": Verb(
+        lambda case, *args: ReasonForm(*args),
+        lambda user, case, data: actions.reject(user, case, data["note"]),
+    ),
+}
+
+
+@require_GET
+@require_roles(*READERS)
+def case_list(request: HttpRequest) -> HttpResponse:
+    """识别认定: the region's cases, open ones first by deadline, overdue marked, 50 a page."""
+    user = user_of(request)
+    filters = lists.CaseFilter(user, request.GET)
+    context = {
+        "filters": filters,
+        "cases": page_of(lists.case_list(user, filters), request.GET.get("page")),
+        "query": filters.query_string(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "monitoring/case_list.html", context)
+
+
+@require_GET
+@require_roles(*READERS)
+def case_list_excel(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    return excel_response(
+        "识别认定", CASE_COLUMNS, lists.case_list(user, lists.CaseFilter(user, request.GET))
+    )
+
+
+def _case(request: HttpRequest, case_id: int) -> Case:
+    related = ("household", "intake", "opened_by", "monitored_household")
+    return get_scoped_or_404(Case.objects.select_related(*related), request.user, pk=case_id)
+
+
+@require_GET
+@require_roles(*READERS)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """One case: where it stands, time left, what each step recorded, the steps the user may take now."""
+    return _detail(request, _case(request, case_id))
+
+
+def _detail(
+    request: HttpRequest, case: Case, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    user = user_of(request)
+    offered = [
+        {
+            "verb": verb,
+            "name": VERB_NAMES[verb],
+            "form": (bound or {}).get(verb) or spec.form(case),
+            "url": reverse(f"monitoring:{verb}", args=[case.pk]),
+        }
+        for verb, spec in VERBS.items()
+        if actions.may(user, verb, case)
+    ]
+    reached = PROGRESS.index(case.stage) if case.stage in PROGRESS else 0
+    context = {
+        "case": case,
+        "stages": [(stage, STEP_LABELS[stage]) for stage in PROGRESS],
+        "done": PROGRESS[:reached],
+        "events": case.events.select_related("user").order_by("-at", "-id"),
+        "monitored": getattr(case, "monitored_household", None),
+        "forms": offered,
+    }
+    return render(request, "monitoring/case_detail.html", context, status=status)
+
+
+@require_POST
+@require_roles(*READERS)
+def case_act(request: HttpRequest, case_id: int, verb: str) -> HttpResponse:
+    """Do one step: 404 outside the region, 403 for the wrong role, 400/409 with the reason."""
+    user = user_of(request)
+    case = _case(request, case_id)
+    spec = VERBS[verb]
+    form = spec.form(case, request.POST, request.FILES) if spec.files else spec.form(case, request.POST)
+    try:
+        actions.check(user, verb, case)
+        if not form.is_valid():
+            return _detail(request, case, {verb: form}, status=400)
+        spec.perform(user, case, form.cleaned_data)
+    except WorkflowError as refused:
+        messages.error(request, str(refused))
+        case.refresh_from_db()
+        return _detail(request, case, {verb: form}, status=409)
+    messages.success(request, f"已{VERB_NAMES[verb]}")
+    return redirect("monitoring:case", case_id=case.pk)
+
+
+@require_GET
+@require_roles(*READERS)
+def consent_scan(request: HttpRequest, case_id: int) -> FileResponse:
+    """The signed consent, for those who can see the case (never through MEDIA_URL)."""
+    case = _case(request, case_id)
+    if not case.consent_scan:
+        raise Http404("该案件尚未上传承诺授权书")
+    suffix = PurePath(case.consent_scan).suffix
+    name = f"承诺授权书-{case.name}{suffix}"
+    return FileResponse(default_storage.open(case.consent_scan, "rb"), as_attachment=True, filename=name)
+
+
+@require_GET
+@require_roles(*READERS)
+def notice(request: HttpRequest, village_code: str) -> HttpResponse:
+    """公示: the village's households under notice, printable; no ID, phone, bank or health details."""
+    village = region_for_user(request.user, village_code)
+    if village.level != Region.Level.VILLAGE:
+        raise Http404("公示按行政村生成")
+    context = {
+        "village": village,
+        "township": village.parent,
+        "rows": households_under_notice(village.code),
+        "today": timezone.localdate(),
+    }
+    return render(request, "monitoring/notice.html", context)

@@ -1,0 +1,66 @@
+"""Visit records: the 走访 form for a household (算细账) and one visit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fangfan.web.accounts.access import get_scoped_or_404, require_roles
+from fangfan.web.accounts.models import User
+from fangfan.web.monitoring.actions import WorkflowError
+from fangfan.web.monitoring.actions.discovery import record_visit
+from fangfan.web.monitoring.forms import VisitForm
+from fangfan.web.monitoring.models import Visit
+from fangfan.web.monitoring.threshold import monitoring_threshold
+from fangfan.web.monitoring.views import user_of
+from fangfan.web.registry.models import Household
+from fangfan.web.registry.views.regions import READERS
+
+Role = User.Role
+
+
+@require_http_methods(["GET", "POST"])
+@require_roles(Role.TOWNSHIP, Role.VILLAGE)
+def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
+    """记录走访: the income item by item; below the year's threshold a lead opens by itself."""
+    household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = record_visit(
+                user_of(request), household, data["visited_on"], form.amounts(), data["situation"]
+            )
+        except WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            if result.intake is not None:
+                messages.warning(
+                    request,
+                    f"该户在监测范围内，已生成发现线索（受理编号 {result.intake.reference}）",
+                )
+            elif result.note:
+                messages.info(request, f"该户在监测范围内：{result.note}，未另生成线索")
+            else:
+                messages.success(request, "走访记录已保存")
+            return redirect("monitoring:visit", visit_id=result.visit.pk)
+    context = {
+        "household": household,
+        "form": form,
+        "threshold": monitoring_threshold(timezone.localdate().year),
+        "size": household.people or household.household_size or 1,
+    }
+    return render(request, "monitoring/visit_form.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@require_roles(*READERS)
+def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """One visit: the 算细账 as recorded, against the threshold of its year."""
+    visit = get_scoped_or_404(Visit.objects.select_related("household", "visitor"), request.user, pk=visit_id)
+    return render(
+        request, "monitoring/visit_detail.html", {"visit": visit, "intake": getattr(visit, "intake", None)}
+    )
