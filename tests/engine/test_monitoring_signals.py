@@ -620,3 +620,121 @@ def test_the_run_folder_holds_both_monitoring_tables(monitored: ScreenResult) ->
     summary = json.loads(monitored.paths["summary"].read_text("utf-8"))
     assert summary["monitoring"]["signals"] == len(EXPECTED)
     assert "monitoring" in summary["seconds"]
+
+
+# --- the monthly run over synthetic exports, against the generator's ground truth ----------
+
+# Ground-truth kinds that are a monitoring signal, and whether the truth names a person.
+SIGNAL_OF_KIND = {
+    "INCOME_BELOW_THRESHOLD": ("INCOME_BELOW_THRESHOLD", False),
+    "INCOME_SHARP_DROP": ("INCOME_SHARP_DROP", False),
+    "LARGE_MEDICAL_SELFPAY": ("LARGE_MEDICAL_BILLS", False),
+    "DISASTER_DAMAGE": ("DISASTER_HOUSE_DAMAGE", False),
+    "DISABILITY_CONFLICT": ("NEW_DISABILITY", True),
+    "CHILD_DROPPED_OUT_REGISTRY": ("CHILD_DROPPED_OUT", True),
+    "CHILD_DROPPED_OUT_SCHOOL_ROLL": ("CHILD_DROPPED_OUT", True),
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`fangfan run` over 1,500 generated households: (out folder, signals, households, truth)."""
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+    from fangfan.engine.synth import generate_dataset
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate_dataset(root / "exports", 1_500, 7, as_of=dt.date(2026, 10, 31))
+    arguments = ["run", str(root / "exports"), "--out", str(root / "out"), "--as-of", "2026-10-31"]
+    result = CliRunner().invoke(main, arguments, env={"FANGFAN_HOME": str(root / "home"), "COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    run_id = json.loads((root / "out" / "运行摘要.json").read_text("utf-8"))["run_id"]
+    folder = root / "home" / "runs" / run_id
+    truth = pl.read_csv(root / "exports" / "ground_truth.csv", infer_schema=False).filter(
+        pl.col("stage") == "rule"
+    )
+    return (
+        root / "out",
+        pl.read_parquet(folder / "monitoring_signals.parquet"),
+        pl.read_parquet(folder / "monitoring_households.parquet"),
+        truth.select("kind", "household_id", pl.col("id_number").replace("", None)),
+    )
+
+
+def _truth_pairs(truth: pl.DataFrame) -> pl.DataFrame:
+    """(signal_code, household_id, id_number or null) of every ground-truth row that is a signal."""
+    kinds = pl.DataFrame(
+        [(kind, code, person) for kind, (code, person) in SIGNAL_OF_KIND.items()],
+        schema={"kind": pl.String, "signal_code": pl.String, "_person": pl.Boolean},
+        orient="row",
+    )
+    return truth.join(kinds, on="kind").select(
+        "signal_code", "household_id", pl.when(pl.col("_person")).then(pl.col("id_number")).alias("id_number")
+    )
+
+
+@pytest.mark.slow
+def test_every_planted_case_of_a_signal_kind_is_a_signal_on_its_household(
+    synthetic_run: tuple[Path, pl.DataFrame, pl.DataFrame, pl.DataFrame],
+) -> None:
+    _, signals, households_, truth = synthetic_run
+    planted = _truth_pairs(truth).unique()
+    assert planted.height > 50
+    found = signals.select("signal_code", "household_id", "id_number")
+    missed = planted.join(
+        found, on=["signal_code", "household_id", "id_number"], how="anti", nulls_equal=True
+    )
+    assert missed.is_empty(), missed
+    at_risk = households_.filter(pl.col("at_risk")).select("household_id")
+    assert planted.join(at_risk, on="household_id", how="anti").is_empty()
+
+
+@pytest.mark.slow
+def test_signals_of_those_kinds_sit_on_households_that_really_have_them(
+    synthetic_run: tuple[Path, pl.DataFrame, pl.DataFrame, pl.DataFrame],
+) -> None:
+    _, signals, _, truth = synthetic_run
+    codes = {code for code, _ in SIGNAL_OF_KIND.values()}
+    emitted = signals.filter(pl.col("signal_code").is_in(codes)).select(
+        "signal_code", "household_id", "id_number"
+    )
+    backed = emitted.join(
+        _truth_pairs(truth).unique(),
+        on=["signal_code", "household_id", "id_number"],
+        how="semi",
+        nulls_equal=True,
+    )
+    assert backed.height / emitted.height >= 0.99
+    # Deaths still listed as 正常 are planted too: every one the signal names is real.
+    listed = signals.filter(pl.col("rule_code") == "IDN-002").select("household_id", "id_number")
+    dead = truth.filter(pl.col("kind") == "DEAD_PERSON_LISTED").select("household_id", "id_number")
+    assert listed.height > 0 and listed.join(dead, on=["household_id", "id_number"], how="anti").is_empty()
+
+
+@pytest.mark.slow
+def test_the_run_writes_a_candidate_list_per_county_with_a_sheet_per_township(
+    synthetic_run: tuple[Path, pl.DataFrame, pl.DataFrame, pl.DataFrame],
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from fangfan.engine import regions
+
+    out, _, households_, _ = synthetic_run
+    candidates = households_.filter(pl.col("is_candidate"))
+    workbooks = sorted((out / "防返贫监测").glob("*防返贫监测候选清单.xlsx"))
+    assert len(workbooks) == candidates["county_code"].n_unique()
+    township_names = {t.name[:31] for t in regions.townships().values()}
+    listed = 0
+    for path in workbooks:
+        book = CalamineWorkbook.from_path(str(path))
+        assert book.sheet_names[0] == "汇总" and set(book.sheet_names[1:]) <= township_names
+        for name in book.sheet_names[1:]:
+            rows = book.get_sheet_by_name(name).to_python()
+            assert rows[1][:4] == ["序号", "行政村", "户编号", "户主姓名"]
+            listed += len(rows) - 2
+    assert listed == candidates.height
+    summary = json.loads((out / "运行摘要.json").read_text("utf-8"))
+    assert summary["monitoring"]["candidates"] == candidates.height
