@@ -39,7 +39,7 @@ def monitoring_threshold(year: int) -> Threshold:
     for earlier in sorted((y for y in YEARS if y < year), reverse=True):
         fallback = _from_policy(earlier)
         if fallback is not None:
-            note = f"尚无{year}年度监测标准，暂按{earlier}年度标准（{fallback.note}）"
+            note = f"尚无{year}年度监测标准，暂按{fallback.note}"
             return Threshold(year, fallback.yuan, note, placeholder=True)
     raise PolicyError(f"没有{year}年度及此前任何年度的监测标准")
 
@@ -53,5 +53,5 @@ def _from_policy(year: int) -> Threshold | None:
         return None
     note = f"{year}年度政策文件"
     if placeholder:
-        note += "（占位数值，未查实，请以省里文件为准）"
+        note += "，占位数值，未查实，请以省里文件为准"
     return Threshold(year, Decimal(str(value)).normalize(), note, placeholder)

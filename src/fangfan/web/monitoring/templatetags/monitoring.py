@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -43,3 +44,14 @@ def time_left(deadline: dt.date, still_open: bool = True) -> dict[str, Any]:
     """剩余N天 / 今天到期 / 已超期N天, or nothing once the lead or case is closed."""
     days = (deadline - timezone.localdate()).days
     return {"days": days, "late": -days, "still_open": still_open}
+
+
+@register.filter
+def yuan(value: object, places: int = 0) -> str:
+    """12345.6 → "12,346" (or with `places` decimals: "12,345.60"); nothing as —."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(str(value)):,.{int(places)}f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
