@@ -208,7 +208,7 @@ def income_rows(people: dict[str, list[dict[str, Any]]], last_month: bool = Fals
                     "year": year,
                     **parts,
                     "property_income": 0.0,
-                    "medical_selfpay": 0.0,
+                    "medical_selfpay": 9000.0 if hid in ("M09", "M10") and year == 2024 else 0.0,
                     "net_income": net,
                     "net_income_per_capita": round(net / normal, 2),
                 }
@@ -525,6 +525,23 @@ def test_rigid_spending_adds_medical_self_pay_schooling_and_disaster_losses(moni
     assert evidence["灾害直接经济损失(收入年度起合计)"] == {"value": 11001.0, "source": "应急管理"}
     assert "占位参数 monitoring.rigid_spending_share_of_income" in evidence
     assert row["risk_type"] == "因灾"  # the largest part
+
+
+def test_with_the_registry_alone_the_registry_self_pay_counts_and_feed_signals_stay_silent(
+    tmp_path: Path,
+) -> None:
+    tables = {
+        name: table for name, table in cast_tables().items() if name in ("households", "members", "income")
+    }
+    snapshot, _ = SnapshotStore(tmp_path / "snapshots").write(tables, {"source": "cast"}, AS_OF)
+    result = screen_snapshot(snapshot, runs_root=tmp_path / "runs")
+    assert {code for code, _ in signals_of(result)} == {"INCOME_BELOW_THRESHOLD", "INCOME_SHARP_DROP"}
+    facts = household(result, "M09")
+    assert (facts["medical_spending"], facts["schooling_spending"], facts["disaster_loss"]) == (
+        9000,
+        10000,
+        None,
+    )
 
 
 def test_a_labourer_who_died_is_a_high_signal_and_an_old_mother_still_listed_a_low_one(

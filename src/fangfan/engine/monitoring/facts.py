@@ -95,7 +95,7 @@ def household_facts(context: Context) -> pl.DataFrame:
         context.wide.household_wide.lazy()
         .select(*_HOUSEHOLD_WIDE, pl.col("main_risk").alias("registry_main_risk"))
         .with_columns(
-            business_net=_business_net(""),
+            business_net=_business_net(),
             other_income=pl.sum_horizontal("property_income", "transfer_income"),
         )
         .join(_member_facts(context), on="household_id", how="left")
@@ -127,8 +127,8 @@ def household_facts(context: Context) -> pl.DataFrame:
 _SPENDING = ("medical_spending", "schooling_spending", "disaster_loss")
 
 
-def _business_net(prefix: str) -> pl.Expr:
-    return pl.col(f"{prefix}business_income").fill_null(0) - pl.col(f"{prefix}business_cost").fill_null(0)
+def _business_net() -> pl.Expr:
+    return pl.col("business_income").fill_null(0) - pl.col("business_cost").fill_null(0)
 
 
 def _income_risk() -> pl.Expr:
