@@ -27,6 +27,7 @@ from fangfan.engine.monitoring.catalogue import (
     SEVERITY_RANK,
     SIGNALS,
 )
+from fangfan.engine.monitoring.facts import ENGINE
 
 AT_RISK_SEVERITIES = ("high", "medium")  # a low signal alone leaves a household not at risk
 LACK_OF_LABOUR = "缺劳力"
@@ -63,7 +64,7 @@ def household_summary(
             .alias("main_risk")
         )
     )
-    return summary.sort("village_code", "household_id").select(HOUSEHOLD_COLUMNS).collect()
+    return summary.sort("village_code", "household_id").select(HOUSEHOLD_COLUMNS).collect(engine=ENGINE)
 
 
 _SIGNAL_FLAGS = tuple(f"_signal_{index}" for index in range(len(SIGNALS)))

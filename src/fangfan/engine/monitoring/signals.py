@@ -18,7 +18,7 @@ from fangfan.engine.monitoring.catalogue import (
     SIGNAL_COLUMNS,
     SIGNAL_OF_RULE,
 )
-from fangfan.engine.monitoring.facts import Context
+from fangfan.engine.monitoring.facts import ENGINE, Context
 
 
 def all_signals(context: Context, facts: pl.DataFrame, findings: pl.DataFrame, run_id: str) -> pl.DataFrame:
@@ -30,7 +30,7 @@ def all_signals(context: Context, facts: pl.DataFrame, findings: pl.DataFrame, r
         events.member_died(context),
         events.new_serious_illness(context),
     ]
-    frames = pl.collect_all([part.select(events.EVENT_COLUMNS) for part in parts])
+    frames = pl.collect_all([part.select(events.EVENT_COLUMNS) for part in parts], engine=ENGINE)
     signals = pl.concat([frame.cast(dict.fromkeys(events.EVENT_COLUMNS, pl.String)) for frame in frames])
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int8)
     return (
