@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from fangfan.engine.schema import DEPARTMENT_FEEDS, REGISTRY_TABLES
@@ -109,6 +109,24 @@ def _region_field(model: type[Model]) -> str:
     return str(field)
 
 
+def code_within(field: str, prefix: str) -> Q:
+    """`field` begins with the region code `prefix`, as a range the field's ordinary index serves.
+
+    ``code_within("village_code", "621225220")`` is ``"621225220" <= village_code < "621225221"``.
+    A LIKE 'prefix%' needs a pattern index and cannot hand back rows in the order of the
+    plain one, so a list sorted by village code under a LIKE reads the whole index; the
+    range reads only the region. Codes are digits, so the bounds compare the same way
+    under any collation.
+    """
+    if not prefix.isdigit():
+        return Q(**{f"{field}__startswith": prefix})
+    digits = prefix.rstrip("9")
+    if not digits:  # all nines: nothing sorts above the prefix's own range
+        return Q(**{f"{field}__gte": prefix})
+    upper = digits[:-1] + str(int(digits[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
 def scope(queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
     """The records of `queryset` inside the user's region; none for a user without one.
 
@@ -119,7 +137,7 @@ def scope(queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
     active = _active(user)
     if active is None or active.region is None or not active.role:
         return queryset.none()
-    scoped = queryset.filter(**{f"{field}__startswith": region_prefix(active)})
+    scoped = queryset.filter(code_within(field, region_prefix(active)))
     if active.role == Role.DEPARTMENT:
         owner = getattr(queryset.model, "OWNER_FIELD", None)
         return scoped.filter(**{owner: active}) if owner else queryset.none()

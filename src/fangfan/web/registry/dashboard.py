@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.rules.model import CATEGORIES
 from fangfan.engine.schema import HOUSEHOLD_TYPES
-from fangfan.web.accounts.access import PREFIX_LENGTH, region_prefix, scope
+from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, region_prefix, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Run, VillageFindingCount, VillageHouseholdCount
@@ -159,8 +159,10 @@ def build_dashboard(user: User | AnonymousUser, region: Region, run: Run | None)
     if run is None:
         return Dashboard(region=region, run=None)
     prefix = code_prefix(region)
-    households = scope(VillageHouseholdCount.objects.filter(run=run, village_code__startswith=prefix), user)
-    findings = scope(VillageFindingCount.objects.filter(run=run, village_code__startswith=prefix), user)
+    households = scope(
+        VillageHouseholdCount.objects.filter(code_within("village_code", prefix), run=run), user
+    )
+    findings = scope(VillageFindingCount.objects.filter(code_within("village_code", prefix), run=run), user)
     types = _types(households)
     categories, finding_totals = _categories(findings)
     household_totals = _totals(households.aggregate(**HOUSEHOLD_SUMS))

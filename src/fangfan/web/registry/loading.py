@@ -46,11 +46,11 @@ def loader() -> Loader:
 
 
 def _fields(model: type[Model]) -> dict[str, models.Field[Any, Any]]:
-    """Concrete fields by column name, except an auto primary key."""
+    """Concrete fields by column name, except an auto primary key and columns the database computes."""
     return {
         field.column: field
         for field in model._meta.concrete_fields
-        if not isinstance(field, models.AutoField | models.BigAutoField)
+        if not isinstance(field, models.AutoField | models.BigAutoField | models.GeneratedField)
     }
 
 

@@ -23,7 +23,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 
 from fangfan.engine.idnumber import normalise
-from fangfan.web.accounts.access import region_prefix, scope
+from fangfan.web.accounts.access import code_within, region_prefix, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import code_prefix
@@ -32,6 +32,7 @@ from fangfan.web.registry.models import Household, Member, Run, VillageHousehold
 ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 DIGITS = re.compile(r"^\d+$")
 VILLAGES_SHOWN = 20
+FEW_NAMES = 2_000
 
 
 def households_matching(
@@ -40,7 +41,7 @@ def households_matching(
     """The user's households (in `region` if given) that match `query` (all when blank)."""
     households = scope(Household.objects.all(), user)
     if region is not None:
-        households = households.filter(village_code__startswith=code_prefix(region))
+        households = households.filter(code_within("village_code", code_prefix(region)))
     text = query.strip()
     if not text:
         return households
@@ -50,9 +51,38 @@ def households_matching(
         return households.filter(household_id__in=holders.values("household_id"))
     if DIGITS.match(text):
         return households.filter(Q(household_id__startswith=text) | Q(village_code__startswith=text))
-    return households.filter(
-        household_id__in=Member.objects.filter(name__startswith=text).values("household_id")
+    holders = name_holders(text)
+    if holders is None:  # a common name: let the database walk the region's households
+        return households.filter(
+            household_id__in=Member.objects.filter(name__startswith=text).values("household_id")
+        )
+    return households.filter(household_id__in=holders)
+
+
+def name_holders(text: str) -> set[str] | None:
+    """The households of the people whose name begins with `text`; None when they are many.
+
+    One indexed read of at most FEW_NAMES + 1 rows. A rare name (most searches for a
+    whole name) gives its few households, which the list then reads by key; a common
+    one (a surname) is better served by walking the region's households in order and
+    checking each one's members. PostgreSQL's estimate of how many names begin with
+    some Chinese characters is often off a hundredfold, so the choice is made here,
+    on the actual number, rather than left to the planner.
+    """
+    found = list(
+        Member.objects.filter(name__startswith=text)
+        .order_by()
+        .values_list("household_id", flat=True)[: FEW_NAMES + 1]
     )
+    return set(found) if len(found) <= FEW_NAMES else None
+
+
+def is_broad(query: str) -> bool:
+    """Whether a search matches too many people to count its households quickly (a surname)."""
+    text = query.strip()
+    if not text or DIGITS.match(text) or ID_NUMBER.match(normalise(text) or text):
+        return False
+    return name_holders(text) is None
 
 
 def villages_matching(user: User | AnonymousUser, query: str, region: Region | None = None) -> list[Region]:
@@ -74,5 +104,5 @@ def household_count(user: User | AnonymousUser, region: Region | None, run: Run 
         return 0
     counts = scope(VillageHouseholdCount.objects.filter(run=run), user)
     if region is not None:
-        counts = counts.filter(village_code__startswith=code_prefix(region))
+        counts = counts.filter(code_within("village_code", code_prefix(region)))
     return int(counts.aggregate(total=Sum("households"))["total"] or 0)

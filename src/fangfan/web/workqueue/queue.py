@@ -1,7 +1,7 @@
 """Which findings the work queue lists: the user's region, narrowed by the filter form.
 
-Overdue findings (deadline passed, still 待处理 or 已分派) come first, then veto
-findings, then by place; the Excel download reads the same queryset.
+Open work comes first (待处理 and 已分派, earliest deadline first, so overdue findings
+lead), then veto findings, then by place; the Excel download reads the same queryset.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.rules.model import load_catalogue
-from fangfan.web.accounts.access import PREFIX_LENGTH, scope
+from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
@@ -74,7 +74,7 @@ class QueueFilter(forms.Form):
         data = self.cleaned_data
         region = self.chosen_region()
         if region is not None:
-            findings = findings.filter(village_code__startswith=region.code)
+            findings = findings.filter(code_within("village_code", region.code))
         if data["category"]:
             findings = findings.filter(category=data["category"])
         if data["veto"]:
@@ -118,6 +118,19 @@ def _prefix(region: Region) -> str:
     return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
 
 
+# Open work first (待处理, 已分派), by deadline, so overdue findings lead; then veto
+# findings, then by place. The registry_finding_queue_idx index holds this order.
+QUEUE_ORDER = (
+    F("open_work").desc(),
+    F("deadline").asc(nulls_last=True),
+    F("veto").desc(),
+    "village_code",
+    "household_id",
+    "rule_code",
+    "id_number",
+)
+
+
 def queue(user: User, filters: QueueFilter) -> QuerySet[Finding]:
     """The user's findings under the filters, overdue first, with what the list shows."""
     today = timezone.localdate()
@@ -131,13 +144,5 @@ def queue(user: User, filters: QueueFilter) -> QuerySet[Finding]:
                 output_field=BooleanField(),
             )
         )
-        .order_by(
-            "-overdue",
-            F("deadline").asc(nulls_last=True),
-            "-veto",
-            "village_code",
-            "household_id",
-            "rule_code",
-            "id_number",
-        )
+        .order_by(*QUEUE_ORDER)
     )

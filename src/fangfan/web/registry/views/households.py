@@ -17,9 +17,12 @@ from fangfan.web.registry.excel import Sheet, excel_response, workbook_response
 from fangfan.web.registry.household_page import department_rows, indicator_groups, masked_evidence
 from fangfan.web.registry.models import DepartmentRecord, Finding, Household, HouseholdRunSummary, Member, Run
 from fangfan.web.registry.navigation import Crumb, breadcrumbs
-from fangfan.web.registry.pagination import page_of
-from fangfan.web.registry.search import household_count, households_matching, villages_matching
+from fangfan.web.registry.pagination import page_of, uncounted_page
+from fangfan.web.registry.search import household_count, households_matching, is_broad, villages_matching
 from fangfan.web.registry.views.regions import READERS
+
+# A search lists (and counts) at most this many households; the Excel download holds all.
+SEARCH_CAP = 1_000
 
 
 def _search(request: HttpRequest) -> tuple[str, Region | None, QuerySet[Household]]:
@@ -42,7 +45,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "region": region,
-            "households": page_of(households, request.GET.get("page"), count=count),
+            "households": uncounted_page(households, request.GET.get("page"))
+            if query and is_broad(query)
+            else page_of(households, request.GET.get("page"), count=count, cap=SEARCH_CAP),
             "villages": villages_matching(request.user, query, region),
             "run": run,
         },
