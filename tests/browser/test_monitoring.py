@@ -192,5 +192,33 @@ def test_a_household_reports_itself_and_the_county_decides_within_15_days(
     ]
     page.goto(f"/households/{household.household_id}/")
     assert "监测中" in page.locator("#monitoring").inner_text()
-    shoot(page, "monitoring-household-page")
+    whole = shoot(page, "monitoring-household-page")
+    page.locator("#monitoring").screenshot(path=str(whole.with_name("monitoring-household-panel.png")))
+    assert console_errors == []
+
+
+def test_a_village_team_works_a_households_income_out_on_a_phone(
+    phone: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot, console_errors: list[str]
+) -> None:
+    users = published.users
+    household = Household.objects.filter(village_code=users["village"].region.code).order_by("-household_id")[
+        0
+    ]
+    size = household.people or household.household_size or 1
+    signed_in(phone, users["village"])
+    phone.goto(f"/households/{household.household_id}/")
+    phone.locator("#monitoring a:has-text('记录走访')").click()
+    phone.fill("#id_wage_income", str(1000 * size))
+    phone.fill("#id_business_income", str(500 * size))
+    phone.fill("#id_business_cost", "0")
+    phone.fill("#id_situation", "务工返乡，今年只干了两个月")
+    estimate = phone.locator("#visit-estimate")
+    assert "人均 1,500 元" in estimate.inner_text() and "低于监测标准" in estimate.inner_text()
+    shoot(phone, "monitoring-visit-form")
+    phone.locator("form.mon-money button[type=submit]").click()
+    phone.wait_for_selector("#visit-result:has-text('在监测范围内')")
+    assert "1,500.00" in phone.locator("#per-capita").inner_text()
+    shoot(phone, "monitoring-visit")
+    lead = Intake.objects.get(household=household, source="visit")
+    assert lead.visit is not None and lead.visit.visitor == users["village"]
     assert console_errors == []

@@ -17,3 +17,38 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The visit form works the account out as the cadre types (the server works it out again
+// on saving): net income, per capita over the registry's household size, against the line.
+function showEstimate(form) {
+  var output = form.querySelector("#visit-estimate");
+  if (!output) {
+    return;
+  }
+  var amount = function (name) {
+    var field = form.elements.namedItem(name);
+    var value = field ? parseFloat(field.value) : 0;
+    return isNaN(value) ? 0 : value;
+  };
+  var net = amount("wage_income") + amount("business_income") + amount("property_income") +
+    amount("transfer_income") - amount("business_cost");
+  var size = parseInt(output.dataset.size, 10) || 1;
+  var threshold = parseFloat(output.dataset.threshold);
+  var perCapita = net / size;
+  var yuan = function (value) {
+    return Math.round(value).toLocaleString("zh-CN");
+  };
+  var verdict = perCapita < threshold ? "低于监测标准，保存后将生成发现线索" : "不低于监测标准";
+  output.textContent = "家庭纯收入 " + yuan(net) + " 元，人均 " + yuan(perCapita) + " 元（" + verdict + "）";
+  output.classList.toggle("below", perCapita < threshold);
+}
+
+document.addEventListener("input", function (event) {
+  var target = event.target;
+  if (target instanceof Element && target.closest("form.mon-money")) {
+    showEstimate(target.closest("form.mon-money"));
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form.mon-money").forEach(showEstimate);
+});
