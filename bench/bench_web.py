@@ -45,6 +45,7 @@ PAGE_NAMES = {"dashboard": "首页与下钻", "search": "查找农户", "househo
 TARGET_P95_MS = 300.0
 RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- bench-web:start -->", "<!-- bench-web:end -->"
+LOADS: dict[str, float] = {}  # the machine's 1-minute load average as each locust run began
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/fangfan_bench"
 PASSWORD = "bench-web-2026"
 AS_OF = "2026-10-31"
@@ -259,7 +260,9 @@ def run_locust(
     ]
     env = {**os.environ, "FANGFAN_BENCH_TARGETS": str(targets), "FANGFAN_BENCH_WAIT": wait}
     print(f"  … locust {label}: {users} 个用户，{seconds} 秒，页间停顿 {wait} 秒", flush=True)
-    subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL)
+    LOADS[label] = os.getloadavg()[0]
+    with Path(f"{prefix}.log").open("w", encoding="utf-8") as log:
+        subprocess.run(command, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
     return read_stats(Path(f"{prefix}_stats.csv"))
 
 
@@ -297,7 +300,9 @@ def report(
         f"{counts['findings']:,} findings, {counts['department_records']:,} department records.",
         f"{users} users signed in as {counts['accounts']} accounts (city, inspector, counties, townships, "
         f"villages), each pausing 1–3 s between pages; {seconds} s after all had signed in. "
-        "Baseline: one user, page after page with no pause, in the same run.",
+        "Baseline: one user, page after page with no pause, in the same run. "
+        f"Load average as each began: baseline {LOADS.get('baseline', 0):.1f}, "
+        f"{users} users {LOADS.get('measured', 0):.1f}, no pause {LOADS.get('saturated', 0):.1f}.",
         "",
         f"| page | requests | errors | baseline p95 (ms) | p95 at {users} users (ms) | ratio | p99 (ms) "
         f"| target p95 | met | {users} users, no pause: p95 (ms), pages/s |",

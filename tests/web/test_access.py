@@ -258,3 +258,23 @@ def test_require_roles_sends_the_anonymous_to_the_login_page() -> None:
 def test_require_roles_refuses_a_role_that_does_not_exist() -> None:
     with pytest.raises(ValueError, match="unknown roles"):
         require_roles("mayor")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "inside", "outside"),
+    [
+        ("6212", ["621200", "621226100201", "6212"], ["621300", "621199999999", "6213"]),
+        ("621229", ["621229", "621229999999"], ["621230", "62122"]),
+        ("999", ["999", "999123"], ["998999"]),
+    ],
+)
+def test_code_within_is_the_prefix_as_a_range(prefix, inside, outside):
+    """The gate's region filter: a code range equal to 'begins with' for digit codes."""
+    from fangfan.web.accounts.access import code_within
+    from fangfan.web.regions.models import Region
+
+    for code in inside + outside:
+        Region.objects.create(code=code, name=code, level=Region.Level.VILLAGE)
+    found = set(Region.objects.filter(code_within("code", prefix)).values_list("code", flat=True))
+    assert found == {code for code in inside + outside if code.startswith(prefix)}
+    assert found == set(inside)
