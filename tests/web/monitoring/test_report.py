@@ -155,9 +155,12 @@ def test_the_same_person_in_the_same_village_within_a_day_makes_one_lead(cast):
     assert first.status_code == again.status_code == 200
     assert again.context["duplicate"] and first.context["intake"].reference not in again.text
     assert Intake.objects.count() == 1
+    namesake = idnumber.make("621226", dt.date(1990, 1, 1), 8)  # another 王秀英 of the village
+    assert send(wang_report(id_number=namesake, token=aged_token())).context["intake"] is not None
+    assert Intake.objects.count() == 2
     Intake.objects.update(received_at=first.context["intake"].received_at - spam.DUPLICATE_WINDOW)
     assert send(wang_report()).context["intake"] is not None
-    assert Intake.objects.count() == 2
+    assert Intake.objects.count() == 3
 
 
 def test_choosing_a_county_offers_its_townships_and_a_township_its_villages(cast):

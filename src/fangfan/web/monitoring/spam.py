@@ -73,7 +73,8 @@ def over_rate_limit(request: HttpRequest) -> bool:
 
 def recent_duplicate(village_code: str, id_number: str, phone: str, name: str) -> Intake | None:
     """A report of the same person in the same village in the last day, if there is one."""
-    same_person = Q(name=name)
+    # The same name is the same person unless both reports carry ID numbers that differ.
+    same_person = Q(name=name) & (Q(id_number="") | Q(id_number=id_number)) if id_number else Q(name=name)
     if id_number:
         same_person |= Q(id_number=id_number)
     if phone:
