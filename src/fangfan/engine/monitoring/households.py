@@ -40,31 +40,54 @@ def household_summary(
     """`monitoring_households`: every household of `facts`, with or without signals."""
     summary = (
         facts.lazy()
-        .join(_per_household(signals.lazy()), on="household_id", how="left")
+        .join(_with_signals(facts.lazy(), signals.lazy()), on="household_id", how="left")
         .join(_veto_findings(findings.lazy()), on="household_id", how="left")
         .with_columns(
             pl.col("signal_count").fill_null(0),
             pl.col("veto_findings").fill_null(0),
-            *(pl.col(flag).fill_null(False) for flag in (*_SIGNAL_FLAGS, *_RISK_FLAGS)),
+            pl.col("at_risk").fill_null(False),
         )
-        .with_columns(pl.col("_serious").fill_null(False).alias("at_risk"))
+        .with_columns(
+            (pl.col("at_risk") & (pl.col("monitoring_status") != MONITORED)).alias("is_candidate"),
+            pl.lit(run_id).alias("run_id"),
+            pl.lit(policy_year, dtype=pl.Int32).alias("policy_year"),
+        )
+    )
+    return summary.sort("village_code", "household_id").select(HOUSEHOLD_COLUMNS).collect(engine=ENGINE)
+
+
+def _with_signals(facts: pl.LazyFrame, signals: pl.LazyFrame) -> pl.LazyFrame:
+    """The summary columns of the households with signals (a few per cent of them, so the
+    text is built for those alone)."""
+    needed = facts.select("household_id", "has_labour_capacity", "exited")
+    return (
+        _per_household(signals)
+        .join(needed, on="household_id", how="left")
+        .with_columns(pl.col("has_labour_capacity").fill_null(False), pl.col("exited").fill_null(False))
         .with_columns(_risk_flags())
         .with_columns(
             _joined(_SIGNAL_FLAGS, [s.name for s in SIGNALS]).alias("signals"),
             _joined(_SIGNAL_FLAGS, [s.code for s in SIGNALS], ",").alias("signal_codes"),
             pl.when(pl.col("at_risk")).then(_joined(_RISK_FLAGS, list(RISK_TYPES))).alias("risk_types"),
             _suggested_category().alias("suggested_category"),
-            (pl.col("at_risk") & (pl.col("monitoring_status") != MONITORED)).alias("is_candidate"),
-            pl.lit(run_id).alias("run_id"),
-            pl.lit(policy_year, dtype=pl.Int32).alias("policy_year"),
         )
         .with_columns(
             pl.when(pl.col("at_risk"))
             .then(pl.coalesce("main_risk", pl.col("risk_types").str.split("、").list.first()))
             .alias("main_risk")
         )
+        .select(
+            "household_id",
+            "signal_count",
+            "signals",
+            "signal_codes",
+            "severity",
+            "at_risk",
+            "risk_types",
+            "main_risk",
+            "suggested_category",
+        )
     )
-    return summary.sort("village_code", "household_id").select(HOUSEHOLD_COLUMNS).collect(engine=ENGINE)
 
 
 _SIGNAL_FLAGS = tuple(f"_signal_{index}" for index in range(len(SIGNALS)))
@@ -79,7 +102,7 @@ def _per_household(signals: pl.LazyFrame) -> pl.LazyFrame:
     )
     return signals.group_by("household_id").agg(
         pl.len().cast(pl.Int32).alias("signal_count"),
-        pl.col("severity").is_in(AT_RISK_SEVERITIES).any().alias("_serious"),
+        pl.col("severity").is_in(AT_RISK_SEVERITIES).any().alias("at_risk"),
         severity.min()
         .replace_strict(_SEVERITY_NAMES, default=None, return_dtype=pl.String)
         .alias("severity"),
