@@ -13,11 +13,12 @@ from django import forms
 from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from fangfan.web.accounts.access import scope
+from fangfan.web.accounts.access import PREFIX_LENGTH, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import models
 from fangfan.web.monitoring.models import Intake, Source
 from fangfan.web.monitoring.workflow import OPEN_STAGES, Stage
+from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.workqueue.queue import region_choices
 
@@ -42,7 +43,11 @@ class RegionFilter(forms.Form):
             return rows.none()
         code = self.cleaned_data.get("region")
         if code:
-            rows = rows.filter(village_code__startswith=region_for_user(self.user, code).code)
+            region = region_for_user(self.user, code)
+            # A city's code "621200" covers every code starting "6212".
+            rows = rows.filter(
+                village_code__startswith=region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
+            )
         return rows
 
     def query_string(self) -> str:
