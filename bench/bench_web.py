@@ -362,9 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild or published_households() < args.households * 0.95:
         print(f"生成并发布 {args.households:,} 户到 {args.database_url} …", flush=True)
         setup = build_city(args.households, args.database_url, work, home)
+    from django.core.management import call_command
     from django.db import connection
 
     from fangfan.web.registry.models import DepartmentRecord, Finding, Household, Member
+
+    call_command("migrate", verbosity=0)  # a city built by an older checkout gets the new tables
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

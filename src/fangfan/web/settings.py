@@ -138,6 +138,17 @@ PASSWORD_HASHERS = [
 if TESTING:
     # Argon2 is slow on purpose; tests hash passwords often and guard nothing.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The cache holds short-lived counters shared by every server process on the machine (the
+# public report form's per-address limit): files under FANGFAN_HOME/cache, so gunicorn's
+# workers count together. Tests keep theirs in memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+        if TESTING
+        else "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": "fangfan" if TESTING else str(DATA_DIR / "cache"),
+    }
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

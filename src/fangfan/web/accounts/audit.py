@@ -109,6 +109,8 @@ def _shown(model: type[Model], name: str, value: Any) -> Any:
     """A stored value as a person reads it: a choice's label, a related record's name, 是/否."""
     if value is None or value == "":
         return None
+    if isinstance(value, list):  # a multiple choice kept as a JSON list
+        return "、".join(str(item) for item in value) or None
     try:
         field = model._meta.get_field(name)
     except Exception:  # a field since removed: its raw value
