@@ -141,6 +141,8 @@ def history_rows(obj: Model) -> list[dict[str, Any]]:
                 old, new = masks[name](old), masks[name](new)
             else:
                 old, new = _shown(model, name, old), _shown(model, name, new)
+            if old in (None, "") and new in (None, ""):  # a blank field of a new record says nothing
+                continue
             changes.append((_label(model, name), old, new))
         rows.append({"event": event, "changes": changes})
     return rows
