@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_fewer_indexes_list_order'),
+        ("registry", "0002_fewer_indexes_list_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='finding',
-            name='open_work',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(status__in=['open', 'assigned'], then=models.Value(True)), default=models.Value(False)), output_field=models.BooleanField(), verbose_name='待办'),
+            model_name="finding",
+            name="open_work",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(status__in=["open", "assigned"], then=models.Value(True)),
+                    default=models.Value(False),
+                ),
+                output_field=models.BooleanField(),
+                verbose_name="待办",
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(models.OrderBy(models.F('open_work'), descending=True), models.OrderBy(models.F('deadline')), models.OrderBy(models.F('veto'), descending=True), models.F('village_code'), models.F('household'), models.F('rule_code'), models.F('id_number'), name='registry_finding_queue_idx'),
+            model_name="finding",
+            index=models.Index(
+                models.OrderBy(models.F("open_work"), descending=True),
+                models.OrderBy(models.F("deadline")),
+                models.OrderBy(models.F("veto"), descending=True),
+                models.F("village_code"),
+                models.F("household"),
+                models.F("rule_code"),
+                models.F("id_number"),
+                name="registry_finding_queue_idx",
+            ),
         ),
     ]
