@@ -48,6 +48,9 @@ ACTIONS = (
     "monitoring_village_review",
     "monitoring_township_review",
     "monitoring_county_decision",
+    "monitoring_measure",
+    "monitoring_reassess",
+    "monitoring_propose_elimination",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -69,6 +72,12 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "monitoring_village_review": frozenset({Role.VILLAGE}),
     "monitoring_township_review": frozenset({Role.TOWNSHIP}),
     "monitoring_county_decision": frozenset({Role.COUNTY}),
+    # Assistance and follow-up: village teams and townships add and end measures, record
+    # re-assessments and propose risk elimination (its check, notice and approval are
+    # owned as in identification: home check and village review, county decision).
+    "monitoring_measure": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "monitoring_reassess": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "monitoring_propose_elimination": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
 }
 DEPARTMENT_FEED_NAMES = frozenset(feed.name for feed in DEPARTMENT_FEEDS)
 REGISTRY_TABLE_NAMES = frozenset(table.name for table in REGISTRY_TABLES)

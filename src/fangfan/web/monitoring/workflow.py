@@ -8,9 +8,17 @@ Each stage is owned by one gate action (`fangfan.web.accounts.access.WORKFLOW_RO
 the village team checks at home and holds the village review and notice, the township
 reviews, the county decides. Sending back or rejecting is the current owner's call.
 
-Risk elimination (proposal → check → village review and notice → approval) will be a
-procedure of the same shape on a `MonitoredHousehold`; its stages and steps belong in
-a table like `STEPS` beside this one.
+Risk elimination is a procedure of the same shape on a `MonitoredHousehold`, in the
+tables `ELIMINATION_*` below:
+
+    待入户核实 ─check→ 待村级评议公示 ─post_notice→ 公示中 ─close_notice→ 待县级审批
+        ─approve→ 风险已消除
+    any open stage ─reject→ 不予消除;  ─send_back→ the stage before (ELIMINATION_SEND_BACK_TO)
+
+The village team checks at home and holds the review and notice (the same gate
+actions as in identification), the county approves. The proposal itself (which opens
+the procedure) is `monitoring_propose_elimination`'s, and only when the household
+meets the conditions of `readiness`.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+
+from fangfan.engine.config import ConfigError, env_int
 
 # From discovery to the county's decision (DOMAIN.md, Relapse monitoring). National
 # procedure rules, not in the yearly policy files (which this app only reads).
@@ -100,3 +110,80 @@ def gate_for(verb: str, stage: str) -> str | None:
     if verb == REJECT:
         return OWNER.get(stage)
     raise ValueError(f"unknown verb {verb!r}")
+
+
+# Re-assessments (回访/动态评估) are due this many days after the last one (or after the
+# monitoring start): quarterly by default, `FANGFAN_REASSESSMENT_DAYS` to change it.
+REASSESSMENT_DAYS_DEFAULT = 90
+# Income must have stayed at or above the threshold over at least this many months
+# before risk elimination may be proposed (DOMAIN.md, Relapse monitoring).
+STABLE_INCOME_MONTHS = 6
+
+
+def reassessment_days() -> int:
+    """The re-assessment interval in days, from the environment (read on each call)."""
+    days = env_int("FANGFAN_REASSESSMENT_DAYS", REASSESSMENT_DAYS_DEFAULT)
+    if days < 1:
+        raise ConfigError(f"环境变量 FANGFAN_REASSESSMENT_DAYS 应为正整数，实际为 {days}")
+    return days
+
+
+class EliminationStage(models.TextChoices):
+    HOME_CHECK = "home_check", "待入户核实"
+    VILLAGE_REVIEW = "village_review", "待村级评议公示"
+    NOTICE = "notice", "公示中"
+    COUNTY_APPROVAL = "county_approval", "待县级审批"
+    APPROVED = "approved", "风险已消除"
+    REJECTED = "rejected", "不予消除"
+
+
+ELIMINATION_OPEN_STAGES = (
+    EliminationStage.HOME_CHECK,
+    EliminationStage.VILLAGE_REVIEW,
+    EliminationStage.NOTICE,
+    EliminationStage.COUNTY_APPROVAL,
+)
+ELIMINATION_OWNER: dict[str, str] = {
+    EliminationStage.HOME_CHECK: "monitoring_home_check",
+    EliminationStage.VILLAGE_REVIEW: "monitoring_village_review",
+    EliminationStage.NOTICE: "monitoring_village_review",
+    EliminationStage.COUNTY_APPROVAL: "monitoring_county_decision",
+}
+ELIMINATION_SEND_BACK_TO: dict[str, str] = {
+    EliminationStage.VILLAGE_REVIEW: EliminationStage.HOME_CHECK,
+    EliminationStage.NOTICE: EliminationStage.VILLAGE_REVIEW,
+    EliminationStage.COUNTY_APPROVAL: EliminationStage.VILLAGE_REVIEW,
+}
+ELIMINATION_STEPS: dict[str, Step] = {
+    step.verb: step
+    for step in (
+        Step("check", "入户核实", EliminationStage.HOME_CHECK, EliminationStage.VILLAGE_REVIEW),
+        Step("post_notice", "村级评议并公示", EliminationStage.VILLAGE_REVIEW, EliminationStage.NOTICE),
+        Step("close_notice", "公示期满", EliminationStage.NOTICE, EliminationStage.COUNTY_APPROVAL),
+        Step("approve", "县级审批", EliminationStage.COUNTY_APPROVAL, EliminationStage.APPROVED),
+    )
+}
+ELIMINATION_VERB_NAMES = {
+    **{verb: step.name for verb, step in ELIMINATION_STEPS.items()},
+    SEND_BACK: "退回",
+    REJECT: "不予消除",
+}
+
+
+def elimination_gate(verb: str, stage: str) -> str | None:
+    """The gate action a verb needs on an elimination in `stage`; None when it cannot start there."""
+    if verb in ELIMINATION_STEPS:
+        step = ELIMINATION_STEPS[verb]
+        return ELIMINATION_OWNER[step.start] if step.start == stage else None
+    if verb == SEND_BACK:
+        return ELIMINATION_OWNER[stage] if stage in ELIMINATION_SEND_BACK_TO else None
+    if verb == REJECT:
+        return ELIMINATION_OWNER.get(stage)
+    raise ValueError(f"unknown verb {verb!r}")
+
+
+def elimination_natural_gate(verb: str, stage: str) -> str | None:
+    """The gate action that owns `verb` wherever it is done (for telling 403 from 409)."""
+    if verb in ELIMINATION_STEPS:
+        return ELIMINATION_OWNER[ELIMINATION_STEPS[verb].start]
+    return ELIMINATION_OWNER.get(stage)

@@ -42,6 +42,7 @@ from fangfan.engine.schema import DEPARTMENT_FEEDS
 from fangfan.engine.snapshot import MANIFEST, Snapshot
 from fangfan.web.accounts.audit import field_values
 from fangfan.web.accounts.models import AuditEvent
+from fangfan.web.monitoring.publish import publish_signals
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.registry import frames
 from fangfan.web.registry.loading import Loader, loader
@@ -187,6 +188,7 @@ def publish_run(
         current = Run.objects.select_for_update().filter(is_current=True).first()
         _refuse_older(engine, current)
         result = _Publication(engine, current, progress, loader()).run()
+        publish_signals(result.run, Path(run_dir))  # relapse monitoring's (docs/monitoring.md)
     seconds = round(time.perf_counter() - started, 2)
     Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
     result.run.seconds = seconds

@@ -3,7 +3,7 @@
 receive_self_report   the public form (no account; spam checks are the view's)
 record_hotline_report a cadre taking a 12317 call
 record_visit          a visit's 算细账; below the threshold, a lead opens by itself
-import_findings       the current run's department warnings and income/spending findings
+import_findings       the current run's department warnings, income/spending findings and signals
 take_up / dismiss     the township opens a case on a lead, or says why not
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from fangfan.engine.rules.model import load_catalogue
@@ -27,7 +27,16 @@ from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions.common import WorkflowError, household_in_hand, require, require_date
 from fangfan.web.monitoring.income import income_account
 from fangfan.web.monitoring.matching import match_household
-from fangfan.web.monitoring.models import Case, CaseEvent, Intake, IntakeFinding, Source, Visit
+from fangfan.web.monitoring.models import (
+    Case,
+    CaseEvent,
+    Intake,
+    IntakeFinding,
+    IntakeSignal,
+    MonitoringSignal,
+    Source,
+    Visit,
+)
 from fangfan.web.monitoring.places import place_name
 from fangfan.web.monitoring.threshold import monitoring_threshold
 from fangfan.web.monitoring.workflow import Stage
@@ -37,6 +46,11 @@ from fangfan.web.registry.models import Finding, Household, Run
 # `warning = true`) and the MONITORING category: income below the line, and large
 # medical self-pay (rule kinds, so a renumbered rule keeps its meaning).
 RISK_KINDS = frozenset({"INCOME_BELOW_THRESHOLD", "INCOME_SHARP_DROP", "LARGE_MEDICAL_SELFPAY"})
+# The engine's own signals (those no lead-bringing finding already says) come in when
+# they put a household at risk; deaths and new serious illness are read from department
+# data (公安, 医保结算), the rest from income and spending.
+AT_RISK = ("high", "medium")
+SIGNAL_SOURCES = {"MEMBER_DIED": Source.DEPARTMENT, "NEW_SERIOUS_ILLNESS": Source.DEPARTMENT}
 REFERENCE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
 
 
@@ -222,14 +236,35 @@ class ImportResult:
         )
 
 
+@dataclass
+class _Lead:
+    """What one household brings into one channel's lead: findings and engine signals."""
+
+    household: Household
+    findings: list[Finding] = field(default_factory=list)
+    signals: list[MonitoringSignal] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.findings) + len(self.signals)
+
+    def lines(self) -> list[str]:
+        return [f"{f.rule_code} {f.rule_name}：{f.message}" for f in self.findings] + [
+            f"监测信号 {s.signal_name}：{s.message}" for s in self.signals
+        ]
+
+
 @transaction.atomic
 def import_findings(user: User | None, region_code: str = "") -> ImportResult:
-    """Bring the current run's department warnings and income/spending findings into the lists.
+    """Bring the current run's department warnings, income/spending findings and signals into the lists.
 
-    One lead per household and channel; a finding joins at most one lead, so running it
-    again adds nothing. With a user (the township's button) only findings the user may
-    take up; without one (the command) every region, or those under `region_code`.
-    Findings the office explained as false alarms or closed are left out.
+    One lead per household and channel; a finding joins at most one lead, and a signal
+    of the engine's (`MonitoringSignal`, high or medium, not already one of those
+    findings) likewise — a signal of the same kind on the same household and person
+    comes in once, whichever run repeats it — so running it again adds nothing. With a
+    user (the township's button) only what the user may take up; without one (the
+    command) every region, or those under `region_code`. Findings the office explained
+    as false alarms or closed are left out.
     """
     run = Run.objects.current()
     if run is None:
@@ -238,42 +273,79 @@ def import_findings(user: User | None, region_code: str = "") -> ImportResult:
     findings = Finding.objects.filter(
         last_seen_run=run, engine_status=Finding.EngineStatus.OPEN, rule_code__in=list(sources)
     ).exclude(status__in=[Finding.Status.EXPLAINED, Finding.Status.CLOSED])
-    findings = scope(findings, user) if user is not None else findings
-    if region_code:
-        findings = findings.filter(village_code__startswith=region_code)
+    signals = MonitoringSignal.objects.filter(run=run, severity__in=AT_RISK).exclude(
+        rule_code__in=list(sources)
+    )
+    findings, signals = (_narrowed(rows, user, region_code) for rows in (findings, signals))
     earlier = findings.filter(monitoring_link__isnull=False).count()
-    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    earlier += signals.filter(intake_link__isnull=False).count()
+    leads: dict[tuple[str, str], _Lead] = {}
     for finding in findings.filter(monitoring_link__isnull=True).select_related("household").order_by("pk"):
-        if user is not None and not can(user, "monitoring_intake", finding):
-            raise PermissionDenied("您无权导入预警线索")
-        groups[(finding.household_id, sources[finding.rule_code])].append(finding)
+        _check_import(user, finding)
+        _lead(leads, finding.household, sources[finding.rule_code]).findings.append(finding)
+    fresh, repeated = _fresh_signals(signals.filter(intake_link__isnull=True).select_related("household"))
+    earlier += repeated
+    for signal in fresh:
+        _check_import(user, signal)
+        _lead(leads, signal.household, SIGNAL_SOURCES.get(signal.signal_code, Source.SIEVE)).signals.append(
+            signal
+        )
     created = added = in_hand = 0
-    for (_, source), group in groups.items():
-        household = group[0].household
-        if household_in_hand(household):
-            in_hand += len(group)
+    for (_, source), lead in leads.items():
+        if household_in_hand(lead.household):
+            in_hand += lead.size
             continue
-        intake = Intake.objects.filter(household=household, source=source, status=Intake.Status.NEW).first()
+        intake = Intake.objects.filter(
+            household=lead.household, source=source, status=Intake.Status.NEW
+        ).first()
         if intake is None:
-            intake = _create_intake(user, _lead_of(household, source, group))
+            intake = _create_intake(user, _lead_of(lead, source))
             created += 1
         else:
-            added += len(group)
+            added += lead.size
         IntakeFinding.objects.bulk_create(
-            IntakeFinding(intake=intake, finding=finding, run_id=run.run_id) for finding in group
+            IntakeFinding(intake=intake, finding=finding, run_id=run.run_id) for finding in lead.findings
+        )
+        IntakeSignal.objects.bulk_create(
+            IntakeSignal(intake=intake, signal=signal) for signal in lead.signals
         )
     return ImportResult(run, created, added, in_hand, earlier)
 
 
-def _lead_of(household: Household, source: str, findings: list[Finding]) -> Intake:
-    lines = [f"{finding.rule_code} {finding.rule_name}：{finding.message}" for finding in findings]
+def _narrowed(rows: QuerySet[Any], user: User | None, region_code: str) -> QuerySet[Any]:
+    rows = scope(rows, user) if user is not None else rows
+    return rows.filter(village_code__startswith=region_code) if region_code else rows
+
+
+def _check_import(user: User | None, record: Finding | MonitoringSignal) -> None:
+    if user is not None and not can(user, "monitoring_intake", record):
+        raise PermissionDenied("您无权导入预警线索")
+
+
+def _lead(leads: dict[tuple[str, str], _Lead], household: Household, source: str) -> _Lead:
+    return leads.setdefault((household.pk, source), _Lead(household))
+
+
+def _fresh_signals(signals: QuerySet[MonitoringSignal]) -> tuple[list[MonitoringSignal], int]:
+    """The signals whose kind, household and person no earlier lead carried; and how many did."""
+    rows = list(signals.order_by("pk"))
+    key = ("signal__household_id", "signal__signal_code", "signal__id_number")
+    brought = set(
+        IntakeSignal.objects.filter(signal__household_id__in={s.household_id for s in rows}).values_list(*key)
+    )
+    fresh = [s for s in rows if (s.household_id, s.signal_code, s.id_number) not in brought]
+    return fresh, len(rows) - len(fresh)
+
+
+def _lead_of(lead: _Lead, source: str) -> Intake:
+    household = lead.household
     return Intake(
         source=source,
         village_code=household.village_code,
         name=household.head_name,
         household=household,
         match=Intake.Match.REGISTRY,
-        description="\n".join(lines),
+        description="\n".join(lead.lines()),
         discovered_on=timezone.localdate(),
     )
 

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from fangfan.web.monitoring.models.assistance import Measure, current_on
 from fangfan.web.monitoring.models.cases import Case, CaseEvent, MonitoredHousehold
-from fangfan.web.monitoring.models.choices import Category, RiskType, Source
+from fangfan.web.monitoring.models.choices import MEASURE_ITEMS, Category, MeasureKind, RiskType, Source
+from fangfan.web.monitoring.models.elimination import Elimination, EliminationEvent
+from fangfan.web.monitoring.models.followup import Reassessment
 from fangfan.web.monitoring.models.intake import Intake, IntakeFinding
+from fangfan.web.monitoring.models.signals import IntakeSignal, MonitoringSignal
 from fangfan.web.monitoring.models.visits import Visit
 
 __all__ = [
+    "MEASURE_ITEMS",
     "Case",
     "CaseEvent",
     "Category",
+    "Elimination",
+    "EliminationEvent",
     "Intake",
     "IntakeFinding",
+    "IntakeSignal",
+    "Measure",
+    "MeasureKind",
     "MonitoredHousehold",
+    "MonitoringSignal",
+    "Reassessment",
     "RiskType",
     "Source",
     "Visit",
+    "current_on",
 ]

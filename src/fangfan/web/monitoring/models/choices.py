@@ -45,3 +45,25 @@ def risk_labels(values: list[str] | None) -> str:
     """["因病", "缺劳力"] → "因病、缺劳力", in the order of `RiskType`."""
     chosen = set(values or ())
     return "、".join(label for value, label in RiskType.choices if value in chosen)
+
+
+class MeasureKind(models.TextChoices):
+    """帮扶措施类别: development help for households that can work, safety net for those that cannot."""
+
+    INDUSTRY = "产业帮扶", "产业帮扶"
+    EMPLOYMENT = "就业帮扶", "就业帮扶"
+    PUBLIC_WELFARE_JOB = "公益性岗位", "公益性岗位"
+    EDUCATION = "教育帮扶", "教育帮扶"
+    HEALTH = "健康帮扶", "健康帮扶"
+    SAFETY_NET = "兜底保障", "兜底保障"
+    HOUSING = "住房保障", "住房保障"
+    WATER = "饮水保障", "饮水保障"
+    FINANCE = "金融帮扶", "金融帮扶"
+    CONSUMPTION = "消费帮扶", "消费帮扶"
+
+
+# The items a kind is recorded as (具体项目); a kind not named here has none.
+MEASURE_ITEMS: dict[str, tuple[str, ...]] = {
+    MeasureKind.SAFETY_NET: ("低保", "特困供养", "临时救助"),
+    MeasureKind.FINANCE: ("小额信贷", "其他金融帮扶"),
+}
