@@ -61,12 +61,18 @@ MAY[Role.TOWNSHIP] |= {
     "monitoring_visit",
     "monitoring_intake",
     "monitoring_township_review",
+    "monitoring_measure",
+    "monitoring_reassess",
+    "monitoring_propose_elimination",
 }
 MAY[Role.VILLAGE] |= {
     "monitoring_report",
     "monitoring_visit",
     "monitoring_home_check",
     "monitoring_village_review",
+    "monitoring_measure",
+    "monitoring_reassess",
+    "monitoring_propose_elimination",
 }
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
