@@ -10,6 +10,7 @@ Defaults run with no services: SQLite under FANGFAN_HOME, DEBUG off unless asked
 | DATABASE_URL | database, e.g. postgres://user@host:5432/fangfan | sqlite:///FANGFAN_HOME/fangfan.sqlite3 |
 | FANGFAN_HOME | data folder (snapshots, runs, the SQLite file, the generated secret key) | ./var |
 | FANGFAN_HTTPS | served over HTTPS: redirects, HSTS, secure cookies | false |
+| FANGFAN_TRUSTED_PROXIES | reverse proxies (addresses) whose X-Forwarded-For is believed | none |
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy: the proxies' addresses, so the throttle and the report form's
+# limit count the client, not the proxy (fangfan.web.client_ip).
+FANGFAN_TRUSTED_PROXIES = env_list("FANGFAN_TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "fangfan.web.client_ip.client_address"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

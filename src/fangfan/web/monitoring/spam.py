@@ -9,9 +9,9 @@
 - duplicate suppression: the same person (ID number, phone or name) in the same
   village within a day makes no second lead.
 
-The address is the request's `REMOTE_ADDR`: behind a reverse proxy every report comes
-from the proxy, as for the login throttle (docs/web.md). The default cache is per
-process; a server with several processes needs a shared cache for the limit to hold.
+The address is the client's as `fangfan.web.client_ip` reads it (behind a reverse proxy,
+set FANGFAN_TRUSTED_PROXIES), as for the login throttle. The count lives in the default
+cache, files under FANGFAN_HOME/cache shared by the server's processes.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from fangfan.web import client_ip
 from fangfan.web.monitoring.models import Intake, Source
 
 HONEYPOT_FIELD = "website"
@@ -56,7 +57,7 @@ def token_problem(token: str, now: float | None = None) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
+    return client_ip.client_address(request)
 
 
 def over_rate_limit(request: HttpRequest) -> bool:
