@@ -5,7 +5,8 @@ office over the whole city); a household, a finding with a proof file and an upl
 石桥村 (礼县), and the same in 北关村 (武都区), whose household head 武都外户 and finding
 message 北关村的外部问题 must never show to a 礼县 account. Each village also has a
 relapse-monitoring lead, a case on notice (with its consent scan) and a visit on that
-household, all named after the household head.
+household, all named after the household head, and the household under monitoring
+with a measure, a re-assessment and a risk elimination on notice.
 
 `ROUTES` says, for each named URL, how to fill its parameters with the record inside
 or outside the user's region. A URL not in it fails `test_every_url_is_known`, so a new
@@ -32,8 +33,25 @@ from python_calamine import CalamineWorkbook
 from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.imports.models import Upload
-from fangfan.web.monitoring.models import Case, CaseEvent, Intake, MonitoredHousehold, Visit
-from fangfan.web.monitoring.testing import make_case, make_visit
+from fangfan.web.monitoring.models import (
+    Case,
+    CaseEvent,
+    Elimination,
+    EliminationEvent,
+    Intake,
+    Measure,
+    MonitoredHousehold,
+    Reassessment,
+    Visit,
+)
+from fangfan.web.monitoring.testing import (
+    make_case,
+    make_elimination,
+    make_measure,
+    make_monitored,
+    make_reassessment,
+    make_visit,
+)
 from fangfan.web.registry.models import Finding, FindingEvent, Household
 from fangfan.web.workqueue.testing import make_finding, make_household
 
@@ -59,6 +77,10 @@ class Place:
     intake_id: int = 0
     case_id: int = 0
     visit_id: int = 0
+    monitored_id: int = 0
+    measure_id: int = 0
+    reassessment_id: int = 0
+    elimination_id: int = 0
 
 
 MONITORING_CASE_VERBS = (
@@ -70,6 +92,7 @@ MONITORING_CASE_VERBS = (
     "send_back",
     "reject",
 )
+MONITORING_ELIMINATION_VERBS = ("check", "post_notice", "close_notice", "approve", "send_back", "reject")
 
 
 # How to build each URL's parameters from a Place (the one inside or outside the region).
@@ -124,6 +147,27 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "monitoring:consent": lambda place: {"case_id": place.case_id},
     **{f"monitoring:{verb}": lambda place: {"case_id": place.case_id} for verb in MONITORING_CASE_VERBS},
     "monitoring:notice": lambda place: {"village_code": place.village},
+    "monitoring:dashboard": lambda place: {},
+    "monitoring:dashboard_excel": lambda place: {},
+    "monitoring:monitored_list": lambda place: {},
+    "monitoring:monitored_list_excel": lambda place: {},
+    "monitoring:monitored": lambda place: {"monitored_id": place.monitored_id},
+    "monitoring:measure_add": lambda place: {"monitored_id": place.monitored_id},
+    "monitoring:measure_end": lambda place: {"measure_id": place.measure_id},
+    "monitoring:reassess": lambda place: {"monitored_id": place.monitored_id},
+    "monitoring:reassessment": lambda place: {"reassessment_id": place.reassessment_id},
+    "monitoring:propose_elimination": lambda place: {"monitored_id": place.monitored_id},
+    "monitoring:without_measures": lambda place: {},
+    "monitoring:without_measures_excel": lambda place: {},
+    "monitoring:without_safeguards": lambda place: {},
+    "monitoring:without_safeguards_excel": lambda place: {},
+    "monitoring:eliminations": lambda place: {},
+    "monitoring:eliminations_excel": lambda place: {},
+    "monitoring:elimination": lambda place: {"elimination_id": place.elimination_id},
+    **{
+        f"monitoring:elimination_{verb}": lambda place: {"elimination_id": place.elimination_id}
+        for verb in MONITORING_ELIMINATION_VERBS
+    },
 }
 # Public by design: the household's own report form and the place choices it loads.
 PUBLIC = frozenset({"monitoring:report", "monitoring:report_places"})
@@ -140,6 +184,8 @@ WRITERS = frozenset(
         "imports:new",
         *(f"monitoring:{verb}" for verb in ("take_up", "dismiss", "hotline", "import_findings", "visit_new")),
         *(f"monitoring:{verb}" for verb in MONITORING_CASE_VERBS),
+        *(f"monitoring:{verb}" for verb in ("measure_add", "measure_end", "reassess", "propose_elimination")),
+        *(f"monitoring:elimination_{verb}" for verb in MONITORING_ELIMINATION_VERBS),
     }
 )
 ROLES = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.DEPARTMENT, Role.INSPECTOR)
@@ -199,11 +245,25 @@ def _place(village: str, uploader: User, head_name: str, message: str) -> Place:
 
 
 def _with_monitoring(place: Place, cadre: User) -> Place:
-    """A lead, a case on notice (consent scan kept) and a visit, on the place's household."""
+    """A lead, a case on notice (consent scan kept) and a visit, on the place's household;
+    the household also monitored, with a measure, a re-assessment and an elimination on notice."""
     household = Household.objects.get(household_id=place.household_id)
     case = make_case(place.village, opened_by=cadre, household=household, stage="notice")
     visit = make_visit(household, cadre)
-    return dataclasses.replace(place, intake_id=case.intake_id, case_id=case.pk, visit_id=visit.pk)
+    monitored = make_monitored(place.village, opened_by=cadre, household=household)
+    measure = make_measure(monitored, cadre)
+    reassessment = make_reassessment(monitored, cadre, days_ago=10)
+    elimination = make_elimination(monitored, cadre, stage="notice")
+    return dataclasses.replace(
+        place,
+        intake_id=case.intake_id,
+        case_id=case.pk,
+        visit_id=visit.pk,
+        monitored_id=monitored.pk,
+        measure_id=measure.pk,
+        reassessment_id=reassessment.pk,
+        elimination_id=elimination.pk,
+    )
 
 
 @pytest.fixture
@@ -254,6 +314,13 @@ def _writes() -> tuple[int, ...]:
         CaseEvent.objects.count(),
         Visit.all_objects.count(),
         MonitoredHousehold.all_objects.count(),
+        MonitoredHousehold.all_objects.exclude(status="monitored").count(),
+        Measure.all_objects.count(),
+        Measure.all_objects.exclude(end_date=None).count(),
+        Reassessment.all_objects.count(),
+        Elimination.all_objects.count(),
+        Elimination.all_objects.exclude(stage="notice").count(),
+        EliminationEvent.objects.count(),
     )
 
 
@@ -331,6 +398,9 @@ def test_the_records_inside_the_region_do_answer(world, role):
         "monitoring:consent",
         "monitoring:visit",
         "monitoring:notice",
+        "monitoring:monitored",
+        "monitoring:reassessment",
+        "monitoring:elimination",
     )
     for name in (*answering, *monitoring):
         method = "post" if name == "unmask" else "get"

@@ -1,10 +1,13 @@
-"""The Excel columns of the intake list and the case list (personal numbers masked)."""
+"""The Excel columns of the monitoring lists (personal numbers masked)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
-from fangfan.web.monitoring.models import Case, Intake
+from fangfan.web.monitoring.models import Case, Intake, MonitoredHousehold
+from fangfan.web.monitoring.workflow import reassessment_days
 from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, PHONE, Column
 
 
@@ -54,4 +57,77 @@ CASE_COLUMNS = (
     Column("风险类型", "risk_text", width=20),
     Column("识别监测时间", "monitoring_start", kind=DATE, width=12),
     Column("不予认定理由", "rejected_reason", width=24),
+)
+
+
+def _next_due(monitored: MonitoredHousehold) -> dt.date | None:
+    last = getattr(monitored, "last_assessed", None)
+    if monitored.status != MonitoredHousehold.Status.MONITORED or last is None:
+        return None
+    return last + dt.timedelta(days=reassessment_days())
+
+
+def _state(monitored: MonitoredHousehold) -> str:
+    if monitored.status == MonitoredHousehold.Status.MONITORED and getattr(monitored, "proposed", False):
+        return "已提出风险消除"
+    return monitored.get_status_display()
+
+
+MONITORED_COLUMNS = (
+    Column("户主姓名", "name", width=10),
+    Column("户编号", lambda row: row.household_id or "", width=20),
+    Column("所在地", "case.place_name", width=22),
+    Column("行政区划代码", "village_code", width=15),
+    Column("监测对象类别", "category", width=14),
+    Column("风险类型", "risk_text", width=20),
+    Column("识别监测时间", "monitoring_start", kind=DATE, width=12),
+    Column("监测状态", _state, width=14),
+    Column("有当前帮扶措施", "has_measure", kind=BOOLEAN, width=8),
+    Column("最近回访或走访", "last_assessed", kind=DATE, width=12),
+    Column("下次回访时限", _next_due, kind=DATE, width=12),
+    Column("风险消除时间", "eliminated_on", kind=DATE, width=12),
+)
+
+WITHOUT_MEASURE_COLUMNS = (
+    Column("户主姓名", "name", width=10),
+    Column("户编号", lambda row: row.household_id or "", width=20),
+    Column("所在地", "case.place_name", width=22),
+    Column("行政区划代码", "village_code", width=15),
+    Column("监测对象类别", "category", width=14),
+    Column("风险类型", "risk_text", width=20),
+    Column("识别监测时间", "monitoring_start", kind=DATE, width=12),
+    Column(
+        "已监测天数", lambda row: (timezone.localdate() - row.monitoring_start).days, kind=NUMBER, width=8
+    ),
+    Column(
+        "帮扶责任人（系统登记）", lambda row: row.household.helper_name if row.household else "", width=12
+    ),
+)
+
+WITHOUT_SAFEGUARD_COLUMNS = (
+    Column("姓名", "name", width=10),
+    Column("身份证号", "id_number", kind=ID, width=21),
+    Column("与户主关系", "relation", width=10),
+    Column("户主姓名", "household.head_name", width=10),
+    Column("户编号", "household_id", width=20),
+    Column("所在地", lambda row: f"{row.household.township_name}{row.household.village_name}", width=20),
+    Column("行政区划代码", "village_code", width=15),
+    Column("健康状况", "health", width=10),
+    Column("劳动技能", "labour", width=12),
+    Column("在校生情况", "schooling", width=12),
+)
+
+ELIMINATION_COLUMNS = (
+    Column("户主姓名", "name", width=10),
+    Column("户编号", lambda row: row.household_id or "", width=20),
+    Column("所在地", "place_name", width=22),
+    Column("行政区划代码", "village_code", width=15),
+    Column("监测对象类别", "monitored.category", width=14),
+    Column("办理环节", lambda row: row.get_stage_display(), width=12),
+    Column("提出日期", "proposed_on", kind=DATE, width=11),
+    Column("公示开始", "notice_start", kind=DATE, width=11),
+    Column("公示结束", "notice_end", kind=DATE, width=11),
+    Column("审批日期", "approved_on", kind=DATE, width=11),
+    Column("风险消除时间", "eliminated_on", kind=DATE, width=12),
+    Column("不予消除理由", "rejected_reason", width=24),
 )

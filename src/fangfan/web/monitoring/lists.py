@@ -1,25 +1,50 @@
-"""What the intake list and the case list show: the user's region, narrowed by their filters.
+"""What the lists of relapse monitoring show: the user's region, narrowed by their filters.
 
-Both offer the work queue's 区域 choices (the user's region and what lies below it) and
-go through the same gate. Leads waiting to be judged come first, oldest discovery
+The intake list and the case list, the monitored households (with their last
+assessment and whether a re-assessment is overdue), the households without a current
+measure and the people without a safeguard, and the eliminations. All offer the work
+queue's 区域 choices (the user's region and what lies below it) and go through the
+same gate. Leads waiting to be judged come first, oldest discovery
 first; open cases come first, nearest deadline (or longest overdue) first.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from fangfan.web.accounts.access import PREFIX_LENGTH, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import models
 from fangfan.web.monitoring.models import Intake, Source
-from fangfan.web.monitoring.workflow import OPEN_STAGES, Stage
+from fangfan.web.monitoring.workflow import (
+    ELIMINATION_OPEN_STAGES,
+    OPEN_STAGES,
+    EliminationStage,
+    Stage,
+    reassessment_days,
+)
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
+from fangfan.web.registry.models import Member
 from fangfan.web.workqueue.queue import region_choices
 
 ANY = [("", "全部")]
@@ -118,4 +143,168 @@ def case_list(user: User, filters: CaseFilter) -> QuerySet[models.Case]:
         cases.select_related("household", "intake")
         .annotate(open_first=open_first, overdue=overdue)
         .order_by("open_first", "deadline", "pk")
+    )
+
+
+# Monitored households, their measures and follow-up -----------------------------------
+
+MONITORING = "monitoring"
+PROPOSED = "proposed"
+STATE_CHOICES = [
+    *ANY,
+    (MONITORING, "监测中（未提出消除）"),
+    (PROPOSED, "已提出风险消除"),
+    (models.MonitoredHousehold.Status.ELIMINATED, "风险已消除"),
+]
+
+
+def last_assessed() -> Any:
+    """The newest re-assessment or visit since the monitoring start (the start itself if none)."""
+    start = F("monitoring_start")
+    reassessed = Subquery(
+        models.Reassessment.objects.filter(monitored=OuterRef("pk"))
+        .order_by("-assessed_on")
+        .values("assessed_on")[:1]
+    )
+    visited = Subquery(
+        models.Visit.objects.filter(
+            household=OuterRef("household"), visited_on__gte=OuterRef("monitoring_start")
+        )
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    return Greatest(Coalesce(reassessed, start), Coalesce(visited, start), output_field=DateField())
+
+
+def reassessment_overdue_before() -> dt.date:
+    """A household last assessed before this day is overdue for its re-assessment."""
+    return timezone.localdate() - dt.timedelta(days=reassessment_days())
+
+
+def open_elimination() -> Exists:
+    return Exists(
+        models.Elimination.objects.filter(monitored=OuterRef("pk"), stage__in=ELIMINATION_OPEN_STAGES)
+    )
+
+
+def has_current_measure() -> Exists:
+    return Exists(
+        models.Measure.objects.filter(models.current_on(timezone.localdate()), monitored=OuterRef("pk"))
+    )
+
+
+class MonitoredFilter(RegionFilter):
+    category = forms.ChoiceField(label="监测对象类别", required=False, choices=ANY + models.Category.choices)
+    state = forms.ChoiceField(label="监测状态", required=False, choices=STATE_CHOICES)
+    overdue = forms.BooleanField(label="只看回访超期", required=False)
+
+    def apply(self, rows: QuerySet[models.MonitoredHousehold]) -> QuerySet[models.MonitoredHousehold]:
+        rows = self.narrowed(rows)
+        if not self.is_valid():
+            return rows
+        if self.cleaned_data["category"]:
+            rows = rows.filter(category=self.cleaned_data["category"])
+        state = self.cleaned_data["state"]
+        if state == MONITORING:
+            rows = rows.filter(status=models.MonitoredHousehold.Status.MONITORED, proposed=False)
+        elif state == PROPOSED:
+            rows = rows.filter(status=models.MonitoredHousehold.Status.MONITORED, proposed=True)
+        elif state:
+            rows = rows.filter(status=state)
+        if self.cleaned_data["overdue"]:
+            rows = rows.filter(reassessment_overdue())
+        return rows
+
+
+def reassessment_overdue() -> Q:
+    return Q(
+        status=models.MonitoredHousehold.Status.MONITORED, last_assessed__lt=reassessment_overdue_before()
+    )
+
+
+def monitored_list(user: User, filters: MonitoredFilter) -> QuerySet[models.MonitoredHousehold]:
+    """监测对象: monitored ones first, the longest without a re-assessment first."""
+    rows = scope(models.MonitoredHousehold.objects.all(), user).annotate(
+        last_assessed=last_assessed(), proposed=open_elimination(), has_measure=has_current_measure()
+    )
+    still = Case(
+        When(status=models.MonitoredHousehold.Status.MONITORED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        filters.apply(rows)
+        .select_related("household", "case")
+        .annotate(eliminated_last=still)
+        .order_by("eliminated_last", "last_assessed", "village_code", "pk")
+    )
+
+
+def without_measures(user: User, filters: RegionFilter) -> QuerySet[models.MonitoredHousehold]:
+    """户户有帮扶机制: households under monitoring with no current measure, longest monitored first."""
+    rows = scope(
+        models.MonitoredHousehold.objects.filter(status=models.MonitoredHousehold.Status.MONITORED), user
+    )
+    return (
+        filters.narrowed(rows)
+        .exclude(has_current_measure())
+        .select_related("household", "case")
+        .order_by("monitoring_start", "village_code", "pk")
+    )
+
+
+def without_safeguards(user: User, filters: RegionFilter) -> QuerySet[Member]:
+    """人人有防返贫措施: living members of monitored households with no current measure of their own
+    and no current household measure that covers everyone."""
+    today = timezone.localdate()
+    monitoring = models.MonitoredHousehold.Status.MONITORED
+    monitored = models.MonitoredHousehold.objects.filter(household=OuterRef("household"), status=monitoring)
+    own = models.Measure.objects.filter(
+        models.current_on(today), member=OuterRef("pk"), monitored__status=monitoring
+    )
+    everyone = models.Measure.objects.filter(
+        models.current_on(today),
+        member__isnull=True,
+        covers_everyone=True,
+        monitored__household=OuterRef("household"),
+        monitored__status=monitoring,
+    )
+    rows = scope(Member.objects.filter(Exists(monitored), member_status="正常"), user)
+    return (
+        filters.narrowed(rows)
+        .exclude(Exists(own))
+        .exclude(Exists(everyone))
+        .annotate(monitored_id=Subquery(monitored.values("pk")[:1]))
+        .select_related("household")
+        .order_by("village_code", "household_id", "position", "pk")
+    )
+
+
+class EliminationFilter(RegionFilter):
+    stage = forms.ChoiceField(
+        label="办理环节", required=False, choices=[*ANY, (OPEN, "办理中（全部）"), *EliminationStage.choices]
+    )
+
+    def apply(self, rows: QuerySet[models.Elimination]) -> QuerySet[models.Elimination]:
+        rows = self.narrowed(rows)
+        if not self.is_valid():
+            return rows
+        stage = self.cleaned_data["stage"]
+        if stage == OPEN:
+            rows = rows.filter(stage__in=ELIMINATION_OPEN_STAGES)
+        elif stage:
+            rows = rows.filter(stage=stage)
+        return rows
+
+
+def elimination_list(user: User, filters: EliminationFilter) -> QuerySet[models.Elimination]:
+    """风险消除: open ones first, oldest proposal first."""
+    rows = filters.apply(scope(models.Elimination.objects.all(), user))
+    open_first = Case(
+        When(stage__in=ELIMINATION_OPEN_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        rows.select_related("monitored", "household")
+        .annotate(open_first=open_first)
+        .order_by("open_first", "proposed_on", "pk")
     )

@@ -1,7 +1,9 @@
-"""Leads, cases and visits for tests, without going through the forms.
+"""Leads, cases, visits, monitored households, measures and re-assessments for tests,
+without going through the forms.
 
-from fangfan.web.monitoring.testing import make_case
+from fangfan.web.monitoring.testing import make_case, make_monitored
 case = make_case("621226100201", stage="notice", days_ago=8)   # 石桥村, 礼县
+monitored = make_monitored("621226100201", opened_by=township, days_ago=240)
 
 Dates are set explicitly (`days_ago` before today), never waited for. The fill token of
 the public form can be minted as if the form had been served a minute ago:
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -22,9 +25,19 @@ from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import spam
 from fangfan.web.monitoring.actions.discovery import new_reference
 from fangfan.web.monitoring.actions.identification import store_consent_scan
-from fangfan.web.monitoring.models import Case, Intake, Source, Visit
+from fangfan.web.monitoring.models import (
+    Case,
+    Elimination,
+    Intake,
+    Measure,
+    MonitoredHousehold,
+    Reassessment,
+    Source,
+    Visit,
+)
 from fangfan.web.monitoring.places import place_name
-from fangfan.web.monitoring.workflow import DECISION_DAYS, Stage
+from fangfan.web.monitoring.threshold import monitoring_threshold
+from fangfan.web.monitoring.workflow import DECISION_DAYS, EliminationStage, Stage
 from fangfan.web.registry.models import Household
 from fangfan.web.workqueue.testing import make_household
 
@@ -129,3 +142,126 @@ def make_visit(household: Household, visitor: User, **fields: Any) -> Visit:
     )
     record_creation(visitor, visit)
     return visit
+
+
+def make_monitored(
+    village_code: str,
+    *,
+    opened_by: User,
+    household: Household | None = None,
+    days_ago: int = 200,
+    category: str = "边缘易致贫户",
+    risk_types: list[str] | None = None,
+) -> MonitoredHousehold:
+    """A household decided into monitoring, its monitoring start `days_ago` days before today."""
+    case = make_case(
+        village_code, opened_by=opened_by, household=household, stage=Stage.DECIDED, days_ago=days_ago
+    )
+    risks = risk_types or ["因病"]
+    case.update_audited(
+        None,
+        decided_on=case.discovered_on,
+        category=category,
+        risk_types=risks,
+        monitoring_start=case.discovered_on,
+    )
+    monitored = MonitoredHousehold.objects.create(
+        case=case,
+        household=case.household,
+        village_code=village_code,
+        name=case.name,
+        category=category,
+        risk_types=risks,
+        monitoring_start=case.discovered_on,
+    )
+    record_creation(opened_by, monitored)
+    return monitored
+
+
+def make_measure(monitored: MonitoredHousehold, by: User, *, days_ago: int = 30, **fields: Any) -> Measure:
+    """A household measure (产业帮扶 unless said) started `days_ago` days before today."""
+    values: dict[str, Any] = {
+        "kind": "产业帮扶",
+        "content": "发放中药材种苗，技术员上门指导",
+        "cadre_name": "李干部",
+        "start_date": timezone.localdate() - dt.timedelta(days=days_ago),
+        **fields,
+    }
+    measure = Measure.objects.create(
+        monitored=monitored,
+        household_id=monitored.household_id,
+        village_code=monitored.village_code,
+        created_by=by,
+        **values,
+    )
+    record_creation(by, measure)
+    return measure
+
+
+def make_reassessment(
+    monitored: MonitoredHousehold,
+    by: User,
+    *,
+    days_ago: int,
+    per_capita: float = 12000,
+    size: int = 3,
+    **fields: Any,
+) -> Reassessment:
+    """A re-assessment `days_ago` days back that found `per_capita` a head (all of it wages)."""
+    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    threshold = monitoring_threshold(day.year).yuan
+    net = Decimal(str(per_capita)) * size
+    values: dict[str, Any] = {
+        "wage_income": net,
+        "household_size": size,
+        "net_income": net,
+        "net_income_per_capita": Decimal(str(per_capita)),
+        "threshold_year": day.year,
+        "threshold": threshold,
+        "below_threshold": Decimal(str(per_capita)) < threshold,
+        **fields,
+    }
+    reassessment = Reassessment.objects.create(
+        monitored=monitored,
+        household_id=monitored.household_id,
+        village_code=monitored.village_code,
+        assessor=by,
+        assessed_on=day,
+        **values,
+    )
+    record_creation(by, reassessment)
+    return reassessment
+
+
+def make_elimination(
+    monitored: MonitoredHousehold, by: User, *, stage: str = EliminationStage.HOME_CHECK, days_ago: int = 8
+) -> Elimination:
+    """An elimination proposed `days_ago` days back, already at `stage`.
+
+    Past the home check it was checked the day it was proposed; past the village
+    review its notice began the day after and ran the minimum five days.
+    """
+    proposed = timezone.localdate() - dt.timedelta(days=days_ago)
+    order = list(EliminationStage.values)
+    reached = order.index(stage)
+    values: dict[str, Any] = {}
+    if reached > order.index(EliminationStage.HOME_CHECK):
+        values.update(checked_on=proposed, check_note="入户核实：收入稳定", village_group="一组")
+    if reached > order.index(EliminationStage.VILLAGE_REVIEW):
+        start = proposed + dt.timedelta(days=1)
+        values.update(reviewed_on=start, review_note="评议同意", notice_start=start)
+        values.update(notice_end=start + dt.timedelta(days=5))
+    elimination = Elimination.objects.create(
+        monitored=monitored,
+        household_id=monitored.household_id,
+        village_code=monitored.village_code,
+        place_name=place_name(monitored.village_code),
+        name=monitored.name,
+        stage=stage,
+        proposed_on=proposed,
+        proposed_by=by,
+        basis="收入持续稳定：测试",
+        **values,
+    )
+    record_creation(by, elimination)
+    return elimination

@@ -33,7 +33,7 @@ from fangfan.web.monitoring.forms import (
     TownshipReviewForm,
 )
 from fangfan.web.monitoring.models import Case
-from fangfan.web.monitoring.notice import households_under_notice
+from fangfan.web.monitoring.notice import ELIMINATION, IDENTIFICATION, households_under_notice
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import NOTICE_MIN_DAYS, OPEN_STAGES, VERB_NAMES, Stage
 from fangfan.web.regions.models import Region
@@ -215,10 +215,12 @@ def notice(request: HttpRequest, village_code: str) -> HttpResponse:
     village = region_for_user(request.user, village_code)
     if village.level != Region.Level.VILLAGE:
         raise Http404("公示按行政村生成")
+    rows = households_under_notice(village.code)
     context = {
         "village": village,
         "township": village.parent,
-        "rows": households_under_notice(village.code),
+        "identifications": [row for row in rows if row.kind == IDENTIFICATION],
+        "eliminations": [row for row in rows if row.kind == ELIMINATION],
         "today": timezone.localdate(),
     }
     return render(request, "monitoring/notice.html", context)

@@ -32,13 +32,15 @@ function showEstimate(form) {
   };
   var net = amount("wage_income") + amount("business_income") + amount("property_income") +
     amount("transfer_income") - amount("business_cost");
-  var size = parseInt(output.dataset.size, 10) || 1;
+  // A re-assessment of an unregistered household has its size typed in.
+  var size = parseInt(output.dataset.size, 10) || amount("household_size") || 1;
   var threshold = parseFloat(output.dataset.threshold);
   var perCapita = net / size;
   var yuan = function (value) {
     return Math.round(value).toLocaleString("zh-CN");
   };
-  var verdict = perCapita < threshold ? "低于监测标准，保存后将生成发现线索" : "不低于监测标准";
+  var below = output.dataset.below || "低于监测标准，保存后将生成发现线索";
+  var verdict = perCapita < threshold ? below : "不低于监测标准";
   output.textContent = "家庭纯收入 " + yuan(net) + " 元，人均 " + yuan(perCapita) + " 元（" + verdict + "）";
   output.classList.toggle("below", perCapita < threshold);
 }
