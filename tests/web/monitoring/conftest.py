@@ -10,6 +10,8 @@ Households (a published run of their own, `workqueue.testing`):
   department warning (MON-001) and an income finding (INC-001) on it, and a food
   finding (FC-002) that is no lead at all.
 - 马占山's household in 北关村 (武都区): outside every 礼县 account's region.
+- 孙桂兰 in 上坪村, 76 and living alone, cannot work any more; the village's 低保
+  keeps her: however her income stands, she stays monitored.
 
 Accounts: the city office, 礼县's county office, 城关镇's township officer, 石桥村's
 village team, 上坪村's team, a 礼县 inspector, a school-roll officer; 武都区's county
@@ -38,6 +40,7 @@ TOWNSHIP, COUNTY = "621226100", "621226"
 WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)  # 王秀英
 LI_MING_ID = idnumber.make("621226", dt.date(1992, 7, 9), 17)  # 李明, her son
 WANG_PHONE = "13912345678"
+SUN_ID = idnumber.make("621226", dt.date(1950, 2, 1), 23)  # 孙桂兰
 
 
 @pytest.fixture(autouse=True)
@@ -76,16 +79,28 @@ def cast(db: Any) -> dict[str, Any]:
         township_name="城关镇",
         county_name="礼县",
     )
-    _member(wang, 0, "王秀英", WANG_ID, relation="户主")
-    _member(wang, 1, "李明", LI_MING_ID, relation="之子", health="患有大病")
+    _member(wang, 0, "王秀英", WANG_ID, relation="户主", birth_date=dt.date(1968, 3, 5), labour="普通劳动力")
+    _member(
+        wang,
+        1,
+        "李明",
+        LI_MING_ID,
+        relation="之子",
+        health="患有大病",
+        birth_date=dt.date(1992, 7, 9),
+        labour="普通劳动力",
+    )
     zhang = make_household(SHANGPING, 2, head_name="张德顺", people=3, household_type="一般农户")
     zhao = make_household(SHIQIAO, 3, head_name="赵永福", people=4, household_type="脱贫户")
     ma = make_household(BEIGUAN, 4, head_name="马占山", people=5)
+    sun = make_household(SHANGPING, 5, head_name="孙桂兰", head_id_number=SUN_ID, people=1)
+    _member(sun, 0, "孙桂兰", SUN_ID, relation="户主", birth_date=dt.date(1950, 2, 1), labour="丧失劳动力")
     return {
         "wang": wang,
         "zhang": zhang,
         "zhao": zhao,
         "ma": ma,
+        "sun": sun,
         "city": make_user(Role.CITY, "621200"),
         "county": make_user(Role.COUNTY, COUNTY),
         "township": make_user(Role.TOWNSHIP, TOWNSHIP),
