@@ -173,8 +173,9 @@ class _Counts:
     def __init__(self, user: User | AnonymousUser, prefix: str) -> None:
         inside = code_within("village_code", prefix)
         self.cases = scope(Case.objects.filter(inside, stage__in=OPEN_STAGES), user)
+        # Not "proposed": an aggregate of that name below would replace the annotation.
         self.monitored = scope(MonitoredHousehold.objects.filter(inside), user).annotate(
-            proposed=lists.open_elimination()
+            elimination_open=lists.open_elimination()
         )
         self.user = user
         self.prefix = prefix
@@ -198,8 +199,8 @@ class _Counts:
             self.grouped(
                 self.monitored,
                 length,
-                monitoring=Count("pk", filter=Q(status=MONITORED, proposed=False)),
-                proposed=Count("pk", filter=Q(status=MONITORED, proposed=True)),
+                monitoring=Count("pk", filter=Q(status=MONITORED, elimination_open=False)),
+                proposed=Count("pk", filter=Q(status=MONITORED, elimination_open=True)),
                 eliminated=Count("pk", filter=Q(status=ELIMINATED)),
             ),
             self.grouped(
@@ -228,16 +229,15 @@ class _Counts:
         )
 
     def categories(self) -> list[CategoryRow]:
-        grouped = self.monitored.values("category", "status", "proposed").annotate(n=Count("pk")).order_by()
+        grouped = (
+            self.monitored.values("category", "status", "elimination_open").annotate(n=Count("pk")).order_by()
+        )
         counts: Counter[tuple[str, str]] = Counter()
         for row in grouped:
-            state = (
-                "eliminated"
-                if row["status"] == ELIMINATED
-                else "proposed"
-                if row["proposed"]
-                else "monitoring"
-            )
+            if row["status"] == ELIMINATED:
+                state = "eliminated"
+            else:
+                state = "proposed" if row["elimination_open"] else "monitoring"
             counts[(row["category"], state)] += row["n"]
         return [
             CategoryRow(
