@@ -47,10 +47,20 @@ from fangfan.web.registry.models import Finding, Household, Run
 # medical self-pay (rule kinds, so a renumbered rule keeps its meaning).
 RISK_KINDS = frozenset({"INCOME_BELOW_THRESHOLD", "INCOME_SHARP_DROP", "LARGE_MEDICAL_SELFPAY"})
 # The engine's own signals (those no lead-bringing finding already says) come in when
-# they put a household at risk; deaths and new serious illness are read from department
-# data (公安, 医保结算), the rest from income and spending.
+# they put a household at risk: those read from a department's data (医保结算, 残联,
+# 公安, 学籍, 应急管理) as department warnings, the income and spending ones as the sieve's.
 AT_RISK = ("high", "medium")
-SIGNAL_SOURCES = {"MEMBER_DIED": Source.DEPARTMENT, "NEW_SERIOUS_ILLNESS": Source.DEPARTMENT}
+SIGNAL_SOURCES = dict.fromkeys(
+    (
+        "LARGE_MEDICAL_BILLS",
+        "NEW_SERIOUS_ILLNESS",
+        "NEW_DISABILITY",
+        "MEMBER_DIED",
+        "DISASTER_HOUSE_DAMAGE",
+        "CHILD_DROPPED_OUT",
+    ),
+    Source.DEPARTMENT,
+)
 REFERENCE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
 
 

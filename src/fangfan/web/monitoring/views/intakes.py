@@ -16,7 +16,7 @@ from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import discovery as actions
 from fangfan.web.monitoring.columns import INTAKE_COLUMNS
 from fangfan.web.monitoring.forms import HotlineForm, ReasonForm, TakeUpForm
-from fangfan.web.monitoring.models import Intake
+from fangfan.web.monitoring.models import Intake, MonitoringSignal
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.models import Household, Run
@@ -76,6 +76,7 @@ def _detail(
     context = {
         "intake": intake,
         "findings": intake.findings.order_by("rule_code", "pk"),
+        "signals": MonitoringSignal.objects.filter(intake_link__intake=intake).order_by("pk"),
         "case": getattr(intake, "case", None),
         "judging": judging,
         "take_up_form": take_up or TakeUpForm(),
