@@ -258,23 +258,31 @@ def without_safeguards(user: User, filters: RegionFilter) -> QuerySet[Member]:
     and no current household measure that covers everyone."""
     today = timezone.localdate()
     monitoring = models.MonitoredHousehold.Status.MONITORED
-    monitored = models.MonitoredHousehold.objects.filter(household=OuterRef("household"), status=monitoring)
-    own = models.Measure.objects.filter(
-        models.current_on(today), member=OuterRef("pk"), monitored__status=monitoring
+    # "Not eliminated" rather than "monitored" inside the per-member subqueries: the
+    # status index would otherwise be chosen over the household's and scanned per member.
+    eliminated = models.MonitoredHousehold.Status.ELIMINATED
+    monitored = models.MonitoredHousehold.objects.filter(household=OuterRef("household")).exclude(
+        status=eliminated
+    )
+    own = models.Measure.objects.filter(models.current_on(today), member=OuterRef("pk")).exclude(
+        monitored__status=eliminated
     )
     everyone = models.Measure.objects.filter(
         models.current_on(today),
         member__isnull=True,
         covers_everyone=True,
-        monitored__household=OuterRef("household"),
-        monitored__status=monitoring,
+        monitored=OuterRef("monitored_id"),
     )
-    rows = scope(Member.objects.filter(Exists(monitored), member_status="正常"), user)
+    # Driven from the monitored households (a few per cent of all), not from every member.
+    households = models.MonitoredHousehold.objects.filter(status=monitoring, household__isnull=False)
+    rows = scope(
+        Member.objects.filter(household__in=households.values("household"), member_status="正常"), user
+    )
     return (
         filters.narrowed(rows)
+        .annotate(monitored_id=Subquery(monitored.values("pk")[:1]))
         .exclude(Exists(own))
         .exclude(Exists(everyone))
-        .annotate(monitored_id=Subquery(monitored.values("pk")[:1]))
         .select_related("household")
         .order_by("village_code", "household_id", "position", "pk")
     )
