@@ -182,9 +182,10 @@ def reassessment_overdue_before() -> dt.date:
 
 
 def open_elimination() -> Exists:
-    return Exists(
-        models.Elimination.objects.filter(monitored=OuterRef("pk"), stage__in=ELIMINATION_OPEN_STAGES)
-    )
+    # Closed stages excluded rather than open ones listed, so the household's own index
+    # serves the lookup, not the stage index.
+    closed = (EliminationStage.APPROVED, EliminationStage.REJECTED)
+    return Exists(models.Elimination.objects.filter(monitored=OuterRef("pk")).exclude(stage__in=closed))
 
 
 def has_current_measure() -> Exists:
