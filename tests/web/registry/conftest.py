@@ -127,10 +127,12 @@ def published(
 def wipe_registry() -> None:
     """Remove everything a publish wrote (soft deletion does not apply: this is test cleanup)."""
     from fangfan.web.accounts.models import AuditEvent
+    from fangfan.web.monitoring.models import MonitoringSignal
     from fangfan.web.regions.models import Region
     from fangfan.web.registry import models
 
     order = (
+        MonitoringSignal,  # published with the run (docs/monitoring.md)
         models.FindingEvent,
         models.Finding,
         models.DepartmentRecord,
