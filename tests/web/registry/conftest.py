@@ -127,12 +127,13 @@ def published(
 def wipe_registry() -> None:
     """Remove everything a publish wrote (soft deletion does not apply: this is test cleanup)."""
     from fangfan.web.accounts.models import AuditEvent
-    from fangfan.web.monitoring.models import MonitoringSignal
+    from fangfan.web.monitoring.models import MonitoredHousehold, MonitoringSignal
     from fangfan.web.regions.models import Region
     from fangfan.web.registry import models
 
     order = (
         MonitoringSignal,  # published with the run (docs/monitoring.md)
+        MonitoredHousehold,  # imported from the registry with the run (ditto)
         models.FindingEvent,
         models.Finding,
         models.DepartmentRecord,
@@ -142,7 +143,7 @@ def wipe_registry() -> None:
         models.VillageHouseholdCount,
         models.VillageFindingCount,
     )
-    content_types = [ContentType.objects.get_for_model(model) for model in order]
+    content_types = [ContentType.objects.get_for_model(model) for model in (*order, models.Run)]
     AuditEvent.objects.filter(content_type__in=content_types).delete()
     for model in order:
         model._base_manager.all()._raw_delete(model._base_manager.db)

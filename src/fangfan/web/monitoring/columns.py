@@ -76,11 +76,12 @@ def _state(monitored: MonitoredHousehold) -> str:
 MONITORED_COLUMNS = (
     Column("户主姓名", "name", width=10),
     Column("户编号", lambda row: row.household_id or "", width=20),
-    Column("所在地", "case.place_name", width=22),
+    Column("所在地", "place_name", width=22),
     Column("行政区划代码", "village_code", width=15),
     Column("监测对象类别", "category", width=14),
     Column("风险类型", "risk_text", width=20),
     Column("识别监测时间", "monitoring_start", kind=DATE, width=12),
+    Column("来源", lambda row: row.get_source_display(), width=16),
     Column("监测状态", _state, width=14),
     Column("有当前帮扶措施", "has_measure", kind=BOOLEAN, width=8),
     Column("最近回访或走访", "last_assessed", kind=DATE, width=12),
@@ -91,7 +92,7 @@ MONITORED_COLUMNS = (
 WITHOUT_MEASURE_COLUMNS = (
     Column("户主姓名", "name", width=10),
     Column("户编号", lambda row: row.household_id or "", width=20),
-    Column("所在地", "case.place_name", width=22),
+    Column("所在地", "place_name", width=22),
     Column("行政区划代码", "village_code", width=15),
     Column("监测对象类别", "category", width=14),
     Column("风险类型", "risk_text", width=20),
@@ -99,6 +100,7 @@ WITHOUT_MEASURE_COLUMNS = (
     Column(
         "已监测天数", lambda row: (timezone.localdate() - row.monitoring_start).days, kind=NUMBER, width=8
     ),
+    Column("来源", lambda row: row.get_source_display(), width=16),
     Column(
         "帮扶责任人（系统登记）", lambda row: row.household.helper_name if row.household else "", width=12
     ),

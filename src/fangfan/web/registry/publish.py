@@ -43,6 +43,7 @@ from fangfan.engine.snapshot import MANIFEST, Snapshot
 from fangfan.web.accounts.audit import field_values
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.monitoring.publish import publish_signals
+from fangfan.web.monitoring.registry_import import import_registry_monitored
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.registry import frames
 from fangfan.web.registry.loading import Loader, loader
@@ -189,6 +190,7 @@ def publish_run(
         _refuse_older(engine, current)
         result = _Publication(engine, current, progress, loader()).run()
         publish_signals(result.run, Path(run_dir))  # relapse monitoring's (docs/monitoring.md)
+        import_registry_monitored(result.run)  # the national system's monitored households (ditto)
     seconds = round(time.perf_counter() - started, 2)
     Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
     result.run.seconds = seconds

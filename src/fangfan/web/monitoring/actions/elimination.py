@@ -97,7 +97,7 @@ def propose(user: User, monitored: MonitoredHousehold, note: str = "") -> Elimin
         proposed_by=user,
         proposal_note=note.strip(),
         basis=basis,
-        village_group=monitored.case.village_group,
+        village_group=monitored.case.village_group if monitored.case else "",
     )
     record_creation(user, elimination)
     EliminationEvent.objects.create(

@@ -12,6 +12,8 @@ foreign key to `MonitoredHousehold`, and to `registry.Member` for a person's), p
 re-assessments (likewise), and risk elimination (a procedure like `Case`'s, ending by
 setting `status = eliminated` and `eliminated_on`). A household is monitored at most
 once at a time; a later identification makes a new record, the old one stays.
+Households the national system already monitors are imported without a case
+(`registry_import`), so everything that reads `MonitoredHousehold.case` allows None.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.monitoring.models.choices import Category, risk_labels
 from fangfan.web.monitoring.models.intake import Intake
 from fangfan.web.monitoring.workflow import CLOSED_STAGES, DECISION_DAYS, Stage
-from fangfan.web.registry.models import Household
+from fangfan.web.registry.models import Household, Run
 
 
 class Case(SoftDeleteModel):
@@ -159,7 +161,9 @@ class MonitoredHousehold(SoftDeleteModel):
     """A household under monitoring (监测对象), from the county's decision until its risk is eliminated.
 
     Category and risk types start as decided and may change with re-assessments;
-    the identifying case keeps what was decided then.
+    the identifying case keeps what was decided then. A household the national system
+    had already decided (the registry's 监测对象类别) is imported without a case
+    (`source` REGISTRY, `registry_import.import_registry_monitored`).
     """
 
     REGION_FIELD = "village_code"
@@ -168,8 +172,28 @@ class MonitoredHousehold(SoftDeleteModel):
         MONITORED = "monitored", "监测中"
         ELIMINATED = "eliminated", "风险已消除"
 
+    class Source(models.TextChoices):
+        IDENTIFIED = "identified", "本系统识别认定"
+        REGISTRY = "registry", "国家系统已认定（导入）"
+
     case = models.OneToOneField(
-        Case, verbose_name="识别认定", on_delete=models.PROTECT, related_name="monitored_household"
+        Case,
+        verbose_name="识别认定",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="monitored_household",
+        help_text="空：国家系统已认定、由本系统导入的监测对象",
+    )
+    source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.IDENTIFIED)
+    imported_run = models.ForeignKey(
+        Run,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="从国家系统导入的监测对象：导入时的筛查批次",
     )
     household = models.ForeignKey(
         Household,
@@ -192,9 +216,32 @@ class MonitoredHousehold(SoftDeleteModel):
         verbose_name_plural = "监测对象"
         ordering = ("village_code", "name")
         indexes = (models.Index(fields=["status", "village_code"], name="monitoring_monitored_idx"),)
+        constraints = (
+            # The import is keyed by household: at most one imported record each.
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(source="registry"),
+                name="monitoring_monitored_one_import",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.name}户（{self.category}）"
+
+    @property
+    def imported(self) -> bool:
+        return self.source == self.Source.REGISTRY
+
+    @property
+    def place_name(self) -> str:
+        """ "礼县城关镇石桥村": the case's, or (imported, no case) the registry household's."""
+        case = self.case if self.case_id is not None else None
+        if case is not None:
+            return case.place_name
+        household = self.household
+        if household is None:
+            return ""
+        return f"{household.county_name}{household.township_name}{household.village_name}"
 
     @property
     def risk_text(self) -> str:

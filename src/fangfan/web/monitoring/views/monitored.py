@@ -61,7 +61,7 @@ def monitored_list_excel(request: HttpRequest) -> HttpResponse:
 
 
 def _monitored(request: HttpRequest, monitored_id: int) -> MonitoredHousehold:
-    related = ("household", "case", "case__intake")
+    related = ("household", "case", "case__intake", "imported_run")
     return get_scoped_or_404(
         MonitoredHousehold.objects.select_related(*related), request.user, pk=monitored_id
     )

@@ -1,0 +1,238 @@
+"""The national system's monitored households imported into the app, with the cast of conftest.
+
+The registry (the current run, `workqueue.testing`) holds, besides conftest's households:
+- 刘桂芳's household in 石桥村: 边缘易致贫户 since 15 March 2024, 因病、因学, still monitored;
+- 陈建国's household in 石桥村: 脱贫不稳定户 since 2022, 缺劳力, its risk eliminated on
+  20 November 2024;
+- 杨春花's household in 上坪村: a 监测对象类别 of "重点关注户", which names no category;
+- 何玉兰's household in 上坪村: "突发严重困难" (the nearest: 突发严重困难户), no 识别监测时间,
+  her risk written "房屋倒塌/因病";
+- 张德顺's household: an ordinary one (一般农户, no category);
+- 王秀英's household: the registry says 边缘易致贫户, but the office decided her into
+  monitoring through its own workflow (脱贫不稳定户): her record is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from fangfan.web.accounts.models import AuditEvent
+from fangfan.web.monitoring.models import Elimination, MonitoredHousehold
+from fangfan.web.monitoring.registry_import import category_of, import_registry_monitored, risk_types_of
+from fangfan.web.monitoring.testing import make_measure, make_monitored, make_reassessment
+from fangfan.web.registry.models import Household, Run
+from fangfan.web.workqueue.testing import current_run, make_household
+
+SHIQIAO, SHANGPING = "621226100201", "621226100202"
+REGISTRY = MonitoredHousehold.Source.REGISTRY
+
+
+@pytest.fixture
+def registry(cast: dict[str, Any]) -> dict[str, Any]:
+    common = {"township_name": "城关镇", "county_name": "礼县"}
+    liu = make_household(
+        SHIQIAO,
+        10,
+        head_name="刘桂芳",
+        household_type="监测户",
+        monitoring_category="边缘易致贫户",
+        monitoring_since=dt.date(2024, 3, 15),
+        risk_eliminated=False,
+        main_risk="因病、因学",
+        people=3,
+        village_name="石桥村",
+        **common,
+    )
+    chen = make_household(
+        SHIQIAO,
+        11,
+        head_name="陈建国",
+        household_type="脱贫户",
+        monitoring_category="脱贫不稳定户",
+        monitoring_since=dt.date(2022, 5, 10),
+        risk_eliminated=True,
+        risk_eliminated_on=dt.date(2024, 11, 20),
+        main_risk="缺劳力",
+        village_name="石桥村",
+        **common,
+    )
+    yang = make_household(
+        SHANGPING,
+        12,
+        head_name="杨春花",
+        monitoring_category="重点关注户",
+        monitoring_since=dt.date(2023, 1, 1),
+    )
+    he = make_household(
+        SHANGPING, 13, head_name="何玉兰", monitoring_category="突发严重困难", main_risk="房屋倒塌/因病"
+    )
+    wang = cast["wang"]
+    Household.objects.filter(pk=wang.pk).update(monitoring_category="边缘易致贫户", main_risk="因病")
+    own = make_monitored(
+        SHIQIAO, opened_by=cast["township"], household=wang, days_ago=240, category="脱贫不稳定户"
+    )
+    return {"liu": liu, "chen": chen, "yang": yang, "he": he, "own": own}
+
+
+def imported(household: Household) -> MonitoredHousehold:
+    return MonitoredHousehold.objects.get(household=household, source=REGISTRY)
+
+
+def test_categories_and_risk_types_map_to_the_apps(db: Any) -> None:
+    assert category_of(" 边缘易致贫户 ") == "边缘易致贫户" and category_of("边缘户") == "边缘易致贫户"
+    assert category_of("脱贫不稳定") == "脱贫不稳定户" and category_of("突发严重困难") == "突发严重困难户"
+    assert category_of("重点关注户") == ""
+    assert risk_types_of("因学、因病") == ["因病", "因学"]
+    assert risk_types_of("病，残; 缺劳动力 / 务工不稳") == ["因病", "因残", "因务工就业不稳", "缺劳力"]
+    assert risk_types_of("房屋倒塌") == ["其他"] and risk_types_of("") == []
+
+
+def test_the_import_makes_one_record_per_monitored_registry_household(cast, registry):
+    run = current_run()
+    counts = import_registry_monitored()
+
+    assert (counts.created, counts.monitored, counts.eliminated) == (3, 2, 1)
+    assert counts.skipped == {"监测对象类别“重点关注户”无法对应": 1}
+    assert (counts.category_mapped, counts.start_defaulted, counts.eliminated_on_defaulted) == (1, 1, 0)
+    liu = imported(registry["liu"])
+    assert (liu.name, liu.village_code, liu.category, liu.risk_types) == (
+        "刘桂芳",
+        SHIQIAO,
+        "边缘易致贫户",
+        ["因病", "因学"],
+    )
+    assert (
+        liu.status == "monitored"
+        and liu.monitoring_start == dt.date(2024, 3, 15)
+        and liu.eliminated_on is None
+    )
+    assert liu.case is None and liu.imported_run == run and liu.place_name == "礼县城关镇石桥村"
+    chen = imported(registry["chen"])
+    assert (chen.category, chen.risk_types, chen.status) == ("脱贫不稳定户", ["缺劳力"], "eliminated")
+    assert (chen.monitoring_start, chen.eliminated_on) == (dt.date(2022, 5, 10), dt.date(2024, 11, 20))
+    he = imported(registry["he"])
+    assert (he.category, he.risk_types, he.monitoring_start) == (
+        "突发严重困难户",
+        ["因病", "其他"],
+        run.as_of,
+    )
+    assert not MonitoredHousehold.objects.filter(household__in=[registry["yang"], cast["zhang"]]).exists()
+    own = MonitoredHousehold.objects.get(household=cast["wang"])  # still the only one, as decided
+    assert own == registry["own"] and own.category == "脱贫不稳定户" and own.source == "identified"
+
+    audit = AuditEvent.objects.get(new__import="registry_monitored")  # one for the whole import
+    assert audit.user is None and audit.object_id == str(run.pk) and audit.new["created"] == 3
+    assert not AuditEvent.objects.filter(
+        content_type__model="monitoredhousehold", object_id=str(liu.pk)
+    ).exists()
+
+
+def test_importing_again_adds_only_newly_monitored_households(cast, registry):
+    import_registry_monitored()
+    before = MonitoredHousehold.all_objects.count()
+    again = import_registry_monitored()
+    assert again.created == 0 and MonitoredHousehold.all_objects.count() == before
+    assert AuditEvent.objects.filter(new__import="registry_monitored").count() == 1
+
+    # The office's workflow wins: an imported record the office changed is not updated again.
+    MonitoredHousehold.objects.filter(household=registry["liu"]).update(category="突发严重困难户")
+    Household.objects.filter(pk=cast["zhang"].pk).update(monitoring_category="边缘易致贫户")
+    call_command("import_registry_monitored")
+    assert imported(cast["zhang"]).category == "边缘易致贫户"
+    assert imported(registry["liu"]).category == "突发严重困难户"
+    assert MonitoredHousehold.all_objects.count() == before + 1
+
+
+def test_the_dashboard_and_the_missing_measure_list_count_imported_households(cast, registry, client_for):
+    import_registry_monitored()
+    county = client_for(cast["county"])
+    board = county.get(reverse("monitoring:dashboard")).context["dashboard"]
+    rows = {row.category: (row.monitoring, row.proposed, row.eliminated) for row in board.categories}
+    # 王秀英 (the office's own), 刘桂芳 and 何玉兰 monitored; 陈建国 eliminated.
+    assert rows == {"脱贫不稳定户": (1, 0, 1), "边缘易致贫户": (1, 0, 0), "突发严重困难户": (1, 0, 0)}
+    assert {row.label: row.households for row in board.stages}["监测中"] == 3
+
+    page = county.get(reverse("monitoring:without_measures"))
+    names = [row.name for row in page.context["households"]]
+    assert sorted(names) == ["何玉兰", "刘桂芳", "王秀英"]
+    assert page.text.count("国家系统导入</span>") == 2
+    listed = county.get(reverse("monitoring:monitored_list")).text
+    assert "陈建国" in listed and "礼县城关镇石桥村" in listed
+    excel = county.get(reverse("monitoring:monitored_list_excel"))
+    assert excel.status_code == 200
+
+
+def test_an_imported_households_page_says_where_it_came_from(cast, registry, client_for):
+    import_registry_monitored()
+    liu = imported(registry["liu"])
+    page = client_for(cast["village"]).get(reverse("monitoring:monitored", args=[liu.pk]))
+    assert page.status_code == 200
+    assert "国家系统已认定，本系统导入" in page.text and "2024年3月15日" in page.text
+    assert "礼县城关镇石桥村" in page.text and 'id="no-measure"' in page.text
+    chen = imported(registry["chen"])
+    page = client_for(cast["village"]).get(reverse("monitoring:monitored", args=[chen.pk])).text
+    assert "风险已消除，消除时间：2024年11月20日" in page
+    household = client_for(cast["village"]).get(reverse("registry:household", args=[registry["liu"].pk]))
+    assert household.status_code == 200 and "（国家系统已认定，本系统导入）" in household.text
+
+
+def test_elimination_can_be_proposed_for_an_imported_household(cast, registry, client_for):
+    import_registry_monitored()
+    liu = imported(registry["liu"])
+    village = client_for(cast["village"])
+    url = reverse("monitoring:propose_elimination", args=[liu.pk])
+
+    refused = village.post(url, {"note": ""})
+    assert refused.status_code == 409 and not Elimination.objects.exists()  # readiness still applies
+
+    make_measure(liu, cast["village"], kind="健康帮扶", content="大病专项救治")
+    for days_ago, per_capita in ((200, 14000), (100, 15000), (0, 16000)):
+        make_reassessment(liu, cast["village"], days_ago=days_ago, per_capita=per_capita)
+    response = village.post(url, {"note": "收入持续稳定"})
+    elimination = Elimination.objects.get()
+    assert response.status_code == 302 and elimination.monitored == liu
+    assert elimination.village_group == "" and elimination.place_name == "礼县城关镇石桥村"
+
+
+@pytest.fixture(scope="module")
+def small_city(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from fangfan.engine.ingest import import_directory
+    from fangfan.engine.screen import screen_snapshot
+    from fangfan.engine.snapshot import SnapshotStore
+    from fangfan.engine.synth import generate_dataset
+
+    home = tmp_path_factory.mktemp("registry_import_home")
+    previous = os.environ.get("FANGFAN_HOME")
+    os.environ["FANGFAN_HOME"] = str(home)
+    try:
+        generate_dataset(home / "exports", 120, 11, as_of=dt.date(2026, 10, 31))
+        snapshot = import_directory(home / "exports", store=SnapshotStore(home / "snapshots")).snapshot
+        run = screen_snapshot(snapshot, runs_root=home / "runs")
+        yield home / "runs" / run.run_id, snapshot.path
+    finally:
+        if previous is None:
+            os.environ.pop("FANGFAN_HOME", None)
+        else:
+            os.environ["FANGFAN_HOME"] = previous
+
+
+@pytest.mark.django_db
+def test_publishing_a_run_imports_its_monitored_households(small_city):
+    from fangfan.web.registry.publish import publish_run
+
+    result = publish_run(*small_city)
+    monitored = Household.objects.exclude(monitoring_category="")
+    assert monitored.exists()
+    records = MonitoredHousehold.objects.filter(source=REGISTRY)
+    assert records.count() == monitored.count()
+    assert set(records.values_list("household_id", flat=True)) == set(monitored.values_list("pk", flat=True))
+    assert records.filter(imported_run=result.run).count() == records.count()
+    eliminated = monitored.filter(risk_eliminated=True).count()
+    assert records.filter(status="eliminated").count() == eliminated
+    assert Run.objects.get(is_current=True) == result.run
