@@ -25,7 +25,7 @@ from django.urls import reverse
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.monitoring.models import Elimination, MonitoredHousehold
 from fangfan.web.monitoring.registry_import import category_of, import_registry_monitored, risk_types_of
-from fangfan.web.monitoring.testing import make_measure, make_monitored, make_reassessment
+from fangfan.web.monitoring.testing import make_case, make_measure, make_monitored, make_reassessment
 from fangfan.web.registry.models import Household, Run
 from fangfan.web.workqueue.testing import current_run, make_household
 
@@ -147,6 +147,16 @@ def test_importing_again_adds_only_newly_monitored_households(cast, registry):
     assert imported(cast["zhang"]).category == "边缘易致贫户"
     assert imported(registry["liu"]).category == "突发严重困难户"
     assert MonitoredHousehold.all_objects.count() == before + 1
+
+
+def test_a_household_being_identified_is_left_to_its_case(cast, registry):
+    """An open identification decides for itself; importing it too would make two records."""
+    zhang = cast["zhang"]
+    Household.objects.filter(pk=zhang.pk).update(monitoring_category="边缘易致贫户")
+    make_case(SHIQIAO, opened_by=cast["township"], household=zhang)
+    import_registry_monitored()
+    assert not MonitoredHousehold.all_objects.filter(household=zhang).exists()
+    assert imported(registry["liu"]).category == "边缘易致贫户"  # the others still come in
 
 
 def test_the_dashboard_and_the_missing_measure_list_count_imported_households(cast, registry, client_for):

@@ -37,7 +37,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangfan.web.accounts.models import AuditEvent
-from fangfan.web.monitoring.models import Category, MonitoredHousehold, RiskType
+from fangfan.web.monitoring.models import Case, Category, MonitoredHousehold, RiskType
+from fangfan.web.monitoring.workflow import OPEN_STAGES
 from fangfan.web.registry.models import Household, Run
 
 BATCH = 2_000
@@ -146,9 +147,15 @@ def import_registry_monitored(run: Run | None = None) -> ImportCounts:
     categories: dict[str, str] = {}
     risks: dict[str, list[str]] = {}
     has_record = MonitoredHousehold.all_objects.filter(household__isnull=False).values("household_id")
+    # A household the office is identifying right now is left to that case's decision
+    # (importing it too would make a second record when the case is decided).
+    in_identification = Case.objects.filter(stage__in=OPEN_STAGES, household__isnull=False).values(
+        "household_id"
+    )
     rows = (
         Household.objects.exclude(monitoring_category="")
         .exclude(pk__in=has_record)
+        .exclude(pk__in=in_identification)
         .order_by("pk")
         .values_list(*FIELDS)
     )
