@@ -33,4 +33,14 @@ def test_the_client_address(settings, trusted, remote, forwarded, expected):
 def test_the_login_throttle_counts_the_same_address():
     from django.conf import settings
 
-    assert settings.AXES_CLIENT_IP_CALLABLE == "fangfan.web.client_ip.client_address"
+    assert settings.AXES_CLIENT_IP_CALLABLE == "fangfan.web.client_ip.address_or_none"
+
+
+def test_a_request_without_an_address_gives_none_to_the_throttle_and_unknown_to_the_limit():
+    """django-axes keeps the address in an IP column: PostgreSQL refuses anything but an address."""
+    from django.http import HttpRequest
+
+    from fangfan.web.client_ip import address_or_none
+
+    assert address_or_none(HttpRequest()) is None
+    assert client_address(HttpRequest()) == "unknown"

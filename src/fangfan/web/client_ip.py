@@ -14,10 +14,17 @@ from django.http import HttpRequest
 
 
 def client_address(request: HttpRequest) -> str:
+    """The client's address, or "unknown" for a request that carries none."""
+    return address_or_none(request) or "unknown"
+
+
+def address_or_none(request: HttpRequest) -> str | None:
+    """The client's address, or None (django-axes' AXES_CLIENT_IP_CALLABLE: it stores the
+    address in an IP column, where only a real address or nothing may go)."""
     remote = str(request.META.get("REMOTE_ADDR", "") or "")
     trusted = set(getattr(settings, "FANGFAN_TRUSTED_PROXIES", ()))
     if remote not in trusted:
-        return remote or "unknown"
+        return remote or None
     forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
     for address in reversed([part for part in forwarded if part]):
         if address not in trusted:

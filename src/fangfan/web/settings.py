@@ -134,7 +134,7 @@ AXES_VERBOSE = False
 # Behind a reverse proxy: the proxies' addresses, so the throttle and the report form's
 # limit count the client, not the proxy (fangfan.web.client_ip).
 FANGFAN_TRUSTED_PROXIES = env_list("FANGFAN_TRUSTED_PROXIES", [])
-AXES_CLIENT_IP_CALLABLE = "fangfan.web.client_ip.client_address"
+AXES_CLIENT_IP_CALLABLE = "fangfan.web.client_ip.address_or_none"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
