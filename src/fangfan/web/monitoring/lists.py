@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from fangfan.web.accounts.access import PREFIX_LENGTH, scope
+from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import models
 from fangfan.web.monitoring.models import Intake, Source
@@ -71,7 +71,7 @@ class RegionFilter(forms.Form):
             region = region_for_user(self.user, code)
             # A city's code "621200" covers every code starting "6212".
             rows = rows.filter(
-                village_code__startswith=region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
+                code_within("village_code", region.code[: PREFIX_LENGTH[Region.Level(region.level)]])
             )
         return rows
 
@@ -275,7 +275,10 @@ def without_safeguards(user: User, filters: RegionFilter) -> QuerySet[Member]:
         monitored=OuterRef("monitored_id"),
     )
     # Driven from the monitored households (a few per cent of all), not from every member.
-    households = models.MonitoredHousehold.objects.filter(status=monitoring, household__isnull=False)
+    # Scoped and narrowed too, so the region's few hundred are read, not the city's.
+    households = filters.narrowed(
+        scope(models.MonitoredHousehold.objects.filter(status=monitoring, household__isnull=False), user)
+    )
     rows = scope(
         Member.objects.filter(household__in=households.values("household"), member_status="正常"), user
     )
