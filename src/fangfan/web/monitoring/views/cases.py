@@ -3,11 +3,7 @@ the consent scan, and the village's printable notice."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from fangfan.web.accounts.access import get_scoped_or_404, require_roles
-from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import identification as actions
@@ -34,15 +29,14 @@ from fangfan.web.monitoring.forms import (
 )
 from fangfan.web.monitoring.models import Case
 from fangfan.web.monitoring.notice import ELIMINATION, IDENTIFICATION, households_under_notice
-from fangfan.web.monitoring.views import user_of
-from fangfan.web.monitoring.workflow import NOTICE_MIN_DAYS, OPEN_STAGES, VERB_NAMES, Stage
+from fangfan.web.monitoring.views import Verb, initial_notice, user_of
+from fangfan.web.monitoring.workflow import OPEN_STAGES, VERB_NAMES, Stage
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
 
-Data = dict[str, Any]
 # The stepper on the case page: each stage as a step's name.
 PROGRESS = [*OPEN_STAGES, Stage.DECIDED]
 STEP_LABELS = {
@@ -55,24 +49,6 @@ STEP_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Verb:
-    """A step as the page offers it: its form (given the case, for initial values) and what it calls."""
-
-    form: Callable[..., forms.Form]
-    perform: Callable[[User, Case, Data], object]
-    files: bool = False
-
-
-def _initial_notice(case: Case) -> Data:
-    today = timezone.localdate()
-    return {
-        "reviewed_on": today,
-        "notice_start": today,
-        "notice_end": today + dt.timedelta(days=NOTICE_MIN_DAYS),
-    }
-
-
 VERBS: dict[str, Verb] = {
     "home_check": Verb(
         lambda case, *args: HomeCheckForm(*args, initial={"checked_on": timezone.localdate()}),
@@ -80,7 +56,7 @@ VERBS: dict[str, Verb] = {
         files=True,
     ),
     "post_notice": Verb(
-        lambda case, *args: NoticeForm(*args, initial=_initial_notice(case)),
+        lambda case, *args: NoticeForm(*args, initial=initial_notice()),
         lambda user, case, data: actions.post_notice(user, case, **data),
     ),
     "close_notice": Verb(

@@ -3,11 +3,6 @@ user may take now, each step's POST."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from fangfan.web.accounts.access import get_scoped_or_404, require_roles
-from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import elimination as actions
@@ -26,18 +20,16 @@ from fangfan.web.monitoring.columns import ELIMINATION_COLUMNS
 from fangfan.web.monitoring.forms import CloseNoticeForm, ReasonForm
 from fangfan.web.monitoring.models import Elimination
 from fangfan.web.monitoring.readiness import readiness
-from fangfan.web.monitoring.views import user_of
+from fangfan.web.monitoring.views import Verb, initial_notice, user_of
 from fangfan.web.monitoring.workflow import (
     ELIMINATION_OPEN_STAGES,
     ELIMINATION_VERB_NAMES,
-    NOTICE_MIN_DAYS,
     EliminationStage,
 )
 from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
 
-Data = dict[str, Any]
 PROGRESS = [*ELIMINATION_OPEN_STAGES, EliminationStage.APPROVED]
 STEP_LABELS = {
     EliminationStage.HOME_CHECK: "入户核实",
@@ -48,21 +40,6 @@ STEP_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Verb:
-    form: Callable[..., forms.Form]
-    perform: Callable[[User, Elimination, Data], object]
-
-
-def _initial_notice() -> Data:
-    today = timezone.localdate()
-    return {
-        "reviewed_on": today,
-        "notice_start": today,
-        "notice_end": today + dt.timedelta(days=NOTICE_MIN_DAYS),
-    }
-
-
 VERBS: dict[str, Verb] = {
     "check": Verb(
         lambda elimination, *args: EliminationCheckForm(
@@ -71,7 +48,7 @@ VERBS: dict[str, Verb] = {
         lambda user, elimination, data: actions.home_check(user, elimination, **data),
     ),
     "post_notice": Verb(
-        lambda elimination, *args: EliminationNoticeForm(*args, initial=_initial_notice()),
+        lambda elimination, *args: EliminationNoticeForm(*args, initial=initial_notice()),
         lambda user, elimination, data: actions.post_notice(user, elimination, **data),
     ),
     "close_notice": Verb(
