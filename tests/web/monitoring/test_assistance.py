@@ -150,7 +150,7 @@ def test_a_measure_is_refused_when_it_does_not_add_up(cast, client_for):
     for changes, status, reason in [
         ({"kind": "兜底保障"}, 409, "兜底保障须选择具体项目"),
         ({"item": "低保"}, 409, "产业帮扶没有具体项目"),
-        ({"start_date": ago(-1)}, 409, "开始日期不能晚于"),
+        ({"start_date": ago(-1)}, 400, "开始日期应在 2013年1月1日 至"),  # the form says so first
         ({"end_date": ago(20)}, 409, "结束日期不能早于"),
         ({"cadre": str(cast["wudu_village"].pk)}, 400, ""),  # not offered: another county's team
         ({"member": str(zhang_member.pk)}, 400, ""),  # not a member of her household

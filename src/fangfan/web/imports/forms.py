@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from fangfan.web import bounds
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.models import User
 from fangfan.web.imports.models import FEED_CHOICES, default_as_of
@@ -38,8 +39,9 @@ class UploadForm(forms.Form):
         error_messages={"required": "请选择要上传的文件", "empty": "上传的文件是空的"},
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
     )
-    as_of = forms.DateField(
-        label="数据截止日期",
+    # Not before 精准扶贫 began, not after today (bounds.date_field).
+    as_of = bounds.date_field(
+        "数据截止日期",
         help_text="导出数据所截止的日期，通常是上月最后一天",
         input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"],
         error_messages={"required": "请填写数据截止日期", "invalid": "日期格式应为 2026-06-30"},

@@ -7,9 +7,19 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from fangfan.web import bounds
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions.assistance import CADRE_ROLES, MeasureInput
-from fangfan.web.monitoring.forms import NAME_MAX, PHONE_MAX, VisitForm, _date, _text, clean_phone
+from fangfan.web.monitoring.actions.common import MEASURE_AHEAD_DAYS
+from fangfan.web.monitoring.forms import (
+    NAME_MAX,
+    PHONE_MAX,
+    VisitForm,
+    _date,
+    _notice_dates,
+    _text,
+    clean_phone,
+)
 from fangfan.web.monitoring.models import MEASURE_ITEMS, MeasureKind, MonitoredHousehold
 from fangfan.web.registry.models import Member
 
@@ -41,16 +51,9 @@ class MeasureForm(forms.Form):
         label="户的措施惠及全体家庭成员（如按户施保的低保、住房、饮水保障）", required=False
     )
     content = _text("帮扶内容", rows=2)
-    amount = forms.DecimalField(
-        label="金额（元，适用时填写）",
-        required=False,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+    amount = bounds.money_field("金额（元，适用时填写）", required=False)
     start_date = _date("开始日期")
-    end_date = _date("结束日期（可不填）", required=False)
+    end_date = _date("结束日期（可不填）", required=False, latest=bounds.days_from_today(MEASURE_AHEAD_DAYS))
     cadre = forms.ChoiceField(label="帮扶责任人账号", required=False)
     cadre_name = forms.CharField(label="或填写帮扶责任人姓名", max_length=NAME_MAX, required=False)
     cadre_phone = forms.CharField(label="帮扶责任人电话", max_length=PHONE_MAX, required=False)
@@ -140,8 +143,7 @@ class EliminationCheckForm(forms.Form):
 class EliminationNoticeForm(forms.Form):
     reviewed_on = _date("村级评议日期")
     note = _text("评议意见")
-    notice_start = _date("公示开始日期")
-    notice_end = _date("公示结束日期（不少于5天）")
+    notice_start, notice_end = _notice_dates()
 
 
 class ApproveForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import PurePath
 from typing import Any
@@ -12,12 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangfan.engine import idnumber
+from fangfan.web import bounds
 from fangfan.web.accounts.access import PREFIX_LENGTH
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import places
 from fangfan.web.monitoring.actions.discovery import Report
 from fangfan.web.monitoring.models import Category, RiskType
 from fangfan.web.monitoring.spam import HONEYPOT_FIELD
+from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR
+from fangfan.web.monitoring.workflow import (
+    NOTICE_AHEAD_DAYS,
+    NOTICE_LATE_DAYS,
+    NOTICE_MAX_DAYS,
+    NOTICE_MIN_DAYS,
+)
 from fangfan.web.regions.models import Region
 from fangfan.web.workqueue.forms import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
 
@@ -28,10 +37,23 @@ PHONE = re.compile(r"^\d{7,12}$")
 
 
 def _date(label: str, **kwargs: Any) -> forms.DateField:
-    # The browser's date picker wants ISO dates whatever the page's language.
-    return forms.DateField(
-        label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs
+    """A date (ISO, for the browser's picker) within bounds: a past event unless told."""
+    return bounds.date_field(label, **kwargs)
+
+
+def _notice_dates() -> tuple[forms.DateField, forms.DateField]:
+    """A notice's first and last day: it starts within a week back and a month ahead."""
+    start = _date(
+        "公示开始日期",
+        earliest=bounds.days_from_today(-NOTICE_LATE_DAYS),
+        latest=bounds.days_from_today(NOTICE_AHEAD_DAYS),
     )
+    end = _date(
+        f"公示结束日期（不少于{NOTICE_MIN_DAYS}天）",
+        earliest=bounds.days_from_today(NOTICE_MIN_DAYS - NOTICE_LATE_DAYS),
+        latest=bounds.days_from_today(NOTICE_AHEAD_DAYS + NOTICE_MAX_DAYS),
+    )
+    return start, end
 
 
 def _text(label: str, max_length: int = NOTE_MAX, rows: int = 3, **kwargs: Any) -> forms.CharField:
@@ -41,14 +63,7 @@ def _text(label: str, max_length: int = NOTE_MAX, rows: int = 3, **kwargs: Any) 
 
 
 def _money(label: str) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        initial=0,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+    return bounds.money_field(label, initial=0)
 
 
 def clean_id_number(raw: str) -> str:
@@ -165,7 +180,7 @@ class HotlineForm(PersonFields):
 
     caller_name = forms.CharField(label="来电人", max_length=NAME_MAX)
     caller_phone = forms.CharField(label="来电号码", max_length=PHONE_MAX, required=False)
-    called_at = forms.DateTimeField(
+    called_at = bounds.BoundedDateTimeField(
         label="来电时间",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -199,7 +214,8 @@ class HotlineForm(PersonFields):
 class VisitForm(forms.Form):
     """走访记录 with 算细账: each income item of the past twelve months, in yuan."""
 
-    visited_on = _date("走访日期")
+    # A year before the first policy file has no threshold to weigh the income against.
+    visited_on = _date("走访日期", earliest=dt.date(EARLIEST_THRESHOLD_YEAR, 1, 1))
     wage_income = _money("工资性收入")
     business_income = _money("生产经营性收入")
     property_income = _money("财产性收入")
@@ -269,8 +285,7 @@ class NoticeForm(forms.Form):
     note = _text("评议意见")
     proposed_category = forms.ChoiceField(label="拟识别类别", choices=[("", "请选择"), *Category.choices])
     proposed_risk_types = _risks("拟纳入原因（风险类型，可多选）")
-    notice_start = _date("公示开始日期")
-    notice_end = _date("公示结束日期（不少于5天）")
+    notice_start, notice_end = _notice_dates()
 
 
 class CloseNoticeForm(forms.Form):

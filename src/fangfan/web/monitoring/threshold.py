@@ -19,6 +19,9 @@ from fangfan.engine.policy import YEARS, PolicyError, load_policy
 PARAMETER = "income.monitoring_threshold"
 # Gansu's published figures (DOMAIN.md, Relapse monitoring), for a policy file without them.
 DOCUMENTED_GANSU = {2023: Decimal(7200), 2024: Decimal(7800)}
+# No year before the first policy file (or documented figure) has a threshold; a visit or
+# re-assessment dated earlier is refused by its form.
+EARLIEST_THRESHOLD_YEAR = min(min(YEARS), min(DOCUMENTED_GANSU))
 
 
 @dataclass(frozen=True)

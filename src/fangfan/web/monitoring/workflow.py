@@ -34,6 +34,12 @@ from fangfan.engine.config import ConfigError, env_int
 DECISION_DAYS = 15
 # The village notice stays up at least this many days.
 NOTICE_MIN_DAYS = 5
+# A notice is posted within a week of being recorded (recorded late, at most that far
+# back) and at most a month ahead; it runs no longer than a month. A notice years ahead
+# would hold its case or elimination in 公示中 for good.
+NOTICE_LATE_DAYS = 7
+NOTICE_AHEAD_DAYS = 30
+NOTICE_MAX_DAYS = 30
 
 
 class Stage(models.TextChoices):

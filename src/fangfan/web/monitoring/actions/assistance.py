@@ -18,7 +18,15 @@ from django.utils import timezone
 from fangfan.web.accounts.access import PREFIX_LENGTH, can
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring.actions.common import WorkflowError, require, require_date
+from fangfan.web.monitoring.actions.common import (
+    MEASURE_AHEAD_DAYS,
+    WorkflowError,
+    require,
+    require_amounts,
+    require_date,
+    require_money,
+    threshold_on,
+)
 from fangfan.web.monitoring.income import income_account
 from fangfan.web.monitoring.models import (
     MEASURE_ITEMS,
@@ -27,7 +35,6 @@ from fangfan.web.monitoring.models import (
     MonitoredHousehold,
     Reassessment,
 )
-from fangfan.web.monitoring.threshold import monitoring_threshold
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Member
 
@@ -93,7 +100,9 @@ def add_measure(user: User, monitored: MonitoredHousehold, data: MeasureInput) -
     today = timezone.localdate()
     require_date(data.start_date, None, today, "开始日期")
     if data.end_date is not None:
-        require_date(data.end_date, data.start_date, None, "结束日期")
+        latest_end = today + dt.timedelta(days=MEASURE_AHEAD_DAYS)
+        require_date(data.end_date, data.start_date, latest_end, "结束日期")
+    require_money(data.amount, "金额")
     if data.member is not None and (
         monitored.household_id is None or data.member.household_id != monitored.household_id
     ):
@@ -153,7 +162,8 @@ def record_reassessment(
     size = (household.people or household.household_size) if household else household_size
     if not size:
         raise WorkflowError("请填写家庭人口数")
-    threshold = monitoring_threshold(assessed_on.year)
+    threshold = threshold_on(assessed_on, "回访日期")
+    require_amounts(amounts)
     account = income_account(
         wage=amounts.get("wage_income"),
         business=amounts.get("business_income"),

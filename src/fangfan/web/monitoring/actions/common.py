@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from fangfan.engine.policy import PolicyError
+from fangfan.web.bounds import EARLIEST_EVENT, MONEY_MAX, day_text, today
 from fangfan.web.monitoring.models import Case, MonitoredHousehold
-from fangfan.web.monitoring.workflow import OPEN_STAGES
+from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR, Threshold, monitoring_threshold
+from fangfan.web.monitoring.workflow import (
+    NOTICE_AHEAD_DAYS,
+    NOTICE_LATE_DAYS,
+    NOTICE_MAX_DAYS,
+    NOTICE_MIN_DAYS,
+    OPEN_STAGES,
+)
 from fangfan.web.registry.models import Household
+
+# A measure may be planned to end up to five years ahead (a loan, a pension subsidy).
+MEASURE_AHEAD_DAYS = 5 * 366
+# However a verb is reached, no date it keeps lies beyond this many days ahead.
+FURTHEST_AHEAD_DAYS = 366
 
 
 class WorkflowError(Exception):
@@ -21,13 +36,54 @@ def require(text: str, message: str) -> str:
 
 
 def require_date(value: dt.date | None, earliest: dt.date | None, latest: dt.date | None, name: str) -> None:
-    """Refuse a date outside [earliest, latest], saying which bound it broke."""
+    """Refuse a date outside [earliest, latest], saying which bound it broke.
+
+    Whatever the bounds, a date before 2013 (精准扶贫 began) is refused, and with no
+    latest bound one more than a year ahead: such a date would freeze its record.
+    """
     if value is None:
         raise WorkflowError(f"请填写{name}")
-    if earliest is not None and value < earliest:
-        raise WorkflowError(f"{name}不能早于{earliest.year}年{earliest.month}月{earliest.day}日")
-    if latest is not None and value > latest:
-        raise WorkflowError(f"{name}不能晚于{latest.year}年{latest.month}月{latest.day}日")
+    earliest = max(earliest or EARLIEST_EVENT, EARLIEST_EVENT)
+    furthest = today() + dt.timedelta(days=FURTHEST_AHEAD_DAYS)
+    latest = furthest if latest is None else latest
+    if value < earliest:
+        raise WorkflowError(f"{name}不能早于{day_text(earliest)}")
+    if value > latest:
+        raise WorkflowError(f"{name}不能晚于{day_text(latest)}")
+
+
+def require_notice(reviewed_on: dt.date, notice_start: dt.date, notice_end: dt.date) -> None:
+    """A notice starts on or after the review, at most a few days back or a month ahead,
+    and runs NOTICE_MIN_DAYS to NOTICE_MAX_DAYS days."""
+    day = today()
+    earliest_start = max(reviewed_on, day - dt.timedelta(days=NOTICE_LATE_DAYS))
+    require_date(notice_start, earliest_start, day + dt.timedelta(days=NOTICE_AHEAD_DAYS), "公示开始日期")
+    earliest_end = notice_start + dt.timedelta(days=NOTICE_MIN_DAYS)
+    if notice_end is None or notice_end < earliest_end:
+        raise WorkflowError(
+            f"公示不少于{NOTICE_MIN_DAYS}天：{day_text(notice_start)}开始的公示最早{day_text(earliest_end)}结束"
+        )
+    latest_end = notice_start + dt.timedelta(days=NOTICE_MAX_DAYS)
+    if notice_end > latest_end:
+        raise WorkflowError(
+            f"公示期不超过{NOTICE_MAX_DAYS}天：{day_text(notice_start)}开始的公示最晚{day_text(latest_end)}结束"
+        )
+
+
+def threshold_on(day: dt.date, name: str) -> Threshold:
+    """The monitoring threshold of `day`'s year, or a refusal naming the years there are."""
+    try:
+        return monitoring_threshold(day.year)
+    except PolicyError as error:
+        raise WorkflowError(
+            f"{name}为{day.year}年，没有该年度的监测标准（最早为{EARLIEST_THRESHOLD_YEAR}年度），请核对日期"
+        ) from error
+
+
+def require_money(value: Decimal | None, name: str) -> None:
+    """Refuse a negative sum or one beyond MONEY_MAX (none given passes)."""
+    if value is not None and (not value.is_finite() or value < 0 or value > MONEY_MAX):
+        raise WorkflowError(f"{name}应在 0 至 {MONEY_MAX:,.0f} 元之间")
 
 
 def household_in_hand(household: Household | None) -> str:
@@ -42,3 +98,19 @@ def household_in_hand(household: Household | None) -> str:
     ).exists():
         return "该户已是监测对象"
     return ""
+
+
+def require_amounts(amounts: dict[str, Decimal | None]) -> None:
+    """Every sum of a visit's or re-assessment's 算细账 within bounds."""
+    for name, value in amounts.items():
+        require_money(value, AMOUNT_NAMES.get(name, "金额"))
+
+
+AMOUNT_NAMES = {
+    "wage_income": "工资性收入",
+    "business_income": "生产经营性收入",
+    "property_income": "财产性收入",
+    "transfer_income": "转移性收入",
+    "business_cost": "生产经营性支出",
+    "rigid_spending": "刚性支出",
+}

@@ -24,7 +24,14 @@ from fangfan.engine.rules.model import load_catalogue
 from fangfan.web.accounts.access import can, scope
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring.actions.common import WorkflowError, household_in_hand, require, require_date
+from fangfan.web.monitoring.actions.common import (
+    WorkflowError,
+    household_in_hand,
+    require,
+    require_amounts,
+    require_date,
+    threshold_on,
+)
 from fangfan.web.monitoring.income import income_account
 from fangfan.web.monitoring.matching import match_household
 from fangfan.web.monitoring.models import (
@@ -38,7 +45,6 @@ from fangfan.web.monitoring.models import (
     Visit,
 )
 from fangfan.web.monitoring.places import place_name
-from fangfan.web.monitoring.threshold import monitoring_threshold
 from fangfan.web.monitoring.workflow import Stage
 from fangfan.web.registry.models import Finding, Household, Run
 
@@ -129,6 +135,8 @@ def record_hotline_report(
     user: User, report: Report, caller_name: str, caller_phone: str, called_at: dt.datetime
 ) -> Intake:
     """A report taken on the 12317 line, with who called and when (the call is the discovery)."""
+    # The date as typed (local) first: a year-1 time cannot even be converted to UTC.
+    require_date(called_at.date(), None, timezone.localdate(), "来电时间")
     if called_at > timezone.now():
         raise WorkflowError("来电时间不能晚于现在")
     intake = _from_report(
@@ -164,7 +172,8 @@ def record_visit(
     if not can(user, "monitoring_visit", household):
         raise PermissionDenied("您无权记录该户的走访")
     require_date(visited_on, None, timezone.localdate(), "走访日期")
-    threshold = monitoring_threshold(visited_on.year)
+    threshold = threshold_on(visited_on, "走访日期")
+    require_amounts(amounts)
     size = household.people or household.household_size or 1
     account = income_account(
         wage=amounts.get("wage_income"),

@@ -26,7 +26,7 @@ from django.utils import timezone
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring.actions.common import WorkflowError, require, require_date
+from fangfan.web.monitoring.actions.common import WorkflowError, require, require_date, require_notice
 from fangfan.web.monitoring.models import Elimination, EliminationEvent, MonitoredHousehold
 from fangfan.web.monitoring.places import place_name
 from fangfan.web.monitoring.readiness import day_text, readiness
@@ -145,12 +145,7 @@ def post_notice(
     elimination = _locked(elimination)
     check(user, "post_notice", elimination)
     require_date(reviewed_on, elimination.checked_on, timezone.localdate(), "村级评议日期")
-    require_date(notice_start, reviewed_on, None, "公示开始日期")
-    earliest_end = notice_start + dt.timedelta(days=NOTICE_MIN_DAYS)
-    if notice_end < earliest_end:
-        raise WorkflowError(
-            f"公示不少于{NOTICE_MIN_DAYS}天：{day_text(notice_start)}开始的公示最早{day_text(earliest_end)}结束"
-        )
+    require_notice(reviewed_on, notice_start, notice_end)
     note = require(note, "请填写村级评议意见")
     return _advance(
         user,

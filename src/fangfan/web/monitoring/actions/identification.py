@@ -21,7 +21,7 @@ from django.utils import timezone
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring.actions.common import WorkflowError, require, require_date
+from fangfan.web.monitoring.actions.common import WorkflowError, require, require_date, require_notice
 from fangfan.web.monitoring.models import Case, CaseEvent, Category, MonitoredHousehold, RiskType
 from fangfan.web.monitoring.workflow import (
     NOTICE_MIN_DAYS,
@@ -120,12 +120,7 @@ def post_notice(
     case = _locked(case)
     check(user, "post_notice", case)
     require_date(reviewed_on, case.checked_on, timezone.localdate(), "村级评议日期")
-    require_date(notice_start, reviewed_on, None, "公示开始日期")
-    earliest_end = notice_start + dt.timedelta(days=NOTICE_MIN_DAYS)
-    if notice_end < earliest_end:
-        raise WorkflowError(
-            f"公示不少于{NOTICE_MIN_DAYS}天：{_day(notice_start)}开始的公示最早{_day(earliest_end)}结束"
-        )
+    require_notice(reviewed_on, notice_start, notice_end)
     _require_category(proposed_category)
     _require_risks(proposed_risk_types)
     note = require(note, "请填写村级评议意见")
