@@ -16,6 +16,7 @@ import polars as pl
 
 from fangfan.engine import idnumber
 from fangfan.engine.ingest import read, validate
+from fangfan.engine.ingest.guard import ReadLimits
 from fangfan.engine.ingest.headers import Recognition, Synonyms, recognise
 from fangfan.engine.problems import PROBLEM_TEXT, Problem
 from fangfan.engine.progress import Progress
@@ -43,8 +44,10 @@ class _Parts:
     file_problems: list[dict[str, Any]] = field(default_factory=list)
 
 
-def assemble(input_dir: Path, synonyms: Synonyms, progress: Progress) -> Assembled:
-    """Read and recognise every file under `input_dir`."""
+def assemble(
+    input_dir: Path, synonyms: Synonyms, progress: Progress, limits: ReadLimits | None = None
+) -> Assembled:
+    """Read and recognise every file under `input_dir`; each file is checked against `limits` first."""
     result = Assembled()
     parts = _Parts()
     files, others = read.table_files(input_dir)
@@ -62,7 +65,7 @@ def assemble(input_dir: Path, synonyms: Synonyms, progress: Progress) -> Assembl
     # calamine and Polars release the GIL while parsing, so two files read at once
     # use both cores; results are merged in file order, so the outcome is the same.
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        for one_file in pool.map(lambda path: _read_file(input_dir, path, synonyms), files):
+        for one_file in pool.map(lambda path: _read_file(input_dir, path, synonyms, limits), files):
             _merge(result, parts, *one_file)
             progress.advance(READ_TASK)
     progress.finish(READ_TASK)
@@ -76,12 +79,14 @@ def assemble(input_dir: Path, synonyms: Synonyms, progress: Progress) -> Assembl
     return result
 
 
-def _read_file(input_dir: Path, path: Path, synonyms: Synonyms) -> tuple[Assembled, _Parts]:
+def _read_file(
+    input_dir: Path, path: Path, synonyms: Synonyms, limits: ReadLimits | None = None
+) -> tuple[Assembled, _Parts]:
     """Every sheet of one file, with source numbers counted from 0 within the file."""
     result, parts = Assembled(), _Parts()
     name = path.relative_to(input_dir).as_posix()
     try:
-        for sheet in read.read_sheets(path, name):
+        for sheet in read.read_sheets(path, name, limits):
             _take_sheet(sheet, synonyms, result, parts)
     except read.UnreadableFile as error:
         _refuse(result, parts, name, "", Problem.FILE_UNREADABLE, str(error))

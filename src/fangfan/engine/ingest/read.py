@@ -18,6 +18,8 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from fangfan.engine.ingest.guard import ReadLimits, check_file, too_many_rows
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
 HEADER_SCAN_ROWS = 20
@@ -92,8 +94,17 @@ def table_files(input_dir: Path) -> tuple[list[Path], list[Path]]:
     return tables, others
 
 
-def read_sheets(path: Path, name: str) -> Iterator[Sheet]:
-    """Every sheet of the file at `path`; `name` is how reports call the file."""
+def read_sheets(path: Path, name: str, limits: ReadLimits | None = None) -> Iterator[Sheet]:
+    """Every sheet of the file at `path`; `name` is how reports call the file.
+
+    The file is looked at first (`guard.check_file`: unpacked size, declared rows) and
+    each sheet is read no further than `limits.max_rows`; a file over a limit raises
+    UnreadableFile. Messages are Chinese and carry no library text or server path.
+    """
+    limits = limits or ReadLimits.from_environment()
+    problem = check_file(path, name, limits)
+    if problem:
+        raise UnreadableFile(problem)
     if path.suffix.lower() == ".csv":
         yield read_csv(path, name)
         return
@@ -101,13 +112,17 @@ def read_sheets(path: Path, name: str) -> Iterator[Sheet]:
         workbook = fastexcel.read_excel(path)
         sheet_names = list(workbook.sheet_names)
     except Exception as error:
-        raise UnreadableFile(f"无法打开工作簿：{error}") from error
+        raise UnreadableFile(f"无法打开工作簿“{name}”：文件已损坏、加密或并非 Excel 文件") from error
     for sheet_name in sheet_names:
         try:
-            loaded = workbook.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            loaded = workbook.load_sheet(
+                sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limits.max_rows + 1
+            )
             frame = loaded.to_polars()
         except Exception as error:
-            raise UnreadableFile(f"工作表“{sheet_name}”无法读取：{error}") from error
+            raise UnreadableFile(f"工作表“{sheet_name}”无法读取：内容已损坏或格式不受支持") from error
+        if frame.height > limits.max_rows:
+            raise UnreadableFile(too_many_rows(name, limits, sheet_name))
         yield Sheet(name, sheet_name, path, _numbered(frame, first_row=1), workbook)
 
 
@@ -138,7 +153,7 @@ def read_csv(path: Path, name: str) -> Sheet:
     try:
         text = decode(path.read_bytes())
     except OSError as error:
-        raise UnreadableFile(f"无法读取文件：{error}") from error
+        raise UnreadableFile("无法读取文件（文件不存在或没有读取权限）") from error
     width = max((len(row) for row in csv.reader(io.StringIO(_first_lines(text, 200)))), default=0)
     if width == 0:
         return Sheet(name, "", path, pl.DataFrame({"row": pl.Series([], dtype=pl.Int64)}))
