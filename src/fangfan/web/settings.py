@@ -22,7 +22,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from fangfan.engine.config import ConfigError, env_bool, env_list, env_str, home
+from fangfan.engine.config import ConfigError, env_bool, env_int, env_list, env_str, home
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = home()
@@ -81,11 +81,52 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "fangfan.web.accounts.middleware.PermissionsPolicyMiddleware",
+    # 405 as the site's Chinese page (inside CSP, so the page gets the policy too).
+    "fangfan.web.errors.ErrorPagesMiddleware",
     # Last, so it sees the outcome of the login view (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fangfan.web.urls"
+
+# Logs under FANGFAN_HOME/logs (docs/web.md, Logs): errors.log holds every server error
+# with its traceback (a 500, a 503 for a busy database); fangfan.log the application's
+# warnings. Each file rotates at 10 MB, five kept.
+LOG_DIR = DATA_DIR / "logs"
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} [pid {process}]: {message}", "style": "{"},
+    },
+    "handlers": {
+        "errors_file": {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(LOG_DIR / "errors.log"),
+            "maxBytes": 10 * 1024 * 1024,
+            "backupCount": 5,
+            "encoding": "utf-8",
+            "delay": True,
+            "level": "ERROR",
+            "formatter": "plain",
+        },
+        "fangfan_file": {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(LOG_DIR / "fangfan.log"),
+            "maxBytes": 10 * 1024 * 1024,
+            "backupCount": 5,
+            "encoding": "utf-8",
+            "delay": True,
+            "level": "INFO",
+            "formatter": "plain",
+        },
+    },
+    "loggers": {
+        "django": {"handlers": ["errors_file"], "level": "INFO"},
+        "fangfan": {"handlers": ["errors_file", "fangfan_file"], "level": "INFO"},
+    },
+}
 WSGI_APPLICATION = "fangfan.web.wsgi.application"
 
 TEMPLATES = [
@@ -109,12 +150,25 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # An office's concurrency on one file (docs/web.md, Working at the same time): readers
+    # never wait for the writer (WAL); a writer takes the lock when its transaction begins
+    # (IMMEDIATE), so it queues for up to `timeout` seconds instead of failing with
+    # "database is locked" halfway; synchronous=NORMAL is WAL's safe, fast setting.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 15,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and IP before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
+    # Then counts the try before the password is checked, atomically: the lock holds
+    # exactly under simultaneous tries (fangfan.web.accounts.throttle).
+    "fangfan.web.accounts.throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Permissions that come with a role (city and county offices may unmask personal data).
     "fangfan.web.accounts.backends.RolePermissionBackend",
@@ -222,3 +276,19 @@ MEDIA_URL = "/media/"
 # The largest export file accepted in the browser (a whole city's members as .xlsx is
 # about 200 MB).
 FANGFAN_UPLOAD_MAX_BYTES = 300 * 1024 * 1024
+# Before a file is parsed (fangfan.engine.ingest.guard; `fangfan import` reads the same
+# variables): its unpacked size, its compression ratio (above 64 MB unpacked) and its rows
+# per table. The defaults fit a whole city's members file (2.4 M rows).
+from fangfan.engine.ingest.guard import ReadLimits as _ReadLimits  # noqa: E402
+
+_READ_LIMITS = _ReadLimits.from_environment()
+FANGFAN_UPLOAD_MAX_UNPACKED_BYTES = _READ_LIMITS.max_unpacked_bytes
+FANGFAN_UPLOAD_MAX_COMPRESSION_RATIO = _READ_LIMITS.max_compression_ratio
+FANGFAN_UPLOAD_MAX_ROWS = _READ_LIMITS.max_rows
+# A new file much poorer than the one it replaces is held for the city office (docs/web.md,
+# Uploads): fewer rows than this percent of the current file's, a share of valid ID numbers
+# or of people found in the registry that falls by more than these points, fewer counties.
+FANGFAN_UPLOAD_HOLD_ROWS_PERCENT = env_int("FANGFAN_UPLOAD_HOLD_ROWS_PERCENT", 50)
+FANGFAN_UPLOAD_HOLD_VALID_ID_DROP = env_int("FANGFAN_UPLOAD_HOLD_VALID_ID_DROP", 10)
+FANGFAN_UPLOAD_HOLD_LINKED_DROP = env_int("FANGFAN_UPLOAD_HOLD_LINKED_DROP", 20)
+FANGFAN_UPLOAD_HOLD_COUNTIES_LOST = env_int("FANGFAN_UPLOAD_HOLD_COUNTIES_LOST", 0)

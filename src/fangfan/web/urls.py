@@ -3,7 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from fangfan.web import errors
 from fangfan.web.regions import views
+
+# Chinese error pages (templates 403.html, 404.html and 400.html through Django's own
+# handlers); a busy database answers 503 instead of 500 (fangfan.web.errors).
+handler500 = errors.server_error
 
 urlpatterns = [
     path("", include("fangfan.web.registry.urls")),
