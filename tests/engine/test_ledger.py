@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 from python_calamine import CalamineWorkbook
 
-from fangfan.engine.ledger import prepare_ledger_rows, write_ledgers
+from fangfan.engine.ledger import FULL_ID_NOTE, MASKED_NOTE, prepare_ledger_rows, write_ledgers
 
 # Two households in 礼县 (two townships) and one in 武都区. 张建国's household has a
 # veto finding (a child out of school) and a low one; the evidence of 李秀兰's finding
@@ -43,9 +43,33 @@ VILLAGES = pl.DataFrame(
 )
 
 
-def _ledgers(tmp_path: Path) -> dict[str, Path]:
-    rows = prepare_ledger_rows(FINDINGS, HOUSEHOLDS, MEMBERS, VILLAGES)
-    return {ledger.county_name: ledger.path for ledger in write_ledgers(rows, tmp_path)}
+def _ledgers(tmp_path: Path, findings: pl.DataFrame = FINDINGS, *, full_id: bool = False) -> dict[str, Path]:
+    rows = prepare_ledger_rows(findings, HOUSEHOLDS, MEMBERS, VILLAGES)
+    return {ledger.county_name: ledger.path for ledger in write_ledgers(rows, tmp_path, full_id=full_id)}
+
+
+# 张小军's finding as the duplicate-registration rule once wrote it: his whole ID number
+# and birth date in the message, his mother's phone in the evidence.
+TALKATIVE = FINDINGS.with_columns(
+    pl.when(pl.col("household_id") == "H1")
+    .then(pl.lit("张小军（证件号码621226201001011234），出生日期2010-01-01"))
+    .otherwise(pl.col("message"))
+    .alias("message"),
+    pl.when(pl.col("household_id") == "H1")
+    .then(pl.lit('{"联系电话": {"value": "13912345678"}, "出生日期": {"value": "2010-01-01"}}'))
+    .otherwise(pl.col("evidence"))
+    .alias("evidence"),
+)
+
+
+def _cells(path: Path) -> list[str]:
+    workbook = CalamineWorkbook.from_path(str(path))
+    return [
+        str(cell)
+        for name in workbook.sheet_names
+        for row in workbook.get_sheet_by_name(name).to_python()
+        for cell in row
+    ]
 
 
 def test_each_county_gets_a_workbook_with_a_sheet_per_township(tmp_path: Path) -> None:
@@ -76,7 +100,8 @@ def test_summary_sheet_counts_findings_by_village_and_category(tmp_path: Path) -
     assert shiqiao[header.index("问题条数")] == 2
     assert shiqiao[header.index("其中否决项")] == 1
     assert shiqiao[header.index("义务教育")] == 1
-    assert rows[-1][0] == "合计" and rows[-1][header.index("问题条数")] == 3
+    total = next(r for r in rows if r[0] == "合计")
+    assert total[header.index("问题条数")] == 3
 
 
 def test_a_value_starting_with_equals_is_text_not_a_formula(tmp_path: Path) -> None:
@@ -86,3 +111,24 @@ def test_a_value_starting_with_equals_is_text_not_a_formula(tmp_path: Path) -> N
         assert not any(b"<f>" in archive.read(name) for name in sheets)
     values = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(2).to_python()
     assert any(cell == '=HYPERLINK("http://x")' for row in values for cell in row)
+
+
+def test_ledgers_handed_down_mask_id_numbers_phones_and_birth_dates_and_say_so(tmp_path: Path) -> None:
+    path = _ledgers(tmp_path, TALKATIVE)["礼县"]
+    cells = "\n".join(_cells(path))
+
+    assert path.name == "礼县问题台账.xlsx"
+    assert "621226201001011234" not in cells and "13912345678" not in cells
+    assert "2010-01-01" not in cells and "20100101" not in cells
+    assert "621226********1234" in cells and "139****5678" in cells
+    assert "出生日期2010年" in cells
+    assert MASKED_NOTE in cells
+
+
+def test_full_id_ledgers_for_the_national_system_office_keep_whole_numbers_and_say_so(tmp_path: Path) -> None:
+    path = _ledgers(tmp_path, TALKATIVE, full_id=True)["礼县"]
+    cells = "\n".join(_cells(path))
+
+    assert path.name == "礼县问题台账（含完整身份证号）.xlsx"
+    assert "621226201001011234" in cells and "2010-01-01" in cells
+    assert FULL_ID_NOTE in cells and MASKED_NOTE not in cells

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from fangfan.cli import main
 from fangfan.engine import regions
+from fangfan.engine.ledger import MASKED_NOTE
 from fangfan.engine.synth import generate_dataset
 
 REGISTRY_FILES = ("户信息.csv", "成员信息.csv", "收入信息.csv")
@@ -25,8 +27,8 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _run(input_dir: Path, out: Path, home: Path) -> str:
-    arguments = ["run", str(input_dir), "--out", str(out), "--as-of", "2026-10-31"]
+def _run(input_dir: Path, out: Path, home: Path, *options: str) -> str:
+    arguments = ["run", str(input_dir), "--out", str(out), "--as-of", "2026-10-31", *options]
     result = CliRunner().invoke(main, arguments, env={"FANGFAN_HOME": str(home), "COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     return result.output
@@ -91,6 +93,32 @@ def test_ledgers_gain_a_comparison_sheet_per_township_with_both_sides(ran: tuple
     assert not {"FC-001", "INC-001", "MON-001"} & {row["规则编号"] for row in written}
 
 
+def test_workbooks_handed_down_to_townships_carry_no_whole_id_number_and_say_so(
+    ran: tuple[Path, str],
+) -> None:
+    tmp_path, output = ran
+    findings = pl.read_csv(tmp_path / "out" / "findings.csv", infer_schema=False)
+    whole = set(findings["id_number"].drop_nulls().to_list())
+    assert whole
+    handed_down = [
+        path
+        for folder in ("台账", "部门筛查预警", "防返贫监测")
+        for path in sorted((tmp_path / "out" / folder).glob("*.xlsx"))
+    ]
+    assert handed_down and not any("含完整身份证号" in path.name for path in handed_down)
+    for path in handed_down:
+        workbook = CalamineWorkbook.from_path(str(path))
+        cells = [
+            str(cell)
+            for name in workbook.sheet_names
+            for row in workbook.get_sheet_by_name(name).to_python()
+            for cell in row
+        ]
+        assert not whole & set(re.findall(r"\d{17}[\dX]", "\n".join(cells))), path.name
+        assert MASKED_NOTE in cells, path.name
+    assert "已脱敏" in output
+
+
 def test_department_warnings_come_out_per_township_for_cadres_to_verify(ran: tuple[Path, str]) -> None:
     tmp_path, output = ran
     summary = json.loads((tmp_path / "out" / "运行摘要.json").read_text("utf-8"))
@@ -140,13 +168,15 @@ def test_a_drop_out_under_a_mistyped_id_is_still_found_and_says_how_it_was_match
     mistyped = target[:14] + target[15] + target[14] + target[16:]
     roll.with_columns(pl.col("身份证号").replace(target, mistyped)).write_csv(data / "学籍信息.csv")
     home = tmp_path / "home"
-    _run(data, tmp_path / "out", home)
+    # The office that corrects the national system asks for whole numbers.
+    output = _run(data, tmp_path / "out", home, "--full-id")
+    assert "含完整身份证号" in output
     findings = pl.read_csv(tmp_path / "out" / "findings.csv", infer_schema=False)
     assert findings.filter((pl.col("rule_code") == "EDU-002") & (pl.col("id_number") == target)).height == 1
     assert findings.filter((pl.col("rule_code") == "EDU-003") & (pl.col("id_number") == target)).height == 0
     compared = [
         row
-        for ledger in (tmp_path / "out" / "台账").glob("*.xlsx")
+        for ledger in (tmp_path / "out" / "台账").glob("*（含完整身份证号）.xlsx")
         for sheet in CalamineWorkbook.from_path(str(ledger)).sheet_names
         if sheet.endswith("数据比对")
         for row in _sheet_rows(ledger, sheet)

@@ -18,14 +18,28 @@ from fangfan.engine.schema import TABLES
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出目录"
 )
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="数据截止日期（默认今天）")
-def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None) -> None:
-    """导入、匹配部门数据、筛查，写出问题清单、导入问题报告、匹配情况、各县问题台账、部门筛查预警清单和防返贫监测候选清单。"""
+@click.option(
+    "--full-id",
+    is_flag=True,
+    help="台账和清单含完整身份证号（仅供纠正全国系统数据的科室使用，不得下发）；默认脱敏",
+)
+def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_id: bool) -> None:
+    """导入、匹配部门数据、筛查，写出问题清单、导入问题报告、匹配情况、各县问题台账、部门筛查预警清单和防返贫监测候选清单。
+
+    各县台账和清单要下发乡镇、村，身份证号默认脱敏（只显示前6位和后4位，出生日期只显示年份）。
+    """
     from fangfan.engine.pipeline import run_monthly
 
     console = Console()
     with RichProgress() as progress:
-        result = run_monthly(input_dir, out_dir, as_of=as_of.date() if as_of else None, progress=progress)
+        result = run_monthly(
+            input_dir, out_dir, as_of=as_of.date() if as_of else None, progress=progress, full_id=full_id
+        )
     console.print(f"快照 {result.snapshot_id}，筛查批次 {result.run_id}：发现问题 {result.findings:,} 条")
+    if full_id:
+        console.print("[yellow]各县台账和清单含完整身份证号：仅供纠正全国系统数据使用，不得下发。[/]")
+    else:
+        console.print("各县台账和清单中的身份证号已脱敏（加 --full-id 可写出完整号码）。")
     console.print(f"问题清单：{result.findings_csv}")
     console.print(f"导入问题报告：{result.import_report}")
     if result.linkage_report:

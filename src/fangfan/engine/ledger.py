@@ -14,6 +14,13 @@ department's side by side, which department, and how its row was matched.
 workbook per county, a sheet per township, with blank columns for the cadre's check.
 `write_monitoring_lists` does the same for the new relapse-monitoring candidates
 (防返贫监测候选清单, rows from `monitoring.candidates.candidate_rows`).
+
+These workbooks are printed and handed down to townships and villages, so by default
+ID numbers are masked (first 6 and last 4 characters) and every text cell goes through
+`masking.mask_text` (whole ID and mobile numbers, birth dates after 出生日期 kept to the
+year). `full_id=True` keeps whole numbers, for the office that corrects the national
+system; such a file's name says 含完整身份证号. Either way the summary sheet and the
+header of every printed page say which (`privacy_note`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import polars as pl
 import xlsxwriter
 
 from fangfan.engine import regions
+from fangfan.engine.masking import mask_id, mask_text
 
 CATEGORY_NAMES = {
     "FOOD_CLOTHING": "吃穿",
@@ -126,6 +134,9 @@ MONITORING_COLUMNS: tuple[tuple[str, str, int], ...] = (
 )
 MONITORING_CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 COMPARISON_SHEET_SUFFIX = "数据比对"
+MASKED_NOTE = "本表身份证号已脱敏（只显示前6位和后4位），手机号已脱敏，出生日期只显示年份。"
+FULL_ID_NOTE = "本表含完整身份证号，仅供纠正全国系统数据使用，不得下发、张贴或外传。"
+FULL_ID_SUFFIX = "（含完整身份证号）"
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,27 @@ class LedgerFile:
 def unformula(value: Any) -> str:
     """Text for a cell; never a formula, whatever it begins with."""
     return "" if value is None else str(value)
+
+
+def privacy_note(full_id: bool) -> str:
+    """What a workbook says about the ID numbers in it."""
+    return FULL_ID_NOTE if full_id else MASKED_NOTE
+
+
+def cell_text(source: str, value: Any, full_id: bool) -> str:
+    """A ledger cell's text: ID numbers masked and free text cleaned unless `full_id`.
+
+    >>> cell_text("id_number", "621226198003051234", False)
+    '621226********1234'
+    """
+    text = unformula(value)
+    if full_id or not text:
+        return text
+    return mask_id(text) if source == "id_number" else mask_text(text)
+
+
+def _file_name(county_name: str, kind: str, full_id: bool) -> str:
+    return f"{county_name}{kind}{FULL_ID_SUFFIX if full_id else ''}.xlsx"
 
 
 def prepare_ledger_rows(
@@ -179,32 +211,34 @@ def prepare_ledger_rows(
 
 
 def write_ledgers(
-    rows: pl.DataFrame, out_dir: Path, comparisons: pl.DataFrame | None = None
+    rows: pl.DataFrame, out_dir: Path, comparisons: pl.DataFrame | None = None, *, full_id: bool = False
 ) -> list[LedgerFile]:
     """One workbook per county present in `rows` (the output of `prepare_ledger_rows`);
-    with `comparisons` (prepared the same way), a comparison sheet per township."""
+    with `comparisons` (prepared the same way), a comparison sheet per township.
+    ID numbers are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for county_code, name, county_rows in _by_county(rows):
-        path = out_dir / f"{name}问题台账.xlsx"
+        path = out_dir / _file_name(name, "问题台账", full_id)
         county_comparisons = None
         if comparisons is not None:
             county_comparisons = comparisons.filter(pl.col("county_code") == county_code)
-        _write_county_workbook(path, name, county_rows, county_comparisons)
+        _write_county_workbook(path, name, county_rows, county_comparisons, full_id)
         written.append(LedgerFile(county_code, name, path, county_rows.height))
     return written
 
 
-def write_warning_lists(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
+def write_warning_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool = False) -> list[LedgerFile]:
     """部门筛查预警清单: one workbook per county in `rows` (warnings prepared like
-    findings), a summary by village and warning type, then a sheet per township."""
+    findings), a summary by village and warning type, then a sheet per township.
+    ID numbers are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for county_code, name, county_rows in _by_county(rows):
-        path = out_dir / f"{name}部门筛查预警清单.xlsx"
+        path = out_dir / _file_name(name, "部门筛查预警清单", full_id)
         workbook = _workbook(path)
         formats = _formats(workbook)
-        _write_warning_summary(workbook, formats, name, county_rows)
+        _write_warning_summary(workbook, formats, name, county_rows, full_id)
         for sheet_name, township_rows in _by_township(county_rows):
             _write_township_sheet(
                 workbook,
@@ -213,25 +247,29 @@ def write_warning_lists(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
                 f"{name}{sheet_name}部门筛查预警清单",
                 township_rows,
                 WARNING_COLUMNS,
+                full_id,
             )
         workbook.close()
         written.append(LedgerFile(county_code, name, path, county_rows.height))
     return written
 
 
-def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path) -> list[LedgerFile]:
+def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool = False) -> list[LedgerFile]:
     """防返贫监测候选清单: one workbook per county in `rows` (candidate households),
-    a count by village and suggested category, then a sheet per township."""
+    a count by village and suggested category, then a sheet per township.
+    Numbers in the text are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for county_code, name, county_rows in _by_county(rows):
-        path = out_dir / f"{name}防返贫监测候选清单.xlsx"
+        path = out_dir / _file_name(name, "防返贫监测候选清单", full_id)
         workbook = _workbook(path)
         formats = _formats(workbook)
-        _write_monitoring_summary(workbook, formats, name, county_rows)
+        _write_monitoring_summary(workbook, formats, name, county_rows, full_id)
         for sheet_name, township_rows in _by_township(county_rows):
             title = f"{name}{sheet_name}防返贫监测候选清单"
-            _write_township_sheet(workbook, formats, sheet_name, title, township_rows, MONITORING_COLUMNS)
+            _write_township_sheet(
+                workbook, formats, sheet_name, title, township_rows, MONITORING_COLUMNS, full_id
+            )
         workbook.close()
         written.append(LedgerFile(county_code, name, path, county_rows.height))
     return written
@@ -259,18 +297,25 @@ def _workbook(path: Path) -> xlsxwriter.Workbook:
 
 
 def _write_county_workbook(
-    path: Path, county_name: str, rows: pl.DataFrame, comparisons: pl.DataFrame | None = None
+    path: Path,
+    county_name: str,
+    rows: pl.DataFrame,
+    comparisons: pl.DataFrame | None = None,
+    full_id: bool = False,
 ) -> None:
     workbook = _workbook(path)
     formats = _formats(workbook)
-    _write_summary_sheet(workbook, formats, county_name, rows)
+    _write_summary_sheet(workbook, formats, county_name, rows, full_id)
     compared = dict(_by_township(comparisons)) if comparisons is not None else {}
     for name, township_rows in _by_township(rows):
-        _write_township_sheet(workbook, formats, name[:31], f"{county_name}{name}问题台账", township_rows)
+        title = f"{county_name}{name}问题台账"
+        _write_township_sheet(workbook, formats, name[:31], title, township_rows, LEDGER_COLUMNS, full_id)
         if name in compared:
             sheet_name = f"{name[: 31 - len(COMPARISON_SHEET_SUFFIX)]}{COMPARISON_SHEET_SUFFIX}"
             title = f"{county_name}{name}部门数据比对台账"
-            _write_township_sheet(workbook, formats, sheet_name, title, compared[name], COMPARISON_COLUMNS)
+            _write_township_sheet(
+                workbook, formats, sheet_name, title, compared[name], COMPARISON_COLUMNS, full_id
+            )
     workbook.close()
 
 
@@ -282,6 +327,7 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
         "cell": workbook.add_format({**border, "text_wrap": True}),
         "veto": workbook.add_format({**border, "text_wrap": True, "font_color": "#C00000", "bold": True}),
         "number": workbook.add_format({**border, "num_format": "#,##0"}),
+        "note": workbook.add_format({"italic": True, "font_color": "#C00000", "font_name": "宋体"}),
     }
 
 
@@ -292,6 +338,7 @@ def _write_township_sheet(
     title: str,
     rows: pl.DataFrame,
     columns: tuple[tuple[str, str, int], ...] = LEDGER_COLUMNS,
+    full_id: bool = False,
 ) -> None:
     sheet = workbook.add_worksheet(sheet_name[:31])
     sheet.merge_range(0, 0, 0, len(columns) - 1, title, formats["title"])
@@ -305,14 +352,18 @@ def _write_township_sheet(
                 sheet.write_number(index + 2, column, index + 1, formats["number"])
             else:
                 value = "" if source == "_blank" else row.get(source)
-                sheet.write_string(index + 2, column, unformula(value), cell_format)
+                sheet.write_string(index + 2, column, cell_text(source, value, full_id), cell_format)
     sheet.freeze_panes(2, 0)
     sheet.autofilter(1, 0, max(rows.height + 1, 1), len(columns) - 1)
-    _print_setup(sheet, header_rows=(1, 1))
+    _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
 
 
 def _write_summary_sheet(
-    workbook: xlsxwriter.Workbook, formats: dict[str, Any], county_name: str, rows: pl.DataFrame
+    workbook: xlsxwriter.Workbook,
+    formats: dict[str, Any],
+    county_name: str,
+    rows: pl.DataFrame,
+    full_id: bool,
 ) -> None:
     sheet = workbook.add_worksheet("汇总")
     categories = [c for c in CATEGORY_NAMES if c in set(rows["category"].to_list())]
@@ -351,12 +402,17 @@ def _write_summary_sheet(
     totals = [by_village[c].sum() for c in ("households", "findings", "veto_findings", *categories)]
     for offset, value in enumerate(totals):
         sheet.write_number(total_row, 2 + offset, int(value), formats["number"])
+    sheet.write_string(total_row + 2, 0, privacy_note(full_id), formats["note"])
     sheet.freeze_panes(2, 2)
-    _print_setup(sheet, header_rows=(1, 1))
+    _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
 
 
 def _write_warning_summary(
-    workbook: xlsxwriter.Workbook, formats: dict[str, Any], county_name: str, rows: pl.DataFrame
+    workbook: xlsxwriter.Workbook,
+    formats: dict[str, Any],
+    county_name: str,
+    rows: pl.DataFrame,
+    full_id: bool,
 ) -> None:
     sheet = workbook.add_worksheet("汇总")
     kinds = sorted(set(rows["rule_name"].to_list()))
@@ -385,12 +441,17 @@ def _write_warning_summary(
         numbers = [row["households"], row["warnings"], *(row[f"_k{i}"] for i in range(len(kinds)))]
         for offset, value in enumerate(numbers):
             sheet.write_number(index + 2, 2 + offset, int(value), formats["number"])
+    sheet.write_string(by_village.height + 3, 0, privacy_note(full_id), formats["note"])
     sheet.freeze_panes(2, 2)
-    _print_setup(sheet, header_rows=(1, 1))
+    _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
 
 
 def _write_monitoring_summary(
-    workbook: xlsxwriter.Workbook, formats: dict[str, Any], county_name: str, rows: pl.DataFrame
+    workbook: xlsxwriter.Workbook,
+    formats: dict[str, Any],
+    county_name: str,
+    rows: pl.DataFrame,
+    full_id: bool,
 ) -> None:
     sheet = workbook.add_worksheet("汇总")
     headers = ["乡镇", "行政村", "候选户数", *MONITORING_CATEGORIES]
@@ -416,8 +477,9 @@ def _write_monitoring_summary(
         )
         for offset, value in enumerate([row["households"], *(row[c] for c in MONITORING_CATEGORIES)]):
             sheet.write_number(index + 2, 2 + offset, int(value), formats["number"])
+    sheet.write_string(by_village.height + 3, 0, privacy_note(full_id), formats["note"])
     sheet.freeze_panes(2, 2)
-    _print_setup(sheet, header_rows=(1, 1))
+    _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
 
 
 def _counts_by_village(rows: pl.DataFrame, categories: list[str]) -> pl.DataFrame:
@@ -434,7 +496,9 @@ def _counts_by_village(rows: pl.DataFrame, categories: list[str]) -> pl.DataFram
     )
 
 
-def _print_setup(sheet: Any, header_rows: tuple[int, int]) -> None:
+def _print_setup(sheet: Any, header_rows: tuple[int, int], full_id: bool) -> None:
+    # Every printed page says whether its ID numbers are whole ("&&" is a literal "&").
+    sheet.set_header("&L" + privacy_note(full_id).replace("&", "&&"))
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)

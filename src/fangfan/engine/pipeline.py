@@ -66,7 +66,13 @@ def run_monthly(
     *,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    full_id: bool = False,
 ) -> MonthlyRunResult:
+    """Import, link, screen and write the office's files into `out_dir`.
+
+    The county workbooks (ledgers, warning and candidate lists) are handed down to
+    townships and villages: their ID numbers are masked unless `full_id`.
+    """
     from fangfan.engine.ingest import import_directory
     from fangfan.engine.link import link_snapshot
     from fangfan.engine.link.workbook import write_linkage_workbook
@@ -88,11 +94,11 @@ def run_monthly(
     registry = (snapshot.read("households"), snapshot.read("members"), snapshot.read("villages"))
     rows = prepare_ledger_rows(findings, *registry)
     comparisons = prepare_ledger_rows(screened.reconciliation, *registry)
-    ledgers = write_ledgers(rows, out_dir / "台账", comparisons)
+    ledgers = write_ledgers(rows, out_dir / "台账", comparisons, full_id=full_id)
     warning_lists = write_warning_lists(
-        prepare_ledger_rows(screened.warnings, *registry), out_dir / "部门筛查预警"
+        prepare_ledger_rows(screened.warnings, *registry), out_dir / "部门筛查预警", full_id=full_id
     )
-    monitoring_lists = _write_monitoring_lists(screened, registry, out_dir / "防返贫监测")
+    monitoring_lists = _write_monitoring_lists(screened, registry, out_dir / "防返贫监测", full_id)
     progress.finish("写出各县问题台账")
     absent = sorted(set(imported.absent_tables))
     summary_path = out_dir / "运行摘要.json"
@@ -110,6 +116,7 @@ def run_monthly(
         "monitoring": screened.summary.get("monitoring"),
         "monitoring_lists": [str(item.path.relative_to(out_dir)) for item in monitoring_lists],
         "linkage_report": str(linkage_report.relative_to(out_dir)),
+        "full_id_numbers": full_id,
     }
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
     return MonthlyRunResult(
@@ -128,7 +135,10 @@ def run_monthly(
 
 
 def _write_monitoring_lists(
-    screened: ScreenResult, registry: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame], out_dir: Path
+    screened: ScreenResult,
+    registry: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    out_dir: Path,
+    full_id: bool,
 ) -> list[LedgerFile]:
     from fangfan.engine.monitoring.candidates import candidate_rows
 
@@ -137,7 +147,9 @@ def _write_monitoring_lists(
     households, _, villages = registry
     monitoring = screened.monitoring
     return write_monitoring_lists(
-        candidate_rows(monitoring.households, monitoring.signals, households, villages), out_dir
+        candidate_rows(monitoring.households, monitoring.signals, households, villages),
+        out_dir,
+        full_id=full_id,
     )
 
 
