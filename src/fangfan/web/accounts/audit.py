@@ -29,7 +29,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from fangfan.web.accounts.models import AuditEvent, User
-from fangfan.web.accounts.personal import MASKS, personal_fields
+from fangfan.web.accounts.personal import MASKS, birth_year, mask_text, personal_fields
 
 Action = AuditEvent.Action
 
@@ -140,12 +140,26 @@ def history_rows(obj: Model) -> list[dict[str, Any]]:
             if name in masks:
                 old, new = masks[name](old), masks[name](new)
             else:
-                old, new = _shown(model, name, old), _shown(model, name, new)
+                old, new = (
+                    _unidentifying(name, _shown(model, name, old)),
+                    _unidentifying(name, _shown(model, name, new)),
+                )
             if old in (None, "") and new in (None, ""):  # a blank field of a new record says nothing
                 continue
             changes.append((_label(model, name), old, new))
         rows.append({"event": event, "changes": changes})
     return rows
+
+
+def _unidentifying(name: str, value: Any) -> Any:
+    """A value beside masked ones: a birth date as its year, numbers inside text masked."""
+    if value is None:
+        return None
+    if name.endswith("birth_date"):
+        return birth_year(value)
+    if isinstance(value, dict | list):  # evidence and other JSON, as text
+        value = json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return mask_text(value) if isinstance(value, str) else value
 
 
 class Audited:

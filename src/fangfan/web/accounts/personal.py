@@ -8,6 +8,12 @@ A model holding personal data names the fields and their kind::
 
 Templates show ``{{ member.id_number|mask_id }}``, or ``{% personal_value member "id_number" %}``
 (``{% load personal %}``), which adds the 查看 control for users who may unmask.
+
+A masked ID hides the holder's birth date, so a birth date is shown as its year
+(``{{ member.birth_date|birth_year }}``), and free text that may carry numbers — finding
+messages, evidence, notes, what a reporter wrote — goes through ``{{ text|mask_text }}``
+(whole ID numbers, mobile numbers and labelled birth dates masked; `fangfan.engine.masking`,
+which the printed ledgers use too).
 """
 
 from __future__ import annotations
@@ -16,34 +22,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
 
+from fangfan.engine.masking import birth_year, mask_id, mask_phone, mask_text
 from fangfan.web.accounts.models import UnmaskEvent, User
+
+__all__ = [
+    "ID",
+    "MASKS",
+    "PHONE",
+    "birth_year",
+    "mask_id",
+    "mask_phone",
+    "mask_text",
+    "masked",
+    "personal_fields",
+    "record_unmask",
+]
 
 ID = "id"
 PHONE = "phone"
-
-
-def mask_id(value: object) -> str:
-    """An ID number with only its first 6 and last 4 characters shown.
-
-    >>> mask_id("62122619800101123X")
-    '621226********123X'
-    """
-    text = "" if value is None else str(value).strip()
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
-
-
-def mask_phone(value: object) -> str:
-    """A phone number with its first 3 and last 4 digits shown.
-
-    >>> mask_phone("13812345678")
-    '138****5678'
-    """
-    text = "" if value is None else str(value).strip()
-    if len(text) <= 7:
-        return "*" * len(text)
-    return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
 MASKS = {ID: mask_id, PHONE: mask_phone}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fangfan.engine.ledger import CATEGORY_NAMES, SEVERITY_NAMES
 from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, Column
+from fangfan.web.accounts.personal import birth_year
 from fangfan.web.registry.household_page import evidence_text
 
 HOUSEHOLD_COLUMNS = (
@@ -74,7 +75,8 @@ MEMBER_COLUMNS = (
     Column("姓名", "name", width=10),
     Column("与户主关系", "relation", width=10),
     Column("性别", "sex", width=5),
-    Column("出生日期", "birth_date", kind=DATE, width=11),
+    # The year only: the masked ID beside it hides exactly the birth date.
+    Column("出生年份", lambda member: birth_year(member.birth_date), width=9),
     Column("证件号码", "id_number", kind=ID, width=21),
     Column("在校情况", "schooling", width=12),
     Column("健康状况", "health", width=10),

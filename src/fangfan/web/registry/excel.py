@@ -14,7 +14,9 @@ A view describes its columns once and passes its (already scoped) queryset or li
 The workbook has Chinese headers, a frozen header row and a filter; every text cell is
 written as text (an ID number never becomes 6.21226E+17, a value starting with = never
 becomes a formula). ID and phone numbers are masked unless the caller passes
-`unmask=True` (and has checked the user may: keep exports masked by default). Rows are
+`unmask=True` (and has checked the user may: keep exports masked by default); so is
+every whole ID number, mobile number and labelled birth date inside any other text cell
+(a finding's message, a note, what a reporter wrote: `personal.mask_text`). Rows are
 read with `iterator()` and written in xlsxwriter's constant-memory mode to a temporary
 file that is streamed back, so a city-wide list does not fill the server's memory.
 """
@@ -33,7 +35,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
-from fangfan.web.accounts.personal import mask_id, mask_phone
+from fangfan.web.accounts.personal import mask_id, mask_phone, mask_text
 
 TEXT = "text"
 ID = "id"
@@ -145,7 +147,7 @@ def _write(
     elif column.kind == PHONE and not unmask:
         sheet.write_string(row, col, mask_phone(value))
     else:
-        sheet.write_string(row, col, str(value))
+        sheet.write_string(row, col, str(value) if unmask else mask_text(value))
 
 
 def excel_response(

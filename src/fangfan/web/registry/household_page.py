@@ -4,7 +4,8 @@
   evidence: the census areas (吃穿, 义务教育, 基本医疗, 住房安全, 饮水安全) first, then the
   other checks;
 - its department records, with the feed's Chinese headers;
-- evidence with ID and phone numbers masked.
+- evidence with ID and phone numbers masked, and birth dates shown as their year (the
+  masked ID beside them hides exactly the birth date).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.rules.model import CATEGORIES, Catalogue, Rule, load_catalogue
 from fangfan.engine.schema import TABLES
-from fangfan.web.accounts.personal import mask_id, mask_phone
+from fangfan.web.accounts.personal import birth_year, mask_id, mask_phone, mask_text
 from fangfan.web.registry.models import DepartmentRecord, Finding
 
 CENSUS_CATEGORIES = ("FOOD_CLOTHING", "EDUCATION", "MEDICAL", "HOUSING", "WATER")
 ID_LIKE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
 PHONE_LIKE = re.compile(r"^1\d{10}$")
+BIRTH_DATE_LABEL = "出生日期"
 METHOD_NAMES = {
     "exact": "证件号一致",
     "exact_15_to_18": "15位旧证件号换算",
@@ -32,20 +34,27 @@ METHOD_NAMES = {
 }
 
 
-def masked_value(value: Any) -> Any:
-    """A value shown to users: an ID or phone number masked, booleans as 是/否, nothing as —."""
+def masked_value(value: Any, label: str = "") -> Any:
+    """A value shown to users: an ID or phone number masked (also inside text), a birth
+    date (its label says 出生日期) as its year, booleans as 是/否, nothing as —.
+
+    >>> masked_value("1996-02-11", "户主出生日期")
+    '1996年'
+    """
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return "；".join(str(masked_value(item)) for item in value)
+        return "；".join(str(masked_value(item, label)) for item in value)
     text = str(value)
+    if BIRTH_DATE_LABEL in label:
+        return birth_year(text)
     if ID_LIKE.match(text):
         return mask_id(text)
     if PHONE_LIKE.match(text):
         return mask_phone(text)
-    return value
+    return mask_text(value) if isinstance(value, str) else value
 
 
 def masked_evidence(finding: Finding) -> list[dict[str, Any]]:
@@ -54,7 +63,7 @@ def masked_evidence(finding: Finding) -> list[dict[str, Any]]:
     return [
         {
             "label": entry.get("label", ""),
-            "value": masked_value(entry.get("value")),
+            "value": masked_value(entry.get("value"), entry.get("label", "")),
             "source": entry.get("source", ""),
         }
         for entry in entries
@@ -139,7 +148,11 @@ def department_rows(records: Iterable[DepartmentRecord]) -> list[DepartmentRow]:
         order = list(headers)
         data = record.data if isinstance(record.data, dict) else {}
         names = sorted(data, key=lambda name: order.index(name) if name in order else len(order))
-        values = [(headers.get(name, name), masked_value(data[name])) for name in names if name != "name"]
+        values = [
+            (headers.get(name, name), masked_value(data[name], headers.get(name, name)))
+            for name in names
+            if name != "name"
+        ]
         method = METHOD_NAMES.get(record.method, record.method)
         if record.method == "probabilistic" and record.match_probability is not None:
             method = f"{method}（{record.match_probability:.1%}）"

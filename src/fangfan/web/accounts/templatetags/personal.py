@@ -1,4 +1,4 @@
-"""{% load personal %}: `mask_id`, `mask_phone` and `{% personal_value obj "field" %}`."""
+"""{% load personal %}: `mask_id`, `mask_phone`, `mask_text`, `birth_year` and `{% personal_value obj "field" %}`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,18 @@ def mask_id(value: object) -> str:
 def mask_phone(value: object) -> str:
     """138****5678: the first 3 and last 4 digits of a phone number."""
     return personal.mask_phone(value)
+
+
+@register.filter
+def mask_text(value: object) -> str:
+    """Free text (a message, a note, evidence) with whole ID and mobile numbers and birth dates masked."""
+    return personal.mask_text(value)
+
+
+@register.filter
+def birth_year(value: object) -> str:
+    """1968年: a birth date shown beside a masked ID keeps only its year."""
+    return personal.birth_year(value)
 
 
 @register.inclusion_tag("accounts/personal_value.html", takes_context=True)
