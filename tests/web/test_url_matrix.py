@@ -130,8 +130,11 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "imports:status": lambda place: {"upload_id": place.upload_id},
     "imports:problems": lambda place: {"upload_id": place.upload_id},
     "imports:file": lambda place: {"upload_id": place.upload_id},
+    "imports:confirm": lambda place: {"upload_id": place.upload_id},
+    "imports:reject": lambda place: {"upload_id": place.upload_id},
     "monitoring:report": lambda place: {},
     "monitoring:report_places": lambda place: {},
+    "monitoring:report_status": lambda place: {},
     "monitoring:intakes": lambda place: {},
     "monitoring:intakes_excel": lambda place: {},
     "monitoring:intake": lambda place: {"intake_id": place.intake_id},
@@ -169,8 +172,9 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
         for verb in MONITORING_ELIMINATION_VERBS
     },
 }
-# Public by design: the household's own report form and the place choices it loads.
-PUBLIC = frozenset({"monitoring:report", "monitoring:report_places"})
+# Public by design: the household's own report form, the place choices it loads and the
+# look-up of a report's stage (reference number and phone, nothing more).
+PUBLIC = frozenset({"monitoring:report", "monitoring:report_places", "monitoring:report_status"})
 # URLs that take a record: outside the region they must not answer.
 PARAMETRISED = sorted(name for name, build in ROUTES.items() if build(Place("", "", 0, 0, 0)))
 # The URLs whose POST writes (the others answer a POST as a GET or refuse it).
@@ -182,6 +186,9 @@ WRITERS = frozenset(
         ),
         "unmask",
         "imports:new",
+        "imports:file",
+        "imports:confirm",
+        "imports:reject",
         *(f"monitoring:{verb}" for verb in ("take_up", "dismiss", "hotline", "import_findings", "visit_new")),
         *(f"monitoring:{verb}" for verb in MONITORING_CASE_VERBS),
         *(f"monitoring:{verb}" for verb in ("measure_add", "measure_end", "reassess", "propose_elimination")),

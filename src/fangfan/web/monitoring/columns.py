@@ -31,6 +31,7 @@ INTAKE_COLUMNS = (
     Column("匹配农户户编号", lambda intake: intake.household_id or "", width=20),
     Column("匹配方式", lambda intake: intake.get_match_display(), width=12),
     Column("反映情况", "description", width=40),
+    Column("反映次数", lambda intake: 1 + getattr(intake, "further_count", 0), kind=NUMBER, width=8),
     Column("发现日期", "discovered_on", kind=DATE, width=11),
     Column("认定时限", "deadline", kind=DATE, width=11),
     Column("剩余天数", _days_left, kind=NUMBER, width=8),

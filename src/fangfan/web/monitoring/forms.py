@@ -17,7 +17,7 @@ from fangfan.web import bounds
 from fangfan.web.accounts.access import PREFIX_LENGTH
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import places
-from fangfan.web.monitoring.actions.discovery import Report
+from fangfan.web.monitoring.actions.reports import Report
 from fangfan.web.monitoring.models import Category, RiskType
 from fangfan.web.monitoring.spam import HONEYPOT_FIELD
 from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR
@@ -160,6 +160,23 @@ class SelfReportForm(PersonFields):
             phone=data["phone"],
             contact_phone=data["contact_phone"],
         )
+
+
+class ProgressForm(forms.Form):
+    """A reporter's look-up: the reference number on the answer page and the phone given."""
+
+    reference = forms.CharField(
+        label="受理编号", max_length=20, error_messages={"required": "请填写受理编号"}
+    )
+    phone = forms.CharField(
+        label="申报时填写的手机号码", max_length=PHONE_MAX, error_messages={"required": "请填写手机号码"}
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reference = self.fields["reference"].widget
+        reference.attrs.update({"autocomplete": "off", "placeholder": "如 20261129-K7QD"})
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
 
 
 def village_choices(user: User) -> list[tuple[str, str]]:

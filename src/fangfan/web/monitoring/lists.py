@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateField,
     Exists,
     F,
@@ -123,9 +124,16 @@ def intake_list(user: User, filters: IntakeFilter) -> QuerySet[Intake]:
     waiting_first = Case(
         When(status=Intake.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
+    further = (
+        models.FurtherReport.objects.filter(intake=OuterRef("pk"))
+        .order_by()
+        .values("intake")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         intakes.select_related("household", "case")
-        .annotate(waiting=waiting_first)
+        .annotate(waiting=waiting_first, further_count=Coalesce(Subquery(further), Value(0)))
         .order_by("waiting", "discovered_on", "received_at", "pk")
     )
 

@@ -23,8 +23,8 @@ from django.utils import timezone
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import spam
-from fangfan.web.monitoring.actions.discovery import new_reference
 from fangfan.web.monitoring.actions.identification import store_consent_scan
+from fangfan.web.monitoring.actions.reports import new_reference
 from fangfan.web.monitoring.models import (
     Case,
     Elimination,

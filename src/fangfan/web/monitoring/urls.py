@@ -39,6 +39,7 @@ ELIMINATION_VERBS = {
 urlpatterns = [
     path("report/", public.report, name="report"),
     path("report/places/", public.report_places, name="report_places"),
+    path("report/status/", public.report_status, name="report_status"),
     path("monitoring/", intakes.intake_list, name="intakes"),
     path("monitoring/intakes.xlsx", intakes.intake_list_excel, name="intakes_excel"),
     path("monitoring/intakes/<int:intake_id>/", intakes.intake_detail, name="intake"),

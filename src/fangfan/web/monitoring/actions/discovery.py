@@ -1,6 +1,6 @@
 """Leads into the intake list, and the township's call on each: take it up or set it aside.
 
-receive_self_report   the public form (no account; spam checks are the view's)
+receive_self_report   the public form (no account; in `reports`, spam checks are the view's)
 record_hotline_report a cadre taking a 12317 call
 record_visit          a visit's 算细账; below the threshold, a lead opens by itself
 import_findings       the current run's department warnings, income/spending findings and signals
@@ -10,13 +10,12 @@ take_up / dismiss     the township opens a case on a lead, or says why not
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -32,8 +31,12 @@ from fangfan.web.monitoring.actions.common import (
     require_date,
     threshold_on,
 )
+from fangfan.web.monitoring.actions.reports import (
+    Report,
+    create_intake,
+    from_report,
+)
 from fangfan.web.monitoring.income import income_account
-from fangfan.web.monitoring.matching import match_household
 from fangfan.web.monitoring.models import (
     Case,
     CaseEvent,
@@ -67,67 +70,6 @@ SIGNAL_SOURCES = dict.fromkeys(
     ),
     Source.DEPARTMENT,
 )
-REFERENCE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a household (or a caller for it) says: who, where, what happened."""
-
-    village_code: str
-    name: str
-    description: str
-    id_number: str = ""
-    phone: str = ""
-    contact_phone: str = ""
-
-
-def new_reference(day: dt.date) -> str:
-    """A reference number to quote on the phone: 20261129-K7QD (not guessable, not a count)."""
-    return f"{day:%Y%m%d}-" + "".join(secrets.choice(REFERENCE_LETTERS) for _ in range(4))
-
-
-def _create_intake(user: User | None, intake: Intake) -> Intake:
-    """Fill the place and a household match, save with a fresh reference, record the creation."""
-    intake.township_code = intake.village_code[:9]
-    intake.county_code = intake.village_code[:6]
-    intake.place_name = place_name(intake.village_code)
-    if intake.household is None:
-        intake.household, intake.match = match_household(
-            intake.village_code, intake.id_number, intake.phone, intake.name
-        )
-    for _ in range(10):
-        intake.reference = new_reference(intake.discovered_on)
-        try:
-            with transaction.atomic():
-                intake.save()
-            break
-        except IntegrityError:  # the reference was taken: draw again
-            intake.pk = None
-    else:
-        raise WorkflowError("受理编号生成失败，请重试")
-    record_creation(user, intake)
-    return intake
-
-
-def _from_report(report: Report, source: str, discovered_on: dt.date, **fields: Any) -> Intake:
-    return Intake(
-        source=source,
-        village_code=report.village_code,
-        name=report.name.strip(),
-        id_number=report.id_number,
-        phone=report.phone,
-        contact_phone=report.contact_phone,
-        description=report.description.strip(),
-        discovered_on=discovered_on,
-        **fields,
-    )
-
-
-@transaction.atomic
-def receive_self_report(report: Report) -> Intake:
-    """A household's own report from the public form; lands in its village's township's list."""
-    return _create_intake(None, _from_report(report, Source.SELF_REPORT, timezone.localdate()))
 
 
 @transaction.atomic
@@ -139,7 +81,7 @@ def record_hotline_report(
     require_date(called_at.date(), None, timezone.localdate(), "来电时间")
     if called_at > timezone.now():
         raise WorkflowError("来电时间不能晚于现在")
-    intake = _from_report(
+    intake = from_report(
         report,
         Source.HOTLINE,
         timezone.localdate(called_at),
@@ -150,7 +92,7 @@ def record_hotline_report(
     )
     if not can(user, "monitoring_report", intake):
         raise PermissionDenied("您无权登记该行政村的来电")
-    return _create_intake(user, intake)
+    return create_intake(user, intake)
 
 
 @dataclass(frozen=True)
@@ -224,7 +166,7 @@ def record_visit(
         visit=visit,
         recorded_by=user,
     )
-    return VisitResult(visit, _create_intake(user, intake), "")
+    return VisitResult(visit, create_intake(user, intake), "")
 
 
 def signal_sources(policy_year: int) -> dict[str, str]:
@@ -318,7 +260,7 @@ def import_findings(user: User | None, region_code: str = "") -> ImportResult:
             household=lead.household, source=source, status=Intake.Status.NEW
         ).first()
         if intake is None:
-            intake = _create_intake(user, _lead_of(lead, source))
+            intake = create_intake(user, _lead_of(lead, source))
             created += 1
         else:
             added += lead.size

@@ -7,7 +7,8 @@ from fangfan.web.monitoring.models.cases import Case, CaseEvent, MonitoredHouseh
 from fangfan.web.monitoring.models.choices import MEASURE_ITEMS, Category, MeasureKind, RiskType, Source
 from fangfan.web.monitoring.models.elimination import Elimination, EliminationEvent
 from fangfan.web.monitoring.models.followup import Reassessment
-from fangfan.web.monitoring.models.intake import Intake, IntakeFinding
+from fangfan.web.monitoring.models.intake import FurtherReport, Intake, IntakeFinding
+from fangfan.web.monitoring.models.public import PublicCounter, UsedFillToken
 from fangfan.web.monitoring.models.signals import IntakeSignal, MonitoringSignal
 from fangfan.web.monitoring.models.visits import Visit
 
@@ -18,6 +19,7 @@ __all__ = [
     "Category",
     "Elimination",
     "EliminationEvent",
+    "FurtherReport",
     "Intake",
     "IntakeFinding",
     "IntakeSignal",
@@ -25,9 +27,11 @@ __all__ = [
     "MeasureKind",
     "MonitoredHousehold",
     "MonitoringSignal",
+    "PublicCounter",
     "Reassessment",
     "RiskType",
     "Source",
+    "UsedFillToken",
     "Visit",
     "current_on",
 ]

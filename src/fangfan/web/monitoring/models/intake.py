@@ -136,3 +136,43 @@ class IntakeFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intake_id} ← {self.finding_id}"
+
+
+class FurtherReport(models.Model):
+    """A further report of a lead's person (同一人再次反映): kept with what it said, never dropped.
+
+    A public report of someone whose lead is still open joins that lead instead of
+    opening a second one. It has its own reference number (the reporter looks its
+    progress up with it) and its own match: a first report with a junk phone does not
+    keep the second one's ID number from finding the household.
+    """
+
+    REGION_FIELD = "intake__village_code"
+    PERSONAL_FIELDS: ClassVar[dict[str, str]] = {
+        "id_number": "id",
+        "phone": "phone",
+        "contact_phone": "phone",
+    }
+
+    intake = models.ForeignKey(
+        Intake, verbose_name="所属线索", on_delete=models.PROTECT, related_name="further_reports"
+    )
+    reference = models.CharField("受理编号", max_length=20, unique=True)
+    name = models.CharField("姓名", max_length=32)
+    id_number = models.CharField("身份证号", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    contact_phone = models.CharField("其他联系电话", max_length=20, blank=True)
+    description = models.TextField("反映情况")
+    received_at = models.DateTimeField("登记时间", default=timezone.now)
+    household = models.ForeignKey(
+        Household, verbose_name="匹配农户", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    match = models.CharField("匹配方式", max_length=10, choices=Intake.Match.choices, blank=True)
+
+    class Meta:
+        verbose_name = "再次反映"
+        verbose_name_plural = "再次反映"
+        ordering = ("received_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.reference} → {self.intake_id}"

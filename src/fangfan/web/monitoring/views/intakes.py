@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangfan.web.accounts.access import WORKFLOW_ROLES, can, get_scoped_or_404, require_roles, scope
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring import lists, spam
+from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import discovery as actions
+from fangfan.web.monitoring.actions.reports import open_lead_of
 from fangfan.web.monitoring.columns import INTAKE_COLUMNS
 from fangfan.web.monitoring.forms import HotlineForm, ReasonForm, TakeUpForm
 from fangfan.web.monitoring.models import Intake, MonitoringSignal
@@ -78,6 +79,7 @@ def _detail(
         "findings": intake.findings.order_by("rule_code", "pk"),
         "signals": MonitoringSignal.objects.filter(intake_link__intake=intake).order_by("pk"),
         "case": getattr(intake, "case", None),
+        "further_reports": intake.further_reports.select_related("household"),
         "judging": judging,
         "take_up_form": take_up or TakeUpForm(),
         "dismiss_form": dismiss or ReasonForm(),
@@ -148,9 +150,9 @@ def hotline(request: HttpRequest) -> HttpResponse:
         status = 400 if request.method == "POST" else 200
         return render(request, "monitoring/hotline.html", {"form": form}, status=status)
     report = form.report()
-    duplicate = spam.recent_duplicate(report.village_code, report.id_number, report.phone, report.name)
+    duplicate = open_lead_of(report)
     if duplicate is not None and can(user, "view", duplicate):
-        messages.warning(request, f"该村同一人一天内已有线索（受理编号 {duplicate.reference}），未重复登记")
+        messages.warning(request, f"该村同一人已有未办结的线索（受理编号 {duplicate.reference}），未重复登记")
         return redirect("monitoring:intake", intake_id=duplicate.pk)
     data = form.cleaned_data
     try:
