@@ -6,7 +6,13 @@
 - anything else (SQLite): one generated `INSERT … ON CONFLICT … DO UPDATE` run with
   `executemany` in batches of 20,000 rows.
 
-Both run inside the caller's transaction. A frame's columns are the model's column
+For a publish that must not hold the write lock while it loads, `stage` fills a
+temporary table (the connection's own: on SQLite its writes take no lock on the
+database file) outside any transaction, and `merge` then moves it into the real table
+with one `INSERT … SELECT … ON CONFLICT DO UPDATE` inside the short switching transaction,
+rewriting only the rows whose values changed.
+
+`insert` and `upsert` run inside the caller's transaction. A frame's columns are the model's column
 names (`household_id` for the `household` foreign key); model fields missing from the
 frame get their Python default. The SQL is built from the model's metadata.
 """
@@ -38,6 +44,44 @@ class Loader(Protocol):
         advance: Advance | None = None,
     ) -> int:
         """Insert rows, updating the `update` columns of rows whose `unique` columns exist already."""
+
+    def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
+        """Load `frame` into a new temporary table shaped like `model`'s; returns its name."""
+
+
+def stage_name(model: type[Model]) -> str:
+    return f"stage_{model._meta.db_table}"
+
+
+def drop_stage(model: type[Model]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(stage_name(model))}")
+
+
+def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], compare: Sequence[str]) -> int:
+    """Move the staged rows into `model`'s table: new keys inserted; of existing ones, the
+    `update` columns rewritten where any `compare` column differs. Returns rows written."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {quote(stage_name(model))} LIMIT 0")
+        columns = ", ".join(quote(column[0]) for column in cursor.description)
+        assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in update)
+        ours = ", ".join(f"{table}.{quote(column)}" for column in compare)
+        theirs = ", ".join(f"excluded.{quote(column)}" for column in compare)
+        if connection.vendor == "postgresql":
+            changed = f"({ours}) IS DISTINCT FROM ({theirs})"
+        else:
+            changed = (
+                "NOT (" + " AND ".join(f"{table}.{quote(c)} IS excluded.{quote(c)}" for c in compare) + ")"
+            )
+        # WHERE true: SQLite's parser needs it between a SELECT and ON CONFLICT.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {quote(stage_name(model))} WHERE true "
+            f"ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments} "
+            f"WHERE {changed}"
+        )
+        return cursor.rowcount
 
 
 def loader() -> Loader:
@@ -105,14 +149,47 @@ class BatchLoader:
         )
         return self._execute(model, frame, conflict, advance)
 
+    def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
+        quote = connection.ops.quote_name
+        name = stage_name(model)
+        frame = with_defaults(model, frame)
+        columns = ", ".join(quote(column) for column in frame.columns)
+        drop_stage(model)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {quote(name)} AS "
+                f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE 0"
+            )
+        # One transaction for the whole load, begun DEFERRED: it writes only the temporary
+        # table, so it takes no lock on the database file (an IMMEDIATE one would).
+        autocommit = connection.get_autocommit()
+        with connection.cursor() as cursor:
+            if autocommit:
+                cursor.execute("BEGIN DEFERRED")
+            try:
+                self._execute(model, frame, "", advance, table=name)
+            except BaseException:
+                if autocommit:
+                    cursor.execute("ROLLBACK")
+                raise
+            if autocommit:
+                cursor.execute("COMMIT")
+        return name
+
     def _execute(
-        self, model: type[Model], frame: pl.DataFrame, conflict: str, advance: Advance | None
+        self,
+        model: type[Model],
+        frame: pl.DataFrame,
+        conflict: str,
+        advance: Advance | None,
+        table: str | None = None,
     ) -> int:
         frame = _as_text_dates(with_defaults(model, frame))
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in frame.columns)
         placeholders = ", ".join(["%s"] * frame.width)
-        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){conflict}"
+        target = quote(table or model._meta.db_table)
+        sql = f"INSERT INTO {target} ({columns}) VALUES ({placeholders}){conflict}"
         with connection.cursor() as cursor:
             for batch in _batches(frame):
                 cursor.executemany(sql, batch.rows())
@@ -163,6 +240,20 @@ class CopyLoader:
             )
             cursor.execute(f"DROP TABLE {stage}")
         return frame.height
+
+    def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
+        frame = with_defaults(model, frame)
+        quote = connection.ops.quote_name
+        name = stage_name(model)
+        columns = ", ".join(quote(column) for column in frame.columns)
+        drop_stage(model)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {quote(name)} AS "
+                f"SELECT {columns} FROM {quote(model._meta.db_table)} WITH NO DATA"
+            )
+        self._copy(name, frame, advance)
+        return name
 
     def _copy(self, table: str, frame: pl.DataFrame, advance: Advance | None) -> None:
         # Polars writes the CSV (a null as nothing, an empty text as ""), which is what

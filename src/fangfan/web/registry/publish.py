@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ from fangfan.web.monitoring.publish import publish_signals
 from fangfan.web.monitoring.registry_import import import_registry_monitored
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.registry import frames
-from fangfan.web.registry.loading import Loader, loader
+from fangfan.web.registry.loading import BATCH_ROWS, Loader, drop_stage, loader, merge, stage_name
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
@@ -79,6 +79,11 @@ MEMBER_UPDATE = tuple(
     for f in Member._meta.concrete_fields
     if f.column not in ("id", "household_id", "id_number", "deleted_at", "deleted_by_id")
 )
+# Compared to decide whether an existing row is rewritten: the values, not the run that saw them.
+HOUSEHOLD_COMPARE = (*(c for c in HOUSEHOLD_UPDATE if c != "last_run_id"), "deleted_at")
+MEMBER_COMPARE = (*(c for c in MEMBER_UPDATE if c != "last_run_id"), "deleted_at")
+# A run left unpublished longer than this was interrupted (a publish at city scale takes minutes).
+UNFINISHED_AFTER = dt.timedelta(hours=1)
 # The engine's side of a finding; status, assignee, deadline and first_seen_run stay as they are.
 FINDING_UPDATE = (
     "person_name",
@@ -182,15 +187,22 @@ def publish_run(
     progress.start(STEP_READ, total=1)
     engine = read_engine_run(Path(run_dir), Path(snapshot_dir), links)
     progress.finish(STEP_READ)
-    published = Run.objects.filter(run_id=engine.run_id).first()
+    published = Run.objects.filter(run_id=engine.run_id, published=True).first()
     if published is not None:
         return PublishResult(run=published, created=False)
-    with transaction.atomic():
-        current = Run.objects.select_for_update().filter(is_current=True).first()
-        _refuse_older(engine, current)
-        result = _Publication(engine, current, progress, loader()).run()
-        publish_signals(result.run, Path(run_dir))  # relapse monitoring's (docs/monitoring.md)
-        import_registry_monitored(result.run)  # the national system's monitored households (ditto)
+    _clear_unfinished(engine.run_id)
+    current = Run.objects.current()
+    _refuse_older(engine, current)
+    publication = _Publication(engine, current, progress, loader(), Path(run_dir))
+    try:
+        publication.prepare()
+        result = publication.switch()
+    except BaseException:
+        publication.discard()
+        raise
+    finally:
+        publication.drop_stages()
+    publication.remove_superseded()
     seconds = round(time.perf_counter() - started, 2)
     Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
     result.run.seconds = seconds
@@ -205,6 +217,38 @@ def _refuse_older(engine: EngineRun, current: Run | None) -> None:
         )
 
 
+def _clear_unfinished(run_id: str) -> None:
+    """Remove what an interrupted publish left; refuse while another one is under way."""
+    for run in Run.objects.filter(published=False):
+        if run.run_id != run_id and run.published_at > timezone.now() - UNFINISHED_AFTER:
+            raise PublishError(f"筛查批次 {run.run_id} 正在发布，请等它完成后再发布")
+        _discard_run(run)
+
+
+def _discard_run(run: Run) -> None:
+    """Delete a run that never became current and every row prepared for it, in short batches."""
+    for rows in (
+        HouseholdRunSummary.all_objects.filter(run=run),
+        VillageHouseholdCount.objects.filter(run=run),
+        VillageFindingCount.objects.filter(run=run),
+    ):
+        _delete_in_batches(rows)
+    current = Run.objects.current()
+    if current is None or current.snapshot_id != run.snapshot_id:
+        _delete_in_batches(DepartmentRecord.all_objects.filter(snapshot_id=run.snapshot_id))
+    Run.objects.filter(pk=run.pk, published=False).delete()
+
+
+def _delete_in_batches(rows: Any) -> None:
+    """Delete `rows` a batch per transaction, so no writer waits long behind the deletion."""
+    while True:
+        with transaction.atomic():
+            batch = list(rows.values_list("pk", flat=True)[:BATCH_ROWS])
+            if not batch:
+                return
+            rows.model._base_manager.filter(pk__in=batch)._raw_delete(connection.alias)
+
+
 def _screened_at(summary: dict[str, Any]) -> dt.datetime | None:
     created = summary.get("created_at")
     if not created:
@@ -214,14 +258,20 @@ def _screened_at(summary: dict[str, Any]) -> dt.datetime | None:
 
 
 class _Publication:
-    """One publish, step by step, inside the caller's transaction."""
+    """One publish: `prepare` (long, no lock held for more than a batch), then `switch`
+    (one short transaction); `discard` undoes `prepare` if anything failed."""
 
-    def __init__(self, engine: EngineRun, current: Run | None, progress: Progress, load: Loader) -> None:
+    def __init__(
+        self, engine: EngineRun, current: Run | None, progress: Progress, load: Loader, run_dir: Path
+    ) -> None:
         self.engine = engine
         self.previous = current
         self.progress = progress
         self.load = load
+        self.run_dir = run_dir
         self.now = timezone.now()
+        self.run_row: Run | None = None
+        self.staged: list[type[Model]] = []
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
         self.members = snapshot.read("members")
@@ -233,39 +283,136 @@ class _Publication:
             )
         )
 
-    def run(self) -> PublishResult:
+    # Preparing: everything the new run needs, invisible until the switch --------------
+
+    def prepare(self) -> None:
+        """Create the run (not yet published), stage its households, members and findings,
+        and write its run-scoped rows and the new snapshot's department records."""
         self.run_row = self._create_run()
         self._step(STEP_REGIONS, lambda: sync_regions(self.engine.snapshot))
-        findings = frames.finding_frame(self.engine.findings, self.members, self.households)
-        households = frames.household_frame(self.households, self.members, self.income, findings)
-        removed = self._publish_households(households)
-        members = self._publish_members(households)
-        records = self._publish_department_records()
-        classified, resolved = self._publish_findings(findings)
-        self._publish_counts(households, classified, resolved)
-        counts = {
-            "households": households.height,
-            "members": members,
-            "findings": classified.height,
-            "new_findings": int((classified["change"] == "new").sum()),
-            "persisting_findings": int((classified["change"] == "persisting").sum()),
-            "resolved_findings": resolved.height,
-            "department_records": records,
-        }
-        Run.objects.filter(pk=self.run_row.pk).update(**counts)
-        self._make_current()
+        self.findings = frames.finding_frame(self.engine.findings, self.members, self.households)
+        self.household_frame = frames.household_frame(
+            self.households, self.members, self.income, self.findings
+        )
+        self._stage_households()
+        self._stage_members()
+        self._stage_findings()
+        self.department_count, self.department_later = self._prepare_department_records()
+        self._publish_counts(self.household_frame, self.classified, self.resolved)
+
+    def _stage(self, model: type[Model], frame: pl.DataFrame, step: str) -> None:
+        self.progress.start(step, total=frame.height)
+        self.staged.append(model)
+        self.load.stage(model, frame, self._advance(step))
+
+    def _stage_households(self) -> None:
+        self._stage(
+            Household, self._run_columns(self.household_frame, "first_run_id", "last_run_id"), STEP_HOUSEHOLDS
+        )
+
+    def _stage_members(self) -> None:
+        self.member_frame = frames.member_frame(self.members, self.household_frame)
+        self._stage(Member, self._run_columns(self.member_frame, "last_run_id"), STEP_MEMBERS)
+
+    def _stage_findings(self) -> None:
+        before = self._open_findings()
+        self.classified = frames.classify_changes(self.findings, before)
+        persisting_since = before.select(*frames.FINDING_KEY, "open_since_run_id")
+        rows = (
+            self.classified.join(persisting_since, on=list(frames.FINDING_KEY), how="left")
+            .with_columns(
+                pl.col("open_since_run_id").fill_null(self.run.pk),
+                pl.lit("open").alias("engine_status"),
+                pl.lit(None, dtype=pl.Int64).alias("resolved_in_run_id"),
+            )
+            .drop("change")
+        )
+        self.resolved = before.join(
+            self.findings.select(frames.FINDING_KEY), on=list(frames.FINDING_KEY), how="anti"
+        )
+        self._stage(Finding, self._run_columns(rows, "first_seen_run_id", "last_seen_run_id"), STEP_FINDINGS)
+
+    def _prepare_department_records(self) -> tuple[int, pl.DataFrame | None]:
+        """The new snapshot's records: those of households already in the database written
+        now, in batches (hidden: not the current snapshot's); the rest kept for the switch."""
+        snapshot = self.engine.snapshot
+        if self.previous is not None and self.previous.snapshot_id == snapshot.id:
+            return self.previous.department_records, None  # same snapshot: the records are already there
+        if self.engine.links is None:
+            return 0, None
+        feeds = {feed.name: snapshot.read(feed.name) for feed in DEPARTMENT_FEEDS if snapshot.has(feed.name)}
+        records = frames.department_frame(self.engine.links, feeds, snapshot.id)
+        known = pl.Series(
+            "household_id", list(Household.all_objects.values_list("household_id", flat=True)), pl.String
+        )
+        now = records.filter(pl.col("household_id").is_null() | pl.col("household_id").is_in(known.implode()))
+        self.progress.start(STEP_DEPARTMENTS, total=records.height)
+        self._insert_in_batches(DepartmentRecord, now, STEP_DEPARTMENTS)
+        return records.height, records.filter(~pl.col("household_id").is_in(known.implode()))
+
+    def _insert_in_batches(self, model: type[Model], frame: pl.DataFrame, step: str | None = None) -> None:
+        for offset in range(0, frame.height, BATCH_ROWS):
+            with transaction.atomic():
+                self.load.insert(model, frame.slice(offset, BATCH_ROWS))
+            if step:
+                self.progress.advance(step, min(BATCH_ROWS, frame.height - offset))
+
+    # Switching: one short transaction ----------------------------------------------------
+
+    def switch(self) -> PublishResult:
+        """Merge the staged rows, soft-delete what left, resolve what vanished, make current."""
+        with transaction.atomic():
+            current = Run.objects.select_for_update().filter(is_current=True).first()
+            if (current and current.pk) != (self.previous and self.previous.pk):
+                raise PublishError("发布期间另一个筛查批次已成为当前批次，请重新发布")
+            removed = self._publish_households()
+            self._publish_members()
+            if self.department_later is not None:
+                self.load.insert(DepartmentRecord, self.department_later)
+            self._publish_findings()
+            counts = {
+                "households": self.household_frame.height,
+                "members": self.member_frame.height,
+                "findings": self.classified.height,
+                "new_findings": int((self.classified["change"] == "new").sum()),
+                "persisting_findings": int((self.classified["change"] == "persisting").sum()),
+                "resolved_findings": self.resolved.height,
+                "department_records": self.department_count,
+            }
+            Run.objects.filter(pk=self.run.pk).update(**counts)
+            self._make_current()
+            publish_signals(self.run, self.run_dir)  # relapse monitoring's (docs/monitoring.md)
+            import_registry_monitored(self.run)  # the national system's monitored households (ditto)
         return PublishResult(
-            run=Run.objects.get(pk=self.run_row.pk),
+            run=Run.objects.get(pk=self.run.pk),
             created=True,
             households=counts["households"],
-            members=members,
-            department_records=records,
+            members=counts["members"],
+            department_records=counts["department_records"],
             findings=counts["findings"],
             new=counts["new_findings"],
             persisting=counts["persisting_findings"],
             resolved=counts["resolved_findings"],
             removed_households=removed,
         )
+
+    def discard(self) -> None:
+        if self.run_row is not None:
+            _discard_run(self.run_row)
+
+    def drop_stages(self) -> None:
+        for model in self.staged:
+            drop_stage(model)
+
+    def remove_superseded(self) -> None:
+        """After the switch: the previous snapshot's department records, in short batches."""
+        if self.previous is not None and self.previous.snapshot_id != self.engine.snapshot.id:
+            _delete_in_batches(DepartmentRecord.all_objects.exclude(snapshot_id=self.engine.snapshot.id))
+
+    @property
+    def run(self) -> Run:
+        assert self.run_row is not None, "prepare() creates the run"
+        return self.run_row
 
     def _step(self, name: str, work: Any, total: int | None = 1) -> Any:
         self.progress.start(name, total=total)
@@ -287,59 +434,61 @@ class _Publication:
             screened_at=_screened_at(summary),
             summary=summary,
             previous=self.previous,
+            published=False,
         )
 
     def _run_columns(self, frame: pl.DataFrame, *names: str) -> pl.DataFrame:
-        return frame.with_columns(pl.lit(self.run_row.pk).alias(name) for name in names)
+        return frame.with_columns(pl.lit(self.run.pk).alias(name) for name in names)
 
-    # Households and members -------------------------------------------------------------
+    # Households and members (inside the switch) ------------------------------------------
 
-    def _publish_households(self, households: pl.DataFrame) -> int:
-        self.progress.start(STEP_HOUSEHOLDS, total=households.height)
-        restored = (
-            list(
-                Household.all_objects.filter(
-                    deleted_at__isnull=False, household_id__in=households["household_id"]
-                )
-            )
-            if Household.all_objects.filter(deleted_at__isnull=False).exists()
-            else []
+    def _publish_households(self) -> int:
+        keys = set(self.household_frame["household_id"])
+        restored = [
+            household
+            for household in Household.all_objects.filter(deleted_at__isnull=False)
+            if household.household_id in keys
+        ]
+        merge(
+            Household, ["household_id"], [*HOUSEHOLD_UPDATE, "deleted_at", "deleted_by_id"], HOUSEHOLD_COMPARE
         )
-        frame = self._run_columns(households, "first_run_id", "last_run_id")
-        self.load.upsert(
-            Household,
-            frame,
-            ["household_id"],
-            [*HOUSEHOLD_UPDATE, "deleted_at", "deleted_by_id"],
-            self._advance(STEP_HOUSEHOLDS),
-        )
+        self._mark_seen(Household, ["household_id"])
         _record_restored(restored)
-        removed = self._soft_delete_missing(Household.objects.exclude(last_run=self.run_row))
+        removed = self._soft_delete_missing(Household.objects.exclude(last_run=self.run))
         self.progress.finish(STEP_HOUSEHOLDS)
         return removed
 
-    def _publish_members(self, households: pl.DataFrame) -> int:
-        members = frames.member_frame(self.members, households)
-        self.progress.start(STEP_MEMBERS, total=members.height)
+    def _publish_members(self) -> None:
         restored: list[Member] = []
         if Member.all_objects.filter(deleted_at__isnull=False).exists():
-            keys = set(zip(members["household_id"], members["id_number"], strict=True))
+            keys = set(zip(self.member_frame["household_id"], self.member_frame["id_number"], strict=True))
             restored = [
                 member
                 for member in Member.all_objects.filter(deleted_at__isnull=False)
                 if (member.household_id, member.id_number) in keys
             ]
-        self.load.upsert(
+        merge(
             Member,
-            self._run_columns(members, "last_run_id"),
             ["household_id", "id_number"],
             [*MEMBER_UPDATE, "deleted_at", "deleted_by_id"],
-            self._advance(STEP_MEMBERS),
+            MEMBER_COMPARE,
         )
+        self._mark_seen(Member, ["household_id", "id_number"])
         _record_restored(restored)
-        self._soft_delete_missing(Member.objects.exclude(last_run=self.run_row))
+        self._soft_delete_missing(Member.objects.exclude(last_run=self.run))
         self.progress.finish(STEP_MEMBERS)
-        return members.height
+
+    def _mark_seen(self, model: type[Model], key: list[str]) -> None:
+        """last_run = this run on every row the snapshot holds (one UPDATE, no values moved)."""
+        quote = connection.ops.quote_name
+        table, stage = quote(model._meta.db_table), quote(stage_name(model))
+        columns = ", ".join(quote(column) for column in key)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_run_id = %s WHERE last_run_id <> %s "
+                f"AND ({columns}) IN (SELECT {columns} FROM {stage})",
+                [self.run.pk, self.run.pk],
+            )
 
     def _soft_delete_missing(self, missing: Any) -> int:
         """Soft-delete rows the new snapshot no longer holds, each with a delete AuditEvent."""
@@ -349,54 +498,17 @@ class _Publication:
             missing.model.all_objects.filter(pk__in=[row.pk for row in rows]).update(deleted_at=self.now)
         return len(rows)
 
-    # Department records -----------------------------------------------------------------
+    # Findings (inside the switch) --------------------------------------------------------
 
-    def _publish_department_records(self) -> int:
-        snapshot = self.engine.snapshot
-        if self.previous is not None and self.previous.snapshot_id == snapshot.id:
-            return self.previous.department_records  # same snapshot: the records are already there
-        DepartmentRecord.objects.all().delete()
-        if self.engine.links is None:
-            return 0
-        feeds = {feed.name: snapshot.read(feed.name) for feed in DEPARTMENT_FEEDS if snapshot.has(feed.name)}
-        records = frames.department_frame(self.engine.links, feeds, snapshot.id)
-        self.progress.start(STEP_DEPARTMENTS, total=records.height)
-        self.load.insert(DepartmentRecord, records, self._advance(STEP_DEPARTMENTS))
-        self.progress.finish(STEP_DEPARTMENTS)
-        return records.height
-
-    # Findings ---------------------------------------------------------------------------
-
-    def _publish_findings(self, findings: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Upsert the run's findings; mark those gone resolved. Returns (classified, resolved)."""
-        self.progress.start(STEP_FINDINGS, total=findings.height)
-        before = self._open_findings()
-        classified = frames.classify_changes(findings, before)
-        persisting_since = before.select(*frames.FINDING_KEY, "open_since_run_id")
-        rows = (
-            classified.join(persisting_since, on=list(frames.FINDING_KEY), how="left")
-            .with_columns(
-                pl.col("open_since_run_id").fill_null(self.run_row.pk),
-                pl.lit("open").alias("engine_status"),
-                pl.lit(None, dtype=pl.Int64).alias("resolved_in_run_id"),
-            )
-            .drop("change")
-        )
-        self.load.upsert(
-            Finding,
-            self._run_columns(rows, "first_seen_run_id", "last_seen_run_id"),
-            ["rule_code", "household_id", "id_number"],
-            FINDING_UPDATE,
-            self._advance(STEP_FINDINGS),
-        )
-        resolved = before.join(findings.select(frames.FINDING_KEY), on=list(frames.FINDING_KEY), how="anti")
+    def _publish_findings(self) -> None:
+        """Merge the run's findings; mark those gone resolved, with their audit events."""
+        merge(Finding, list(frames.FINDING_KEY), FINDING_UPDATE, FINDING_UPDATE)
         vanished = Finding.all_objects.filter(engine_status=Finding.EngineStatus.OPEN).exclude(
-            last_seen_run=self.run_row
+            last_seen_run=self.run
         )
-        vanished.update(engine_status=Finding.EngineStatus.RESOLVED, resolved_in_run=self.run_row)
+        vanished.update(engine_status=Finding.EngineStatus.RESOLVED, resolved_in_run=self.run)
         self._record_engine_changes()
         self.progress.finish(STEP_FINDINGS)
-        return classified, resolved
 
     def _open_findings(self) -> pl.DataFrame:
         """The findings open before this run (what the previously published run found)."""
@@ -409,8 +521,8 @@ class _Publication:
 
     def _record_engine_changes(self) -> None:
         """An AuditEvent (by the system) for each finding the engine resolved or found again."""
-        gone = list(Finding.all_objects.filter(resolved_in_run=self.run_row))
-        run = self.run_row.pk
+        gone = list(Finding.all_objects.filter(resolved_in_run=self.run))
+        run = self.run.pk
         open_, resolved = "open", "resolved"  # Finding.EngineStatus
         _record_events(
             gone,
@@ -421,9 +533,7 @@ class _Publication:
             ),
         )
         # Open since this run but first seen earlier: resolved before, found again now.
-        back = list(
-            Finding.all_objects.filter(open_since_run=self.run_row).exclude(first_seen_run=self.run_row)
-        )
+        back = list(Finding.all_objects.filter(open_since_run=self.run).exclude(first_seen_run=self.run))
         _record_events(
             back,
             UPDATE,
@@ -435,16 +545,17 @@ class _Publication:
     def _publish_counts(
         self, households: pl.DataFrame, classified: pl.DataFrame, resolved: pl.DataFrame
     ) -> None:
+        """The run's history and per-village counts (hidden until the run is published)."""
         self.progress.start(STEP_COUNTS, total=3)
-        self.load.insert(
+        self._insert_in_batches(
             HouseholdRunSummary, self._run_columns(frames.household_run_summaries(households), "run_id")
         )
         self.progress.advance(STEP_COUNTS)
-        self.load.insert(
+        self._insert_in_batches(
             VillageHouseholdCount, self._run_columns(frames.village_household_counts(households), "run_id")
         )
         self.progress.advance(STEP_COUNTS)
-        self.load.insert(
+        self._insert_in_batches(
             VillageFindingCount,
             self._run_columns(frames.village_finding_counts(classified, resolved), "run_id"),
         )
@@ -452,7 +563,7 @@ class _Publication:
 
     def _make_current(self) -> None:
         Run.objects.filter(is_current=True).update(is_current=False)
-        Run.objects.filter(pk=self.run_row.pk).update(is_current=True)
+        Run.objects.filter(pk=self.run.pk).update(is_current=True, published=True)
 
 
 def _record_events(rows: list[Model], action: str, values: Any) -> None:

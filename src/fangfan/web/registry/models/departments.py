@@ -13,6 +13,15 @@ from typing import Any, ClassVar
 from django.db import models
 
 from fangfan.web.registry.models.households import Household
+from fangfan.web.registry.models.runs import Run
+
+
+class CurrentSnapshotManager(models.Manager["DepartmentRecord"]):
+    """Records of the current run's snapshot only: a publish writes the next snapshot's
+    records before it switches runs, and removes the previous ones after."""
+
+    def get_queryset(self) -> models.QuerySet[DepartmentRecord]:
+        return super().get_queryset().filter(snapshot_id__in=Run.objects.current_snapshot_id())
 
 
 class DepartmentRecord(models.Model):
@@ -43,6 +52,11 @@ class DepartmentRecord(models.Model):
     source_file = models.CharField("来源文件", max_length=200, blank=True)
     source_sheet = models.CharField("工作表", max_length=64, blank=True)
     source_row = models.PositiveIntegerField("行号", null=True, blank=True)
+
+    # The default manager (first) sees every snapshot's records (publishing, the admin);
+    # `objects`, what pages read, the current run's.
+    all_objects = models.Manager()
+    objects = CurrentSnapshotManager()
 
     class Meta:
         verbose_name = "部门记录"

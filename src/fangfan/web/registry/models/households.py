@@ -148,6 +148,13 @@ class Member(SoftDeleteModel):
         return f"{self.name}（{self.household_id}）"
 
 
+class PublishedRunsManager(models.Manager["HouseholdRunSummary"]):
+    """Rows of published runs only (not of a run `publish_run` is still preparing)."""
+
+    def get_queryset(self) -> models.QuerySet[HouseholdRunSummary]:
+        return super().get_queryset().filter(run__published=True)
+
+
 class HouseholdRunSummary(models.Model):
     """What one run found on one household: the household page's history across runs.
 
@@ -165,6 +172,9 @@ class HouseholdRunSummary(models.Model):
     net_income_per_capita = models.FloatField("人均纯收入", null=True, blank=True)
     findings = models.PositiveSmallIntegerField("问题数", default=0)
     veto_findings = models.PositiveSmallIntegerField("否决项问题数", default=0)
+
+    all_objects = models.Manager()  # the default: a run still being prepared too
+    objects = PublishedRunsManager()
 
     class Meta:
         verbose_name = "农户历次筛查情况"

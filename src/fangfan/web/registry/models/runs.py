@@ -12,6 +12,10 @@ class RunQuerySet(models.QuerySet["Run"]):
         """The run the pages show, or None before anything is published."""
         return self.filter(is_current=True).first()
 
+    def current_snapshot_id(self) -> models.QuerySet[Run, Any]:
+        """The current run's snapshot, as a subquery for rows keyed by snapshot."""
+        return self.filter(is_current=True).values("snapshot_id")[:1]
+
 
 class Run(models.Model):
     """One screening run of the engine (`FANGFAN_HOME/runs/<run_id>/`), as published.
@@ -29,6 +33,9 @@ class Run(models.Model):
     published_at = models.DateTimeField("发布时间", auto_now_add=True)
     summary: models.JSONField[Any] = models.JSONField("筛查摘要", default=dict)
     is_current = models.BooleanField("当前批次", default=False)
+    # False while `publish_run` prepares the run's rows (none of them shown yet); True from
+    # the moment it became current, for good.
+    published = models.BooleanField("已发布", default=True)
     previous = models.ForeignKey(
         "self",
         verbose_name="上一发布批次",
