@@ -47,7 +47,7 @@ HOME = {
 
 # docs/web.md, Roles: what each role may do to a record inside its region.
 MAY = {
-    Role.CITY: {"view", "assign", "verify_close", "unmask"},
+    Role.CITY: {"view", "assign", "verify_close", "unmask", "confirm_upload"},
     Role.COUNTY: {"view", "assign", "verify_close", "unmask"},
     Role.TOWNSHIP: {"view", "assign", "mark_fixed", "mark_explained"},
     Role.VILLAGE: {"view", "mark_fixed", "mark_explained"},

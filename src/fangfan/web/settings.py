@@ -23,6 +23,7 @@ from pathlib import Path
 import dj_database_url
 
 from fangfan.engine.config import ConfigError, env_bool, env_int, env_list, env_str, home
+from fangfan.engine.ingest.guard import ReadLimits
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = home()
@@ -279,9 +280,7 @@ FANGFAN_UPLOAD_MAX_BYTES = 300 * 1024 * 1024
 # Before a file is parsed (fangfan.engine.ingest.guard; `fangfan import` reads the same
 # variables): its unpacked size, its compression ratio (above 64 MB unpacked) and its rows
 # per table. The defaults fit a whole city's members file (2.4 M rows).
-from fangfan.engine.ingest.guard import ReadLimits as _ReadLimits  # noqa: E402
-
-_READ_LIMITS = _ReadLimits.from_environment()
+_READ_LIMITS = ReadLimits.from_environment()
 FANGFAN_UPLOAD_MAX_UNPACKED_BYTES = _READ_LIMITS.max_unpacked_bytes
 FANGFAN_UPLOAD_MAX_COMPRESSION_RATIO = _READ_LIMITS.max_compression_ratio
 FANGFAN_UPLOAD_MAX_ROWS = _READ_LIMITS.max_rows

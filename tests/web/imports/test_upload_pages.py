@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from python_calamine import CalamineWorkbook
 
-from fangfan.web.accounts.models import AuditEvent, User
+from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
 from fangfan.web.imports.models import Upload
 
 CSV = "身份证号,姓名,学校名称,学段,学籍状态\n".encode()
@@ -153,15 +153,42 @@ def test_the_upload_list_downloads_as_excel_with_only_what_the_user_may_see(
     assert [row[1] for row in rows[1:]] == ([county_upload.original_name] if listed else [])
 
 
-@pytest.mark.parametrize(("who", "status"), [("county_school", 200), ("county", 200), ("inspector", 403)])
-def test_the_original_file_goes_to_its_uploader_and_those_who_may_see_full_ids(
-    client: Client, cast: dict[str, User], county_upload: Upload, who: str, status: int
+@pytest.mark.parametrize("who", ["county_school", "inspector", "other_county"])
+def test_the_original_file_is_refused_to_those_who_may_not_see_whole_ids_even_its_uploader(
+    client: Client, cast: dict[str, User], county_upload: Upload, who: str
 ) -> None:
     client.force_login(cast[who])
-    response = client.get(f"/imports/{county_upload.pk}/file/")
-    assert response.status_code == status
-    if status == 200:
-        assert b"".join(response.streaming_content) == CSV  # type: ignore[attr-defined]
+    for method in (client.get, client.post):
+        response = method(f"/imports/{county_upload.pk}/file/", {"reason": "核对原始数据"})
+        assert response.status_code in (403, 404), (method, response.status_code)
+    assert not UnmaskEvent.objects.exists()
+    page = client.get(f"/imports/{county_upload.pk}/")
+    assert "下载原始文件" not in page.content.decode()
+
+
+def test_the_original_file_asks_for_a_reason_and_its_download_is_recorded_as_unmasking(
+    client: Client, cast: dict[str, User], county_upload: Upload
+) -> None:
+    client.force_login(cast["county"])
+    url = f"/imports/{county_upload.pk}/file/"
+    assert f'href="{url}"' in client.get(f"/imports/{county_upload.pk}/").content.decode()
+    form = client.get(url)
+    assert form.status_code == 200 and "查看原因" in form.content.decode()
+    assert not UnmaskEvent.objects.exists(), "showing the form writes nothing"
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 400 and "请填写查看原因" in refused.content.decode()
+    assert not UnmaskEvent.objects.exists()
+
+    response = client.post(url, {"reason": "核对礼县学籍数据"})
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == CSV  # type: ignore[attr-defined]
+    event = UnmaskEvent.objects.get()
+    assert (event.user, event.object_id, event.field, event.reason) == (
+        cast["county"],
+        str(county_upload.pk),
+        "stored_file",
+        "核对礼县学籍数据",
+    )
 
 
 def test_a_queued_upload_is_polled_every_two_seconds(

@@ -41,6 +41,7 @@ ACTIONS = (
     "verify_close",
     "upload",
     "unmask",
+    "confirm_upload",
     "monitoring_report",
     "monitoring_visit",
     "monitoring_intake",
@@ -55,7 +56,7 @@ ACTIONS = (
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Who may do each workflow action, inside their region (docs/web.md, Roles).
-# "upload" and "unmask" are decided by their own rules in `can`.
+# "upload", "unmask" and "confirm_upload" are decided by their own rules in `can`.
 WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "view": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.INSPECTOR}),
     "assign": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
@@ -209,6 +210,9 @@ def can(user: User | AnonymousUser | None, action: str, obj: object) -> bool:
         return False
     if action == "unmask":
         return active.role != Role.DEPARTMENT and active.has_perm("accounts.unmask_personal_data")
+    if action == "confirm_upload":
+        # An upload much poorer than the file it replaces waits for the city office alone.
+        return active.role == Role.CITY
     if action == "view" and active.role == Role.DEPARTMENT:
         return _owns(active, obj)
     return active.role in WORKFLOW_ROLES[action]

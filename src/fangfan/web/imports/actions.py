@@ -10,6 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 import polars as pl
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import field_values, record_change
-from fangfan.web.accounts.models import User
+from fangfan.web.accounts.models import UnmaskEvent, User
 from fangfan.web.imports.models import Upload, UploadProblem, storage_name
 
 # What the trail shows of a new upload: what was sent, not the bookkeeping columns.
@@ -136,8 +137,92 @@ def fail_processing(
     upload.update_audited(None, **changes, **counts)
 
 
+@transaction.atomic
+def hold_processing(
+    upload: Upload,
+    *,
+    comparison: list[dict[str, Any]],
+    problems: pl.DataFrame,
+    tables: list[str],
+    notes: list[str],
+) -> None:
+    """The file is much poorer than the one in use: nothing is imported until the city office decides."""
+    upload.refresh_from_db(fields=["timings"])
+    counts = _save_problems(upload, problems)
+    reasons = "；".join(reason for item in comparison for reason in item["reasons"])
+    upload.update_audited(
+        None,
+        status=Upload.Status.HELD,
+        outcome=f"与在用的文件相比：{reasons}。等待市级办公室确认，确认前不导入、不发布，当前使用的数据没有改变。",
+        comparison=comparison,
+        tables=tables,
+        notes=notes,
+        **counts,
+    )
+
+
+@transaction.atomic
+def confirm_upload(user: User, upload_id: int) -> Upload:
+    """The city office accepts a held file: it is queued again and processed to the end."""
+    upload = _held_for(user, upload_id)
+    upload.update_audited(
+        user,
+        status=Upload.Status.QUEUED,
+        review=Upload.Review.CONFIRMED,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        started_at=None,
+        step="",
+        step_done=0,
+        step_total=None,
+    )
+    transaction.on_commit(lambda: enqueue(upload))
+    return upload
+
+
+@transaction.atomic
+def reject_upload(user: User, upload_id: int) -> Upload:
+    """The city office refuses a held file: it is never used."""
+    upload = _held_for(user, upload_id)
+    upload.update_audited(
+        user,
+        status=Upload.Status.FAILED,
+        review=Upload.Review.REJECTED,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        finished_at=timezone.now(),
+        outcome=f"市级办公室（{user.display_name}）未同意使用该文件，文件没有导入。当前使用的数据没有改变。",
+    )
+    return upload
+
+
+def _held_for(user: User, upload_id: int) -> Upload:
+    upload = Upload.objects.select_for_update().get(pk=upload_id)
+    if not can(user, "confirm_upload", upload):
+        raise PermissionDenied("只有市级办公室可以确认或驳回待确认的上传")
+    if upload.status != Upload.Status.HELD:
+        raise PermissionDenied("该上传不在待市级确认状态")
+    return upload
+
+
+@transaction.atomic
+def record_file_download(user: User, upload: Upload, reason: str) -> None:
+    """Downloading the original file shows every whole ID number in it: recorded as unmasking."""
+    if not can(user, "unmask", upload):
+        raise PermissionDenied("原始文件含有完整的个人信息，您没有下载权限")
+    UnmaskEvent.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(upload),
+        object_id=str(upload.pk),
+        object_repr=str(upload)[:200],
+        field="stored_file",
+        reason=reason,
+    )
+
+
 def _save_problems(upload: Upload, problems: pl.DataFrame) -> dict[str, int]:
-    """Store the file's problems; returns the counts for the upload."""
+    """Store the file's problems (replacing any kept when it was held); returns the counts."""
+    upload.problems.all().delete()
     rows = [
         UploadProblem(
             upload=upload,

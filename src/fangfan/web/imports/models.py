@@ -41,6 +41,12 @@ class Upload(SoftDeleteModel):
         RUNNING = "running", "运行中"
         DONE = "done", "完成"
         FAILED = "failed", "失败"
+        # Much poorer than the file it would replace: waits for the city office.
+        HELD = "held", "待市级确认"
+
+    class Review(models.TextChoices):
+        CONFIRMED = "confirmed", "市级已确认使用"
+        REJECTED = "rejected", "市级未同意使用"
 
     # The gate: uploads belong to the uploader's region; department officers read their own.
     REGION_FIELD = "region__code"
@@ -77,6 +83,19 @@ class Upload(SoftDeleteModel):
     run_id = models.CharField("生成的筛查批次", max_length=96, blank=True)
     findings = models.PositiveIntegerField("筛查发现的问题数", null=True, blank=True)
     task_id = models.CharField("后台任务编号", max_length=64, blank=True, editable=False)
+    # Held uploads: the new file next to the one in use, per table, and why it was held:
+    # [{"table": "school_roll", "title": "学籍信息", "current": {...}, "new": {...}, "reasons": [...]}]
+    comparison = models.JSONField("与在用文件的比较", default=list, blank=True)
+    review = models.CharField("市级确认", max_length=10, choices=Review.choices, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField("确认时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "数据上传"
@@ -98,6 +117,15 @@ class Upload(SoftDeleteModel):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def in_progress(self) -> bool:
+        """Queued or running: the page polls its status."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def held(self) -> bool:
+        return self.status == self.Status.HELD
 
     @property
     def seconds(self) -> float | None:

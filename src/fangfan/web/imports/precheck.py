@@ -7,7 +7,14 @@ and the office's current data left as it was, when
 - no sheet in it is a table the engine knows, or it cannot be read at all;
 - a sheet that looks like a table lacks required columns (its rows would all be lost);
 - it is not what the uploader said it was, or holds a table the uploader may not send;
-- not one row of a table in it could be imported.
+- not one row of a table in it could be imported;
+- the file could not be looked at safely (`fangfan.engine.ingest.guard`: it unpacks to too
+  much, declares more rows than it holds, holds more rows than a feed may).
+
+Rows whose village, household or person belongs outside the uploader's region are left
+out and listed (`rows.outside_rows`); they never reach the office's input set. Each table
+is profiled (rows, valid and registry-known ID shares, places covered) for the comparison
+with the file it would replace.
 
 Problems that only cost single rows (a bad ID, an unknown village) do not refuse the
 file: those rows are left out or flagged, exactly as `fangfan import` does, and listed.
@@ -24,10 +31,12 @@ import polars as pl
 
 from fangfan.engine.ingest import validate
 from fangfan.engine.ingest.assemble import assemble
+from fangfan.engine.ingest.guard import ReadLimits
 from fangfan.engine.ingest.headers import load_synonyms
 from fangfan.engine.problems import Problem
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.schema import ALL_TABLES, HOUSEHOLDS, TABLES
+from fangfan.web.imports.rows import Profile, Registry, file_profile, outside_rows, row_places
 
 # Problems that take a whole sheet or file out: the file is refused when it has them.
 SHEET_LOST = {Problem.FILE_UNREADABLE.value, Problem.COLUMN_MISSING.value}
@@ -42,6 +51,9 @@ class Precheck:
     problems: pl.DataFrame
     refusals: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    # The rows left out as outside the uploader's region: (sheet, row) of the file.
+    outside: list[tuple[str, int]] = field(default_factory=list)
+    profiles: dict[str, Profile] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
@@ -53,40 +65,48 @@ def precheck_file(
     *,
     declared: str,
     may_upload: Callable[[str], bool],
-    known_households: pl.Series | None = None,
+    region_prefix: str = "",
+    registry: Registry | None = None,
+    limits: ReadLimits | None = None,
     progress: Progress | None = None,
 ) -> Precheck:
     """Read and validate the one file in `folder` as the table `declared`.
 
     `may_upload(table)` says whether the uploader may send that table; members and
-    income rows are checked against the file's own households, else `known_households`
+    income rows are checked against the file's own households, else the `registry`'s
     (the current snapshot's), so an unknown household is found before the file is used.
+    Rows placed outside `region_prefix` (the uploader's region code prefix) are left out.
     """
     progress = progress or SilentProgress()
-    assembled = assemble(folder, load_synonyms(), progress)
+    assembled = assemble(folder, load_synonyms(), progress, limits)
     tables = [name for name in ORDER if name in assembled.frames]
     parts = [assembled.file_problems]
     refusals = _file_refusals(assembled.file_problems, tables)
     refusals += _permission_refusals(tables, declared, may_upload)
-    households = _households(known_households)
-    rows: dict[str, int] = {}
+    households = _households(registry)
+    places_registry = registry or Registry.empty()
+    check = Precheck(tables, assembled.file_problems, refusals)
     for name in tables:
         table = TABLES[name]
+        raw, headers = assembled.frames[name], assembled.headers[name]
         outcome = validate.validate_table(
-            table,
-            assembled.frames[name],
-            assembled.headers[name],
-            households if name in ("members", "income") else None,
+            table, raw, headers, households if name in ("members", "income") else None
         )
         if table is HOUSEHOLDS:
             households = validate.Households(outcome.data.get_column("household_id"), outcome.excluded_ids)
-        rows[name] = outcome.data.height
-        parts.append(outcome.problems)
+            places_registry = places_registry.with_households(outcome.data)
+        places = row_places(table, outcome.data, places_registry)
+        outside = outside_rows(table, outcome.data, places, region_prefix, headers)
+        check.profiles[name] = file_profile(table, raw.height, outcome.data, places, places_registry)
+        check.outside += [(str(sheet), int(row)) for sheet, row in outside.select("sheet", "row").iter_rows()]
+        check.rows[name] = outcome.data.height - outside.height
+        parts += [outcome.problems, outside]
         if outcome.data.height == 0:
-            total = assembled.frames[name].height
-            refusals.append(f"「{table.title}」共 {total:,} 行，没有一行可以导入（每一行的问题见下表）")
-    problems = pl.concat(parts, how="vertical_relaxed")
-    return Precheck(tables, problems, refusals, rows)
+            refusals.append(f"「{table.title}」共 {raw.height:,} 行，没有一行可以导入（每一行的问题见下表）")
+        elif check.rows[name] == 0:
+            refusals.append(f"「{table.title}」共 {raw.height:,} 行，没有一行属于您的区划（每一行见下表）")
+    check.problems = pl.concat(parts, how="vertical_relaxed")
+    return check
 
 
 def _file_refusals(file_problems: pl.DataFrame, tables: list[str]) -> list[str]:
@@ -111,10 +131,10 @@ def _permission_refusals(tables: list[str], declared: str, may_upload: Callable[
     return reasons
 
 
-def _households(known: pl.Series | None) -> validate.Households | None:
-    if known is None:
+def _households(registry: Registry | None) -> validate.Households | None:
+    if registry is None or registry.households.height == 0:
         return None
-    return validate.Households(known, pl.Series([], dtype=pl.String))
+    return validate.Households(registry.households.get_column("household_id"), pl.Series([], dtype=pl.String))
 
 
 def _where(row: dict[str, object]) -> str:

@@ -3,9 +3,12 @@
     process_upload(upload_id)        # what the background worker runs
 
 1. **检查上传的文件**: the engine reads the file alone (`precheck`); a file it cannot use
-   is refused with every reason and problem, and nothing else happens.
+   is refused with every reason and problem, and nothing else happens. Rows outside the
+   uploader's region are listed and cut from the copy the set keeps (`clean`).
 2. The file joins a candidate copy of the office's input set, replacing the older file
-   of its table for its region (`inputs.InputSet.candidate`).
+   of its table for its region (`inputs.InputSet.candidate`). A file much poorer than the
+   ones it replaces (`rows.drops`) is held (待市级确认) with the comparison, and goes on
+   only when the city office confirms it (`actions.confirm_upload`).
 3. import → link → screen on the whole candidate set (`pipeline.import_link_screen`).
 4. The run is published to the web application (`registry.publish.publish_run`).
 5. Only then does the candidate become the current set; on any failure before, the
@@ -24,19 +27,24 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 
 import polars as pl
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from fangfan.engine.ingest import NothingToImport
+from fangfan.engine.ingest.guard import ReadLimits
 from fangfan.engine.progress import Progress
 from fangfan.engine.regions import CITY_CODE
+from fangfan.engine.schema import TABLES
 from fangfan.engine.snapshot import SnapshotError, SnapshotStore
 from fangfan.web.accounts.access import PREFIX_LENGTH, can
 from fangfan.web.imports import actions
+from fangfan.web.imports.clean import CannotClean, without_rows
 from fangfan.web.imports.inputs import Candidate, InputConflict, InputFile, InputSet
 from fangfan.web.imports.models import Upload
 from fangfan.web.imports.pipeline import PipelineResult, import_link_screen
 from fangfan.web.imports.precheck import Precheck, precheck_file
 from fangfan.web.imports.progress import UploadProgress
+from fangfan.web.imports.rows import CODE_OUTSIDE, Registry, Thresholds, drops
 from fangfan.web.regions.models import Region
 
 logger = logging.getLogger(__name__)
@@ -47,26 +55,27 @@ UNCHANGED = "当前使用的数据没有改变。"
 
 
 def process_upload(upload_id: int) -> None:
-    """Process one queued upload to the end (done or failed); a no-op if it is not queued."""
+    """Process one queued upload to the end (done, failed or held); a no-op if it is not queued."""
     upload = actions.start_processing(upload_id)
     if upload is None:
         return
     progress = UploadProgress(upload)
     try:
         _process(upload, progress, InputSet())
-    except Exception as error:
+    except Exception:
+        # The details go to the log; the uploader reads a sentence without library text or paths.
         logger.exception("processing upload %s failed", upload_id)
-        actions.fail_processing(
-            upload, f"处理时出现系统错误（{type(error).__name__}：{error}）。{UNCHANGED}请联系系统管理员。"
-        )
+        actions.fail_processing(upload, f"处理时出现系统错误。{UNCHANGED}请联系系统管理员。")
         raise
 
 
 def _process(upload: Upload, progress: UploadProgress, inputs: InputSet) -> None:
     with tempfile.TemporaryDirectory(prefix="fangfan-upload-") as scratch, inputs.lock():
         local = _local_copy(upload, Path(scratch))
-        check = _precheck(upload, local.parent, inputs, progress)
-        if check.refused:
+        registry = _registry(inputs)
+        check = _precheck(upload, local.parent, registry, progress)
+        kept = _kept_rows(upload, local, check, Path(scratch)) if not check.refused else None
+        if kept is None:
             reasons = "；".join(check.refusals)
             outcome = f"文件未通过检查，没有使用：{reasons}。{UNCHANGED}"
             actions.fail_processing(upload, outcome, problems=check.problems, tables=check.tables)
@@ -79,25 +88,94 @@ def _process(upload: Upload, progress: UploadProgress, inputs: InputSet) -> None
             upload_id=upload.pk,
         )
         try:
-            candidate = inputs.candidate(new, local, as_of=upload.as_of)
+            candidate = inputs.candidate(new, kept, as_of=upload.as_of)
         except InputConflict as conflict:
             actions.fail_processing(
                 upload, f"{conflict}{UNCHANGED}", problems=check.problems, tables=check.tables
             )
             return
+        if upload.review != Upload.Review.CONFIRMED:
+            comparison = _comparison(check, inputs, candidate, registry, Path(scratch))
+            if any(item["reasons"] for item in comparison):
+                inputs.discard(candidate)
+                actions.hold_processing(
+                    upload,
+                    comparison=comparison,
+                    problems=check.problems,
+                    tables=check.tables,
+                    notes=candidate.notes,
+                )
+                return
         result = _run_candidate(upload, inputs, candidate, progress)
         if result is None:
             return
     actions.finish_processing(
         upload,
-        problems=result.problems_in(upload.folder).with_columns(
-            pl.col("file").str.strip_prefix(f"{upload.folder}/")
-        ),
+        problems=result.problems_in(upload.folder)
+        .with_columns(pl.col("file").str.strip_prefix(f"{upload.folder}/"))
+        .pipe(_with_outside, check.problems),
         tables=check.tables,
         snapshot_id=result.snapshot.id,
         run_id=result.run_id,
         findings=result.findings,
         notes=candidate.notes,
+    )
+
+
+def _with_outside(problems: pl.DataFrame, checked: pl.DataFrame) -> pl.DataFrame:
+    """The run's problems and the rows refused as outside the region (the run never saw them)."""
+    outside = checked.filter(pl.col("code") == CODE_OUTSIDE).select(problems.columns)
+    return pl.concat([problems, outside], how="vertical_relaxed") if outside.height else problems
+
+
+def _kept_rows(upload: Upload, local: Path, check: Precheck, scratch: Path) -> Path | None:
+    """The file the set will keep: `local`, or a copy without the rows outside the region."""
+    if not check.outside:
+        return local
+    folder = scratch / "kept"
+    folder.mkdir(exist_ok=True)
+    try:
+        return without_rows(local, check.outside, folder / local.name)
+    except CannotClean as refusal:
+        check.refusals.append(str(refusal))
+        return None
+
+
+def _comparison(
+    check: Precheck, inputs: InputSet, candidate: Candidate, registry: Registry | None, scratch: Path
+) -> list[dict[str, object]]:
+    """Each table of the new file next to the same table in the files it replaces, and any sharp drop."""
+    if not candidate.replaced:
+        return []
+    folder = scratch / "current"
+    folder.mkdir()
+    for item in candidate.replaced:
+        target = folder / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(inputs.current / item.path, target)
+    current = precheck_file(
+        folder, declared=check.tables[0], may_upload=lambda table: True, registry=registry
+    ).profiles
+    limits = _thresholds()
+    return [
+        {
+            "table": name,
+            "title": TABLES[name].title,
+            "current": current[name].as_dict(),
+            "new": profile.as_dict(),
+            "reasons": drops(profile, current[name], limits),
+        }
+        for name, profile in check.profiles.items()
+        if name in current
+    ]
+
+
+def _thresholds() -> Thresholds:
+    return Thresholds(
+        rows_percent=settings.FANGFAN_UPLOAD_HOLD_ROWS_PERCENT,
+        valid_id_drop=settings.FANGFAN_UPLOAD_HOLD_VALID_ID_DROP,
+        linked_drop=settings.FANGFAN_UPLOAD_HOLD_LINKED_DROP,
+        counties_lost=settings.FANGFAN_UPLOAD_HOLD_COUNTIES_LOST,
     )
 
 
@@ -109,7 +187,9 @@ def _run_candidate(
         result = run_and_publish(candidate.folder, as_of=candidate.as_of, progress=progress)
     except NothingToImport as nothing:
         inputs.discard(candidate)
-        actions.fail_processing(upload, f"{nothing}{UNCHANGED}")
+        # The engine names the folder it read; the uploader is not shown server paths.
+        message = str(nothing).replace(str(candidate.folder), "上传的文件").replace(f"{upload.folder}/", "")
+        actions.fail_processing(upload, f"{message}{UNCHANGED}")
         return None
     except BaseException:
         inputs.discard(candidate)
@@ -157,20 +237,26 @@ def _local_copy(upload: Upload, scratch: Path) -> Path:
     return local
 
 
-def _precheck(upload: Upload, folder: Path, inputs: InputSet, progress: Progress) -> Precheck:
+def _precheck(upload: Upload, folder: Path, registry: Registry | None, progress: Progress) -> Precheck:
     progress.start(STEP_CHECK, total=1)
     check = precheck_file(
         folder,
         declared=upload.feed,
         may_upload=lambda table: can(upload.uploaded_by, "upload", table),
-        known_households=_known_households(inputs),
+        region_prefix=_prefix(upload.region),
+        registry=registry,
+        limits=ReadLimits(
+            max_unpacked_bytes=settings.FANGFAN_UPLOAD_MAX_UNPACKED_BYTES,
+            max_compression_ratio=settings.FANGFAN_UPLOAD_MAX_COMPRESSION_RATIO,
+            max_rows=settings.FANGFAN_UPLOAD_MAX_ROWS,
+        ),
     )
     progress.finish(STEP_CHECK)
     return check
 
 
-def _known_households(inputs: InputSet) -> pl.Series | None:
-    """The households of the current set's snapshot: members and income are checked against them."""
+def _registry(inputs: InputSet) -> Registry | None:
+    """The current set's snapshot: its households check members and income, its people place rows."""
     snapshot_id = inputs.snapshot_id()
     if not snapshot_id:
         return None
@@ -180,7 +266,8 @@ def _known_households(inputs: InputSet) -> pl.Series | None:
         return None
     if not snapshot.has("households"):
         return None
-    return snapshot.read("households").get_column("household_id")
+    members = snapshot.read("members") if snapshot.has("members") else None
+    return Registry.from_frames(snapshot.read("households"), members)
 
 
 def _prefix(region: Region) -> str:

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:upload_id>/status/", views.upload_status, name="status"),
     path("<int:upload_id>/problems.xlsx", views.upload_problems, name="problems"),
     path("<int:upload_id>/file/", views.upload_file, name="file"),
+    path("<int:upload_id>/confirm/", views.upload_confirm, name="confirm"),
+    path("<int:upload_id>/reject/", views.upload_reject, name="reject"),
 ]

@@ -12,15 +12,17 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles, scope
+from fangfan.web.accounts.forms import UnmaskForm
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.personal import MASKS
 from fangfan.web.imports import actions
 from fangfan.web.imports.excel import problems_workbook
 from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
 from fangfan.web.imports.models import Upload, UploadProblem
+from fangfan.web.imports.rows import comparison_rows
 from fangfan.web.registry.excel import DATE, NUMBER, Column, excel_response
 
 Role = User.Role
@@ -105,8 +107,32 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         "problems": problems,
         "problems_hidden": max(upload.problem_count - len(problems), 0),
         "may_download_file": _may_download_file(request.user, upload),
+        "comparison": comparison_rows(upload.comparison),
+        "may_confirm": upload.held and can(request.user, "confirm_upload", upload),
     }
     return render(request, "imports/upload_detail.html", context)
+
+
+@require_POST
+@require_roles(Role.CITY)
+def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """确认使用: the city office lets a held file go on to import and publish."""
+    upload = _upload(request, upload_id)
+    assert isinstance(request.user, User)
+    actions.confirm_upload(request.user, upload.pk)
+    messages.success(request, f"已确认使用“{upload.original_name}”，正在排队处理。")
+    return redirect("imports:detail", upload_id=upload.pk)
+
+
+@require_POST
+@require_roles(Role.CITY)
+def upload_reject(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """不予使用: the city office refuses a held file; it is never imported."""
+    upload = _upload(request, upload_id)
+    assert isinstance(request.user, User)
+    actions.reject_upload(request.user, upload.pk)
+    messages.success(request, f"已驳回“{upload.original_name}”，该文件不会被使用。")
+    return redirect("imports:detail", upload_id=upload.pk)
 
 
 @require_GET
@@ -115,7 +141,7 @@ def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The status panel alone, for htmx polling; a finished upload reloads the page to show the result."""
     upload = _upload(request, upload_id)
     response = render(request, "imports/_status.html", {"upload": upload})
-    if upload.finished:
+    if not upload.in_progress:
         response["HX-Refresh"] = "true"
     return response
 
@@ -135,20 +161,26 @@ def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @require_roles(*READERS)
-def upload_file(request: HttpRequest, upload_id: int) -> FileResponse:
-    """The file as it was uploaded: for its uploader and those who may see full personal data."""
+def upload_file(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The file as it arrived (whole ID numbers on every row): asks for a reason, records it, sends it."""
     upload = _upload(request, upload_id)
-    if not _may_download_file(request.user, upload):
+    user = request.user
+    if not isinstance(user, User) or not _may_download_file(user, upload):
         raise PermissionDenied("原始文件含有完整的个人信息，您没有下载权限")
+    form = UnmaskForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        status = 400 if request.method == "POST" else 200
+        return render(request, "imports/upload_file.html", {"upload": upload, "form": form}, status=status)
+    actions.record_file_download(user, upload, form.cleaned_data["reason"])
     stored = default_storage.open(upload.stored_file, "rb")
     return FileResponse(stored, as_attachment=True, filename=upload.original_name)
 
 
 def _may_download_file(user: User | AnonymousUser, upload: Upload) -> bool:
-    """The uploader has the file anyway; anyone else needs the right to see full ID numbers."""
-    return user.pk == upload.uploaded_by_id or can(user, "unmask", upload)
+    """The original holds whole ID numbers: only those who may unmask, on record."""
+    return can(user, "unmask", upload)
 
 
 def _mask_values(user: User | AnonymousUser, upload: Upload, problems: list[UploadProblem]) -> None:
