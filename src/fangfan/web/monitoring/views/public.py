@@ -57,10 +57,11 @@ def report_status(request: HttpRequest) -> HttpResponse:
         return render(request, "monitoring/report_status.html", {"form": form})
     if spam.over_rate_limit(request, spam.LOOKUP):
         return render(request, TOO_MANY_PAGE, {"reason": TOO_MANY}, status=429)
-    progress = None
-    if form.is_valid():
-        progress = report_progress(form.cleaned_data["reference"], form.cleaned_data["phone"])
-    context = {"form": form, "progress": progress, "asked": True}
+    if not form.is_valid():
+        return render(request, "monitoring/report_status.html", {"form": form}, status=400)
+    progress = report_progress(form.cleaned_data["reference"], form.cleaned_data["phone"])
+    # An empty form again: the phone typed is not echoed back into the page.
+    context = {"form": ProgressForm(), "progress": progress, "asked": True}
     return render(request, "monitoring/report_status.html", context)
 
 
