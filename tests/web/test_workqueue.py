@@ -176,10 +176,9 @@ def test_a_finding_is_assigned_only_to_someone_covering_its_village(cast):
         == 400
     )
     yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
-    assert (
-        post(cast["county"], "assign", finding, assignee=cast["township"].pk, deadline=yesterday).status_code
-        == 409
-    )
+    # A deadline already past: the form's bounds (today to a year ahead) refuse it first.
+    late = post(cast["county"], "assign", finding, assignee=cast["township"].pk, deadline=yesterday)
+    assert late.status_code == 400 and "整改时限应在" in late.text
     assert not FindingEvent.objects.exists()
 
 
