@@ -1,0 +1,383 @@
+"""Personal data cannot be read or rebuilt from anything the application shows.
+
+A small synthetic city (60 households, seed 11; its duplicate registrations give
+同一人登记在两户 findings with an ID number in them) is screened and published; on top
+of it the monitoring desk has work in the county of the first household with a
+finding: 王秀英 reported herself with her ID number and phone and wrote her phone into
+the description too, a case is open on her household, a visit was made, a household is
+monitored with a cadre's phone on its measure.
+
+Every role then signs in — city and county offices (who may unmask, but see pages as
+rendered, before any 查看), a township, a village team, a department clerk and an
+inspector — and follows every same-site link and htmx address from the start page, Excel
+downloads included. No page, fragment or sheet may show a whole ID number, a mobile
+phone number, or a masked ID whose hidden digits (the birth date) appear on the same
+page or sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import os
+import re
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import Resolver404, resolve
+from python_calamine import CalamineWorkbook
+
+from fangfan.engine import idnumber
+from fangfan.web.accounts.models import User
+from fangfan.web.accounts.testing import make_user
+
+pytestmark = pytest.mark.django_db
+Role = User.Role
+AS_OF = dt.date(2026, 10, 31)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)
+WANG_PHONE = "13912345678"
+CADRE_PHONE = "18809876543"
+PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
+PER_ROLE = 140  # addresses crawled per role at most
+
+ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+MASKED_ID = re.compile(r"(?<![0-9])(\d{6})(\*{5,8})(\d{3}[\dXx]|\d{4})(?![0-9])")
+LINK = re.compile(r"""(?:href|hx-get|action|src)="([^"]+)\"""")
+SKIP = ("/static/", "/admin/", "/accounts/logout/", "/media/")
+
+
+def whole_ids(text: str) -> list[str]:
+    """The valid ID numbers in `text` (18 digits with their check digit, or 15 with a birth date)."""
+    found = []
+    for candidate in ID_CANDIDATE.findall(text):
+        number = candidate.upper()
+        if idnumber.validate(number) == idnumber.IdProblem.OK:
+            found.append(number)
+    return found
+
+
+def date_forms(day: dt.date) -> list[str]:
+    """The ways a page or sheet writes a date."""
+    return [
+        f"{day:%Y%m%d}",
+        f"{day:%Y-%m-%d}",
+        f"{day:%Y/%m/%d}",
+        f"{day.year}/{day.month}/{day.day}",
+        f"{day.year}-{day.month}-{day.day}",
+        f"{day.year}年{day.month}月{day.day}日",
+        f"{day:%Y.%m.%d}",
+    ]
+
+
+def completable(text: str, known_ids: Iterable[str]) -> list[str]:
+    """Masked IDs in `text` that one of `known_ids` fits and whose birth date `text` shows."""
+    masked = MASKED_ID.findall(text)
+    if not masked:
+        return []
+    found = []
+    for head, stars, tail in masked:
+        for number in known_ids:
+            if len(number) != len(head) + len(stars) + len(tail):
+                continue
+            if number.startswith(head) and number.upper().endswith(tail.upper()):
+                birth = idnumber.birth_date(number)
+                if birth and any(form in text for form in date_forms(birth)):
+                    found.append(f"{head}{stars}{tail}")
+    return found
+
+
+def leaks(text: str, known_ids: Iterable[str]) -> list[str]:
+    """Every way `text` gives personal data away: whole IDs, phones, completable masked IDs."""
+    return (
+        [f"身份证号 {number}" for number in whole_ids(text)]
+        + [f"手机号 {phone}" for phone in PHONE.findall(text)]
+        + [f"可还原的脱敏证件号 {masked}" for masked in completable(text, known_ids)]
+    )
+
+
+def test_the_detector_finds_a_planted_whole_id_a_phone_and_a_masked_id_beside_its_birth_date() -> None:
+    page = (
+        f"<td>{WANG_ID}</td><td>{WANG_PHONE}</td>"
+        f"<td>{WANG_ID[:6]}********{WANG_ID[-4:]}</td><td>1968-03-05</td>"
+    )
+
+    found = leaks(page, [WANG_ID])
+
+    assert found == [
+        f"身份证号 {WANG_ID}",
+        f"手机号 {WANG_PHONE}",
+        f"可还原的脱敏证件号 {WANG_ID[:6]}********{WANG_ID[-4:]}",
+    ]
+
+
+def test_the_detector_passes_a_masked_id_beside_a_year_of_birth_only() -> None:
+    page = f"<td>{WANG_ID[:6]}********{WANG_ID[-4:]}</td><td>1968年</td><td>138****5678</td>"
+
+    assert leaks(page, [WANG_ID]) == []
+
+
+def _finding_with_numbers_in_it(village: str) -> tuple[object, object]:
+    """张燕萱 in two households, as the duplicate-registration rule once wrote it: her whole
+    ID number in the message, her birth date and her phone in the evidence."""
+    from fangfan.web.registry.models import Member
+    from fangfan.web.workqueue.testing import current_run, make_finding, make_household
+
+    household = make_household(village, 1, head_name="张燕萱", head_id_number=WANG_ID)
+    Member.objects.create(
+        household=household,
+        village_code=village,
+        position=0,
+        name="张燕萱",
+        id_number=WANG_ID,
+        relation="户主",
+        birth_date=dt.date(1968, 3, 5),
+        member_status="正常",
+        last_run=current_run(),
+    )
+    finding = make_finding(
+        village,
+        "IDN-001",
+        1,
+        rule_name="同一人登记在两户",
+        level="person",
+        person_name="张燕萱",
+        message=f"张燕萱（证件号码{WANG_ID}）同时登记在2个户中，出生日期1968-03-05，电话{WANG_PHONE}",
+        evidence=[
+            {"label": "证件号码", "value": WANG_ID, "source": "成员信息"},
+            {"label": "出生日期", "value": "1968-03-05", "source": "成员信息"},
+            {"label": "联系电话", "value": WANG_PHONE, "source": "户信息"},
+        ],
+    )
+    type(finding).objects.filter(pk=finding.pk).update(id_number=WANG_ID)
+    return household, finding
+
+
+def test_a_message_and_evidence_with_numbers_in_them_are_masked_on_pages_and_in_excel() -> None:
+    from fangfan.web.accounts.testing import make_regions
+
+    make_regions()
+    household, finding = _finding_with_numbers_in_it("621226100201")
+    village = Client()
+    village.force_login(make_user(Role.VILLAGE, "621226100201"))
+    addresses = [
+        f"/findings/{finding.pk}/",  # type: ignore[attr-defined]
+        f"/households/{household.household_id}/",  # type: ignore[attr-defined]
+        f"/households/{household.household_id}/household.xlsx",  # type: ignore[attr-defined]
+        "/findings.xlsx",
+    ]
+
+    for address in addresses:
+        text = _text(village.get(address))
+        assert leaks(text, [WANG_ID]) == [], address
+        assert f"{WANG_ID[:6]}********{WANG_ID[-4:]}" in text, address
+    page = _text(village.get(f"/households/{household.household_id}/"))  # type: ignore[attr-defined]
+    assert "出生年份" in page and "1968年" in page and "139****5678" in page
+
+
+def test_the_office_that_may_unmask_still_sees_the_full_number_only_through_查看_on_record() -> None:
+    from fangfan.web.accounts.models import UnmaskEvent
+    from fangfan.web.accounts.testing import make_regions
+
+    make_regions()
+    household, _ = _finding_with_numbers_in_it("621226100201")
+    county = Client()
+    county.force_login(make_user(Role.COUNTY, "621226"))
+    page = _text(county.get(f"/households/{household.household_id}/"))  # type: ignore[attr-defined]
+    assert leaks(page, [WANG_ID]) == [] and "查看" in page
+
+    shown = county.post(
+        f"/accounts/unmask/registry.household/{household.pk}/head_id_number/",  # type: ignore[attr-defined]
+        {"reason": "核对全国系统数据"},
+    )
+
+    assert WANG_ID in shown.content.decode()
+    assert UnmaskEvent.objects.filter(field="head_id_number", reason="核对全国系统数据").count() == 1
+
+
+@dataclass(frozen=True)
+class Demo:
+    known_ids: frozenset[str]
+    users: dict[str, User]
+    seeds: list[str]
+
+
+def _engine_run(home: Path) -> tuple[Path, Path]:
+    from fangfan.engine.ingest import import_directory
+    from fangfan.engine.screen import screen_snapshot
+    from fangfan.engine.snapshot import SnapshotStore
+    from fangfan.engine.synth import generate_dataset
+
+    generate_dataset(home / "exports", 60, 11, as_of=AS_OF)
+    snapshot = import_directory(home / "exports", store=SnapshotStore(home / "snapshots")).snapshot
+    result = screen_snapshot(snapshot, runs_root=home / "runs")
+    return home / "runs" / result.run_id, snapshot.path
+
+
+@pytest.fixture
+def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
+    from fangfan.web.monitoring.testing import (
+        make_case,
+        make_elimination,
+        make_intake,
+        make_measure,
+        make_monitored,
+        make_reassessment,
+        make_visit,
+    )
+    from fangfan.web.monitoring.workflow import Stage
+    from fangfan.web.registry.models import DepartmentRecord, Finding, Household, Member
+    from fangfan.web.registry.publish import publish_run
+
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    previous_home = os.environ.get("FANGFAN_HOME")
+    os.environ["FANGFAN_HOME"] = str(tmp_path)
+    try:
+        publish_run(*_engine_run(tmp_path))
+        focus = Finding.objects.order_by("village_code", "household_id").first()
+        assert focus is not None
+        village = focus.village_code
+        households = list(
+            Household.objects.filter(village_code__startswith=village[:6]).order_by("household_id")
+        )
+        users = {
+            "city": make_user(Role.CITY, village[:4] + "00"),
+            "county": make_user(Role.COUNTY, village[:6]),
+            "township": make_user(Role.TOWNSHIP, village[:9]),
+            "village": make_user(Role.VILLAGE, village),
+            "department": make_user(Role.DEPARTMENT, village[:6]),
+            "inspector": make_user(Role.INSPECTOR, village[:6]),
+        }
+        home = households[0]
+        make_intake(
+            village,
+            household=home,
+            name="王秀英",
+            id_number=WANG_ID,
+            phone=WANG_PHONE,
+            description=f"儿子生了大病，医药费花了很多，请打我电话{WANG_PHONE}，身份证{WANG_ID}",
+        )
+        make_case(village, opened_by=users["township"], household=home, check_note=f"户主电话{WANG_PHONE}")
+        make_case(village, opened_by=users["township"], household=households[1], stage=Stage.NOTICE)
+        make_visit(home, users["village"], situation=f"户主电话{WANG_PHONE}，身份证{WANG_ID}")
+        monitored = make_monitored(village, opened_by=users["township"], household=households[-1])
+        make_measure(monitored, users["township"], cadre_phone=CADRE_PHONE, content=f"联系{CADRE_PHONE}")
+        make_reassessment(monitored, users["village"], days_ago=10, notes=f"户主电话{WANG_PHONE}")
+        make_elimination(monitored, users["township"])
+        known = {WANG_ID}
+        known |= set(Member.objects.values_list("id_number", flat=True))
+        known |= set(Household.objects.values_list("head_id_number", flat=True))
+        known |= {i for i in DepartmentRecord.objects.values_list("id_as_written", flat=True) if i}
+        seeds = ["/"]
+        for finding in Finding.objects.filter(rule_code__in=("IDN-001", "CON-003", "EDU-001", "EDU-002")):
+            seeds += [f"/findings/{finding.pk}/", f"/households/{finding.household_id}/"]
+            seeds.append(f"/households/{finding.household_id}/household.xlsx")
+        yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
+    finally:
+        if previous_home is None:
+            os.environ.pop("FANGFAN_HOME", None)
+        else:
+            os.environ["FANGFAN_HOME"] = previous_home
+
+
+def _text(response: object) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    if response["Content-Type"].startswith(XLSX):  # type: ignore[index]
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheets = []
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python()
+            sheets.append("\n".join("\t".join(str(cell) for cell in row) for row in rows))
+        return "\n\f\n".join(sheets)
+    return html.unescape(content.decode("utf-8", errors="replace"))
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """What must stand on its own: a page, or each sheet of a workbook."""
+    yield from text.split("\n\f\n")
+
+
+def _view(path: str) -> str:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return ""
+
+
+def _links(base: str, text: str) -> Iterator[str]:
+    for raw in LINK.findall(text):
+        parts = urlsplit(urljoin(base, raw))
+        if parts.netloc not in ("", "testserver") or parts.path.startswith(SKIP):
+            continue
+        yield parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def crawl(client: Client, seeds: list[str], known_ids: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Follow every same-site address from the seeds; the leaks found and the views read."""
+    queue, seen, per_view = deque(seeds), set(seeds), Counter[str]()
+    found: list[str] = []
+    views: list[str] = []
+    while queue and len(views) < PER_ROLE:
+        response = client.get(queue.popleft(), follow=True)  # a department's start page is its uploads
+        if response.status_code != 200:
+            continue
+        path = response.request["PATH_INFO"]
+        views.append(_view(path))
+        text = _text(response)
+        for piece in _pieces(text):
+            found += [f"{views[-1]}: {leak}" for leak in leaks(piece, known_ids)]
+        if response["Content-Type"].startswith(XLSX):
+            continue
+        for link in _links(path, text):
+            view = _view(urlsplit(link).path)
+            if link in seen or not view or per_view[view] >= PER_VIEW:
+                continue
+            seen.add(link)
+            per_view[view] += 1
+            queue.append(link)
+    return found, views
+
+
+# Pages and sheets that hold personal data: the crawl must have read each of them.
+MUST_READ = {
+    "registry:household",
+    "registry:household_excel",
+    "registry:households_excel",
+    "workqueue:detail",
+    "workqueue:excel",
+    "monitoring:intake",
+    "monitoring:intakes_excel",
+    "monitoring:case",
+    "monitoring:visit",
+    "monitoring:monitored",
+    "monitoring:reassessment",
+    "monitoring:elimination",
+    "monitoring:notice",
+    "monitoring:without_safeguards",
+    "monitoring:without_safeguards_excel",
+}
+
+
+def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet(demo: Demo) -> None:
+    started = time.perf_counter()
+    report: dict[str, tuple[list[str], list[str]]] = {}
+    for role, user in demo.users.items():
+        client = Client()
+        client.force_login(user)
+        report[role] = crawl(client, demo.seeds, demo.known_ids)
+
+    leaked = [f"{role} {leak}" for role, (found, _) in report.items() for leak in sorted(set(found))]
+    assert leaked == [], "\n".join(leaked)
+    read = {role: len(views) for role, (_, views) in report.items()}
+    # A department clerk reaches only the uploads (none here); every other role the registry.
+    assert read["department"] >= 2 and all(read[role] >= 40 for role in read if role != "department"), read
+    assert MUST_READ - set(report["township"][1]) == set()
+    assert time.perf_counter() - started < 60
