@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fangfan.engine.ledger import CATEGORY_NAMES, SEVERITY_NAMES
-from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, Column
 from fangfan.web.accounts.personal import birth_year
+from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, Column
 from fangfan.web.registry.household_page import evidence_text
 
 HOUSEHOLD_COLUMNS = (

@@ -1,4 +1,4 @@
-"""{% load personal %}: `mask_id`, `mask_phone`, `mask_text`, `birth_year` and `{% personal_value obj "field" %}`."""
+"""{% load personal %}: masking filters (`mask_id`, `mask_phone`, `mask_text`, `birth_year`) and `personal_value`."""
 
 from __future__ import annotations
 
