@@ -1,4 +1,4 @@
-"""{% load personal %}: masking filters (`mask_id`, `mask_phone`, `mask_text`, `birth_year`) and `personal_value`."""
+"""{% load personal %}: `mask_id`, `mask_phone`, `mask_text`, `birth_year`, `{% personal_value %}`."""
 
 from __future__ import annotations
 
