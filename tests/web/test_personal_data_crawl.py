@@ -50,7 +50,7 @@ PER_ROLE = 140  # addresses crawled per role at most
 
 ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-MASKED_ID = re.compile(r"(?<![0-9])(\d{6})(\*{5,8})(\d{3}[\dXx]|\d{4})(?![0-9])")
+MASKED_ID = re.compile(r"(?<![0-9])(\d{6})(\*{5,8})(\d{2,3}[\dXx])(?![0-9])")
 LINK = re.compile(r"""(?:href|hx-get|action|src)="([^"]+)\"""")
 SKIP = ("/static/", "/admin/", "/accounts/logout/", "/media/")
 

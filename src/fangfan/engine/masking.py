@@ -26,15 +26,20 @@ BIRTH_DATE_IN_TEXT = re.compile(
 
 
 def mask_id(value: object) -> str:
-    """An ID number with only its first 6 and last 4 characters shown.
+    """An ID number with only its first 6 and last 4 characters shown: the birth date is hidden.
+
+    An old 15-digit number keeps its last 3 (its birth date, YYMMDD, ends at the 12th).
 
     >>> mask_id("62122619800101123X")
     '621226********123X'
+    >>> mask_id("621226800101123")
+    '621226******123'
     """
     text = "" if value is None else str(value).strip()
     if len(text) <= 10:
         return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    shown = 3 if len(text) == 15 else 4
+    return text[:6] + "*" * (len(text) - 6 - shown) + text[-shown:]
 
 
 def mask_phone(value: object) -> str:
