@@ -45,7 +45,7 @@ SUN_ID = idnumber.make("621226", dt.date(1950, 2, 1), 23)  # 孙桂兰
 
 @pytest.fixture(autouse=True)
 def fresh_cache_and_media(settings: Any, tmp_path: Any) -> None:
-    """The report form's rate limit lives in the cache: every test starts with none used."""
+    """Every test starts with an empty cache and a media folder of its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
 
