@@ -119,3 +119,13 @@ def test_ten_sends_at_once_from_one_address_store_exactly_the_limit(database_for
     codes = all_at_once([sender(number, "10.2.0.1") for number in range(10)])
     assert sorted(codes) == [200] * 5 + [429] * 5
     assert stored() == 5
+
+
+def test_sends_at_once_from_an_address_already_counted_stop_exactly_at_the_limit(
+    database_for_threads, monkeypatch
+):
+    monkeypatch.setattr(spam, "RATE_LIMIT", 6)
+    assert all_at_once([sender(99, "10.3.0.1")]) == [200]  # the address's count exists
+    codes = all_at_once([sender(number, "10.3.0.1") for number in range(10)])
+    assert sorted(codes) == [200] * 5 + [429] * 5
+    assert stored() == 6
