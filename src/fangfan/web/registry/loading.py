@@ -8,9 +8,10 @@
 
 For a publish that must not hold the write lock while it loads, `stage` fills a
 temporary table (the connection's own: on SQLite its writes take no lock on the
-database file) outside any transaction, and `merge` then moves it into the real table
-with one `INSERT … SELECT … ON CONFLICT DO UPDATE` inside the short switching transaction,
-rewriting only the rows whose values changed.
+database file) outside any transaction, `mark_unchanged` flags (still outside) the staged
+rows the table already holds as they are, and `merge` then moves the rest into the real
+table with one `INSERT … SELECT … ON CONFLICT DO UPDATE` inside the short switching
+transaction: only new and changed rows are written while the lock is held.
 
 `insert` and `upsert` run inside the caller's transaction. A frame's columns are the model's column
 names (`household_id` for the `household` foreign key); model fields missing from the
@@ -58,28 +59,51 @@ def drop_stage(model: type[Model]) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(stage_name(model))}")
 
 
+UNCHANGED = "fangfan_unchanged"  # the stage's own column: the row is in the table as staged
+
+
+def _same(left: str, right: str) -> str:
+    """SQL true when two values are equal or both null."""
+    return (
+        f"{left} IS NOT DISTINCT FROM {right}" if connection.vendor == "postgresql" else f"{left} IS {right}"
+    )
+
+
+def mark_unchanged(model: type[Model], unique: Sequence[str], compare: Sequence[str]) -> int:
+    """Flag the staged rows the table already holds with the same `compare` values, so
+    `merge` skips them. Reads the table and writes only the stage: run it before the
+    switching transaction. Returns how many rows are unchanged."""
+    quote = connection.ops.quote_name
+    table, stage = quote(model._meta.db_table), quote(stage_name(model))
+    match = " AND ".join(_same(f"{table}.{quote(c)}", f"{stage}.{quote(c)}") for c in compare)
+    keys = " AND ".join(f"{table}.{quote(c)} = {stage}.{quote(c)}" for c in unique)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {stage} ADD COLUMN {UNCHANGED} boolean NOT NULL DEFAULT false")
+        cursor.execute(
+            f"UPDATE {stage} SET {UNCHANGED} = true "
+            f"WHERE EXISTS (SELECT 1 FROM {table} WHERE {keys} AND {match})"
+        )
+        return cursor.rowcount
+
+
 def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], compare: Sequence[str]) -> int:
     """Move the staged rows into `model`'s table: new keys inserted; of existing ones, the
-    `update` columns rewritten where any `compare` column differs. Returns rows written."""
+    `update` columns rewritten where any `compare` column differs (rows `mark_unchanged`
+    flagged are not even looked at). Returns rows written."""
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    table, stage = quote(model._meta.db_table), quote(stage_name(model))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {quote(stage_name(model))} LIMIT 0")
-        columns = ", ".join(quote(column[0]) for column in cursor.description)
+        cursor.execute(f"SELECT * FROM {stage} LIMIT 0")
+        names = [column[0] for column in cursor.description]
+        columns = ", ".join(quote(name) for name in names if name != UNCHANGED)
+        skip = f"NOT {UNCHANGED}" if UNCHANGED in names else "true"
         assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in update)
-        ours = ", ".join(f"{table}.{quote(column)}" for column in compare)
-        theirs = ", ".join(f"excluded.{quote(column)}" for column in compare)
-        if connection.vendor == "postgresql":
-            changed = f"({ours}) IS DISTINCT FROM ({theirs})"
-        else:
-            changed = (
-                "NOT (" + " AND ".join(f"{table}.{quote(c)} IS excluded.{quote(c)}" for c in compare) + ")"
-            )
-        # WHERE true: SQLite's parser needs it between a SELECT and ON CONFLICT.
+        same = " AND ".join(_same(f"{table}.{quote(c)}", f"excluded.{quote(c)}") for c in compare)
+        # The WHERE before ON CONFLICT is also what SQLite's parser needs there.
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {quote(stage_name(model))} WHERE true "
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} WHERE {skip} "
             f"ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments} "
-            f"WHERE {changed}"
+            f"WHERE NOT ({same})"
         )
         return cursor.rowcount
 

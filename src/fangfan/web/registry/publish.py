@@ -46,7 +46,15 @@ from fangfan.web.monitoring.publish import publish_signals
 from fangfan.web.monitoring.registry_import import import_registry_monitored
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.registry import frames
-from fangfan.web.registry.loading import BATCH_ROWS, Loader, drop_stage, loader, merge, stage_name
+from fangfan.web.registry.loading import (
+    BATCH_ROWS,
+    Loader,
+    drop_stage,
+    loader,
+    mark_unchanged,
+    merge,
+    stage_name,
+)
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
@@ -202,7 +210,7 @@ def publish_run(
         raise
     finally:
         publication.drop_stages()
-    publication.remove_superseded()
+    publication.finish()
     seconds = round(time.perf_counter() - started, 2)
     Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
     result.run.seconds = seconds
@@ -299,6 +307,10 @@ class _Publication:
         self._stage_findings()
         self.department_count, self.department_later = self._prepare_department_records()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
+        # What the tables already hold as staged is left out of the switch.
+        mark_unchanged(Household, ["household_id"], HOUSEHOLD_COMPARE)
+        mark_unchanged(Member, ["household_id", "id_number"], MEMBER_COMPARE)
+        mark_unchanged(Finding, list(frames.FINDING_KEY), FINDING_UPDATE)
 
     def _stage(self, model: type[Model], frame: pl.DataFrame, step: str) -> None:
         self.progress.start(step, total=frame.height)
@@ -367,8 +379,9 @@ class _Publication:
                 raise PublishError("发布期间另一个筛查批次已成为当前批次，请重新发布")
             removed = self._publish_households()
             self._publish_members()
-            if self.department_later is not None:
+            if self.department_later is not None and self.department_later.height <= BATCH_ROWS:
                 self.load.insert(DepartmentRecord, self.department_later)
+                self.department_later = None
             self._publish_findings()
             counts = {
                 "households": self.household_frame.height,
@@ -404,8 +417,15 @@ class _Publication:
         for model in self.staged:
             drop_stage(model)
 
-    def remove_superseded(self) -> None:
-        """After the switch: the previous snapshot's department records, in short batches."""
+    def finish(self) -> None:
+        """After the switch, in short batches: the department records of households new to
+        the database (too many to write in the switch: a first publish), then the removal
+        of the previous snapshot's records."""
+        if self.department_later is not None:
+            self._insert_in_batches(DepartmentRecord, self.department_later)
+        self._remove_superseded()
+
+    def _remove_superseded(self) -> None:
         if self.previous is not None and self.previous.snapshot_id != self.engine.snapshot.id:
             _delete_in_batches(DepartmentRecord.all_objects.exclude(snapshot_id=self.engine.snapshot.id))
 
