@@ -3,7 +3,7 @@
 Every date a form takes has a range relative to today (a visit is not in the future nor
 before 精准扶贫 began; a notice starts within days of today; a deadline within a year),
 and every sum of money is between 0 and `MONEY_MAX`. A value outside is a form error in
-Chinese, never a 500; the verbs check the same bounds through `check_date` so no other
+Chinese, never a 500; the monitoring verbs check the same bounds (`actions.common`) so no other
 path can store a date that freezes a record.
 
 >>> message(dt.date(2015, 1, 1), dt.date(2027, 12, 31))
@@ -65,7 +65,8 @@ def check_date(value: dt.date, earliest: Bound, latest: Bound, name: str = "日�
     day = today()
     low, high = _resolve(earliest, day), _resolve(latest, day)
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+        # The date as typed, in the page's time zone: converting a year-1 time overflows.
+        value = value.date()
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValidationError(message(low, high, name), code="out_of_range")
 
@@ -106,7 +107,9 @@ class BoundedDateTimeField(forms.DateTimeField):
             check_date(value, self.earliest, self.latest, self.label or "日期")
 
 
-def date_field(label: str, *, earliest: Bound = EARLIEST_EVENT, latest: Bound = up_to_today, **kwargs: Any):
+def date_field(
+    label: str, *, earliest: Bound = EARLIEST_EVENT, latest: Bound = up_to_today, **kwargs: Any
+) -> BoundedDateField:
     """A date field for `label`: by default a past event, not before 2013 and not after today."""
     return BoundedDateField(label=label, earliest=earliest, latest=latest, **kwargs)
 
@@ -130,11 +133,3 @@ def money_field(label: str, *, maximum: Decimal = MONEY_MAX, **kwargs: Any) -> f
         },
         **kwargs,
     )
-
-
-def check_money(value: Decimal | None, name: str, maximum: Decimal = MONEY_MAX) -> None:
-    """Raise ValidationError (Chinese) for a negative sum or one above `maximum` (None passes)."""
-    if value is None:
-        return
-    if not value.is_finite() or value < 0 or value > maximum:
-        raise ValidationError(f"{name}应在 0 至 {maximum:,.0f} 元之间", code="out_of_range")
