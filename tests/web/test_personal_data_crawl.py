@@ -3,9 +3,10 @@
 A small synthetic city (60 households, seed 11; its duplicate registrations give
 同一人登记在两户 findings with an ID number in them) is screened and published; on top
 of it the monitoring desk has work in the county of the first household with a
-finding: 王秀英 reported herself with her ID number and phone and wrote her phone into
-the description too, a case is open on her household, a visit was made, a household is
-monitored with a cadre's phone on its measure.
+finding: 王秀英 reported herself with her ID number and phone and wrote both into the
+description too; a case is open on her household (its check note has her phone), another
+is being publicly noticed; a visit was made (its notes carry her numbers); a household is
+monitored, with a cadre's phone on its measure, a re-assessment and a proposed elimination.
 
 Every role then signs in — city and county offices (who may unmask, but see pages as
 rendered, before any 查看), a township, a village team, a department clerk and an
@@ -22,7 +23,6 @@ import html
 import io
 import os
 import re
-import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,8 +35,10 @@ from django.urls import Resolver404, resolve
 from python_calamine import CalamineWorkbook
 
 from fangfan.engine import idnumber
-from fangfan.web.accounts.models import User
-from fangfan.web.accounts.testing import make_user
+from fangfan.web.accounts.models import UnmaskEvent, User
+from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.registry.models import DepartmentRecord, Finding, Household, Member
+from fangfan.web.workqueue.testing import current_run, make_finding, make_household
 
 pytestmark = pytest.mark.django_db
 Role = User.Role
@@ -48,21 +50,23 @@ CADRE_PHONE = "18809876543"
 PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
 PER_ROLE = 140  # addresses crawled per role at most
 
-ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+ID_CANDIDATE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 MASKED_ID = re.compile(r"(?<![0-9])(\d{6})(\*{5,8})(\d{2,3}[\dXx])(?![0-9])")
 LINK = re.compile(r"""(?:href|hx-get|action|src)="([^"]+)\"""")
 SKIP = ("/static/", "/admin/", "/accounts/logout/", "/media/")
 
 
-def whole_ids(text: str) -> list[str]:
-    """The valid ID numbers in `text` (18 digits with their check digit, or 15 with a birth date)."""
+def whole_ids(text: str, known_ids: Iterable[str] = ()) -> list[str]:
+    """The ID numbers in `text`: valid ones (18 characters with their check digit, or 15
+    digits with a birth date), and any of `known_ids` (a department's mistyped number too)."""
     found = []
     for candidate in ID_CANDIDATE.findall(text):
         number = candidate.upper()
         if idnumber.validate(number) == idnumber.IdProblem.OK:
             found.append(number)
-    return found
+    upper = text.upper()
+    return found + [number for number in known_ids if number in upper and number not in found]
 
 
 def date_forms(day: dt.date) -> list[str]:
@@ -98,7 +102,7 @@ def completable(text: str, known_ids: Iterable[str]) -> list[str]:
 def leaks(text: str, known_ids: Iterable[str]) -> list[str]:
     """Every way `text` gives personal data away: whole IDs, phones, completable masked IDs."""
     return (
-        [f"身份证号 {number}" for number in whole_ids(text)]
+        [f"身份证号 {number}" for number in whole_ids(text, known_ids)]
         + [f"手机号 {phone}" for phone in PHONE.findall(text)]
         + [f"可还原的脱敏证件号 {masked}" for masked in completable(text, known_ids)]
     )
@@ -106,8 +110,8 @@ def leaks(text: str, known_ids: Iterable[str]) -> list[str]:
 
 def test_the_detector_finds_a_planted_whole_id_a_phone_and_a_masked_id_beside_its_birth_date() -> None:
     page = (
-        f"<td>{WANG_ID}</td><td>{WANG_PHONE}</td>"
-        f"<td>{WANG_ID[:6]}********{WANG_ID[-4:]}</td><td>1968-03-05</td>"
+        f'<td>{WANG_ID}</td><td>{WANG_PHONE}</td><input type="hidden" value="19680305">'
+        f"<td>{WANG_ID[:6]}********{WANG_ID[-4:]}</td>"
     )
 
     found = leaks(page, [WANG_ID])
@@ -125,12 +129,9 @@ def test_the_detector_passes_a_masked_id_beside_a_year_of_birth_only() -> None:
     assert leaks(page, [WANG_ID]) == []
 
 
-def _finding_with_numbers_in_it(village: str) -> tuple[object, object]:
+def _finding_with_numbers_in_it(village: str) -> tuple[Household, Finding]:
     """张燕萱 in two households, as the duplicate-registration rule once wrote it: her whole
     ID number in the message, her birth date and her phone in the evidence."""
-    from fangfan.web.registry.models import Member
-    from fangfan.web.workqueue.testing import current_run, make_finding, make_household
-
     household = make_household(village, 1, head_name="张燕萱", head_id_number=WANG_ID)
     Member.objects.create(
         household=household,
@@ -157,21 +158,19 @@ def _finding_with_numbers_in_it(village: str) -> tuple[object, object]:
             {"label": "联系电话", "value": WANG_PHONE, "source": "户信息"},
         ],
     )
-    type(finding).objects.filter(pk=finding.pk).update(id_number=WANG_ID)
+    Finding.objects.filter(pk=finding.pk).update(id_number=WANG_ID)
     return household, finding
 
 
 def test_a_message_and_evidence_with_numbers_in_them_are_masked_on_pages_and_in_excel() -> None:
-    from fangfan.web.accounts.testing import make_regions
-
     make_regions()
     household, finding = _finding_with_numbers_in_it("621226100201")
     village = Client()
     village.force_login(make_user(Role.VILLAGE, "621226100201"))
     addresses = [
-        f"/findings/{finding.pk}/",  # type: ignore[attr-defined]
-        f"/households/{household.household_id}/",  # type: ignore[attr-defined]
-        f"/households/{household.household_id}/household.xlsx",  # type: ignore[attr-defined]
+        f"/findings/{finding.pk}/",
+        f"/households/{household.household_id}/",
+        f"/households/{household.household_id}/household.xlsx",
         "/findings.xlsx",
     ]
 
@@ -179,23 +178,21 @@ def test_a_message_and_evidence_with_numbers_in_them_are_masked_on_pages_and_in_
         text = _text(village.get(address))
         assert leaks(text, [WANG_ID]) == [], address
         assert f"{WANG_ID[:6]}********{WANG_ID[-4:]}" in text, address
-    page = _text(village.get(f"/households/{household.household_id}/"))  # type: ignore[attr-defined]
+    page = _text(village.get(f"/households/{household.household_id}/"))
     assert "出生年份" in page and "1968年" in page and "139****5678" in page
 
 
 def test_the_office_that_may_unmask_still_sees_the_full_number_only_through_查看_on_record() -> None:
-    from fangfan.web.accounts.models import UnmaskEvent
-    from fangfan.web.accounts.testing import make_regions
 
     make_regions()
     household, _ = _finding_with_numbers_in_it("621226100201")
     county = Client()
     county.force_login(make_user(Role.COUNTY, "621226"))
-    page = _text(county.get(f"/households/{household.household_id}/"))  # type: ignore[attr-defined]
+    page = _text(county.get(f"/households/{household.household_id}/"))
     assert leaks(page, [WANG_ID]) == [] and "查看" in page
 
     shown = county.post(
-        f"/accounts/unmask/registry.household/{household.pk}/head_id_number/",  # type: ignore[attr-defined]
+        f"/accounts/unmask/registry.household/{household.pk}/head_id_number/",
         {"reason": "核对全国系统数据"},
     )
 
@@ -234,7 +231,6 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         make_visit,
     )
     from fangfan.web.monitoring.workflow import Stage
-    from fangfan.web.registry.models import DepartmentRecord, Finding, Household, Member
     from fangfan.web.registry.publish import publish_run
 
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
@@ -289,7 +285,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
 
 
 def _text(response: object) -> str:
-    content = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     if response["Content-Type"].startswith(XLSX):  # type: ignore[index]
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = []
@@ -367,7 +363,6 @@ MUST_READ = {
 
 
 def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet(demo: Demo) -> None:
-    started = time.perf_counter()
     report: dict[str, tuple[list[str], list[str]]] = {}
     for role, user in demo.users.items():
         client = Client()
@@ -380,4 +375,3 @@ def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet
     # A department clerk reaches only the uploads (none here); every other role the registry.
     assert read["department"] >= 2 and all(read[role] >= 40 for role in read if role != "department"), read
     assert MUST_READ - set(report["township"][1]) == set()
-    assert time.perf_counter() - started < 60
