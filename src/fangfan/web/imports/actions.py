@@ -153,6 +153,7 @@ def hold_processing(
     upload.update_audited(
         None,
         status=Upload.Status.HELD,
+        finished_at=timezone.now(),
         outcome=f"与在用的文件相比：{reasons}。等待市级办公室确认，确认前不导入、不发布，当前使用的数据没有改变。",
         comparison=comparison,
         tables=tables,
@@ -172,6 +173,7 @@ def confirm_upload(user: User, upload_id: int) -> Upload:
         reviewed_by=user,
         reviewed_at=timezone.now(),
         started_at=None,
+        finished_at=None,
         step="",
         step_done=0,
         step_total=None,

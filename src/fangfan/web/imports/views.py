@@ -81,7 +81,7 @@ UPLOAD_COLUMNS = (
     Column("状态", lambda upload: upload.get_status_display(), width=8),
     Column(
         "文件中的问题",
-        lambda upload: upload.problem_count if upload.finished else None,
+        lambda upload: None if upload.in_progress else upload.problem_count,
         kind=NUMBER,
         width=10,
     ),
