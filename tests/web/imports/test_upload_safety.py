@@ -44,8 +44,10 @@ def _send(client: Client, user: User, path: Path, feed: str = "school_roll") -> 
         response = client.post("/imports/new/", {"feed": feed, "file": stream, "as_of": AS_OF.isoformat()})
     assert response.status_code == 302, response.content.decode()[:2000]
     upload = Upload.objects.latest("pk")
-    process_upload(upload.pk)
-    upload.refresh_from_db()
+    try:
+        process_upload(upload.pk)
+    finally:
+        upload.refresh_from_db()
     return upload
 
 
@@ -314,3 +316,41 @@ def test_a_broken_workbook_is_refused_without_library_text_or_paths(
     assert "不是有效的 Excel 工作簿" in upload.outcome
     assert_plain_chinese(upload.outcome, "学籍信息.xlsx")
     assert str(home) not in upload.outcome and str(tmp_path) not in upload.outcome
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_system_error_tells_the_uploader_in_chinese_and_keeps_the_details_for_the_log(
+    client: Client,
+    cast: dict[str, User],
+    home: Path,
+    exports: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from fangfan.web.imports import processing
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(f"disk full at {tmp_path}/scratch")
+
+    monkeypatch.setattr(processing, "run_and_publish", broken)
+    path = tmp_path / SCHOOL_ROLL
+    _roll(exports).write_csv(path)
+    with pytest.raises(RuntimeError):
+        _send(client, cast["school"], path)
+    upload = Upload.objects.latest("pk")
+    assert upload.status == Upload.Status.FAILED and "系统错误" in upload.outcome
+    assert_plain_chinese(upload.outcome)
+    assert "disk full" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_school_roll_with_no_registry_to_join_is_refused_without_a_server_path(
+    client: Client, cast: dict[str, User], home: Path, exports: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / SCHOOL_ROLL
+    _roll(exports).write_csv(path)
+    upload = _send(client, cast["school"], path)
+    assert upload.status == Upload.Status.FAILED and "没有可导入的户信息" in upload.outcome
+    assert_plain_chinese(upload.outcome, SCHOOL_ROLL)
+    assert str(home) not in upload.outcome and "upload-" not in upload.outcome
