@@ -226,3 +226,61 @@ def test_fangfan_publish_names_a_run_and_says_what_it_did(
     assert f"农户 {Household.objects.count():,} 户" in result.output
     again = CliRunner().invoke(main, ["publish", str(engine_data.first_run)])
     assert "发布过" in again.output
+
+
+def test_while_a_run_is_prepared_the_pages_still_see_only_the_previous_one(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    first = Run.objects.get()
+    seen: dict[str, object] = {}
+    switch = publishing._Publication.switch
+
+    def look_then_switch(self: publishing._Publication) -> publishing.PublishResult:
+        # Everything the new run needs is written; nothing of it is shown yet.
+        seen["current"] = Run.objects.current()
+        seen["records"] = set(DepartmentRecord.objects.values_list("snapshot_id", flat=True))
+        seen["all records"] = set(DepartmentRecord.all_objects.values_list("snapshot_id", flat=True))
+        seen["history"] = set(HouseholdRunSummary.objects.values_list("run_id", flat=True))
+        seen["moved"] = Household.objects.filter(household_id=engine_data.moved_household).exists()
+        return switch(self)
+
+    monkeypatch.setattr(publishing._Publication, "switch", look_then_switch)
+    # The department feeds did not change in the month: the first snapshot's links hold.
+    links = engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet"
+    publish_run(engine_data.second_run, engine_data.second_snapshot, links=links)
+    assert seen["current"] == first and seen["history"] == {first.pk} and seen["moved"]
+    assert seen["records"] == {first.snapshot_id}
+    assert seen["all records"] == {first.snapshot_id, engine_data.second_snapshot.name}  # written, hidden
+    second = Run.objects.get(is_current=True)
+    assert set(DepartmentRecord.all_objects.values_list("snapshot_id", flat=True)) == {second.snapshot_id}
+    assert DepartmentRecord.objects.count() == second.department_records > 0
+
+
+def test_an_interrupted_publish_is_cleared_by_the_next_and_a_recent_one_is_waited_for(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+
+    def killed(self: publishing._Publication) -> None:
+        raise KeyboardInterrupt  # the process stopped between prepare and switch
+
+    monkeypatch.setattr(publishing._Publication, "switch", killed)
+    monkeypatch.setattr(publishing._Publication, "discard", lambda self: None)  # nothing cleaned up
+    with pytest.raises(KeyboardInterrupt):
+        publish_run(engine_data.second_run, engine_data.second_snapshot)
+    monkeypatch.undo()
+    left = Run.objects.get(published=False)
+    assert HouseholdRunSummary.all_objects.filter(run=left).exists()
+
+    other = Run.objects.create(
+        run_id="另一个批次", snapshot_id="x", as_of=left.as_of, policy_year=left.policy_year, published=False
+    )
+    with pytest.raises(PublishError, match="正在发布"):
+        publish_run(engine_data.second_run, engine_data.second_snapshot)
+    Run.objects.filter(pk=other.pk).delete()
+
+    result = publish_run(engine_data.second_run, engine_data.second_snapshot)
+    assert result.created and Run.objects.get(is_current=True).run_id == left.run_id
+    assert not Run.objects.filter(published=False).exists()
+    assert HouseholdRunSummary.objects.filter(run=result.run).count() == result.households

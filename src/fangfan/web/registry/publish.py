@@ -280,6 +280,7 @@ class _Publication:
         self.now = timezone.now()
         self.run_row: Run | None = None
         self.staged: list[type[Model]] = []
+        self.departments_started = False
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
         self.members = snapshot.read("members")
@@ -359,6 +360,7 @@ class _Publication:
         )
         now = records.filter(pl.col("household_id").is_null() | pl.col("household_id").is_in(known.implode()))
         self.progress.start(STEP_DEPARTMENTS, total=records.height)
+        self.departments_started = True
         self._insert_in_batches(DepartmentRecord, now, STEP_DEPARTMENTS)
         return records.height, records.filter(~pl.col("household_id").is_in(known.implode()))
 
@@ -422,7 +424,9 @@ class _Publication:
         the database (too many to write in the switch: a first publish), then the removal
         of the previous snapshot's records."""
         if self.department_later is not None:
-            self._insert_in_batches(DepartmentRecord, self.department_later)
+            self._insert_in_batches(DepartmentRecord, self.department_later, STEP_DEPARTMENTS)
+        if self.departments_started:
+            self.progress.finish(STEP_DEPARTMENTS)
         self._remove_superseded()
 
     def _remove_superseded(self) -> None:
