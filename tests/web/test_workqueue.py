@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.registry.models import Finding, FindingEvent
+from fangfan.web.workqueue.actions import DEADLINE_AHEAD_DAYS, WorkflowError, assign
 from fangfan.web.workqueue.testing import make_finding
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,19 @@ def test_a_finding_is_assigned_only_to_someone_covering_its_village(cast):
     late = post(cast["county"], "assign", finding, assignee=cast["township"].pk, deadline=yesterday)
     assert late.status_code == 400 and "整改时限应在" in late.text
     assert not FindingEvent.objects.exists()
+
+
+def test_the_assign_verb_itself_refuses_a_deadline_years_ahead_or_past(cast):
+    finding = cast["finding"]
+    today = timezone.localdate()
+    for deadline in (today - dt.timedelta(days=1), today + dt.timedelta(days=DEADLINE_AHEAD_DAYS + 1)):
+        with pytest.raises(WorkflowError, match="整改时限应在"):
+            assign(cast["county"], finding, cast["township"], deadline)
+    with pytest.raises(WorkflowError, match="整改时限应在"):
+        assign(cast["county"], finding, cast["township"], dt.date(9999, 12, 31))
+    assign(cast["county"], finding, cast["township"], timezone.localdate() + dt.timedelta(days=30))
+    finding.refresh_from_db()
+    assert finding.status == "assigned"
 
 
 def test_a_wrong_attachment_is_refused_and_a_good_one_is_read_only_in_the_region(cast):

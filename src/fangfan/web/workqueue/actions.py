@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from fangfan.web import bounds
 from fangfan.web.accounts.access import WORKFLOW_ROLES, can
 from fangfan.web.accounts.models import User
 from fangfan.web.registry.models import Finding, FindingEvent
@@ -50,6 +51,8 @@ VERB_NAMES = {
 OPEN_STATUSES = (Status.OPEN, Status.ASSIGNED)
 # Who can be given a finding to fix: those who may mark it fixed.
 ASSIGNEE_ROLES = WORKFLOW_ROLES["mark_fixed"]
+# A deadline from today to a year ahead: one years off would park the problem for good.
+DEADLINE_AHEAD_DAYS = 366
 
 
 class WorkflowError(Exception):
@@ -108,8 +111,12 @@ def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note
     _check(user, "assign", finding)
     if assignee not in assignee_choices(finding):
         raise WorkflowError("责任人须是在职的乡镇或驻村工作队账号，且所辖区域包含该问题所在的行政村")
-    if deadline < timezone.localdate():
-        raise WorkflowError("整改时限不能早于今天")
+    try:
+        bounds.check_date(
+            deadline, bounds.up_to_today, bounds.days_from_today(DEADLINE_AHEAD_DAYS), "整改时限"
+        )
+    except ValidationError as error:
+        raise WorkflowError(error.messages[0]) from error
     note = (
         note or f"分派给 {assignee.display_name}，{deadline.year}年{deadline.month}月{deadline.day}日前整改"
     )

@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from fangfan.web import bounds
 from fangfan.web.accounts.models import User
-
-DEADLINE_AHEAD_DAYS = 366
+from fangfan.web.workqueue.actions import DEADLINE_AHEAD_DAYS
 
 # Proof of a fix: photos, scans and office documents, at most 10 MB.
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -29,7 +28,6 @@ ATTACHMENT_TYPES: dict[str, tuple[bytes, ...] | None] = {
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), empty_label="请选择")
-    # A deadline from today to a year ahead: one years off would park the problem for good.
     deadline = bounds.date_field(
         "整改时限", earliest=bounds.up_to_today, latest=bounds.days_from_today(DEADLINE_AHEAD_DAYS)
     )
