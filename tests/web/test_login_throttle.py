@@ -60,3 +60,14 @@ def test_the_lock_lifts_after_the_cool_off(county: User) -> None:
         last_try=timezone.now() - dt.timedelta(minutes=16),
     )
     assert _try(Client(REMOTE_ADDR="10.9.0.4"), user.username, PASSWORD) == 302
+
+
+def test_an_administrator_lifts_a_lock_early(county: User) -> None:
+    from django.core.management import call_command
+
+    client = Client(REMOTE_ADDR="10.9.0.5")
+    for n in range(5):
+        _try(client, county.username, f"wrong-{n}")
+    assert _try(client, county.username, PASSWORD) == 429
+    call_command("unlock_login", county.username)
+    assert _try(client, county.username, PASSWORD) == 302
