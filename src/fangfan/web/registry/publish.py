@@ -2,18 +2,20 @@
 
 The engine writes immutable Parquet (a snapshot, a run's findings and summary, the
 snapshot's department links); the office works in the database. `publish_run` loads
-one run into it in bulk, in one transaction, so a failed publish leaves the previous
-state intact:
+one run into it in bulk, in two phases, so that the office keeps working meanwhile and
+a failed publish leaves the previous state intact (docs/web.md, Publishing a run):
 
-1. the run itself (`Run`, becoming the current one);
-2. regions: the reference ones and the snapshot's villages (`regions.actions.sync_regions`);
-3. households and members, updated in place by their registry keys; those the snapshot no
-   longer holds are soft-deleted (a trace each), those back again restored;
-4. department records, replaced when the snapshot changed;
-5. findings by identity (rule, household, person): new ones added, persisting ones
-   updated (last seen, evidence), vanished ones marked resolved by the engine; the
-   office's workflow (status, assignee, deadline, events) is never touched;
-6. per-household history and per-village counts for the dashboards.
+- *prepare*, holding no lock longer than one batch: the run (not yet published), the
+  regions, the new households, members and findings in temporary tables (unchanged rows
+  flagged), the new snapshot's department records and the run's history and counts,
+  all hidden from the pages until the run is current;
+- *switch*, one short transaction: households and members merged in place by their
+  registry keys (those the snapshot no longer holds soft-deleted, a trace each; those
+  back again restored); findings by identity (rule, household, person): new ones added,
+  persisting ones updated (last seen, evidence), vanished ones marked resolved by the
+  engine, the office's workflow (status, assignee, deadline, events) never touched; the
+  run made current;
+- after it, in batches: the previous snapshot's department records removed.
 
 Publishing a run already published does nothing. A run older than the current one is
 refused: history only moves forward.
