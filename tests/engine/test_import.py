@@ -359,6 +359,20 @@ def test_nothing_to_import_is_a_clear_error(tmp_path: Path, home: Path) -> None:
     assert "导入失败" in outcome.output
 
 
+def test_a_registry_without_its_income_table_is_refused_in_chinese_by_import_and_run(
+    tmp_path: Path, home: Path
+) -> None:
+    folder = write_dataset(tmp_path / "in")
+    (folder / "收入.csv").unlink()
+    with pytest.raises(NothingToImport, match=INCOME.title):
+        import_directory(folder, as_of=AS_OF)
+    assert not list(SnapshotStore())
+    outcome = CliRunner().invoke(main, ["run", str(folder), "--out", str(tmp_path / "out")])
+    assert outcome.exit_code == 1
+    assert "运行失败" in outcome.output and INCOME.title in outcome.output
+    assert "Traceback" not in outcome.output and "SnapshotError" not in outcome.output
+
+
 def test_cli_import_prints_a_chinese_summary_and_exits_zero_with_problems(tmp_path: Path, home: Path) -> None:
     folder = write_dataset(tmp_path / "in")
     outcome = CliRunner().invoke(main, ["import", str(folder), "--as-of", "2024-06-30"])

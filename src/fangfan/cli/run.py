@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -28,13 +29,19 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
 
     各县台账和清单要下发乡镇、村，身份证号默认脱敏（只显示前6位和后4位，出生日期只显示年份）。
     """
+    from fangfan.engine.ingest import NothingToImport
+    from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.pipeline import run_monthly
 
     console = Console()
-    with RichProgress() as progress:
-        result = run_monthly(
-            input_dir, out_dir, as_of=as_of.date() if as_of else None, progress=progress, full_id=full_id
-        )
+    try:
+        with RichProgress() as progress:
+            result = run_monthly(
+                input_dir, out_dir, as_of=as_of.date() if as_of else None, progress=progress, full_id=full_id
+            )
+    except (NothingToImport, SynonymError) as error:
+        Console(stderr=True).print(f"[bold red]运行失败：[/]{error}")
+        sys.exit(1)
     console.print(f"快照 {result.snapshot_id}，筛查批次 {result.run_id}：发现问题 {result.findings:,} 条")
     if full_id:
         console.print("[yellow]各县台账和清单含完整身份证号：仅供纠正全国系统数据使用，不得下发。[/]")

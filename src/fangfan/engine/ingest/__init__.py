@@ -87,6 +87,15 @@ def import_directory(
     households = tables.get(HOUSEHOLDS.name)
     if households is None or households.height == 0:
         raise NothingToImport(_nothing_message(Path(input_dir), assembled))
+    # The sieve reads every person and every household's income: a registry without them
+    # would fail later, inside linking or screening, with nothing the office can act on.
+    missing = [table.title for table in (MEMBERS, INCOME) if table.name not in tables]
+    if missing:
+        raise NothingToImport(
+            "国扶办系统导出缺少"
+            + "、".join(f"“{title}”" for title in missing)
+            + "表（与“户信息”一起是必需的），未生成快照。请把这些表与户信息一并导入。"
+        )
     tables["villages"] = validate.learn_villages(households)
     tables["problems"] = problems
     tables["rejected"] = rejected
