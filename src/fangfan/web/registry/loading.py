@@ -185,19 +185,22 @@ class BatchLoader:
                 f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE 0"
             )
         # One transaction for the whole load, begun DEFERRED: it writes only the temporary
-        # table, so it takes no lock on the database file (an IMMEDIATE one would).
+        # table, so it takes no lock on the database file (an IMMEDIATE one would). Progress
+        # is told afterwards: its writes (an upload's progress row) must not land inside.
         autocommit = connection.get_autocommit()
         with connection.cursor() as cursor:
             if autocommit:
                 cursor.execute("BEGIN DEFERRED")
             try:
-                self._execute(model, frame, "", advance, table=name)
+                self._execute(model, frame, "", None, table=name)
             except BaseException:
                 if autocommit:
                     cursor.execute("ROLLBACK")
                 raise
             if autocommit:
                 cursor.execute("COMMIT")
+        if advance:
+            advance(frame.height)
         return name
 
     def _execute(

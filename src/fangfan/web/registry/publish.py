@@ -36,7 +36,7 @@ from typing import Any
 import polars as pl
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Max, Min, Model
 from django.utils import timezone
 
 from fangfan.engine.progress import Progress, SilentProgress
@@ -250,13 +250,14 @@ def _discard_run(run: Run) -> None:
 
 
 def _delete_in_batches(rows: Any) -> None:
-    """Delete `rows` a batch per transaction, so no writer waits long behind the deletion."""
-    while True:
+    """Delete `rows` a range of primary keys per transaction, so no writer waits long
+    behind the deletion (each range is read through the primary key, not a scan)."""
+    bounds = rows.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return
+    for start in range(bounds["low"], bounds["high"] + 1, BATCH_ROWS):
         with transaction.atomic():
-            batch = list(rows.values_list("pk", flat=True)[:BATCH_ROWS])
-            if not batch:
-                return
-            rows.model._base_manager.filter(pk__in=batch)._raw_delete(connection.alias)
+            rows.filter(pk__gte=start, pk__lt=start + BATCH_ROWS)._raw_delete(connection.alias)
 
 
 def _screened_at(summary: dict[str, Any]) -> dt.datetime | None:
