@@ -15,7 +15,7 @@ from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
-from fangfan.web.imports.models import Upload
+from fangfan.web.imports.models import Upload, UploadProblem
 
 CSV = "身份证号,姓名,学校名称,学段,学籍状态\n".encode()
 
@@ -218,3 +218,52 @@ def test_pages_carry_no_inline_script_or_style(
     for url in ("/imports/", "/imports/new/", f"/imports/{county_upload.pk}/"):
         page = client.get(url).content.decode()
         assert "style=" not in page and "<script>" not in page and " on" + "change=" not in page, url
+
+
+def test_the_problems_of_an_upload_hide_ids_phones_and_birth_dates_from_everyone_on_page_and_sheet(
+    client: Client, cast: dict[str, User], county_upload: Upload
+) -> None:
+    # 王秀英's row had a bad birth date, and the row below her a bad phone and a note naming her
+    # number: together, a whole birth date would complete her masked ID on the same page.
+    whole_id, phone = "62122619680305422X", "13912345678"
+    rows = [
+        ("members", "id_number", "身份证号", whole_id, "ID_INVALID", "身份证号校验位不对"),
+        ("members", "birth_date", "出生日期", "1968-03-05", "DATE_MISMATCH", "出生日期与身份证号不一致"),
+        ("members", "phone", "联系电话", phone, "PHONE_INVALID", "电话号码格式不对"),
+        (
+            "members",
+            "name",
+            "姓名",
+            f"王秀英{whole_id}",
+            "NAME_INVALID",
+            f"姓名中有号码 {whole_id}，电话{phone}",
+        ),
+    ]
+    for position, (table, field, column, value, code, message) in enumerate(rows, start=1):
+        UploadProblem.objects.create(
+            upload=county_upload,
+            position=position,
+            sheet="成员",
+            row=position + 1,
+            table=table,
+            field=field,
+            column=column,
+            value=value,
+            code=code,
+            message=message,
+            action="kept",
+        )
+    county_upload.problem_count = len(rows)
+    county_upload.status = Upload.Status.FAILED
+    county_upload.save()
+    for who in ("city", "county", "county_school", "inspector"):
+        client.force_login(cast[who])
+        page = client.get(f"/imports/{county_upload.pk}/").content.decode()
+        sheet = client.get(f"/imports/{county_upload.pk}/problems.xlsx")
+        assert sheet.status_code == 200, who
+        cells = CalamineWorkbook.from_filelike(io.BytesIO(sheet.content)).get_sheet_by_index(0).to_python()
+        text = "\n".join("|".join(str(cell) for cell in row) for row in cells)
+        for shown in (page, text):
+            assert "621226********422X" in shown and "1968年" in shown, who
+            for secret in (whole_id, phone, "1968-03-05", "19680305"):
+                assert secret not in shown, (who, secret)

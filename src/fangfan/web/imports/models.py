@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fangfan.engine.schema import ALL_TABLES, TABLES, Kind
 from fangfan.web.accounts.audit import SoftDeleteModel
-from fangfan.web.accounts.personal import ID, PHONE
+from fangfan.web.accounts.personal import ID, MASKS, PHONE, birth_year, mask_text
 from fangfan.web.regions.models import Region
 
 # What a file can be: the registry's three tables and the 13 department feeds,
@@ -194,3 +194,21 @@ class UploadProblem(models.Model):
         except KeyError:
             return ""
         return {Kind.ID_NUMBER: ID, Kind.PHONE: PHONE}.get(kind, "")
+
+
+# The fields whose value is a person's birth date: shown as its year beside masked numbers.
+BIRTH_DATE_FIELDS = {"birth_date"}
+
+
+def masked_problem_value(problem: UploadProblem) -> str:
+    """A problem's value as people read it: numbers masked, a birth date as its year, text scrubbed.
+
+    The problems of one file sit together on a page and a sheet; a whole birth date on one row
+    would complete the masked ID number on another.
+    """
+    kind = problem.personal_kind
+    if kind:
+        return MASKS[kind](problem.value)
+    if problem.field in BIRTH_DATE_FIELDS:
+        return birth_year(problem.value)
+    return mask_text(problem.value)

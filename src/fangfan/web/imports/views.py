@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles, scope
 from fangfan.web.accounts.forms import UnmaskForm
 from fangfan.web.accounts.models import User
-from fangfan.web.accounts.personal import MASKS
+from fangfan.web.accounts.personal import mask_text
 from fangfan.web.imports import actions
 from fangfan.web.imports.excel import problems_workbook
 from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
-from fangfan.web.imports.models import Upload, UploadProblem
+from fangfan.web.imports.models import Upload, UploadProblem, masked_problem_value
 from fangfan.web.imports.rows import comparison_rows
 from fangfan.web.registry.excel import DATE, NUMBER, Column, excel_response
 
@@ -101,7 +101,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     """One upload: its state and progress (polled while it runs), the result and the problems found."""
     upload = _upload(request, upload_id)
     problems = list(upload.problems.all()[:PROBLEMS_SHOWN])
-    _mask_values(request.user, upload, problems)
+    _mask_values(problems)
     context = {
         "upload": upload,
         "problems": problems,
@@ -152,7 +152,7 @@ def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The file's problems as an Excel workbook."""
     upload = _upload(request, upload_id)
     problems = list(upload.problems.all())
-    _mask_values(request.user, upload, problems)
+    _mask_values(problems)
     response = HttpResponse(
         problems_workbook(upload, problems),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -183,11 +183,9 @@ def _may_download_file(user: User | AnonymousUser, upload: Upload) -> bool:
     return can(user, "unmask", upload)
 
 
-def _mask_values(user: User | AnonymousUser, upload: Upload, problems: list[UploadProblem]) -> None:
-    """ID and phone numbers in the problems are masked for those who may not see them in full."""
-    if _may_download_file(user, upload):
-        return
+def _mask_values(problems: list[UploadProblem]) -> None:
+    """ID and phone numbers masked, birth dates as their year, for everyone: the page and its
+    Excel are read by many; the whole numbers are in the original file, downloaded on record."""
     for problem in problems:
-        kind = problem.personal_kind
-        if kind:
-            problem.value = MASKS[kind](problem.value)
+        problem.value = masked_problem_value(problem)
+        problem.message = mask_text(problem.message)
