@@ -268,6 +268,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         make_measure(monitored, users["township"], cadre_phone=CADRE_PHONE, content=f"联系{CADRE_PHONE}")
         make_reassessment(monitored, users["village"], days_ago=10, notes=f"户主电话{WANG_PHONE}")
         make_elimination(monitored, users["township"])
+        _upload_with_problems(users["department"], households[0])
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
         known |= set(Household.objects.values_list("head_id_number", flat=True))
@@ -282,6 +283,44 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             os.environ.pop("FANGFAN_HOME", None)
         else:
             os.environ["FANGFAN_HOME"] = previous_home
+
+
+def _upload_with_problems(clerk: User, household: Household) -> None:
+    """The county's school-roll clerk sent a file whose problems name a member: number, birth date, phone."""
+    from fangfan.web.imports.models import Upload, UploadProblem
+
+    member = Member.objects.filter(household=household).order_by("pk").first()
+    assert member is not None
+    upload = Upload.objects.create(
+        uploaded_by=clerk,
+        region=clerk.region,
+        feed="school_roll",
+        stored_file="x.csv",
+        original_name="学籍信息.csv",
+        size=10,
+        as_of=AS_OF,
+        status=Upload.Status.DONE,
+        problem_count=3,
+    )
+    rows = [
+        ("id_number", "身份证号", member.id_number, f"身份证号 {member.id_number} 在户籍中未找到"),
+        ("birth_date", "出生日期", member.birth_date.isoformat(), f"出生日期{member.birth_date:%Y%m%d}不符"),
+        ("phone", "联系电话", WANG_PHONE, f"电话{WANG_PHONE}格式不对"),
+    ]
+    for position, (field, column, value, message) in enumerate(rows, start=1):
+        UploadProblem.objects.create(
+            upload=upload,
+            position=position,
+            sheet="学籍",
+            row=position + 1,
+            table="members",
+            field=field,
+            column=column,
+            value=value,
+            code="X",
+            message=message,
+            action="kept",
+        )
 
 
 def _text(response: object) -> str:
@@ -375,3 +414,6 @@ def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet
     # A department clerk reaches only the uploads (none here); every other role the registry.
     assert read["department"] >= 2 and all(read[role] >= 40 for role in read if role != "department"), read
     assert MUST_READ - set(report["township"][1]) == set()
+    # The uploads and their problems, read by the clerk who sent them and the county office.
+    for role in ("department", "county"):
+        assert {"imports:detail", "imports:problems"} <= set(report[role][1]), (role, report[role][1])
