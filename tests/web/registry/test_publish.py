@@ -138,7 +138,11 @@ def test_a_household_that_left_the_registry_is_soft_deleted_with_a_trace(engine_
     gone = Household.all_objects.get(household_id=moved)
     assert gone.deleted_at is not None
     assert not Member.objects.filter(household_id=moved).exists()
-    assert AuditEvent.objects.filter(object_id=moved, action=AuditEvent.Action.DELETE).exists()
+    trace = AuditEvent.objects.get(object_id=moved, action=AuditEvent.Action.DELETE)
+    assert trace.old["head_name"] == gone.head_name and trace.new == {} and trace.user is None
+    assert abs((trace.at - gone.deleted_at).total_seconds()) < 1  # the publish's moment
+    member_traces = AuditEvent.objects.filter(action=AuditEvent.Action.DELETE, content_type__model="member")
+    assert member_traces.count() == Member.all_objects.filter(household_id=moved).count() > 0
     assert HouseholdRunSummary.objects.filter(household_id=moved).count() == 1  # its history stays
 
 

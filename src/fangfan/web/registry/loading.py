@@ -86,6 +86,17 @@ def mark_unchanged(model: type[Model], unique: Sequence[str], compare: Sequence[
         return cursor.rowcount
 
 
+def insert_staged(model: type[Model]) -> int:
+    """Insert every staged row into `model`'s table (one `INSERT … SELECT`)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {quote(stage_name(model))} LIMIT 0")
+        columns = ", ".join(quote(column[0]) for column in cursor.description if column[0] != UNCHANGED)
+        table, stage = quote(model._meta.db_table), quote(stage_name(model))
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
+        return cursor.rowcount
+
+
 def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], compare: Sequence[str]) -> int:
     """Move the staged rows into `model`'s table: new keys inserted; of existing ones, the
     `update` columns rewritten where any `compare` column differs (rows `mark_unchanged`

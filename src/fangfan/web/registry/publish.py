@@ -35,6 +35,7 @@ from typing import Any
 
 import polars as pl
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Max, Min, Model
 from django.utils import timezone
@@ -52,6 +53,7 @@ from fangfan.web.registry.loading import (
     BATCH_ROWS,
     Loader,
     drop_stage,
+    insert_staged,
     loader,
     mark_unchanged,
     merge,
@@ -92,6 +94,17 @@ MEMBER_UPDATE = tuple(
 # Compared to decide whether an existing row is rewritten: the values, not the run that saw them.
 HOUSEHOLD_COMPARE = (*(c for c in HOUSEHOLD_UPDATE if c != "last_run_id"), "deleted_at")
 MEMBER_COMPARE = (*(c for c in MEMBER_UPDATE if c != "last_run_id"), "deleted_at")
+# The staged delete AuditEvents (`_Publication._stage_deletions`), as the table's columns.
+EVENT_SCHEMA = {
+    "user_id": pl.Int64,
+    "at": pl.String,
+    "action": pl.String,
+    "content_type_id": pl.Int64,
+    "object_id": pl.String,
+    "object_repr": pl.String,
+    "old": pl.String,
+    "new": pl.String,
+}
 # A run left unpublished longer than this was interrupted (a publish at city scale takes minutes).
 UNFINISHED_AFTER = dt.timedelta(hours=1)
 # The engine's side of a finding; status, assignee, deadline and first_seen_run stay as they are.
@@ -284,6 +297,7 @@ class _Publication:
         self.run_row: Run | None = None
         self.staged: list[type[Model]] = []
         self.departments_started = False
+        self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
         self.members = snapshot.read("members")
@@ -315,6 +329,7 @@ class _Publication:
         mark_unchanged(Household, ["household_id"], HOUSEHOLD_COMPARE)
         mark_unchanged(Member, ["household_id", "id_number"], MEMBER_COMPARE)
         mark_unchanged(Finding, list(frames.FINDING_KEY), FINDING_UPDATE)
+        self._stage_deletions()
 
     def _stage(self, model: type[Model], frame: pl.DataFrame, step: str) -> None:
         self.progress.start(step, total=frame.height)
@@ -503,6 +518,8 @@ class _Publication:
         self._mark_seen(Member, ["household_id", "id_number"])
         _record_restored(restored)
         self._soft_delete_missing(Member.objects.exclude(last_run=self.run))
+        if AuditEvent in self.staged:
+            insert_staged(AuditEvent)
         self.progress.finish(STEP_MEMBERS)
 
     def _mark_seen(self, model: type[Model], key: list[str]) -> None:
@@ -517,13 +534,64 @@ class _Publication:
                 [self.run.pk, self.run.pk],
             )
 
+    def _stage_deletions(self) -> None:
+        """The live households and members the snapshot no longer holds, and their delete
+        AuditEvents (all their values: the slow part) staged for the switch to insert."""
+        events: list[dict[str, Any]] = []
+        for model, key in ((Household, ["household_id"]), (Member, ["household_id", "id_number"])):
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(column) for column in key)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
+                    f"WHERE deleted_at IS NULL "
+                    f"AND ({columns}) NOT IN (SELECT {columns} FROM {stage_name(model)})"
+                )
+                gone = [row[0] for row in cursor.fetchall()]
+            self.deletions[model] = set(gone)
+            content_type = ContentType.objects.get_for_model(model)
+            for offset in range(0, len(gone), 5_000):
+                for row in model.all_objects.filter(pk__in=gone[offset : offset + 5_000]):
+                    events.append(self._deletion_event(content_type.pk, row))
+        if events:
+            self.staged.append(AuditEvent)
+            self.load.stage(AuditEvent, pl.DataFrame(events, schema=EVENT_SCHEMA))
+
+    def _deletion_event(self, content_type_id: int, row: Model) -> dict[str, Any]:
+        at = connection.ops.adapt_datetimefield_value(self.now)
+        return {
+            "user_id": None,
+            "at": at if isinstance(at, str) else self.now.isoformat(),
+            "action": DELETE,
+            "content_type_id": content_type_id,
+            "object_id": str(row.pk),
+            "object_repr": str(row)[:200],
+            "old": json.dumps(field_values(row), cls=DjangoJSONEncoder),
+            "new": "{}",
+        }
+
     def _soft_delete_missing(self, missing: Any) -> int:
-        """Soft-delete rows the new snapshot no longer holds, each with a delete AuditEvent."""
-        rows = list(missing)
-        if rows:
-            _record_events(rows, DELETE, lambda row: (field_values(row), {}))
-            missing.model.all_objects.filter(pk__in=[row.pk for row in rows]).update(deleted_at=self.now)
-        return len(rows)
+        """Soft-delete rows the new snapshot no longer holds, each with a delete AuditEvent
+        (staged by `_stage_deletions`; written here for any row it could not foresee)."""
+        model = missing.model
+        gone = set(missing.order_by().values_list("pk", flat=True))
+        prepared = self.deletions.get(model, set())
+        unforeseen = gone - prepared
+        if unforeseen:
+            _record_events(
+                list(model.all_objects.filter(pk__in=unforeseen)), DELETE, lambda row: (field_values(row), {})
+            )
+        if prepared - gone:  # no longer live (deleted by someone meanwhile): no event from us
+            content_type = ContentType.objects.get_for_model(model)
+            with connection.cursor() as cursor:
+                for stale in prepared - gone:
+                    cursor.execute(
+                        f"DELETE FROM {stage_name(AuditEvent)} WHERE content_type_id = %s AND object_id = %s",
+                        [content_type.pk, str(stale)],
+                    )
+        if gone:
+            missing.order_by().update(deleted_at=self.now)
+        return len(gone)
 
     # Findings (inside the switch) --------------------------------------------------------
 
