@@ -354,3 +354,52 @@ def test_a_school_roll_with_no_registry_to_join_is_refused_without_a_server_path
     assert upload.status == Upload.Status.FAILED and "没有可导入的户信息" in upload.outcome
     assert_plain_chinese(upload.outcome, SCHOOL_ROLL)
     assert str(home) not in upload.outcome and "upload-" not in upload.outcome
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_county_clerks_mistyped_row_is_never_linked_to_a_person_of_another_county(
+    client: Client, cast: dict[str, User], baseline: Any, exports: Path, tmp_path: Path
+) -> None:
+    from fangfan.engine.link import link_snapshot
+    from fangfan.engine.link.regions import OUTSIDE_NOTE
+    from fangfan.engine.link.run import LINKS_FILE, derived_dir
+
+    # 礼县's clerk adds a child of another county the roll does not list, reported 辍学. The
+    # child's number was issued outside the city, and its last character is mistyped: a
+    # number the registry does not know, from no county of the city, so the upload check
+    # cannot place the row and keeps it; its first 17 digits and name tie it to the child.
+    snapshot = SnapshotStore().get(baseline.snapshot.id)
+    roll = _roll(exports)
+    members = snapshot.read("members").join(
+        snapshot.read("households").select("household_id", "village_code"), on="household_id"
+    )
+    child = members.filter(
+        ~pl.col("village_code").str.starts_with(LIXIAN)
+        & ~pl.col("id_number").str.slice(0, 6).is_in(list(counties()))
+        & ~pl.col("id_number").is_in(normalise_expr(roll["身份证号"]).implode())
+        & (pl.col("id_number").str.len_chars() == 18)
+    ).row(0, named=True)
+    check = child["id_number"][17]
+    typed = child["id_number"][:17] + ("1" if check != "1" else "2")
+    added = pl.DataFrame({"身份证号": [typed], "姓名": [child["name"]], "学校名称": ["城关中学"]})
+    added = added.with_columns(学段=pl.lit("初中"), 学籍状态=pl.lit("辍学"))
+    path = tmp_path / SCHOOL_ROLL
+    pl.concat([roll, added.select(roll.columns)]).write_csv(path)
+
+    upload = _send(client, cast["county_school"], path)
+
+    assert upload.status == Upload.Status.DONE, upload.outcome
+    assert not upload.problems.filter(code="OUTSIDE_REGION", value=typed).exists(), "the row is kept"
+    links_path = derived_dir(SnapshotStore().get(upload.snapshot_id)) / LINKS_FILE
+    links = pl.read_parquet(links_path)
+    sent = links.filter(pl.col("_file").str.starts_with(f"upload-{upload.pk}/"))
+    assert sent.filter(pl.col("status") == "linked")["linked_village_code"].str.starts_with(LIXIAN).all()
+    row = sent.filter(pl.col("id_as_written") == typed).row(0, named=True)
+    assert (row["status"], row["linked_id_number"], row["note"]) == ("unlinked", None, OUTSIDE_NOTE), str(row)
+
+    # Without the sender's region the linker takes the other county's child: the guard stops it.
+    links_path.unlink()
+    free = link_snapshot(SnapshotStore().get(upload.snapshot_id)).links
+    taken = free.filter(pl.col("id_as_written") == typed).row(0, named=True)
+    assert (taken["status"], taken["linked_id_number"]) == ("linked", child["id_number"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from fangfan.engine.link.decide import decide
 from fangfan.engine.link.exact import LINK_COLUMNS, exact_links, village_links
 from fangfan.engine.link.model import TRAINING_SAMPLE, score
 from fangfan.engine.link.records import feed_records, registry_people, with_comparison_columns
+from fangfan.engine.link.regions import keep_within_regions
 from fangfan.engine.link.report import linkage_report
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.snapshot import Snapshot
@@ -39,18 +41,29 @@ def derived_dir(snapshot: Snapshot) -> Path:
 
 
 def link_snapshot(
-    snapshot: Snapshot, *, progress: Progress | None = None, work_dir: Path | None = None
+    snapshot: Snapshot,
+    *,
+    progress: Progress | None = None,
+    work_dir: Path | None = None,
+    file_regions: Mapping[str, str] | None = None,
 ) -> LinkResult:
     """Link every department-feed row of `snapshot` to the registry (docs/linkage.md).
 
     Reuses `FANGFAN_HOME/derived/<snapshot_id>/links.parquet` when it exists.
+    `file_regions` maps a file's folder (`"upload-12/"`) to the region code prefix its
+    sender covers: a row of such a file is never linked to a person outside it
+    (`link.regions`).
     """
     progress = progress or SilentProgress()
     path = derived_dir(snapshot) / LINKS_FILE
     if path.exists():
         links = pl.read_parquet(path)
-        return LinkResult(links, linkage_report(links), path, reused=True)
+        kept = keep_within_regions(links, file_regions)
+        if not kept.equals(links):
+            _write_atomically(kept, path)
+        return LinkResult(kept, linkage_report(kept), path, reused=True)
     links, timings, model = _link(snapshot, progress, work_dir)
+    links = keep_within_regions(links, file_regions)
     _write_atomically(links, path)
     return LinkResult(links, linkage_report(links), path, False, timings, model)
 

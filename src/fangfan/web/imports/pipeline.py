@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +44,16 @@ class PipelineResult:
 
 
 def import_link_screen(
-    input_dir: Path, *, as_of: dt.date, progress: Progress | None = None
+    input_dir: Path,
+    *,
+    as_of: dt.date,
+    progress: Progress | None = None,
+    file_regions: Mapping[str, str] | None = None,
 ) -> PipelineResult:
     """Import every file under `input_dir` into a snapshot, link the departments, screen.
+
+    `file_regions` (folder → region code prefix) keeps each sender's rows linked inside
+    its region (`fangfan.engine.link.regions`).
 
     Raises `fangfan.engine.ingest.NothingToImport` when the folder has no usable 户信息.
     """
@@ -55,7 +63,7 @@ def import_link_screen(
 
     progress = progress or SilentProgress()
     imported = import_directory(input_dir, as_of=as_of, progress=progress)
-    linked = link_snapshot(imported.snapshot, progress=progress)
+    linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
     screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
     run_dir = screened.paths["summary"].parent
     return PipelineResult(imported, screened.run_id, run_dir, screened.findings.height, linked.path)

@@ -184,7 +184,9 @@ def _run_candidate(
 ) -> PipelineResult | None:
     """import → link → screen → publish on the candidate; it becomes current only if all pass."""
     try:
-        result = run_and_publish(candidate.folder, as_of=candidate.as_of, progress=progress)
+        result = run_and_publish(
+            candidate.folder, as_of=candidate.as_of, progress=progress, files=candidate.files
+        )
     except NothingToImport as nothing:
         inputs.discard(candidate)
         # The engine names the folder it read; the uploader is not shown server paths.
@@ -198,11 +200,17 @@ def _run_candidate(
     return result
 
 
-def run_and_publish(folder: Path, *, as_of: dt.date, progress: Progress) -> PipelineResult:
-    """import → link → screen on `folder`, then publish the run to the web application."""
+def run_and_publish(
+    folder: Path, *, as_of: dt.date, progress: Progress, files: Iterable[InputFile] = ()
+) -> PipelineResult:
+    """import → link → screen on `folder`, then publish the run to the web application.
+
+    A county's file (`files`, as the input set knows them) links only to people of its county.
+    """
     from fangfan.web.registry.publish import publish_run
 
-    result = import_link_screen(folder, as_of=as_of, progress=progress)
+    regions = {item.path: item.region_prefix for item in files if item.region_prefix != CITY_PREFIX}
+    result = import_link_screen(folder, as_of=as_of, progress=progress, file_regions=regions)
     publish_run(result.run_dir, result.snapshot.path, links=result.links_path, progress=progress)
     return result
 
