@@ -86,6 +86,14 @@ def mark_unchanged(model: type[Model], unique: Sequence[str], compare: Sequence[
         return cursor.rowcount
 
 
+def index_stage(model: type[Model], key: Sequence[str]) -> None:
+    """Index the staged rows by `key`, for the lookups that compare them with the table."""
+    quote = connection.ops.quote_name
+    name = stage_name(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX {quote(name + '_key')} ON {quote(name)} ({', '.join(map(quote, key))})")
+
+
 def insert_staged(model: type[Model]) -> int:
     """Insert every staged row into `model`'s table (one `INSERT … SELECT`)."""
     quote = connection.ops.quote_name

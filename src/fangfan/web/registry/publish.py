@@ -53,6 +53,7 @@ from fangfan.web.registry.loading import (
     BATCH_ROWS,
     Loader,
     drop_stage,
+    index_stage,
     insert_staged,
     loader,
     mark_unchanged,
@@ -125,6 +126,19 @@ FINDING_UPDATE = (
     "engine_status",
     "resolved_in_run_id",
 )
+
+
+# The staged tables' keys, and what decides whether a row already in the table is rewritten.
+STAGED_KEYS: dict[type[Model], list[str]] = {
+    Household: ["household_id"],
+    Member: ["household_id", "id_number"],
+    Finding: list(frames.FINDING_KEY),
+}
+STAGED_COMPARE: dict[type[Model], tuple[str, ...]] = {
+    Household: HOUSEHOLD_COMPARE,
+    Member: MEMBER_COMPARE,
+    Finding: FINDING_UPDATE,
+}
 
 
 class PublishError(RuntimeError):
@@ -326,9 +340,9 @@ class _Publication:
         self.department_count, self.department_later = self._prepare_department_records()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
         # What the tables already hold as staged is left out of the switch.
-        mark_unchanged(Household, ["household_id"], HOUSEHOLD_COMPARE)
-        mark_unchanged(Member, ["household_id", "id_number"], MEMBER_COMPARE)
-        mark_unchanged(Finding, list(frames.FINDING_KEY), FINDING_UPDATE)
+        for model, key in STAGED_KEYS.items():
+            index_stage(model, key)
+            mark_unchanged(model, key, STAGED_COMPARE[model])
         self._stage_deletions()
 
     def _stage(self, model: type[Model], frame: pl.DataFrame, step: str) -> None:
@@ -538,14 +552,15 @@ class _Publication:
         """The live households and members the snapshot no longer holds, and their delete
         AuditEvents (all their values: the slow part) staged for the switch to insert."""
         events: list[dict[str, Any]] = []
-        for model, key in ((Household, ["household_id"]), (Member, ["household_id", "id_number"])):
+        for model in (Household, Member):
+            key = STAGED_KEYS[model]
             quote = connection.ops.quote_name
-            columns = ", ".join(quote(column) for column in key)
+            table, stage = quote(model._meta.db_table), quote(stage_name(model))
+            match = " AND ".join(f"{stage}.{quote(c)} = {table}.{quote(c)}" for c in key)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
-                    f"WHERE deleted_at IS NULL "
-                    f"AND ({columns}) NOT IN (SELECT {columns} FROM {stage_name(model)})"
+                    f"SELECT {quote(model._meta.pk.column)} FROM {table} WHERE deleted_at IS NULL "
+                    f"AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {match})"
                 )
                 gone = [row[0] for row in cursor.fetchall()]
             self.deletions[model] = set(gone)
