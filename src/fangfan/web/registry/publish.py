@@ -480,7 +480,17 @@ class _Publication:
         return lambda amount: self.progress.advance(step, amount)
 
     def _create_run(self) -> Run:
+        """The run, unpublished; claimed in one transaction, so two publishes at once do
+        not both go ahead (the second is refused, as `_clear_unfinished` refuses)."""
         summary = self.engine.summary
+        with transaction.atomic():
+            Run.objects.select_for_update().filter(is_current=True).first()  # serialises on PostgreSQL
+            other = Run.objects.filter(published=False).exclude(run_id=self.engine.run_id).first()
+            if other is not None:
+                raise PublishError(f"筛查批次 {other.run_id} 正在发布，请等它完成后再发布")
+            return self._insert_run(summary)
+
+    def _insert_run(self, summary: dict[str, Any]) -> Run:
         return Run.objects.create(
             run_id=self.engine.run_id,
             snapshot_id=self.engine.snapshot.id,
