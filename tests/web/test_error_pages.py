@@ -128,3 +128,9 @@ def test_only_what_says_the_database_was_busy_counts_as_busy() -> None:
     assert errors.database_busy(OperationalError("canceling statement due to lock timeout"))
     assert not errors.database_busy(OperationalError("no such table: registry_run"))
     assert not errors.database_busy(RuntimeError("database is locked"))
+
+
+def test_a_form_sent_without_its_csrf_token_gets_the_chinese_403_page() -> None:
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "页面已过期，这次提交没有完成" in _page(response)
