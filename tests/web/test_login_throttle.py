@@ -71,3 +71,11 @@ def test_an_administrator_lifts_a_lock_early(county: User) -> None:
     assert _try(client, county.username, PASSWORD) == 429
     call_command("unlock_login", county.username)
     assert _try(client, county.username, PASSWORD) == 302
+
+
+def test_counts_quiet_for_a_day_are_forgotten(county: User) -> None:
+    LoginThrottle.objects.create(
+        username="someone-else", address="10.9.0.6", tries=3, last_try=timezone.now() - dt.timedelta(days=2)
+    )
+    _try(Client(REMOTE_ADDR="10.9.0.7"), county.username, "wrong")
+    assert list(LoginThrottle.objects.values_list("username", flat=True)) == [county.username]

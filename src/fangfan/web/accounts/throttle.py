@@ -16,6 +16,7 @@ successful login clears the pair's count, as axes does (AXES_RESET_ON_SUCCESS).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
@@ -30,12 +31,16 @@ from django.utils import timezone
 from fangfan.web import client_ip
 from fangfan.web.accounts.models import LoginThrottle
 
+FORGET_AFTER = dt.timedelta(days=1)
+
 
 def take_try(username: str, address: str) -> bool:
     """Count one password check for the pair; False when the pair has none left."""
     now = timezone.now()
     pair = LoginThrottle.objects.filter(username=username, address=address)
     if not pair.exists():
+        # Counts long quiet mean nothing any more; a new pair is a good moment to drop them.
+        LoginThrottle.objects.filter(last_try__lt=now - FORGET_AFTER).delete()
         try:
             with transaction.atomic():
                 LoginThrottle.objects.create(username=username, address=address)
