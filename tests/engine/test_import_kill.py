@@ -17,17 +17,17 @@ import polars as pl
 import pytest
 
 from fangfan.engine import idnumber
-from fangfan.engine.schema import HOUSEHOLDS, MEMBERS
+from fangfan.engine.schema import HOUSEHOLDS, INCOME, MEMBERS
 from fangfan.engine.snapshot import MANIFEST, SnapshotStore
 
 pytestmark = pytest.mark.slow
 
 
 def write_csv_dataset(folder: Path, households: int, seed: int) -> Path:
-    """Households and members as plain CSV, big enough that an import takes a few seconds."""
+    """The registry (households, members, income) as CSV, big enough that an import takes seconds."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    household_rows, member_rows = [], []
+    household_rows, member_rows, income_rows = [], [], []
     for index in range(households):
         born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000))
         head = idnumber.make("621226", born, rng.randrange(500) * 2 + 1)
@@ -51,9 +51,12 @@ def write_csv_dataset(folder: Path, households: int, seed: int) -> Path:
             "member_status": "正常",
         }
         member_rows.append([member.get(f.name, "") for f in MEMBERS.fields])
+        income = {"household_id": values["household_id"], "year": "2023", "net_income_per_capita": "9800"}
+        income_rows.append([income.get(f.name, "") for f in INCOME.fields])
     for name, table, rows in (
         ("户信息.csv", HOUSEHOLDS, household_rows),
         ("成员信息.csv", MEMBERS, member_rows),
+        ("收入信息.csv", INCOME, income_rows),
     ):
         frame = pl.DataFrame(rows, schema=[f.header for f in table.fields], orient="row")
         frame.write_csv(folder / name)
