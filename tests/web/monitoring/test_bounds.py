@@ -195,3 +195,17 @@ def test_an_uploads_data_date_is_between_2013_and_today(cast, client_for, settin
         response = client.post("/imports/new/", {"feed": "school_roll", "file": upload, "as_of": as_of})
         assert response.status_code in (200, 400) and "数据截止日期应在 2013年1月1日" in response.text, as_of
     assert not Upload.objects.exists()
+
+
+def test_the_upload_verb_itself_refuses_a_data_date_outside_2013_to_today(cast, settings, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    from fangfan.web.imports.actions import create_upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    officer: User = make_user("department", "621200", username="刘学籍", department="school_roll")
+    for as_of in (dt.date(9999, 12, 31), dt.date(1, 1, 1), timezone.localdate() + dt.timedelta(days=1)):
+        upload = SimpleUploadedFile("学籍信息.csv", "身份证号,姓名\n".encode(), content_type="text/csv")
+        with pytest.raises(ValidationError, match="数据截止日期应在 2013年1月1日"):
+            create_upload(officer, upload, "school_roll", as_of)
+    assert not Upload.objects.exists()

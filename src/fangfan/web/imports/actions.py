@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from fangfan.web import bounds
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import field_values, record_change
 from fangfan.web.accounts.models import UnmaskEvent, User
@@ -30,9 +31,14 @@ MAX_PROBLEMS = 20_000
 
 @transaction.atomic
 def create_upload(user: User, file: UploadedFile, feed: str, as_of: dt.date) -> Upload:
-    """Keep the file, record the upload and queue its processing once the transaction commits."""
+    """Keep the file, record the upload and queue its processing once the transaction commits.
+
+    Raises ValidationError (Chinese) for a data date before 2013 or after today.
+    """
     if not can(user, "upload", feed):
         raise PermissionDenied("您的账号不能上传这类数据")
+    # The form checks it too; here so that no other caller files data dated 9999.
+    bounds.check_date(as_of, bounds.EARLIEST_EVENT, bounds.up_to_today, "数据截止日期")
     name = PurePath(file.name or "未命名文件").name[:255]
     stored = default_storage.save(storage_name(user.pk, name), file)
     upload = Upload(
