@@ -9,7 +9,7 @@ SEED ?= 2020
 PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench bench-web install clean
+.PHONY: demo test lint bench bench-web bench-publish install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -40,6 +40,11 @@ bench: $(BIN)/.installed
 # PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use.
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web
+
+# How long a publish keeps the office waiting on SQLite (bench/bench_publish.py): prepares a
+# 60,000-household run and its next month once under bench/out/publish-60000, publishes both.
+bench-publish: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_publish
 
 clean:
 	rm -rf $(VENV) var bench/out
