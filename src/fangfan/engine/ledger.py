@@ -34,6 +34,7 @@ import polars as pl
 import xlsxwriter
 
 from fangfan.engine import regions
+from fangfan.engine.formatting import evidence_text
 from fangfan.engine.masking import mask_id, mask_text
 
 CATEGORY_NAMES = {
@@ -68,7 +69,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("严重程度", "severity_text", 8),
     ("规则编号", "rule_code", 10),
     ("问题", "message", 40),
-    ("依据数据", "evidence", 40),
+    ("依据数据", "evidence_text", 40),
     ("整改责任人", "_blank", 10),
     ("整改时限", "_blank", 10),
     ("整改情况", "_blank", 16),
@@ -169,6 +170,28 @@ def cell_text(source: str, value: Any, full_id: bool) -> str:
     return mask_id(text) if source == "id_number" else mask_text(text)
 
 
+LINE_HEIGHT = 13.5  # points, for 宋体 10
+
+
+def text_width(text: str) -> int:
+    """Width of `text` in column units: a Chinese character takes two, a Latin one one."""
+    return sum(1 if ord(character) < 0x2E80 else 2 for character in text)
+
+
+def row_height(texts: Sequence[str], widths: Sequence[int]) -> float:
+    """Points a row needs so that every cell's wrapped text shows whole.
+
+    >>> row_height(["短", "一" * 30], [10, 20])
+    54.0
+    """
+    lines = 1
+    for text, width in zip(texts, widths, strict=True):
+        usable = max(width - 1, 1)
+        needed = sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n")) if text else 1
+        lines = max(lines, needed)
+    return lines * LINE_HEIGHT
+
+
 def _file_name(county_name: str, kind: str, full_id: bool) -> str:
     return f"{county_name}{kind}{FULL_ID_SUFFIX if full_id else ''}.xlsx"
 
@@ -193,6 +216,9 @@ def prepare_ledger_rows(
             veto_text=pl.when(pl.col("veto")).then(pl.lit("是")).otherwise(pl.lit("否")),
             severity_text=pl.col("severity").replace_strict(SEVERITY_NAMES, default=pl.col("severity")),
             severity_order=pl.col("severity").replace_strict({"high": 0, "medium": 1, "low": 2}, default=3),
+            evidence_text=pl.col("evidence").map_elements(
+                lambda value: evidence_text(value, "\n"), return_dtype=pl.String, skip_nulls=False
+            ),
         )
         .sort(
             [
@@ -345,14 +371,21 @@ def _write_township_sheet(
     for column, (header, _, width) in enumerate(columns):
         sheet.write_string(1, column, header, formats["header"])
         sheet.set_column(column, column, width)
+    sheet.set_row(1, row_height([header for header, _, _ in columns], [w for _, _, w in columns]))
     for index, row in enumerate(rows.iter_rows(named=True)):
         cell_format = formats["veto"] if row.get("veto") else formats["cell"]
+        texts = []
         for column, (_, source, _) in enumerate(columns):
             if source == "_number":
                 sheet.write_number(index + 2, column, index + 1, formats["number"])
+                texts.append("")
             else:
                 value = "" if source == "_blank" else row.get(source)
-                sheet.write_string(index + 2, column, cell_text(source, value, full_id), cell_format)
+                texts.append(cell_text(source, value, full_id))
+                sheet.write_string(index + 2, column, texts[-1], cell_format)
+        # Neither Excel nor LibreOffice grows a row for wrapped text written by a library
+        # reliably, so the row is made as tall as its longest cell needs.
+        sheet.set_row(index + 2, row_height(texts, [width for _, _, width in columns]))
     sheet.freeze_panes(2, 0)
     sheet.autofilter(1, 0, max(rows.height + 1, 1), len(columns) - 1)
     _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
