@@ -83,3 +83,58 @@ def load_policy(year: int) -> Policy:
         raise PolicyError(f"没有{year}年度的政策文件（已有 {YEARS.start}–{YEARS.stop - 1} 年）")
     text = resources.files("fangfan.engine.policy_years").joinpath(f"{year}.toml").read_text("utf-8")
     return Policy(year=year, data=tomllib.loads(text))
+
+
+THRESHOLD_PARAMETER = "income.monitoring_threshold"
+
+
+def policy_year_for_income(income_year: int) -> int:
+    """The policy file that applies to income of `income_year`: that year's own, or the
+    nearest there is (the newest for a year not published yet, the oldest before it)."""
+    return min(max(income_year, YEARS.start), YEARS.stop - 1)
+
+
+@dataclass(frozen=True)
+class MonitoringThreshold:
+    """Which year's monitoring threshold applies to an income year, and whether it is settled."""
+
+    income_year: int  # the income year assessed
+    policy_year: int  # the policy file the value comes from
+    yuan: float
+    placeholder: bool  # True unless the file marks the value settled and it is that year's own
+    note: str
+
+    @property
+    def status(self) -> str:
+        """已确认, or 暂定，待省里公布."""
+        return "暂定，待省里公布" if self.placeholder else "已确认"
+
+    @property
+    def label(self) -> str:
+        """ "标准：2025年度 ¥8,300（暂定，待省里公布）"."""
+        text = f"标准：{self.income_year}年度 ¥{self.yuan:,.0f}（{self.status}）"
+        if self.policy_year != self.income_year:
+            text += f"，暂按{self.policy_year}年度"
+        return text
+
+
+def monitoring_threshold_for(income_year: int) -> MonitoringThreshold:
+    """The one answer to "which threshold applies": the monitoring threshold of the income
+    year being assessed. The screen (`screen.policy_year_for`), visits, re-assessments and
+    elimination all ask this. A year without its own file borrows the nearest and is a
+    placeholder.
+
+    >>> monitoring_threshold_for(2024).label
+    '标准：2024年度 ¥7,800（已确认）'
+    >>> monitoring_threshold_for(2025).placeholder
+    True
+    """
+    year = policy_year_for_income(income_year)
+    policy = load_policy(year)
+    return MonitoringThreshold(
+        income_year=income_year,
+        policy_year=year,
+        yuan=policy.number(THRESHOLD_PARAMETER),
+        placeholder=policy.is_placeholder(THRESHOLD_PARAMETER) or year != income_year,
+        note=policy.note(THRESHOLD_PARAMETER),
+    )

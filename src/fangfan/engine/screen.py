@@ -30,7 +30,7 @@ import polars as pl
 from fangfan.engine import config
 from fangfan.engine.link.resolved import linked_person_key
 from fangfan.engine.monitoring import MonitoringResult, monitor_households, previous_snapshot
-from fangfan.engine.policy import YEARS
+from fangfan.engine.policy import policy_year_for_income
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.reconcile import comparison_rows, warning_rows
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
@@ -83,9 +83,9 @@ def runs_dir() -> Path:
 
 
 def policy_year_for(snapshot: Snapshot) -> int:
-    """The policy year a snapshot is screened against: its newer income year."""
-    year = newer_income_year(snapshot)
-    return min(max(year, YEARS.start), YEARS.stop - 1)
+    """The policy year a snapshot is screened against: that of its newer income year, the
+    same answer visits and re-assessments get (`policy.monitoring_threshold_for`)."""
+    return policy_year_for_income(newer_income_year(snapshot))
 
 
 def screen_snapshot(

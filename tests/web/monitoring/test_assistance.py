@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.monitoring.models import Measure, MonitoredHousehold, Reassessment
 from fangfan.web.monitoring.testing import make_case, make_monitored, make_reassessment
 from fangfan.web.monitoring.threshold import monitoring_threshold
@@ -53,6 +54,7 @@ def measure_data(**changes: Any) -> dict[str, Any]:
         "item": "",
         "content": "发放花椒苗200株，技术员上门指导",
         "amount": "3000",
+        "amount_period": "year",
         "start_date": ago(10),
         "end_date": "",
         "cadre": "",
@@ -205,7 +207,9 @@ def test_a_reassessment_works_the_income_out_and_an_overdue_one_stands_out(cast,
     reassessment = Reassessment.objects.get()
     assert response.status_code == 302
     assert (reassessment.net_income, reassessment.net_income_per_capita) == (36000, 12000)
-    assert reassessment.threshold == monitoring_threshold(timezone.localdate().year).yuan
+    # The past twelve months: last year's income, against last year's line.
+    assert reassessment.threshold == monitoring_threshold(timezone.localdate().year - 1).yuan
+    assert reassessment.threshold_year == timezone.localdate().year - 1
     assert not reassessment.below_threshold and reassessment.assessor == cast["village"]
     detail = village.get(reverse("monitoring:reassessment", args=[reassessment.pk])).text
     assert "12,000.00" in detail and "李明病情稳定" in detail
@@ -263,3 +267,30 @@ def test_the_monitored_list_narrows_by_region_category_and_state_and_downloads(c
     assert county.get(reverse("monitoring:monitored_list"), {"region": BEIGUAN}).status_code == 404
     rows = workbook_rows(county.get(reverse("monitoring:monitored_list_excel")))
     assert [row[0] for row in rows] == ["户主姓名", "王秀英", "张德顺"]
+
+
+def test_adding_and_ending_a_measure_writes_the_households_change_log_with_who_when_and_the_amounts_period(
+    cast, client_for
+):
+    monitored = decided(cast, client_for)
+    village = client_for(cast["village"])
+    url = reverse("monitoring:measure_add", args=[monitored.pk])
+    missing_period = village.post(url, measure_data(amount_period=""))
+    assert missing_period.status_code == 400 and "填写了金额，请选择周期" in missing_period.text
+    assert village.post(url, measure_data(amount="600", amount_period="month")).status_code == 302
+    measure = Measure.objects.get()
+    assert measure.amount_period == "month" and measure.amount_text == "每月 600 元"
+
+    page = village.get(reverse("monitoring:monitored", args=[monitored.pk])).text
+    assert "每月 600 元" in page
+    trail = AuditEvent.objects.get(content_type__model="monitoredhousehold", new__has_key="帮扶措施")
+    assert trail.user == cast["village"]
+    assert trail.new["帮扶措施"].startswith("添加：全户，产业帮扶，发放花椒苗200株")
+    assert "每月 600 元" in trail.new["帮扶措施"]
+    log = page[page.index("修改记录") :]
+    assert "添加：全户，产业帮扶" in log and cast["village"].display_name in log
+
+    end = reverse("monitoring:measure_end", args=[measure.pk])
+    assert village.post(end, {"end_date": ago(0), "note": "花椒已挂果，转为自主经营"}).status_code == 302
+    log = village.get(reverse("monitoring:monitored", args=[monitored.pk])).text
+    assert "结束：全户，产业帮扶" in log and "花椒已挂果" in log

@@ -129,7 +129,7 @@ def visit(**changes: Any) -> dict[str, Any]:
 def test_a_visit_in_a_year_with_no_policy_file_or_with_sums_out_of_range_is_a_form_error(cast, client_for):
     url = reverse("monitoring:visit_new", args=[cast["zhang"].pk])
     team = client_for(cast["shangping"])
-    earliest = f"走访日期应在 {EARLIEST_THRESHOLD_YEAR}年1月1日"
+    earliest = f"走访日期应在 {EARLIEST_THRESHOLD_YEAR + 1}年1月1日"
     refused(team.post(url, visit(visited_on="2015-06-01")), earliest)
     refused(team.post(url, visit(visited_on=ANCIENT)), earliest)
     refused(team.post(url, visit(visited_on=FAR)), earliest)
@@ -142,7 +142,7 @@ def test_a_visit_in_a_year_with_no_policy_file_or_with_sums_out_of_range_is_a_fo
 
 def test_the_visit_verb_refuses_a_year_without_a_threshold_in_chinese(cast):
     amounts = {"wage_income": Decimal(6000)}
-    with pytest.raises(WorkflowError, match="没有该年度的监测标准"):
+    with pytest.raises(WorkflowError, match="所评估的2015年度收入没有监测标准"):
         record_visit(cast["shangping"], cast["zhang"], dt.date(2016, 5, 1), amounts)
     with pytest.raises(WorkflowError, match="工资性收入应在 0 至"):
         record_visit(cast["shangping"], cast["zhang"], timezone.localdate(), {"wage_income": Decimal(-5)})
@@ -161,6 +161,7 @@ def test_decision_and_measure_dates_and_amounts_are_bounded(cast, client_for):
         "item": "",
         "content": "发放花椒苗200株",
         "amount": "3000",
+        "amount_period": "month",
         "start_date": day(-10),
         "end_date": "",
         "cadre": "",

@@ -1,7 +1,8 @@
 """The national system's monitored households imported into the app, with the cast of conftest.
 
 The registry (the current run, `workqueue.testing`) holds, besides conftest's households:
-- 刘桂芳's household in 石桥村: 边缘易致贫户 since 15 March 2024, 因病、因学, still monitored;
+- 刘桂芳's household in 石桥村: 边缘易致贫户 since 15 March 2024, 因病、因学, still monitored,
+  with the registry's measures 健康帮扶；教育帮扶 and her helper 李卫东;
 - 陈建国's household in 石桥村: 脱贫不稳定户 since 2022, 缺劳力, its risk eliminated on
   20 November 2024;
 - 杨春花's household in 上坪村: a 监测对象类别 of "重点关注户", which names no category;
@@ -21,9 +22,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from fangfan.web.accounts.models import AuditEvent
-from fangfan.web.monitoring.models import Elimination, MonitoredHousehold
+from fangfan.web.monitoring.models import Elimination, Measure, MonitoredHousehold
 from fangfan.web.monitoring.registry_import import category_of, import_registry_monitored, risk_types_of
 from fangfan.web.monitoring.testing import make_case, make_measure, make_monitored, make_reassessment
 from fangfan.web.registry.models import Household, Run
@@ -46,6 +48,9 @@ def registry(cast: dict[str, Any]) -> dict[str, Any]:
         risk_eliminated=False,
         main_risk="因病、因学",
         people=3,
+        measures="健康帮扶；教育帮扶",
+        helper_name="李卫东",
+        helper_phone="13909390001",
         village_name="石桥村",
         **common,
     )
@@ -170,8 +175,9 @@ def test_the_dashboard_and_the_missing_measure_list_count_imported_households(ca
 
     page = county.get(reverse("monitoring:without_measures"))
     names = [row.name for row in page.context["households"]]
-    assert sorted(names) == ["何玉兰", "刘桂芳", "王秀英"]
-    assert page.text.count("国家系统导入</span>") == 2
+    # 刘桂芳's measures came with her; 何玉兰's export had none.
+    assert sorted(names) == ["何玉兰", "王秀英"]
+    assert page.text.count("国家系统导入</span>") == 1
     listed = county.get(reverse("monitoring:monitored_list")).text
     assert "陈建国" in listed and "礼县城关镇石桥村" in listed
     excel = county.get(reverse("monitoring:monitored_list_excel"))
@@ -184,7 +190,7 @@ def test_an_imported_households_page_says_where_it_came_from(cast, registry, cli
     page = client_for(cast["village"]).get(reverse("monitoring:monitored", args=[liu.pk]))
     assert page.status_code == 200
     assert "国家系统已认定，本系统导入" in page.text and "2024年3月15日" in page.text
-    assert "礼县城关镇石桥村" in page.text and 'id="no-measure"' in page.text
+    assert "礼县城关镇石桥村" in page.text and 'id="current-measures"' in page.text
     chen = imported(registry["chen"])
     page = client_for(cast["village"]).get(reverse("monitoring:monitored", args=[chen.pk])).text
     assert "风险已消除，消除时间：2024年11月20日" in page
@@ -246,3 +252,48 @@ def test_publishing_a_run_imports_its_monitored_households(small_city):
     eliminated = monitored.filter(risk_eliminated=True).count()
     assert records.filter(status="eliminated").count() == eliminated
     assert Run.objects.get(is_current=True) == result.run
+
+
+def test_on_day_one_imported_households_are_neither_falsely_overdue_nor_without_their_measures(
+    cast, registry, client_for
+):
+    """刘桂芳 has been monitored since March 2024: the export holds no date of her last
+    assessment, so her re-assessment clock starts at the import, and the page says so."""
+    counts = import_registry_monitored()
+    assert counts.measures == 2
+    liu = imported(registry["liu"])
+    assert liu.reassessment_clock_start == timezone.localdate()
+    measures = {m.kind: m for m in liu.measures.all()}
+    assert set(measures) == {"健康帮扶", "教育帮扶"}
+    health = measures["健康帮扶"]
+    assert (health.cadre_name, health.start_date, health.created_by, health.imported) == (
+        "李卫东",
+        dt.date(2024, 3, 15),
+        None,
+        True,
+    )
+    assert health.is_current() and health.imported_run == current_run()
+
+    county = client_for(cast["county"])
+    figures = county.get(reverse("monitoring:dashboard")).context["dashboard"].figures
+    # 王秀英 (the office's own, 240 days without a visit) is the only one overdue; 何玉兰
+    # (no measures in the export) and 王秀英 are the only ones without measures.
+    assert (figures.overdue_reassessments, figures.without_measures) == (1, 2)
+    page = client_for(cast["village"]).get(reverse("monitoring:monitored", args=[liu.pk])).text
+    assert 'id="clock-from-import"' in page and "国家系统导出未含最近一次评估日期" in page
+    assert "国家系统导入" in page and "李卫东" in page and 'id="no-measure"' not in page
+    listed = county.get(reverse("monitoring:monitored_list"), {"overdue": "on"})
+    assert [row.name for row in listed.context["households"]] == ["王秀英"]
+
+
+def test_households_imported_before_measures_were_get_them_and_the_clock_on_the_next_import(cast, registry):
+    import_registry_monitored()
+    liu = imported(registry["liu"])
+    liu.measures.all().delete()
+    Measure.all_objects.filter(monitored=liu).delete()
+    MonitoredHousehold.objects.filter(source=REGISTRY).update(reassessment_clock_start=None)
+    again = import_registry_monitored()
+    assert (again.created, again.clock_started, again.measures) == (0, 3, 2)
+    assert liu.measures.count() == 2
+    assert not MonitoredHousehold.objects.filter(source=REGISTRY, reassessment_clock_start=None).exists()
+    assert "此前导入的 3 户回访自今日起算" in again.describe()

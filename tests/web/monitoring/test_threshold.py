@@ -1,44 +1,42 @@
 """The year's threshold as the visit form reads it, and the 算细账 it is held against.
 
-Plain functions, no database: the policy files' figure, the documented Gansu figures when a
-file lacks it, the newest earlier year's when a year has no file yet — each saying so.
+Plain functions, no database: the policy file of the income year assessed, the newest one
+when a year has no file yet — each saying which year and whether it is confirmed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-import pytest
-
-from fangfan.engine.policy import PolicyError
+from fangfan.engine.policy import monitoring_threshold_for, policy_year_for_income
 from fangfan.web.monitoring import threshold
 from fangfan.web.monitoring.income import income_account
 
 
-def test_the_threshold_comes_from_the_years_policy_file():
+def test_the_threshold_comes_from_the_income_years_policy_file_and_says_whether_it_is_confirmed():
     assert threshold.monitoring_threshold(2023).yuan == Decimal(7200)
     found = threshold.monitoring_threshold(2024)
-    assert (found.yuan, found.placeholder) == (Decimal(7800), False)
-    assert found.note == "2024年度政策文件"
-    assert "占位数值" in threshold.monitoring_threshold(2026).note
+    assert (found.yuan, found.placeholder, found.note) == (Decimal(7800), False, "2024年度政策文件")
+    assert found.label == "标准：2024年度 ¥7,800（已确认）"
+    placeholder = threshold.monitoring_threshold(2025)
+    assert placeholder.placeholder and placeholder.label == "标准：2025年度 ¥8,300（暂定，待省里公布）"
+    assert str(threshold.monitoring_threshold(2026).yuan) == "8700"  # never 8.7E+3
 
 
-def test_a_policy_file_without_the_threshold_falls_back_to_the_documented_gansu_figures(monkeypatch):
-    def no_threshold(year: int) -> None:
-        raise PolicyError(f"{year}年度政策文件中没有参数 income.monitoring_threshold")
-
-    monkeypatch.setattr(threshold, "load_policy", no_threshold)
-    for year, yuan in ((2023, 7200), (2024, 7800)):
-        found = threshold.monitoring_threshold(year)
-        assert found.yuan == Decimal(yuan) and "按甘肃省公布的标准" in found.note
-    with pytest.raises(PolicyError):
-        threshold.monitoring_threshold(2026)
-
-
-def test_a_year_without_a_policy_file_uses_the_newest_earlier_one_and_says_so():
+def test_a_year_without_a_policy_file_uses_the_newest_one_and_is_a_placeholder():
     found = threshold.monitoring_threshold(2031)
     assert found.yuan == threshold.monitoring_threshold(2026).yuan and found.placeholder
     assert found.note.startswith("尚无2031年度监测标准，暂按2026年度政策文件")
+    assert found.label.endswith("（暂定，待省里公布），暂按2026年度政策文件")
+
+
+def test_a_visit_in_2026_assesses_2025_income_as_the_screen_does():
+    assert threshold.income_year_on(dt.date(2026, 12, 4)) == 2025
+    applies = monitoring_threshold_for(2025)
+    assert (applies.policy_year, applies.yuan, applies.placeholder) == (2025, 8300.0, True)
+    assert policy_year_for_income(2025) == 2025 and policy_year_for_income(2031) == 2026
+    assert threshold.monitoring_threshold(2025).yuan == Decimal(str(applies.yuan)).quantize(Decimal(1))
 
 
 def test_the_account_is_net_income_over_the_household_size_against_the_line():

@@ -20,7 +20,7 @@ from fangfan.web.monitoring.forms import (
     _text,
     clean_phone,
 )
-from fangfan.web.monitoring.models import MEASURE_ITEMS, MeasureKind, MonitoredHousehold
+from fangfan.web.monitoring.models import MEASURE_ITEMS, AmountPeriod, MeasureKind, MonitoredHousehold
 from fangfan.web.registry.models import Member
 
 WHOLE_HOUSEHOLD = ""
@@ -52,6 +52,9 @@ class MeasureForm(forms.Form):
     )
     content = _text("帮扶内容", rows=2)
     amount = bounds.money_field("金额（元，适用时填写）", required=False)
+    amount_period = forms.ChoiceField(
+        label="金额周期", required=False, choices=[("", "请选择"), *AmountPeriod.choices]
+    )
     start_date = _date("开始日期")
     end_date = _date("结束日期（可不填）", required=False, latest=bounds.days_from_today(MEASURE_AHEAD_DAYS))
     cadre = forms.ChoiceField(label="帮扶责任人账号", required=False)
@@ -86,6 +89,8 @@ class MeasureForm(forms.Form):
         data = super().clean() or {}
         if not self.errors and not data.get("cadre") and not data.get("cadre_name", "").strip():
             raise forms.ValidationError("请选择帮扶责任人账号，或填写帮扶责任人姓名")
+        if not self.errors and data.get("amount") is not None and not data.get("amount_period"):
+            self.add_error("amount_period", "填写了金额，请选择周期：每月、每年或一次性")
         return data
 
     def measure(self) -> MeasureInput:
@@ -99,6 +104,7 @@ class MeasureForm(forms.Form):
             member=self.members.get(data["member"]),
             covers_everyone=data["covers_everyone"],
             amount=data["amount"],
+            amount_period=data["amount_period"],
             cadre=self.cadres.get(data["cadre"]),
             cadre_name=data["cadre_name"],
             cadre_phone=data["cadre_phone"],

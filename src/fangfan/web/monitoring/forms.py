@@ -231,8 +231,15 @@ class HotlineForm(PersonFields):
 class VisitForm(forms.Form):
     """走访记录 with 算细账: each income item of the past twelve months, in yuan."""
 
-    # A year before the first policy file has no threshold to weigh the income against.
-    visited_on = _date("走访日期", earliest=dt.date(EARLIEST_THRESHOLD_YEAR, 1, 1))
+    # The income assessed is the year before the visit's (unless `income_year` says which);
+    # a year before the first policy file has no threshold to weigh it against.
+    visited_on = _date("走访日期", earliest=dt.date(EARLIEST_THRESHOLD_YEAR + 1, 1, 1))
+    income_year = forms.IntegerField(
+        label="所评估的收入年度（不填：走访日期的上一年）",
+        required=False,
+        min_value=EARLIEST_THRESHOLD_YEAR,
+        max_value=2100,
+    )
     wage_income = _money("工资性收入")
     business_income = _money("生产经营性收入")
     property_income = _money("财产性收入")

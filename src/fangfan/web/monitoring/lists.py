@@ -167,8 +167,9 @@ STATE_CHOICES = [
 
 
 def last_assessed() -> Any:
-    """The newest re-assessment or visit since the monitoring start (the start itself if none)."""
-    start = F("monitoring_start")
+    """The newest re-assessment or visit since the monitoring start (the start itself if none;
+    for a household imported without the date of its last assessment, the import day)."""
+    start = Coalesce(F("reassessment_clock_start"), F("monitoring_start"))
     reassessed = Subquery(
         models.Reassessment.objects.filter(monitored=OuterRef("pk"))
         .order_by("-assessed_on")

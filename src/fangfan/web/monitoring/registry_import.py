@@ -10,7 +10,15 @@ it is in the dashboard, the lists, re-assessments and elimination from the first
   none is skipped and counted with the reason;
 - risk types from 主要风险类型 split on 、，,；;/| and spaces, each mapped to the app's
   (因病, 因残, …; "病" → 因病), anything else → 其他;
-- the monitoring start from 识别监测时间, or the run's 统计日 (as_of) when blank (counted).
+- the monitoring start from 识别监测时间, or the run's 统计日 (as_of) when blank (counted);
+- the registry's 帮扶措施 (；-separated) as current `Measure`s of the household, with its
+  帮扶责任人 and phone, from the monitoring start, marked as imported (`imported_run`);
+- the re-assessment clock: the export holds no date of the last assessment, so the next
+  re-assessment is due `FANGFAN_REASSESSMENT_DAYS` after the import
+  (`reassessment_clock_start`), not after a 识别监测时间 years back; the pages say so.
+
+Records imported before measures and the clock were (no `reassessment_clock_start`) get
+both on the next import: the clock from that day, the measures when they have none.
 
 Keyed by household and idempotent: a household that already has a `MonitoredHousehold`
 (from the office's own workflow or an earlier import, even a deleted one) is never
@@ -37,7 +45,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangfan.web.accounts.models import AuditEvent
-from fangfan.web.monitoring.models import Case, Category, MonitoredHousehold, RiskType
+from fangfan.web.monitoring.models import Case, Category, Measure, MeasureKind, MonitoredHousehold, RiskType
 from fangfan.web.monitoring.workflow import OPEN_STAGES
 from fangfan.web.registry.models import Household, Run
 
@@ -69,6 +77,12 @@ RISK_WORDS: tuple[tuple[str, str], ...] = (
     ("劳动力", RiskType.NO_LABOUR),
 )
 
+# The registry's 帮扶措施 names the app does not use as they are.
+MEASURE_KINDS = {"公益岗位": MeasureKind.PUBLIC_WELFARE_JOB, "其他": MeasureKind.OTHER}
+# Kinds that help the whole household (按户施保的低保, 住房, 饮水): every member's safeguard too.
+WHOLE_HOUSEHOLD = {MeasureKind.SAFETY_NET, MeasureKind.HOUSING, MeasureKind.WATER}
+NO_CADRE = "（国家系统未填）"
+
 FIELDS = (
     "household_id",
     "village_code",
@@ -78,7 +92,42 @@ FIELDS = (
     "risk_eliminated",
     "risk_eliminated_on",
     "main_risk",
+    "measures",
+    "helper_name",
+    "helper_phone",
 )
+
+
+def measure_kind_of(item: str) -> str:
+    """The app's kind for an item of the registry's 帮扶措施 ("公益岗位" → 公益性岗位; unknown → 其他帮扶)."""
+    item = item.strip()
+    if item in MeasureKind.values:
+        return item
+    return str(MEASURE_KINDS.get(item, MeasureKind.OTHER))
+
+
+def registry_measures(
+    record: MonitoredHousehold, measures: str, helper: str, phone: str, run: Run | None
+) -> list[Measure]:
+    """The household's 帮扶措施 as `Measure`s of `record` (not saved), one per distinct kind."""
+    made: dict[str, Measure] = {}
+    for item in SEPARATORS.split(measures.replace("；", ";")):
+        if not item or item in made:
+            continue
+        kind = measure_kind_of(item)
+        made[item] = Measure(
+            monitored=record,
+            household_id=record.household_id,
+            village_code=record.village_code,
+            kind=kind,
+            covers_everyone=kind in WHOLE_HOUSEHOLD,
+            content=f"国家系统登记的帮扶措施：{item}",
+            start_date=record.monitoring_start,
+            cadre_name=(helper or NO_CADRE)[:32],
+            cadre_phone=phone[:20],
+            imported_run=run,
+        )
+    return list(made.values())
 
 
 def category_of(value: str) -> str:
@@ -114,6 +163,8 @@ class ImportCounts:
     created: int = 0
     monitored: int = 0  # of created: 监测中
     eliminated: int = 0  # of created: 风险已消除
+    measures: int = 0  # measures created from 帮扶措施
+    clock_started: int = 0  # records imported earlier: the re-assessment clock started now
     start_defaulted: int = 0  # 识别监测时间 blank: the run's as-of date
     eliminated_on_defaulted: int = 0  # eliminated without 风险消除时间: the run's as-of date
     category_mapped: int = 0  # category not written exactly, mapped to the nearest
@@ -123,9 +174,11 @@ class ImportCounts:
     def describe(self) -> str:
         text = (
             f"从国家系统导入监测对象 {self.created} 户"
-            f"（监测中 {self.monitored}，风险已消除 {self.eliminated}）"
+            f"（监测中 {self.monitored}，风险已消除 {self.eliminated}），帮扶措施 {self.measures} 条"
         )
         notes = []
+        if self.clock_started:
+            notes.append(f"此前导入的 {self.clock_started} 户回访自今日起算")
         if self.category_mapped:
             notes.append(f"{self.category_mapped} 户类别按最接近的类别导入")
         if self.start_defaulted:
@@ -159,8 +212,10 @@ def import_registry_monitored(run: Run | None = None) -> ImportCounts:
         .order_by("pk")
         .values_list(*FIELDS)
     )
+    today = timezone.localdate()
     with transaction.atomic():
         batch: list[MonitoredHousehold] = []
+        pending: list[tuple[MonitoredHousehold, str, str, str]] = []
         for (
             household_id,
             village,
@@ -170,6 +225,9 @@ def import_registry_monitored(run: Run | None = None) -> ImportCounts:
             eliminated,
             eliminated_on,
             main_risk,
+            measures,
+            helper,
+            phone,
         ) in rows.iterator(chunk_size=BATCH):
             if category_text not in categories:
                 categories[category_text] = category_of(category_text)
@@ -192,7 +250,9 @@ def import_registry_monitored(run: Run | None = None) -> ImportCounts:
                 monitoring_start=since or as_of,
                 source=MonitoredHousehold.Source.REGISTRY,
                 imported_run=run,
+                reassessment_clock_start=today,
             )
+            pending.append((record, measures, helper, phone))
             if eliminated:
                 record.status = MonitoredHousehold.Status.ELIMINATED
                 record.eliminated_on = eliminated_on or as_of
@@ -202,17 +262,66 @@ def import_registry_monitored(run: Run | None = None) -> ImportCounts:
                 counts.monitored += 1
             batch.append(record)
             if len(batch) >= BATCH:
-                MonitoredHousehold.objects.bulk_create(batch)
-                counts.created += len(batch)
-                batch = []
+                _create(batch, pending, run, counts)
+                batch, pending = [], []
         if batch:
-            MonitoredHousehold.objects.bulk_create(batch)
-            counts.created += len(batch)
+            _create(batch, pending, run, counts)
+        _start_earlier_imports(today, run, counts)
         counts.skipped = dict(skipped)
         counts.seconds = round(time.perf_counter() - started, 2)
-        if counts.created:
+        if counts.created or counts.clock_started:
             _record_import(run, counts)
     return counts
+
+
+def _create(
+    batch: list[MonitoredHousehold],
+    pending: list[tuple[MonitoredHousehold, str, str, str]],
+    run: Run | None,
+    counts: ImportCounts,
+) -> None:
+    """Save a batch of records, then their registry measures (the records have keys by then)."""
+    MonitoredHousehold.objects.bulk_create(batch)
+    counts.created += len(batch)
+    measures = [
+        m
+        for record, text, helper, phone in pending
+        for m in registry_measures(record, text, helper, phone, run)
+    ]
+    Measure.objects.bulk_create(measures, batch_size=BATCH)
+    counts.measures += len(measures)
+
+
+def _start_earlier_imports(today: dt.date, run: Run | None, counts: ImportCounts) -> None:
+    """Records imported before measures and the clock were: start the clock today, and bring
+    the registry's measures to those that have none."""
+    earlier = MonitoredHousehold.objects.filter(
+        source=MonitoredHousehold.Source.REGISTRY, reassessment_clock_start__isnull=True
+    ).select_related("household")
+    records = list(earlier)
+    if not records:
+        return
+    with_measures = set(
+        Measure.all_objects.filter(
+            monitored__source=MonitoredHousehold.Source.REGISTRY,
+            monitored__reassessment_clock_start__isnull=True,
+        ).values_list("monitored_id", flat=True)
+    )
+    measures = [
+        measure
+        for record in records
+        if record.pk not in with_measures and record.household is not None
+        for measure in registry_measures(
+            record,
+            record.household.measures,
+            record.household.helper_name,
+            record.household.helper_phone,
+            run,
+        )
+    ]
+    Measure.objects.bulk_create(measures, batch_size=BATCH)
+    counts.measures += len(measures)
+    counts.clock_started += earlier.update(reassessment_clock_start=today)
 
 
 def _record_import(run: Run | None, counts: ImportCounts) -> None:
@@ -229,6 +338,8 @@ def _record_import(run: Run | None, counts: ImportCounts) -> None:
             "created": counts.created,
             "monitored": counts.monitored,
             "eliminated": counts.eliminated,
+            "measures": counts.measures,
+            "clock_started": counts.clock_started,
             "category_mapped": counts.category_mapped,
             "start_defaulted": counts.start_defaulted,
             "eliminated_on_defaulted": counts.eliminated_on_defaulted,

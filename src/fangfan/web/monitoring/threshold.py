@@ -1,60 +1,79 @@
-"""The year's monitoring threshold (防返贫监测标准), read through the engine's policy files.
+"""The monitoring threshold (防返贫监测标准) that applies, read through the engine.
 
-`income.monitoring_threshold` in `fangfan/engine/policy_years/<year>.toml` is the source.
-Should a year's file lack it, or the year have no file yet, the documented Gansu figures
-(¥7,200 for 2023, ¥7,800 for 2024; DOMAIN.md) are used, and failing those the newest
-year that has one — and the page says which it was.
+One rule everywhere — the screen, visits, re-assessments and elimination: the threshold
+of the **income year being assessed** (`fangfan.engine.policy.monitoring_threshold_for`).
+A visit or re-assessment works out the past twelve months, so on a day of 2026 it
+assesses 2025's income against 2025's line (`income_year_on`), unless the cadre records
+which income year it assesses. A year without its own policy file borrows the nearest
+one's figure and is a placeholder; the pages say which year and whether the value is
+confirmed (已确认) or a placeholder (暂定，待省里公布).
 
 >>> monitoring_threshold(2024).yuan
 Decimal('7800')
+>>> monitoring_threshold(2024).label
+'标准：2024年度 ¥7,800（已确认）'
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fangfan.engine.policy import YEARS, PolicyError, load_policy
+from fangfan.engine.policy import YEARS, monitoring_threshold_for
 
 PARAMETER = "income.monitoring_threshold"
-# Gansu's published figures (DOMAIN.md, Relapse monitoring), for a policy file without them.
-DOCUMENTED_GANSU = {2023: Decimal(7200), 2024: Decimal(7800)}
-# No year before the first policy file (or documented figure) has a threshold; a visit or
-# re-assessment dated earlier is refused by its form.
-EARLIEST_THRESHOLD_YEAR = min(min(YEARS), min(DOCUMENTED_GANSU))
+# No income year before the first policy file has a threshold; a visit or re-assessment
+# assessing one is refused.
+EARLIEST_THRESHOLD_YEAR = YEARS.start
 
 
 @dataclass(frozen=True)
 class Threshold:
-    year: int  # the year asked for
+    year: int  # the income year assessed
     yuan: Decimal
     note: str  # where the figure comes from, in Chinese, for the page
-    placeholder: bool = False  # the policy file marks the figure as not settled
+    placeholder: bool = False  # not settled: the policy file says so, or the year has none yet
+    policy_year: int = 0  # the policy file the figure comes from
+
+    @property
+    def status(self) -> str:
+        return "暂定，待省里公布" if self.placeholder else "已确认"
+
+    @property
+    def label(self) -> str:
+        """ "标准：2025年度 ¥8,300（暂定，待省里公布）"."""
+        text = f"标准：{self.year}年度 ¥{self.yuan:,.0f}（{self.status}）"
+        if self.policy_year and self.policy_year != self.year:
+            text += f"，暂按{self.policy_year}年度政策文件"
+        return text
 
 
-def monitoring_threshold(year: int) -> Threshold:
-    """The per-capita net income below which a household is in range in `year`."""
-    found = _from_policy(year)
-    if found is not None:
-        return found
-    if year in DOCUMENTED_GANSU:
-        return Threshold(year, DOCUMENTED_GANSU[year], f"政策文件缺少{year}年度监测标准，按甘肃省公布的标准")
-    for earlier in sorted((y for y in YEARS if y < year), reverse=True):
-        fallback = _from_policy(earlier)
-        if fallback is not None:
-            note = f"尚无{year}年度监测标准，暂按{fallback.note}"
-            return Threshold(year, fallback.yuan, note, placeholder=True)
-    raise PolicyError(f"没有{year}年度及此前任何年度的监测标准")
+def income_year_on(day: dt.date) -> int:
+    """The income year a visit or re-assessment on `day` assesses by default: the past
+    twelve months are mostly the previous calendar year's income."""
+    return day.year - 1
 
 
-def _from_policy(year: int) -> Threshold | None:
-    try:
-        policy = load_policy(year)
-        value = policy.number(PARAMETER)
-        placeholder = policy.is_placeholder(PARAMETER)
-    except PolicyError:
-        return None
-    note = f"{year}年度政策文件"
-    if placeholder:
-        note += "，占位数值，未查实，请以省里文件为准"
-    return Threshold(year, Decimal(str(value)).normalize(), note, placeholder)
+def monitoring_threshold(income_year: int) -> Threshold:
+    """The per-capita net income below which a household is in range, for income of `income_year`."""
+    found = monitoring_threshold_for(income_year)
+    if found.policy_year != income_year:
+        note = f"尚无{income_year}年度监测标准，暂按{found.policy_year}年度政策文件"
+    else:
+        note = f"{income_year}年度政策文件"
+    if found.placeholder:
+        note += "，暂定数值，待省里公布"
+    return Threshold(income_year, _yuan(found.yuan), note, found.placeholder, found.policy_year)
+
+
+def _yuan(value: float) -> Decimal:
+    """7800.0 → Decimal('7800'), never '7.8E+3'; cents kept where there are any."""
+    amount = Decimal(str(value))
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+
+
+def recorded_label(year: int, yuan: Decimal, note: str) -> str:
+    """The label of a threshold as a visit or re-assessment recorded it (year, figure, its note)."""
+    placeholder = any(word in note for word in ("暂定", "占位", "尚无"))
+    return f"标准：{year}年度 ¥{yuan:,.0f}（{'暂定，待省里公布' if placeholder else '已确认'}）"

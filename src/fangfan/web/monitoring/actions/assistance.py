@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangfan.web.accounts.access import PREFIX_LENGTH, can
-from fangfan.web.accounts.audit import record_creation
-from fangfan.web.accounts.models import User
+from fangfan.web.accounts.audit import record_change, record_creation
+from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.monitoring.actions.common import (
     MEASURE_AHEAD_DAYS,
     WorkflowError,
@@ -30,6 +30,7 @@ from fangfan.web.monitoring.actions.common import (
 from fangfan.web.monitoring.income import income_account
 from fangfan.web.monitoring.models import (
     MEASURE_ITEMS,
+    AmountPeriod,
     Measure,
     MeasureKind,
     MonitoredHousehold,
@@ -53,6 +54,7 @@ class MeasureInput:
     member: Member | None = None
     covers_everyone: bool = False
     amount: Decimal | None = None
+    amount_period: str = ""  # AmountPeriod: 每月, 每年, 一次性
     cadre: User | None = None
     cadre_name: str = ""
     cadre_phone: str = ""
@@ -103,6 +105,8 @@ def add_measure(user: User, monitored: MonitoredHousehold, data: MeasureInput) -
         latest_end = today + dt.timedelta(days=MEASURE_AHEAD_DAYS)
         require_date(data.end_date, data.start_date, latest_end, "结束日期")
     require_money(data.amount, "金额")
+    if data.amount is not None and data.amount_period not in AmountPeriod.values:
+        raise WorkflowError("请选择金额的周期：每月、每年或一次性")
     if data.member is not None and (
         monitored.household_id is None or data.member.household_id != monitored.household_id
     ):
@@ -119,6 +123,7 @@ def add_measure(user: User, monitored: MonitoredHousehold, data: MeasureInput) -
         covers_everyone=data.covers_everyone and data.member is None,
         content=require(data.content, "请填写帮扶内容"),
         amount=data.amount,
+        amount_period=data.amount_period if data.amount is not None else "",
         start_date=data.start_date,
         end_date=data.end_date,
         cadre=cadre,
@@ -127,7 +132,21 @@ def add_measure(user: User, monitored: MonitoredHousehold, data: MeasureInput) -
         created_by=user,
     )
     record_creation(user, measure)
+    _note_on_household(user, monitored, "添加", measure)
     return measure
+
+
+def _note_on_household(user: User, monitored: MonitoredHousehold, verb: str, measure: Measure) -> None:
+    """The measure in the monitored household's own change log (修改记录): who, when, what."""
+    whom = measure.person_name or ("全户（惠及全体成员）" if measure.covers_everyone else "全户")
+    parts = [whom, measure.kind_text, measure.content]
+    if measure.amount_text:
+        parts.append(measure.amount_text)
+    if verb == "添加":
+        parts.append(f"{measure.start_date:%Y-%m-%d}起")
+    else:
+        parts.append(f"{measure.end_date:%Y-%m-%d}结束：{measure.end_note}")
+    record_change(user, monitored, {}, {"帮扶措施": f"{verb}：{'，'.join(parts)}"}, AuditEvent.Action.UPDATE)
 
 
 @transaction.atomic
@@ -141,6 +160,7 @@ def end_measure(user: User, measure: Measure, end_date: dt.date, note: str) -> M
         raise WorkflowError(f"该措施已于{measure.end_date:%Y-%m-%d}结束")
     require_date(end_date, measure.start_date, today, "结束日期")
     measure.update_audited(user, end_date=end_date, ended_by=user, end_note=require(note, "请填写结束原因"))
+    _note_on_household(user, measure.monitored, "结束", measure)
     return measure
 
 
@@ -152,6 +172,7 @@ def record_reassessment(
     amounts: dict[str, Decimal],
     notes: str = "",
     household_size: int | None = None,
+    income_year: int | None = None,
 ) -> Reassessment:
     """回访/动态评估 with 算细账; the household size is the registry's (typed in for an unregistered one)."""
     if not can(user, "monitoring_reassess", monitored):
@@ -162,7 +183,7 @@ def record_reassessment(
     size = (household.people or household.household_size) if household else household_size
     if not size:
         raise WorkflowError("请填写家庭人口数")
-    threshold = threshold_on(assessed_on, "回访日期")
+    threshold = threshold_on(assessed_on, "回访日期", income_year)
     require_amounts(amounts)
     account = income_account(
         wage=amounts.get("wage_income"),
@@ -190,7 +211,7 @@ def record_reassessment(
         household_size=size,
         net_income=account.net_income,
         net_income_per_capita=account.per_capita,
-        threshold_year=assessed_on.year,
+        threshold_year=threshold.year,
         threshold=threshold.yuan,
         threshold_note=threshold.note[:200],
         below_threshold=account.below_threshold,

@@ -8,7 +8,12 @@ from decimal import Decimal
 from fangfan.engine.policy import PolicyError
 from fangfan.web.bounds import EARLIEST_EVENT, MONEY_MAX, day_text, today
 from fangfan.web.monitoring.models import Case, MonitoredHousehold
-from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR, Threshold, monitoring_threshold
+from fangfan.web.monitoring.threshold import (
+    EARLIEST_THRESHOLD_YEAR,
+    Threshold,
+    income_year_on,
+    monitoring_threshold,
+)
 from fangfan.web.monitoring.workflow import (
     NOTICE_AHEAD_DAYS,
     NOTICE_LATE_DAYS,
@@ -70,14 +75,21 @@ def require_notice(reviewed_on: dt.date, notice_start: dt.date, notice_end: dt.d
         )
 
 
-def threshold_on(day: dt.date, name: str) -> Threshold:
-    """The monitoring threshold of `day`'s year, or a refusal naming the years there are."""
-    try:
-        return monitoring_threshold(day.year)
-    except PolicyError as error:
+def threshold_on(day: dt.date, name: str, income_year: int | None = None) -> Threshold:
+    """The threshold of the income year assessed on `day` (the year before `day`'s, unless
+    `income_year` says which), or a refusal naming the years there are."""
+    year = income_year if income_year is not None else income_year_on(day)
+    if income_year is not None and not EARLIEST_THRESHOLD_YEAR <= income_year <= day.year:
+        raise WorkflowError(f"所评估的收入年度应在{EARLIEST_THRESHOLD_YEAR}年至{day.year}年之间")
+    if year < EARLIEST_THRESHOLD_YEAR:
         raise WorkflowError(
-            f"{name}为{day.year}年，没有该年度的监测标准（最早为{EARLIEST_THRESHOLD_YEAR}年度），请核对日期"
-        ) from error
+            f"{name}为{day.year}年，所评估的{year}年度收入没有监测标准"
+            f"（最早为{EARLIEST_THRESHOLD_YEAR}年度），请核对日期"
+        )
+    try:
+        return monitoring_threshold(year)
+    except PolicyError as error:
+        raise WorkflowError(f"没有{year}年度的监测标准") from error
 
 
 def require_money(value: Decimal | None, name: str) -> None:

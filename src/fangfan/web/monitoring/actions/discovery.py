@@ -104,7 +104,12 @@ class VisitResult:
 
 @transaction.atomic
 def record_visit(
-    user: User, household: Household, visited_on: dt.date, amounts: dict[str, Decimal], situation: str = ""
+    user: User,
+    household: Household,
+    visited_on: dt.date,
+    amounts: dict[str, Decimal],
+    situation: str = "",
+    income_year: int | None = None,
 ) -> VisitResult:
     """走访记录 with 算细账; a household in range gets a lead unless it is already in hand.
 
@@ -114,7 +119,7 @@ def record_visit(
     if not can(user, "monitoring_visit", household):
         raise PermissionDenied("您无权记录该户的走访")
     require_date(visited_on, None, timezone.localdate(), "走访日期")
-    threshold = threshold_on(visited_on, "走访日期")
+    threshold = threshold_on(visited_on, "走访日期", income_year)
     require_amounts(amounts)
     size = household.people or household.household_size or 1
     account = income_account(
@@ -142,7 +147,7 @@ def record_visit(
         household_size=size,
         net_income=account.net_income,
         net_income_per_capita=account.per_capita,
-        threshold_year=visited_on.year,
+        threshold_year=threshold.year,
         threshold=threshold.yuan,
         threshold_note=threshold.note[:200],
         below_threshold=account.below_threshold,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fangfan.web.monitoring.models.assistance import Measure, current_on
 from fangfan.web.monitoring.models.cases import Case, CaseEvent, MonitoredHousehold
-from fangfan.web.monitoring.models.choices import MEASURE_ITEMS, Category, MeasureKind, RiskType, Source
+from fangfan.web.monitoring.models.choices import (
+    MEASURE_ITEMS,
+    AmountPeriod,
+    Category,
+    MeasureKind,
+    RiskType,
+    Source,
+)
 from fangfan.web.monitoring.models.elimination import Elimination, EliminationEvent
 from fangfan.web.monitoring.models.followup import Reassessment
 from fangfan.web.monitoring.models.intake import FurtherReport, Intake, IntakeFinding
@@ -14,6 +21,7 @@ from fangfan.web.monitoring.models.visits import Visit
 
 __all__ = [
     "MEASURE_ITEMS",
+    "AmountPeriod",
     "Case",
     "CaseEvent",
     "Category",

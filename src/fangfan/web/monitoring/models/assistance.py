@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.monitoring.models.cases import MonitoredHousehold
-from fangfan.web.monitoring.models.choices import MeasureKind
-from fangfan.web.registry.models import Household, Member
+from fangfan.web.monitoring.models.choices import AmountPeriod, MeasureKind
+from fangfan.web.registry.models import Household, Member, Run
 
 
 def current_on(day: dt.date, prefix: str = "") -> Q:
@@ -62,6 +62,7 @@ class Measure(SoftDeleteModel):
     )
     content = models.TextField("帮扶内容")
     amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    amount_period = models.CharField("金额周期", max_length=8, choices=AmountPeriod.choices, blank=True)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期", null=True, blank=True)
     cadre = models.ForeignKey(
@@ -75,7 +76,22 @@ class Measure(SoftDeleteModel):
     cadre_name = models.CharField("帮扶责任人", max_length=32)
     cadre_phone = models.CharField("帮扶责任人电话", max_length=20, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="空：从国家系统导入",
+    )
+    imported_run = models.ForeignKey(
+        Run,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="从国家系统“帮扶措施”导入的措施：导入时的筛查批次",
     )
     created_at = models.DateTimeField("录入时间", default=timezone.now)
     ended_by = models.ForeignKey(
@@ -105,6 +121,19 @@ class Measure(SoftDeleteModel):
     def is_current(self, day: dt.date | None = None) -> bool:
         day = day or timezone.localdate()
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+    @property
+    def amount_text(self) -> str:
+        """ "每月 1,200 元", "3,000 元" (no period recorded), or "" without an amount."""
+        if self.amount is None:
+            return ""
+        amount = f"{self.amount:,.2f}".removesuffix(".00")
+        period = self.get_amount_period_display() if self.amount_period else ""
+        return f"{period} {amount} 元".strip()
+
+    @property
+    def imported(self) -> bool:
+        return self.imported_run_id is not None
 
     @property
     def is_personal(self) -> bool:

@@ -210,6 +210,12 @@ class MonitoredHousehold(SoftDeleteModel):
     monitoring_start = models.DateField("识别监测时间")
     status = models.CharField("监测状态", max_length=12, choices=Status.choices, default=Status.MONITORED)
     eliminated_on = models.DateField("风险消除时间", null=True, blank=True)
+    reassessment_clock_start = models.DateField(
+        "回访计时起点",
+        null=True,
+        blank=True,
+        help_text="从国家系统导入、导出未含最近一次评估日期的：自导入之日起算回访",
+    )
 
     class Meta:
         verbose_name = "监测对象"

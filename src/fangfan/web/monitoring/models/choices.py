@@ -60,6 +60,15 @@ class MeasureKind(models.TextChoices):
     WATER = "饮水保障", "饮水保障"
     FINANCE = "金融帮扶", "金融帮扶"
     CONSUMPTION = "消费帮扶", "消费帮扶"
+    OTHER = "其他帮扶", "其他帮扶"
+
+
+class AmountPeriod(models.TextChoices):
+    """What a measure's amount is per: the period is shown with the amount."""
+
+    MONTH = "month", "每月"
+    YEAR = "year", "每年"
+    ONCE = "once", "一次性"
 
 
 # The items a kind is recorded as (具体项目); a kind not named here has none.

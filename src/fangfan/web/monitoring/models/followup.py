@@ -16,6 +16,7 @@ from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.monitoring.income import IncomeAccount
 from fangfan.web.monitoring.models.cases import MonitoredHousehold
 from fangfan.web.monitoring.models.visits import _money
+from fangfan.web.monitoring.threshold import recorded_label
 from fangfan.web.registry.models import Household
 
 
@@ -61,6 +62,11 @@ class Reassessment(SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.monitored.name}户 {self.assessed_on:%Y-%m-%d} 回访"
+
+    @property
+    def threshold_label(self) -> str:
+        """ "标准：2025年度 ¥8,300（暂定，待省里公布）": the income year assessed and its line."""
+        return recorded_label(self.threshold_year, self.threshold, self.threshold_note)
 
     @property
     def account(self) -> IncomeAccount:

@@ -13,6 +13,7 @@ from django.db import models
 
 from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.monitoring.income import IncomeAccount
+from fangfan.web.monitoring.threshold import recorded_label
 from fangfan.web.registry.models import Household
 
 
@@ -58,6 +59,11 @@ class Visit(SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.household.head_name}户 {self.visited_on:%Y-%m-%d} 走访"
+
+    @property
+    def threshold_label(self) -> str:
+        """ "标准：2025年度 ¥8,300（暂定，待省里公布）": the income year assessed and its line."""
+        return recorded_label(self.threshold_year, self.threshold, self.threshold_note)
 
     @property
     def account(self) -> IncomeAccount:

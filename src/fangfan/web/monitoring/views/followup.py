@@ -15,7 +15,7 @@ from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.assistance import record_reassessment
 from fangfan.web.monitoring.assistance_forms import ReassessmentForm
 from fangfan.web.monitoring.models import MonitoredHousehold, Reassessment
-from fangfan.web.monitoring.threshold import monitoring_threshold
+from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.registry.views.regions import READERS
 
@@ -44,6 +44,7 @@ def reassess(request: HttpRequest, monitored_id: int) -> HttpResponse:
                 form.amounts(),
                 data["situation"],
                 data.get("household_size"),
+                data.get("income_year"),
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
@@ -56,7 +57,7 @@ def reassess(request: HttpRequest, monitored_id: int) -> HttpResponse:
     context = {
         "monitored": monitored,
         "form": form,
-        "threshold": monitoring_threshold(timezone.localdate().year),
+        "threshold": monitoring_threshold(income_year_on(timezone.localdate())),
         "size": (household.people or household.household_size or 1) if household else "",
     }
     return render(request, "monitoring/reassessment_form.html", context, status=400 if form.errors else 200)

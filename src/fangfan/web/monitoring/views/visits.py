@@ -14,7 +14,7 @@ from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.forms import VisitForm
 from fangfan.web.monitoring.models import Visit
-from fangfan.web.monitoring.threshold import monitoring_threshold
+from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.registry.models import Household
 from fangfan.web.registry.views.regions import READERS
@@ -32,7 +32,12 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = record_visit(
-                user_of(request), household, data["visited_on"], form.amounts(), data["situation"]
+                user_of(request),
+                household,
+                data["visited_on"],
+                form.amounts(),
+                data["situation"],
+                data.get("income_year"),
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
@@ -50,7 +55,7 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
     context = {
         "household": household,
         "form": form,
-        "threshold": monitoring_threshold(timezone.localdate().year),
+        "threshold": monitoring_threshold(income_year_on(timezone.localdate())),
         "size": household.people or household.household_size or 1,
     }
     return render(request, "monitoring/visit_form.html", context, status=400 if form.errors else 200)
