@@ -218,3 +218,31 @@ def test_the_lists_filter_by_region_and_channel_and_download_masked(cast, client
     city = client_for(cast["city"]).get(reverse("monitoring:intakes"))
     assert city.context["intakes"].paginator.count == 4 and "马占山" in city.text
     assert "马占山" not in county.get(reverse("monitoring:intakes")).text
+
+
+def test_a_visit_and_the_screen_judge_the_same_household_against_the_same_years_line(
+    cast, client_for, monkeypatch
+):
+    """¥8,500 a head: above 2025's line (¥8,300, what the screen of 2025 income uses),
+    below the 2026 placeholder (¥8,700). A visit now assesses 2025 income, like the screen."""
+    from fangfan.engine import screen
+    from fangfan.engine.policy import monitoring_threshold_for
+
+    monkeypatch.setattr(screen, "newer_income_year", lambda snapshot: 2025)
+    screened = monitoring_threshold_for(screen.policy_year_for(None))  # type: ignore[arg-type]
+    zhang, team = cast["zhang"], client_for(cast["shangping"])
+    a_head = {"wage_income": 25500, "business_income": 0, "transfer_income": 0, "business_cost": 0}
+    today = timezone.localdate()
+    assert visit(team, zhang, visited_on=dt.date(2026, 3, 10).isoformat(), **a_head).status_code == 302
+    record = Visit.objects.get()
+    assert (record.threshold_year, record.threshold) == (2025, Decimal(str(screened.yuan)))
+    assert not record.below_threshold and not Intake.objects.exists()
+    page = team.get(reverse("monitoring:visit", args=[record.pk])).text
+    assert "标准：2025年度 ¥8,300（暂定，待省里公布）" in page
+
+    # The cadre may say which income year the visit assesses: then that year's line.
+    assert today.year >= 2026
+    response = visit(team, zhang, income_year=2026, **a_head)
+    later = Visit.objects.exclude(pk=record.pk).get()
+    assert response.status_code == 302 and (later.threshold_year, later.threshold) == (2026, Decimal(8700))
+    assert later.below_threshold and Intake.objects.filter(visit=later).exists()
