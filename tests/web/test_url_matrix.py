@@ -100,6 +100,8 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "registry:home": lambda place: {},
     "registry:region": lambda place: {"code": place.region},
     "registry:region_children_excel": lambda place: {"code": place.region},
+    "registry:region_types_excel": lambda place: {"code": place.region},
+    "registry:region_categories_excel": lambda place: {"code": place.region},
     "registry:households": lambda place: {},
     "registry:households_excel": lambda place: {},
     "registry:household": lambda place: {"household_id": place.household_id},

@@ -8,7 +8,9 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.accounts.testing import make_user
@@ -17,6 +19,7 @@ from fangfan.web.registry import publish as publishing
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
+    FindingEvent,
     Household,
     HouseholdRunSummary,
     Member,
@@ -25,6 +28,7 @@ from fangfan.web.registry.models import (
     VillageHouseholdCount,
 )
 from fangfan.web.registry.publish import PublishError, publish_run
+from fangfan.web.workqueue import actions
 
 from .conftest import EngineData
 
@@ -288,3 +292,38 @@ def test_an_interrupted_publish_is_cleared_by_the_next_and_a_recent_one_is_waite
     assert result.created and Run.objects.get(is_current=True).run_id == left.run_id
     assert not Run.objects.filter(published=False).exists()
     assert HouseholdRunSummary.objects.filter(run=result.run).count() == result.households
+
+
+def test_a_finding_closed_while_still_flagged_reopens_as_recurring_in_the_next_run(
+    engine_data: EngineData, settings: object, tmp_path: object
+) -> None:
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    again = pl.read_parquet(engine_data.second_run / "findings.parquet").row(0, named=True)
+    paper = Finding.objects.get(
+        rule_code=again["rule_code"], household_id=again["household_id"], id_number=again["id_number"] or ""
+    )
+    # The near miss: closed, and the next run no longer flags it.
+    confirmed = Finding.objects.get(household_id=engine_data.fixed_household, rule_code="FC-002")
+    county = make_user("county", paper.county_code)
+    for finding in (paper, confirmed):
+        finding.update_audited(None, status=Finding.Status.FIXED)
+        actions.verify_close(county, finding, "已入户核实", SimpleUploadedFile("核查.pdf", b"%PDF-1.4"))
+
+    publish_run(engine_data.second_run, engine_data.second_snapshot)
+
+    paper.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert (paper.status, paper.recurrences, paper.engine_status) == ("open", 1, "open")
+    assert (confirmed.status, confirmed.recurrences) == ("closed", 0)
+    recur = paper.events.get(action=FindingEvent.Action.RECUR)
+    assert recur.user is None and (recur.from_status, recur.to_status) == ("closed", "open")
+    assert "仍筛出该问题" in recur.note and "第1次复发" in recur.note
+    assert AuditEvent.objects.filter(object_id=str(paper.pk), new__recurrences=1).exists()
+
+    client = Client()
+    client.force_login(county)
+    household = client.get(f"/households/{paper.household_id}/")
+    assert "复发 1 次" in household.text and "已核销的问题复发" in household.text
+    listed = client.get("/findings/", {"closeout": "recurring"})
+    assert f"/findings/{paper.pk}/" in listed.text and f"/findings/{confirmed.pk}/" not in listed.text

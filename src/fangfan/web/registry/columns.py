@@ -39,6 +39,19 @@ CHILD_REGION_COLUMNS = (
     Column("已消除", "totals.resolved", kind=NUMBER, width=9),
 )
 
+# The dashboard's two small tables (`registry:region_types_excel`, `registry:region_categories_excel`).
+TYPE_COLUMNS = (
+    Column("户类型", "household_type", width=14),
+    Column("户数", "households", kind=NUMBER, width=9),
+    Column("人数", "people", kind=NUMBER, width=9),
+)
+CATEGORY_COLUMNS = (
+    Column("类别", "label", width=14),
+    Column("否决项", "veto", kind=NUMBER, width=9),
+    Column("其他", "other", kind=NUMBER, width=9),
+    Column("合计", "total", kind=NUMBER, width=9),
+)
+
 FINDING_COLUMNS = (
     Column("户编号", "household_id", width=20),
     Column("行政区划代码", "village_code", width=15),

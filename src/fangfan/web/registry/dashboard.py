@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -24,7 +24,13 @@ from fangfan.engine.schema import HOUSEHOLD_TYPES
 from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, region_prefix, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.models import Run, VillageFindingCount, VillageHouseholdCount
+from fangfan.web.registry.models import (
+    CLOSED_STILL_FLAGGED,
+    Finding,
+    Run,
+    VillageFindingCount,
+    VillageHouseholdCount,
+)
 
 Level = Region.Level
 
@@ -41,6 +47,12 @@ HOUSEHOLD_SUMS = {f"total_{name}": Sum(name) for name in HOUSEHOLD_FIELDS}
 FINDING_SUMS = {f"total_{name}": Sum(name) for name in FINDING_FIELDS} | {
     "total_veto_findings": Sum("findings", filter=Q(veto=True))
 }
+
+
+# The order of the 2020 census (收入和“两不愁三保障”及饮水安全) first, then the rest as the
+# catalogue lists them: pages, filters and Excel show categories in this order.
+CENSUS_FIRST = ("INCOME", "FOOD_CLOTHING", "EDUCATION", "MEDICAL", "HOUSING", "WATER")
+CATEGORY_ORDER = CENSUS_FIRST + tuple(code for code in CATEGORIES if code not in CENSUS_FIRST)
 
 
 def _totals(row: dict[str, Any]) -> dict[str, int]:
@@ -113,10 +125,30 @@ class ChildRow:
 
 
 @dataclass(frozen=True)
+class CloseoutCounts:
+    """Close-outs the screening does not confirm: 已核销 yet still flagged, and 复发."""
+
+    closed_still_flagged: int = 0
+    recurring: int = 0
+
+
+def closeout_counts(user: User | AnonymousUser, region: Region) -> CloseoutCounts:
+    """In `region` (checked with `region_for_user`): findings closed while the newest run still
+    flags them, and findings that recurred (closed, then flagged again by a later run)."""
+    findings = scope(Finding.objects.filter(code_within("village_code", code_prefix(region))), user)
+    counts = findings.aggregate(
+        closed_still_flagged=Count("pk", filter=CLOSED_STILL_FLAGGED),
+        recurring=Count("pk", filter=Q(recurrences__gt=0)),
+    )
+    return CloseoutCounts(**{key: int(value or 0) for key, value in counts.items()})
+
+
+@dataclass(frozen=True)
 class Dashboard:
     region: Region
     run: Run | None
     totals: Totals = field(default_factory=Totals)
+    closeouts: CloseoutCounts = field(default_factory=CloseoutCounts)
     types: list[TypeRow] = field(default_factory=list)
     categories: list[CategoryRow] = field(default_factory=list)
     children: list[ChildRow] = field(default_factory=list)
@@ -174,6 +206,7 @@ def build_dashboard(user: User | AnonymousUser, region: Region, run: Run | None)
         types=types,
         categories=categories,
         children=_children(region, households, findings),
+        closeouts=closeout_counts(user, region),
     )
 
 
@@ -201,7 +234,7 @@ def _categories(findings: QuerySet[VillageFindingCount]) -> tuple[list[CategoryR
         CategoryRow(
             code, CATEGORY_NAMES.get(code, code), counts.get((code, True), 0), counts.get((code, False), 0)
         )
-        for code in CATEGORIES
+        for code in CATEGORY_ORDER
         if counts.get((code, True)) or counts.get((code, False))
     ]
     return categories, totals

@@ -13,8 +13,9 @@ a failed publish leaves the previous state intact (docs/web.md, Publishing a run
   registry keys (those the snapshot no longer holds soft-deleted, a trace each; those
   back again restored); findings by identity (rule, household, person): new ones added,
   persisting ones updated (last seen, evidence), vanished ones marked resolved by the
-  engine, the office's workflow (status, assignee, deadline, events) never touched; the
-  run made current;
+  engine, the office's workflow (status, assignee, deadline, events) never touched except
+  for findings closed (已核销) that the run flags again: those reopen as recurring (复发);
+  the run made current;
 - after it, in batches: the previous snapshot's department records removed.
 
 Publishing a run already published does nothing. A run older than the current one is
@@ -37,7 +38,7 @@ import polars as pl
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Max, Min, Model
+from django.db.models import F, Max, Min, Model
 from django.utils import timezone
 
 from fangfan.engine.progress import Progress, SilentProgress
@@ -63,6 +64,7 @@ from fangfan.web.registry.loading import (
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
+    FindingEvent,
     Household,
     HouseholdRunSummary,
     Member,
@@ -628,7 +630,52 @@ class _Publication:
         )
         vanished.update(engine_status=Finding.EngineStatus.RESOLVED, resolved_in_run=self.run)
         self._record_engine_changes()
+        self._reopen_recurring()
         self.progress.finish(STEP_FINDINGS)
+
+    def _reopen_recurring(self) -> None:
+        """已核销 findings this run flags again: back to 待处理 as 复发, counted, with a
+        FindingEvent and an AuditEvent by the system (a close-out on paper cannot stay closed)."""
+        recurring = list(
+            Finding.all_objects.filter(status=Finding.Status.CLOSED, last_seen_run=self.run).order_by("pk")
+        )
+        if not recurring:
+            return
+        as_of = self.run.as_of
+        note = (
+            f"{as_of.year}年{as_of.month}月{as_of.day}日数据的筛查仍筛出该问题："
+            "已核销的问题复发，重新列为待处理"
+        )
+        Finding.all_objects.filter(pk__in=[finding.pk for finding in recurring]).update(
+            status=Finding.Status.OPEN, assignee=None, deadline=None, recurrences=F("recurrences") + 1
+        )
+        FindingEvent.objects.bulk_create(
+            [
+                FindingEvent(
+                    finding=finding,
+                    user=None,
+                    action=FindingEvent.Action.RECUR,
+                    note=f"{note}（第{finding.recurrences + 1}次复发）",
+                    from_status=Finding.Status.CLOSED,
+                    to_status=Finding.Status.OPEN,
+                )
+                for finding in recurring
+            ],
+            batch_size=1_000,
+        )
+        _record_events(
+            recurring,
+            UPDATE,
+            lambda f: (
+                {
+                    "status": f.status,
+                    "assignee": f.assignee_id,
+                    "deadline": f.deadline and f.deadline.isoformat(),
+                    "recurrences": f.recurrences,
+                },
+                {"status": "open", "assignee": None, "deadline": None, "recurrences": f.recurrences + 1},
+            ),
+        )
 
     def _open_findings(self) -> pl.DataFrame:
         """The findings open before this run (what the previously published run found)."""

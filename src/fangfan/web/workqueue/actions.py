@@ -6,6 +6,9 @@ the finding (an AuditEvent through `update_audited`) and writes a `FindingEvent`
     待处理 ─assign→ 已分派 ─mark_fixed→ 已整改 ─verify_close→ 已核销
        └──────────┴─mark_explained→ 已说明 ─┘
     已整改 / 已说明 ─reject→ 已分派 (退回)
+
+Closing a finding the newest run still flags (仍被筛出) needs a reason and a proof file,
+and the event says so; if the next run flags it again, publishing reopens it as 复发.
 """
 
 from __future__ import annotations
@@ -104,6 +107,19 @@ def assignee_choices(finding: Finding) -> list[User]:
     return list(candidates.select_related("region").order_by("-role", "username"))
 
 
+def _check_deadline(deadline: dt.date) -> None:
+    bounds.check_date(deadline, bounds.up_to_today, bounds.days_from_today(DEADLINE_AHEAD_DAYS), "整改时限")
+
+
+def deadline_allowed(deadline: dt.date) -> bool:
+    """Whether `deadline` lies within today to a year ahead (what `assign` accepts)."""
+    try:
+        _check_deadline(deadline)
+    except ValidationError:
+        return False
+    return True
+
+
 @transaction.atomic
 def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note: str = "") -> FindingEvent:
     """分派: give the finding to someone who can fix it, with a deadline."""
@@ -112,9 +128,7 @@ def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note
     if assignee not in assignee_choices(finding):
         raise WorkflowError("责任人须是在职的乡镇或驻村工作队账号，且所辖区域包含该问题所在的行政村")
     try:
-        bounds.check_date(
-            deadline, bounds.up_to_today, bounds.days_from_today(DEADLINE_AHEAD_DAYS), "整改时限"
-        )
+        _check_deadline(deadline)
     except ValidationError as error:
         raise WorkflowError(error.messages[0]) from error
     note = (
@@ -146,12 +160,37 @@ def mark_explained(user: User, finding: Finding, reason: str) -> FindingEvent:
     return _step(user, finding, Action.EXPLAIN, Status.EXPLAINED, reason.strip())
 
 
+STILL_FLAGGED_MESSAGE = "最新一次筛查仍筛出该问题"
+
+
+def still_flagged(finding: Finding) -> bool:
+    """Whether the newest published run still flags the finding (核销 then needs reason and proof)."""
+    return finding.engine_status == Finding.EngineStatus.OPEN
+
+
 @transaction.atomic
-def verify_close(user: User, finding: Finding, note: str = "") -> FindingEvent:
-    """核销: a county or city office accepts the fix or the explanation."""
+def verify_close(
+    user: User, finding: Finding, note: str = "", attachment: UploadedFile | None = None
+) -> FindingEvent:
+    """核销: a county or city office accepts the fix or the explanation.
+
+    While the newest run still flags the finding, closing it needs a reason and a proof
+    file (no close-out on paper, 假销号); the event records that it was still flagged.
+    """
     finding = _locked(finding)
     _check(user, "verify_close", finding)
-    return _step(user, finding, Action.CLOSE, Status.CLOSED, note.strip() or "核实无误，予以核销")
+    flagged = still_flagged(finding)
+    if flagged and (not note.strip() or attachment is None):
+        raise WorkflowError(f"{STILL_FLAGGED_MESSAGE}：核销须填写核销理由并上传佐证材料")
+    if flagged:
+        note = f"{STILL_FLAGGED_MESSAGE}，仍予核销。理由：{note.strip()}"
+    event = _step(user, finding, Action.CLOSE, Status.CLOSED, note.strip() or "核实无误，予以核销")
+    if flagged:
+        event.still_flagged = True
+        assert attachment is not None
+        event.attachment.save(attachment.name or "attachment", attachment, save=False)
+        event.save()
+    return event
 
 
 @transaction.atomic

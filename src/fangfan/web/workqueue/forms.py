@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import PurePath
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 
 from fangfan.web import bounds
 from fangfan.web.accounts.models import User
@@ -29,7 +31,11 @@ ATTACHMENT_TYPES: dict[str, tuple[bytes, ...] | None] = {
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), empty_label="请选择")
     deadline = bounds.date_field(
-        "整改时限", earliest=bounds.up_to_today, latest=bounds.days_from_today(DEADLINE_AHEAD_DAYS)
+        "整改时限",
+        earliest=bounds.up_to_today,
+        latest=bounds.days_from_today(DEADLINE_AHEAD_DAYS),
+        # The picker sends ISO; a date typed or pasted the way Chinese pages print it is taken too.
+        input_formats=["%Y-%m-%d", "%Y/%m/%d"],
     )
     note = forms.CharField(
         label="要求", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -40,6 +46,11 @@ class AssignForm(forms.Form):
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = User.objects.filter(pk__in=[account.pk for account in assignees])
+        # The picker offers only what the bounds accept: today to a year ahead.
+        today = timezone.localdate()
+        self.fields["deadline"].widget.attrs.update(
+            min=today.isoformat(), max=(today + dt.timedelta(days=DEADLINE_AHEAD_DAYS)).isoformat()
+        )
         field.label_from_instance = lambda account: (
             f"{account.display_name}（{account.get_role_display()}·{account.region.name}）"
         )
@@ -62,9 +73,26 @@ class ReasonForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    """核销; while the newest run still flags the finding the verb requires both fields."""
+
     note = forms.CharField(
         label="核销意见（可选）", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    attachment = forms.FileField(label="佐证材料（可选）", required=False)
+
+    def __init__(self, *args: object, still_flagged: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.still_flagged = still_flagged
+        if still_flagged:
+            self.fields["note"].label = "核销理由（必填）"
+            self.fields["attachment"].label = "佐证材料（必填：照片、PDF、Word、Excel，不超过10MB）"
+
+    def clean_attachment(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        check_attachment(upload)
+        return upload
 
 
 def check_attachment(upload: UploadedFile) -> None:

@@ -18,11 +18,14 @@ from fangfan.engine.rules.model import load_catalogue
 from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.models import Finding, Run
+from fangfan.web.registry.dashboard import CATEGORY_ORDER, region_for_user
+from fangfan.web.registry.models import CLOSED_STILL_FLAGGED, Finding, Run
 from fangfan.web.workqueue.actions import ASSIGNEE_ROLES, OPEN_STATUSES
 
 ANY = [("", "全部")]
+# Close-outs the screening does not confirm (假销号 checks).
+CLOSEOUT_CHOICES = [("closed_still_flagged", "已核销·仍被筛出"), ("recurring", "复发")]
+CLOSEOUT_CONDITIONS = {"closed_still_flagged": CLOSED_STILL_FLAGGED, "recurring": Q(recurrences__gt=0)}
 
 
 @cache
@@ -39,11 +42,16 @@ class QueueFilter(forms.Form):
     """The filter bar; every field optional. Regions and assignees offered are the user's own."""
 
     region = forms.ChoiceField(label="区域", required=False)
-    category = forms.ChoiceField(label="类别", required=False, choices=ANY + sorted(CATEGORY_NAMES.items()))
+    category = forms.ChoiceField(
+        label="类别",
+        required=False,
+        choices=ANY + [(code, CATEGORY_NAMES.get(code, code)) for code in CATEGORY_ORDER],
+    )
     veto = forms.ChoiceField(label="否决项", required=False, choices=[*ANY, ("1", "是"), ("0", "否")])
     status = forms.ChoiceField(label="处理状态", required=False, choices=ANY + Finding.Status.choices)
     rule = forms.ChoiceField(label="规则", required=False)
     assignee = forms.ChoiceField(label="责任人", required=False)
+    closeout = forms.ChoiceField(label="核销核查", required=False, choices=ANY + CLOSEOUT_CHOICES)
     overdue = forms.BooleanField(label="只看已逾期", required=False)
 
     def __init__(self, user: User, data: object) -> None:
@@ -85,6 +93,8 @@ class QueueFilter(forms.Form):
             findings = findings.filter(rule_code=data["rule"])
         if data["assignee"]:
             findings = findings.filter(assignee_id=int(data["assignee"]))
+        if data["closeout"]:
+            findings = findings.filter(CLOSEOUT_CONDITIONS[data["closeout"]])
         if data["overdue"]:
             findings = findings.filter(overdue_condition(timezone.localdate()))
         return findings

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles
 from fangfan.web.accounts.models import User
+from fangfan.web.registry.dashboard import closeout_counts, region_for_user
 from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.household_page import masked_evidence
 from fangfan.web.registry.models import Finding, FindingEvent, Run
@@ -40,10 +41,12 @@ def _user(request: HttpRequest) -> User:
 @require_roles(*READERS)
 def finding_list(request: HttpRequest) -> HttpResponse:
     """问题清单: the region's findings, filtered, overdue first, 50 a page."""
-    filters = QueueFilter(_user(request), request.GET)
-    findings = queue(_user(request), filters)
+    user = _user(request)
+    filters = QueueFilter(user, request.GET)
+    findings = queue(user, filters)
     context = {
         "filters": filters,
+        "closeouts": closeout_counts(user, filters.chosen_region() or region_for_user(user)),
         "findings": page_of(findings, request.GET.get("page"), cap=LISTED_AT_MOST),
         "query": filters.query_string(),
         "run": Run.objects.current(),
@@ -78,10 +81,10 @@ def _detail(
     user = _user(request)
     assignees = actions.assignee_choices(finding)
     blank: dict[str, forms.Form] = {
-        "assign": AssignForm(assignees=assignees, initial={"deadline": finding.deadline}),
+        "assign": AssignForm(assignees=assignees, initial=_assign_initial(finding, assignees)),
         "mark_fixed": FixForm(),
         "mark_explained": ReasonForm(),
-        "verify_close": CloseForm(),
+        "verify_close": CloseForm(still_flagged=actions.still_flagged(finding)),
         "reject": ReasonForm(),
     }
     shown = [
@@ -101,7 +104,22 @@ def _detail(
         "overdue": actions.is_overdue(finding),
         "forms": shown,
     }
-    return render(request, "workqueue/detail.html", context, status=status)
+    response = render(request, "workqueue/detail.html", context, status=status)
+    # A refused step answers with the detail page: under htmx the address bar shows the
+    # page's own URL, not the action's (a refresh there would be a GET on a POST-only URL).
+    response["HX-Push-Url"] = reverse("workqueue:detail", args=[finding.pk])
+    return response
+
+
+def _assign_initial(finding: Finding, assignees: list[User]) -> dict[str, object]:
+    """Re-assigning: the current assignee and deadline pre-filled, the deadline only while the
+    form's bounds accept it (a past deadline must be set anew)."""
+    initial: dict[str, object] = {}
+    if finding.assignee in assignees:
+        initial["assignee"] = finding.assignee.pk
+    if finding.deadline and actions.deadline_allowed(finding.deadline):
+        initial["deadline"] = finding.deadline
+    return initial
 
 
 def _act(request: HttpRequest, finding_id: int, verb: str, form: forms.Form, perform: Verb) -> HttpResponse:
@@ -166,12 +184,13 @@ def mark_explained(request: HttpRequest, finding_id: int) -> HttpResponse:
 @require_POST
 @require_roles(*READERS)
 def verify_close(request: HttpRequest, finding_id: int) -> HttpResponse:
+    flagged = actions.still_flagged(_finding(request, finding_id))
     return _act(
         request,
         finding_id,
         "verify_close",
-        CloseForm(request.POST),
-        lambda user, finding, data: actions.verify_close(user, finding, data["note"]),
+        CloseForm(request.POST, request.FILES, still_flagged=flagged),
+        lambda user, finding, data: actions.verify_close(user, finding, data["note"], data["attachment"]),
     )
 
 

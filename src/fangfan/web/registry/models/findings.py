@@ -7,7 +7,9 @@ Two views of a finding live side by side:
 - the office's (`status`): 待处理 → 已分派 → 已整改 / 已说明 → 已核销, changed only by
   people through the work queue's verb functions, with a `FindingEvent` for each step.
 
-Publishing a run touches only the engine's fields, never the workflow.
+Publishing a run touches only the engine's fields, with one exception: a finding closed
+(已核销) that the new run flags again reopens as recurring (复发: back to 待处理,
+`recurrences` counted, a `FindingEvent` by the system), so a paper close-out cannot hide.
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ class Finding(SoftDeleteModel):
         related_name="assigned_findings",
     )
     deadline = models.DateField("整改时限", null=True, blank=True)
+    # 复发: closed by the office, then flagged again by a later run (a paper close-out, 假销号,
+    # or a problem that came back); publishing reopens it and counts it here.
+    recurrences = models.PositiveIntegerField("复发次数", default=0)
     # 待办: still to be fixed or explained (待处理, 已分派). Kept by the database, so the work
     # queue's order (open work first, by deadline: overdue at the top) is read from an index
     # instead of sorting a city's findings on every page.
@@ -145,6 +150,10 @@ class Finding(SoftDeleteModel):
         return f"{self.rule_code} {self.rule_name}：{self.household_id}{person}"
 
 
+# 已核销 · 仍被筛出: closed by the office while the newest run still flags it.
+CLOSED_STILL_FLAGGED = models.Q(status=Finding.Status.CLOSED, engine_status=Finding.EngineStatus.OPEN)
+
+
 class FindingEvent(models.Model):
     """One step in a finding's workflow: who, when, what, the note and proof, status before and after."""
 
@@ -156,6 +165,7 @@ class FindingEvent(models.Model):
         EXPLAIN = "explain", "说明"
         CLOSE = "close", "核销"
         REOPEN = "reopen", "退回"
+        RECUR = "recur", "复发"
         COMMENT = "comment", "备注"
 
     finding = models.ForeignKey(Finding, verbose_name="问题", on_delete=models.PROTECT, related_name="events")
@@ -173,6 +183,9 @@ class FindingEvent(models.Model):
     attachment = models.FileField("佐证材料", upload_to="findings/%Y/%m/", blank=True)
     from_status = models.CharField("原状态", max_length=10, choices=Finding.Status.choices, blank=True)
     to_status = models.CharField("新状态", max_length=10, choices=Finding.Status.choices, blank=True)
+    still_flagged = models.BooleanField(
+        "仍被筛出", default=False, help_text="核销时最新一次筛查仍筛出该问题（须有理由和佐证材料）"
+    )
 
     class Meta:
         verbose_name = "问题处理记录"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,7 +15,15 @@ from fangfan.web.registry import columns
 from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.excel import Sheet, excel_response, workbook_response
 from fangfan.web.registry.household_page import department_rows, indicator_groups, masked_evidence
-from fangfan.web.registry.models import DepartmentRecord, Finding, Household, HouseholdRunSummary, Member, Run
+from fangfan.web.registry.models import (
+    DepartmentRecord,
+    Finding,
+    FindingEvent,
+    Household,
+    HouseholdRunSummary,
+    Member,
+    Run,
+)
 from fangfan.web.registry.navigation import Crumb, breadcrumbs
 from fangfan.web.registry.pagination import page_of, uncounted_page
 from fangfan.web.registry.search import household_count, households_matching, is_broad, villages_matching
@@ -62,7 +70,15 @@ def household_list_excel(request: HttpRequest) -> HttpResponse:
 
 
 def _household_findings(request: HttpRequest, household: Household) -> object:
-    findings = Finding.objects.filter(household=household).select_related("first_seen_run", "assignee")
+    # Each finding's close-outs and recurrences (复发), for the history under it.
+    closeouts = FindingEvent.objects.filter(
+        action__in=[FindingEvent.Action.CLOSE, FindingEvent.Action.RECUR]
+    ).order_by("at", "id")
+    findings = (
+        Finding.objects.filter(household=household)
+        .select_related("first_seen_run", "assignee")
+        .prefetch_related(Prefetch("events", queryset=closeouts, to_attr="closeout_events"))
+    )
     return scope(findings, request.user).order_by("engine_status", "-veto", "rule_code", "id_number")
 
 

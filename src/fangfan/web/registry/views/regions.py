@@ -59,6 +59,22 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_roles(*READERS)
+def region_types_excel(request: HttpRequest, code: str) -> HttpResponse:
+    """The dashboard's household-type table as Excel."""
+    region = region_for_user(request.user, code)
+    dashboard = build_dashboard(request.user, region, Run.objects.current())
+    return excel_response(f"{region.name}户类型", columns.TYPE_COLUMNS, dashboard.types)
+
+
+@require_roles(*READERS)
+def region_categories_excel(request: HttpRequest, code: str) -> HttpResponse:
+    """The dashboard's finding-category table as Excel."""
+    region = region_for_user(request.user, code)
+    dashboard = build_dashboard(request.user, region, Run.objects.current())
+    return excel_response(f"{region.name}问题类别", columns.CATEGORY_COLUMNS, dashboard.categories)
+
+
+@require_roles(*READERS)
 def region_children_excel(request: HttpRequest, code: str) -> HttpResponse:
     """The child-region table of a region's dashboard as Excel."""
     region = region_for_user(request.user, code)
