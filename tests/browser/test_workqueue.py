@@ -3,7 +3,10 @@
 In the published city (`published`): 礼县's first township assigns a finding of the demo
 village team's village to that team with a deadline; the team marks it fixed with a note;
 礼县's county office closes it. Each step goes through the page's forms (htmx-boosted),
-and each page is photographed.
+and each page is photographed. The newest run still flags the finding, so the county's
+first close, without reason or proof, is refused with the reason on the detail page's own
+URL (a refresh shows the page again); with them it is accepted. No htmx swap may break
+the Content Security Policy, and no request (the favicon either) may end in a 404.
 """
 
 from __future__ import annotations
@@ -14,9 +17,33 @@ from pathlib import Path
 from typing import Any
 
 from fangfan.web.registry.models import Finding
+from fangfan.web.workqueue.actions import STILL_FLAGGED_MESSAGE
 from fangfan.web.workqueue.testing import make_finding
 
 Shoot = Callable[[Any, str], Path]
+# Records every CSP violation the page reports (an init script is not itself under the policy).
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI + " " + event.sourceFile);
+});
+"""
+
+
+def _watch(page: Any) -> dict[str, list[str]]:
+    """CSP violations (console and event) and 404s seen by the page, for the test to assert on."""
+    seen: dict[str, list[str]] = {"console": [], "missing": []}
+    page.add_init_script(WATCH_CSP)
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and seen["console"].append(message.text),
+    )
+    page.on("response", lambda response: response.status == 404 and seen["missing"].append(response.url))
+    return seen
+
+
+def _violations(page: Any, seen: dict[str, list[str]]) -> list[str]:
+    return [*seen["console"], *page.evaluate("window.__cspViolations || []")]
 
 
 def _finding_in(village_code: str) -> Finding:
@@ -30,6 +57,7 @@ def test_a_finding_is_assigned_fixed_and_closed(
     users = published.users
     finding = _finding_in(users["village"].region.code)
     deadline = dt.date.today() + dt.timedelta(days=14)
+    seen = _watch(page)
 
     signed_in(page, users["township"])
     page.goto("/findings/")
@@ -42,6 +70,7 @@ def test_a_finding_is_assigned_fixed_and_closed(
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#finding-status:has-text('已分派')")
     shoot(page, "workqueue-assigned")
+    assert _violations(page, seen) == []  # the boosted form's swap injected no style
 
     page.context.clear_cookies()
     signed_in(page, users["village"])
@@ -56,10 +85,29 @@ def test_a_finding_is_assigned_fixed_and_closed(
     page.context.clear_cookies()
     signed_in(page, users["county"])
     page.goto(f"/findings/{finding.pk}/")
-    page.locator("form.queue-action-verify_close button[type=submit]").click()
+    close = page.locator("form.queue-action-verify_close")
+    assert STILL_FLAGGED_MESSAGE in close.inner_text()
+    close.locator("button[type=submit]").click()
+    page.wait_for_selector(f".messages :text('{STILL_FLAGGED_MESSAGE}')")
+    assert page.url.endswith(f"/findings/{finding.pk}/")  # not the action's URL
+    assert "已整改" in page.locator("#finding-status").inner_text()
+    shoot(page, "workqueue-close-refused-still-flagged")
+    page.reload()
+    assert "已整改" in page.locator("#finding-status").inner_text()  # a refresh shows the page, no 405
+
+    close = page.locator("form.queue-action-verify_close")
+    close.locator("textarea[name=note]").fill("已入户核实：该户已有稳定肉蛋奶来源，系统数据待下月更新")
+    close.locator("input[name=attachment]").set_input_files(
+        files=[{"name": "入户核查表.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 visit"}]
+    )
+    close.locator("button[type=submit]").click()
     page.wait_for_selector("#finding-status:has-text('已核销')")
+    assert "核销时仍被筛出" in page.locator("main").inner_text()
     shoot(page, "workqueue-closed")
+    assert _violations(page, seen) == []
+    assert seen["missing"] == []
 
     finding.refresh_from_db()
     assert finding.status == Finding.Status.CLOSED
     assert [event.action for event in finding.events.order_by("at", "id")] == ["assign", "fix", "close"]
+    assert finding.events.get(action="close").still_flagged
