@@ -28,6 +28,7 @@ from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from fangfan.engine import formatting
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.personal import MASKS, birth_year, mask_text, personal_fields
 
@@ -119,12 +120,31 @@ def _shown(model: type[Model], name: str, value: Any) -> Any:
         return dict(field.flatchoices).get(value, value)  # type: ignore[union-attr]
     if isinstance(field, models.BooleanField):
         return "是" if value else "否"
+    if isinstance(field, models.DateTimeField):  # kept in UTC: shown in local time
+        return formatting.datetime_text(str(value))
+    if isinstance(field, models.DateField):
+        return formatting.date_text(str(value))
+    if isinstance(field, models.DecimalField) and field.decimal_places == 2:  # amounts of money
+        return formatting.money_text(value)
+    if name in REGION_CODE_FIELDS:
+        return _region_name(str(value))
     if isinstance(field, models.ForeignKey):
         related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
         if related is None:
             return value
         return getattr(related, "display_name", None) or str(related)
     return value
+
+
+REGION_CODE_FIELDS = frozenset({"county_code", "township_code", "village_code", "region_code"})
+
+
+def _region_name(code: str) -> str:
+    """A region code as its name with the code after it: 礼县（621226）."""
+    from fangfan.web.regions.models import Region  # regions' models import nothing from here
+
+    region = Region.objects.filter(code=code).first()
+    return f"{region.name}（{code}）" if region is not None else code
 
 
 def history_rows(obj: Model) -> list[dict[str, Any]]:

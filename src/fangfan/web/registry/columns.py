@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fangfan.engine.ledger import CATEGORY_NAMES, SEVERITY_NAMES
 from fangfan.web.accounts.personal import birth_year
-from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, Column
+from fangfan.web.registry.excel import BOOLEAN, DATE, ID, MONEY, NUMBER, Column
 from fangfan.web.registry.household_page import evidence_text
+from fangfan.web.registry.templatetags.format import run_name
 
 HOUSEHOLD_COLUMNS = (
     Column("户编号", "household_id", width=20),
@@ -20,7 +21,7 @@ HOUSEHOLD_COLUMNS = (
     Column("家庭人口数", "household_size", kind=NUMBER, width=8),
     Column("在册人数", "people", kind=NUMBER, width=8),
     Column("收入年度", "income_year", kind=NUMBER, width=8),
-    Column("人均纯收入(元)", "net_income_per_capita", kind=NUMBER, width=12),
+    Column("人均纯收入", "net_income_per_capita", kind=MONEY, width=14),
     Column("问题数", "open_findings", kind=NUMBER, width=8),
     Column("否决项问题数", "veto_findings", kind=NUMBER, width=10),
 )
@@ -75,13 +76,13 @@ FACT_COLUMNS = (Column("项目", "label", width=14), Column("内容", "value", w
 
 INCOME_COLUMNS = (
     Column("年度", "year", kind=NUMBER, width=7),
-    Column("工资性收入", "wage_income", kind=NUMBER, width=11),
-    Column("生产经营性收入", "business_income", kind=NUMBER, width=13),
-    Column("财产性收入", "property_income", kind=NUMBER, width=11),
-    Column("转移性收入", "transfer_income", kind=NUMBER, width=11),
-    Column("生产经营支出", "business_cost", kind=NUMBER, width=12),
-    Column("家庭纯收入", "net_income", kind=NUMBER, width=11),
-    Column("人均纯收入", "net_income_per_capita", kind=NUMBER, width=11),
+    Column("工资性收入", "wage_income", kind=MONEY, width=11),
+    Column("生产经营性收入", "business_income", kind=MONEY, width=13),
+    Column("财产性收入", "property_income", kind=MONEY, width=11),
+    Column("转移性收入", "transfer_income", kind=MONEY, width=11),
+    Column("生产经营支出", "business_cost", kind=MONEY, width=12),
+    Column("家庭纯收入", "net_income", kind=MONEY, width=11),
+    Column("人均纯收入", "net_income_per_capita", kind=MONEY, width=11),
 )
 
 MEMBER_COLUMNS = (
@@ -115,7 +116,15 @@ DEPARTMENT_COLUMNS = (
     Column("数据", "feed_title", width=16),
     Column("姓名", "record.name", width=10),
     Column("内容", lambda row: "；".join(f"{label}：{value}" for label, value in row.values), width=60),
-    Column("部门所填证件号", "record.id_as_written", kind=ID, width=21),
+    Column(
+        "部门所填证件号",
+        lambda row: None if row.village_level else row.record.id_as_written,
+        kind=ID,
+        width=21,
+    ),
+    Column(
+        "村级记录的行政区划代码", lambda row: row.record.village_code if row.village_level else None, width=15
+    ),
     Column("匹配方式", "method", width=16),
     Column("来源文件", "record.source_file", width=24),
     Column("工作表", "record.source_sheet", width=10),
@@ -123,10 +132,11 @@ DEPARTMENT_COLUMNS = (
 )
 
 HISTORY_COLUMNS = (
-    Column("数据截至", "run.as_of", kind=DATE, width=11),
+    Column("筛查", lambda entry: run_name(entry.run), width=24),
+    Column("数据截至", "run.as_of", kind=DATE, width=14),
     Column("户类型", "household_type", width=9),
     Column("在册人数", "people", kind=NUMBER, width=8),
-    Column("人均纯收入(元)", "net_income_per_capita", kind=NUMBER, width=12),
+    Column("人均纯收入", "net_income_per_capita", kind=MONEY, width=14),
     Column("问题数", "findings", kind=NUMBER, width=8),
     Column("否决项问题数", "veto_findings", kind=NUMBER, width=10),
 )

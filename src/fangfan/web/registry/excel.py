@@ -27,6 +27,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -43,7 +44,11 @@ PHONE = "phone"
 NUMBER = "number"
 DATE = "date"
 BOOLEAN = "boolean"
-KINDS = (TEXT, ID, PHONE, NUMBER, DATE, BOOLEAN)
+MONEY = "money"  # yuan: a number Excel can add up, shown as 4,652.50 元
+KINDS = (TEXT, ID, PHONE, NUMBER, DATE, BOOLEAN, MONEY)
+# The formatting layer's styles (`fangfan.engine.formatting`) as Excel number formats.
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+MONEY_FORMAT = '#,##0.00" 元"'
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_575  # one sheet's rows below the header
 
@@ -106,7 +111,10 @@ def write_sheets(target: str | BinaryIO, sheets: Sequence[Sheet], *, unmask: boo
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
     try:
         header = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1, "text_wrap": True})
-        formats = {DATE: workbook.add_format({"num_format": "yyyy-mm-dd"})}
+        formats = {
+            DATE: workbook.add_format({"num_format": DATE_FORMAT}),
+            MONEY: workbook.add_format({"num_format": MONEY_FORMAT}),
+        }
         return [_write_sheet(workbook, sheet, header, formats, unmask) for sheet in sheets]
     finally:
         workbook.close()
@@ -133,8 +141,12 @@ def _write(
 ) -> None:
     if value is None or value == "":
         sheet.write_blank(row, col, None)
-    elif column.kind == NUMBER and isinstance(value, int | float) and not isinstance(value, bool):
-        sheet.write_number(row, col, value)
+    elif (
+        column.kind in (NUMBER, MONEY)
+        and isinstance(value, int | float | Decimal)
+        and not isinstance(value, bool)
+    ):
+        sheet.write_number(row, col, float(value), formats[MONEY] if column.kind == MONEY else None)
     elif column.kind == DATE and isinstance(value, dt.date):
         moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         if timezone.is_aware(moment):

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from fangfan.engine.ledger import CATEGORY_NAMES
+from fangfan.engine.policy import load_policy
 from fangfan.engine.rules.model import CATEGORIES, Catalogue, Rule, load_catalogue
 from fangfan.engine.schema import TABLES
 from fangfan.web.accounts.personal import birth_year, mask_id, mask_phone, mask_text
@@ -83,6 +84,7 @@ def evidence_text(finding: Finding) -> str:
 class Indicator:
     rule: Rule
     findings: list[tuple[Finding, list[dict[str, Any]]]] = field(default_factory=list)  # with evidence
+    note: str = ""  # why a passed check passed when the household's own data looks otherwise
 
     @property
     def passed(self) -> bool:
@@ -101,8 +103,12 @@ class IndicatorGroup:
         return sum(not indicator.passed for indicator in self.indicators)
 
 
-def indicator_groups(findings: Iterable[Finding], policy_year: int) -> list[IndicatorGroup]:
-    """Every rule of the year's catalogue, grouped by category, with the household's open findings."""
+def indicator_groups(
+    findings: Iterable[Finding], policy_year: int, notes: dict[str, str] | None = None
+) -> list[IndicatorGroup]:
+    """Every rule of the year's catalogue, grouped by category, with the household's open findings
+    and, by rule code, the `notes` explaining a passed check (`indicator_notes`)."""
+    notes = notes or {}
     catalogue = _catalogue(policy_year)
     by_rule: dict[str, list[tuple[Finding, list[dict[str, Any]]]]] = {}
     for finding in findings:
@@ -118,10 +124,43 @@ def indicator_groups(findings: Iterable[Finding], policy_year: int) -> list[Indi
                     category=category,
                     label=CATEGORY_NAMES.get(category, category),
                     census=category in CENSUS_CATEGORIES,
-                    indicators=[Indicator(rule, by_rule.get(rule.code, [])) for rule in rules],
+                    indicators=[
+                        Indicator(rule, by_rule.get(rule.code, []), notes.get(rule.code, ""))
+                        for rule in rules
+                    ],
                 )
             )
     return groups
+
+
+PIPED = "集中供水入户"
+WATER_TRIP_RULE = "WAT-003"
+
+
+def indicator_notes(household: Any, records: Iterable[DepartmentRecord], policy_year: int) -> dict[str, str]:
+    """{rule code: why it passed} where the household's own answers seem to say otherwise.
+
+    WAT-003 counts a household with water piped into the home as convenient whatever trip
+    it registered; a registered trip over the limit then passes, and the page says why
+    and what to check (with the village water project's supply mode when there is one).
+    """
+    limit = int(load_policy(policy_year).number("water.max_trip_minutes"))
+    minutes = household.water_trip_minutes
+    if household.water_supply != PIPED or minutes is None or minutes <= limit:
+        return {}
+    projects = [
+        r.data.get("supply_mode")
+        for r in records
+        if r.feed == "water_supply" and isinstance(r.data, dict) and r.data.get("supply_mode")
+    ]
+    project = f"，水务部门供水工程记录本村为“{'、'.join(sorted(set(projects)))}”" if projects else ""
+    return {
+        WATER_TRIP_RULE: (
+            f"按达标计：户登记供水方式为“{PIPED}”{project}，自来水入户即视为用水方便，不看取水时间；"
+            f"但该户登记单次取水往返{minutes}分钟，超过{limit}分钟，与自来水入户不符，"
+            "请入户核实供水方式和取水时间并更正登记。"
+        )
+    }
 
 
 @cache
@@ -137,6 +176,10 @@ class DepartmentRow:
     department: str
     values: list[tuple[str, Any]]
     method: str
+    village_level: bool = False  # a village's record (a water project), not a person's
+
+
+VILLAGE_METHOD = "按行政村匹配"
 
 
 def department_rows(records: Iterable[DepartmentRecord]) -> list[DepartmentRow]:
@@ -153,8 +196,9 @@ def department_rows(records: Iterable[DepartmentRecord]) -> list[DepartmentRow]:
             for name in names
             if name != "name"
         ]
-        method = METHOD_NAMES.get(record.method, record.method)
-        if record.method == "probabilistic" and record.match_probability is not None:
+        village_level = record.household_id is None
+        method = VILLAGE_METHOD if village_level else METHOD_NAMES.get(record.method, record.method)
+        if not village_level and record.method == "probabilistic" and record.match_probability is not None:
             method = f"{method}（{record.match_probability:.1%}）"
         rows.append(
             DepartmentRow(
@@ -163,6 +207,7 @@ def department_rows(records: Iterable[DepartmentRecord]) -> list[DepartmentRow]:
                 department=table.department if table else "",
                 values=values,
                 method=method,
+                village_level=village_level,
             )
         )
     return rows

@@ -14,7 +14,12 @@ from fangfan.web.regions.models import Region
 from fangfan.web.registry import columns
 from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.excel import Sheet, excel_response, workbook_response
-from fangfan.web.registry.household_page import department_rows, indicator_groups, masked_evidence
+from fangfan.web.registry.household_page import (
+    department_rows,
+    indicator_groups,
+    indicator_notes,
+    masked_evidence,
+)
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
@@ -98,7 +103,11 @@ def _household_lists(request: HttpRequest, household_id: str) -> dict[str, Any]:
         "run": run,
         "members": members,
         "findings": [(finding, masked_evidence(finding)) for finding in findings],
-        "indicator_groups": indicator_groups(findings, run.policy_year) if run else [],
+        "indicator_groups": (
+            indicator_groups(findings, run.policy_year, indicator_notes(household, records, run.policy_year))
+            if run
+            else []
+        ),
         "department_rows": department_rows(records),
         "history": history.select_related("run").order_by("run__published_at", "run_id"),
     }
