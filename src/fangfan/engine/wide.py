@@ -43,6 +43,15 @@ PersonKey = Callable[[str, pl.LazyFrame], pl.LazyFrame]
 WORKING_LABOUR = ("技能劳动力", "普通劳动力")
 DAMAGE_RANK = {"无": 0, "一般损坏": 1, "严重损坏": 2, "倒塌": 3}
 NO_ROW = "无记录"
+NOT_COMPARABLE = "无法比对"  # the member's own ID is damaged and no department row was linked
+ID_PROBLEM_TEXT = {
+    "ID_PRECISION_LOST": "证件号码被Excel存成数字，后几位已丢失",
+    "ID_CHECK_DIGIT": "证件号码校验位错误",
+    "ID_FORMAT": "证件号码位数或字符不对",
+    "ID_BIRTH_DATE": "证件号码中的出生日期不存在",
+    "SEX_MISMATCH": "登记的性别与证件号码不一致",
+    "BIRTH_DATE_MISMATCH": "登记的出生日期与证件号码不一致",
+}
 PAID_WORK = ("就业", "公益性岗位")  # employment feed statuses that earn a wage
 
 
@@ -131,10 +140,15 @@ class _Context:
         if name in ("water_supply",):
             return frame
         keyed = self.person_key(name, frame)
-        column = "head_id_number" if "head_id_number" in keyed.collect_schema() else "id_number"
-        # The feed ID's validity flag marks the rows to recompute (a linked registry ID
-        # in `person_key` is valid, so recomputing it changes nothing but a short form).
-        return _canonical_key(keyed, "person_key", "person_key", f"{column}_valid")
+        schema = keyed.collect_schema()
+        column = "head_id_number" if "head_id_number" in schema else "id_number"
+        # Rows to recompute: the feed ID failed validation, or the linker put another ID in
+        # `person_key` (a registry ID with a wrong check character must meet the registry
+        # side's corrected form; recomputing a sound one changes nothing but a short form).
+        valid = pl.col(f"{column}_valid").fill_null(True) if f"{column}_valid" in schema else pl.lit(True)
+        as_written = valid & pl.col("person_key").eq_missing(pl.col(column))
+        keyed = keyed.with_columns(as_written.alias("_key_as_written"))
+        return _canonical_key(keyed, "person_key", "person_key", "_key_as_written").drop("_key_as_written")
 
 
 def build_wide_tables(
@@ -202,9 +216,30 @@ def _members(context: _Context) -> pl.LazyFrame:
     schema = frame.collect_schema()
     if "id_number_valid" not in schema:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("id_number_valid"))
+    if "_flags" not in schema:
+        frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("_flags"))
     birth = pl.col("birth_date").cast(pl.Date)
-    frame = frame.with_columns(birth.alias("birth_date"), _age(birth, context.as_of).alias("age"))
+    frame = frame.with_columns(
+        birth.alias("birth_date"),
+        _age(birth, context.as_of).alias("age"),
+        _id_problem().alias("id_problem"),
+        (~pl.col("id_number_valid").fill_null(True)).alias("_id_damaged"),
+    )
     return _canonical_key(frame, "id_number", "_person_key", "id_number_valid")
+
+
+def _id_problem() -> pl.Expr:
+    """What the importer found wrong with a member's ID, in Chinese (null when nothing).
+
+    Kept from the import flags so that the problem becomes a finding of the household
+    (IDN-004), fixed and closed like any other, not only a line in the import report.
+    """
+    parts = [
+        pl.when(pl.col("_flags").list.contains(code)).then(pl.lit(text))
+        for code, text in ID_PROBLEM_TEXT.items()
+    ]
+    joined = pl.concat_str(parts, separator="；", ignore_nulls=True)
+    return pl.when(joined != "").then(joined)
 
 
 # --- person wide -----------------------------------------------------------------
@@ -268,12 +303,18 @@ def _join_person_feed(
     if source is None:
         return frame.with_columns(pl.lit(None, dtype=_dtype(c.dtype)).alias(n) for n, c in columns.items())
     per_person = build(context, source).rename({"person_key": "_person_key"})
-    joined = frame.join(per_person, on="_person_key", how="left")
+    joined = frame.join(per_person.with_columns(pl.lit(True).alias("_found")), on="_person_key", how="left")
+    # No department row for a person whose own registry ID is damaged proves nothing: the
+    # row may be there under the right number. Such a person gets 无法比对, not 无记录.
+    unknown = pl.col("_id_damaged") & pl.col("_found").is_null()
     return joined.with_columns(
-        pl.col(name).fill_null(pl.lit(value, dtype=_dtype(columns[name].dtype)))
+        pl.when(unknown)
+        .then(pl.lit(NOT_COMPARABLE if value == NO_ROW else None, dtype=_dtype(columns[name].dtype)))
+        .otherwise(pl.col(name).fill_null(pl.lit(value, dtype=_dtype(columns[name].dtype))))
+        .alias(name)
         for name, value in defaults.items()
         if value is not None
-    )
+    ).drop("_found")
 
 
 def _dtype(kind: str) -> pl.DataType:

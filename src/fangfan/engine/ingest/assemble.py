@@ -168,18 +168,21 @@ def _rows(
     """Data rows below the header, one String column per field, layout rows removed."""
     table = recognition.table
     body = sheet.cells.slice(recognition.header_index + 1)
-    leading = [c for c in body.columns if c != "row"][:LEADING_CELLS]
+    cells = [c for c in body.columns if c != "row"]
+    leading, others = cells[:LEADING_CELLS], cells[LEADING_CELLS:]
     frame = body.select(
         pl.col("row").alias("_row"),
         *[pl.col(f"c{index}").alias(name) for name, index in recognition.columns.items()],
         *[pl.col(c).alias(f"_lead{i}") for i, c in enumerate(leading)],
+        *[pl.col(c).alias(f"_other{i}") for i, c in enumerate(others)],
     )
     frame = _mark_number_ids(sheet, recognition, frame)
     frame = frame.with_columns(
         pl.lit(None, dtype=pl.String).alias(f.name) for f in table.fields if f.name not in recognition.columns
     )
     lead_names = [f"_lead{i}" for i in range(len(leading))]
-    layout = validate.blank_or_totals(table, frame, lead_names)
+    other_names = [f"_other{i}" for i in range(len(others))]
+    layout = validate.blank_or_totals(table, frame, lead_names, other_names)
     totals = frame.filter(layout & pl.any_horizontal(pl.col(f.name).is_not_null() for f in table.fields))
     layout_rows = [
         {"file": sheet.file, "sheet": sheet.sheet, "row": row, "kind": "合计行"}

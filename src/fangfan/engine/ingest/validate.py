@@ -448,11 +448,15 @@ def learn_villages(households: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def blank_or_totals(table: Table, frame: pl.DataFrame, leading: Sequence[str]) -> pl.Series:
-    """True for layout rows: every field empty, or 合计/总计/小计 in a leading cell with key fields empty.
+def blank_or_totals(
+    table: Table, frame: pl.DataFrame, leading: Sequence[str], others: Sequence[str] = ()
+) -> pl.Series:
+    """True for layout rows: every field empty, or a totals row with its key fields empty.
 
-    On a totals row a key cell may hold the totals word itself or a count such as
-    "126条"; neither is a key, so such a cell counts as empty.
+    A totals row says 合计/总计/小计 in a leading cell, or has a cell elsewhere (`others`:
+    every other cell of the sheet row) that is a totals label as a whole (本村合计). On
+    such a row a key cell may hold the totals word itself or a count such as "126条" or
+    a bare 35 under the ID column; none of these is a key, so such a cell counts as empty.
     """
     cleaned = [values.clean(pl.col(f.name)) for f in table.fields if f.name in frame.columns]
     blank = pl.all_horizontal([c.is_null() for c in cleaned]) if cleaned else pl.lit(True)
@@ -461,8 +465,8 @@ def blank_or_totals(table: Table, frame: pl.DataFrame, leading: Sequence[str]) -
         for n in identity_fields(table)
         if n in frame.columns
     ]
-    totals_word = (
-        pl.any_horizontal([values.is_totals(pl.col(c)) for c in leading]) if leading else pl.lit(False)
-    )
+    words = [values.is_totals(pl.col(c)) for c in leading]
+    words += [values.is_totals_label(pl.col(c)) for c in others]
+    totals_word = pl.any_horizontal(words) if words else pl.lit(False)
     keys_empty = pl.all_horizontal(identity) if identity else pl.lit(True)
     return frame.select((blank | (totals_word & keys_empty)).alias("layout")).to_series()

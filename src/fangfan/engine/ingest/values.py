@@ -110,6 +110,21 @@ def is_totals(text: pl.Expr) -> pl.Expr:
     return text.str.contains("|".join(TOTALS_WORDS)).fill_null(False)
 
 
+def is_totals_label(text: pl.Expr) -> pl.Expr:
+    """True where a whole cell is a totals label: 合计, 本村合计, 小计：, 合计 126户.
+
+    Stricter than `is_totals`, for cells outside the leading ones, where a note that
+    merely mentions 小计 must not make a data row a totals row.
+    """
+    words = "|".join(TOTALS_WORDS)
+    label = rf"^[^\d]{{0,8}}?({words})[:：]?\s*(共?\d[\d,]*\s*[条户人项个家元]?)?$"
+    return clean(text).str.contains(label).fill_null(False)
+
+
 def is_count(text: pl.Expr) -> pl.Expr:
-    """True where a cell is a count written on a totals row, like 126条 or 35户."""
-    return clean(text).str.contains(r"^(共)?\d+\s*[条户人项个家]$").fill_null(False)
+    """True where a cell is a count written on a totals row: 126条, 35户, 共35人, or a bare 35.
+
+    A bare number counts only up to seven digits: an ID or a household number is longer,
+    so a real key is never mistaken for a count.
+    """
+    return clean(text).str.contains(r"^(共)?\d{1,3}(,?\d{3}){0,2}(\.0+)?\s*[条户人项个家]?$").fill_null(False)

@@ -57,7 +57,7 @@ def decide(residual: pl.DataFrame, pairs: pl.DataFrame, people: pl.DataFrame) ->
 
 
 def _ranked(residual: pl.DataFrame, pairs: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    registry = registry_side(people).join(people.select("id18", "unique_id"), on="id18")
+    registry = registry_side(people)
     ranked = (
         pairs.join(residual.select("record_id", "id18", "id_prefix"), on="record_id")
         .with_columns(gate(residual).alias("eligible"))

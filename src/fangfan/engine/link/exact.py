@@ -27,9 +27,10 @@ LINK_COLUMNS: dict[str, pl.DataType] = {
 
 
 def registry_side(people: pl.DataFrame) -> pl.DataFrame:
-    """The registry columns a link carries, keyed by id18."""
+    """The registry columns a link carries, keyed by id18 (and unique_id)."""
     return people.select(
         "id18",
+        *(["unique_id"] if "unique_id" in people.columns else []),
         pl.col("registry_id_number").alias("linked_id_number"),
         pl.col("household_id").alias("linked_household_id"),
         pl.col("village_code").alias("linked_village_code"),
@@ -41,7 +42,8 @@ def registry_side(people: pl.DataFrame) -> pl.DataFrame:
 
 def exact_links(records: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """Records whose ID (15-digit ones through to_18 on both sides) is a registry person's."""
-    joined = records.filter(pl.col("id18").is_not_null()).join(registry_side(people), on="id18", how="inner")
+    registry = registry_side(people).filter(pl.col("id18").is_not_null())
+    joined = records.filter(pl.col("id18").is_not_null()).join(registry, on="id18", how="inner")
     fifteen = (pl.col("id_written").str.len_chars() == 15) | (
         pl.col("linked_id_number").str.len_chars() == 15
     )

@@ -38,13 +38,41 @@ class ScoredPairs:
     model: dict[str, Any]
 
 
-def comparisons() -> list[Any]:
+# Preset (m, u) per comparison level, in the order the levels are listed in
+# `comparisons` (null level left out): used instead of training when the snapshot is too
+# small for EM (`MIN_TRAINING_LINKS`), e.g. a township's own export of a few dozen
+# households. m: how often the level holds for the same person (a typo or Excel's
+# rounding makes the lower levels); u: for two people of one county (most share the
+# address code; a birth date is one of about 20,000).
+PRESET_LEVELS: dict[str, tuple[tuple[float, float], ...]] = {
+    "name": ((0.90, 0.001), (0.05, 0.0005), (0.03, 0.005), (0.02, 0.9935)),
+    "area": ((0.97, 0.3), (0.03, 0.7)),
+    "birth": ((0.93, 0.00005), (0.05, 0.0005), (0.02, 0.99945)),
+    "sequence": ((0.85, 0.0001), (0.05, 0.0001), (0.05, 0.0005), (0.04, 0.2), (0.01, 0.7993)),
+    "village_code": ((0.95, 0.05), (0.05, 0.95)),
+}
+MIN_TRAINING_LINKS = 2_000  # fewer exactly linked rows than this: preset m and u, no EM
+
+
+def comparisons(preset: bool = False) -> list[Any]:
+    """The model's comparisons; with `preset`, every level carries its PRESET_LEVELS m and u."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    def configured(name: str, creators: list[Any]) -> list[Any]:
+        if not preset:
+            return creators
+        values = PRESET_LEVELS[name]
+        return [creators[0]] + [
+            level.configure(m_probability=m, u_probability=u)
+            for level, (m, u) in zip(creators[1:], values, strict=True)
+        ]
+
     def levels(name: str, *middle: Any) -> Any:
         return cl.CustomComparison(
-            comparison_levels=[cll.NullLevel(name), cll.ExactMatchLevel(name), *middle, cll.ElseLevel()],
+            comparison_levels=configured(
+                name, [cll.NullLevel(name), cll.ExactMatchLevel(name), *middle, cll.ElseLevel()]
+            ),
             output_column_name=name,
         )
 
@@ -58,13 +86,16 @@ def comparisons() -> list[Any]:
     check_only = "length(sequence_l) = 4 AND substr(sequence_l, 1, 3) = substr(sequence_r, 1, 3)"
     return [
         cl.CustomComparison(
-            comparison_levels=[
-                cll.NullLevel("name_pinyin"),
-                cll.ExactMatchLevel("name"),
-                cll.ExactMatchLevel("name_pinyin"),
-                cll.JaroWinklerLevel("name_pinyin", 0.9),
-                cll.ElseLevel(),
-            ],
+            comparison_levels=configured(
+                "name",
+                [
+                    cll.NullLevel("name_pinyin"),
+                    cll.ExactMatchLevel("name"),
+                    cll.ExactMatchLevel("name_pinyin"),
+                    cll.JaroWinklerLevel("name_pinyin", 0.9),
+                    cll.ElseLevel(),
+                ],
+            ),
             output_column_name="name",
         ),
         levels("area"),
@@ -100,8 +131,12 @@ def score(
     *,
     progress: Progress,
     work_dir: Path | None = None,
+    preset: bool = False,
 ) -> ScoredPairs:
-    """Train on `training` (residual plus a sample of exactly linked records) and score `residual`."""
+    """Train on `training` (residual plus a sample of exactly linked records) and score `residual`.
+
+    With `preset` nothing is trained: the comparisons carry PRESET_LEVELS (small inputs).
+    """
     import time
 
     import duckdb
@@ -114,14 +149,17 @@ def score(
     train = api.register(_side(training, "record_id"), dataset_display_name="feeds")
     settings = SettingsCreator(
         link_type="link_only",
-        comparisons=comparisons(),
+        comparisons=comparisons(preset),
         blocking_rules_to_generate_predictions=blocking_rules(),
         probability_two_random_records_match=prior,
         retain_matching_columns=True,
         additional_columns_to_retain=["id18", "id_prefix"],
     )
     linker = Linker([train, registry], settings, log_level=logging.ERROR)
-    _train(linker, progress)
+    if preset:
+        progress.advance("概率匹配", 3)
+    else:
+        _train(linker, progress)
     started = time.perf_counter()
     target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
     predictions = linker.inference.predict_between(
@@ -165,4 +203,5 @@ def _evidence(connection: Any, table: str) -> pl.DataFrame:
             coalesce(village_code_l = village_code_r, false) AS same_village
         FROM {table}
     """
-    return pl.from_arrow(connection.sql(sql).arrow())  # type: ignore[return-value]
+    # to_arrow_table keeps the schema when no pair was found (a reader with no batch does not).
+    return pl.from_arrow(connection.sql(sql).to_arrow_table())  # type: ignore[return-value]

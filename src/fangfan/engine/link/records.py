@@ -105,23 +105,44 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
         pl.col("household_id").alias("headed_household_id"),
         to_18_expr(normalise_expr(pl.col("head_id_number"))).alias("id18"),
     ).unique("id18", keep="first")
-    members = snapshot.read("members").select("household_id", "name", "id_number")
+    members = snapshot.read("members")
+
+    def present(name: str, dtype: pl.DataType) -> pl.Expr:
+        column = pl.col(name) if name in members.columns else pl.lit(None)
+        return column.cast(dtype).alias(name)
+
+    members = members.select(
+        "household_id",
+        "name",
+        "id_number",
+        present("sex", pl.String()),
+        present("birth_date", pl.Date()),
+        present("id_number_valid", pl.Boolean()).fill_null(True).alias("id_valid"),
+    )
     members = members.with_columns(written=normalise_expr(pl.col("id_number"))).with_columns(
         id_parts(pl.col("written"))
     )
-    members = members.filter(pl.col("id18").is_not_null()).join(
+    # A member whose own ID is damaged (Excel rounded it, a wrong check digit) is still a
+    # person a department row may name: kept under the ID as written, found by `fallback`.
+    members = members.filter(pl.col("written").is_not_null() & (pl.col("written") != "")).join(
         households.select("household_id", "village_code"), on="household_id", how="left"
     )
+    members = members.with_columns(pl.coalesce("id18", "written").alias("person"))
     people = (
         members.sort("household_id")
-        .group_by("id18", maintain_order=True)
+        .group_by("person", maintain_order=True)
         .agg(
+            pl.col("id18").first(),
             pl.col("written").first().alias("registry_id_number"),
             pl.col("name").first(),
             pl.col("household_id").unique(maintain_order=True).alias("household_ids"),
             pl.col("village_code").first(),
+            pl.col("sex").first(),
+            pl.col("birth_date").first(),
+            (~pl.col("id_valid")).any().alias("id_damaged"),
             *[pl.col(c).first() for c in ("id_prefix", "area", "birth", "birth_year", "sequence")],
         )
+        .drop("person")
         .join(heads, on="id18", how="left")
     )
     people = people.with_columns(

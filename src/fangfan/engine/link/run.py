@@ -15,7 +15,8 @@ import polars as pl
 from fangfan.engine import config
 from fangfan.engine.link.decide import decide
 from fangfan.engine.link.exact import LINK_COLUMNS, exact_links, village_links
-from fangfan.engine.link.model import TRAINING_SAMPLE, score
+from fangfan.engine.link.fallback import damaged_id_links
+from fangfan.engine.link.model import MIN_TRAINING_LINKS, TRAINING_SAMPLE, score
 from fangfan.engine.link.records import feed_records, registry_people, with_comparison_columns
 from fangfan.engine.link.regions import keep_within_regions
 from fangfan.engine.link.report import linkage_report
@@ -80,10 +81,13 @@ def _link(
     progress.start("身份证号精确匹配", total=1)
     exact = exact_links(records, people)
     residual = records.join(exact.select("record_id"), on="record_id", how="anti")
+    # Registry people whose own ID is damaged: preset scores, so a township's export works too.
+    repaired = damaged_id_links(residual, people, _prior(records, exact, people))
+    residual = residual.join(repaired.select("record_id"), on="record_id", how="anti")
     progress.finish("身份证号精确匹配")
     timings = {"read": 0.0, "exact": time.perf_counter() - clock}
     probable, model = _probabilistic(residual, records, exact, people, progress, work_dir, timings)
-    links = pl.concat([exact, probable, village_links(snapshot)], how="vertical_relaxed")
+    links = pl.concat([exact, repaired, probable, village_links(snapshot)], how="vertical_relaxed")
     timings["total"] = time.perf_counter() - clock
     return links, timings, model
 
@@ -107,7 +111,9 @@ def _probabilistic(
     residual = with_comparison_columns(residual)
     training = pl.concat([residual, with_comparison_columns(sample)], how="vertical_relaxed")
     prior = _prior(records, exact, people)
-    scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir)
+    # EM learns nothing from a township's few dozen households: preset m and u instead.
+    preset = linked.height < MIN_TRAINING_LINKS
+    scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir, preset=preset)
     decided = decide(residual, scored.pairs, people)
     progress.finish("概率匹配")
     timings["probabilistic"] = time.perf_counter() - clock

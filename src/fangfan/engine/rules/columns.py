@@ -50,6 +50,7 @@ PERSON_COLUMNS: dict[str, WideColumn] = _columns(
         *_REGION,
         ("id_number", "证件号码", MEMBERS, "text"),
         ("id_number_valid", "证件号码校验通过", "导入校验", "boolean"),
+        ("id_problem", "证件号码问题", "导入校验", "text"),
         ("name", "姓名", MEMBERS, "text"),
         ("relation", "与户主关系", MEMBERS, "text"),
         ("sex", "性别", MEMBERS, "text"),
