@@ -471,7 +471,7 @@ def test_a_signal_the_sieve_already_flags_is_its_finding_with_the_rule_named(mon
     )
     assert row["rule_code"] == "INC-001"
     assert (row["message"], row["evidence"]) == finding.select("message", "evidence").row(0)
-    assert "7799.99" in row["message"] and "7800" in row["message"]
+    assert "7,799.99元" in row["message"] and "7,800元" in row["message"]
     assert {signal(monitored, "DISASTER_HOUSE_DAMAGE", "M16")["rule_code"]} == {"MON-001"}
     assert signal(monitored, "CHILD_DROPPED_OUT", "M18")["rule_code"] == "EDU-002"
 

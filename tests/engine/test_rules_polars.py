@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -201,3 +202,20 @@ def test_a_condition_polars_cannot_translate_is_refused_naming_the_rule() -> Non
     catalogue = build_catalogue(parse_rules(UNTRANSLATABLE, "test.toml"), 2025)
     with pytest.raises(RuleError, match=r"TST-009（日期相减的测试规则）.*Polars"):
         PolarsAdapter().compile(catalogue)
+
+
+OFFICE_AMOUNT = re.compile(r"^\d{1,3}(,\d{3})*(\.\d[1-9]|\.[1-9]0)?$")  # 4,652 or 4,652.50, never 4652.0
+
+
+def test_both_adapters_write_money_in_messages_with_thousands_separators_and_no_trailing_zero(
+    generated_city: Snapshot,
+) -> None:
+    for findings in both_adapters(generated_city):
+        messages = findings.filter(pl.col("rule_code") == "INC-001")["message"].to_list()
+        assert messages, "the generated city has households under the monitoring line"
+        for message in messages:
+            income, threshold = re.search(
+                r"人均纯收入([-\d,.]+)元，低于监测标准([\d,.]+)元", message
+            ).groups()  # type: ignore[union-attr]
+            assert OFFICE_AMOUNT.match(income.lstrip("-")), message
+            assert OFFICE_AMOUNT.match(threshold) and "," in threshold, message

@@ -80,10 +80,17 @@ class Adapter:
         return exp.Concat(expressions=parts, safe=True, coalesce=True)
 
     def text_of(self, column: WideColumn) -> exp.Expression:
-        """A column as the text a cadre reads: money with 2 decimals, booleans 是/否."""
+        """A column as the text a cadre reads: money as 4,652 or 4,652.50 (the formatting
+        layer's style, `formatting.money_text` without its unit), booleans 是/否."""
         value: exp.Expression = exp.column(column.name)
         if column.dtype == "number":
             value = exp.Round(this=value, decimals=exp.Literal.number(2))
+            grouped = exp.Anonymous(this="format", expressions=[exp.Literal.string("{:,.2f}"), value])
+            text: exp.Expression = exp.Anonymous(
+                this="regexp_replace",
+                expressions=[grouped, exp.Literal.string(r"\.00$"), exp.Literal.string("")],
+            )
+            return exp.Coalesce(this=text, expressions=[exp.Literal.string(_TEXT_OF_NULL)])
         if column.dtype == "boolean":
             value = exp.If(this=value, true=exp.Literal.string("是"), false=exp.Literal.string("否"))
         text = exp.cast(value, "VARCHAR")
@@ -328,8 +335,8 @@ def _split_template(template: str) -> list[tuple[bool, str]]:
 
 
 def _format_value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return f"{int(value):,}"  # 8,700 (yuan), as the formatting layer writes money
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)

@@ -151,10 +151,11 @@ def finding_outputs(rule: Rule, policy: Policy) -> tuple[pl.Expr, ...]:
 
 
 def text_of(column: WideColumn) -> pl.Expr:
-    """A column as the text a cadre reads: money with 2 decimals (as DuckDB rounds), 是/否."""
+    """A column as the text a cadre reads: money rounded as DuckDB rounds and written as
+    4,652 or 4,652.50 (the DuckDB adapter's `text_of`), booleans 是/否."""
     value = pl.col(column.name)
     if column.dtype == "number":
-        value = value.map_batches(lambda s: round_series(s, 2), return_dtype=pl.Float64)
+        return value.map_batches(money_strings, return_dtype=pl.String).fill_null(_TEXT_OF_NULL)
     if column.dtype == "boolean":
         value = pl.when(value).then(pl.lit("是")).otherwise(pl.lit("否"))
     return value.cast(pl.String).fill_null(_TEXT_OF_NULL)
@@ -179,6 +180,15 @@ def round_like_duckdb(values: Any, decimals: int = 2) -> Any:
     tie_up = (error > 0) | ((error == 0) & (values > 0))
     up = (fraction > 0.5) | ((fraction == 0.5) & tie_up)
     return np.where(up, floor + 1, floor) / scale
+
+
+def money_strings(series: pl.Series) -> pl.Series:
+    """Amounts rounded to the fen as DuckDB rounds, as text with thousands separators and
+    no ".00" (4652.0 → "4,652", 4652.5 → "4,652.50"); NULL stays NULL."""
+    rounded = round_series(series, 2).cast(pl.Float64)
+    return pl.Series(
+        [None if v is None else f"{v:,.2f}".removesuffix(".00") for v in rounded.to_list()], dtype=pl.String
+    )
 
 
 def round_series(series: pl.Series, decimals: int) -> pl.Series:
