@@ -101,6 +101,7 @@ def test_the_change_log_shows_local_time_and_region_names_not_codes(client: Clie
     assert "2026年12月5日 05:40" in page  # 21:40 UTC is the next morning in 陇南
     assert "2026-12-04 21:40" not in page
     assert "武都区（621202）" in page and "礼县（621226）" in page
+    assert "第1次筛查" in page  # the run it was first seen in, by name
 
 
 def test_a_village_water_project_is_shown_as_the_village_record_not_a_person_matched_by_id(
