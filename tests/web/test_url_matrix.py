@@ -166,6 +166,8 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "monitoring:without_measures_excel": lambda place: {},
     "monitoring:without_safeguards": lambda place: {},
     "monitoring:without_safeguards_excel": lambda place: {},
+    "monitoring:unclaimed": lambda place: {},
+    "monitoring:unclaimed_excel": lambda place: {},
     "monitoring:eliminations": lambda place: {},
     "monitoring:eliminations_excel": lambda place: {},
     "monitoring:elimination": lambda place: {"elimination_id": place.elimination_id},

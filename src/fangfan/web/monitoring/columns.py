@@ -134,3 +134,22 @@ ELIMINATION_COLUMNS = (
     Column("风险消除时间", "eliminated_on", kind=DATE, width=12),
     Column("不予消除理由", "rejected_reason", width=24),
 )
+
+
+def waited_days(row: object) -> int | None:
+    flagged = getattr(row, "flagged_at", None)
+    return (timezone.localdate() - timezone.localtime(flagged).date()).days if flagged else None
+
+
+UNCLAIMED_COLUMNS = (
+    Column("户主姓名", "head_name", width=10),
+    Column("户编号", "household_id", width=20),
+    Column("县(区)", "county_name", width=10),
+    Column("乡(镇)", "township_name", width=10),
+    Column("行政村", "village_name", width=10),
+    Column("行政区划代码", "village_code", width=15),
+    Column("户类型", "household_type", width=10),
+    Column("本批次预警信号", lambda row: getattr(row, "signal_text", ""), width=40),
+    Column("首次发布预警", lambda row: timezone.localtime(row.flagged_at).date(), kind=DATE, width=12),
+    Column("已等待天数", waited_days, kind=NUMBER, width=10),
+)

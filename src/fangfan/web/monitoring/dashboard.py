@@ -10,6 +10,8 @@ and then the region asked for (`code_within`, the region's code prefix):
 - overdue: identification cases past their 15 days, households whose re-assessment is
   overdue (`lists.reassessment_overdue`), households under monitoring without a
   current measure, people of those households without a safeguard;
+- 应纳未纳: households the engine's current run flags as candidates that nobody has
+  taken up within `FANGFAN_UNCLAIMED_CANDIDATE_DAYS` (`lists.unclaimed_candidates`);
 - 减存量、控增量: per month of the last twelve, households identified (by 识别监测时间)
   against households whose risk was eliminated (by 风险消除时间);
 - the same counts per child region (counties of the city, townships of a county,
@@ -90,6 +92,7 @@ class Figures:
     overdue_reassessments: int = 0
     without_measures: int = 0
     without_safeguards: int = 0
+    unclaimed_candidates: int = 0  # 应纳未纳
 
     @property
     def under_monitoring(self) -> int:
@@ -177,6 +180,7 @@ class _Counts:
         self.monitored = scope(MonitoredHousehold.objects.filter(inside), user).annotate(
             elimination_open=lists.open_elimination()
         )
+        self.unclaimed = lists.unclaimed_candidates(user).filter(inside)
         self.user = user
         self.prefix = prefix
 
@@ -216,6 +220,7 @@ class _Counts:
                 without_measures=Count("pk"),
             ),
             self.grouped(self.people_without_safeguards(), length, without_safeguards=Count("pk")),
+            self.grouped(self.unclaimed, length, unclaimed_candidates=Count("pk")),
         ]
         codes = {code for part in parts for code in part}
         return {

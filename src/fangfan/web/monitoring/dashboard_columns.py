@@ -28,6 +28,7 @@ FIGURE_COLUMNS = (
     Column("回访超期", "figures.overdue_reassessments", kind=NUMBER, width=10),
     Column("无帮扶措施户", "figures.without_measures", kind=NUMBER, width=12),
     Column("无防返贫措施人", "figures.without_safeguards", kind=NUMBER, width=14),
+    Column("应纳未纳", "figures.unclaimed_candidates", kind=NUMBER, width=10),
 )
 
 

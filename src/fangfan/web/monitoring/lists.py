@@ -42,10 +42,11 @@ from fangfan.web.monitoring.workflow import (
     EliminationStage,
     Stage,
     reassessment_days,
+    unclaimed_candidate_days,
 )
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.models import Member
+from fangfan.web.registry.models import Household, Member, Run
 from fangfan.web.workqueue.queue import region_choices
 
 ANY = [("", "全部")]
@@ -329,3 +330,70 @@ def elimination_list(user: User, filters: EliminationFilter) -> QuerySet[models.
         .annotate(open_first=open_first)
         .order_by("open_first", "proposed_on", "pk")
     )
+
+
+# 应纳未纳: candidates the engine flags that nobody has taken up ------------------------
+
+CANDIDATE_SEVERITIES = (models.MonitoringSignal.Severity.HIGH, models.MonitoringSignal.Severity.MEDIUM)
+
+
+def first_flagged() -> Subquery:
+    """When the household's candidate signals were first published (the earliest run's
+    publishing time among its high and medium signals)."""
+    return Subquery(
+        models.MonitoringSignal.objects.filter(household=OuterRef("pk"), severity__in=CANDIDATE_SEVERITIES)
+        .order_by("run__published_at")
+        .values("run__published_at")[:1]
+    )
+
+
+def unclaimed_before() -> dt.datetime:
+    """A candidate first published before this moment has waited too long."""
+    return timezone.now() - dt.timedelta(days=unclaimed_candidate_days())
+
+
+def unclaimed_candidates(user: User, run: Run | None = None) -> QuerySet[Household]:
+    """应纳未纳: registry households the current run flags as candidates (a high or medium
+    monitoring signal), not under monitoring, for which no identification was started since
+    the signal was first published, and that have waited more than the set days (through
+    the gate). Annotated with `flagged_at`; the longest waiting first."""
+    run = run if run is not None else Run.objects.current()
+    if run is None:
+        return Household.objects.none()
+    flagged = models.MonitoringSignal.objects.filter(run=run, severity__in=CANDIDATE_SEVERITIES)
+    monitored = models.MonitoredHousehold.objects.filter(
+        household=OuterRef("pk"), status=models.MonitoredHousehold.Status.MONITORED
+    )
+    identification = models.Case.objects.filter(
+        household=OuterRef("pk"), opened_at__gte=OuterRef("flagged_at")
+    )
+    still_open = models.Case.objects.filter(household=OuterRef("pk"), stage__in=OPEN_STAGES)
+    return (
+        scope(Household.objects.filter(pk__in=flagged.values("household_id")), user)
+        .annotate(flagged_at=first_flagged())
+        .filter(flagged_at__lt=unclaimed_before())
+        .exclude(Exists(monitored))
+        .exclude(Exists(identification))
+        .exclude(Exists(still_open))
+        .order_by("flagged_at", "village_code", "pk")
+    )
+
+
+def unclaimed_list(user: User, filters: RegionFilter) -> QuerySet[Household]:
+    return filters.narrowed(unclaimed_candidates(user))
+
+
+def current_signal_names(households: list[Household], run: Run | None = None) -> dict[str, str]:
+    """{household_id: "信号、信号"} of the current run's candidate signals, for a page of rows."""
+    run = run if run is not None else Run.objects.current()
+    names: dict[str, list[str]] = {}
+    if run is None:
+        return {}
+    rows = models.MonitoringSignal.objects.filter(
+        run=run, severity__in=CANDIDATE_SEVERITIES, household__in=[h.pk for h in households]
+    ).values_list("household_id", "signal_name")
+    for household_id, name in rows.order_by("pk"):
+        chosen = names.setdefault(household_id, [])
+        if name not in chosen:
+            chosen.append(name)
+    return {key: "、".join(value) for key, value in names.items()}

@@ -73,6 +73,8 @@ urlpatterns = [
     path("monitoring/without-measures/", gaps.without_measures, name="without_measures"),
     path("monitoring/without-measures.xlsx", gaps.without_measures_excel, name="without_measures_excel"),
     path("monitoring/without-safeguards/", gaps.without_safeguards, name="without_safeguards"),
+    path("monitoring/unclaimed/", gaps.unclaimed, name="unclaimed"),
+    path("monitoring/unclaimed.xlsx", gaps.unclaimed_excel, name="unclaimed_excel"),
     path(
         "monitoring/without-safeguards.xlsx", gaps.without_safeguards_excel, name="without_safeguards_excel"
     ),

@@ -126,6 +126,21 @@ REASSESSMENT_DAYS_DEFAULT = 90
 STABLE_INCOME_MONTHS = 6
 
 
+# 应纳未纳: a candidate the engine flagged (a high or medium monitoring signal) that no
+# identification has been started for this many days after the signal was first
+# published; `FANGFAN_UNCLAIMED_CANDIDATE_DAYS` to change it. Fifteen, like the days a
+# lead has from discovery to the county's decision.
+UNCLAIMED_CANDIDATE_DAYS_DEFAULT = 15
+
+
+def unclaimed_candidate_days() -> int:
+    """The days a flagged candidate may wait for an identification, from the environment."""
+    days = env_int("FANGFAN_UNCLAIMED_CANDIDATE_DAYS", UNCLAIMED_CANDIDATE_DAYS_DEFAULT)
+    if days < 1:
+        raise ConfigError(f"环境变量 FANGFAN_UNCLAIMED_CANDIDATE_DAYS 应为正整数，实际为 {days}")
+    return days
+
+
 def reassessment_days() -> int:
     """The re-assessment interval in days, from the environment (read on each call)."""
     days = env_int("FANGFAN_REASSESSMENT_DAYS", REASSESSMENT_DAYS_DEFAULT)

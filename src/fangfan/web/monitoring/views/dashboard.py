@@ -10,6 +10,7 @@ from fangfan.web.accounts.access import require_roles
 from fangfan.web.monitoring.dashboard import build_dashboard
 from fangfan.web.monitoring.dashboard_columns import dashboard_sheets
 from fangfan.web.monitoring.views import user_of
+from fangfan.web.monitoring.workflow import unclaimed_candidate_days
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.excel import workbook_response
@@ -41,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "region": region,
         "trail": _trail(user.region, region),
         "chart_data": board.chart_data(),
+        "unclaimed_days": unclaimed_candidate_days(),
     }
     return render(request, "monitoring/dashboard.html", context)
 
