@@ -214,3 +214,31 @@ def test_without_links_conflicts_behind_typos_are_missed_and_nothing_else(county
     )
     unexplained = missed.join(hidden, on=["kind", "household_id", "id_number"], how="anti")
     assert unexplained.is_empty(), f"missed without links, but no typo behind them:\n{_listing(unexplained)}"
+
+
+ID_PROBLEMS = (
+    "ID_FORMAT",
+    "ID_PRECISION_LOST",
+    "ID_BIRTH_DATE",
+    "ID_CHECK_DIGIT",
+    "SEX_MISMATCH",
+    "BIRTH_DATE_MISMATCH",
+)
+
+
+@pytest.mark.slow
+def test_identity_findings_are_exactly_the_registry_members_whose_id_the_importer_questioned(
+    county: County,
+) -> None:
+    # IDN-004 covers no rule-stage kind: its ground truth is the import-level rows on the
+    # registry's members (the messy files plant sex and birth-date mismatches there).
+    planted = (
+        county.truth.filter((pl.col("table") == "members") & pl.col("import_code").is_in(ID_PROBLEMS))
+        .select("household_id", "id_number")
+        .unique()
+    )
+    found = (
+        county.linked.filter(pl.col("rule_code") == "IDN-004").select("household_id", "id_number").unique()
+    )
+    assert planted.height > 0, "the messy county plants no ID problem on a registry member"
+    assert sorted(found.rows()) == sorted(planted.rows())
