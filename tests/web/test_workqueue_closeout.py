@@ -201,7 +201,8 @@ def test_the_category_filter_lists_the_census_areas_first(cast):
 
 def test_the_findings_excel_names_the_county_and_township(cast):
     response = client_for(cast["county"]).get(reverse("workqueue:excel"))
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))).get_sheet_by_index(0).to_python()
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    rows = workbook.get_sheet_by_index(0).to_python()
     header = [str(cell) for cell in rows[0]]
     assert header[:3] == ["县(区)", "乡(镇)", "行政村"] and "复发次数" in header
     assert all(row[0] == "礼县" and row[1] == "城关镇" for row in rows[1:]) and len(rows) == 6
