@@ -170,7 +170,10 @@ def cell_text(source: str, value: Any, full_id: bool) -> str:
     return mask_id(text) if source == "id_number" else mask_text(text)
 
 
-LINE_HEIGHT = 13.5  # points, for 宋体 10
+# Points per line of 10-point text. 宋体 needs 13.5, but where it is missing (LibreOffice
+# on a server, WPS) the CJK font put in its place sets lines about 15 points apart.
+LINE_HEIGHT = 15.0
+ROW_PADDING = 3.0
 
 
 def text_width(text: str) -> int:
@@ -182,14 +185,14 @@ def row_height(texts: Sequence[str], widths: Sequence[int]) -> float:
     """Points a row needs so that every cell's wrapped text shows whole.
 
     >>> row_height(["短", "一" * 30], [10, 20])
-    54.0
+    63.0
     """
     lines = 1
     for text, width in zip(texts, widths, strict=True):
         usable = max(width - 1, 1)
         needed = sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n")) if text else 1
         lines = max(lines, needed)
-    return lines * LINE_HEIGHT
+    return lines * LINE_HEIGHT + ROW_PADDING
 
 
 def _file_name(county_name: str, kind: str, full_id: bool) -> str:
