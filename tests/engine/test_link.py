@@ -1,6 +1,7 @@
 """Linkage of department feeds to the registry, on a small hand-made snapshot.
 
-The cast (400 filler villagers around them so that Splink has data to learn from):
+The cast (400 filler villagers around them; with so few exact links the model scores with
+preset m and u, `link.model.PRESET_LEVELS`, instead of training):
 - 王秀英 (household H001) is in the insurance roll as 王秀莹: same ID, a homophone.
 - 李建国 (H002): the school roll has his ID with two sequence digits swapped.
 - 张德明 (H003) still has his old 15-digit ID in the registry; the claims feed

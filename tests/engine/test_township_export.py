@@ -309,3 +309,61 @@ def test_identity_findings_are_in_the_county_ledger(township_run: Path) -> None:
     assert all("身份信息" in row for row in identity)
     summary = json.loads((township_run / "out" / "运行摘要.json").read_text("utf-8"))
     assert summary["findings"] == _findings(township_run).height
+
+
+# --- the damaged-ID rule on its own: a namesake born the same day blocks it -------------
+
+
+def _people(*rows: tuple[str, str, bool]) -> pl.DataFrame:
+    """Registry people (unique_id, ID as written, name, damaged?), all 男, born 1998-05-12."""
+    return pl.DataFrame(
+        {
+            "unique_id": list(range(len(rows))),
+            "id18": [None if damaged else number for number, _, damaged in rows],
+            "registry_id_number": [number for number, _, _ in rows],
+            "name": [name for _, name, _ in rows],
+            "household_ids": [[f"H{i}"] for i in range(len(rows))],
+            "household_id": [f"H{i}" for i in range(len(rows))],
+            "village_code": ["621226102201"] * len(rows),
+            "sex": ["男"] * len(rows),
+            "birth_date": [dt.date(1998, 5, 12)] * len(rows),
+            "id_damaged": [damaged for _, _, damaged in rows],
+            "name_pinyin": ["zhaodeming"] * len(rows),
+        },
+        schema_overrides={"id18": pl.String, "unique_id": pl.Int64},
+    )
+
+
+def _insurance_row(number: str, name: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "record_id": [0],
+            "feed": ["medical_insurance"],
+            "_file": ["医保参保名单.xlsx"],
+            "_sheet": ["参保"],
+            "_row": [3],
+            "id_as_written": [number],
+            "id_written": [number],
+            "name": [name],
+            "village_code": [None],
+            "id18": [number],
+        },
+        schema_overrides={"village_code": pl.String, "record_id": pl.Int64, "_row": pl.Int64},
+    )
+
+
+def test_a_namesake_born_the_same_day_leaves_the_rounded_id_unlinked() -> None:
+    from fangfan.engine.link.fallback import damaged_id_links
+
+    right = _id(dt.date(1998, 5, 12), 401, True)
+    namesake = _id(dt.date(1998, 5, 12), 455, True)
+    rounded = f"{_rounded_by_excel(right):.14E}"
+    alone = damaged_id_links(_insurance_row(right, "赵德明"), _people((rounded, "赵德明", True)), 0.01)
+    assert alone.select("linked_id_number", "status").row(0) == (rounded, "linked")
+    crowded = _people((rounded, "赵德明", True), (namesake, "赵德明", False))
+    assert damaged_id_links(_insurance_row(right, "赵德明"), crowded, 0.01).is_empty()
+    # digits that do not survive the rounding of the department's ID: not the same person
+    other = _id(dt.date(1998, 5, 12), 480, True)
+    assert damaged_id_links(
+        _insurance_row(other, "赵德明"), _people((rounded, "赵德明", True)), 0.01
+    ).is_empty()

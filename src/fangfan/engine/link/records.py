@@ -127,7 +127,10 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
     members = members.filter(pl.col("written").is_not_null() & (pl.col("written") != "")).join(
         households.select("household_id", "village_code"), on="household_id", how="left"
     )
-    members = members.with_columns(pl.coalesce("id18", "written").alias("person"))
+    # Two members whose damaged IDs read alike (cousins' IDs rounded to the same 15 digits)
+    # are still two people: without an 18-character ID a person is the ID, household and name.
+    damaged_key = pl.concat_str("written", "household_id", "name", separator="|", ignore_nulls=True)
+    members = members.with_columns(pl.coalesce("id18", damaged_key).alias("person"))
     people = (
         members.sort("household_id")
         .group_by("person", maintain_order=True)
