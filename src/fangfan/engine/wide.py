@@ -22,7 +22,10 @@ is widened (`idnumber.to_18`), so a feed may write a person's ID in either form,
 an 18-digit ID whose check character fails is keyed on its 17 digits with the right
 check character, so a mistyped check character still finds its person (the importer
 still reports it). A feed missing from the snapshot gives null columns, so rules
-that need it find nothing; `absent_feeds` names them for the run summary.
+that need it find nothing; `absent_feeds` names them for the run summary. A member
+whose own registry ID fails validation and to whom no row of a feed was joined gets
+无法比对 (text) or null, never 无记录 or false: the row may be there under the right
+number, so no "absent from the roll" rule fires (docs/indicators.md).
 """
 
 from __future__ import annotations
