@@ -278,3 +278,20 @@ def test_the_county_sends_back_or_the_village_rejects_and_approval_checks_again(
     assert elimination.stage == "rejected" and elimination.rejected_reason.startswith("公示期间")
     listing = county.get(reverse("monitoring:eliminations")).text
     assert "不予消除" in listing and "王秀英" in listing
+
+
+def test_closing_a_notice_before_its_end_is_shown_disabled_with_the_day_it_opens(cast, client_for):
+    monitored = make_monitored(SHIQIAO, opened_by=cast["township"], household=cast["wang"], days_ago=240)
+    elimination = make_elimination(monitored, cast["village"], stage="notice", days_ago=3)
+    village = client_for(cast["village"])
+    opens = elimination.notice_end
+    assert opens == timezone.localdate() + dt.timedelta(days=3)
+    page = village.get(reverse("monitoring:elimination", args=[elimination.pk])).text
+    waiting = page[page.index('id="waiting-close_notice"') :]
+    waiting = waiting[: waiting.index("</div>")]
+    assert "disabled" in waiting and f"{opens.month}月{opens.day}日起可操作" in waiting
+    assert reverse("monitoring:elimination_close_notice", args=[elimination.pk]) not in page
+    refused = act(village, "close_notice", elimination)
+    assert refused.status_code == 409 and "公示期未满" in refused.text
+    # Other steps of the stage stay offered as forms.
+    assert reverse("monitoring:elimination_send_back", args=[elimination.pk]) in page

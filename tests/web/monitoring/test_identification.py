@@ -102,6 +102,8 @@ def test_wang_xiuying_goes_from_her_own_report_to_the_countys_decision_within_15
     assert notice.status_code == 200 and "王秀英" in notice.text and "三组" in notice.text
     assert "因病、缺劳力" in notice.text and "脱贫不稳定户" in notice.text
 
+    ended = village.get(reverse("monitoring:case", args=[case.pk])).text
+    assert reverse("monitoring:close_notice", args=[case.pk]) in ended and "waiting-close_notice" not in ended
     assert act(village, "close_notice", case, note="公示期满无异议").status_code == 302
     assert act(township, "township_review", case, note="经审核，符合纳入条件").status_code == 302
     start = timezone.localdate().isoformat()
@@ -177,6 +179,13 @@ def test_a_notice_shorter_than_five_days_is_refused_and_one_still_running_cannot
 
     running = notice_data(reviewed_on=ago(2), notice_start=ago(2), notice_end=ago(-3))
     assert act(village, "post_notice", case, **running).status_code == 302
+    # The page shows 公示期满 disabled, with the day it opens, and no form to send.
+    opens = timezone.localdate() + dt.timedelta(days=3)
+    page = village.get(reverse("monitoring:case", args=[case.pk])).text
+    waiting = page[page.index('id="waiting-close_notice"') :]
+    waiting = waiting[: waiting.index("</div>")]
+    assert "disabled" in waiting and f"{opens.month}月{opens.day}日起可操作" in waiting
+    assert reverse("monitoring:close_notice", args=[case.pk]) not in page
     early = act(village, "close_notice", case)
     assert early.status_code == 409 and "公示期未满" in early.text
     case.refresh_from_db()

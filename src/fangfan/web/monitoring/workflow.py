@@ -23,9 +23,12 @@ meets the conditions of `readiness`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from fangfan.engine.config import ConfigError, env_int
 
@@ -208,3 +211,15 @@ def elimination_natural_gate(verb: str, stage: str) -> str | None:
     if verb in ELIMINATION_STEPS:
         return ELIMINATION_OWNER[ELIMINATION_STEPS[verb].start]
     return ELIMINATION_OWNER.get(stage)
+
+
+def step_opens_on(verb: str, record: Any, today: dt.date | None = None) -> dt.date | None:
+    """The day a step the user may take becomes possible, when that is still ahead: 公示期满
+    (of a case or an elimination) from the notice's end date. None: it may be taken now.
+    The page shows such a step disabled with its date; the verb refuses it all the same."""
+    today = today or timezone.localdate()
+    if verb == "close_notice":
+        end = getattr(record, "notice_end", None)
+        if end is not None and today < end:
+            return end
+    return None

@@ -30,7 +30,7 @@ from fangfan.web.monitoring.forms import (
 from fangfan.web.monitoring.models import Case
 from fangfan.web.monitoring.notice import ELIMINATION, IDENTIFICATION, households_under_notice
 from fangfan.web.monitoring.views import Verb, initial_notice, user_of
-from fangfan.web.monitoring.workflow import OPEN_STAGES, VERB_NAMES, Stage
+from fangfan.web.monitoring.workflow import OPEN_STAGES, VERB_NAMES, Stage, step_opens_on
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.excel import excel_response
@@ -135,6 +135,7 @@ def _detail(
             "name": VERB_NAMES[verb],
             "form": (bound or {}).get(verb) or spec.form(case),
             "url": reverse(f"monitoring:{verb}", args=[case.pk]),
+            "opens_on": step_opens_on(verb, case),
         }
         for verb, spec in VERBS.items()
         if actions.may(user, verb, case)

@@ -25,6 +25,7 @@ from fangfan.web.monitoring.workflow import (
     ELIMINATION_OPEN_STAGES,
     ELIMINATION_VERB_NAMES,
     EliminationStage,
+    step_opens_on,
 )
 from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.pagination import page_of
@@ -117,6 +118,7 @@ def _detail(
             "name": ELIMINATION_VERB_NAMES[verb],
             "form": (bound or {}).get(verb) or spec.form(elimination),
             "url": reverse(f"monitoring:elimination_{verb}", args=[elimination.pk]),
+            "opens_on": step_opens_on(verb, elimination),
         }
         for verb, spec in VERBS.items()
         if actions.may(user, verb, elimination)
