@@ -169,3 +169,28 @@ def test_a_failed_upload_without_row_problems_says_what_happened_not_that_nothin
     assert "没有发现问题" not in page and "（0 条）" not in page
     assert "未能逐行检查" in page and "文件无法打开" in page
     assert "2026年12月5日 05:40" in page and "2026年10月31日" in page
+
+
+def test_a_findings_evidence_reads_in_words_on_the_page_and_in_the_excel(
+    client: Client, county: User
+) -> None:
+    _runs_on_the_fifth()
+    finding = make_finding(
+        SHIQIAO,
+        rule_code="INC-001",
+        evidence=[
+            {"label": "人均纯收入(按分项重算)", "value": 4652.5, "source": "计算"},
+            {"label": "随时能吃肉蛋奶或豆制品", "value": "否", "source": "户信息"},
+        ],
+    )
+    url = f"/households/{finding.household.household_id}/"
+
+    page = _page(client, county, url)
+    excel = client.get(url + "findings.xlsx")
+
+    assert "4,652.50 元" in page and "4652.5" not in page
+    assert "国扶办·户信息" in page
+    cells = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(excel.streaming_content)))
+    text = str(cells.get_sheet_by_index(0).to_python())
+    assert "人均纯收入(按分项重算)：4,652.50 元（计算）" in text
+    assert "随时能吃肉蛋奶或豆制品：否（国扶办·户信息）" in text

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from fangfan.engine import formatting
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.policy import load_policy
 from fangfan.engine.rules.model import CATEGORIES, Catalogue, Rule, load_catalogue
@@ -59,16 +60,24 @@ def masked_value(value: Any, label: str = "") -> Any:
 
 
 def masked_evidence(finding: Finding) -> list[dict[str, Any]]:
-    """The finding's evidence entries (label, value, source) with personal numbers masked."""
+    """The finding's evidence entries (label, value, source) in words (money with 元, 是/否,
+    the registry's tables as 国扶办·…: `engine.formatting`), personal numbers masked."""
     entries = finding.evidence if isinstance(finding.evidence, list) else []
     return [
         {
             "label": entry.get("label", ""),
-            "value": masked_value(entry.get("value"), entry.get("label", "")),
-            "source": entry.get("source", ""),
+            "value": masked_value(_evidence_value(entry), entry.get("label", "")),
+            "source": formatting.source_text(str(entry.get("source") or "")),
         }
         for entry in entries
     ]
+
+
+def _evidence_value(entry: dict[str, Any]) -> Any:
+    value = entry.get("value")
+    if value is None or value == "" or BIRTH_DATE_LABEL in str(entry.get("label", "")):
+        return value  # masked_value shows nothing as — and a birth date as its year
+    return formatting.evidence_value_text(str(entry.get("label", "")), value)
 
 
 def evidence_text(finding: Finding) -> str:
