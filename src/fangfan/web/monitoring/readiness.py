@@ -4,8 +4,9 @@ Three conditions, each answered with what was found (DOMAIN.md, Relapse monitori
 
 1. **收入持续稳定** — the assessments since the monitoring start (re-assessments and
    visits, both with their 算细账) are read newest first; the unbroken run of those at
-   or above their year's threshold must span at least six calendar months, from its
-   earliest to its newest assessment. One below the line ends the run.
+   or above the threshold of the income year each assessed (`threshold.py`) must span
+   at least six calendar months, from its earliest to its newest assessment. One below
+   the line ends the run.
 2. **无否决项问题** — no veto finding (`Finding.veto`) the engine still finds
    (`engine_status` open) on the household.
 3. **大额支出已解决** — no finding the engine still finds of the large medical
@@ -74,6 +75,7 @@ class Assessment:
     threshold: Decimal
     below_threshold: bool
     spending_exceeds_income: bool
+    threshold_year: int = 0  # the income year assessed, whose line it was held against
 
 
 def assessments(monitored: MonitoredHousehold) -> list[Assessment]:
@@ -86,6 +88,7 @@ def assessments(monitored: MonitoredHousehold) -> list[Assessment]:
             r.threshold,
             r.below_threshold,
             r.spending_exceeds_income,
+            r.threshold_year,
         )
         for r in Reassessment.objects.filter(monitored=monitored)
     ]
@@ -101,6 +104,7 @@ def assessments(monitored: MonitoredHousehold) -> list[Assessment]:
                 v.threshold,
                 v.below_threshold,
                 v.spending_exceeds_income,
+                v.threshold_year,
             )
             for v in visits
         ]
@@ -129,7 +133,7 @@ def income_condition(found: list[Assessment]) -> Condition:
             name,
             False,
             f"最近一次评估（{day_text(newest.on)}{newest.kind}）人均纯收入{newest.per_capita:,.0f}元，"
-            f"低于监测标准{newest.threshold:,.0f}元",
+            f"低于{newest.threshold_year}年度监测标准{newest.threshold:,.0f}元",
         )
     first = streak[-1]
     enough = months_later(first.on, STABLE_INCOME_MONTHS)
@@ -145,9 +149,9 @@ def income_condition(found: list[Assessment]) -> Condition:
     return Condition(
         name,
         True,
-        f"{day_text(first.on)}至{day_text(newest.on)}共{len(streak)}次评估，人均纯收入均不低于当年监测标准"
+        f"{day_text(first.on)}至{day_text(newest.on)}共{len(streak)}次评估，人均纯收入均不低于所评估收入年度的监测标准"
         f"（最接近标准的一次：{day_text(lowest.on)} {lowest.per_capita:,.0f}元，"
-        f"标准{lowest.threshold:,.0f}元）",
+        f"{lowest.threshold_year}年度标准{lowest.threshold:,.0f}元）",
     )
 
 

@@ -36,7 +36,7 @@ from fangfan.web.monitoring.models import (
     Visit,
 )
 from fangfan.web.monitoring.places import place_name
-from fangfan.web.monitoring.threshold import monitoring_threshold
+from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.workflow import DECISION_DAYS, EliminationStage, Stage
 from fangfan.web.registry.models import Household
 from fangfan.web.workqueue.testing import make_household
@@ -132,8 +132,8 @@ def make_visit(household: Household, visitor: User, **fields: Any) -> Visit:
         "household_size": 4,
         "net_income": 40000,
         "net_income_per_capita": 10000,
-        "threshold_year": timezone.localdate().year,
-        "threshold": 8700,
+        "threshold_year": income_year_on(timezone.localdate()),
+        "threshold": monitoring_threshold(income_year_on(timezone.localdate())).yuan,
         "threshold_note": "测试",
         **fields,
     }
@@ -209,14 +209,14 @@ def make_reassessment(
 ) -> Reassessment:
     """A re-assessment `days_ago` days back that found `per_capita` a head (all of it wages)."""
     day = timezone.localdate() - dt.timedelta(days=days_ago)
-    threshold = monitoring_threshold(day.year).yuan
+    threshold = monitoring_threshold(income_year_on(day)).yuan
     net = Decimal(str(per_capita)) * size
     values: dict[str, Any] = {
         "wage_income": net,
         "household_size": size,
         "net_income": net,
         "net_income_per_capita": Decimal(str(per_capita)),
-        "threshold_year": day.year,
+        "threshold_year": income_year_on(day),
         "threshold": threshold,
         "below_threshold": Decimal(str(per_capita)) < threshold,
         **fields,
