@@ -184,12 +184,21 @@ def test_a_findings_evidence_reads_in_words_on_the_page_and_in_the_excel(
         ],
     )
     url = f"/households/{finding.household.household_id}/"
+    DepartmentRecord.objects.create(
+        snapshot_id="s2",
+        feed="medical_claims",
+        household=finding.household,
+        village_code=SHIQIAO,
+        data={"settlement_date": "2025-06-17", "total_cost": 6993.52, "basic_reimbursed": 4376.0},
+        method="exact",
+    )
 
     page = _page(client, county, url)
     excel = client.get(url + "findings.xlsx")
 
     assert "4,652.50 元" in page and "4652.5" not in page
     assert "国扶办·户信息" in page
+    assert "6,993.52 元" in page and "4,376 元" in page and "2025年6月17日" in page  # the claim
     cells = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(excel.streaming_content)))
     text = str(cells.get_sheet_by_index(0).to_python())
     assert "人均纯收入(按分项重算)：4,652.50 元（计算）" in text

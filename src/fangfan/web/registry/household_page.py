@@ -20,7 +20,7 @@ from fangfan.engine import formatting
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.policy import load_policy
 from fangfan.engine.rules.model import CATEGORIES, Catalogue, Rule, load_catalogue
-from fangfan.engine.schema import TABLES
+from fangfan.engine.schema import TABLES, Kind
 from fangfan.web.accounts.personal import birth_year, mask_id, mask_phone, mask_text
 from fangfan.web.registry.models import DepartmentRecord, Finding
 
@@ -178,6 +178,17 @@ def _catalogue(policy_year: int) -> Catalogue:
     return load_catalogue(policy_year)
 
 
+def _field_text(kind: Kind | None, value: Any) -> Any:
+    """A department value in the formatting layer's style: money with 元, dates in Chinese."""
+    if value is None or value == "":
+        return value
+    if kind is Kind.MONEY:
+        return formatting.money_text(value)
+    if kind is Kind.DATE:
+        return formatting.date_text(str(value))
+    return value
+
+
 @dataclass(frozen=True)
 class DepartmentRow:
     record: DepartmentRecord
@@ -197,11 +208,15 @@ def department_rows(records: Iterable[DepartmentRecord]) -> list[DepartmentRow]:
     for record in records:
         table = TABLES.get(record.feed)
         headers = {f.name: f.header for f in table.fields} if table else {}
+        kinds = {f.name: f.kind for f in table.fields} if table else {}
         order = list(headers)
         data = record.data if isinstance(record.data, dict) else {}
         names = sorted(data, key=lambda name: order.index(name) if name in order else len(order))
         values = [
-            (headers.get(name, name), masked_value(data[name], headers.get(name, name)))
+            (
+                headers.get(name, name),
+                masked_value(_field_text(kinds.get(name), data[name]), headers.get(name, name)),
+            )
             for name in names
             if name != "name"
         ]
