@@ -16,6 +16,7 @@ The registry (the current run, `workqueue.testing`) holds, besides conftest's ho
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from typing import Any
 
@@ -23,6 +24,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.monitoring.models import Elimination, Measure, MonitoredHousehold
@@ -284,6 +286,13 @@ def test_on_day_one_imported_households_are_neither_falsely_overdue_nor_without_
     assert "国家系统导入" in page and "李卫东" in page and 'id="no-measure"' not in page
     listed = county.get(reverse("monitoring:monitored_list"), {"overdue": "on"})
     assert [row.name for row in listed.context["households"]] == ["王秀英"]
+    book = CalamineWorkbook.from_filelike(
+        io.BytesIO(b"".join(county.get(reverse("monitoring:monitored_list_excel")).streaming_content))
+    )
+    sheet = book.get_sheet_by_name(book.sheet_names[0]).to_python()
+    note = sheet[0].index("回访起算说明")
+    notes = {row[0]: row[note] for row in sheet[1:]}
+    assert notes["刘桂芳"] == "国家系统导出未含最近评估日期，自导入日起算" and notes["王秀英"] == ""
 
 
 def test_households_imported_before_measures_were_get_them_and_the_clock_on_the_next_import(cast, registry):

@@ -68,6 +68,13 @@ def _next_due(monitored: MonitoredHousehold) -> dt.date | None:
     return last + dt.timedelta(days=reassessment_days())
 
 
+def _clock_note(monitored: MonitoredHousehold) -> str:
+    clock = monitored.reassessment_clock_start
+    if clock is not None and getattr(monitored, "last_assessed", None) == clock:
+        return "国家系统导出未含最近评估日期，自导入日起算"
+    return ""
+
+
 def _state(monitored: MonitoredHousehold) -> str:
     if monitored.status == MonitoredHousehold.Status.MONITORED and getattr(monitored, "proposed", False):
         return "已提出风险消除"
@@ -87,6 +94,7 @@ MONITORED_COLUMNS = (
     Column("有当前帮扶措施", "has_measure", kind=BOOLEAN, width=8),
     Column("最近回访或走访", "last_assessed", kind=DATE, width=12),
     Column("下次回访时限", _next_due, kind=DATE, width=12),
+    Column("回访起算说明", lambda row: _clock_note(row), width=24),
     Column("风险消除时间", "eliminated_on", kind=DATE, width=12),
 )
 
