@@ -104,6 +104,25 @@ def test_the_change_log_shows_local_time_and_region_names_not_codes(client: Clie
     assert "第1次筛查" in page  # the run it was first seen in, by name
 
 
+def test_a_new_records_change_log_names_its_village_once_not_three_codes(
+    client: Client, county: User
+) -> None:
+    finding = make_finding(SHIQIAO)
+    record_change(
+        county,
+        finding,
+        {},
+        {"village_code": SHIQIAO, "township_code": SHIQIAO[:9], "county_code": SHIQIAO[:6]},
+        "create",
+    )
+
+    page = _page(client, county, reverse("workqueue:detail", args=[finding.pk]))
+    log = page[page.index("修改记录") :]
+
+    assert "礼县城关镇石桥村（621226100201）" in log
+    assert "乡镇代码" not in log and "县区代码" not in log and "621226100<" not in log
+
+
 def test_a_village_water_project_is_shown_as_the_village_record_not_a_person_matched_by_id(
     client: Client, county: User
 ) -> None:

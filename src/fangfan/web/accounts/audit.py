@@ -140,11 +140,15 @@ REGION_CODE_FIELDS = frozenset({"county_code", "township_code", "village_code", 
 
 
 def _region_name(code: str) -> str:
-    """A region code as its name with the code after it: 礼县（621226）."""
+    """A region code as its names below the city, the code after them: 礼县城关镇石桥村（621226100201）."""
     from fangfan.web.regions.models import Region  # regions' models import nothing from here
 
-    region = Region.objects.filter(code=code).first()
-    return f"{region.name}（{code}）" if region is not None else code
+    region = Region.objects.select_related("parent__parent").filter(code=code).first()
+    names = []
+    while region is not None and region.level != Region.Level.CITY:
+        names.append(region.name)
+        region = region.parent
+    return f"{''.join(reversed(names))}（{code}）" if names else code
 
 
 def history_rows(obj: Model) -> list[dict[str, Any]]:
@@ -154,6 +158,8 @@ def history_rows(obj: Model) -> list[dict[str, Any]]:
     rows = []
     for event in history(obj):
         names = sorted(event.old.keys() | event.new.keys())
+        if "village_code" in names:  # the village names its township and county already
+            names = [name for name in names if name not in ("township_code", "county_code")]
         changes = []
         for name in names:
             old, new = event.old.get(name), event.new.get(name)
