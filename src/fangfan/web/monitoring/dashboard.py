@@ -180,7 +180,7 @@ class _Counts:
         self.monitored = scope(MonitoredHousehold.objects.filter(inside), user).annotate(
             elimination_open=lists.open_elimination()
         )
-        self.unclaimed = lists.unclaimed_candidates(user).filter(inside)
+        self.unclaimed = lists.unclaimed_households(user).filter(inside)
         self.user = user
         self.prefix = prefix
 
