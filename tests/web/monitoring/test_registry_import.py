@@ -281,6 +281,9 @@ def test_on_day_one_imported_households_are_neither_falsely_overdue_nor_without_
     # 王秀英 (the office's own, 240 days without a visit) is the only one overdue; 何玉兰
     # (no measures in the export) and 王秀英 are the only ones without measures.
     assert (figures.overdue_reassessments, figures.without_measures) == (1, 2)
+    assert figures.clock_from_import == 2  # 刘桂芳 and 何玉兰, and the page says so
+    board = county.get(reverse("monitoring:dashboard")).text
+    assert "其中 2 户国家系统导入、导出未含评估日期，回访自导入日起算" in board
     page = client_for(cast["village"]).get(reverse("monitoring:monitored", args=[liu.pk])).text
     assert 'id="clock-from-import"' in page and "国家系统导出未含最近一次评估日期" in page
     assert "国家系统导入" in page and "李卫东" in page and 'id="no-measure"' not in page

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -93,6 +93,7 @@ class Figures:
     without_measures: int = 0
     without_safeguards: int = 0
     unclaimed_candidates: int = 0  # 应纳未纳
+    clock_from_import: int = 0  # imported, no assessment since: the clock runs from the import
 
     @property
     def under_monitoring(self) -> int:
@@ -213,6 +214,13 @@ class _Counts:
                 .filter(lists.reassessment_overdue()),
                 length,
                 overdue_reassessments=Count("pk"),
+            ),
+            self.grouped(
+                self.monitored.filter(status=MONITORED, reassessment_clock_start__isnull=False)
+                .annotate(last_assessed=lists.last_assessed())
+                .filter(last_assessed=F("reassessment_clock_start")),
+                length,
+                clock_from_import=Count("pk"),
             ),
             self.grouped(
                 self.monitored.filter(status=MONITORED).exclude(lists.has_current_measure()),
