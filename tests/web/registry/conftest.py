@@ -127,12 +127,13 @@ def published(
 def wipe_registry() -> None:
     """Remove everything a publish wrote (soft deletion does not apply: this is test cleanup)."""
     from fangfan.web.accounts.models import AuditEvent
-    from fangfan.web.monitoring.models import MonitoredHousehold, MonitoringSignal
+    from fangfan.web.monitoring.models import Measure, MonitoredHousehold, MonitoringSignal
     from fangfan.web.regions.models import Region
     from fangfan.web.registry import models
 
     order = (
         MonitoringSignal,  # published with the run (docs/monitoring.md)
+        Measure,  # the registry's 帮扶措施 of the households imported below
         MonitoredHousehold,  # imported from the registry with the run (ditto)
         models.FindingEvent,
         models.Finding,
