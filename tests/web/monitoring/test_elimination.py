@@ -114,6 +114,7 @@ def test_wang_xiuying_goes_from_stable_income_to_risk_eliminated(cast, client_fo
     short = {"reviewed_on": ago(6), "note": "村民代表评议同意", "notice_start": ago(6), "notice_end": ago(2)}
     response = act(village, "post_notice", elimination, **short)
     assert response.status_code == 409 and "公示不少于5天" in response.text
+    assert response["HX-Push-Url"] == reverse("monitoring:elimination", args=[elimination.pk])
     notice = {**short, "notice_end": ago(1)}
     assert act(village, "post_notice", elimination, **notice).status_code == 302
 

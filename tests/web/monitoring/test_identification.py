@@ -188,6 +188,8 @@ def test_a_notice_shorter_than_five_days_is_refused_and_one_still_running_cannot
     assert reverse("monitoring:close_notice", args=[case.pk]) not in page
     early = act(village, "close_notice", case)
     assert early.status_code == 409 and "公示期未满" in early.text
+    # Under htmx the address bar shows the case page, not the step's POST-only address.
+    assert early["HX-Push-Url"] == reverse("monitoring:case", args=[case.pk])
     case.refresh_from_db()
     assert case.stage == "notice"
     assert act(client_for(cast["township"]), "township_review", case, note="同意").status_code == 409

@@ -149,7 +149,11 @@ def _detail(
         "monitored": getattr(case, "monitored_household", None),
         "forms": offered,
     }
-    return render(request, "monitoring/case_detail.html", context, status=status)
+    response = render(request, "monitoring/case_detail.html", context, status=status)
+    # A refused step answers with this page: under htmx the address bar shows the page's own
+    # URL, not the step's (a refresh there would be a GET on a POST-only URL, a 405).
+    response["HX-Push-Url"] = reverse("monitoring:case", args=[case.pk])
+    return response
 
 
 @require_POST

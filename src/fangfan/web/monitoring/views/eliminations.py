@@ -132,7 +132,11 @@ def _detail(
         "readiness": readiness(elimination.monitored, under_way=elimination) if elimination.is_open else None,
         "forms": offered,
     }
-    return render(request, "monitoring/elimination_detail.html", context, status=status)
+    response = render(request, "monitoring/elimination_detail.html", context, status=status)
+    # A refused step answers with this page: under htmx the address bar shows the page's own
+    # URL, not the step's (a refresh there would be a GET on a POST-only URL, a 405).
+    response["HX-Push-Url"] = reverse("monitoring:elimination", args=[elimination.pk])
+    return response
 
 
 @require_POST
