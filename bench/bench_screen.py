@@ -456,12 +456,20 @@ def prepare(catalogue: Catalogue) -> Prepared:
 def _polars_text(column: WideColumn) -> pl.Expr:
     value = pl.col(column.name)
     if column.dtype == "number":
-        value = value.map_batches(
-            lambda s: pl.Series(round_like_duckdb(s.to_numpy())).fill_nan(None), return_dtype=pl.Float64
-        )
+        # Money as people read it: thousands separators, no ".00" (4652.0 → "4,652").
+        return value.map_batches(_grouped_polars, return_dtype=pl.String).fill_null(NULL_TEXT)
     if column.dtype == "boolean":
         value = pl.when(value).then(pl.lit("是")).otherwise(pl.lit("否"))
     return value.cast(pl.String).fill_null(NULL_TEXT)
+
+
+def _grouped(value: float) -> str:
+    return f"{value:,.2f}".removesuffix(".00")
+
+
+def _grouped_polars(series: pl.Series) -> pl.Series:
+    rounded = pl.Series(round_like_duckdb(series.cast(pl.Float64).to_numpy())).fill_nan(None)
+    return pl.Series([None if v is None else _grouped(v) for v in rounded.to_list()], dtype=pl.String)
 
 
 def _polars_outputs(text: RuleText) -> list[pl.Expr]:
@@ -513,7 +521,8 @@ def _quote(text: str) -> str:
 def _sql_text(column: WideColumn) -> str:
     value = column.name
     if column.dtype == "number":
-        value = f"ROUND({value}, 2)"
+        grouped = f"regexp_replace(format('{{:,.2f}}', ROUND({value}, 2)), '\\.00$', '')"
+        return f"COALESCE({grouped}, '{NULL_TEXT}')"
     if column.dtype == "boolean":
         value = f"CASE WHEN {value} THEN '是' ELSE '否' END"
     return f"COALESCE(CAST({value} AS VARCHAR), '{NULL_TEXT}')"
@@ -606,7 +615,8 @@ def _pandas_text(values: Any, column: WideColumn) -> Any:
     if column.dtype == "boolean":
         return values.eq(True).map({True: "是", False: "否"})
     if column.dtype == "number":
-        text = pd.Series(round_like_duckdb(values.to_numpy(dtype=float)), index=values.index).astype(str)
+        rounded = pd.Series(round_like_duckdb(values.to_numpy(dtype=float)), index=values.index)
+        text = rounded.map(lambda v: "" if pd.isna(v) else _grouped(v))
     elif column.dtype == "integer":
         text = values.astype("Int64").astype(str)
     elif column.dtype == "date":
