@@ -55,9 +55,13 @@ def test_an_uploaded_school_roll_runs_in_the_background_and_becomes_the_current_
     shoot(page, "upload-queued")
 
     worker = run_worker()
-    page.locator('#upload-status [data-status="running"]').wait_for(timeout=60_000)
-    assert page.locator("#upload-status .step").inner_text().startswith("正在：")
-    shoot(page, "upload-running")
+    # A small roll may be done between two polls (every 2 s): the running view, when the
+    # page catches it, shows the step; tests/web/imports checks that view on its own.
+    moving = page.locator('#upload-status [data-status="running"], #upload-status [data-status="done"]')
+    moving.first.wait_for(timeout=60_000)
+    if page.locator('#upload-status [data-status="running"]').count():
+        assert page.locator("#upload-status .step").inner_text().startswith("正在：")
+        shoot(page, "upload-running")
     page.locator('#upload-status [data-status="done"]').wait_for(timeout=180_000)
     worker.join(timeout=60)
 

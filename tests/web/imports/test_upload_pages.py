@@ -267,3 +267,15 @@ def test_the_problems_of_an_upload_hide_ids_phones_and_birth_dates_from_everyone
             assert "621226********422X" in shown and "1968年" in shown, who
             for secret in (whole_id, phone, "1968-03-05", "19680305"):
                 assert secret not in shown, (who, secret)
+
+
+def test_a_running_upload_shows_its_step_and_progress_and_keeps_polling(
+    client: Client, cast: dict[str, User], county_upload: Upload
+) -> None:
+    county_upload.status = Upload.Status.RUNNING
+    county_upload.step, county_upload.step_done, county_upload.step_total = "校验数据", 3, 16
+    county_upload.save()
+    client.force_login(cast["county_school"])
+    fragment = client.get(f"/imports/{county_upload.pk}/status/").content.decode()
+    assert 'data-status="running"' in fragment and "正在：<strong>校验数据</strong>（3/16）" in fragment
+    assert '<progress max="16" value="3">' in fragment and 'hx-trigger="every 2s"' in fragment
