@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -107,15 +108,25 @@ class MonitoringThreshold:
     @property
     def status(self) -> str:
         """已确认, or 暂定，待省里公布."""
-        return "暂定，待省里公布" if self.placeholder else "已确认"
+        return threshold_status(self.placeholder)
 
     @property
     def label(self) -> str:
         """ "标准：2025年度 ¥8,300（暂定，待省里公布）"."""
-        text = f"标准：{self.income_year}年度 ¥{self.yuan:,.0f}（{self.status}）"
-        if self.policy_year != self.income_year:
-            text += f"，暂按{self.policy_year}年度"
-        return text
+        return threshold_label(self.income_year, self.yuan, self.placeholder, self.policy_year)
+
+
+def threshold_status(placeholder: bool) -> str:
+    """How settled a threshold is, as pages say it."""
+    return "暂定，待省里公布" if placeholder else "已确认"
+
+
+def threshold_label(income_year: int, yuan: float | Decimal, placeholder: bool, policy_year: int) -> str:
+    """ "标准：2025年度 ¥8,300（暂定，待省里公布）", naming the policy file a year borrows."""
+    text = f"标准：{income_year}年度 ¥{yuan:,.0f}（{threshold_status(placeholder)}）"
+    if policy_year and policy_year != income_year:
+        text += f"，暂按{policy_year}年度政策文件"
+    return text
 
 
 def monitoring_threshold_for(income_year: int) -> MonitoringThreshold:

@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fangfan.engine.policy import YEARS, monitoring_threshold_for
+from fangfan.engine.policy import YEARS, monitoring_threshold_for, threshold_label, threshold_status
 
 PARAMETER = "income.monitoring_threshold"
 # No income year before the first policy file has a threshold; a visit or re-assessment
@@ -38,15 +38,12 @@ class Threshold:
 
     @property
     def status(self) -> str:
-        return "暂定，待省里公布" if self.placeholder else "已确认"
+        return threshold_status(self.placeholder)
 
     @property
     def label(self) -> str:
         """ "标准：2025年度 ¥8,300（暂定，待省里公布）"."""
-        text = f"标准：{self.year}年度 ¥{self.yuan:,.0f}（{self.status}）"
-        if self.policy_year and self.policy_year != self.year:
-            text += f"，暂按{self.policy_year}年度政策文件"
-        return text
+        return threshold_label(self.year, self.yuan, self.placeholder, self.policy_year)
 
 
 def income_year_on(day: dt.date) -> int:
@@ -76,4 +73,4 @@ def _yuan(value: float) -> Decimal:
 def recorded_label(year: int, yuan: Decimal, note: str) -> str:
     """The label of a threshold as a visit or re-assessment recorded it (year, figure, its note)."""
     placeholder = any(word in note for word in ("暂定", "占位", "尚无"))
-    return f"标准：{year}年度 ¥{yuan:,.0f}（{'暂定，待省里公布' if placeholder else '已确认'}）"
+    return threshold_label(year, yuan, placeholder, year)
