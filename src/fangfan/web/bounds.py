@@ -21,6 +21,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from fangfan.engine.formatting import date_text as day_text  # the one formatting layer
+
 # 精准扶贫 began in 2013 (建档立卡 2014): nothing the offices record happened before.
 EARLIEST_EVENT = dt.date(2013, 1, 1)
 # No household income, spending or measure comes near ten million yuan.
@@ -31,10 +33,6 @@ Bound = dt.date | Callable[[dt.date], dt.date] | None
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def day_text(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def message(earliest: dt.date | None, latest: dt.date | None, name: str = "日期") -> str:

@@ -33,6 +33,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from fangfan.engine.formatting import date_text as day_text  # the one formatting layer
 from fangfan.engine.policy import YEARS, PolicyError, load_policy
 from fangfan.engine.rules.model import load_catalogue
 from fangfan.engine.wide import WORKING_LABOUR
@@ -52,10 +53,6 @@ from fangfan.web.registry.models import Finding, Member, Run
 SPENDING_KINDS = frozenset({"LARGE_MEDICAL_SELFPAY"})
 SPENDING_SIGNALS = frozenset({"RIGID_SPENDING_OVER_INCOME", "LARGE_MEDICAL_BILLS", "NEW_SERIOUS_ILLNESS"})
 LABOUR_AGES = (16, 60)  # policy `employment.labour_age_min` / `_max`, should no file hold them
-
-
-def day_text(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def months_later(day: dt.date, months: int) -> dt.date:
