@@ -90,16 +90,7 @@ def open_lead_of(report: Report, household: Household | None = None) -> Intake |
 
 
 def _add_further_report(lead: Intake, report: Report, household: Household | None, how: str) -> FurtherReport:
-    further = FurtherReport(
-        intake=lead,
-        name=report.name.strip(),
-        id_number=report.id_number,
-        phone=report.phone,
-        contact_phone=report.contact_phone,
-        description=report.description.strip(),
-        household=household,
-        match=how,
-    )
+    further = FurtherReport(intake=lead, household=household, match=how, **_said(report))
     save_with_reference(further, timezone.localdate())
     record_creation(None, further)
     lead = Intake.objects.select_for_update().get(pk=lead.pk)
@@ -150,14 +141,21 @@ def from_report(report: Report, source: str, discovered_on: dt.date, **fields: A
     return Intake(
         source=source,
         village_code=report.village_code,
-        name=report.name.strip(),
-        id_number=report.id_number,
-        phone=report.phone,
-        contact_phone=report.contact_phone,
-        description=report.description.strip(),
         discovered_on=discovered_on,
+        **_said(report),
         **fields,
     )
+
+
+def _said(report: Report) -> dict[str, str]:
+    """What the reporter said, as a lead and a further report both keep it."""
+    return {
+        "name": report.name.strip(),
+        "id_number": report.id_number,
+        "phone": report.phone,
+        "contact_phone": report.contact_phone,
+        "description": report.description.strip(),
+    }
 
 
 @dataclass(frozen=True)
