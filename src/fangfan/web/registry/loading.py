@@ -59,6 +59,20 @@ def drop_stage(model: type[Model]) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(stage_name(model))}")
 
 
+def create_stage(model: type[Model], columns: list[str], empty_clause: str) -> str:
+    """A new, empty temporary table with `model`'s `columns` (dropped first if left over);
+    `empty_clause` is how the database says "no rows": `WHERE 0`, `WITH NO DATA`."""
+    quote = connection.ops.quote_name
+    name = stage_name(model)
+    drop_stage(model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {quote(name)} AS SELECT {', '.join(quote(c) for c in columns)} "
+            f"FROM {quote(model._meta.db_table)} {empty_clause}"
+        )
+    return name
+
+
 UNCHANGED = "fangfan_unchanged"  # the stage's own column: the row is in the table as staged
 
 
@@ -193,16 +207,8 @@ class BatchLoader:
         return self._execute(model, frame, conflict, advance)
 
     def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
-        quote = connection.ops.quote_name
-        name = stage_name(model)
         frame = with_defaults(model, frame)
-        columns = ", ".join(quote(column) for column in frame.columns)
-        drop_stage(model)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE {quote(name)} AS "
-                f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE 0"
-            )
+        name = create_stage(model, frame.columns, "WHERE 0")
         # One transaction for the whole load, begun DEFERRED: it writes only the temporary
         # table, so it takes no lock on the database file (an IMMEDIATE one would). Progress
         # is told afterwards: its writes (an upload's progress row) must not land inside.
@@ -289,15 +295,7 @@ class CopyLoader:
 
     def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
         frame = with_defaults(model, frame)
-        quote = connection.ops.quote_name
-        name = stage_name(model)
-        columns = ", ".join(quote(column) for column in frame.columns)
-        drop_stage(model)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE {quote(name)} AS "
-                f"SELECT {columns} FROM {quote(model._meta.db_table)} WITH NO DATA"
-            )
+        name = create_stage(model, frame.columns, "WITH NO DATA")
         self._copy(name, frame, advance)
         return name
 
