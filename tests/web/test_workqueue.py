@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -294,3 +295,15 @@ def test_the_change_record_reads_in_words_not_codes(cast):
     assert "待处理" in trail and "已分派" in trail and village.display_name in trail
     assert ">open<" not in trail and ">assigned<" not in trail
     assert f">{village.pk}<" not in trail
+
+
+def test_the_detail_page_writes_its_dates_and_times_in_one_chinese_style(cast):
+    finding, village = cast["finding"], cast["village"]
+    post(cast["township"], "assign", finding, assignee=village.pk, deadline=tomorrow())
+    page = client_for(cast["township"]).get(reverse("workqueue:detail", args=[finding.pk])).text
+    day = timezone.localdate() + dt.timedelta(days=1)
+    assert f"{day.year}年{day.month}月{day.day}日" in page
+    body = page[page.index("<main") :]
+    stripped = re.sub(r'(value|min|max|datetime)="[^"]*"', "", body)  # machine-read attributes
+    found = re.search(r"\d{4}-\d{2}-\d{2}", stripped)
+    assert not found, stripped[found.start() - 200 : found.end() + 50] if found else ""
