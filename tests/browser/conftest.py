@@ -193,7 +193,7 @@ def published(
     """The city in the test database, with one account per role (docs/web.md, demo accounts)."""
     from fangfan.web.accounts.demo import create_demo_accounts
     from fangfan.web.accounts.models import User
-    from fangfan.web.registry.publish import publish_run
+    from fangfan.web.publishing import publish_run
 
     home = tmp_path / "home"
     shutil.copytree(engine_city.home, home, symlinks=True)

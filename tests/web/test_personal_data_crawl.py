@@ -231,7 +231,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         make_visit,
     )
     from fangfan.web.monitoring.workflow import Stage
-    from fangfan.web.registry.publish import publish_run
+    from fangfan.web.publishing import publish_run
 
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
     previous_home = os.environ.get("FANGFAN_HOME")

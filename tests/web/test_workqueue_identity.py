@@ -21,8 +21,8 @@ from django.urls import reverse
 from fangfan.cli import main
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.publishing import publish_run
 from fangfan.web.registry.models import Finding
-from fangfan.web.registry.publish import publish_run
 
 pytestmark = pytest.mark.django_db
 

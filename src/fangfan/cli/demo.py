@@ -59,7 +59,7 @@ def demo_command(households: int, seed: int, messy: bool, port: int, no_serve: b
 
 
 def _generate(console: Console, households: int, seed: int, messy: bool) -> list[Path]:
-    from fangfan.cli.progress import RichProgress
+    from fangfan.engine.progress import RichProgress
     from fangfan.engine.synth import default_as_of, generate_dataset
 
     out = config.home() / "demo"
@@ -90,7 +90,7 @@ def _prepare_database(console: Console) -> None:
 
 
 def _load(console: Console, exports: list[Path]) -> Any:
-    from fangfan.cli.progress import RichProgress
+    from fangfan.engine.progress import RichProgress
     from fangfan.engine.synth import default_as_of
     from fangfan.web.imports.processing import load_folder
 

@@ -24,7 +24,7 @@ def generate(
     households: int, seed: int, out_dir: Path, messy: bool, file_format: str, as_of: dt.datetime | None
 ) -> None:
     """生成模拟的陇南市建档立卡数据、行业部门数据和问题清单（ground_truth.csv）。"""
-    from fangfan.cli.progress import RichProgress
+    from fangfan.engine.progress import RichProgress
     from fangfan.engine.synth import generate_dataset
 
     console = Console()

@@ -33,9 +33,9 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 def import_command(input_dir: Path, as_of: dt.date | None, synonyms: Path | None) -> None:
     """导入目录中的全部表格（国扶办系统导出和行业部门数据），生成带日期的快照和导入问题报告。"""
-    from fangfan.cli.progress import RichProgress
     from fangfan.engine.ingest import NothingToImport, import_directory
     from fangfan.engine.ingest.headers import SynonymError
+    from fangfan.engine.progress import RichProgress
 
     console = Console()
     try:

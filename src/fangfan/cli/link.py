@@ -9,7 +9,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from fangfan.cli.progress import RichProgress
+from fangfan.engine.progress import RichProgress
 
 COUNTS = {
     "exact": "精确匹配",

@@ -16,8 +16,8 @@ def publish_command(run_dir: Path | None) -> None:
     import django
 
     django.setup()
-    from fangfan.cli.progress import RichProgress
-    from fangfan.web.registry.publish import (
+    from fangfan.engine.progress import RichProgress
+    from fangfan.web.publishing import (
         PublishError,
         latest_run_dir,
         publish_with_snapshot,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from fangfan.cli.progress import RichProgress
+from fangfan.engine.progress import RichProgress
 from fangfan.engine.schema import TABLES
 
 

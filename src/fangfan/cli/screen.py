@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from fangfan.cli.progress import RichProgress
+from fangfan.engine.progress import RichProgress
 from fangfan.engine.schema import TABLES
 
 

@@ -242,7 +242,7 @@ def small_city(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.mark.django_db
 def test_publishing_a_run_imports_its_monitored_households(small_city):
-    from fangfan.web.registry.publish import publish_run
+    from fangfan.web.publishing import publish_run
 
     result = publish_run(*small_city)
     monitored = Household.objects.exclude(monitoring_category="")

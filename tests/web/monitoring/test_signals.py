@@ -27,8 +27,8 @@ from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_user
 from fangfan.web.monitoring.actions.discovery import AT_RISK, SIGNAL_SOURCES, signal_sources
 from fangfan.web.monitoring.models import Intake, IntakeSignal, MonitoringSignal
+from fangfan.web.publishing import publish_run
 from fangfan.web.registry.models import Run
-from fangfan.web.registry.publish import publish_run
 
 AS_OF = dt.date(2026, 10, 31)
 

@@ -116,7 +116,7 @@ def published(
     engine_data: EngineData, django_db_setup: None, django_db_blocker: pytest.FixtureRequest
 ) -> Iterator[EngineData]:
     """The first run published once for the module (tests roll back their own changes)."""
-    from fangfan.web.registry.publish import publish_run
+    from fangfan.web.publishing import publish_run
 
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         publish_run(engine_data.first_run, engine_data.first_snapshot)

@@ -14,6 +14,7 @@ from django.test import Client
 
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.accounts.testing import make_user
+from fangfan.web.publishing import PublishError, publish_run
 from fangfan.web.regions.models import Region
 from fangfan.web.registry import publish as publishing
 from fangfan.web.registry.models import (
@@ -27,7 +28,6 @@ from fangfan.web.registry.models import (
     VillageFindingCount,
     VillageHouseholdCount,
 )
-from fangfan.web.registry.publish import PublishError, publish_run
 from fangfan.web.workqueue import actions
 
 from .conftest import EngineData
@@ -194,7 +194,7 @@ def test_a_failure_midway_leaves_the_previous_state_intact(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(publishing._Publication, "_publish_counts", broken)
+    monkeypatch.setattr(publishing.Publication, "_publish_counts", broken)
     with pytest.raises(RuntimeError):
         publish_run(engine_data.second_run, engine_data.second_snapshot)
     after = {
@@ -242,9 +242,9 @@ def test_while_a_run_is_prepared_the_pages_still_see_only_the_previous_one(
     publish_run(engine_data.first_run, engine_data.first_snapshot)
     first = Run.objects.get()
     seen: dict[str, object] = {}
-    switch = publishing._Publication.switch
+    switch = publishing.Publication.switch
 
-    def look_then_switch(self: publishing._Publication) -> publishing.PublishResult:
+    def look_then_switch(self: publishing.Publication) -> Run:
         # Everything the new run needs is written; nothing of it is shown yet.
         seen["current"] = Run.objects.current()
         seen["records"] = set(DepartmentRecord.objects.values_list("snapshot_id", flat=True))
@@ -253,7 +253,7 @@ def test_while_a_run_is_prepared_the_pages_still_see_only_the_previous_one(
         seen["moved"] = Household.objects.filter(household_id=engine_data.moved_household).exists()
         return switch(self)
 
-    monkeypatch.setattr(publishing._Publication, "switch", look_then_switch)
+    monkeypatch.setattr(publishing.Publication, "switch", look_then_switch)
     # The department feeds did not change in the month: the first snapshot's links hold.
     links = engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet"
     publish_run(engine_data.second_run, engine_data.second_snapshot, links=links)
@@ -270,11 +270,11 @@ def test_an_interrupted_publish_is_cleared_by_the_next_and_a_recent_one_is_waite
 ) -> None:
     publish_run(engine_data.first_run, engine_data.first_snapshot)
 
-    def killed(self: publishing._Publication) -> None:
+    def killed(self: publishing.Publication) -> None:
         raise KeyboardInterrupt  # the process stopped between prepare and switch
 
-    monkeypatch.setattr(publishing._Publication, "switch", killed)
-    monkeypatch.setattr(publishing._Publication, "discard", lambda self: None)  # nothing cleaned up
+    monkeypatch.setattr(publishing.Publication, "switch", killed)
+    monkeypatch.setattr(publishing.Publication, "discard", lambda self: None)  # nothing cleaned up
     with pytest.raises(KeyboardInterrupt):
         publish_run(engine_data.second_run, engine_data.second_snapshot)
     monkeypatch.undo()

@@ -10,7 +10,7 @@
    ones it replaces (`rows.drops`) is held (待市级确认) with the comparison, and goes on
    only when the city office confirms it (`actions.confirm_upload`).
 3. import → link → screen on the whole candidate set (`pipeline.import_link_screen`).
-4. The run is published to the web application (`registry.publish.publish_run`).
+4. The run is published to the web application (`fangfan.web.publishing.publish_run`).
 5. Only then does the candidate become the current set; on any failure before, the
    current set, snapshot pointer of the web and published run stay as they were.
 
@@ -207,7 +207,7 @@ def run_and_publish(
 
     A county's file (`files`, as the input set knows them) links only to people of its county.
     """
-    from fangfan.web.registry.publish import publish_run
+    from fangfan.web.publishing import publish_run
 
     regions = {item.path: item.region_prefix for item in files if item.region_prefix != CITY_PREFIX}
     result = import_link_screen(folder, as_of=as_of, progress=progress, file_regions=regions)

@@ -1,6 +1,6 @@
 """The engine's monitoring signals into the database when a run is published.
 
-`registry.publish.publish_run` calls `publish_signals` inside its transaction, after
+`fangfan.web.publishing.publish_run` calls `publish_signals` inside its transaction, after
 the run's households are in place: the run folder's `monitoring_signals.parquet`
 (written by `fangfan.engine.monitoring`) becomes `MonitoringSignal` rows of that run,
 loaded in bulk like the findings. A run without the file (screened before the engine
@@ -15,8 +15,8 @@ import polars as pl
 
 from fangfan.engine.monitoring import SIGNALS_FILE
 from fangfan.web.monitoring.models import MonitoringSignal
-from fangfan.web.registry.loading import Loader, loader
 from fangfan.web.registry.models import Run
+from fangfan.web.shared.loading import Loader, loader
 
 TEXT_COLUMNS = (
     "household_id",

@@ -26,7 +26,7 @@ touched, so running it again, or after every publish, adds only households newly
 monitored in the registry. The office's workflow wins: an imported record is not
 updated from later runs either.
 
-It runs at the end of `registry.publish.publish_run` (inside its transaction) and as
+It runs at the end of `fangfan.web.publishing.publish_run` (inside its transaction) and as
 `manage.py import_registry_monitored`. Rows are read once and created with
 `bulk_create` in batches; one `AuditEvent` (by the system, on the run) records the
 counts, not one per household.

@@ -1,15 +1,16 @@
-"""Publishing an engine run to the web application: `publish_run`.
+"""The registry's part of publishing an engine run: its tables, as a `Publication`.
 
 The engine writes immutable Parquet (a snapshot, a run's findings and summary, the
-snapshot's department links); the office works in the database. `publish_run` loads
-one run into it in bulk, in two phases, so that the office keeps working meanwhile and
-a failed publish leaves the previous state intact (docs/web.md, Publishing a run):
+snapshot's department links); the office works in the database. `fangfan.web.publishing`
+runs a publish and calls each app's step; this module loads the registry's tables in bulk,
+in two phases, so that the office keeps working meanwhile and a failed publish leaves the
+previous state intact (docs/web.md, Publishing a run):
 
 - *prepare*, holding no lock longer than one batch: the run (not yet published), the
   regions, the new households, members and findings in temporary tables (unchanged rows
   flagged), the new snapshot's department records and the run's history and counts,
   all hidden from the pages until the run is current;
-- *switch*, one short transaction: households and members merged in place by their
+- *switch*, inside the publish's one short transaction: households and members merged in place by their
   registry keys (those the snapshot no longer holds soft-deleted, a trace each; those
   back again restored); findings by identity (rule, household, person): new ones added,
   persisting ones updated (last seen, evidence), vanished ones marked resolved by the
@@ -19,17 +20,14 @@ a failed publish leaves the previous state intact (docs/web.md, Publishing a run
 - after it, in batches: the previous snapshot's department records removed.
 
 Publishing a run already published does nothing. A run older than the current one is
-refused: history only moves forward.
-
-    >>> publish_run(home / "runs" / run_id, home / "snapshots" / snapshot_id)   # doctest: +SKIP
-    PublishResult(run=<Run: …>, created=True, households=60000, …)
+refused: history only moves forward. This module imports no other app's publishing step:
+the registry knows nothing of monitoring (`fangfan.web.publishing` calls both).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,26 +39,13 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min, Model
 from django.utils import timezone
 
-from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.progress import Progress
 from fangfan.engine.schema import DEPARTMENT_FEEDS
 from fangfan.engine.snapshot import MANIFEST, Snapshot
 from fangfan.web.accounts.audit import field_values
 from fangfan.web.accounts.models import AuditEvent
-from fangfan.web.monitoring.publish import publish_signals
-from fangfan.web.monitoring.registry_import import import_registry_monitored
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.registry import frames
-from fangfan.web.registry.loading import (
-    BATCH_ROWS,
-    Loader,
-    drop_stage,
-    index_stage,
-    insert_staged,
-    loader,
-    mark_unchanged,
-    merge,
-    stage_name,
-)
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
@@ -71,6 +56,16 @@ from fangfan.web.registry.models import (
     Run,
     VillageFindingCount,
     VillageHouseholdCount,
+)
+from fangfan.web.shared.loading import (
+    BATCH_ROWS,
+    Loader,
+    drop_stage,
+    index_stage,
+    insert_staged,
+    mark_unchanged,
+    merge,
+    stage_name,
 )
 
 LINKS_FILE = "links.parquet"
@@ -97,7 +92,7 @@ MEMBER_UPDATE = tuple(
 # Compared to decide whether an existing row is rewritten: the values, not the run that saw them.
 HOUSEHOLD_COMPARE = (*(c for c in HOUSEHOLD_UPDATE if c != "last_run_id"), "deleted_at")
 MEMBER_COMPARE = (*(c for c in MEMBER_UPDATE if c != "last_run_id"), "deleted_at")
-# The staged delete AuditEvents (`_Publication._stage_deletions`), as the table's columns.
+# The staged delete AuditEvents (`Publication._stage_deletions`), as the table's columns.
 EVENT_SCHEMA = {
     "user_id": pl.Int64,
     "at": pl.String,
@@ -212,43 +207,7 @@ def read_engine_run(run_dir: Path, snapshot_dir: Path, links: Path | pl.DataFram
     return EngineRun(summary, snapshot, pl.read_parquet(run_dir / "findings.parquet"), links)
 
 
-def publish_run(
-    run_dir: Path | str,
-    snapshot_dir: Path | str,
-    *,
-    links: Path | pl.DataFrame | None = None,
-    progress: Progress | None = None,
-) -> PublishResult:
-    """Load the engine run in `run_dir` (screened on the snapshot in `snapshot_dir`) into the
-    database and make it the current run. See the module's docstring for what happens."""
-    progress = progress or SilentProgress()
-    started = time.perf_counter()
-    progress.start(STEP_READ, total=1)
-    engine = read_engine_run(Path(run_dir), Path(snapshot_dir), links)
-    progress.finish(STEP_READ)
-    published = Run.objects.filter(run_id=engine.run_id, published=True).first()
-    if published is not None:
-        return PublishResult(run=published, created=False)
-    _clear_unfinished(engine.run_id)
-    current = Run.objects.current()
-    _refuse_older(engine, current)
-    publication = _Publication(engine, current, progress, loader(), Path(run_dir))
-    try:
-        publication.prepare()
-        result = publication.switch()
-    except BaseException:
-        publication.discard()
-        raise
-    finally:
-        publication.drop_stages()
-    publication.finish()
-    seconds = round(time.perf_counter() - started, 2)
-    Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
-    result.run.seconds = seconds
-    return PublishResult(**{**result.__dict__, "seconds": seconds})
-
-
-def _refuse_older(engine: EngineRun, current: Run | None) -> None:
+def refuse_older(engine: EngineRun, current: Run | None) -> None:
     screened = _screened_at(engine.summary)
     if current is not None and current.screened_at and screened and screened < current.screened_at:
         raise PublishError(
@@ -256,7 +215,7 @@ def _refuse_older(engine: EngineRun, current: Run | None) -> None:
         )
 
 
-def _clear_unfinished(run_id: str) -> None:
+def clear_unfinished(run_id: str) -> None:
     """Remove what an interrupted publish left; refuse while another one is under way."""
     for run in Run.objects.filter(published=False):
         if run.run_id != run_id and run.published_at > timezone.now() - UNFINISHED_AFTER:
@@ -297,18 +256,16 @@ def _screened_at(summary: dict[str, Any]) -> dt.datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-class _Publication:
-    """One publish: `prepare` (long, no lock held for more than a batch), then `switch`
-    (one short transaction); `discard` undoes `prepare` if anything failed."""
+class Publication:
+    """The registry's tables for one publish: `prepare` (long, no lock held for more than a
+    batch), then `switch` (inside the publish's short transaction) and `result` after it,
+    then `finish`; `discard` undoes `prepare` if anything failed, `drop_stages` always."""
 
-    def __init__(
-        self, engine: EngineRun, current: Run | None, progress: Progress, load: Loader, run_dir: Path
-    ) -> None:
+    def __init__(self, engine: EngineRun, current: Run | None, progress: Progress, load: Loader) -> None:
         self.engine = engine
         self.previous = current
         self.progress = progress
         self.load = load
-        self.run_dir = run_dir
         self.now = timezone.now()
         self.run_row: Run | None = None
         self.staged: list[type[Model]] = []
@@ -407,31 +364,37 @@ class _Publication:
 
     # Switching: one short transaction ----------------------------------------------------
 
-    def switch(self) -> PublishResult:
-        """Merge the staged rows, soft-delete what left, resolve what vanished, make current."""
-        with transaction.atomic():
-            current = Run.objects.select_for_update().filter(is_current=True).first()
-            if (current and current.pk) != (self.previous and self.previous.pk):
-                raise PublishError("发布期间另一个筛查批次已成为当前批次，请重新发布")
-            removed = self._publish_households()
-            self._publish_members()
-            if self.department_later is not None and self.department_later.height <= BATCH_ROWS:
-                self.load.insert(DepartmentRecord, self.department_later)
-                self.department_later = None
-            self._publish_findings()
-            counts = {
-                "households": self.household_frame.height,
-                "members": self.member_frame.height,
-                "findings": self.classified.height,
-                "new_findings": int((self.classified["change"] == "new").sum()),
-                "persisting_findings": int((self.classified["change"] == "persisting").sum()),
-                "resolved_findings": self.resolved.height,
-                "department_records": self.department_count,
-            }
-            Run.objects.filter(pk=self.run.pk).update(**counts)
-            self._make_current()
-            publish_signals(self.run, self.run_dir)  # relapse monitoring's (docs/monitoring.md)
-            import_registry_monitored(self.run)  # the national system's monitored households (ditto)
+    def switch(self) -> Run:
+        """Merge the staged rows, soft-delete what left, resolve what vanished, make the run
+        current; returns it. Runs inside the publish's transaction (the caller's), which the
+        other apps' steps share."""
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("Publication.switch runs inside the publish's transaction")
+        current = Run.objects.select_for_update().filter(is_current=True).first()
+        if (current and current.pk) != (self.previous and self.previous.pk):
+            raise PublishError("发布期间另一个筛查批次已成为当前批次，请重新发布")
+        self.removed = self._publish_households()
+        self._publish_members()
+        if self.department_later is not None and self.department_later.height <= BATCH_ROWS:
+            self.load.insert(DepartmentRecord, self.department_later)
+            self.department_later = None
+        self._publish_findings()
+        self.counts = {
+            "households": self.household_frame.height,
+            "members": self.member_frame.height,
+            "findings": self.classified.height,
+            "new_findings": int((self.classified["change"] == "new").sum()),
+            "persisting_findings": int((self.classified["change"] == "persisting").sum()),
+            "resolved_findings": self.resolved.height,
+            "department_records": self.department_count,
+        }
+        Run.objects.filter(pk=self.run.pk).update(**self.counts)
+        self._make_current()
+        return self.run
+
+    def result(self) -> PublishResult:
+        """What the switch did (read after its transaction)."""
+        counts = self.counts
         return PublishResult(
             run=Run.objects.get(pk=self.run.pk),
             created=True,
@@ -442,7 +405,7 @@ class _Publication:
             new=counts["new_findings"],
             persisting=counts["persisting_findings"],
             resolved=counts["resolved_findings"],
-            removed_households=removed,
+            removed_households=self.removed,
         )
 
     def discard(self) -> None:
@@ -483,7 +446,7 @@ class _Publication:
 
     def _create_run(self) -> Run:
         """The run, unpublished; claimed in one transaction, so two publishes at once do
-        not both go ahead (the second is refused, as `_clear_unfinished` refuses)."""
+        not both go ahead (the second is refused, as `clear_unfinished` refuses)."""
         summary = self.engine.summary
         with transaction.atomic():
             Run.objects.select_for_update().filter(is_current=True).first()  # serialises on PostgreSQL
@@ -762,38 +725,3 @@ def _record_restored(rows: list[Model]) -> None:
         UPDATE,
         lambda row: ({"deleted_at": row.deleted_at, "deleted_by": row.deleted_by_id}, {"deleted_at": None}),
     )
-
-
-def latest_run_dir(runs_root: Path | None = None) -> Path:
-    """The newest complete run under `FANGFAN_HOME/runs` (what `publish_run` defaults to)."""
-    from fangfan.engine.rules.compare import previous_run_dir
-    from fangfan.engine.screen import runs_dir
-
-    newest = previous_run_dir(runs_root or runs_dir(), exclude="")
-    if newest is None:
-        raise PublishError(f"{runs_root or runs_dir()} 下还没有筛查批次，请先运行 fangfan screen")
-    return newest
-
-
-def publish_with_snapshot(run_dir: Path, *, progress: Progress | None = None) -> PublishResult:
-    """`publish_run` with the snapshot the run names, looked up under `FANGFAN_HOME/snapshots`."""
-    from fangfan.engine.snapshot import SnapshotError, SnapshotStore
-
-    summary_path = run_dir / "summary.json"
-    if not summary_path.exists():
-        raise PublishError(f"{run_dir} 不是完整的筛查批次（缺少 summary.json）")
-    snapshot_id = str(json.loads(summary_path.read_text("utf-8")).get("snapshot_id", ""))
-    try:
-        snapshot = SnapshotStore().get(snapshot_id)
-    except SnapshotError as error:
-        raise PublishError(str(error)) from None
-    return publish_run(run_dir, snapshot.path, progress=progress)
-
-
-def unapplied_migrations() -> bool:
-    """True when the database lacks tables this code needs (`manage.py migrate` not run)."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))

@@ -1,4 +1,4 @@
-"""Bulk loading of Polars frames into registry tables, one way per database.
+"""Bulk loading of Polars frames into any app's tables, one way per database (publishing uses it).
 
 - PostgreSQL: `COPY` (psycopg 3 `cursor.copy`) straight into the table, or, for an
   upsert, into a temporary staging table followed by one

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fangfan.web.registry.publish import PublishError, latest_run_dir, publish_with_snapshot
+from fangfan.engine.progress import RichProgress, SilentProgress
+from fangfan.web.publishing import PublishError, latest_run_dir, publish_with_snapshot
 
 
 class Command(BaseCommand):
@@ -16,9 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-progress", action="store_true", help="不显示进度条")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from fangfan.cli.progress import RichProgress
-        from fangfan.engine.progress import SilentProgress
-
         try:
             run_dir = options["run_dir"] or latest_run_dir()
             if options["quiet_progress"]:
