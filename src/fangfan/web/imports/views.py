@@ -23,7 +23,7 @@ from fangfan.web.imports.excel import problems_workbook
 from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
 from fangfan.web.imports.models import Upload, UploadProblem, masked_problem_value
 from fangfan.web.imports.rows import comparison_rows
-from fangfan.web.registry.excel import DATE, NUMBER, Column, excel_response
+from fangfan.web.shared.excel import DATE, NUMBER, Column, excel_response
 
 Role = User.Role
 # Who works with uploads: the offices that send the registry and read the results, and

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from fangfan.web.monitoring.models import Case, Intake, MonitoredHousehold
 from fangfan.web.monitoring.workflow import reassessment_days
-from fangfan.web.registry.excel import BOOLEAN, DATE, ID, NUMBER, PHONE, Column
+from fangfan.web.shared.excel import BOOLEAN, DATE, ID, NUMBER, PHONE, Column
 
 
 def _days_left(row: Intake | Case) -> int | None:

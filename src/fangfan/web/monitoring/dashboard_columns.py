@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fangfan.web.monitoring.dashboard import MonitoringDashboard
-from fangfan.web.registry.excel import NUMBER, Column, Sheet
+from fangfan.web.shared.excel import NUMBER, Column, Sheet
 
 CATEGORY_COLUMNS = (
     Column("监测对象类别", "category", width=16),

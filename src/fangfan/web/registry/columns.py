@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fangfan.engine.ledger import CATEGORY_NAMES, SEVERITY_NAMES
 from fangfan.web.accounts.personal import birth_year
-from fangfan.web.registry.excel import BOOLEAN, DATE, ID, MONEY, NUMBER, Column
 from fangfan.web.registry.household_page import evidence_text
 from fangfan.web.registry.templatetags.format import run_name
+from fangfan.web.shared.excel import BOOLEAN, DATE, ID, MONEY, NUMBER, Column
 
 HOUSEHOLD_COLUMNS = (
     Column("户编号", "household_id", width=20),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fangfan.web.registry.columns import FINDING_COLUMNS
-from fangfan.web.registry.excel import BOOLEAN, NUMBER, Column
+from fangfan.web.shared.excel import BOOLEAN, NUMBER, Column
 
 QUEUE_COLUMNS = (
     Column("县(区)", "household.county_name", width=10),

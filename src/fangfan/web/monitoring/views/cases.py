@@ -33,9 +33,9 @@ from fangfan.web.monitoring.views import Verb, initial_notice, user_of
 from fangfan.web.monitoring.workflow import OPEN_STAGES, VERB_NAMES, Stage, step_opens_on
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.excel import excel_response
-from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import excel_response
+from fangfan.web.shared.pagination import page_of
 
 # The stepper on the case page: each stage as a step's name.
 PROGRESS = [*OPEN_STAGES, Stage.DECIDED]

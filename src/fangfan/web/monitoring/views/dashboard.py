@@ -13,8 +13,8 @@ from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import unclaimed_candidate_days
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.excel import workbook_response
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import workbook_response
 
 
 def _region(request: HttpRequest) -> Region:

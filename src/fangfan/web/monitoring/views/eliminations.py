@@ -27,9 +27,9 @@ from fangfan.web.monitoring.workflow import (
     EliminationStage,
     step_opens_on,
 )
-from fangfan.web.registry.excel import excel_response
-from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import excel_response
+from fangfan.web.shared.pagination import page_of
 
 PROGRESS = [*ELIMINATION_OPEN_STAGES, EliminationStage.APPROVED]
 STEP_LABELS = {

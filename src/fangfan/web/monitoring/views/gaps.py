@@ -20,9 +20,9 @@ from fangfan.web.monitoring.columns import (
 )
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import unclaimed_candidate_days
-from fangfan.web.registry.excel import excel_response
-from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import excel_response
+from fangfan.web.shared.pagination import page_of
 
 
 @require_GET

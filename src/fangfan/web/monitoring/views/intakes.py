@@ -19,10 +19,10 @@ from fangfan.web.monitoring.columns import INTAKE_COLUMNS
 from fangfan.web.monitoring.forms import HotlineForm, ReasonForm, TakeUpForm
 from fangfan.web.monitoring.models import Intake, MonitoringSignal
 from fangfan.web.monitoring.views import user_of
-from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.models import Household, Run
-from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import excel_response
+from fangfan.web.shared.pagination import page_of
 
 Role = User.Role
 

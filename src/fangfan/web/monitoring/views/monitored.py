@@ -27,10 +27,10 @@ from fangfan.web.monitoring.models import Measure, MonitoredHousehold, Monitorin
 from fangfan.web.monitoring.readiness import readiness
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import reassessment_days
-from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.models import Member, Run
-from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import excel_response
+from fangfan.web.shared.pagination import page_of
 
 Role = User.Role
 CADRES = (Role.TOWNSHIP, Role.VILLAGE)

@@ -13,7 +13,6 @@ from fangfan.web.accounts.personal import mask_id, mask_phone
 from fangfan.web.regions.models import Region
 from fangfan.web.registry import columns
 from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.excel import Sheet, excel_response, workbook_response
 from fangfan.web.registry.household_page import (
     department_rows,
     indicator_groups,
@@ -30,9 +29,10 @@ from fangfan.web.registry.models import (
     Run,
 )
 from fangfan.web.registry.navigation import Crumb, breadcrumbs
-from fangfan.web.registry.pagination import page_of, uncounted_page
 from fangfan.web.registry.search import household_count, households_matching, is_broad, villages_matching
 from fangfan.web.registry.views.regions import READERS
+from fangfan.web.shared.excel import Sheet, excel_response, workbook_response
+from fangfan.web.shared.pagination import page_of, uncounted_page
 
 # A search lists (and counts) at most this many households; the Excel download holds all.
 SEARCH_CAP = 1_000

@@ -10,11 +10,11 @@ from fangfan.web.accounts.access import require_roles
 from fangfan.web.accounts.models import User
 from fangfan.web.registry import columns
 from fangfan.web.registry.dashboard import ChildRow, build_dashboard, region_for_user
-from fangfan.web.registry.excel import excel_response
 from fangfan.web.registry.models import Run
 from fangfan.web.registry.navigation import breadcrumbs
-from fangfan.web.registry.pagination import page_of
 from fangfan.web.registry.search import households_matching
+from fangfan.web.shared.excel import excel_response
+from fangfan.web.shared.pagination import page_of
 
 Role = User.Role
 READERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)  # inspectors read too (require_roles)
