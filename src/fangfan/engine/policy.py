@@ -3,10 +3,19 @@
 A parameter is either a plain value or a table `{ value, placeholder, note }`;
 `placeholder = true` marks a number the public record does not settle.
 
+The years are the files present (`policy_years()`), not a range written in code. A
+year's file holds only what changed since the previous file: `2020.toml` is complete
+and every later file is laid over the year before it, key by key (`resolve`). A year
+with no file is never silently replaced by another: `load_policy` refuses it, and
+`applicable_policy_year` names the newest file at or before it (refusing a year before
+the first) so that a caller can say which file it borrows.
+
 >>> load_policy(2024).number("income.monitoring_threshold")
 7800.0
 >>> load_policy(2025).is_placeholder("income.monitoring_threshold")
 True
+>>> load_policy(2025).number("employment.labour_age_max")  # inherited from 2020.toml
+60.0
 
 Relapse monitoring (`fangfan.engine.monitoring`, docs/monitoring.md) reads
 `income.monitoring_threshold`, `income.sharp_drop_share` and the `[monitoring]` table:
@@ -24,11 +33,78 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-YEARS = range(2020, 2027)
+from fangfan.engine.config import ConfigError
+
+PACKAGE = "fangfan.engine.policy_years"
 
 
-class PolicyError(KeyError):
-    pass
+class PolicyError(ConfigError, KeyError):
+    """A policy year or parameter that is not there; the message is Chinese, for people.
+
+    A `ConfigError` (what is wrong is the installation's policy files, not the data) and
+    still a `KeyError` for callers that look a parameter up."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@cache
+def policy_years() -> tuple[int, ...]:
+    """The years with a policy file, oldest first: every `<year>.toml` in `policy_years/`."""
+    names = (entry.name for entry in resources.files(PACKAGE).iterdir())
+    years = sorted(int(name[:-5]) for name in names if name.endswith(".toml") and name[:-5].isdigit())
+    if not years:
+        raise PolicyError("没有任何年度的政策文件（fangfan/engine/policy_years/）")
+    return tuple(years)
+
+
+def years_text() -> str:
+    """ "2020–2026 年", the years there are, as refusals say it."""
+    years = policy_years()
+    return f"{years[0]}–{years[-1]} 年" if len(years) > 1 else f"{years[0]} 年"
+
+
+def applicable_policy_year(year: int) -> int:
+    """The policy file that applies to `year`: its own, else the nearest earlier one.
+
+    The one "nearest earlier year" rule: a year after the newest file borrows the newest
+    (the caller says so: a placeholder threshold, a warning in the run summary); a year
+    before the first file is refused.
+
+    >>> applicable_policy_year(2024), applicable_policy_year(2031)
+    (2024, 2026)
+    """
+    earlier = [candidate for candidate in policy_years() if candidate <= year]
+    if not earlier:
+        raise PolicyError(f"{year}年早于最早的政策文件（已有 {years_text()}），不能按其他年度的政策办理")
+    return earlier[-1]
+
+
+def borrowed_year_warning(year: int) -> str:
+    """What a run or page says when `year` has no policy file of its own, or ""."""
+    applies = applicable_policy_year(year)
+    if applies == year:
+        return ""
+    return f"尚无{year}年度政策文件，暂按{applies}年度政策文件（数值可能已变，请以省里文件为准）"
+
+
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it: tables merge key by key, anything else replaces.
+
+    A parameter table `{ value, placeholder, note }` is replaced whole, so a later year
+    that changes a value restates its placeholder flag and note.
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}}, {"a": {"y": 3}})
+    {'a': {'x': 1, 'y': 3}}
+    """
+    merged = dict(base)
+    for key, value in changes.items():
+        old = merged.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and "value" not in value:
+            merged[key] = deep_merge(old, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 @dataclass(frozen=True)
@@ -78,21 +154,32 @@ class Policy:
         return flat
 
 
+def year_file(year: int) -> dict[str, Any]:
+    """One year's file as written (only what changed, for every year after the first)."""
+    text = resources.files(PACKAGE).joinpath(f"{year}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def resolve(year: int) -> dict[str, Any]:
+    """`year`'s parameters: the first file, with every later file up to `year` laid over it."""
+    data: dict[str, Any] = {}
+    for candidate in policy_years():
+        if candidate > year:
+            break
+        data = deep_merge(data, year_file(candidate))
+    return data
+
+
 @cache
 def load_policy(year: int) -> Policy:
-    if year not in YEARS:
-        raise PolicyError(f"没有{year}年度的政策文件（已有 {YEARS.start}–{YEARS.stop - 1} 年）")
-    text = resources.files("fangfan.engine.policy_years").joinpath(f"{year}.toml").read_text("utf-8")
-    return Policy(year=year, data=tomllib.loads(text))
+    """The policy of `year`, which must have a file of its own (`applicable_policy_year`
+    finds the one that applies to a year without)."""
+    if year not in policy_years():
+        raise PolicyError(f"没有{year}年度的政策文件（已有 {years_text()}）")
+    return Policy(year=year, data=resolve(year))
 
 
 THRESHOLD_PARAMETER = "income.monitoring_threshold"
-
-
-def policy_year_for_income(income_year: int) -> int:
-    """The policy file that applies to income of `income_year`: that year's own, or the
-    nearest there is (the newest for a year not published yet, the oldest before it)."""
-    return min(max(income_year, YEARS.start), YEARS.stop - 1)
 
 
 @dataclass(frozen=True)
@@ -132,15 +219,15 @@ def threshold_label(income_year: int, yuan: float | Decimal, placeholder: bool, 
 def monitoring_threshold_for(income_year: int) -> MonitoringThreshold:
     """The one answer to "which threshold applies": the monitoring threshold of the income
     year being assessed. The screen (`screen.policy_year_for`), visits, re-assessments and
-    elimination all ask this. A year without its own file borrows the nearest and is a
-    placeholder.
+    elimination all ask this. A year after the newest file borrows the newest and is a
+    placeholder; a year before the first file is refused (`PolicyError`).
 
     >>> monitoring_threshold_for(2024).label
     '标准：2024年度 ¥7,800（已确认）'
     >>> monitoring_threshold_for(2025).placeholder
     True
     """
-    year = policy_year_for_income(income_year)
+    year = applicable_policy_year(income_year)
     policy = load_policy(year)
     return MonitoringThreshold(
         income_year=income_year,

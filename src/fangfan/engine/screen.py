@@ -30,7 +30,7 @@ import polars as pl
 from fangfan.engine import config
 from fangfan.engine.link.resolved import linked_person_key
 from fangfan.engine.monitoring import MonitoringResult, monitor_households, previous_snapshot
-from fangfan.engine.policy import policy_year_for_income
+from fangfan.engine.policy import applicable_policy_year, borrowed_year_warning
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.reconcile import comparison_rows, warning_rows
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
@@ -84,8 +84,19 @@ def runs_dir() -> Path:
 
 def policy_year_for(snapshot: Snapshot) -> int:
     """The policy year a snapshot is screened against: that of its newer income year, the
-    same answer visits and re-assessments get (`policy.monitoring_threshold_for`)."""
-    return policy_year_for_income(newer_income_year(snapshot))
+    same answer visits and re-assessments get (`policy.monitoring_threshold_for`).
+    A year after the newest policy file borrows the newest (`policy_warnings` says so in
+    the run summary); a year before the first is refused (`PolicyError`)."""
+    return applicable_policy_year(newer_income_year(snapshot))
+
+
+def policy_warnings(snapshot: Snapshot, year: int | None) -> list[str]:
+    """What the run summary says about the policy file: that the snapshot's income year
+    has none of its own and borrows another's (none when the year was chosen)."""
+    if year is not None:
+        return []
+    warning = borrowed_year_warning(newer_income_year(snapshot))
+    return [warning] if warning else []
 
 
 def screen_snapshot(
@@ -146,6 +157,7 @@ def screen_snapshot(
     reconciliation = comparison_rows(findings, catalogue, links)
     warnings = warning_rows(findings, catalogue)
     summary["linked"] = links is not None
+    summary["policy_warnings"] = policy_warnings(snapshot, year)
     summary["reconciliation_findings"] = reconciliation.height
     summary["warning_findings"] = warnings.height
     summary["warning_households"] = warnings["household_id"].n_unique()

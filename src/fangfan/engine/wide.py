@@ -37,13 +37,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from fangfan.engine.idnumber import CHECK_CHARACTERS, WEIGHTS
+from fangfan.engine.people import able_to_work
 from fangfan.engine.policy import Policy
 from fangfan.engine.rules.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from fangfan.engine.schema import DEPARTMENT_FEEDS, TABLES
 from fangfan.engine.snapshot import Snapshot
 
 PersonKey = Callable[[str, pl.LazyFrame], pl.LazyFrame]
-WORKING_LABOUR = ("技能劳动力", "普通劳动力")
 DAMAGE_RANK = {"无": 0, "一般损坏": 1, "严重损坏": 2, "倒塌": 3}
 NO_ROW = "无记录"
 NOT_COMPARABLE = "无法比对"  # the member's own ID is damaged and no department row was linked
@@ -445,9 +445,7 @@ def _household_wide(context: _Context, households: pl.LazyFrame, members: pl.Laz
 
 
 def _member_aggregates(context: _Context, members: pl.LazyFrame) -> pl.LazyFrame:
-    minimum = context.policy.number("employment.labour_age_min")
-    maximum = context.policy.number("employment.labour_age_max")
-    capable = pl.col("labour").is_in(WORKING_LABOUR) & (pl.col("age") >= minimum) & (pl.col("age") < maximum)
+    capable = able_to_work(context.policy)
     working = pl.col("work_status").is_not_null() & (pl.col("work_status") != "未务工")
     return members.group_by("household_id").agg(
         pl.len().cast(pl.Int32).alias("members_total"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from fangfan.engine.policy import monitoring_threshold_for, policy_year_for_income
+from fangfan.engine.policy import applicable_policy_year, monitoring_threshold_for
 from fangfan.web.monitoring import threshold
 from fangfan.web.monitoring.income import income_account
 
@@ -35,7 +35,7 @@ def test_a_visit_in_2026_assesses_2025_income_as_the_screen_does():
     assert threshold.income_year_on(dt.date(2026, 12, 4)) == 2025
     applies = monitoring_threshold_for(2025)
     assert (applies.policy_year, applies.yuan, applies.placeholder) == (2025, 8300.0, True)
-    assert policy_year_for_income(2025) == 2025 and policy_year_for_income(2031) == 2026
+    assert applicable_policy_year(2025) == 2025 and applicable_policy_year(2031) == 2026
     assert threshold.monitoring_threshold(2025).yuan == Decimal(str(applies.yuan)).quantize(Decimal(1))
 
 

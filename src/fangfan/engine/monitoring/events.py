@@ -30,8 +30,8 @@ from fangfan.engine.monitoring.catalogue import (
     Signal,
 )
 from fangfan.engine.monitoring.facts import DEAD, Context
+from fangfan.engine.people import able_to_work, of_working_age
 from fangfan.engine.rules.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
-from fangfan.engine.wide import WORKING_LABOUR
 
 EVENT_COLUMNS = (
     "household_id",
@@ -182,9 +182,7 @@ def member_died(context: Context) -> pl.LazyFrame:
     died = context.wide.person_wide.lazy().filter(
         (pl.col("registration_status") == "死亡") & recent & (pl.col("member_status").is_in(["正常", *DEAD]))
     )
-    working_age = (pl.col("age") >= policy.number("employment.labour_age_min")) & (
-        pl.col("age") < policy.number("employment.labour_age_max")
-    )
+    working_age = of_working_age(policy)
     still_listed = pl.col("member_status") == "正常"
     person = PERSON_COLUMNS
     return _rows(
@@ -192,7 +190,7 @@ def member_died(context: Context) -> pl.LazyFrame:
         MEMBER_DIED,
         # A working member's death takes away income; another's is shown, but does not on
         # its own make the household a candidate (households.AT_RISK_SEVERITIES).
-        severity=pl.when(working_age & pl.col("labour").is_in(WORKING_LABOUR))
+        severity=pl.when(able_to_work(policy))
         .then(pl.lit("high"))
         .otherwise(pl.lit("low")),
         risk_type=pl.when(pl.col("health").is_in(SERIOUS_HEALTH))

@@ -24,9 +24,10 @@ from typing import Final
 import polars as pl
 
 from fangfan.engine.monitoring.catalogue import ELIMINATED, MONITORED, NOT_MONITORED
+from fangfan.engine.people import able_to_work
 from fangfan.engine.policy import Policy
 from fangfan.engine.snapshot import Snapshot, SnapshotStore
-from fangfan.engine.wide import WORKING_LABOUR, PersonKey, WideTables, newer_income_year
+from fangfan.engine.wide import PersonKey, WideTables, newer_income_year
 
 SENIOR_SECONDARY = ("高中", "中职")
 TERTIARY = ("高职", "大专及以上")
@@ -173,10 +174,7 @@ def _member_facts(context: Context) -> pl.LazyFrame:
     """Per household: labour, safety net, unemployment and students, among living members."""
     policy = context.policy
     alive = (pl.col("member_status") == "正常") & ~pl.col("registration_status").is_in(DEAD).fill_null(False)
-    working_age = (pl.col("age") >= policy.number("employment.labour_age_min")) & (
-        pl.col("age") < policy.number("employment.labour_age_max")
-    )
-    capable = alive & working_age & pl.col("labour").is_in(WORKING_LABOUR)
+    capable = alive & able_to_work(policy)
     return (
         context.wide.person_wide.lazy()
         .group_by("household_id")

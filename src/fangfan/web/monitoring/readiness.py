@@ -16,8 +16,9 @@ Three conditions, each answered with what was found (DOMAIN.md, Relapse monitori
    spending above the net income.
 
 A household with a current 兜底保障 measure and no member able to work (no living
-member of working age — policy `employment.labour_age_*` — whose 劳动技能 is 技能劳动力
-or 普通劳动力) stays monitored (`stays_monitored`): the page says so instead of
+member able to work by the engine's one rule, `fangfan.engine.people`: working age from
+the policy file of the day's year, or the nearest earlier one, and 劳动技能 技能劳动力 or
+普通劳动力) stays monitored (`stays_monitored`): the page says so instead of
 offering elimination.
 
 >>> readiness(monitored).refusal()          # doctest: +SKIP
@@ -34,9 +35,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fangfan.engine.formatting import date_text as day_text  # the one formatting layer
-from fangfan.engine.policy import YEARS, PolicyError, load_policy
+from fangfan.engine.people import members_able_to_work
+from fangfan.engine.policy import PolicyError, applicable_policy_year, load_policy
 from fangfan.engine.rules.model import load_catalogue
-from fangfan.engine.wide import WORKING_LABOUR
 from fangfan.web.monitoring.models import (
     Elimination,
     Measure,
@@ -52,7 +53,6 @@ from fangfan.web.registry.models import Finding, Member, Run
 
 SPENDING_KINDS = frozenset({"LARGE_MEDICAL_SELFPAY"})
 SPENDING_SIGNALS = frozenset({"RIGID_SPENDING_OVER_INCOME", "LARGE_MEDICAL_BILLS", "NEW_SERIOUS_ILLNESS"})
-LABOUR_AGES = (16, 60)  # policy `employment.labour_age_min` / `_max`, should no file hold them
 
 
 def months_later(day: dt.date, months: int) -> dt.date:
@@ -202,32 +202,17 @@ def spending_condition(
     return Condition(name, True, "没有大额医疗自付问题、支出类监测信号，最近一次算细账刚性支出不超过纯收入")
 
 
-def labour_ages(year: int) -> tuple[float, float]:
-    """Working age [min, max) from the year's policy file, else the nearest earlier year's."""
-    for candidate in sorted((y for y in YEARS if y <= year), reverse=True):
-        try:
-            policy = load_policy(candidate)
-            return policy.number("employment.labour_age_min"), policy.number("employment.labour_age_max")
-        except PolicyError:
-            continue
-    return LABOUR_AGES
-
-
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def able_to_work(members: list[Member], day: dt.date) -> list[Member]:
-    """Living members of working age whose 劳动技能 is 技能劳动力 or 普通劳动力."""
-    low, high = labour_ages(day.year)
-    return [
-        member
-        for member in members
-        if member.member_status == "正常"
-        and member.birth_date is not None
-        and low <= age_on(member.birth_date, day) < high
-        and member.labour in WORKING_LABOUR
-    ]
+    """Living members able to work on `day` (`fangfan.engine.people`)."""
+    living = [m for m in members if m.member_status == "正常"]
+    ages = [age_on(m.birth_date, day) if m.birth_date is not None else None for m in living]
+    policy = load_policy(applicable_policy_year(day.year))
+    able = members_able_to_work(zip(ages, (m.labour for m in living), strict=True), policy)
+    return [member for member, yes in zip(living, able, strict=True) if yes]
 
 
 def stays_monitored(monitored: MonitoredHousehold, day: dt.date) -> str:

@@ -4,8 +4,8 @@ One rule everywhere — the screen, visits, re-assessments and elimination: the 
 of the **income year being assessed** (`fangfan.engine.policy.monitoring_threshold_for`).
 A visit or re-assessment works out the past twelve months, so on a day of 2026 it
 assesses 2025's income against 2025's line (`income_year_on`), unless the cadre records
-which income year it assesses. A year without its own policy file borrows the nearest
-one's figure and is a placeholder; the pages say which year and whether the value is
+which income year it assesses. A year after the newest policy file borrows the newest
+one's figure and is a placeholder (a year before the first is refused); the pages say which year and whether the value is
 confirmed (已确认) or a placeholder (暂定，待省里公布).
 
 >>> monitoring_threshold(2024).yuan
@@ -20,12 +20,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fangfan.engine.policy import YEARS, monitoring_threshold_for, threshold_label, threshold_status
+from fangfan.engine.policy import monitoring_threshold_for, policy_years, threshold_label, threshold_status
 
 PARAMETER = "income.monitoring_threshold"
 # No income year before the first policy file has a threshold; a visit or re-assessment
 # assessing one is refused.
-EARLIEST_THRESHOLD_YEAR = YEARS.start
+EARLIEST_THRESHOLD_YEAR = policy_years()[0]
 
 
 @dataclass(frozen=True)
