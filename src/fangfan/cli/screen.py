@@ -29,6 +29,7 @@ from fangfan.engine.schema import TABLES
 def screen_command(snapshot_id: str | None, year: int | None, engine: str, link: bool) -> None:
     """一户一户过筛子：按规则目录筛查快照（默认最新快照），写出问题清单、部门数据比对、部门筛查预警和防返贫监测信号。"""
     from fangfan.engine.link import link_snapshot
+    from fangfan.engine.policy import PolicyError
     from fangfan.engine.rules import RuleError
     from fangfan.engine.screen import ENGINES, screen_snapshot
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
@@ -42,7 +43,7 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str, link:
             result = screen_snapshot(
                 snapshot, year=year, progress=progress, adapter=ENGINES[engine](), links=links
             )
-    except (SnapshotError, RuleError) as error:
+    except (SnapshotError, RuleError, PolicyError) as error:
         raise click.ClickException(str(error)) from None
     summary = result.summary
     console.print(
@@ -67,6 +68,8 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str, link:
             f"与上次筛查 {summary['previous_run_id']} 相比：新发现 {comparison['new']:,}，"
             f"持续存在 {comparison['persisting']:,}，已解决 {comparison['resolved']:,}"
         )
+    for warning in summary["policy_warnings"]:
+        console.print(f"[yellow]{warning}[/]")
     if summary["absent_feeds"]:
         absent = "、".join(TABLES[name].title for name in summary["absent_feeds"])
         console.print(f"[yellow]快照中没有这些部门数据，相关比对未做：{absent}[/]")

@@ -114,6 +114,7 @@ def run_monthly(
         "ledgers": [str(ledger.path.relative_to(out_dir)) for ledger in ledgers],
         "warning_lists": [str(item.path.relative_to(out_dir)) for item in warning_lists],
         "monitoring": screened.summary.get("monitoring"),
+        "policy_warnings": screened.summary.get("policy_warnings", []),
         "monitoring_lists": [str(item.path.relative_to(out_dir)) for item in monitoring_lists],
         "linkage_report": str(linkage_report.relative_to(out_dir)),
         "full_id_numbers": full_id,
