@@ -33,16 +33,11 @@ import polars as pl
 
 from fangfan.engine.policy import Policy
 from fangfan.engine.rules import load_catalogue
+from fangfan.engine.rules.adapters import FINDING_COLUMNS, DuckDBAdapter, PolarsAdapter
+from fangfan.engine.rules.adapters.base import evidence_entries, message_pieces
+from fangfan.engine.rules.adapters.duckdb_adapter import TwoPassQueries
+from fangfan.engine.rules.adapters.polars_adapter import TablePlan, round_like_duckdb
 from fangfan.engine.rules.columns import WideColumn
-from fangfan.engine.rules.compile import (
-    FINDING_COLUMNS,
-    DuckDBAdapter,
-    PolarsAdapter,
-    TwoPassQueries,
-    evidence_entries,
-    message_pieces,
-)
-from fangfan.engine.rules.compile_polars import TablePlan, round_like_duckdb
 from fangfan.engine.rules.model import Catalogue
 from fangfan.engine.screen import policy_year_for
 from fangfan.engine.snapshot import Snapshot, SnapshotStore

@@ -10,9 +10,9 @@ import pytest
 
 from fangfan.engine.policy import load_policy, policy_years
 from fangfan.engine.rules import RuleError, build_catalogue, load_catalogue, parse_rules
+from fangfan.engine.rules.adapters import DuckDBAdapter, PolarsAdapter, SparkAdapter
 from fangfan.engine.rules.check import check_rule
 from fangfan.engine.rules.columns import COLUMNS
-from fangfan.engine.rules.compile import DuckDBAdapter, PolarsAdapter, SparkAdapter
 from fangfan.engine.rules.model import CATEGORIES, builtin_rules
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"

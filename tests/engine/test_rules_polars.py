@@ -21,8 +21,8 @@ import sqlglot
 
 from fangfan.engine.ingest import import_directory
 from fangfan.engine.rules import RuleError, build_catalogue, load_catalogue, parse_rules
-from fangfan.engine.rules.compile import FINDING_COLUMNS, DuckDBAdapter, PolarsAdapter
-from fangfan.engine.rules.compile_polars import round_series, translate_condition
+from fangfan.engine.rules.adapters import FINDING_COLUMNS, DuckDBAdapter, PolarsAdapter
+from fangfan.engine.rules.adapters.polars_adapter import round_series, translate_condition
 from fangfan.engine.screen import policy_year_for
 from fangfan.engine.snapshot import Snapshot, SnapshotStore
 from fangfan.engine.synth import generate_dataset

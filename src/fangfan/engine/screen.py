@@ -33,8 +33,8 @@ from fangfan.engine.monitoring import MonitoringResult, monitor_households, prev
 from fangfan.engine.policy import applicable_policy_year, borrowed_year_warning
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.reconcile import comparison_rows, warning_rows
+from fangfan.engine.rules.adapters import Adapter, DuckDBAdapter, PolarsAdapter, placeholder_notes
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
-from fangfan.engine.rules.compile import Adapter, DuckDBAdapter, PolarsAdapter, placeholder_notes
 from fangfan.engine.rules.model import Catalogue, load_catalogue
 from fangfan.engine.snapshot import Snapshot
 from fangfan.engine.wide import WideTables, build_wide_tables, exact_person_key, newer_income_year

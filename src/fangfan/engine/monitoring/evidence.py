@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from fangfan.engine.policy import Policy
+from fangfan.engine.rules.adapters.polars_adapter import text_of
 from fangfan.engine.rules.columns import WideColumn
 
 Entry = tuple[str, pl.Expr, str | pl.Expr]  # (label, value, source)
@@ -58,10 +59,6 @@ def placeholders(policy: Policy, names: Sequence[str]) -> list[Entry]:
 
 def text(name: str, dtype: str = "number") -> pl.Expr:
     """A column as a cadre reads it in a message (money to two decimals, dates, 是/否)."""
-    # Imported here: `rules.compile` and `rules.compile_polars` import each other, and
-    # only `rules.compile` may be imported first.
-    from fangfan.engine.rules.compile_polars import text_of
-
     return text_of(WideColumn(name, name, "", dtype))
 
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from fangfan.engine.formatting import date_text as day_text  # the one formatting layer
 from fangfan.engine.people import members_able_to_work
-from fangfan.engine.policy import PolicyError, applicable_policy_year, load_policy
+from fangfan.engine.policy import applicable_policy_year, load_policy
 from fangfan.engine.rules.model import load_catalogue
 from fangfan.web.monitoring.models import (
     Elimination,
@@ -171,11 +171,9 @@ def veto_condition(findings: list[Finding]) -> Condition:
 
 
 def spending_rule_codes(policy_year: int) -> set[str]:
-    """The rules of `policy_year`'s catalogue whose findings are large spending."""
-    try:
-        catalogue = load_catalogue(policy_year)
-    except (PolicyError, ValueError):
-        return {"MED-004"}
+    """The rules of `policy_year`'s catalogue whose findings are large spending (a run's
+    policy year always has its file: the run was screened with it)."""
+    catalogue = load_catalogue(applicable_policy_year(policy_year))
     return {rule.code for rule in catalogue if SPENDING_KINDS & set(rule.kinds)}
 
 

@@ -1,4 +1,4 @@
-"""Compile checked rules to Polars expressions and run them: the default adapter.
+"""The Polars adapter, the default: checked rules compiled to Polars expressions and run.
 
 Each rule's condition, already parsed and checked by sqlglot, is translated node
 by node into a Polars expression with SQL's NULL semantics: a comparison with NULL
@@ -29,15 +29,15 @@ import polars as pl
 from sqlglot import exp
 
 from fangfan.engine.policy import Policy
-from fangfan.engine.rules.check import CheckedRule, bind_parameters, check_rule
-from fangfan.engine.rules.columns import COLUMNS, WIDE_TABLES, WideColumn
-from fangfan.engine.rules.compile import (
-    _TEXT_OF_NULL,
+from fangfan.engine.rules.adapters.base import (
+    TEXT_OF_NULL,
     Adapter,
-    _empty_findings,
+    empty_findings,
     evidence_entries,
     message_pieces,
 )
+from fangfan.engine.rules.check import CheckedRule, bind_parameters, check_rule
+from fangfan.engine.rules.columns import COLUMNS, WIDE_TABLES, WideColumn
 from fangfan.engine.rules.model import Catalogue, Rule, RuleError
 
 _PLANS: dict[tuple[object, ...], dict[str, TablePlan]] = {}
@@ -67,8 +67,6 @@ class TablePlan:
 class PolarsAdapter(Adapter):
     """Runs the rules as Polars expressions: one select of every condition per table."""
 
-    dialect = "duckdb"  # the SQL it inherits (rule_select, table_query) stays DuckDB's
-
     def compile(self, catalogue: Catalogue) -> dict[str, TablePlan]:
         """{table: its plan} for every wide table with rules; cached per catalogue."""
         key = (type(self), catalogue.year, catalogue.rules)
@@ -91,7 +89,7 @@ class PolarsAdapter(Adapter):
             plan = compiled.get(name)
             if plan is not None:
                 pending.extend(_matched_findings(frame, plan))
-        return pl.concat([_empty_findings(), *pl.collect_all(pending)])
+        return pl.concat([empty_findings(), *pl.collect_all(pending)])
 
 
 def _matched_findings(frame: pl.DataFrame, plan: TablePlan) -> list[pl.LazyFrame]:
@@ -155,10 +153,10 @@ def text_of(column: WideColumn) -> pl.Expr:
     4,652 or 4,652.50 (the DuckDB adapter's `text_of`), booleans 是/否."""
     value = pl.col(column.name)
     if column.dtype == "number":
-        return value.map_batches(money_strings, return_dtype=pl.String).fill_null(_TEXT_OF_NULL)
+        return value.map_batches(money_strings, return_dtype=pl.String).fill_null(TEXT_OF_NULL)
     if column.dtype == "boolean":
         value = pl.when(value).then(pl.lit("是")).otherwise(pl.lit("否"))
-    return value.cast(pl.String).fill_null(_TEXT_OF_NULL)
+    return value.cast(pl.String).fill_null(TEXT_OF_NULL)
 
 
 def round_like_duckdb(values: Any, decimals: int = 2) -> Any:
