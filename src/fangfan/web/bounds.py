@@ -82,7 +82,7 @@ class BoundedDateField(forms.DateField):
     def validate(self, value: Any) -> None:
         super().validate(value)
         if value is not None:
-            check_date(value, self.earliest, self.latest, self.label or "日期")
+            check_date(value, self.earliest, self.latest, str(self.label or "日期"))
 
 
 class BoundedDateTimeField(forms.DateTimeField):
@@ -102,7 +102,7 @@ class BoundedDateTimeField(forms.DateTimeField):
     def validate(self, value: Any) -> None:
         super().validate(value)
         if value is not None:
-            check_date(value, self.earliest, self.latest, self.label or "日期")
+            check_date(value, self.earliest, self.latest, str(self.label or "日期"))
 
 
 def date_field(

@@ -8,7 +8,7 @@ from typing import Any
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
-class StaticFilesMiddleware(WhiteNoiseMiddleware):
+class StaticFilesMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]  # whitenoise has no type hints
     """Whitenoise, serving from the apps (WHITENOISE_USE_FINDERS) and from STATIC_ROOT if it exists.
 
     Plain whitenoise warns on every start when STATIC_ROOT is missing; here the collected

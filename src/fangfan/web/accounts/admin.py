@@ -10,13 +10,13 @@ from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
 
 
 @admin.register(User)
-class FangfanUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class FangfanUserAdmin(UserAdmin):  # type: ignore[type-arg]  # generic only in django-stubs, not at run time
     list_display = ("username", "last_name", "first_name", "role", "region", "department", "is_active")
     list_filter = ("role", "is_active", "department")
     search_fields = ("username", "first_name", "last_name", "region__name", "region__code")
     autocomplete_fields = ("region",)
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),  # None only in the stubs' base class
         ("岗位", {"fields": ("role", "region", "department", "phone")}),
     )
     add_fieldsets = (
@@ -25,7 +25,7 @@ class FangfanUserAdmin(UserAdmin):  # type: ignore[type-arg]
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in django-stubs
     """Records of what happened: readable, never edited or deleted from the admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -101,9 +101,12 @@ def history(obj: Model) -> QuerySet[AuditEvent]:
 
 def _label(model: type[Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except Exception:  # a field since removed from the model keeps its name
         return name
+    if not isinstance(field, models.Field):  # a reverse relation keeps its name
+        return name
+    return str(field.verbose_name)
 
 
 def _shown(model: type[Model], name: str, value: Any) -> Any:
@@ -117,6 +120,7 @@ def _shown(model: type[Model], name: str, value: Any) -> Any:
     except Exception:  # a field since removed: its raw value
         return value
     if getattr(field, "choices", None):
+        # only a field has choices (its reverse relation does not), but mypy cannot see it from getattr
         return dict(field.flatchoices).get(value, value)  # type: ignore[union-attr]
     if isinstance(field, models.BooleanField):
         return "是" if value else "否"
@@ -129,7 +133,7 @@ def _shown(model: type[Model], name: str, value: Any) -> Any:
     if name in REGION_CODE_FIELDS:
         return _region_name(str(value))
     if isinstance(field, models.ForeignKey):
-        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        related = field.related_model._default_manager.filter(pk=value).first()
         if related is None:
             return value
         return getattr(related, "display_name", None) or str(related)
@@ -205,15 +209,18 @@ class SoftDeletionRefused(Exception):
     """A soft-deleted model was asked to delete a row for good."""
 
 
-class LiveQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=Model)
+
+
+class LiveQuerySet(models.QuerySet[_M]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise SoftDeletionRefused("该记录只能标记删除（soft_delete），不能真正删除")
 
 
-class LiveManager(models.Manager[Any]):
+class LiveManager(models.Manager[_M]):
     """Rows not marked deleted."""
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_queryset(self) -> QuerySet[_M]:
         return LiveQuerySet(self.model, using=self._db).filter(deleted_at__isnull=True)
 
 

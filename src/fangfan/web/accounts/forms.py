@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class LoginForm(AuthenticationForm):
-    error_messages: ClassVar[dict[str, str]] = {
+    # An instance attribute in django-stubs, so not a ClassVar here.
+    error_messages: dict[str, StrOrPromise] = {  # noqa: RUF012
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。连续输错 5 次，该账号在本机将被锁定 15 分钟。",
         "inactive": "该账号已停用，请联系市级办公室。",

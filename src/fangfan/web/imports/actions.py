@@ -30,7 +30,7 @@ MAX_PROBLEMS = 20_000
 
 
 @transaction.atomic
-def create_upload(user: User, file: UploadedFile, feed: str, as_of: dt.date) -> Upload:
+def create_upload(user: User, file: UploadedFile[bytes], feed: str, as_of: dt.date) -> Upload:
     """Keep the file, record the upload and queue its processing once the transaction commits.
 
     Raises ValidationError (Chinese) for a data date before 2013 or after today.

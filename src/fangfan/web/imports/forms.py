@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 
 from fangfan.web import bounds
@@ -15,7 +16,7 @@ from fangfan.web.imports.models import FEED_CHOICES, default_as_of
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
 
 
-def feeds_for(user: User) -> list[tuple[str, str]]:
+def feeds_for(user: User | AnonymousUser) -> list[tuple[str, str]]:
     """The tables and feeds `user` may upload, labelled (国扶办系统·户信息, 教育·学籍信息)."""
     return [(name, label) for name, label in FEED_CHOICES if can(user, "upload", name)]
 
@@ -52,14 +53,16 @@ class UploadForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = feeds_for(user)
-        self.fields["feed"].choices = choices
+        feed = self.fields["feed"]
+        assert isinstance(feed, forms.ChoiceField)
+        feed.choices = choices
         if len(choices) == 1:
             self.fields["feed"].initial = choices[0][0]
         self.fields["as_of"].initial = default_as_of()
         self.max_bytes = int(settings.FANGFAN_UPLOAD_MAX_BYTES)
 
-    def clean_file(self) -> UploadedFile:
-        file: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        file: UploadedFile[bytes] = self.cleaned_data["file"]
         suffix = PurePath(file.name or "").suffix.lower()
         if suffix not in ACCEPTED_SUFFIXES:
             raise forms.ValidationError(

@@ -62,7 +62,7 @@ CASE_COLUMNS = (
 
 
 def _next_due(monitored: MonitoredHousehold) -> dt.date | None:
-    last = getattr(monitored, "last_assessed", None)
+    last: dt.date | None = getattr(monitored, "last_assessed", None)  # annotated by the list
     if monitored.status != MonitoredHousehold.Status.MONITORED or last is None:
         return None
     return last + dt.timedelta(days=reassessment_days())

@@ -158,7 +158,7 @@ def indicator_notes(household: Any, records: Iterable[DepartmentRecord], policy_
     if household.water_supply != PIPED or minutes is None or minutes <= limit:
         return {}
     projects = [
-        r.data.get("supply_mode")
+        r.data["supply_mode"]
         for r in records
         if r.feed == "water_supply" and isinstance(r.data, dict) and r.data.get("supply_mode")
     ]

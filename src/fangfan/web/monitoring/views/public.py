@@ -39,8 +39,9 @@ def report(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "monitoring/report_done.html", {"reference": received.reference})
     if problem:
-        form.data = form.data.copy()
-        form.data["token"] = spam.fill_token()
+        data = request.POST.copy()  # what the form was bound to, with a fresh token
+        data["token"] = spam.fill_token()
+        form.data = data
     return _form(request, form, problem, status=400)
 
 
