@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import template
 from django.db.models import Q
@@ -50,5 +49,4 @@ def run_name(run: Run) -> str:
 
 def screened_at(run: Run) -> dt.datetime:
     """When the run was screened; a run published before that was recorded, when published."""
-    moment: Any = run.screened_at or run.published_at or timezone.now()
-    return moment  # type: ignore[no-any-return]
+    return run.screened_at or run.published_at or timezone.now()

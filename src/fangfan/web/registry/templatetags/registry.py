@@ -13,6 +13,6 @@ def count(value: object) -> str:
     if value is None or value == "":
         return "—"
     try:
-        return f"{int(value):,}"  # type: ignore[call-overload]
+        return f"{int(value):,}"  # type: ignore[call-overload]  # whatever int() refuses is shown as it is
     except (TypeError, ValueError):
         return str(value)
