@@ -161,9 +161,9 @@ class Published:
 @pytest.fixture(scope="session")
 def engine_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineCity]:
     """Generated, imported, linked and screened once per session (no database involved)."""
+    from fangfan.engine.pipeline import import_link_screen
     from fangfan.engine.synth import generate_dataset
     from fangfan.web.imports.inputs import InputSet
-    from fangfan.web.imports.pipeline import import_link_screen
 
     home = tmp_path_factory.mktemp("browser_home")
     exports = tmp_path_factory.mktemp("browser_exports")

@@ -1,6 +1,8 @@
 """The monthly run: import → snapshot → link → wide tables → rules → findings → ledgers.
 
-`run_monthly` is what `fangfan run INPUT_DIR --out OUT_DIR` calls. It works on any
+`import_link_screen` is the sequence itself, once: an upload and the demo (through the
+web's `imports.processing`) run it and publish; `run_monthly`, what
+`fangfan run INPUT_DIR --out OUT_DIR` calls, runs it and writes the office's files. It works on any
 folder that holds at least the registry; department feeds that are absent are
 listed as absent, not treated as errors. Everything it writes for the office goes
 to OUT_DIR:
@@ -25,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +45,50 @@ from fangfan.engine.ledger import (
 from fangfan.engine.progress import Progress, SilentProgress
 
 if TYPE_CHECKING:
+    from fangfan.engine.ingest import ImportResult
+    from fangfan.engine.link import LinkResult
     from fangfan.engine.screen import ScreenResult
+    from fangfan.engine.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """What import → link → screen made: the snapshot, its department links, the run."""
+
+    imported: ImportResult
+    linked: LinkResult
+    screened: ScreenResult
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.imported.snapshot
+
+    @property
+    def run_id(self) -> str:
+        return self.screened.run_id
+
+    @property
+    def run_dir(self) -> Path:
+        return self.screened.paths["summary"].parent
+
+    @property
+    def findings(self) -> int:
+        return self.screened.findings.height
+
+    @property
+    def links_path(self) -> Path:
+        return self.linked.path
+
+    def tables_by_file(self) -> dict[str, list[str]]:
+        """The tables the import found in each file (relative paths, as the engine names them)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for source in self.imported.sources:
+            found[str(source["file"])].add(str(source["table"]))
+        return {name: sorted(tables) for name, tables in found.items()}
+
+    def problems_in(self, folder: str) -> pl.DataFrame:
+        """The import problems of the files under `folder` (e.g. one upload's)."""
+        return self.imported.problems.filter(pl.col("file").str.starts_with(f"{folder}/"))
 
 
 @dataclass
@@ -60,6 +107,31 @@ class MonthlyRunResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def import_link_screen(
+    input_dir: Path,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    file_regions: Mapping[str, str] | None = None,
+) -> PipelineResult:
+    """Import every file under `input_dir` into a snapshot, link the departments, screen.
+
+    `file_regions` (folder → region code prefix) keeps each sender's rows linked inside
+    its region (`fangfan.engine.link.regions`).
+
+    Raises `fangfan.engine.ingest.NothingToImport` when the folder has no usable 户信息.
+    """
+    from fangfan.engine.ingest import import_directory
+    from fangfan.engine.link import link_snapshot
+    from fangfan.engine.screen import screen_snapshot
+
+    progress = progress or SilentProgress()
+    imported = import_directory(input_dir, as_of=as_of, progress=progress)
+    linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
+    screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
+    return PipelineResult(imported, linked, screened)
+
+
 def run_monthly(
     input_dir: Path,
     out_dir: Path,
@@ -73,17 +145,13 @@ def run_monthly(
     The county workbooks (ledgers, warning and candidate lists) are handed down to
     townships and villages: their ID numbers are masked unless `full_id`.
     """
-    from fangfan.engine.ingest import import_directory
-    from fangfan.engine.link import link_snapshot
     from fangfan.engine.link.workbook import write_linkage_workbook
-    from fangfan.engine.screen import screen_snapshot
 
     progress = progress or SilentProgress()
     out_dir.mkdir(parents=True, exist_ok=True)
-    imported = import_directory(input_dir, as_of=as_of, progress=progress)
-    linked = link_snapshot(imported.snapshot, progress=progress)
+    result = import_link_screen(input_dir, as_of=as_of, progress=progress)
+    imported, linked, screened = result.imported, result.linked, result.screened
     linkage_report = write_linkage_workbook(linked.report, linked.links, out_dir / "部门数据匹配情况.xlsx")
-    screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
     findings = screened.findings
     findings_csv = out_dir / "findings.csv"
     write_csv_for_excel(findings, findings_csv)
