@@ -11,6 +11,11 @@ and every view, export, upload and API call gets its objects through `scope` or
 
 Department officers read only what they uploaded: a model they may read names its
 uploader with ``OWNER_FIELD = "uploaded_by"``; on any other model they see nothing.
+
+Which roles open which pages is named here too, once: the role groups below, passed to
+`require_roles`. A region asked for in a page's address goes through `region_for_user`,
+and a filter to it through `within_region` / `code_prefix`: no app compares code
+prefixes itself (tests/web/test_layers.py checks).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 
 from fangfan.engine.schema import DEPARTMENT_FEEDS, REGISTRY_TABLES
 from fangfan.web.accounts.models import User
@@ -80,6 +86,24 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "monitoring_reassess": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
     "monitoring_propose_elimination": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
 }
+
+# Role groups: who may open a family of pages (`@require_roles(*REGION_READERS)`); inspectors
+# read every page too (`require_roles` lets them through for reads). docs/web.md, Roles.
+#
+# The regional offices and village teams: registry, findings, monitoring and dashboard pages.
+REGION_READERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+# The upload pages: the offices that receive data (city, counties) and the departments, who see
+# only their own uploads (`scope` with OWNER_FIELD).
+IMPORT_READERS = (Role.CITY, Role.COUNTY, Role.DEPARTMENT)
+# Who sends files: the city office (the national registry's export), departments (their feed).
+IMPORT_SENDERS = (Role.CITY, Role.DEPARTMENT)
+# The teams on the ground: visits, assistance measures, re-assessments.
+FIELD_TEAMS = (Role.TOWNSHIP, Role.VILLAGE)
+# Who records a lead (a report taken on the 12317 line, a tip): counties down to villages.
+LEAD_RECORDERS = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+# Whose accounts may be named a household's 帮扶责任人 (a cadre over its village).
+RESPONSIBLE_CADRES = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+
 DEPARTMENT_FEED_NAMES = frozenset(feed.name for feed in DEPARTMENT_FEEDS)
 REGISTRY_TABLE_NAMES = frozenset(table.name for table in REGISTRY_TABLES)
 
@@ -108,8 +132,49 @@ def region_prefix(user: User | AnonymousUser) -> str:
     active = _active(user)
     if active is None or active.region is None:
         raise PermissionDenied("该账号未设置所属区划")
-    region = active.region
-    return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
+    return code_prefix(active.region)
+
+
+def code_prefix(region: Region) -> str:
+    """The prefix every code inside `region` starts with (the city's 621200 → 6212)."""
+    return level_prefix(region.code, region.level)
+
+
+def level_prefix(code: str, level: str) -> str:
+    """The prefix of the codes inside the region of `code` at `level` (`code_prefix` without a row)."""
+    return code[: PREFIX_LENGTH[Region.Level(level)]]
+
+
+def code_in_region(code: str, region: Region) -> bool:
+    """Whether `code` (a village's, a township's) lies inside `region` (or is its own)."""
+    return code.startswith(code_prefix(region))
+
+
+def within_region(field: str, region: Region) -> Q:
+    """`field` holds a code inside `region` (a range on the field's index, see `code_within`).
+
+    >>> Finding.objects.filter(within_region("village_code", township))   # doctest: +SKIP
+    """
+    return code_within(field, code_prefix(region))
+
+
+def regions_within(region: Region) -> QuerySet[Region]:
+    """`region` and every region below it (a county's townships and villages)."""
+    return Region.objects.filter(code__startswith=code_prefix(region))
+
+
+def region_for_user(user: User | AnonymousUser, code: str | None = None) -> Region:
+    """The gate for regions: the user's own region, or the region `code` inside it.
+
+    A region outside the user's is a 404, as for every other record.
+    """
+    prefix = region_prefix(user)  # PermissionDenied for an account without a region
+    assert isinstance(user, User) and user.region is not None
+    if code is None or code == user.region.code:
+        return user.region
+    if not code.startswith(prefix):
+        raise Http404("没有找到该区划")
+    return get_object_or_404(Region, code=code)
 
 
 def _region_field(model: type[Model]) -> str:

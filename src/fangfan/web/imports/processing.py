@@ -9,7 +9,7 @@
    of its table for its region (`inputs.InputSet.candidate`). A file much poorer than the
    ones it replaces (`rows.drops`) is held (待市级确认) with the comparison, and goes on
    only when the city office confirms it (`actions.confirm_upload`).
-3. import → link → screen on the whole candidate set (`pipeline.import_link_screen`).
+3. import → link → screen on the whole candidate set (`fangfan.engine.pipeline.import_link_screen`).
 4. The run is published to the web application (`fangfan.web.publishing.publish_run`).
 5. Only then does the candidate become the current set; on any failure before, the
    current set, snapshot pointer of the web and published run stay as they were.
@@ -32,16 +32,16 @@ from django.core.files.storage import default_storage
 
 from fangfan.engine.ingest import NothingToImport
 from fangfan.engine.ingest.guard import ReadLimits
+from fangfan.engine.pipeline import PipelineResult, import_link_screen
 from fangfan.engine.progress import Progress
 from fangfan.engine.regions import CITY_CODE
 from fangfan.engine.schema import TABLES
 from fangfan.engine.snapshot import SnapshotError, SnapshotStore
-from fangfan.web.accounts.access import PREFIX_LENGTH, can
+from fangfan.web.accounts.access import can, code_prefix, level_prefix
 from fangfan.web.imports import actions
 from fangfan.web.imports.clean import CannotClean, without_rows
 from fangfan.web.imports.inputs import Candidate, InputConflict, InputFile, InputSet
 from fangfan.web.imports.models import Upload
-from fangfan.web.imports.pipeline import PipelineResult, import_link_screen
 from fangfan.web.imports.precheck import Precheck, precheck_file
 from fangfan.web.imports.progress import UploadProgress
 from fangfan.web.imports.rows import CODE_OUTSIDE, Registry, Thresholds, drops
@@ -50,7 +50,7 @@ from fangfan.web.regions.models import Region
 logger = logging.getLogger(__name__)
 
 STEP_CHECK = "检查上传的文件"
-CITY_PREFIX = CITY_CODE[: PREFIX_LENGTH[Region.Level.CITY]]
+CITY_PREFIX = level_prefix(CITY_CODE, Region.Level.CITY)
 UNCHANGED = "当前使用的数据没有改变。"
 
 
@@ -82,7 +82,7 @@ def _process(upload: Upload, progress: UploadProgress, inputs: InputSet) -> None
             return
         new = InputFile(
             path=f"{upload.folder}/{local.name}",
-            region_prefix=_prefix(upload.region),
+            region_prefix=code_prefix(upload.region),
             tables=tuple(check.tables),
             label=upload.original_name,
             upload_id=upload.pk,
@@ -251,7 +251,7 @@ def _precheck(upload: Upload, folder: Path, registry: Registry | None, progress:
         folder,
         declared=upload.feed,
         may_upload=lambda table: can(upload.uploaded_by, "upload", table),
-        region_prefix=_prefix(upload.region),
+        region_prefix=code_prefix(upload.region),
         registry=registry,
         limits=ReadLimits(
             max_unpacked_bytes=settings.FANGFAN_UPLOAD_MAX_UNPACKED_BYTES,
@@ -276,7 +276,3 @@ def _registry(inputs: InputSet) -> Registry | None:
         return None
     members = snapshot.read("members") if snapshot.has("members") else None
     return Registry.from_frames(snapshot.read("households"), members)
-
-
-def _prefix(region: Region) -> str:
-    return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]

@@ -14,7 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles, scope
+from fangfan.web.accounts.access import (
+    IMPORT_READERS,
+    IMPORT_SENDERS,
+    can,
+    get_scoped_or_404,
+    require_roles,
+    scope,
+)
 from fangfan.web.accounts.forms import UnmaskForm
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.personal import mask_text
@@ -26,10 +33,6 @@ from fangfan.web.imports.rows import comparison_rows
 from fangfan.web.shared.excel import DATE, NUMBER, Column, excel_response
 
 Role = User.Role
-# Who works with uploads: the offices that send the registry and read the results, and
-# department officers (their own uploads). Inspectors pass the gate for reads.
-READERS = (Role.CITY, Role.COUNTY, Role.DEPARTMENT)
-SENDERS = (Role.CITY, Role.DEPARTMENT)
 LIST_PAGE = 30
 PROBLEMS_SHOWN = 200
 
@@ -45,7 +48,7 @@ def _upload(request: HttpRequest, upload_id: int) -> Upload:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*IMPORT_READERS)
 def upload_list(request: HttpRequest) -> HttpResponse:
     """数据上传: every upload in the user's region, newest first (department officers: their own)."""
     page = Paginator(_uploads(request), LIST_PAGE).get_page(request.GET.get("page"))
@@ -55,7 +58,7 @@ def upload_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_roles(*SENDERS)
+@require_roles(*IMPORT_SENDERS)
 def upload_new(request: HttpRequest) -> HttpResponse:
     """上传数据: the form; a valid file is kept and queued, and the page moves to its progress."""
     user = request.user
@@ -89,14 +92,14 @@ UPLOAD_COLUMNS = (
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*IMPORT_READERS)
 def upload_list_excel(request: HttpRequest) -> HttpResponse:
     """The upload list as Excel: every upload the user may see, newest first."""
     return excel_response("数据上传记录", UPLOAD_COLUMNS, _uploads(request))
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*IMPORT_READERS)
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     """One upload: its state and progress (polled while it runs), the result and the problems found."""
     upload = _upload(request, upload_id)
@@ -136,7 +139,7 @@ def upload_reject(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*IMPORT_READERS)
 def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The status panel alone, for htmx polling; a finished upload reloads the page to show the result."""
     upload = _upload(request, upload_id)
@@ -147,7 +150,7 @@ def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*IMPORT_READERS)
 def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The file's problems as an Excel workbook."""
     upload = _upload(request, upload_id)
@@ -162,7 +165,7 @@ def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_roles(*READERS)
+@require_roles(*IMPORT_READERS)
 def upload_file(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The file as it arrived (whole ID numbers on every row): asks for a reason, records it, sends it."""
     upload = _upload(request, upload_id)

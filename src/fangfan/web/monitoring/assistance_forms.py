@@ -8,8 +8,9 @@ from django import forms
 from django.utils import timezone
 
 from fangfan.web import bounds
+from fangfan.web.accounts.access import RESPONSIBLE_CADRES
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring.actions.assistance import CADRE_ROLES, MeasureInput
+from fangfan.web.monitoring.actions.assistance import MeasureInput
 from fangfan.web.monitoring.actions.common import MEASURE_AHEAD_DAYS
 from fangfan.web.monitoring.forms import (
     NAME_MAX,
@@ -35,7 +36,7 @@ def cadre_accounts(village_code: str) -> list[User]:
     """The cadres who may answer for a household of the village: its team, township and county."""
     codes = [village_code, village_code[:9], village_code[:6]]
     return list(
-        User.objects.filter(is_active=True, role__in=CADRE_ROLES, region__code__in=codes)
+        User.objects.filter(is_active=True, role__in=RESPONSIBLE_CADRES, region__code__in=codes)
         .select_related("region")
         .order_by("region__code", "username")
     )

@@ -30,13 +30,13 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, scope
+from fangfan.web.accounts.access import PREFIX_LENGTH, code_prefix, code_within, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.models import Case, Category, MonitoredHousehold, RiskType
 from fangfan.web.monitoring.workflow import OPEN_STAGES
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import CHILDREN, code_prefix
+from fangfan.web.registry.dashboard import CHILDREN
 
 Level = Region.Level
 MONTHS = 12

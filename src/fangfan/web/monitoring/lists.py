@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, scope
+from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, region_for_user, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import models
 from fangfan.web.monitoring.models import Intake, Source
@@ -46,7 +46,6 @@ from fangfan.web.monitoring.workflow import (
     unclaimed_candidate_days,
 )
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.models import Household, Member, Run
 from fangfan.web.workqueue.queue import region_choices
 

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from fangfan.web.accounts.access import regions_within
 from fangfan.web.regions.models import Region
 
 
@@ -15,8 +16,7 @@ def region_overview(request: HttpRequest) -> HttpResponse:
         .order_by("code")
     )
     village_counts = {
-        county.code: Region.objects.filter(level=Region.Level.VILLAGE, code__startswith=county.code).count()
-        for county in counties
+        county.code: regions_within(county).filter(level=Region.Level.VILLAGE).count() for county in counties
     }
     rows = [(county, county.township_count, village_counts[county.code]) for county in counties]
     city = Region.objects.filter(level=Region.Level.CITY).first()

@@ -15,13 +15,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.rules.model import CATEGORIES
 from fangfan.engine.schema import HOUSEHOLD_TYPES
-from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, region_prefix, scope
+from fangfan.web.accounts.access import regions_within, scope, within_region
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import (
@@ -60,25 +58,6 @@ def _totals(row: dict[str, Any]) -> dict[str, int]:
     return {
         key.removeprefix("total_"): int(value or 0) for key, value in row.items() if key.startswith("total_")
     }
-
-
-def code_prefix(region: Region) -> str:
-    """The prefix every code inside `region` starts with (the city's 621200 → 6212)."""
-    return region.code[: PREFIX_LENGTH[Level(region.level)]]
-
-
-def region_for_user(user: User | AnonymousUser, code: str | None = None) -> Region:
-    """The access gate for regions: the user's own region, or the region `code` inside it.
-
-    A region outside the user's is a 404, as for every other record.
-    """
-    prefix = region_prefix(user)  # PermissionDenied for an account without a region
-    assert isinstance(user, User) and user.region is not None
-    if code is None or code == user.region.code:
-        return user.region
-    if not code.startswith(prefix):
-        raise Http404("没有找到该区划")
-    return get_object_or_404(Region, code=code)
 
 
 @dataclass(frozen=True)
@@ -135,7 +114,7 @@ class CloseoutCounts:
 def closeout_counts(user: User | AnonymousUser, region: Region) -> CloseoutCounts:
     """In `region` (checked with `region_for_user`): findings closed while the newest run still
     flags them, and findings that recurred (closed, then flagged again by a later run)."""
-    findings = scope(Finding.objects.filter(code_within("village_code", code_prefix(region))), user)
+    findings = scope(Finding.objects.filter(within_region("village_code", region)), user)
     counts = findings.aggregate(
         closed_still_flagged=Count("pk", filter=CLOSED_STILL_FLAGGED),
         recurring=Count("pk", filter=Q(recurrences__gt=0)),
@@ -190,11 +169,12 @@ def build_dashboard(user: User | AnonymousUser, region: Region, run: Run | None)
     """The dashboard of `region` (already checked with `region_for_user`) for `run`."""
     if run is None:
         return Dashboard(region=region, run=None)
-    prefix = code_prefix(region)
     households = scope(
-        VillageHouseholdCount.objects.filter(code_within("village_code", prefix), run=run), user
+        VillageHouseholdCount.objects.filter(within_region("village_code", region), run=run), user
     )
-    findings = scope(VillageFindingCount.objects.filter(code_within("village_code", prefix), run=run), user)
+    findings = scope(
+        VillageFindingCount.objects.filter(within_region("village_code", region), run=run), user
+    )
     types = _types(households)
     categories, finding_totals = _categories(findings)
     household_totals = _totals(households.aggregate(**HOUSEHOLD_SUMS))
@@ -255,7 +235,7 @@ def _children(
         row[column]: _totals(row) for row in findings.values(column).annotate(**FINDING_SUMS).order_by()
     }
     names = dict(
-        Region.objects.filter(level=level, code__startswith=code_prefix(region)).values_list("code", "name")
+        regions_within(region).filter(level=level).values_list("code", "name")
     )
     codes = sorted(set(names) | set(by_household) | set(by_finding))
     return [

@@ -23,10 +23,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 
 from fangfan.engine.idnumber import normalise
-from fangfan.web.accounts.access import code_within, region_prefix, scope
+from fangfan.web.accounts.access import code_within, region_for_user, regions_within, scope, within_region
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import code_prefix
 from fangfan.web.registry.models import Household, Member, Run, VillageHouseholdCount
 
 ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$")
@@ -41,7 +40,7 @@ def households_matching(
     """The user's households (in `region` if given) that match `query` (all when blank)."""
     households = scope(Household.objects.all(), user)
     if region is not None:
-        households = households.filter(code_within("village_code", code_prefix(region)))
+        households = households.filter(within_region("village_code", region))
     text = query.strip()
     if not text:
         return households
@@ -50,7 +49,7 @@ def households_matching(
     if ID_NUMBER.match(identifier) and holders.exists():  # else perhaps a long household number
         return households.filter(household_id__in=holders.values("household_id"))
     if DIGITS.match(text):
-        return households.filter(Q(household_id__startswith=text) | Q(village_code__startswith=text))
+        return households.filter(Q(household_id__startswith=text) | code_within("village_code", text))
     holders = name_holders(text)
     if holders is None:  # a common name: let the database walk the region's households
         return households.filter(
@@ -90,10 +89,8 @@ def villages_matching(user: User | AnonymousUser, query: str, region: Region | N
     text = query.strip()
     if not text or DIGITS.match(text):
         return []
-    prefix = code_prefix(region) if region is not None else region_prefix(user)
-    villages = Region.objects.filter(
-        level=Region.Level.VILLAGE, code__startswith=prefix, name__startswith=text
-    )
+    within = region if region is not None else region_for_user(user)
+    villages = regions_within(within).filter(level=Region.Level.VILLAGE, name__startswith=text)
     return list(villages.select_related("parent").order_by("code")[:VILLAGES_SHOWN])
 
 
@@ -104,5 +101,5 @@ def household_count(user: User | AnonymousUser, region: Region | None, run: Run 
         return 0
     counts = scope(VillageHouseholdCount.objects.filter(run=run), user)
     if region is not None:
-        counts = counts.filter(code_within("village_code", code_prefix(region)))
+        counts = counts.filter(within_region("village_code", region))
     return int(counts.aggregate(total=Sum("households"))["total"] or 0)

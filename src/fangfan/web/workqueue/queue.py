@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.rules.model import load_catalogue
-from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, scope
+from fangfan.web.accounts.access import code_prefix, region_for_user, regions_within, scope, within_region
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import CATEGORY_ORDER, region_for_user
+from fangfan.web.registry.dashboard import CATEGORY_ORDER
 from fangfan.web.registry.models import CLOSED_STILL_FLAGGED, Finding, Run
 from fangfan.web.workqueue.actions import ASSIGNEE_ROLES, OPEN_STATUSES
 
@@ -82,7 +82,7 @@ class QueueFilter(forms.Form):
         data = self.cleaned_data
         region = self.chosen_region()
         if region is not None:
-            findings = findings.filter(code_within("village_code", region.code))
+            findings = findings.filter(within_region("village_code", region))
         if data["category"]:
             findings = findings.filter(category=data["category"])
         if data["veto"]:
@@ -113,8 +113,8 @@ def region_choices(user: User, selected: str) -> list[tuple[str, str]]:
     own = user.region
     if own is None:
         return ANY
-    below = Region.objects.filter(code__startswith=_prefix(own)).exclude(code=own.code)
-    township = selected[:9] if len(selected) >= 9 and selected.startswith(_prefix(own)) else ""
+    below = regions_within(own).exclude(code=own.code)
+    township = selected[:9] if len(selected) >= 9 and selected.startswith(code_prefix(own)) else ""
     shown = below.filter(Q(level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]) | Q(parent__code=township))
     if own.level == Region.Level.TOWNSHIP:
         shown = below
@@ -122,10 +122,6 @@ def region_choices(user: User, selected: str) -> list[tuple[str, str]]:
     return [("", f"{own.name}（全部）")] + [
         (region.code, f"{indent.get(region.level, '')}{region.name}") for region in shown.order_by("code")
     ]
-
-
-def _prefix(region: Region) -> str:
-    return region.code[: PREFIX_LENGTH[Region.Level(region.level)]]
 
 
 # Open work first (待处理, 已分派), by deadline, so overdue findings lead; then veto

@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles
+from fangfan.web.accounts.access import REGION_READERS as READERS
+from fangfan.web.accounts.access import can, get_scoped_or_404, region_for_user, require_roles
 from fangfan.web.accounts.models import User
-from fangfan.web.registry.dashboard import closeout_counts, region_for_user
+from fangfan.web.registry.dashboard import closeout_counts
 from fangfan.web.registry.household_page import masked_evidence
 from fangfan.web.registry.models import Finding, FindingEvent, Run
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 from fangfan.web.workqueue import actions

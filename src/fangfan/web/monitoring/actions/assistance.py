@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from fangfan.web.accounts.access import PREFIX_LENGTH, can
+from fangfan.web.accounts.access import RESPONSIBLE_CADRES, can, code_in_region
 from fangfan.web.accounts.audit import record_change, record_creation
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.monitoring.actions.common import (
@@ -38,8 +38,6 @@ from fangfan.web.monitoring.models import (
 )
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Member
-
-CADRE_ROLES = (User.Role.COUNTY, User.Role.TOWNSHIP, User.Role.VILLAGE)
 
 
 @dataclass(frozen=True)
@@ -79,9 +77,9 @@ def _check_kind(data: MeasureInput) -> str:
 def cadre_covers(cadre: User, village_code: str) -> bool:
     """Whether an account may answer for a household of the village: an active cadre over it."""
     region: Region | None = cadre.region
-    if not cadre.is_active or cadre.role not in CADRE_ROLES or region is None:
+    if not cadre.is_active or cadre.role not in RESPONSIBLE_CADRES or region is None:
         return False
-    return village_code.startswith(region.code[: PREFIX_LENGTH[Region.Level(region.level)]])
+    return code_in_region(village_code, region)
 
 
 def _cadre(data: MeasureInput, village_code: str) -> tuple[User | None, str, str]:

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from fangfan.engine.rules.model import load_catalogue
-from fangfan.web.accounts.access import can, scope
+from fangfan.web.accounts.access import can, code_within, scope
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions.common import (
@@ -280,7 +280,7 @@ def import_findings(user: User | None, region_code: str = "") -> ImportResult:
 
 def _narrowed(rows: QuerySet[Any], user: User | None, region_code: str) -> QuerySet[Any]:
     rows = scope(rows, user) if user is not None else rows
-    return rows.filter(village_code__startswith=region_code) if region_code else rows
+    return rows.filter(code_within("village_code", region_code)) if region_code else rows
 
 
 def _check_import(user: User | None, record: Finding | MonitoringSignal) -> None:

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.web.accounts.access import get_scoped_or_404, require_roles
+from fangfan.web.accounts.access import REGION_READERS as READERS
+from fangfan.web.accounts.access import get_scoped_or_404, region_for_user, require_roles
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import identification as actions
@@ -32,8 +33,6 @@ from fangfan.web.monitoring.notice import ELIMINATION, IDENTIFICATION, household
 from fangfan.web.monitoring.views import Verb, initial_notice, user_of
 from fangfan.web.monitoring.workflow import OPEN_STAGES, VERB_NAMES, Stage, step_opens_on
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 

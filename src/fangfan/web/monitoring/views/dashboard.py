@@ -6,14 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from fangfan.web.accounts.access import require_roles
+from fangfan.web.accounts.access import REGION_READERS as READERS
+from fangfan.web.accounts.access import region_for_user, require_roles
 from fangfan.web.monitoring.dashboard import build_dashboard
 from fangfan.web.monitoring.dashboard_columns import dashboard_sheets
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import unclaimed_candidate_days
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.dashboard import region_for_user
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import workbook_response
 
 

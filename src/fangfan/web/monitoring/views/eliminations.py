@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from fangfan.web.accounts.access import REGION_READERS as READERS
 from fangfan.web.accounts.access import get_scoped_or_404, require_roles
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
@@ -27,7 +28,6 @@ from fangfan.web.monitoring.workflow import (
     EliminationStage,
     step_opens_on,
 )
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 

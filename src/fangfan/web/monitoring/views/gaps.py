@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from fangfan.web.accounts.access import require_roles
+from fangfan.web.accounts.access import REGION_READERS, require_roles
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.columns import (
     UNCLAIMED_COLUMNS,
@@ -20,13 +20,12 @@ from fangfan.web.monitoring.columns import (
 )
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import unclaimed_candidate_days
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def without_measures(request: HttpRequest) -> HttpResponse:
     """户户有帮扶机制: every household under monitoring that has no current measure."""
     user = user_of(request)
@@ -40,7 +39,7 @@ def without_measures(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def without_measures_excel(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     rows = lists.without_measures(user, lists.RegionFilter(user, request.GET))
@@ -48,7 +47,7 @@ def without_measures_excel(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def without_safeguards(request: HttpRequest) -> HttpResponse:
     """人人有防返贫措施: every living member of a monitored household without a safeguard."""
     user = user_of(request)
@@ -62,7 +61,7 @@ def without_safeguards(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def without_safeguards_excel(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     rows = lists.without_safeguards(user, lists.RegionFilter(user, request.GET))
@@ -78,7 +77,7 @@ def _with_signals(rows: list[Any]) -> list[Any]:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def unclaimed(request: HttpRequest) -> HttpResponse:
     """应纳未纳: households the current run flags as candidates, with no identification started
     within the set days of the signal's first publishing."""
@@ -96,7 +95,7 @@ def unclaimed(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def unclaimed_excel(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     rows = _with_signals(list(lists.unclaimed_list(user, lists.RegionFilter(user, request.GET))))

@@ -9,7 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangfan.web.accounts.access import WORKFLOW_ROLES, can, get_scoped_or_404, require_roles, scope
+from fangfan.web.accounts.access import (
+    LEAD_RECORDERS,
+    REGION_READERS,
+    WORKFLOW_ROLES,
+    can,
+    get_scoped_or_404,
+    require_roles,
+    scope,
+)
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
@@ -20,7 +28,6 @@ from fangfan.web.monitoring.forms import HotlineForm, ReasonForm, TakeUpForm
 from fangfan.web.monitoring.models import Intake, MonitoringSignal
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.registry.models import Household, Run
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 
@@ -28,7 +35,7 @@ Role = User.Role
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def intake_list(request: HttpRequest) -> HttpResponse:
     """发现线索: the region's leads from every channel, waiting ones first, 50 a page."""
     user = user_of(request)
@@ -45,7 +52,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def intake_list_excel(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     return excel_response(
@@ -59,7 +66,7 @@ def _intake(request: HttpRequest, intake_id: int) -> Intake:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def intake_detail(request: HttpRequest, intake_id: int) -> HttpResponse:
     """One lead: what was reported, the household it matched, its findings or visit, the call to make."""
     return _detail(request, _intake(request, intake_id))
@@ -141,7 +148,7 @@ def dismiss(request: HttpRequest, intake_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_roles(Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+@require_roles(*LEAD_RECORDERS)
 def hotline(request: HttpRequest) -> HttpResponse:
     """12317热线登记: a cadre records a call; the lead lands in the village's township's list."""
     user = user_of(request)

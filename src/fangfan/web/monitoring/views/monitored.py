@@ -15,8 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles
-from fangfan.web.accounts.models import User
+from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, can, get_scoped_or_404, require_roles
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import assistance as actions
@@ -28,16 +27,12 @@ from fangfan.web.monitoring.readiness import readiness
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import reassessment_days
 from fangfan.web.registry.models import Member, Run
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 
-Role = User.Role
-CADRES = (Role.TOWNSHIP, Role.VILLAGE)
-
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def monitored_list(request: HttpRequest) -> HttpResponse:
     """监测对象: the region's monitored households, the longest without a re-assessment first."""
     user = user_of(request)
@@ -53,7 +48,7 @@ def monitored_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def monitored_list_excel(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     rows = lists.monitored_list(user, lists.MonitoredFilter(user, request.GET))
@@ -68,7 +63,7 @@ def _monitored(request: HttpRequest, monitored_id: int) -> MonitoredHousehold:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def monitored_detail(request: HttpRequest, monitored_id: int) -> HttpResponse:
     """One monitored household: its measures, re-assessments, elimination conditions and history."""
     return _detail(request, _monitored(request, monitored_id))
@@ -148,7 +143,7 @@ def _refused(
 
 
 @require_POST
-@require_roles(*CADRES)
+@require_roles(*FIELD_TEAMS)
 def add_measure(request: HttpRequest, monitored_id: int) -> HttpResponse:
     """添加帮扶措施 for the household or one of its people."""
     user = user_of(request)
@@ -167,7 +162,7 @@ def add_measure(request: HttpRequest, monitored_id: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(*CADRES)
+@require_roles(*FIELD_TEAMS)
 def end_measure(request: HttpRequest, measure_id: int) -> HttpResponse:
     """结束措施, with the day and the reason."""
     user = user_of(request)
@@ -187,7 +182,7 @@ def end_measure(request: HttpRequest, measure_id: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(*CADRES)
+@require_roles(*FIELD_TEAMS)
 def propose(request: HttpRequest, monitored_id: int) -> HttpResponse:
     """提出风险消除: 409 with every condition that fails."""
     user = user_of(request)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fangfan.web.accounts.access import REGION_READERS as READERS
 from fangfan.web.accounts.access import get_scoped_or_404, require_roles
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions import WorkflowError
@@ -17,7 +18,6 @@ from fangfan.web.monitoring.models import Visit
 from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.registry.models import Household
-from fangfan.web.registry.views.regions import READERS
 
 Role = User.Role
 

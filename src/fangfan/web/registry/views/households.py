@@ -8,11 +8,16 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fangfan.web.accounts.access import get_scoped_or_404, require_roles, scope
+from fangfan.web.accounts.access import (
+    REGION_READERS,
+    get_scoped_or_404,
+    region_for_user,
+    require_roles,
+    scope,
+)
 from fangfan.web.accounts.personal import mask_id, mask_phone
 from fangfan.web.regions.models import Region
 from fangfan.web.registry import columns
-from fangfan.web.registry.dashboard import region_for_user
 from fangfan.web.registry.household_page import (
     department_rows,
     indicator_groups,
@@ -30,7 +35,6 @@ from fangfan.web.registry.models import (
 )
 from fangfan.web.registry.navigation import Crumb, breadcrumbs
 from fangfan.web.registry.search import household_count, households_matching, is_broad, villages_matching
-from fangfan.web.registry.views.regions import READERS
 from fangfan.web.shared.excel import Sheet, excel_response, workbook_response
 from fangfan.web.shared.pagination import page_of, uncounted_page
 
@@ -46,7 +50,7 @@ def _search(request: HttpRequest) -> tuple[str, Region | None, QuerySet[Househol
     return query, region, households
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def household_list(request: HttpRequest) -> HttpResponse:
     """户查询: search by household number, a member's name, full ID number or village; paginated."""
     query, region, households = _search(request)
@@ -67,7 +71,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def household_list_excel(request: HttpRequest) -> HttpResponse:
     query, region, households = _search(request)
     title = f"{region.name if region else '农户'}名单" + (f"（{query}）" if query else "")
@@ -113,7 +117,7 @@ def _household_lists(request: HttpRequest, household_id: str) -> dict[str, Any]:
     }
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def household_page(request: HttpRequest, household_id: str) -> HttpResponse:
     """One household: members, every indicator, findings, department records, history, audit trail."""
     context = _household_lists(request, household_id)
@@ -121,7 +125,7 @@ def household_page(request: HttpRequest, household_id: str) -> HttpResponse:
     return render(request, "registry/household.html", context)
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def household_excel(request: HttpRequest, household_id: str) -> HttpResponse:
     """The household page as a workbook: a sheet for each of its lists (personal numbers masked)."""
     lists = _household_lists(request, household_id)
@@ -179,7 +183,7 @@ def _village_crumbs(request: HttpRequest, household: Household) -> list[Crumb]:
     return breadcrumbs(request.user, village) if village else []
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def household_findings_excel(request: HttpRequest, household_id: str) -> HttpResponse:
     household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
     title = f"{household.head_name}户问题清单"

@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from fangfan.web.accounts.access import require_roles
+from fangfan.web.accounts.access import REGION_READERS, region_for_user, require_roles
 from fangfan.web.accounts.models import User
 from fangfan.web.registry import columns
-from fangfan.web.registry.dashboard import ChildRow, build_dashboard, region_for_user
+from fangfan.web.registry.dashboard import ChildRow, build_dashboard
 from fangfan.web.registry.models import Run
 from fangfan.web.registry.navigation import breadcrumbs
 from fangfan.web.registry.search import households_matching
@@ -17,7 +17,6 @@ from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 
 Role = User.Role
-READERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)  # inspectors read too (require_roles)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -33,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return region_page(request, user.region.code)
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def region_page(request: HttpRequest, code: str) -> HttpResponse:
     """One region's dashboard, its children (or, for a village, its households), breadcrumbs."""
     region = region_for_user(request.user, code)
@@ -58,7 +57,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def region_types_excel(request: HttpRequest, code: str) -> HttpResponse:
     """The dashboard's household-type table as Excel."""
     region = region_for_user(request.user, code)
@@ -66,7 +65,7 @@ def region_types_excel(request: HttpRequest, code: str) -> HttpResponse:
     return excel_response(f"{region.name}户类型", columns.TYPE_COLUMNS, dashboard.types)
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def region_categories_excel(request: HttpRequest, code: str) -> HttpResponse:
     """The dashboard's finding-category table as Excel."""
     region = region_for_user(request.user, code)
@@ -74,7 +73,7 @@ def region_categories_excel(request: HttpRequest, code: str) -> HttpResponse:
     return excel_response(f"{region.name}问题类别", columns.CATEGORY_COLUMNS, dashboard.categories)
 
 
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def region_children_excel(request: HttpRequest, code: str) -> HttpResponse:
     """The child-region table of a region's dashboard as Excel."""
     region = region_for_user(request.user, code)
