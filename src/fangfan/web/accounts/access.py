@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -223,7 +223,7 @@ def get_scoped_or_404(queryset: QuerySet[M], user: User | AnonymousUser, **looku
     """One record inside the user's region, else 404 (never 403: existence outside is not revealed)."""
     try:
         return scope(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, queryset.model.MultipleObjectsReturned):
+    except (ObjectDoesNotExist, MultipleObjectsReturned):  # the model's own are subclasses
         raise Http404("没有找到该记录") from None
 
 

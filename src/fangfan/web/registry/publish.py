@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,14 +81,14 @@ STEP_COUNTS = "写入统计"
 
 # Columns a new run rewrites on an existing row (everything but the key, first_run and deletion).
 HOUSEHOLD_UPDATE = tuple(
-    f.column
-    for f in Household._meta.concrete_fields
-    if f.column not in ("household_id", "first_run_id", "deleted_at", "deleted_by_id")
+    column
+    for column in (f.column for f in Household._meta.concrete_fields)
+    if column and column not in ("household_id", "first_run_id", "deleted_at", "deleted_by_id")
 )
 MEMBER_UPDATE = tuple(
-    f.column
-    for f in Member._meta.concrete_fields
-    if f.column not in ("id", "household_id", "id_number", "deleted_at", "deleted_by_id")
+    column
+    for column in (f.column for f in Member._meta.concrete_fields)
+    if column and column not in ("id", "household_id", "id_number", "deleted_at", "deleted_by_id")
 )
 # Compared to decide whether an existing row is rewritten: the values, not the run that saw them.
 HOUSEHOLD_COMPARE = (*(c for c in HOUSEHOLD_UPDATE if c != "last_run_id"), "deleted_at")
@@ -534,7 +535,7 @@ class Publication:
             match = " AND ".join(f"{stage}.{quote(c)} = {table}.{quote(c)}" for c in key)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {quote(model._meta.pk.column)} FROM {table} WHERE deleted_at IS NULL "
+                    f"SELECT {quote(str(model._meta.pk.column))} FROM {table} WHERE deleted_at IS NULL "
                     f"AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {match})"
                 )
                 gone = [row[0] for row in cursor.fetchall()]
@@ -696,7 +697,7 @@ class Publication:
         Run.objects.filter(pk=self.run.pk).update(is_current=True, published=True)
 
 
-def _record_events(rows: list[Model], action: str, values: Any) -> None:
+def _record_events(rows: Sequence[Model], action: str, values: Any) -> None:
     """AuditEvents by the system (user None) for many rows at once; `values(row)` gives (old, new)."""
     if not rows:
         return
@@ -718,7 +719,7 @@ def _record_events(rows: list[Model], action: str, values: Any) -> None:
     AuditEvent.objects.bulk_create(events, batch_size=1_000)
 
 
-def _record_restored(rows: list[Model]) -> None:
+def _record_restored(rows: Sequence[Model]) -> None:
     """Rows the new snapshot holds again after an earlier one had dropped them."""
     _record_events(
         rows,

@@ -97,7 +97,7 @@ def mark_unchanged(model: type[Model], unique: Sequence[str], compare: Sequence[
             f"UPDATE {stage} SET {UNCHANGED} = true "
             f"WHERE EXISTS (SELECT 1 FROM {table} WHERE {keys} AND {match})"
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def index_stage(model: type[Model], key: Sequence[str]) -> None:
@@ -116,7 +116,7 @@ def insert_staged(model: type[Model]) -> int:
         columns = ", ".join(quote(column[0]) for column in cursor.description if column[0] != UNCHANGED)
         table, stage = quote(model._meta.db_table), quote(stage_name(model))
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], compare: Sequence[str]) -> int:
@@ -138,7 +138,7 @@ def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], comp
             f"ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments} "
             f"WHERE NOT ({same})"
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def loader() -> Loader:
@@ -151,7 +151,8 @@ def _fields(model: type[Model]) -> dict[str, models.Field[Any, Any]]:
     return {
         field.column: field
         for field in model._meta.concrete_fields
-        if not isinstance(field, models.AutoField | models.BigAutoField | models.GeneratedField)
+        if field.column
+        and not isinstance(field, models.AutoField | models.BigAutoField | models.GeneratedField)
     }
 
 

@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 PER_PAGE = 50
 
 
-class KnownCountPaginator(Paginator):
+class KnownCountPaginator(Paginator):  # type: ignore[type-arg]  # generic only in django-stubs
     """A Paginator told the number of rows instead of counting them.
 
     `truncated`: the list holds more rows than `count`, and only the first `count` are paged.
@@ -23,7 +23,7 @@ class KnownCountPaginator(Paginator):
         self.truncated = truncated
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self._known_count
 
 
@@ -82,7 +82,7 @@ def uncounted_page(rows: Any, number: Any) -> UncountedPage:
     return UncountedPage(found[:PER_PAGE], page, len(found) > PER_PAGE)
 
 
-def page_of(rows: Any, number: Any, *, count: int | None = None, cap: int | None = None) -> Page:
+def page_of(rows: Any, number: Any, *, count: int | None = None, cap: int | None = None) -> Page[Any]:
     """Page `number` (as the query string gave it) of `rows`; `count` if known.
 
     With `cap` (and no `count`), rows are counted only up to `cap`: a search for a common
@@ -92,7 +92,7 @@ def page_of(rows: Any, number: Any, *, count: int | None = None, cap: int | None
     """
     if count is None and cap is not None:
         counted = rows.order_by()[: cap + 1].count()
-        paginator: Paginator = KnownCountPaginator(rows, PER_PAGE, min(counted, cap), counted > cap)
+        paginator: Paginator[Any] = KnownCountPaginator(rows, PER_PAGE, min(counted, cap), counted > cap)
     elif count is None:
         paginator = Paginator(rows, PER_PAGE)
     else:
