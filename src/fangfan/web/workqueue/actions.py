@@ -1,7 +1,9 @@
 """The work queue's verbs: every change to a finding's workflow goes through one of these.
 
-Each checks the gate (`can`) and the state machine, then, in one transaction, changes
-the finding (an AuditEvent through `update_audited`) and writes a `FindingEvent`::
+Each checks the gate (`can`) and the state machine (`procedure.FINDING_QUEUE`), then, in
+one transaction, changes the finding (an AuditEvent through `update_audited`) and writes
+a `FindingEvent`: the shared verbs of `fangfan.web.procedures` with the queue's own rules
+(whom a finding may be assigned to, and when, closing a finding still flagged)::
 
     待处理 ─assign→ 已分派 ─mark_fixed→ 已整改 ─verify_close→ 已核销
        └──────────┴─mark_explained→ 已说明 ─┘
@@ -15,87 +17,36 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from fangfan.web import bounds
-from fangfan.web.accounts.access import WORKFLOW_ROLES, can
+from fangfan.web.accounts.access import WORKFLOW_ROLES
 from fangfan.web.accounts.models import User
+from fangfan.web.procedures import base
+from fangfan.web.procedures.base import WorkflowError, advance, begin, require
 from fangfan.web.registry.models import Finding, FindingEvent
+from fangfan.web.workqueue.procedure import FINDING_QUEUE, OPEN_STATUSES
 
-Status = Finding.Status
-Action = FindingEvent.Action
+__all__ = ["OPEN_STATUSES", "WorkflowError"]
 
-# From which statuses each verb may start (the state machine).
-ALLOWED_FROM: dict[str, frozenset[str]] = {
-    "assign": frozenset({Status.OPEN, Status.ASSIGNED}),
-    "mark_fixed": frozenset({Status.OPEN, Status.ASSIGNED}),
-    "mark_explained": frozenset({Status.OPEN, Status.ASSIGNED}),
-    "verify_close": frozenset({Status.FIXED, Status.EXPLAINED}),
-    "reject": frozenset({Status.FIXED, Status.EXPLAINED}),
-}
-# The gate's action for each verb: sending a finding back is the closer's decision.
-GATE_ACTION = {
-    "assign": "assign",
-    "mark_fixed": "mark_fixed",
-    "mark_explained": "mark_explained",
-    "verify_close": "verify_close",
-    "reject": "verify_close",
-}
-VERB_NAMES = {
-    "assign": "分派",
-    "mark_fixed": "标记已整改",
-    "mark_explained": "说明为误报",
-    "verify_close": "核销",
-    "reject": "退回重新整改",
-}
-OPEN_STATUSES = (Status.OPEN, Status.ASSIGNED)
 # Who can be given a finding to fix: those who may mark it fixed.
 ASSIGNEE_ROLES = WORKFLOW_ROLES["mark_fixed"]
 # A deadline from today to a year ahead: one years off would park the problem for good.
 DEADLINE_AHEAD_DAYS = 366
 
 
-class WorkflowError(Exception):
-    """The finding is not in a state the verb can start from; the message is for the user."""
-
-
 def may(user: User, verb: str, finding: Finding) -> bool:
     """Whether the user may do `verb` to the finding now: the gate and the state machine."""
-    return can(user, GATE_ACTION[verb], finding) and finding.status in ALLOWED_FROM[verb]
+    return base.may(FINDING_QUEUE, user, verb, finding)
 
 
 def is_overdue(finding: Finding, today: dt.date | None = None) -> bool:
     """Past its deadline and not yet fixed, explained or closed."""
     today = today or timezone.localdate()
     return bool(finding.deadline and finding.deadline < today and finding.status in OPEN_STATUSES)
-
-
-def _check(user: User, verb: str, finding: Finding) -> None:
-    if not can(user, GATE_ACTION[verb], finding):
-        raise PermissionDenied(f"您的角色无权{VERB_NAMES[verb]}")
-    if finding.status not in ALLOWED_FROM[verb]:
-        allowed = "、".join(Status(status).label for status in sorted(ALLOWED_FROM[verb]))
-        raise WorkflowError(
-            f"该问题当前为“{finding.get_status_display()}”，不能{VERB_NAMES[verb]}（只有{allowed}的问题可以）"
-        )
-
-
-def _locked(finding: Finding) -> Finding:
-    """The finding re-read under a row lock, so two people cannot move it at once."""
-    return Finding.objects.select_for_update().get(pk=finding.pk)
-
-
-def _step(
-    user: User, finding: Finding, action: str, to_status: str, note: str, **changes: object
-) -> FindingEvent:
-    from_status = finding.status
-    finding.update_audited(user, status=to_status, **changes)
-    return FindingEvent.objects.create(
-        finding=finding, user=user, action=action, note=note, from_status=from_status, to_status=to_status
-    )
 
 
 def assignee_choices(finding: Finding) -> list[User]:
@@ -123,8 +74,7 @@ def deadline_allowed(deadline: dt.date) -> bool:
 @transaction.atomic
 def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note: str = "") -> FindingEvent:
     """分派: give the finding to someone who can fix it, with a deadline."""
-    finding = _locked(finding)
-    _check(user, "assign", finding)
+    finding = begin(FINDING_QUEUE, user, "assign", finding)
     if assignee not in assignee_choices(finding):
         raise WorkflowError("责任人须是在职的乡镇或驻村工作队账号，且所辖区域包含该问题所在的行政村")
     try:
@@ -134,7 +84,7 @@ def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note
     note = (
         note or f"分派给 {assignee.display_name}，{deadline.year}年{deadline.month}月{deadline.day}日前整改"
     )
-    return _step(user, finding, Action.ASSIGN, Status.ASSIGNED, note, assignee=assignee, deadline=deadline)
+    return advance(FINDING_QUEUE, user, finding, "assign", note, assignee=assignee, deadline=deadline)
 
 
 @transaction.atomic
@@ -142,10 +92,8 @@ def mark_fixed(
     user: User, finding: Finding, note: str, attachment: UploadedFile | None = None
 ) -> FindingEvent:
     """标记已整改: what was done (required), with an optional proof file."""
-    finding = _locked(finding)
-    _check(user, "mark_fixed", finding)
-    _require(note, "请填写整改情况")
-    event = _step(user, finding, Action.FIX, Status.FIXED, note.strip())
+    finding = begin(FINDING_QUEUE, user, "mark_fixed", finding)
+    event = advance(FINDING_QUEUE, user, finding, "mark_fixed", require(note, "请填写整改情况"))
     if attachment is not None:
         event.attachment.save(attachment.name or "attachment", attachment, save=True)
     return event
@@ -154,10 +102,8 @@ def mark_fixed(
 @transaction.atomic
 def mark_explained(user: User, finding: Finding, reason: str) -> FindingEvent:
     """说明为误报: why the finding is not a real problem (required)."""
-    finding = _locked(finding)
-    _check(user, "mark_explained", finding)
-    _require(reason, "请填写误报的原因")
-    return _step(user, finding, Action.EXPLAIN, Status.EXPLAINED, reason.strip())
+    finding = begin(FINDING_QUEUE, user, "mark_explained", finding)
+    return advance(FINDING_QUEUE, user, finding, "mark_explained", require(reason, "请填写误报的原因"))
 
 
 STILL_FLAGGED_MESSAGE = "最新一次筛查仍筛出该问题"
@@ -177,14 +123,13 @@ def verify_close(
     While the newest run still flags the finding, closing it needs a reason and a proof
     file (no close-out on paper, 假销号); the event records that it was still flagged.
     """
-    finding = _locked(finding)
-    _check(user, "verify_close", finding)
+    finding = begin(FINDING_QUEUE, user, "verify_close", finding)
     flagged = still_flagged(finding)
     if flagged and (not note.strip() or attachment is None):
         raise WorkflowError(f"{STILL_FLAGGED_MESSAGE}：核销须填写核销理由并上传佐证材料")
     if flagged:
         note = f"{STILL_FLAGGED_MESSAGE}，仍予核销。理由：{note.strip()}"
-    event = _step(user, finding, Action.CLOSE, Status.CLOSED, note.strip() or "核实无误，予以核销")
+    event = advance(FINDING_QUEUE, user, finding, "verify_close", note.strip() or "核实无误，予以核销")
     if flagged:
         event.still_flagged = True
         assert attachment is not None
@@ -193,15 +138,6 @@ def verify_close(
     return event
 
 
-@transaction.atomic
 def reject(user: User, finding: Finding, reason: str) -> FindingEvent:
     """退回: the fix or explanation is not accepted; back to the assignee, with the reason."""
-    finding = _locked(finding)
-    _check(user, "reject", finding)
-    _require(reason, "请填写退回的原因")
-    return _step(user, finding, Action.REOPEN, Status.ASSIGNED, reason.strip())
-
-
-def _require(text: str, message: str) -> None:
-    if not text or not text.strip():
-        raise WorkflowError(message)
+    return base.send_back(FINDING_QUEUE, user, finding, reason, verb="reject")

@@ -6,15 +6,23 @@ from fangfan.web.workqueue import views
 
 app_name = "workqueue"
 
+# Each step's URL: the verb (the URL's name) and its path.
+STEPS = {
+    "assign": "assign",
+    "mark_fixed": "fix",
+    "mark_explained": "explain",
+    "verify_close": "close",
+    "reject": "reject",
+}
+
 urlpatterns = [
     path("findings/", views.finding_list, name="list"),
     path("findings.xlsx", views.finding_list_excel, name="excel"),
     path("findings/<int:finding_id>/", views.finding_detail, name="detail"),
-    path("findings/<int:finding_id>/assign/", views.assign, name="assign"),
-    path("findings/<int:finding_id>/fix/", views.mark_fixed, name="mark_fixed"),
-    path("findings/<int:finding_id>/explain/", views.mark_explained, name="mark_explained"),
-    path("findings/<int:finding_id>/close/", views.verify_close, name="verify_close"),
-    path("findings/<int:finding_id>/reject/", views.reject, name="reject"),
+    *(
+        path(f"findings/<int:finding_id>/{slug}/", views.finding_act, {"verb": verb}, name=verb)
+        for verb, slug in STEPS.items()
+    ),
     path(
         "findings/<int:finding_id>/events/<int:event_id>/attachment/",
         views.attachment,

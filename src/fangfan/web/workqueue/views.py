@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import can, get_scoped_or_404, region_for_user, require_roles
+from fangfan.web.accounts.access import get_scoped_or_404, region_for_user, require_roles
 from fangfan.web.accounts.models import User
+from fangfan.web.procedures import pages
+from fangfan.web.procedures.pages import Page, StepForm
 from fangfan.web.registry.dashboard import closeout_counts
 from fangfan.web.registry.household_page import masked_evidence
 from fangfan.web.registry.models import Finding, FindingEvent, Run
@@ -24,12 +22,12 @@ from fangfan.web.shared.pagination import page_of
 from fangfan.web.workqueue import actions
 from fangfan.web.workqueue.columns import QUEUE_COLUMNS
 from fangfan.web.workqueue.forms import AssignForm, CloseForm, FixForm, ReasonForm
+from fangfan.web.workqueue.procedure import FINDING_QUEUE
 from fangfan.web.workqueue.queue import QueueFilter, queue
 
 # The list counts and pages at most this many findings (a city holds a hundred thousand:
 # counting them all on every page costs more than the page); the Excel holds them all.
 LISTED_AT_MOST = 5_000
-Verb = Callable[[User, Finding, dict[str, Any]], object]
 
 
 def _user(request: HttpRequest) -> User:
@@ -68,47 +66,11 @@ def _finding(request: HttpRequest, finding_id: int) -> Finding:
     )
 
 
-@require_GET
-@require_roles(*READERS)
-def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
-    """One finding: evidence, workflow events, the actions the user may take now, the audit trail."""
-    return _detail(request, _finding(request, finding_id))
-
-
-def _detail(
-    request: HttpRequest, finding: Finding, bound: dict[str, forms.Form] | None = None, status: int = 200
-) -> HttpResponse:
-    user = _user(request)
+def _assign_form(finding: Finding, *args: Any) -> forms.Form:
     assignees = actions.assignee_choices(finding)
-    blank: dict[str, forms.Form] = {
-        "assign": AssignForm(assignees=assignees, initial=_assign_initial(finding, assignees)),
-        "mark_fixed": FixForm(),
-        "mark_explained": ReasonForm(),
-        "verify_close": CloseForm(still_flagged=actions.still_flagged(finding)),
-        "reject": ReasonForm(),
-    }
-    shown = [
-        {
-            "verb": verb,
-            "name": actions.VERB_NAMES[verb],
-            "form": (bound or {}).get(verb, form),
-            "url": reverse(f"workqueue:{verb}", args=[finding.pk]),
-        }
-        for verb, form in blank.items()
-        if actions.may(user, verb, finding)
-    ]
-    context = {
-        "finding": finding,
-        "evidence": masked_evidence(finding),
-        "events": finding.events.select_related("user").order_by("-at", "-id"),
-        "overdue": actions.is_overdue(finding),
-        "forms": shown,
-    }
-    response = render(request, "workqueue/detail.html", context, status=status)
-    # A refused step answers with the detail page: under htmx the address bar shows the
-    # page's own URL, not the action's (a refresh there would be a GET on a POST-only URL).
-    response["HX-Push-Url"] = reverse("workqueue:detail", args=[finding.pk])
-    return response
+    if args:
+        return AssignForm(*args, assignees=assignees)
+    return AssignForm(assignees=assignees, initial=_assign_initial(finding, assignees))
 
 
 def _assign_initial(finding: Finding, assignees: list[User]) -> dict[str, object]:
@@ -122,88 +84,55 @@ def _assign_initial(finding: Finding, assignees: list[User]) -> dict[str, object
     return initial
 
 
-def _act(request: HttpRequest, finding_id: int, verb: str, form: forms.Form, perform: Verb) -> HttpResponse:
-    """Run a verb: 404 outside the region, 403 for the wrong role, 400/409 with the reason, else redirect."""
-    user = _user(request)
-    finding = _finding(request, finding_id)
-    if not can(user, actions.GATE_ACTION[verb], finding):
-        raise PermissionDenied(f"您的角色无权{actions.VERB_NAMES[verb]}")
-    if not form.is_valid():
-        return _detail(request, finding, {verb: form}, status=400)
-    try:
-        perform(user, finding, form.cleaned_data)
-    except actions.WorkflowError as refused:
-        messages.error(request, str(refused))
-        finding.refresh_from_db()
-        return _detail(request, finding, {verb: form}, status=409)
-    messages.success(request, f"已{actions.VERB_NAMES[verb]}")
-    return redirect("workqueue:detail", finding_id=finding.pk)
-
-
-@require_POST
-@require_roles(*READERS)
-def assign(request: HttpRequest, finding_id: int) -> HttpResponse:
-    finding = _finding(request, finding_id)
-    form = AssignForm(request.POST, assignees=actions.assignee_choices(finding))
-    return _act(
-        request,
-        finding_id,
-        "assign",
-        form,
-        lambda user, finding, data: actions.assign(
-            user, finding, data["assignee"], data["deadline"], data["note"]
+PAGE: Page[Finding] = Page(
+    procedure=FINDING_QUEUE,
+    steps={
+        "assign": StepForm(
+            _assign_form,
+            lambda user, finding, data: actions.assign(
+                user, finding, data["assignee"], data["deadline"], data["note"]
+            ),
         ),
-    )
+        "mark_fixed": StepForm(
+            lambda finding, *args: FixForm(*args),
+            lambda user, finding, data: actions.mark_fixed(user, finding, data["note"], data["attachment"]),
+            files=True,
+        ),
+        "mark_explained": StepForm(
+            lambda finding, *args: ReasonForm(*args),
+            lambda user, finding, data: actions.mark_explained(user, finding, data["note"]),
+        ),
+        "verify_close": StepForm(
+            lambda finding, *args: CloseForm(*args, still_flagged=actions.still_flagged(finding)),
+            lambda user, finding, data: actions.verify_close(user, finding, data["note"], data["attachment"]),
+            files=True,
+            intro="workqueue/_still_flagged.html",
+        ),
+        "reject": StepForm(
+            lambda finding, *args: ReasonForm(*args),
+            lambda user, finding, data: actions.reject(user, finding, data["note"]),
+        ),
+    },
+    template="workqueue/detail.html",
+    record_name="finding",
+    detail_url="workqueue:detail",
+    step_url="workqueue:{verb}",
+    context=lambda finding: {"evidence": masked_evidence(finding), "overdue": actions.is_overdue(finding)},
+)
+
+
+@require_GET
+@require_roles(*READERS)
+def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """One finding: evidence, workflow events, the actions the user may take now, the audit trail."""
+    return pages.detail(request, PAGE, _finding(request, finding_id))
 
 
 @require_POST
 @require_roles(*READERS)
-def mark_fixed(request: HttpRequest, finding_id: int) -> HttpResponse:
-    form = FixForm(request.POST, request.FILES)
-    return _act(
-        request,
-        finding_id,
-        "mark_fixed",
-        form,
-        lambda user, finding, data: actions.mark_fixed(user, finding, data["note"], data["attachment"]),
-    )
-
-
-@require_POST
-@require_roles(*READERS)
-def mark_explained(request: HttpRequest, finding_id: int) -> HttpResponse:
-    return _act(
-        request,
-        finding_id,
-        "mark_explained",
-        ReasonForm(request.POST),
-        lambda user, finding, data: actions.mark_explained(user, finding, data["note"]),
-    )
-
-
-@require_POST
-@require_roles(*READERS)
-def verify_close(request: HttpRequest, finding_id: int) -> HttpResponse:
-    flagged = actions.still_flagged(_finding(request, finding_id))
-    return _act(
-        request,
-        finding_id,
-        "verify_close",
-        CloseForm(request.POST, request.FILES, still_flagged=flagged),
-        lambda user, finding, data: actions.verify_close(user, finding, data["note"], data["attachment"]),
-    )
-
-
-@require_POST
-@require_roles(*READERS)
-def reject(request: HttpRequest, finding_id: int) -> HttpResponse:
-    return _act(
-        request,
-        finding_id,
-        "reject",
-        ReasonForm(request.POST),
-        lambda user, finding, data: actions.reject(user, finding, data["note"]),
-    )
+def finding_act(request: HttpRequest, finding_id: int, verb: str) -> HttpResponse:
+    """Do one step: 404 outside the region, 403 for the wrong role, 400/409 with the reason, else redirect."""
+    return pages.act(request, PAGE, _finding(request, finding_id), verb)
 
 
 @require_GET

@@ -1,13 +1,19 @@
 """Every write of relapse monitoring goes through a verb here: the gate, the rules, one
-transaction, an AuditEvent (and a CaseEvent for a case's steps).
+transaction, an AuditEvent (and an event row for a procedure's steps).
 
 - `discovery`: leads into the intake list (self-report, 12317, visit, run findings),
   taking a lead up or setting it aside;
-- `identification`: the steps of a case, from home check to the county's decision.
+- `identification`: the steps of a case, from home check to the county's decision;
+- `assistance`: measures and re-assessments;
+- `elimination`: risk elimination, from the proposal to the county's approval.
+
+Identification and elimination are declared in `fangfan.web.monitoring.procedures` and
+run by the shared verbs of `fangfan.web.procedures`, whose `WorkflowError` is the one
+refusal every verb raises.
 """
 
 from __future__ import annotations
 
-from fangfan.web.monitoring.actions.common import WorkflowError
+from fangfan.web.procedures.base import WorkflowError
 
 __all__ = ["WorkflowError"]

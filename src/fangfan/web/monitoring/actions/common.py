@@ -1,4 +1,7 @@
-"""What the verbs share: the refusal they raise, and whether a household is already in hand."""
+"""What monitoring's verbs share: the refusal they raise and the checks that raise it
+(`WorkflowError`, `require`, `require_date`: every procedure's, from
+`fangfan.web.procedures.base`), bounds on sums and thresholds, and whether a household
+is already in hand."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from fangfan.engine.policy import PolicyError
-from fangfan.web.bounds import EARLIEST_EVENT, MONEY_MAX, day_text, today
+from fangfan.web.bounds import MONEY_MAX
 from fangfan.web.monitoring.models import Case, MonitoredHousehold
 from fangfan.web.monitoring.threshold import (
     EARLIEST_THRESHOLD_YEAR,
@@ -14,65 +17,14 @@ from fangfan.web.monitoring.threshold import (
     income_year_on,
     monitoring_threshold,
 )
-from fangfan.web.monitoring.workflow import (
-    NOTICE_AHEAD_DAYS,
-    NOTICE_LATE_DAYS,
-    NOTICE_MAX_DAYS,
-    NOTICE_MIN_DAYS,
-    OPEN_STAGES,
-)
+from fangfan.web.monitoring.workflow import OPEN_STAGES
+from fangfan.web.procedures.base import WorkflowError as WorkflowError
+from fangfan.web.procedures.base import require as require
+from fangfan.web.procedures.base import require_date as require_date
 from fangfan.web.registry.models import Household
 
 # A measure may be planned to end up to five years ahead (a loan, a pension subsidy).
 MEASURE_AHEAD_DAYS = 5 * 366
-# However a verb is reached, no date it keeps lies beyond this many days ahead.
-FURTHEST_AHEAD_DAYS = 366
-
-
-class WorkflowError(Exception):
-    """The record is not in a state the verb can start from, or what was sent does not fit;
-    the message is for the user."""
-
-
-def require(text: str, message: str) -> str:
-    if not text or not text.strip():
-        raise WorkflowError(message)
-    return text.strip()
-
-
-def require_date(value: dt.date | None, earliest: dt.date | None, latest: dt.date | None, name: str) -> None:
-    """Refuse a date outside [earliest, latest], saying which bound it broke.
-
-    Whatever the bounds, a date before 2013 (精准扶贫 began) is refused, and with no
-    latest bound one more than a year ahead: such a date would freeze its record.
-    """
-    if value is None:
-        raise WorkflowError(f"请填写{name}")
-    earliest = max(earliest or EARLIEST_EVENT, EARLIEST_EVENT)
-    furthest = today() + dt.timedelta(days=FURTHEST_AHEAD_DAYS)
-    latest = furthest if latest is None else latest
-    if value < earliest:
-        raise WorkflowError(f"{name}不能早于{day_text(earliest)}")
-    if value > latest:
-        raise WorkflowError(f"{name}不能晚于{day_text(latest)}")
-
-
-def require_notice(reviewed_on: dt.date, notice_start: dt.date, notice_end: dt.date) -> None:
-    """A notice starts on or after the review, at most a few days back or a month ahead,
-    and runs NOTICE_MIN_DAYS to NOTICE_MAX_DAYS days."""
-    day = today()
-    earliest_start = max(reviewed_on, day - dt.timedelta(days=NOTICE_LATE_DAYS))
-    require_date(notice_start, earliest_start, day + dt.timedelta(days=NOTICE_AHEAD_DAYS), "公示开始日期")
-    earliest_end = notice_start + dt.timedelta(days=NOTICE_MIN_DAYS)
-    if notice_end is None or notice_end < earliest_end:
-        raise WorkflowError(
-            f"公示不少于{NOTICE_MIN_DAYS}天：{day_text(notice_start)}开始的公示最早{day_text(earliest_end)}结束"
-        )
-    latest_end = notice_start + dt.timedelta(days=NOTICE_MAX_DAYS)
-    if notice_end > latest_end:
-        raise WorkflowError(
-            f"公示期不超过{NOTICE_MAX_DAYS}天：{day_text(notice_start)}开始的公示最晚{day_text(latest_end)}结束"
-        )
 
 
 def threshold_on(day: dt.date, name: str, income_year: int | None = None) -> Threshold:

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from django import forms
-from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from fangfan.web.accounts.access import REGION_READERS as READERS
 from fangfan.web.accounts.access import get_scoped_or_404, region_for_user, require_roles
-from fangfan.web.monitoring import lists
-from fangfan.web.monitoring.actions import WorkflowError
+from fangfan.web.monitoring import lists, procedures
 from fangfan.web.monitoring.actions import identification as actions
 from fangfan.web.monitoring.columns import CASE_COLUMNS
 from fangfan.web.monitoring.forms import (
@@ -30,62 +26,13 @@ from fangfan.web.monitoring.forms import (
 )
 from fangfan.web.monitoring.models import Case
 from fangfan.web.monitoring.notice import ELIMINATION, IDENTIFICATION, households_under_notice
-from fangfan.web.monitoring.views import Verb, initial_notice, user_of
-from fangfan.web.monitoring.workflow import OPEN_STAGES, VERB_NAMES, Stage, step_opens_on
+from fangfan.web.monitoring.views import initial_notice, user_of
+from fangfan.web.monitoring.workflow import Stage
+from fangfan.web.procedures import pages
+from fangfan.web.procedures.pages import Page, StepForm
 from fangfan.web.regions.models import Region
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
-
-# The stepper on the case page: each stage as a step's name.
-PROGRESS = [*OPEN_STAGES, Stage.DECIDED]
-STEP_LABELS = {
-    Stage.HOME_CHECK: "入户核实",
-    Stage.VILLAGE_REVIEW: "村级评议",
-    Stage.NOTICE: "公示",
-    Stage.TOWNSHIP_REVIEW: "乡镇审核",
-    Stage.COUNTY_DECISION: "县级审定",
-    Stage.DECIDED: "纳入监测",
-}
-
-
-VERBS: dict[str, Verb] = {
-    "home_check": Verb(
-        lambda case, *args: HomeCheckForm(*args, initial={"checked_on": timezone.localdate()}),
-        lambda user, case, data: actions.home_check(user, case, **data),
-        files=True,
-    ),
-    "post_notice": Verb(
-        lambda case, *args: NoticeForm(*args, initial=initial_notice()),
-        lambda user, case, data: actions.post_notice(user, case, **data),
-    ),
-    "close_notice": Verb(
-        lambda case, *args: CloseNoticeForm(*args),
-        lambda user, case, data: actions.close_notice(user, case, data["note"]),
-    ),
-    "township_review": Verb(
-        lambda case, *args: TownshipReviewForm(*args),
-        lambda user, case, data: actions.township_review(user, case, data["note"]),
-    ),
-    "decide": Verb(
-        lambda case, *args: DecisionForm(
-            *args,
-            initial={
-                "category": case.proposed_category,
-                "risk_types": case.proposed_risk_types,
-                "monitoring_start": timezone.localdate(),
-            },
-        ),
-        lambda user, case, data: actions.decide(user, case, **data),
-    ),
-    "send_back": Verb(
-        lambda case, *args: ReasonForm(*args),
-        lambda user, case, data: actions.send_back(user, case, data["note"]),
-    ),
-    "reject": Verb(
-        lambda case, *args: ReasonForm(*args),
-        lambda user, case, data: actions.reject(user, case, data["note"]),
-    ),
-}
 
 
 @require_GET
@@ -117,63 +64,75 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_scoped_or_404(Case.objects.select_related(*related), request.user, pk=case_id)
 
 
+PAGE: Page[Case] = Page(
+    procedure=procedures.IDENTIFICATION,
+    steps={
+        "home_check": StepForm(
+            lambda case, *args: HomeCheckForm(*args, initial={"checked_on": timezone.localdate()}),
+            lambda user, case, data: actions.home_check(user, case, **data),
+            files=True,
+        ),
+        "post_notice": StepForm(
+            lambda case, *args: NoticeForm(*args, initial=initial_notice()),
+            lambda user, case, data: actions.post_notice(user, case, **data),
+        ),
+        "close_notice": StepForm(
+            lambda case, *args: CloseNoticeForm(*args),
+            lambda user, case, data: actions.close_notice(user, case, data["note"]),
+        ),
+        "township_review": StepForm(
+            lambda case, *args: TownshipReviewForm(*args),
+            lambda user, case, data: actions.township_review(user, case, data["note"]),
+        ),
+        "decide": StepForm(
+            lambda case, *args: DecisionForm(
+                *args,
+                initial={
+                    "category": case.proposed_category,
+                    "risk_types": case.proposed_risk_types,
+                    "monitoring_start": timezone.localdate(),
+                },
+            ),
+            lambda user, case, data: actions.decide(user, case, **data),
+        ),
+        "send_back": StepForm(
+            lambda case, *args: ReasonForm(*args),
+            lambda user, case, data: actions.send_back(user, case, data["note"]),
+        ),
+        "reject": StepForm(
+            lambda case, *args: ReasonForm(*args),
+            lambda user, case, data: actions.reject(user, case, data["note"]),
+        ),
+    },
+    template="monitoring/case_detail.html",
+    record_name="case",
+    detail_url="monitoring:case",
+    step_url="monitoring:{verb}",
+    # The stepper: each stage as a step's name.
+    stepper=(
+        (Stage.HOME_CHECK, "入户核实"),
+        (Stage.VILLAGE_REVIEW, "村级评议"),
+        (Stage.NOTICE, "公示"),
+        (Stage.TOWNSHIP_REVIEW, "乡镇审核"),
+        (Stage.COUNTY_DECISION, "县级审定"),
+        (Stage.DECIDED, "纳入监测"),
+    ),
+    context=lambda case: {"monitored": getattr(case, "monitored_household", None)},
+)
+
+
 @require_GET
 @require_roles(*READERS)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """One case: where it stands, time left, what each step recorded, the steps the user may take now."""
-    return _detail(request, _case(request, case_id))
-
-
-def _detail(
-    request: HttpRequest, case: Case, bound: dict[str, forms.Form] | None = None, status: int = 200
-) -> HttpResponse:
-    user = user_of(request)
-    offered = [
-        {
-            "verb": verb,
-            "name": VERB_NAMES[verb],
-            "form": (bound or {}).get(verb) or spec.form(case),
-            "url": reverse(f"monitoring:{verb}", args=[case.pk]),
-            "opens_on": step_opens_on(verb, case),
-        }
-        for verb, spec in VERBS.items()
-        if actions.may(user, verb, case)
-    ]
-    reached = PROGRESS.index(case.stage) if case.stage in PROGRESS else 0
-    context = {
-        "case": case,
-        "stages": [(stage, STEP_LABELS[stage]) for stage in PROGRESS],
-        "done": PROGRESS[:reached],
-        "events": case.events.select_related("user").order_by("-at", "-id"),
-        "monitored": getattr(case, "monitored_household", None),
-        "forms": offered,
-    }
-    response = render(request, "monitoring/case_detail.html", context, status=status)
-    # A refused step answers with this page: under htmx the address bar shows the page's own
-    # URL, not the step's (a refresh there would be a GET on a POST-only URL, a 405).
-    response["HX-Push-Url"] = reverse("monitoring:case", args=[case.pk])
-    return response
+    return pages.detail(request, PAGE, _case(request, case_id))
 
 
 @require_POST
 @require_roles(*READERS)
 def case_act(request: HttpRequest, case_id: int, verb: str) -> HttpResponse:
     """Do one step: 404 outside the region, 403 for the wrong role, 400/409 with the reason."""
-    user = user_of(request)
-    case = _case(request, case_id)
-    spec = VERBS[verb]
-    form = spec.form(case, request.POST, request.FILES) if spec.files else spec.form(case, request.POST)
-    try:
-        actions.check(user, verb, case)
-        if not form.is_valid():
-            return _detail(request, case, {verb: form}, status=400)
-        spec.perform(user, case, form.cleaned_data)
-    except WorkflowError as refused:
-        messages.error(request, str(refused))
-        case.refresh_from_db()
-        return _detail(request, case, {verb: form}, status=409)
-    messages.success(request, f"已{VERB_NAMES[verb]}")
-    return redirect("monitoring:case", case_id=case.pk)
+    return pages.act(request, PAGE, _case(request, case_id), verb)
 
 
 @require_GET
