@@ -123,18 +123,13 @@ class EndMeasureForm(forms.Form):
 
 
 class ReassessmentForm(VisitForm):
-    """回访/动态评估: the visit's 算细账 again, with notes (and a size for an unregistered household)."""
+    """回访/动态评估: the visit's 算细账 again, with notes (and, as on a visit, the household
+    size when the registry holds none: `size_known=False`)."""
 
-    household_size = forms.IntegerField(label="家庭人口数", min_value=1, max_value=50, required=False)
-
-    def __init__(self, *args: Any, registered: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["visited_on"].label = "回访日期"
         self.fields["situation"].label = "回访情况（收入变化、帮扶措施落实、存在的困难）"
-        if registered:
-            del self.fields["household_size"]
-        else:
-            self.fields["household_size"].required = True
 
 
 class ProposeForm(forms.Form):

@@ -246,6 +246,8 @@ class VisitForm(forms.Form):
     transfer_income = _money("转移性收入")
     business_cost = _money("生产经营性支出")
     rigid_spending = _money("刚性支出（医疗、教育等自付部分，可为0）")
+    # Asked only when the registry holds no size for the household (`income.household_size_for`).
+    household_size = forms.IntegerField(label="家庭人口数", min_value=1, max_value=50, required=False)
     situation = _text("走访情况", required=False)
 
     AMOUNTS = (
@@ -257,10 +259,14 @@ class VisitForm(forms.Form):
         "rigid_spending",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, size_known: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("visited_on", timezone.localdate())
+        if size_known:
+            del self.fields["household_size"]
+        else:
+            self.fields["household_size"].required = True
 
     def amounts(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.AMOUNTS}

@@ -5,6 +5,11 @@ business costs; per-capita net income = net income ÷ household members (DOMAIN.
 Income). A household is in range when the per-capita income is below the threshold,
 or when rigid spending (illness, schooling) exceeds the household's net income.
 
+One rule for the household size, visits and re-assessments alike (`household_size_for`):
+the registry's (members in 正常 status, else its 家庭人口数), else the size the cadre
+types in; with neither the account is refused (人口数未知), never divided by one.
+`assessment_values` is what both record, field by field (`models.IncomeAssessment`).
+
 >>> account = income_account(wage=9000, business=3000, property=0, transfer=1200,
 ...                          business_cost=1000, household_size=3, threshold=7800)
 >>> account.net_income, account.per_capita, account.below_threshold
@@ -13,10 +18,50 @@ or when rigid spending (illness, schooling) exceeds the household's net income.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 CENT = Decimal("0.01")
+UNKNOWN_SIZE = "该户家庭人口数未知（系统中没有在册人数），无法计算人均纯收入：请填写家庭人口数"
+AMOUNT_FIELDS = (
+    "wage_income",
+    "business_income",
+    "property_income",
+    "transfer_income",
+    "business_cost",
+    "rigid_spending",
+)
+
+
+class UnknownHouseholdSize(ValueError):
+    """No household size to divide by: the account is refused, not divided by one."""
+
+    def __init__(self) -> None:
+        super().__init__(UNKNOWN_SIZE)
+
+
+def household_size_for(registered: int | None, typed: int | None = None) -> int:
+    """The size an account divides by: the registry's, else the one typed in.
+
+    >>> household_size_for(3), household_size_for(None, 4)
+    (3, 4)
+    >>> try:
+    ...     household_size_for(0)
+    ... except UnknownHouseholdSize as refused:
+    ...     print(refused)  # doctest: +ELLIPSIS
+    该户家庭人口数未知（系统中没有在册人数），无法计算人均纯收入...
+    """
+    size = registered or typed
+    if not size or size < 1:
+        raise UnknownHouseholdSize
+    return size
+
+
+def registered_size(people: int | None, household_size: int | None) -> int | None:
+    """The registry's size of a household: its members in 正常 status, else its 家庭人口数."""
+    return people or household_size or None
 
 
 @dataclass(frozen=True)
@@ -36,8 +81,9 @@ class IncomeAccount:
 
     @property
     def per_capita(self) -> Decimal:
-        size = max(self.household_size, 1)
-        return (self.net_income / size).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (self.net_income / household_size_for(self.household_size)).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
 
     @property
     def below_threshold(self) -> bool:
@@ -88,3 +134,37 @@ def income_account(
 
 def _yuan(value: object) -> Decimal:
     return Decimal(str(value if value not in (None, "") else 0))
+
+
+def account_from(amounts: Mapping[str, object], household_size: int, threshold: object) -> IncomeAccount:
+    """The account of a visit's or re-assessment's amounts (`AMOUNT_FIELDS`, in yuan)."""
+    return income_account(
+        wage=amounts.get("wage_income"),
+        business=amounts.get("business_income"),
+        property=amounts.get("property_income"),
+        transfer=amounts.get("transfer_income"),
+        business_cost=amounts.get("business_cost"),
+        rigid_spending=amounts.get("rigid_spending"),
+        household_size=household_size,
+        threshold=threshold,
+    )
+
+
+def assessment_values(account: IncomeAccount, threshold_year: int, threshold_note: str) -> dict[str, Any]:
+    """The income fields a visit or re-assessment records, as worked out when it was made."""
+    return {
+        "wage_income": account.wage,
+        "business_income": account.business,
+        "property_income": account.property,
+        "transfer_income": account.transfer,
+        "business_cost": account.business_cost,
+        "rigid_spending": account.rigid_spending,
+        "household_size": account.household_size,
+        "net_income": account.net_income,
+        "net_income_per_capita": account.per_capita,
+        "threshold_year": threshold_year,
+        "threshold": account.threshold,
+        "threshold_note": threshold_note[:200],
+        "below_threshold": account.below_threshold,
+        "spending_exceeds_income": account.spending_exceeds_income,
+    }

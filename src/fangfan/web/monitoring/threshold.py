@@ -5,8 +5,8 @@ of the **income year being assessed** (`fangfan.engine.policy.monitoring_thresho
 A visit or re-assessment works out the past twelve months, so on a day of 2026 it
 assesses 2025's income against 2025's line (`income_year_on`), unless the cadre records
 which income year it assesses. A year after the newest policy file borrows the newest
-one's figure and is a placeholder (a year before the first is refused); the pages say which year and whether the value is
-confirmed (已确认) or a placeholder (暂定，待省里公布).
+one's figure and is a placeholder (a year before the first is refused); the pages say
+which year and whether the value is confirmed (已确认) or a placeholder (暂定，待省里公布).
 
 >>> monitoring_threshold(2024).yuan
 Decimal('7800')

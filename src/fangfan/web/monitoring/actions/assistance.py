@@ -27,7 +27,8 @@ from fangfan.web.monitoring.actions.common import (
     require_money,
     threshold_on,
 )
-from fangfan.web.monitoring.income import income_account
+from fangfan.web.monitoring.actions.income import assessment_account
+from fangfan.web.monitoring.income import assessment_values
 from fangfan.web.monitoring.models import (
     MEASURE_ITEMS,
     AmountPeriod,
@@ -172,27 +173,16 @@ def record_reassessment(
     household_size: int | None = None,
     income_year: int | None = None,
 ) -> Reassessment:
-    """回访/动态评估 with 算细账; the household size is the registry's (typed in for an unregistered one)."""
+    """回访/动态评估 with 算细账; the household size is the registry's, or `household_size`
+    typed in when the registry holds none (`income.household_size_for`), as for a visit."""
     if not can(user, "monitoring_reassess", monitored):
         raise PermissionDenied("您的角色无权记录回访")
     _require_monitored(monitored, "记录回访")
     require_date(assessed_on, monitored.monitoring_start, timezone.localdate(), "回访日期")
     household = monitored.household
-    size = (household.people or household.household_size) if household else household_size
-    if not size:
-        raise WorkflowError("请填写家庭人口数")
     threshold = threshold_on(assessed_on, "回访日期", income_year)
     require_amounts(amounts)
-    account = income_account(
-        wage=amounts.get("wage_income"),
-        business=amounts.get("business_income"),
-        property=amounts.get("property_income"),
-        transfer=amounts.get("transfer_income"),
-        business_cost=amounts.get("business_cost"),
-        rigid_spending=amounts.get("rigid_spending"),
-        household_size=size,
-        threshold=threshold.yuan,
-    )
+    account = assessment_account(household, household_size, amounts, threshold.yuan)
     reassessment = Reassessment.objects.create(
         monitored=monitored,
         household=household,
@@ -200,20 +190,7 @@ def record_reassessment(
         assessor=user,
         assessed_on=assessed_on,
         notes=notes.strip(),
-        wage_income=account.wage,
-        business_income=account.business,
-        property_income=account.property,
-        transfer_income=account.transfer,
-        business_cost=account.business_cost,
-        rigid_spending=account.rigid_spending,
-        household_size=size,
-        net_income=account.net_income,
-        net_income_per_capita=account.per_capita,
-        threshold_year=threshold.year,
-        threshold=threshold.yuan,
-        threshold_note=threshold.note[:200],
-        below_threshold=account.below_threshold,
-        spending_exceeds_income=account.spending_exceeds_income,
+        **assessment_values(account, threshold.year, threshold.note),
     )
     record_creation(user, reassessment)
     return reassessment

@@ -31,12 +31,13 @@ from fangfan.web.monitoring.actions.common import (
     require_date,
     threshold_on,
 )
+from fangfan.web.monitoring.actions.income import assessment_account
 from fangfan.web.monitoring.actions.reports import (
     Report,
     create_intake,
     from_report,
 )
-from fangfan.web.monitoring.income import income_account
+from fangfan.web.monitoring.income import assessment_values
 from fangfan.web.monitoring.models import (
     Case,
     CaseEvent,
@@ -110,48 +111,27 @@ def record_visit(
     amounts: dict[str, Decimal],
     situation: str = "",
     income_year: int | None = None,
+    household_size: int | None = None,
 ) -> VisitResult:
     """走访记录 with 算细账; a household in range gets a lead unless it is already in hand.
 
     `amounts` holds wage_income, business_income, property_income, transfer_income,
-    business_cost and rigid_spending, in yuan.
+    business_cost and rigid_spending, in yuan. The size divided by is the registry's, or
+    `household_size` typed in when the registry holds none (`income.household_size_for`).
     """
     if not can(user, "monitoring_visit", household):
         raise PermissionDenied("您无权记录该户的走访")
     require_date(visited_on, None, timezone.localdate(), "走访日期")
     threshold = threshold_on(visited_on, "走访日期", income_year)
     require_amounts(amounts)
-    size = household.people or household.household_size or 1
-    account = income_account(
-        wage=amounts.get("wage_income"),
-        business=amounts.get("business_income"),
-        property=amounts.get("property_income"),
-        transfer=amounts.get("transfer_income"),
-        business_cost=amounts.get("business_cost"),
-        rigid_spending=amounts.get("rigid_spending"),
-        household_size=size,
-        threshold=threshold.yuan,
-    )
+    account = assessment_account(household, household_size, amounts, threshold.yuan)
     visit = Visit.objects.create(
         household=household,
         village_code=household.village_code,
         visitor=user,
         visited_on=visited_on,
         situation=situation.strip(),
-        wage_income=account.wage,
-        business_income=account.business,
-        property_income=account.property,
-        transfer_income=account.transfer,
-        business_cost=account.business_cost,
-        rigid_spending=account.rigid_spending,
-        household_size=size,
-        net_income=account.net_income,
-        net_income_per_capita=account.per_capita,
-        threshold_year=threshold.year,
-        threshold=threshold.yuan,
-        threshold_note=threshold.note[:200],
-        below_threshold=account.below_threshold,
-        spending_exceeds_income=account.spending_exceeds_income,
+        **assessment_values(account, threshold.year, threshold.note),
     )
     record_creation(user, visit)
     if not account.in_range:

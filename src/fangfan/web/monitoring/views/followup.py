@@ -15,6 +15,7 @@ from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.assistance import record_reassessment
 from fangfan.web.monitoring.assistance_forms import ReassessmentForm
+from fangfan.web.monitoring.income import registered_size
 from fangfan.web.monitoring.models import MonitoredHousehold, Reassessment
 from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
@@ -33,7 +34,8 @@ def reassess(request: HttpRequest, monitored_id: int) -> HttpResponse:
     if not can(user, "monitoring_reassess", monitored):
         raise PermissionDenied("您的角色无权记录回访")
     household = monitored.household
-    form = ReassessmentForm(request.POST or None, registered=household is not None)
+    size = registered_size(household.people, household.household_size) if household else None
+    form = ReassessmentForm(request.POST or None, size_known=size is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -58,7 +60,7 @@ def reassess(request: HttpRequest, monitored_id: int) -> HttpResponse:
         "monitored": monitored,
         "form": form,
         "threshold": monitoring_threshold(income_year_on(timezone.localdate())),
-        "size": (household.people or household.household_size or 1) if household else "",
+        "size": size or "",
     }
     return render(request, "monitoring/reassessment_form.html", context, status=400 if form.errors else 200)
 

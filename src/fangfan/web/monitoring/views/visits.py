@@ -14,6 +14,7 @@ from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.forms import VisitForm
+from fangfan.web.monitoring.income import registered_size
 from fangfan.web.monitoring.models import Visit
 from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
@@ -27,7 +28,8 @@ Role = User.Role
 def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
     """记录走访: the income item by item; below the year's threshold a lead opens by itself."""
     household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
-    form = VisitForm(request.POST or None)
+    size = registered_size(household.people, household.household_size)
+    form = VisitForm(request.POST or None, size_known=size is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -38,6 +40,7 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
                 form.amounts(),
                 data["situation"],
                 data.get("income_year"),
+                data.get("household_size"),
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
@@ -56,7 +59,7 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
         "household": household,
         "form": form,
         "threshold": monitoring_threshold(income_year_on(timezone.localdate())),
-        "size": household.people or household.household_size or 1,
+        "size": size or "",
     }
     return render(request, "monitoring/visit_form.html", context, status=400 if form.errors else 200)
 

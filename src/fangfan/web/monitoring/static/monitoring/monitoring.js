@@ -32,8 +32,17 @@ function showEstimate(form) {
   };
   var net = amount("wage_income") + amount("business_income") + amount("property_income") +
     amount("transfer_income") - amount("business_cost");
-  // A re-assessment of an unregistered household has its size typed in.
-  var size = parseInt(output.dataset.size, 10) || amount("household_size") || 1;
+  // A household the registry holds no size for has its size typed in; until then the
+  // per-capita income is not guessed (the server refuses it too: 人口数未知).
+  var size = parseInt(output.dataset.size, 10) || amount("household_size");
+  var yuanText = function (value) {
+    return Math.round(value).toLocaleString("zh-CN");
+  };
+  if (!size) {
+    output.textContent = "家庭纯收入 " + yuanText(net) + " 元；人口数未知，请填写家庭人口数后计算人均纯收入";
+    output.classList.remove("below");
+    return;
+  }
   var threshold = parseFloat(output.dataset.threshold);
   var perCapita = net / size;
   var yuan = function (value) {
