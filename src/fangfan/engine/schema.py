@@ -10,7 +10,7 @@ named here. Header synonyms are not here: they live in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -123,7 +123,6 @@ WORK_STATUS = ("县内务工", "省内县外务工", "省外务工", "乡村公�
 MEDICAL_SCHEMES = ("城乡居民基本医疗保险", "职工基本医疗保险", "未参加")
 PENSION_SCHEMES = ("城乡居民基本养老保险", "职工基本养老保险", "未参加")
 MEMBER_STATUS = ("正常", "死亡", "迁出")
-ETHNICITIES = ("汉族", "回族", "藏族", "东乡族", "满族", "蒙古族", "土族", "其他")
 
 F = Field
 K = Kind
@@ -453,23 +452,3 @@ DEPARTMENT_FEEDS: tuple[Table, ...] = (
 )
 ALL_TABLES: tuple[Table, ...] = REGISTRY_TABLES + DEPARTMENT_FEEDS
 TABLES: dict[str, Table] = {t.name: t for t in ALL_TABLES}
-
-
-@dataclass(frozen=True)
-class SnapshotColumns:
-    """Bookkeeping columns every snapshot table carries besides its fields.
-
-    `_file`, `_sheet` and `_row` say where the row came from (row is the 1-based
-    row number a user sees in Excel, or the line in a CSV); `_flags` lists the
-    problem codes of values that were kept with a flag. An ID field F also gets
-    `F_valid`, true when the number passed every check.
-    """
-
-    file: str = "_file"
-    sheet: str = "_sheet"
-    row: str = "_row"
-    flags: str = "_flags"
-    extra: tuple[str, ...] = field(default=())
-
-
-SNAPSHOT_COLUMNS = SnapshotColumns()

@@ -25,7 +25,7 @@ from fangfan.engine.ingest import report, validate
 from fangfan.engine.ingest.assemble import Assembled, assemble
 from fangfan.engine.problems import Problem
 from fangfan.engine.progress import Progress, SilentProgress
-from fangfan.engine.schema import ALL_TABLES, DEPARTMENT_FEEDS, HOUSEHOLDS, INCOME, MEMBERS, TABLES
+from fangfan.engine.schema import ALL_TABLES, DEPARTMENT_FEEDS, HOUSEHOLDS, INCOME, MEMBERS
 from fangfan.engine.snapshot import Snapshot, SnapshotStore
 
 __all__ = ["ImportResult", "NothingToImport", "import_directory", "reports_dir"]
@@ -47,11 +47,6 @@ class ImportResult:
     unrecognised: list[dict[str, Any]] = field(default_factory=list)
     absent_tables: list[str] = field(default_factory=list)
     layout_rows: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def table_counts(self) -> dict[str, int]:
-        tables = self.snapshot.manifest.get("tables", {})
-        return {name: int(tables[name]) for name in TABLES if name in tables}
 
     def problem_counts(self) -> dict[str, int]:
         counts = self.problems.group_by("code").len().sort("len", descending=True)

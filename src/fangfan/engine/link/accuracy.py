@@ -1,12 +1,12 @@
 """How well the links match a synthetic dataset's link-level ground truth (docs/ground_truth.md).
 
 Every ground-truth row of stage `link` is a feed row whose ID or name differs from
-the registry's; `truth_with_links` finds the link of that row, and `link_accuracy`
-counts per kind how many link to the person the ground truth names (right) and how
-many to somebody else (wrong). Used by the accuracy tests at county scale.
+the registry's; `truth_with_links` finds the link of that row and says whether it
+links to the person the ground truth names (right) or to somebody else (wrong). Used
+by the accuracy tests at county scale.
 
     truth = pl.read_csv(folder / "ground_truth.csv", infer_schema=False)
-    per_kind = link_accuracy(truth.filter(pl.col("stage") == "link"), result.links)
+    matched = truth_with_links(truth.filter(pl.col("stage") == "link"), result.links)
 """
 
 from __future__ import annotations
@@ -72,20 +72,4 @@ def truth_with_links(truth: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
             wrong=(linked.is_not_null() & (linked != pl.col("id_number"))).fill_null(False).any(),
         )
         .sort("problem_id")
-    )
-
-
-def link_accuracy(truth: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
-    """Per link-level kind: rows, right, wrong, probabilistic (rows linked by Splink), recall."""
-    matched = truth_with_links(truth, links)
-    return (
-        matched.group_by("kind")
-        .agg(
-            pl.len().alias("rows"),
-            pl.col("right").sum(),
-            pl.col("wrong").sum(),
-            (pl.col("method") == "probabilistic").sum().alias("probabilistic"),
-        )
-        .with_columns(recall=pl.col("right") / pl.col("rows"))
-        .sort("kind")
     )

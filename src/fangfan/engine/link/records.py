@@ -23,7 +23,6 @@ from fangfan.engine.idnumber import CHECK_CHARACTERS, WEIGHTS, normalise_expr
 from fangfan.engine.schema import DEPARTMENT_FEEDS, Kind
 from fangfan.engine.snapshot import Snapshot
 
-VILLAGE_FEED = "water_supply"
 _PRECISION_LOST = r"^(\d)\.(\d+)[eE]\+?17$"
 COMPARISON_COLUMNS = (
     "id18",

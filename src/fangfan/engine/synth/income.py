@@ -9,7 +9,6 @@ from fangfan.engine.synth.registry import SAFETY_NET_BIT, measures_text
 
 MEDIAN_PER_CAPITA = 12_300.0
 SPREAD = 0.22  # lognormal sigma: a tail of a few per cent falls below the monitoring threshold
-COMPONENTS = ("wage_income", "business_income", "property_income", "transfer_income", "business_cost")
 
 
 def finish_households(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:

@@ -12,7 +12,6 @@ from fangfan.engine.synth.names import person_names
 from fangfan.engine.synth.regions import TIBETAN_COUNTIES
 
 IN_SCHOOL = ("小学", "七年级", "八年级", "九年级", "高中", "中职", "高职", "大专及以上", "送教上门")
-COMPULSORY_IN_SCHOOL = ("小学", "七年级", "八年级", "九年级")
 
 
 def member_frame(

@@ -13,7 +13,6 @@ import numpy as np
 import polars as pl
 
 from fangfan.engine.idnumber import CHECK_CHARACTERS, WEIGHTS
-from fangfan.engine.synth.names import person_names
 from fangfan.engine.synth.regions import OLD_AREA_CODE
 
 SIZE_SHARES = (0.08, 0.15, 0.18, 0.22, 0.18, 0.11, 0.05, 0.03)  # 1..8 people, mean ≈ 4
@@ -191,7 +190,3 @@ def _check_characters(area: np.ndarray, ymd: np.ndarray, sequence: np.ndarray) -
             digit = (number // 10 ** (width - 1 - position)) % 10
             total += digit * WEIGHTS[offset + position]
     return np.array(list(CHECK_CHARACTERS))[total % 11]
-
-
-def names_for(rng: np.random.Generator, male: np.ndarray) -> pl.Series:
-    return person_names(rng, male)

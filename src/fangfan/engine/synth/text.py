@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
-
 from fangfan.engine.synth.writers import Sheet, visible
 
 
@@ -14,13 +12,3 @@ def csv_text(sheet: Sheet, standard_headers: list[str]) -> str:
     body = frame.write_csv(float_precision=2, date_format="%Y-%m-%d")
     title = f"{sheet.title}\n" if sheet.title else ""
     return title + body
-
-
-def as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as text the way the CSV shows it (used before writing xlsx cells)."""
-    return frame.with_columns(
-        [
-            pl.col(name).round(2).cast(pl.String) if dtype in (pl.Float64, pl.Float32) else pl.col(name)
-            for name, dtype in frame.schema.items()
-        ]
-    )

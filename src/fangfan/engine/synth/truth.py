@@ -23,7 +23,6 @@ COLUMNS = (
     "row",
     "detail",
 )
-STAGE_OF_KIND_PREFIX = {"IMPORT_": "import"}
 LINK_KINDS = (
     "ID_WRONG_CHECK_DIGIT",
     "ID_TRANSPOSED",

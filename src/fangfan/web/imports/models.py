@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -139,9 +138,6 @@ class Upload(SoftDeleteModel):
     def folder(self) -> str:
         """The folder the file lives in within the office's input set."""
         return f"upload-{self.pk}"
-
-    def progress_fields(self) -> dict[str, Any]:
-        return {"step": self.step, "step_done": self.step_done, "step_total": self.step_total}
 
 
 def default_as_of(today: dt.date | None = None) -> dt.date:

@@ -16,12 +16,6 @@ from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.registry.models.runs import Run
 
 
-class HouseholdType(models.TextChoices):
-    EXITED = "脱贫户", "脱贫户"
-    MONITORED = "监测户", "监测户"
-    ORDINARY = "一般农户", "一般农户"
-
-
 class Household(SoftDeleteModel):
     """户信息: one registered household, with what the household page and lists need."""
 
