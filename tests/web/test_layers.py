@@ -154,3 +154,27 @@ def test_every_pending_exception_is_still_needed() -> None:
 )
 def test_the_scan_sees_a_role_group_written_out(source: str, lines: list[int]) -> None:
     assert _role_groups(source) == lines
+
+
+# What the whole site shares; everything else is an app's own, in <app>/templates/<app>/
+# and <app>/static/<app>/. procedures/: the procedure include, until procedures is an app.
+SITE_TEMPLATES = re.compile(r"(base|error_page|\d{3}(_csrf)?)\.html|procedures/.+")
+SITE_STATIC = ("fangfan", "vendor")
+
+
+def test_templates_and_static_files_are_the_site_s_or_inside_their_app() -> None:
+    misplaced = [
+        path.relative_to(WEB).as_posix()
+        for path in (WEB / "templates").rglob("*")
+        if path.is_file() and not SITE_TEMPLATES.fullmatch(path.relative_to(WEB / "templates").as_posix())
+    ]
+    misplaced += [
+        path.relative_to(WEB).as_posix()
+        for path in (WEB / "static").iterdir()
+        if path.name not in SITE_STATIC
+    ]
+    for kind in ("templates", "static"):
+        for folder in WEB.glob(f"*/{kind}"):
+            app = folder.parent.name
+            misplaced += [path.relative_to(WEB).as_posix() for path in folder.iterdir() if path.name != app]
+    assert misplaced == []

@@ -134,6 +134,8 @@ WSGI_APPLICATION = "fangfan.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Site-wide templates only (base.html, error pages); each app's pages are its own,
+        # in <app>/templates/<app>/ (APP_DIRS).
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -224,6 +226,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Site-wide files only (the base styles, vendored htmx and Chart.js); each app's scripts and
+# styles are in <app>/static/<app>/.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Whitenoise finds the files where they live: no collectstatic step before serving.
 WHITENOISE_USE_FINDERS = True
