@@ -264,6 +264,29 @@ def without_measures(user: User, filters: RegionFilter) -> QuerySet[models.Monit
     )
 
 
+# 人人有防返贫措施: what safeguards a person, defined once. A member is safeguarded on a
+# day by a current measure of their own, or by a current household measure (no member)
+# that covers everyone (`covers_everyone`: 按户施保的低保, 住房、饮水保障 …). The people
+# without one (`without_safeguards`) and each member's safeguards on the household's page
+# (`safeguards_of`) are both these lookups; `member` and `monitored` may be OuterRefs.
+def own_safeguards(member: Any, day: dt.date) -> Q:
+    """Measures current on `day` that are `member`'s own."""
+    return models.current_on(day) & Q(member=member)
+
+
+def household_safeguards(monitored: Any, day: dt.date) -> Q:
+    """Household measures of `monitored` current on `day` that cover every member."""
+    return models.current_on(day) & Q(member__isnull=True, covers_everyone=True, monitored=monitored)
+
+
+def safeguards_of(member: Member, monitored: models.MonitoredHousehold, day: dt.date) -> list[models.Measure]:
+    """The measures of `monitored` that safeguard `member` on `day`: their own first."""
+    found = models.Measure.objects.filter(monitored=monitored).filter(
+        own_safeguards(member, day) | household_safeguards(monitored, day)
+    )
+    return sorted(found.order_by("-start_date", "-pk"), key=lambda measure: measure.member_id is None)
+
+
 def without_safeguards(user: User, filters: RegionFilter) -> QuerySet[Member]:
     """人人有防返贫措施: living members of monitored households with no current measure of their own
     and no current household measure that covers everyone."""
@@ -275,15 +298,11 @@ def without_safeguards(user: User, filters: RegionFilter) -> QuerySet[Member]:
     monitored = models.MonitoredHousehold.objects.filter(household=OuterRef("household")).exclude(
         status=eliminated
     )
-    own = models.Measure.objects.filter(models.current_on(today), member=OuterRef("pk")).exclude(
+    own = models.Measure.objects.filter(own_safeguards(OuterRef("pk"), today)).exclude(
         monitored__status=eliminated
     )
-    everyone = models.Measure.objects.filter(
-        models.current_on(today),
-        member__isnull=True,
-        covers_everyone=True,
-        monitored=OuterRef("monitored_id"),
-    )
+    # Two EXISTS, not one with OR: each is answered from its own index.
+    everyone = models.Measure.objects.filter(household_safeguards(OuterRef("monitored_id"), today))
     # Driven from the monitored households (a few per cent of all), not from every member.
     # Scoped and narrowed too, so the region's few hundred are read, not the city's.
     households = filters.narrowed(

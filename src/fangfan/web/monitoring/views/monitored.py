@@ -69,15 +69,14 @@ def monitored_detail(request: HttpRequest, monitored_id: int) -> HttpResponse:
     return _detail(request, _monitored(request, monitored_id))
 
 
-def safeguards(monitored: MonitoredHousehold, measures: list[Measure], day: dt.date) -> list[dict[str, Any]]:
-    """Each living member and the current measures that safeguard them (their own, or everyone's)."""
+def safeguards(monitored: MonitoredHousehold, day: dt.date) -> list[dict[str, Any]]:
+    """Each living member and the current measures that safeguard them (`lists.safeguards_of`,
+    the same lookups as the list of people without one)."""
     if not monitored.household_id:
         return []
-    current = [m for m in measures if m.is_current(day)]
-    everyone = [m for m in current if m.covers_everyone and not m.member_id]
     members = Member.objects.filter(household_id=monitored.household_id, member_status="正常")
     return [
-        {"member": member, "measures": [m for m in current if m.member_id == member.pk] + everyone}
+        {"member": member, "measures": lists.safeguards_of(member, monitored, day)}
         for member in members.order_by("position", "pk")
     ]
 
@@ -111,7 +110,7 @@ def _detail(
             if m.is_current(today)
         ],
         "other_measures": [m for m in measures if not m.is_current(today)],
-        "safeguards": safeguards(monitored, measures, today),
+        "safeguards": safeguards(monitored, today),
         "reassessments": monitored.reassessments.select_related("assessor").order_by("-assessed_on", "-pk"),
         "visits": Visit.objects.filter(
             household_id=monitored.household_id, visited_on__gte=monitored.monitoring_start
