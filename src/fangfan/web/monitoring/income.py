@@ -18,6 +18,7 @@ types in; with neither the account is refused (人口数未知), never divided b
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,10 +65,12 @@ def registered_size(people: int | None, household_size: int | None) -> int | Non
     return people or household_size or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IncomeAccount:
     wage: Decimal
     business: Decimal
+    # 财产性收入. Named `property` as everywhere else (the form and model fields), so in
+    # this class body the decorator is spelt `builtins.property`.
     property: Decimal
     transfer: Decimal
     business_cost: Decimal
@@ -75,26 +78,26 @@ class IncomeAccount:
     household_size: int
     threshold: Decimal
 
-    @property
+    @builtins.property
     def net_income(self) -> Decimal:
         return self.wage + self.business + self.property + self.transfer - self.business_cost
 
-    @property
+    @builtins.property
     def per_capita(self) -> Decimal:
         return (self.net_income / household_size_for(self.household_size)).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
 
-    @property
+    @builtins.property
     def below_threshold(self) -> bool:
         return self.per_capita < self.threshold
 
-    @property
+    @builtins.property
     def spending_exceeds_income(self) -> bool:
         """Rigid spending clearly above what the household earns (more than its net income)."""
         return self.rigid_spending > 0 and self.rigid_spending > self.net_income
 
-    @property
+    @builtins.property
     def in_range(self) -> bool:
         return self.below_threshold or self.spending_exceeds_income
 

@@ -168,7 +168,7 @@ def record_reassessment(
     user: User,
     monitored: MonitoredHousehold,
     assessed_on: dt.date,
-    amounts: dict[str, Decimal],
+    amounts: dict[str, Decimal | None],
     notes: str = "",
     household_size: int | None = None,
     income_year: int | None = None,

@@ -108,7 +108,7 @@ def record_visit(
     user: User,
     household: Household,
     visited_on: dt.date,
-    amounts: dict[str, Decimal],
+    amounts: dict[str, Decimal | None],
     situation: str = "",
     income_year: int | None = None,
     household_size: int | None = None,
