@@ -28,7 +28,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from fangfan.engine.schema import DEPARTMENT_FEEDS, REGISTRY_TABLES
@@ -37,7 +38,7 @@ from fangfan.web.regions.models import Region
 
 Role = User.Role
 M = TypeVar("M", bound=Model)
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a page, a redirect or a download (FileResponse)
 
 ACTIONS = (
     "view",
@@ -307,7 +308,7 @@ def require_roles(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = _active(request.user)
             if user is None:
                 return redirect_to_login(request.get_full_path())

@@ -93,7 +93,7 @@ UPLOAD_COLUMNS = (
 
 @require_GET
 @require_roles(*IMPORT_READERS)
-def upload_list_excel(request: HttpRequest) -> HttpResponse:
+def upload_list_excel(request: HttpRequest) -> FileResponse:
     """The upload list as Excel: every upload the user may see, newest first."""
     return excel_response("数据上传记录", UPLOAD_COLUMNS, _uploads(request))
 
@@ -166,7 +166,7 @@ def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_roles(*IMPORT_READERS)
-def upload_file(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_file(request: HttpRequest, upload_id: int) -> HttpResponse | FileResponse:
     """The file as it arrived (whole ID numbers on every row): asks for a reason, records it, sends it."""
     upload = _upload(request, upload_id)
     user = request.user

@@ -10,6 +10,7 @@ of a township).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,7 @@ CENSUS_FIRST = ("INCOME", "FOOD_CLOTHING", "EDUCATION", "MEDICAL", "HOUSING", "W
 CATEGORY_ORDER = CENSUS_FIRST + tuple(code for code in CATEGORIES if code not in CENSUS_FIRST)
 
 
-def _totals(row: dict[str, Any]) -> dict[str, int]:
+def _totals(row: Mapping[str, Any]) -> dict[str, int]:
     """A grouped row's sums by field name (no rows: 0)."""
     return {
         key.removeprefix("total_"): int(value or 0) for key, value in row.items() if key.startswith("total_")
@@ -172,9 +173,7 @@ def build_dashboard(user: User | AnonymousUser, region: Region, run: Run | None)
     households = scope(
         VillageHouseholdCount.objects.filter(within_region("village_code", region), run=run), user
     )
-    findings = scope(
-        VillageFindingCount.objects.filter(within_region("village_code", region), run=run), user
-    )
+    findings = scope(VillageFindingCount.objects.filter(within_region("village_code", region), run=run), user)
     types = _types(households)
     categories, finding_totals = _categories(findings)
     household_totals = _totals(households.aggregate(**HOUSEHOLD_SUMS))
@@ -234,9 +233,7 @@ def _children(
     by_finding = {
         row[column]: _totals(row) for row in findings.values(column).annotate(**FINDING_SUMS).order_by()
     }
-    names = dict(
-        regions_within(region).filter(level=level).values_list("code", "name")
-    )
+    names = dict(regions_within(region).filter(level=level).values_list("code", "name"))
     codes = sorted(set(names) | set(by_household) | set(by_finding))
     return [
         ChildRow(

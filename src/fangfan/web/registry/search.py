@@ -50,12 +50,12 @@ def households_matching(
         return households.filter(household_id__in=holders.values("household_id"))
     if DIGITS.match(text):
         return households.filter(Q(household_id__startswith=text) | code_within("village_code", text))
-    holders = name_holders(text)
-    if holders is None:  # a common name: let the database walk the region's households
+    named = name_holders(text)
+    if named is None:  # a common name: let the database walk the region's households
         return households.filter(
             household_id__in=Member.objects.filter(name__startswith=text).values("household_id")
         )
-    return households.filter(household_id__in=holders)
+    return households.filter(household_id__in=named)
 
 
 def name_holders(text: str) -> set[str] | None:

@@ -7,7 +7,9 @@ lead), then veto findings, then by place; the Excel download reads the same quer
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from django import forms
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
@@ -54,22 +56,26 @@ class QueueFilter(forms.Form):
     closeout = forms.ChoiceField(label="核销核查", required=False, choices=ANY + CLOSEOUT_CHOICES)
     overdue = forms.BooleanField(label="只看已逾期", required=False)
 
-    def __init__(self, user: User, data: object) -> None:
+    def __init__(self, user: User, data: Mapping[str, Any]) -> None:
         super().__init__(data)
         self.user = user
         code = str(self.data.get("region", ""))
         if code:
             region_for_user(user, code)  # the gate for regions: 404 outside the user's
-        self.fields["region"].choices = region_choices(user, code)
+        self._choice("region").choices = region_choices(user, code)
         run = Run.objects.current()
-        self.fields["rule"].choices = ANY + (rule_choices(run.policy_year) if run else [])
+        self._choice("rule").choices = ANY + (rule_choices(run.policy_year) if run else [])
         assignees = scope(User.objects.filter(role__in=ASSIGNEE_ROLES), user).order_by(
             "region__code", "username"
         )
-        self.fields["assignee"].choices = ANY + [
-            (str(account.pk), f"{account.display_name}（{account.region.name}）")
-            for account in assignees.select_related("region")
+        self._choice("assignee").choices = ANY + [
+            (str(account.pk), _assignee_label(account)) for account in assignees.select_related("region")
         ]
+
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
 
     def chosen_region(self) -> Region | None:
         code = self.cleaned_data.get("region") if self.is_valid() else ""
@@ -104,6 +110,11 @@ class QueueFilter(forms.Form):
         return self.data.urlencode() if hasattr(self.data, "urlencode") else ""
 
 
+def _assignee_label(account: User) -> str:
+    assert account.region is not None  # scope() keeps the accounts inside the user's region
+    return f"{account.display_name}（{account.region.name}）"
+
+
 def region_choices(user: User, selected: str) -> list[tuple[str, str]]:
     """The user's region and what lies below it, down to townships; villages of the chosen township.
 
@@ -118,7 +129,11 @@ def region_choices(user: User, selected: str) -> list[tuple[str, str]]:
     shown = below.filter(Q(level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]) | Q(parent__code=township))
     if own.level == Region.Level.TOWNSHIP:
         shown = below
-    indent = {Region.Level.COUNTY: "", Region.Level.TOWNSHIP: "　", Region.Level.VILLAGE: "　　"}
+    indent: dict[str, str] = {
+        Region.Level.COUNTY: "",
+        Region.Level.TOWNSHIP: "　",
+        Region.Level.VILLAGE: "　　",
+    }
     return [("", f"{own.name}（全部）")] + [
         (region.code, f"{indent.get(region.level, '')}{region.name}") for region in shown.order_by("code")
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -48,7 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*READERS)
-def dashboard_excel(request: HttpRequest) -> HttpResponse:
+def dashboard_excel(request: HttpRequest) -> FileResponse:
     """The dashboard's tables as one workbook, a sheet each."""
     region = _region(request)
     board = build_dashboard(user_of(request), region)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -40,7 +40,7 @@ def without_measures(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*REGION_READERS)
-def without_measures_excel(request: HttpRequest) -> HttpResponse:
+def without_measures_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     rows = lists.without_measures(user, lists.RegionFilter(user, request.GET))
     return excel_response("无帮扶措施的监测户", WITHOUT_MEASURE_COLUMNS, rows)
@@ -62,7 +62,7 @@ def without_safeguards(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*REGION_READERS)
-def without_safeguards_excel(request: HttpRequest) -> HttpResponse:
+def without_safeguards_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     rows = lists.without_safeguards(user, lists.RegionFilter(user, request.GET))
     return excel_response("无防返贫措施的成员", WITHOUT_SAFEGUARD_COLUMNS, rows)
@@ -96,7 +96,7 @@ def unclaimed(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*REGION_READERS)
-def unclaimed_excel(request: HttpRequest) -> HttpResponse:
+def unclaimed_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     rows = _with_signals(list(lists.unclaimed_list(user, lists.RegionFilter(user, request.GET))))
     return excel_response("应纳未纳", UNCLAIMED_COLUMNS, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -53,7 +53,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*REGION_READERS)
-def intake_list_excel(request: HttpRequest) -> HttpResponse:
+def intake_list_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     return excel_response(
         "发现线索", INTAKE_COLUMNS, lists.intake_list(user, lists.IntakeFilter(user, request.GET))
@@ -94,10 +94,17 @@ def _detail(
     return render(request, "monitoring/intake_detail.html", context, status=status)
 
 
-def _refused(request: HttpRequest, intake: Intake, refused: WorkflowError, **forms: object) -> HttpResponse:
+def _refused(
+    request: HttpRequest,
+    intake: Intake,
+    refused: WorkflowError,
+    *,
+    take_up: TakeUpForm | None = None,
+    dismiss: ReasonForm | None = None,
+) -> HttpResponse:
     messages.error(request, str(refused))
     intake.refresh_from_db()
-    return _detail(request, intake, status=409, **forms)  # type: ignore[arg-type]
+    return _detail(request, intake, take_up, dismiss, status=409)
 
 
 @require_POST

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -49,7 +49,7 @@ def monitored_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*REGION_READERS)
-def monitored_list_excel(request: HttpRequest) -> HttpResponse:
+def monitored_list_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     rows = lists.monitored_list(user, lists.MonitoredFilter(user, request.GET))
     return excel_response("防返贫监测对象", MONITORED_COLUMNS, rows)
@@ -84,7 +84,7 @@ def safeguards(monitored: MonitoredHousehold, day: dt.date) -> list[dict[str, An
 def _detail(
     request: HttpRequest,
     monitored: MonitoredHousehold,
-    bound: dict[str, forms.Form] | None = None,
+    bound: dict[str, forms.Form | Measure] | None = None,  # forms sent back, the measure being ended
     status: int = 200,
 ) -> HttpResponse:
     user = user_of(request)

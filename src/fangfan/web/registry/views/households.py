@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fangfan.web.accounts.access import (
@@ -72,13 +72,13 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_roles(*REGION_READERS)
-def household_list_excel(request: HttpRequest) -> HttpResponse:
+def household_list_excel(request: HttpRequest) -> FileResponse:
     query, region, households = _search(request)
     title = f"{region.name if region else '农户'}名单" + (f"（{query}）" if query else "")
     return excel_response(title, columns.HOUSEHOLD_COLUMNS, households)
 
 
-def _household_findings(request: HttpRequest, household: Household) -> object:
+def _household_findings(request: HttpRequest, household: Household) -> QuerySet[Finding]:
     # Each finding's close-outs and recurrences (复发), for the history under it.
     closeouts = FindingEvent.objects.filter(
         action__in=[FindingEvent.Action.CLOSE, FindingEvent.Action.RECUR]
@@ -126,7 +126,7 @@ def household_page(request: HttpRequest, household_id: str) -> HttpResponse:
 
 
 @require_roles(*REGION_READERS)
-def household_excel(request: HttpRequest, household_id: str) -> HttpResponse:
+def household_excel(request: HttpRequest, household_id: str) -> FileResponse:
     """The household page as a workbook: a sheet for each of its lists (personal numbers masked)."""
     lists = _household_lists(request, household_id)
     household: Household = lists["household"]
@@ -184,7 +184,7 @@ def _village_crumbs(request: HttpRequest, household: Household) -> list[Crumb]:
 
 
 @require_roles(*REGION_READERS)
-def household_findings_excel(request: HttpRequest, household_id: str) -> HttpResponse:
+def household_findings_excel(request: HttpRequest, household_id: str) -> FileResponse:
     household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
     title = f"{household.head_name}户问题清单"
     return excel_response(title, columns.FINDING_COLUMNS, _household_findings(request, household))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
@@ -19,7 +20,7 @@ from fangfan.web.shared.pagination import page_of
 Role = User.Role
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
     """The site's home: the dashboard of the user's region; department officers go to their uploads."""
     user = request.user
     if isinstance(user, User) and user.role == Role.DEPARTMENT:
@@ -58,7 +59,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_roles(*REGION_READERS)
-def region_types_excel(request: HttpRequest, code: str) -> HttpResponse:
+def region_types_excel(request: HttpRequest, code: str) -> FileResponse:
     """The dashboard's household-type table as Excel."""
     region = region_for_user(request.user, code)
     dashboard = build_dashboard(request.user, region, Run.objects.current())
@@ -66,7 +67,7 @@ def region_types_excel(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_roles(*REGION_READERS)
-def region_categories_excel(request: HttpRequest, code: str) -> HttpResponse:
+def region_categories_excel(request: HttpRequest, code: str) -> FileResponse:
     """The dashboard's finding-category table as Excel."""
     region = region_for_user(request.user, code)
     dashboard = build_dashboard(request.user, region, Run.objects.current())
@@ -74,7 +75,7 @@ def region_categories_excel(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_roles(*REGION_READERS)
-def region_children_excel(request: HttpRequest, code: str) -> HttpResponse:
+def region_children_excel(request: HttpRequest, code: str) -> FileResponse:
     """The child-region table of a region's dashboard as Excel."""
     region = region_for_user(request.user, code)
     dashboard = build_dashboard(request.user, region, Run.objects.current())
