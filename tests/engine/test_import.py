@@ -1,8 +1,8 @@
 """A small messy export, written the way village offices send them.
 
 The cast (one village, 城关镇 of 礼县):
-- 王秀英 (H001) heads an exited household; her ID is stored as text.
-- Her grandson 王小明 was typed into a sheet where IDs became numbers: his
+- 王秀英 (H001, tests/cast.py) heads an exited household; her ID is stored as text.
+- Her grandson 李浩 was typed into a sheet where IDs became numbers: his
   18-digit ID lost its last digits (ID_PRECISION_LOST); his birth date is an
   Excel date number.
 - 李老汉 (H002) has an old 15-digit ID stored as a number, which survives.
@@ -21,6 +21,7 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
+from cast import LI_HAO, WANG_XIUYING
 from fangfan.cli import main
 from fangfan.engine import idnumber
 from fangfan.engine.ingest import ImportResult, NothingToImport, import_directory, values
@@ -28,8 +29,8 @@ from fangfan.engine.ingest.headers import SynonymError, header_key, load_synonym
 from fangfan.engine.schema import HOUSEHOLDS, INCOME, MEMBERS
 from fangfan.engine.snapshot import SnapshotStore
 
-WANG = idnumber.make("621226", dt.date(1958, 3, 4), 22)
-GRANDSON = idnumber.make("621226", dt.date(2012, 5, 6), 31)
+WANG = WANG_XIUYING.id_number
+GRANDSON = LI_HAO.id_number
 LI = "622628550607121"
 ZHANG = idnumber.make("621226", dt.date(1980, 1, 2), 41)
 CHILD = idnumber.make("621226", dt.date(2013, 9, 1), 13)
@@ -85,10 +86,10 @@ def write_registry(path: Path) -> None:
     sheet.write_row(6, 0, ["合计", "", "", "", "", "", "", "", "", "6"])
     members = workbook.add_worksheet("Sheet2")
     members.write_row(0, 0, [f.header for f in MEMBERS.fields])
-    members.write_row(1, 0, member_row("H001", "王秀英", WANG, "户主", "女", "1958-03-04"))
-    members.write_row(2, 0, member_row("H001", "王小明", "", "之孙子", "男", ""))
+    members.write_row(1, 0, member_row("H001", "王秀英", WANG, "户主", "女", WANG_XIUYING.born.isoformat()))
+    members.write_row(2, 0, member_row("H001", "李浩", "", "之孙子", "男", ""))
     members.write_number(2, 2, float(GRANDSON))
-    members.write_number(2, 5, 41035)  # 2012-05-06 as an Excel date number
+    members.write_number(2, 5, 40978)  # 2012-03-10 as an Excel date number
     members.write_row(3, 0, member_row("H002", "李老汉", "", "户主", "男", "1955年6月7日"))
     members.write_number(3, 2, float(LI))
     members.write_row(4, 0, member_row("H999", "张某", ZHANG, "户主", "男", "19800102"))
@@ -109,7 +110,7 @@ def write_school_roll_gb18030(path: Path) -> None:
         "学籍信息（教育局导出）",
         "学生身份证号,学生姓名,就读学校,学段,学籍状态",
         f"{CHILD.lower()[:-1] + CHILD[-1].lower()},赵小,东关小学,小学,在读",
-        f"{GRANDSON},王小明,东关小学,小学,读书",
+        f"{GRANDSON},李浩,东关小学,小学,读书",
     ]
     path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
 
@@ -161,7 +162,7 @@ def test_blank_and_totals_rows_are_layout_not_problems(imported: ImportResult) -
 def test_eighteen_digit_id_stored_as_a_number_is_precision_lost(imported: ImportResult) -> None:
     assert ("国扶办导出.xlsx", "Sheet2", 3, "ID_PRECISION_LOST") in _codes(imported)
     members = imported.snapshot.read("members")
-    grandson = members.filter(pl.col("name") == "王小明").row(0, named=True)
+    grandson = members.filter(pl.col("name") == "李浩").row(0, named=True)
     assert grandson["id_number_valid"] is False
     assert "E+17" in grandson["id_number"]
     assert grandson["_flags"] == ["ID_PRECISION_LOST"]
@@ -175,8 +176,8 @@ def test_fifteen_digit_id_stored_as_a_number_is_exact(imported: ImportResult) ->
 
 
 def test_excel_date_numbers_in_date_columns_are_dates(imported: ImportResult) -> None:
-    grandson = imported.snapshot.read("members").filter(pl.col("name") == "王小明")
-    assert grandson["birth_date"].item() == dt.date(2012, 5, 6)
+    grandson = imported.snapshot.read("members").filter(pl.col("name") == "李浩")
+    assert grandson["birth_date"].item() == dt.date(2012, 3, 10) == LI_HAO.born
 
 
 def test_member_of_an_excluded_household_is_excluded_and_says_why(imported: ImportResult) -> None:
@@ -201,7 +202,7 @@ def test_repeated_key_excludes_the_later_row_only(imported: ImportResult) -> Non
 
 def test_gb18030_csv_with_a_title_line_imports_with_line_numbers(imported: ImportResult) -> None:
     roll = imported.snapshot.read("school_roll")
-    assert roll["name"].to_list() == ["赵小", "王小明"]
+    assert roll["name"].to_list() == ["赵小", "李浩"]
     assert roll["_row"].to_list() == [3, 4]
     assert roll["id_number"].to_list()[0] == CHILD  # lower-case x fixed, if any
     assert ("教育局学籍.csv", "", 4, "ENUM_INVALID") in _codes(imported)

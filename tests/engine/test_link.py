@@ -2,17 +2,17 @@
 
 The cast (400 filler villagers around them; with so few exact links the model scores with
 preset m and u, `link.model.PRESET_LEVELS`, instead of training):
-- 王秀英 (household H001) is in the insurance roll as 王秀莹: same ID, a homophone.
+- 冯秀英 (household H001) is in the insurance roll as 冯秀莹: same ID, a homophone.
 - 李建国 (H002): the school roll has his ID with two sequence digits swapped.
 - 张德明 (H003) still has his old 15-digit ID in the registry; the claims feed
   writes the 18-digit form, the civil registration the 15-digit one.
 - 赵桂兰 (H004): the assistance sheet stored her ID as an Excel number, last digits lost.
-- 李明 and 李明, cousins (H005, H006), born the same day in the same county: the
+- 郑明 and 郑明, cousins (H005, H006), born the same day in the same county: the
   disability roll has cousin A's ID with a wrong check character, and the vehicle
-  roll has a precision-lost ID that fits both; the employment roll names 李明 with no ID.
+  roll has a precision-lost ID that fits both; the employment roll names 郑明 with no ID.
 - 陈小红 is listed in two households (H007 and H008).
 - 刘强 is not in the registry at all; the business registry has him.
-- The housing appraisal has 王秀英 (head of H001) with a wrong check character.
+- The housing appraisal has 冯秀英 (head of H001) with a wrong check character.
 - The water feed has one known village and one that does not exist.
 """
 
@@ -35,7 +35,7 @@ OTHER_VILLAGE = "621226101200"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林"
 GIVEN = "秀英建国德明桂兰小红强伟芳娟敏静丽军杰涛超明华平刚玉兰凤珍"
 
-WANG = make("622621", dt.date(1962, 3, 8), 124)
+FENG = make("622621", dt.date(1962, 3, 8), 124)
 LI_JIANGUO = make("622621", dt.date(1975, 6, 21), 351)
 ZHANG_OLD = "622621450101131"
 ZHANG_NEW = "62262119450101131" + make("622621", dt.date(1945, 1, 1), 131)[-1]
@@ -87,12 +87,12 @@ def fillers(count: int) -> list[tuple[str, str, str]]:
 
 def registry() -> tuple[pl.DataFrame, pl.DataFrame]:
     cast = [
-        ("H001", "王秀英", WANG),
+        ("H001", "冯秀英", FENG),
         ("H002", "李建国", LI_JIANGUO),
         ("H003", "张德明", ZHANG_OLD),
         ("H004", "赵桂兰", ZHAO),
-        ("H005", "李明", COUSIN_A),
-        ("H006", "李明", COUSIN_B),
+        ("H005", "郑明", COUSIN_A),
+        ("H006", "郑明", COUSIN_B),
         ("H007", "陈小红", CHEN),
         ("H008", "陈小红", CHEN),
     ]
@@ -115,20 +115,20 @@ def feeds(members: pl.DataFrame) -> dict[str, pl.DataFrame]:
         return bookkeeping(frame, file)
 
     everyone = list(members.select("id_number", "name").unique("id_number", maintain_order=True).iter_rows())
-    insurance = [(i, "王秀莹" if i == WANG else n) for i, n in everyone]
+    insurance = [(i, "冯秀莹" if i == FENG else n) for i, n in everyone]
     return {
         "medical_insurance": person_feed(insurance, "参保.csv"),
         "school_roll": person_feed([(swapped(LI_JIANGUO), "李建国")], "学籍.csv"),
         "medical_claims": person_feed([(ZHANG_NEW, "张德明")], "结算.csv"),
         "civil_registration": person_feed([(ZHANG_OLD, "张德明")], "户籍.csv"),
         "social_assistance": person_feed([(excel_number(ZHAO), "赵桂兰")], "救助.csv"),
-        "disability": person_feed([(wrong_check(COUSIN_A), "李明"), (CHEN, "陈小红")], "残疾.csv"),
-        "vehicles": person_feed([(excel_number(COUSIN_A), "李明")], "车辆.csv"),
-        "employment": person_feed([(None, "李明")], "就业.csv"),
+        "disability": person_feed([(wrong_check(COUSIN_A), "郑明"), (CHEN, "陈小红")], "残疾.csv"),
+        "vehicles": person_feed([(excel_number(COUSIN_A), "郑明")], "车辆.csv"),
+        "employment": person_feed([(None, "郑明")], "就业.csv"),
         "business_registry": person_feed([(STRANGER, "刘强")], "市场.csv"),
         "housing_appraisal": bookkeeping(
             pl.DataFrame(
-                {"head_id_number": [wrong_check(WANG)], "head_name": ["王秀英"], "village_code": [VILLAGE]}
+                {"head_id_number": [wrong_check(FENG)], "head_name": ["冯秀英"], "village_code": [VILLAGE]}
             ),
             "住建.csv",
             "head_id_number",
@@ -167,11 +167,11 @@ def row(links: pl.DataFrame, feed: str, index: int = 0) -> dict[str, object]:
 
 
 def test_homophone_name_in_insurance_roll_links_to_wang_xiuying(links: pl.DataFrame) -> None:
-    found = links.filter((pl.col("feed") == "medical_insurance") & (pl.col("name") == "王秀莹")).row(
+    found = links.filter((pl.col("feed") == "medical_insurance") & (pl.col("name") == "冯秀莹")).row(
         0, named=True
     )
     assert (found["linked_id_number"], found["method"], found["linked_household_id"]) == (
-        WANG,
+        FENG,
         "exact",
         "H001",
     )

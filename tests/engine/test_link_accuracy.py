@@ -3,15 +3,13 @@
 Every ground-truth row of stage `link` is a feed row whose ID or name differs from
 the registry's. At least 99% of them must link to the person named in the ground
 truth, and no feed row at all may link to a person other than the one its true ID
-names (a feed row without a typo must link to its own ID). Clean CSV files: the same
+names (a feed row without a typo must link to its own ID). The county (20,000
+households, clean CSV files) is built once per session in tests/engine/conftest.py. The same
 county in messy Excel files (IDs stored as numbers too) is linked, and its figures
 checked, in tests/engine/test_reconcile_accuracy.py.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -19,26 +17,14 @@ import pytest
 from fangfan.engine.idnumber import normalise, to_18
 from fangfan.engine.link.accuracy import truth_with_links
 
-HOUSEHOLDS = 20_000
-SEED = 2020
-AS_OF = dt.date(2026, 10, 31)
+from .conftest import CleanCounty
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
-    from fangfan.engine.ingest import import_directory
-    from fangfan.engine.link import link_snapshot
-    from fangfan.engine.snapshot import SnapshotStore
-    from fangfan.engine.synth import generate_dataset
-
-    root: Path = tmp_path_factory.mktemp("county")
-    generate_dataset(root / "data", HOUSEHOLDS, SEED, as_of=AS_OF)
-    imported = import_directory(root / "data", store=SnapshotStore(root / "snapshots"), as_of=AS_OF)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FANGFAN_HOME", str(root / "home"))
-        links = link_snapshot(imported.snapshot).links
-    truth = pl.read_csv(root / "data" / "ground_truth.csv", infer_schema=False)
-    return links, truth.filter(pl.col("stage") == "link")
+def county(clean_county: CleanCounty) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The session's county (tests/engine/conftest.py): its links and link-stage ground truth."""
+    truth = clean_county.truth()
+    return clean_county.links, truth.filter(pl.col("stage") == "link")
 
 
 @pytest.mark.slow

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from fangfan.engine import idnumber
+from cast import WANG_XIUYING
 from fangfan.engine.masking import birth_year, mask_id, mask_text
 
-WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)
+WANG_ID = WANG_XIUYING.id_number  # tests/cast.py; born 1968-03-05
 
 
 def test_a_masked_id_hides_exactly_the_birth_date_digits() -> None:

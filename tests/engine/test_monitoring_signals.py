@@ -7,10 +7,10 @@ self-pay above 10,000; rigid spending above the net income; a new serious illnes
 
 - 马福贵 (M01, 一般农户) earns 7,799.99 per head, a cent under the line, and the labour
   department lists him as unemployed; 马福成 (M02) earns exactly 7,800.
-- 王秀英 (M03, 脱贫户) lives alone at 68, cannot work, is on 低保 and earns 7,500 per
-  head: under 2024's 7,800, above 2023's 7,200.
+- 孙桂兰 (M03, 脱贫户; tests/cast.py) lives alone at 75, cannot work, is on 低保 and
+  earns 7,500 per head: under 2024's 7,800, above 2023's 7,200.
 - 刘志强 (M04) earned 20,000 per head in 2023 and 13,999 in 2024, his wages cut;
-  刘志勇 (M05) fell from 20,000 to exactly 14,000. 赵德明 (M06) fell from 25,500 to
+  刘志勇 (M05) fell from 20,000 to exactly 14,000. 赵德才 (M06) fell from 25,500 to
   11,500 when his business collapsed.
 - 周大海 (M07): last month's snapshot said 12,000 per head for 2024, this month's says
   8,000; 周小海 (M08) went from 12,000 to exactly 8,400.
@@ -23,7 +23,7 @@ self-pay above 10,000; rigid spending above the net income; a new serious illnes
   brother on 2023-12-31, before the income year. 陈永安 (M15): his mother, 80, died in
   2025 and is still listed as 正常.
 - 黄鹏 (M16): the house collapsed in a landslide in 2025; 黄明 (M17): 一般损坏 only.
-- 李建 (M18, 脱贫户): his son 李浩, 15, has left school (school roll 辍学); 李军 (M19):
+- 李建 (M18, 脱贫户): his son 李东, 15, has left school (school roll 辍学); 李军 (M19):
   his son, 16 that very day, has too — past compulsory age.
 - 杨春花 (M20): her husband holds a grade-2 disability certificate the registry does
   not know of; 杨春梅 (M21): hers is in the registry already.
@@ -41,6 +41,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from cast import SUN_GUILAN
 from fangfan.engine import idnumber
 from fangfan.engine.monitoring import HOUSEHOLD_COLUMNS, SIGNAL_COLUMNS
 from fangfan.engine.schema import TABLES
@@ -97,9 +98,10 @@ def build_members() -> dict[str, list[dict[str, Any]]]:
         "M03": [
             member(
                 "M03",
-                "王秀英",
+                SUN_GUILAN.name,
                 "户主",
-                d(1957, 4, 2),
+                SUN_GUILAN.born,
+                id_number=SUN_GUILAN.id_number,
                 sex="女",
                 labour="无劳动力",
                 work_status="未务工",
@@ -108,7 +110,7 @@ def build_members() -> dict[str, list[dict[str, Any]]]:
         ],
         "M04": couple("M04", "刘志强", "刘妻"),
         "M05": couple("M05", "刘志勇", "刘勇妻"),
-        "M06": couple("M06", "赵德明", "赵妻"),
+        "M06": couple("M06", "赵德才", "赵妻"),
         "M07": couple("M07", "周大海", "周妻"),
         "M08": couple("M08", "周小海", "周小妻"),
         "M09": [
@@ -140,7 +142,7 @@ def build_members() -> dict[str, list[dict[str, Any]]]:
             *couple("M18", "李建", "李妻"),
             member(
                 "M18",
-                "李浩",
+                "李东",
                 "之子",
                 d(2009, 11, 1),
                 schooling="九年级",
@@ -217,7 +219,7 @@ def income_rows(people: dict[str, list[dict[str, Any]]], last_month: bool = Fals
 
 
 def _parts(hid: str, year: int, net: float) -> dict[str, float]:
-    if hid == "M06":  # 赵德明's business: 40,000 in 2023, 12,000 in 2024, costs 10,000
+    if hid == "M06":  # 赵德才's business: 40,000 in 2023, 12,000 in 2024, costs 10,000
         business = 40000.0 if year == 2023 else 12000.0
         return {
             "wage_income": 20000.0,
@@ -327,7 +329,7 @@ def feeds(by_name: dict[str, dict[str, Any]]) -> dict[str, pl.DataFrame]:
         "school_roll": frame(
             "school_roll",
             [
-                person("李浩", school_name="石桥学校", school_stage="初中", enrolment_status="辍学"),
+                person("李东", school_name="石桥学校", school_stage="初中", enrolment_status="辍学"),
                 person("李涛", school_name="礼县一中", school_stage="高中", enrolment_status="辍学"),
             ],
         ),
@@ -341,7 +343,7 @@ def feeds(by_name: dict[str, dict[str, Any]]) -> dict[str, pl.DataFrame]:
         "employment": frame("employment", [person("马福贵", employment_status="失业")]),
         "social_assistance": frame(
             "social_assistance",
-            [person("王秀英", assistance_type="低保", start_date=d(2020, 1, 1), monthly_amount=450.0)],
+            [person(SUN_GUILAN.name, assistance_type="低保", start_date=d(2020, 1, 1), monthly_amount=450.0)],
         ),
     }
 

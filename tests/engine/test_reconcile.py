@@ -7,6 +7,7 @@ import json
 import polars as pl
 import pytest
 
+from cast import LI_HAO
 from fangfan.engine.reconcile import (
     comparison_rows,
     comparison_rules,
@@ -62,7 +63,7 @@ standard = "test"
 def test_evidence_splits_into_the_registry_side_and_the_department_side() -> None:
     evidence = json.dumps(
         {
-            "姓名": {"value": "王秀英", "source": "成员信息"},
+            "姓名": {"value": LI_HAO.name, "source": "成员信息"},  # tests/cast.py: 14, left school
             "年龄(截至统计日)": {"value": 14, "source": "计算"},
             "学籍状态": {"value": "辍学", "source": "学籍"},
             "月收入": {"value": 3200.5, "source": "人社"},
@@ -71,7 +72,7 @@ def test_evidence_splits_into_the_registry_side_and_the_department_side() -> Non
         ensure_ascii=False,
     )
     registry, department, departments = split_evidence(evidence)
-    assert registry == "姓名：王秀英；年龄(截至统计日)：14"
+    assert registry == "姓名：李浩；年龄(截至统计日)：14"
     assert department == "学籍·学籍状态：辍学；人社·月收入：3,200.5"
     assert departments == "学籍、人社"
     assert split_evidence("not json") == ("", "", "")

@@ -3,11 +3,11 @@
 The village of 礼县 (621226) with ten households, as-of 2026-10-31 (income years
 2024 and 2025, screened against the 2025 policy file):
 
-- 王秀英 (H01, 脱贫户): her grandson 李浩, 14, left school in grade 8; the registry
-  says 失学辍学 and the school roll says 辍学. Everything else is fine.
+- 王秀英 (H01, 脱贫户; tests/cast.py): her grandson 李浩, 14, left school in grade 8;
+  the registry says 失学辍学 and the school roll says 辍学. Everything else is fine.
 - 张建国 (H02): the house is grade D and was never renovated; the housing
   department's appraisal agrees (so there is no data conflict, just danger).
-- 赵德明 (H03): no piped water; the well is 40 minutes there and back.
+- 赵德全 (H03): no piped water; the well is 40 minutes there and back.
 - 刘志强 (H04): declares a net income of 60,000 although his income items add up
   to 48,000.
 - 陈永福 (H05): grandfather 陈老汉 died in 2025 (civil registration 死亡) but is
@@ -36,6 +36,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from cast import LI_HAO, WANG_XIUYING
 from fangfan.engine import idnumber
 from fangfan.engine.schema import TABLES
 from fangfan.engine.screen import ScreenResult, screen_snapshot
@@ -132,20 +133,21 @@ def build_cast() -> dict[str, list[dict[str, Any]]]:
     people["H01"] = [
         member(
             "H01",
-            "王秀英",
+            WANG_XIUYING.name,
             "户主",
-            d(1958, 4, 2),
+            WANG_XIUYING.born,
+            id_number=WANG_XIUYING.id_number,
             sex="女",
             labour="弱劳动力或半劳动力",
             work_status="乡村公益性岗位",
         ),
-        child("H01", "李浩", d(2012, 3, 10), "失学辍学", grandchild=True),
+        child("H01", LI_HAO.name, LI_HAO.born, "失学辍学", grandchild=True, id_number=LI_HAO.id_number),
     ]
     people["H02"] = [
         member("H02", "张建国", "户主", d(1970, 1, 5)),
         member("H02", "李梅", "配偶", d(1972, 6, 1), sex="女"),
     ]
-    people["H03"] = [member("H03", "赵德明", "户主", d(1966, 8, 9))]
+    people["H03"] = [member("H03", "赵德全", "户主", d(1966, 8, 9))]
     people["H04"] = [
         member("H04", "刘志强", "户主", d(1980, 2, 2)),
         member("H04", "王芳", "配偶", d(1982, 3, 3), sex="女"),

@@ -12,44 +12,28 @@ the ID as written would miss).
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import polars as pl
 import pytest
 
 from fangfan.engine.accuracy import ground_truth_matches, missed_truth, read_rule_truth
 from fangfan.engine.rules import Catalogue
 
-HOUSEHOLDS = 20_000
-SEED = 2020
-AS_OF = dt.date(2026, 10, 31)
+from .conftest import COUNTY_AS_OF, CleanCounty
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame, Catalogue]:
-    from fangfan.engine.ingest import import_directory
-    from fangfan.engine.link import link_snapshot
+def county(clean_county: CleanCounty) -> tuple[pl.DataFrame, pl.DataFrame, Catalogue]:
+    """The session's county (tests/engine/conftest.py): findings, rule-stage truth, catalogue."""
     from fangfan.engine.rules import load_catalogue
-    from fangfan.engine.screen import screen_snapshot
-    from fangfan.engine.snapshot import SnapshotStore
-    from fangfan.engine.synth import generate_dataset
 
-    root: Path = tmp_path_factory.mktemp("county")
-    generate_dataset(root / "data", HOUSEHOLDS, SEED, as_of=AS_OF)
-    imported = import_directory(root / "data", store=SnapshotStore(root / "snapshots"), as_of=AS_OF)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FANGFAN_HOME", str(root / "home"))
-        links = link_snapshot(imported.snapshot).links
-    result = screen_snapshot(imported.snapshot, runs_root=root / "runs", links=links)
-    truth = read_rule_truth(root / "data" / "ground_truth.csv")
-    return result.findings, truth, load_catalogue(result.summary["policy_year"])
+    truth = read_rule_truth(clean_county.data / "ground_truth.csv")
+    return clean_county.findings, truth, load_catalogue(clean_county.policy_year)
 
 
 # --- one test per covered kind and per rule ---------------------------------------
 
 
-POLICY_YEAR = AS_OF.year - 1  # the newer income year: the catalogue the run screens against
+POLICY_YEAR = COUNTY_AS_OF.year - 1  # the newer income year: the catalogue the run screens against
 SHOWN = 20  # offending households listed in a failure message
 
 

@@ -6,7 +6,7 @@ the registry's three tables as sheets of one workbook under a title row, an unkn
 (written as a number), a 本村合计 row in the household sheet in the middle of the row,
 and two small department rolls (医保参保, 学籍) with a 小计 row.
 
-The cast (household → story):
+The cast (household → story; the four with ID problems are tests/cast.py's):
 
 - 赵德明 (household 03, born 1998-05-12): Excel stored his registry ID as a number and
   rounded it. The insurance roll has him, under his right ID, 参保. He is linked to the
@@ -35,6 +35,7 @@ import xlsxwriter
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from cast import LI_XIAOHONG, QIAN_XIULAN, SUN_JIANGUO, ZHAO_DEMING
 from fangfan.cli import main
 from fangfan.engine.idnumber import check_character
 
@@ -82,12 +83,14 @@ def _person(household: int, slot: int) -> dict[str, object]:
 
 def _cast() -> dict[int, list[dict[str, object]]]:
     people = {h: [_person(h, slot) for slot in range(3)] for h in range(1, HOUSEHOLDS + 1)}
-    people[3][2].update(name="赵德明", birth=dt.date(1998, 5, 12), sex="男", relation="之子")
-    people[3][2]["id"] = _id(dt.date(1998, 5, 12), 401, True)
-    people[7][1]["name"] = "钱秀兰"
-    people[11][0]["name"] = "孙建国"
-    people[15][2].update(name="李小红", sex="女", relation="之女", birth=dt.date(2014, 6, 1))
-    people[15][2]["id"] = _id(dt.date(2014, 6, 1), 402, False)
+    zhao_born, li_born = ZHAO_DEMING.born, LI_XIAOHONG.born  # tests/cast.py
+    assert zhao_born is not None and li_born is not None
+    people[3][2].update(name=ZHAO_DEMING.name, birth=zhao_born, sex="男", relation="之子")
+    people[3][2]["id"] = _id(zhao_born, 401, True)
+    people[7][1]["name"] = QIAN_XIULAN.name
+    people[11][0]["name"] = SUN_JIANGUO.name
+    people[15][2].update(name=LI_XIAOHONG.name, sex="女", relation="之女", birth=li_born)
+    people[15][2]["id"] = _id(li_born, 402, False)
     people[19][2].update(name="周小军", sex="男", relation="之子", birth=dt.date(2015, 4, 3))
     people[19][2]["id"] = _id(dt.date(2015, 4, 3), 403, True)
     people[23][1]["name"] = "吴桂芳"

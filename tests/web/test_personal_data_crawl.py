@@ -34,6 +34,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 from python_calamine import CalamineWorkbook
 
+from cast import WANG_XIUYING
 from fangfan.engine import idnumber
 from fangfan.web.accounts.models import UnmaskEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
@@ -44,8 +45,7 @@ pytestmark = pytest.mark.django_db
 Role = User.Role
 AS_OF = dt.date(2026, 10, 31)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)
-WANG_PHONE = "13912345678"
+WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone  # tests/cast.py
 CADRE_PHONE = "18809876543"
 PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
 PER_ROLE = 140  # addresses crawled per role at most

@@ -4,7 +4,7 @@ The cast, in the small 陇南市 of `make_regions` (礼县 城关镇 石桥村):
 
 - 李桂兰's household was marked fixed, but the newest run still flags it: the county may
   close it only with a reason and a proof file, and the page says why;
-- 赵德明's household was fixed and the newest run no longer flags it: an ordinary close;
+- 赵德胜's household was fixed and the newest run no longer flags it: an ordinary close;
 - 孙玉梅's finding was closed while still flagged (已核销·仍被筛出), the near miss of a
   closed finding the run resolved (周长青's);
 - 王建军's finding was assigned to the village team with a deadline two weeks ahead and
@@ -42,7 +42,7 @@ PDF = b"%PDF-1.4 proof of a visit"
 def cast(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     make_regions()
-    for number, head in enumerate(("李桂兰", "赵德明", "孙玉梅", "周长青", "王建军"), start=1):
+    for number, head in enumerate(("李桂兰", "赵德胜", "孙玉梅", "周长青", "王建军"), start=1):
         make_household(SHIQIAO, number, head_name=head, county_name="礼县", township_name="城关镇")
     village = make_user(Role.VILLAGE, SHIQIAO)
     return {

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from django.test import Client
 from django.urls import reverse
 
+from cast import LI_XIAOHONG, QIAN_XIULAN, SUN_JIANGUO, ZHAO_DEMING
 from fangfan.cli import main
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
@@ -26,7 +27,7 @@ from fangfan.web.registry.models import Finding
 
 pytestmark = pytest.mark.django_db
 
-CAST = ("赵德明", "钱秀兰", "孙建国", "李小红")
+CAST = tuple(person.name for person in (ZHAO_DEMING, QIAN_XIULAN, SUN_JIANGUO, LI_XIAOHONG))
 
 
 def _township_export() -> ModuleType:

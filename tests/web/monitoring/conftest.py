@@ -1,6 +1,6 @@
 """The cast of the relapse-monitoring tests, in the small 陇南市 of `make_regions`.
 
-Households (a published run of their own, `workqueue.testing`):
+Households (a published run of their own, `workqueue.testing`; the people are tests/cast.py's):
 - 王秀英's household in 石桥村 (礼县城关镇), exited in 2019: her son 李明 has a serious
   illness and the bills are eating the family's income. She reports it herself on her
   phone, with her ID number, and the report finds her household.
@@ -20,7 +20,6 @@ office, 钟楼街道's township officer and 北关村's team.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -28,19 +27,18 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from fangfan.engine import idnumber
+from cast import BEIGUAN, LI_MING, SHANGPING, SHIQIAO, SUN_GUILAN, WANG_XIUYING
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.registry.models import Household, Member
 from fangfan.web.workqueue.testing import current_run, make_finding, make_household
 
 Role = User.Role
-SHIQIAO, SHANGPING, BEIGUAN = "621226100201", "621226100202", "621202001201"
 TOWNSHIP, COUNTY = "621226100", "621226"
-WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)  # 王秀英
-LI_MING_ID = idnumber.make("621226", dt.date(1992, 7, 9), 17)  # 李明, her son
-WANG_PHONE = "13912345678"
-SUN_ID = idnumber.make("621226", dt.date(1950, 2, 1), 23)  # 孙桂兰
+WANG_ID = WANG_XIUYING.id_number
+LI_MING_ID = LI_MING.id_number  # her son
+WANG_PHONE = WANG_XIUYING.phone
+SUN_ID = SUN_GUILAN.id_number
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +67,7 @@ def cast(db: Any) -> dict[str, Any]:
     wang = make_household(
         SHIQIAO,
         1,
-        head_name="王秀英",
+        head_name=WANG_XIUYING.name,
         head_id_number=WANG_ID,
         phone=WANG_PHONE,
         household_type="脱贫户",
@@ -79,22 +77,30 @@ def cast(db: Any) -> dict[str, Any]:
         township_name="城关镇",
         county_name="礼县",
     )
-    _member(wang, 0, "王秀英", WANG_ID, relation="户主", birth_date=dt.date(1968, 3, 5), labour="普通劳动力")
+    _member(
+        wang,
+        0,
+        WANG_XIUYING.name,
+        WANG_ID,
+        relation="户主",
+        birth_date=WANG_XIUYING.born,
+        labour="普通劳动力",
+    )
     _member(
         wang,
         1,
-        "李明",
+        LI_MING.name,
         LI_MING_ID,
         relation="之子",
         health="患有大病",
-        birth_date=dt.date(1992, 7, 9),
+        birth_date=LI_MING.born,
         labour="普通劳动力",
     )
     zhang = make_household(SHANGPING, 2, head_name="张德顺", people=3, household_type="一般农户")
     zhao = make_household(SHIQIAO, 3, head_name="赵永福", people=4, household_type="脱贫户")
     ma = make_household(BEIGUAN, 4, head_name="马占山", people=5)
-    sun = make_household(SHANGPING, 5, head_name="孙桂兰", head_id_number=SUN_ID, people=1)
-    _member(sun, 0, "孙桂兰", SUN_ID, relation="户主", birth_date=dt.date(1950, 2, 1), labour="丧失劳动力")
+    sun = make_household(SHANGPING, 5, head_name=SUN_GUILAN.name, head_id_number=SUN_ID, people=1)
+    _member(sun, 0, SUN_GUILAN.name, SUN_ID, relation="户主", birth_date=SUN_GUILAN.born, labour="丧失劳动力")
     return {
         "wang": wang,
         "zhang": zhang,

@@ -145,7 +145,7 @@ def test_a_measure_is_refused_when_it_does_not_add_up(cast, client_for):
     zhang_member = Member.objects.create(
         household=cast["zhang"],
         village_code=SHANGPING,
-        name="张小军",
+        name="张小兵",
         id_number="X1",
         last_run=cast["zhang"].last_run,
     )

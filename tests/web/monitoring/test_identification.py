@@ -17,14 +17,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fangfan.engine import idnumber
+from cast import BEIGUAN, LI_MING, SHIQIAO
 from fangfan.web.accounts.audit import history
 from fangfan.web.monitoring.models import Case, CaseEvent, Intake, MonitoredHousehold
 from fangfan.web.monitoring.testing import PNG, aged_token, make_case
 
 pytestmark = pytest.mark.django_db
-SHIQIAO, BEIGUAN = "621226100201", "621202001201"
-LI_MING_ID = idnumber.make("621226", dt.date(1992, 7, 9), 17)  # as in conftest
+LI_MING_ID = LI_MING.id_number
 
 
 def ago(days: int) -> str:

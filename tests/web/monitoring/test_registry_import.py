@@ -5,7 +5,7 @@ The registry (the current run, `workqueue.testing`) holds, besides conftest's ho
   with the registry's measures 健康帮扶；教育帮扶 and her helper 李卫东;
 - 陈建国's household in 石桥村: 脱贫不稳定户 since 2022, 缺劳力, its risk eliminated on
   20 November 2024;
-- 杨春花's household in 上坪村: a 监测对象类别 of "重点关注户", which names no category;
+- 杨春燕's household in 上坪村: a 监测对象类别 of "重点关注户", which names no category;
 - 何玉兰's household in 上坪村: "突发严重困难" (the nearest: 突发严重困难户), no 识别监测时间,
   her risk written "房屋倒塌/因病";
 - 张德顺's household: an ordinary one (一般农户, no category);
@@ -72,7 +72,7 @@ def registry(cast: dict[str, Any]) -> dict[str, Any]:
     yang = make_household(
         SHANGPING,
         12,
-        head_name="杨春花",
+        head_name="杨春燕",
         monitoring_category="重点关注户",
         monitoring_since=dt.date(2023, 1, 1),
     )

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cast import LI_MING, SHANGPING, SHIQIAO, WANG_XIUYING
 from fangfan.engine import idnumber
 from fangfan.web.monitoring import spam
 from fangfan.web.monitoring.models import FurtherReport, Intake, PublicCounter
@@ -24,10 +25,9 @@ from fangfan.web.registry.models import Member
 
 pytestmark = pytest.mark.django_db
 REPORT = reverse("monitoring:report")
-COUNTY, TOWNSHIP, SHIQIAO, SHANGPING = "621226", "621226100", "621226100201", "621226100202"
-WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)  # as in conftest
-WANG_PHONE = "13912345678"
-LI_MING_ID = idnumber.make("621226", dt.date(1992, 7, 9), 17)
+COUNTY, TOWNSHIP = "621226", "621226100"
+WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone
+LI_MING_ID = LI_MING.id_number
 
 
 def wang_report(**changes: Any) -> dict[str, Any]:

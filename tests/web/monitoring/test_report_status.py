@@ -4,7 +4,6 @@ wrong number or a wrong phone learns nothing but 未找到."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -12,16 +11,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from fangfan.engine import idnumber
+from cast import SHIQIAO, WANG_XIUYING
 from fangfan.web.monitoring import spam
 from fangfan.web.monitoring.models import Intake
 from fangfan.web.monitoring.testing import aged_token
 
 pytestmark = pytest.mark.django_db
 REPORT, STATUS = reverse("monitoring:report"), reverse("monitoring:report_status")
-SHIQIAO = "621226100201"
-WANG_ID = idnumber.make("621226", dt.date(1968, 3, 5), 42)  # as in conftest
-WANG_PHONE = "13912345678"
+WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone
 
 
 def report(**changes: Any) -> str:

@@ -1,0 +1,82 @@
+"""The named cast: one name is one person in every engine and web test.
+
+Tests build their households in their own fixtures (a hand-made snapshot, a township's
+export, rows in the test database); the people who appear in more than one test module
+are defined here once, with their ID numbers, villages and stories, so that a name read
+in a failure means the same person wherever it appears. Everyone lives in the small
+陇南市 of `fangfan.web.accounts.testing.make_regions`.
+
+礼县 城关镇 石桥村 (621226100201):
+
+- 王秀英, born 1968-03-05, heads an exited household (脱贫户, 2019). Her son
+  李明, born 1992-07-09, has a serious illness and the bills are eating the family's
+  income; she reports it herself on her phone (13912345678), with her ID number, and the
+  report finds her household. Her grandson 李浩, born 2012-03-10, left school in grade 8
+  at 14: the registry says 失学辍学 and the school roll says 辍学.
+- 赵永福: the flood brought his house down (a department warning and an income finding
+  in the current run, and a food finding that is no lead at all).
+
+礼县 城关镇 上坪村 (621226100202):
+
+- 张德顺 heads a household of three (一般农户); the village team works its income out item
+  by item: ¥8,400 for the year, under the line.
+- 孙桂兰, born 1950-02-01, lives alone and cannot work any more; she is on 低保, which
+  keeps her: however her income stands, she stays monitored. In 2024 she earned 7,500
+  a head, under that year's 7,800 monitoring threshold.
+
+武都区 钟楼街道 北关村 (621202001201):
+
+- 马占山 heads a household of five: outside every 礼县 account's region.
+
+石桥镇, the township whose clerk makes its own export (tests/engine/test_township_export.py,
+published in tests/web/test_workqueue_identity.py):
+
+- 赵德明, born 1998-05-12, a son in household 03: Excel stored his registry ID as a
+  number and rounded it.
+- 钱秀兰 (household 07): her registry ID has a wrong check character.
+- 孙建国 (household 11, head): registered 女 though his ID says male.
+- 李小红, born 2014-06-01 (household 15): a digit of her registry ID is missing.
+
+Everybody else in a test is that module's own: a name used once, or a near miss beside
+a cast member's story. test_link.py's two cousins named 郑明 share a name on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from fangfan.engine import idnumber
+
+LIXIAN = "621226"
+SHIQIAO = "621226100201"  # 礼县 城关镇 石桥村
+SHANGPING = "621226100202"  # 礼县 城关镇 上坪村
+BEIGUAN = "621202001201"  # 武都区 钟楼街道 北关村
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    born: dt.date | None = None
+    id_number: str = ""
+    village_code: str = ""
+    phone: str = ""
+
+
+def _person(name: str, born: dt.date, sequence: int, village_code: str, phone: str = "") -> Person:
+    return Person(name, born, idnumber.make(LIXIAN, born, sequence), village_code, phone)
+
+
+WANG_XIUYING = _person("王秀英", dt.date(1968, 3, 5), 42, SHIQIAO, phone="13912345678")
+LI_MING = _person("李明", dt.date(1992, 7, 9), 17, SHIQIAO)  # her son
+LI_HAO = _person("李浩", dt.date(2012, 3, 10), 31, SHIQIAO)  # her grandson
+ZHAO_YONGFU = Person("赵永福", village_code=SHIQIAO)
+ZHANG_DESHUN = Person("张德顺", village_code=SHANGPING)
+SUN_GUILAN = _person("孙桂兰", dt.date(1950, 2, 1), 23, SHANGPING)
+MA_ZHANSHAN = Person("马占山", village_code=BEIGUAN)
+
+# 石桥镇's own export: the IDs are made by that test module (its clerk's numbering).
+ZHAO_DEMING = Person("赵德明", dt.date(1998, 5, 12))
+QIAN_XIULAN = Person("钱秀兰")
+SUN_JIANGUO = Person("孙建国")
+LI_XIAOHONG = Person("李小红", dt.date(2014, 6, 1))
