@@ -18,6 +18,7 @@ from fangfan.web.accounts.access import PREFIX_LENGTH
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import places
 from fangfan.web.monitoring.actions.reports import Report
+from fangfan.web.monitoring.income import AMOUNT_FIELDS
 from fangfan.web.monitoring.models import Category, RiskType
 from fangfan.web.monitoring.spam import HONEYPOT_FIELD
 from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR
@@ -250,14 +251,7 @@ class VisitForm(forms.Form):
     household_size = forms.IntegerField(label="家庭人口数", min_value=1, max_value=50, required=False)
     situation = _text("走访情况", required=False)
 
-    AMOUNTS = (
-        "wage_income",
-        "business_income",
-        "property_income",
-        "transfer_income",
-        "business_cost",
-        "rigid_spending",
-    )
+    AMOUNTS = AMOUNT_FIELDS  # the amounts a visit's and a re-assessment's account take
 
     def __init__(self, *args: Any, size_known: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
