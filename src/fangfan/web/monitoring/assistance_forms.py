@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -71,11 +71,11 @@ class MeasureForm(forms.Form):
             )
         }
         self.cadres = {str(user.pk): user for user in cadre_accounts(monitored.village_code)}
-        self.fields["member"].choices = [
+        cast(forms.ChoiceField, self.fields["member"]).choices = [
             (WHOLE_HOUSEHOLD, "全户"),
             *((pk, f"{member.name}（{member.relation or '成员'}）") for pk, member in self.members.items()),
         ]
-        self.fields["cadre"].choices = [
+        cast(forms.ChoiceField, self.fields["cadre"]).choices = [
             ("", "不选（填写姓名）"),
             *((pk, f"{user.display_name}（{user.get_role_display()}）") for pk, user in self.cadres.items()),
         ]

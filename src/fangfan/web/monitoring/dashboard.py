@@ -25,7 +25,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
@@ -174,7 +173,7 @@ def month_starts(today: dt.date, count: int = MONTHS) -> list[dt.date]:
 class _Counts:
     """The region's querysets, each through the gate, and their counts grouped by a code prefix."""
 
-    def __init__(self, user: User | AnonymousUser, prefix: str) -> None:
+    def __init__(self, user: User, prefix: str) -> None:
         inside = code_within("village_code", prefix)
         self.cases = scope(Case.objects.filter(inside, stage__in=OPEN_STAGES), user)
         # Not "proposed": an aggregate of that name below would replace the annotation.
@@ -290,7 +289,7 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def build_dashboard(user: User | AnonymousUser, region: Region) -> MonitoringDashboard:
+def build_dashboard(user: User, region: Region) -> MonitoringDashboard:
     """The dashboard of `region` (already checked with `region_for_user`)."""
     counts = _Counts(user, code_prefix(region))
     figures = counts.figures(None).get("", Figures())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -128,11 +128,13 @@ class SelfReportForm(PersonFields):
         chosen = self.data if self.is_bound else self.initial
         county = str(chosen.get("county", "") or "")
         township = str(chosen.get("township", "") or "")
-        self.fields["county"].choices = places.choices(places.counties(), "请选择县（区）")
-        self.fields["township"].choices = places.choices(
+        cast(forms.ChoiceField, self.fields["county"]).choices = places.choices(
+            places.counties(), "请选择县（区）"
+        )
+        cast(forms.ChoiceField, self.fields["township"]).choices = places.choices(
             places.children(county, Level.TOWNSHIP), "请先选择县（区）" if not county else "请选择乡（镇）"
         )
-        self.fields["village"].choices = places.choices(
+        cast(forms.ChoiceField, self.fields["village"]).choices = places.choices(
             places.children(township if township.startswith(county) else "", Level.VILLAGE),
             "请先选择乡（镇）" if not township else "请选择行政村",
         )
@@ -209,7 +211,7 @@ class HotlineForm(PersonFields):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = village_choices(user)
+        cast(forms.ChoiceField, self.fields["village"]).choices = village_choices(user)
         self.fields["name"].label = "当事人（户主）姓名"
         self.fields["description"].label = "反映的情况"
         if not self.is_bound:
@@ -284,8 +286,8 @@ class HomeCheckForm(forms.Form):
     consent_signed_on = _date("承诺授权书签字日期")
     consent_scan = forms.FileField(label="承诺授权书扫描件（照片或PDF，不超过10MB）")
 
-    def clean_consent_scan(self) -> UploadedFile:
-        upload = self.cleaned_data["consent_scan"]
+    def clean_consent_scan(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["consent_scan"]
         if upload.size and upload.size > ATTACHMENT_MAX_BYTES:
             raise forms.ValidationError("扫描件不能超过10MB")
         extension = PurePath(upload.name or "").suffix.lower()

@@ -11,7 +11,7 @@ first; open cases come first, nearest deadline (or longest overdue) first.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from django import forms
 from django.db.models import (
@@ -23,6 +23,7 @@ from django.db.models import (
     F,
     IntegerField,
     Min,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -49,6 +50,11 @@ from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household, Member, Run
 from fangfan.web.workqueue.queue import region_choices
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+M = TypeVar("M", bound=Model)
+
 ANY = [("", "全部")]
 OPEN = "open"
 
@@ -62,9 +68,9 @@ class RegionFilter(forms.Form):
         code = str(self.data.get("region", ""))
         if code:
             region_for_user(user, code)  # the gate for regions: 404 outside the user's
-        self.fields["region"].choices = region_choices(user, code)
+        cast(forms.ChoiceField, self.fields["region"]).choices = region_choices(user, code)
 
-    def narrowed(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+    def narrowed(self, rows: QuerySet[M]) -> QuerySet[M]:
         """The rows under the chosen region; none while the form has errors."""
         if not self.is_valid():
             return rows.none()
@@ -204,12 +210,24 @@ def has_current_measure() -> Exists:
     )
 
 
+class MonitoredAnnotations(TypedDict):
+    """What `monitored_list` adds to each monitored household, for the filter and the order."""
+
+    last_assessed: dt.date | None
+    proposed: bool
+    has_measure: bool
+
+
+if TYPE_CHECKING:
+    ListedMonitored = WithAnnotations[models.MonitoredHousehold, MonitoredAnnotations]
+
+
 class MonitoredFilter(RegionFilter):
     category = forms.ChoiceField(label="监测对象类别", required=False, choices=ANY + models.Category.choices)
     state = forms.ChoiceField(label="监测状态", required=False, choices=STATE_CHOICES)
     overdue = forms.BooleanField(label="只看回访超期", required=False)
 
-    def apply(self, rows: QuerySet[models.MonitoredHousehold]) -> QuerySet[models.MonitoredHousehold]:
+    def apply(self, rows: QuerySet[ListedMonitored]) -> QuerySet[ListedMonitored]:
         rows = self.narrowed(rows)
         if not self.is_valid():
             return rows

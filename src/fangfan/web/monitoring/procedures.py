@@ -36,7 +36,7 @@ VILLAGE_REVIEW = "monitoring_village_review"
 TOWNSHIP_REVIEW = "monitoring_township_review"
 COUNTY_DECISION = "monitoring_county_decision"
 
-IDENTIFICATION_SEND_BACK_TO = {
+IDENTIFICATION_SEND_BACK_TO: dict[str, str] = {
     Stage.VILLAGE_REVIEW: Stage.HOME_CHECK,
     Stage.NOTICE: Stage.VILLAGE_REVIEW,
     Stage.TOWNSHIP_REVIEW: Stage.VILLAGE_REVIEW,
@@ -72,7 +72,7 @@ IDENTIFICATION: Procedure[Case, CaseEvent] = Procedure(
     notice=Notice(),
 )
 
-ELIMINATION_SEND_BACK_TO = {
+ELIMINATION_SEND_BACK_TO: dict[str, str] = {
     EliminationStage.VILLAGE_REVIEW: EliminationStage.HOME_CHECK,
     EliminationStage.NOTICE: EliminationStage.VILLAGE_REVIEW,
     EliminationStage.COUNTY_APPROVAL: EliminationStage.VILLAGE_REVIEW,

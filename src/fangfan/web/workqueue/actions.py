@@ -89,7 +89,7 @@ def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note
 
 @transaction.atomic
 def mark_fixed(
-    user: User, finding: Finding, note: str, attachment: UploadedFile | None = None
+    user: User, finding: Finding, note: str, attachment: UploadedFile[bytes] | None = None
 ) -> FindingEvent:
     """标记已整改: what was done (required), with an optional proof file."""
     finding = begin(FINDING_QUEUE, user, "mark_fixed", finding)
@@ -116,7 +116,7 @@ def still_flagged(finding: Finding) -> bool:
 
 @transaction.atomic
 def verify_close(
-    user: User, finding: Finding, note: str = "", attachment: UploadedFile | None = None
+    user: User, finding: Finding, note: str = "", attachment: UploadedFile[bytes] | None = None
 ) -> FindingEvent:
     """核销: a county or city office accepts the fix or the explanation.
 

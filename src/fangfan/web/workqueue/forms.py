@@ -51,7 +51,8 @@ class AssignForm(forms.Form):
         self.fields["deadline"].widget.attrs.update(
             min=today.isoformat(), max=(today + dt.timedelta(days=DEADLINE_AHEAD_DAYS)).isoformat()
         )
-        field.label_from_instance = lambda account: (
+        # Django's way to label one field's choices; the stubs see a method being replaced.
+        field.label_from_instance = lambda account: (  # type: ignore[method-assign,assignment]
             f"{account.display_name}（{account.get_role_display()}·{account.region.name}）"
         )
 
@@ -60,8 +61,8 @@ class FixForm(forms.Form):
     note = forms.CharField(label="整改情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     attachment = forms.FileField(label="佐证材料（可选：照片、PDF、Word、Excel，不超过10MB）", required=False)
 
-    def clean_attachment(self) -> UploadedFile | None:
-        upload = self.cleaned_data.get("attachment")
+    def clean_attachment(self) -> UploadedFile[bytes] | None:
+        upload: UploadedFile[bytes] | None = self.cleaned_data.get("attachment")
         if not upload:
             return None
         check_attachment(upload)
@@ -87,15 +88,15 @@ class CloseForm(forms.Form):
             self.fields["note"].label = "核销理由（必填）"
             self.fields["attachment"].label = "佐证材料（必填：照片、PDF、Word、Excel，不超过10MB）"
 
-    def clean_attachment(self) -> UploadedFile | None:
-        upload = self.cleaned_data.get("attachment")
+    def clean_attachment(self) -> UploadedFile[bytes] | None:
+        upload: UploadedFile[bytes] | None = self.cleaned_data.get("attachment")
         if not upload:
             return None
         check_attachment(upload)
         return upload
 
 
-def check_attachment(upload: UploadedFile) -> None:
+def check_attachment(upload: UploadedFile[bytes]) -> None:
     """Refuse a file of the wrong type (by name and by its first bytes) or too large."""
     if upload.size and upload.size > ATTACHMENT_MAX_BYTES:
         raise forms.ValidationError("佐证材料不能超过10MB")

@@ -54,7 +54,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*READERS)
-def finding_list_excel(request: HttpRequest) -> HttpResponse:
+def finding_list_excel(request: HttpRequest) -> FileResponse:
     """The same filtered list as Excel (ID numbers masked)."""
     findings = queue(_user(request), QueueFilter(_user(request), request.GET))
     return excel_response("问题清单", QUEUE_COLUMNS, findings.select_related("first_seen_run"))
@@ -145,5 +145,7 @@ def attachment(request: HttpRequest, finding_id: int, event_id: int) -> FileResp
     if not event.attachment:
         raise Http404("该记录没有佐证材料")
     return FileResponse(
-        event.attachment.open("rb"), as_attachment=True, filename=event.attachment.name.rsplit("/", 1)[-1]
+        event.attachment.open("rb"),
+        as_attachment=True,
+        filename=(event.attachment.name or "").rsplit("/", 1)[-1],
     )

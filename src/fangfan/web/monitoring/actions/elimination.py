@@ -23,13 +23,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from fangfan.engine.formatting import date_text as day_text
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.models import Elimination, EliminationEvent, MonitoredHousehold
 from fangfan.web.monitoring.places import place_name
 from fangfan.web.monitoring.procedures import ELIMINATION
-from fangfan.web.monitoring.readiness import day_text, readiness
+from fangfan.web.monitoring.readiness import readiness
 from fangfan.web.monitoring.workflow import EliminationStage
 from fangfan.web.procedures import base, notice
 from fangfan.web.procedures.base import WorkflowError, advance, begin, require, require_date

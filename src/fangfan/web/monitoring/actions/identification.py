@@ -45,7 +45,7 @@ def home_check(
     note: str,
     village_group: str,
     consent_signed_on: dt.date,
-    consent_scan: UploadedFile,
+    consent_scan: UploadedFile[bytes],
 ) -> CaseEvent:
     """入户核实: what the team found at home, and the household's signed consent (date and scan)."""
     case = begin(IDENTIFICATION, user, "home_check", case)
@@ -169,7 +169,7 @@ def reject(user: User, case: Case, reason: str) -> CaseEvent:
     return base.reject(IDENTIFICATION, user, case, reason)
 
 
-def store_consent_scan(upload: UploadedFile | File[bytes]) -> str:
+def store_consent_scan(upload: UploadedFile[bytes] | File[bytes]) -> str:
     """Keep the scan under MEDIA_ROOT (never served from MEDIA_URL); its storage name."""
     today = timezone.localdate()
     suffix = PurePath(upload.name or "").suffix.lower()

@@ -33,7 +33,7 @@ from fangfan.web.registry.models import Household
 
 Match = Intake.Match
 # How sure each match is: a further report's surer match replaces its lead's weaker one.
-MATCH_STRENGTH = {Match.NAME: 1, Match.PHONE: 2, Match.ID_NUMBER: 3}
+MATCH_STRENGTH: dict[str, int] = {Match.NAME: 1, Match.PHONE: 2, Match.ID_NUMBER: 3}
 PERSON_CHANNELS = (Source.SELF_REPORT, Source.HOTLINE)
 REFERENCE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
 

@@ -52,7 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*READERS)
-def case_list_excel(request: HttpRequest) -> HttpResponse:
+def case_list_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     return excel_response(
         "识别认定", CASE_COLUMNS, lists.case_list(user, lists.CaseFilter(user, request.GET))
@@ -64,16 +64,17 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_scoped_or_404(Case.objects.select_related(*related), request.user, pk=case_id)
 
 
+# A step's form gets the POST and its files in *args, never `initial`: mypy cannot tell (the ignores).
 PAGE: Page[Case] = Page(
     procedure=procedures.IDENTIFICATION,
     steps={
         "home_check": StepForm(
-            lambda case, *args: HomeCheckForm(*args, initial={"checked_on": timezone.localdate()}),
+            lambda case, *args: HomeCheckForm(*args, initial={"checked_on": timezone.localdate()}),  # type: ignore[misc]
             lambda user, case, data: actions.home_check(user, case, **data),
             files=True,
         ),
         "post_notice": StepForm(
-            lambda case, *args: NoticeForm(*args, initial=initial_notice()),
+            lambda case, *args: NoticeForm(*args, initial=initial_notice()),  # type: ignore[misc]
             lambda user, case, data: actions.post_notice(user, case, **data),
         ),
         "close_notice": StepForm(
@@ -85,7 +86,7 @@ PAGE: Page[Case] = Page(
             lambda user, case, data: actions.township_review(user, case, data["note"]),
         ),
         "decide": StepForm(
-            lambda case, *args: DecisionForm(
+            lambda case, *args: DecisionForm(  # type: ignore[misc]
                 *args,
                 initial={
                     "category": case.proposed_category,
