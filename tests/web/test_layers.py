@@ -23,18 +23,6 @@ GATE = "accounts/access.py"
 # Region filtering done by hand: a code prefix compared or cut outside the gate.
 REGION_PREFIX = re.compile(r"\w*code__startswith|\bPREFIX_LENGTH\b|\bdef (?:region_for_user|code_prefix)\b")
 
-# Files another part of issue 13 is rewriting at the same time, where only the import lines
-# could change in this step: what each still does by hand. An entry that no longer does it
-# fails `test_every_pending_exception_is_still_needed`: remove it then.
-PENDING: dict[str, str] = {
-    "monitoring/dashboard.py": "region prefix by hand (PREFIX_LENGTH, code__startswith): within_region",
-    "monitoring/forms.py": "region prefix by hand (PREFIX_LENGTH, code__startswith): regions_within",
-    "monitoring/lists.py": "region prefix by hand (PREFIX_LENGTH): within_region",
-    "monitoring/views/followup.py": "require_roles(Role.TOWNSHIP, Role.VILLAGE): FIELD_TEAMS",
-    "monitoring/views/visits.py": "require_roles(Role.TOWNSHIP, Role.VILLAGE): FIELD_TEAMS",
-    "accounts/demo.py": "the demo's regions by code__startswith: regions_within",
-}
-
 
 def _modules(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*.py") if "migrations" not in path.parts)
@@ -133,13 +121,8 @@ def test_shared_helpers_import_no_app_but_the_accounts_masking() -> None:
 
 
 def test_role_groups_and_region_filters_live_only_in_the_access_gate() -> None:
-    outside = [f"{name}: {problem}" for name, problem in _outside_the_gate() if name not in PENDING]
+    outside = [f"{name}: {problem}" for name, problem in _outside_the_gate()]
     assert outside == [], "name the role group or filter the region in accounts/access.py"
-
-
-def test_every_pending_exception_is_still_needed() -> None:
-    still = {name for name, _ in _outside_the_gate()}
-    assert sorted(set(PENDING) - still) == []
 
 
 @pytest.mark.parametrize(

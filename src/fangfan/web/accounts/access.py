@@ -141,6 +141,11 @@ def code_prefix(region: Region) -> str:
     return level_prefix(region.code, region.level)
 
 
+def prefix_length(level: str) -> int:
+    """How many leading digits of a village code name its region at `level` (a township's: 9)."""
+    return PREFIX_LENGTH[Region.Level(level)]
+
+
 def level_prefix(code: str, level: str) -> str:
     """The prefix of the codes inside the region of `code` at `level` (`code_prefix` without a row)."""
     return code[: PREFIX_LENGTH[Region.Level(level)]]

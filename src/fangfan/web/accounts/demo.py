@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from fangfan.web.accounts.access import regions_within
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.regions.models import Region
@@ -32,7 +33,7 @@ def demo_regions() -> dict[str, Region | None]:
     """
     if not Region.objects.filter(code=CITY_CODE).exists():
         sync_regions()
-    under_county = Region.objects.filter(code__startswith=COUNTY_CODE).order_by("code")
+    under_county = regions_within(Region.objects.get(code=COUNTY_CODE)).order_by("code")
     village = under_county.filter(level=Region.Level.VILLAGE).first()
     townships = under_county.filter(level=Region.Level.TOWNSHIP)
     township = townships.filter(code=village.code[:9]).first() if village else None

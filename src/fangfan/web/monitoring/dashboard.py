@@ -29,7 +29,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from fangfan.web.accounts.access import PREFIX_LENGTH, code_prefix, code_within, scope
+from fangfan.web.accounts.access import code_prefix, code_within, prefix_length, regions_within, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.models import Case, Category, MonitoredHousehold, RiskType
@@ -308,10 +308,8 @@ def _children(region: Region, counts: _Counts) -> list[ChildRow]:
     if child is None:
         return []
     level = child[0]
-    per_child = counts.figures(PREFIX_LENGTH[Level(level)])
-    names = dict(
-        Region.objects.filter(level=level, code__startswith=code_prefix(region)).values_list("code", "name")
-    )
+    per_child = counts.figures(prefix_length(level))
+    names = dict(regions_within(region).filter(level=level).values_list("code", "name"))
     return [
         ChildRow(code, names.get(code, code), per_child.get(code, Figures()))
         for code in sorted(set(names) | set(per_child))

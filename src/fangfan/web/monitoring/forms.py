@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fangfan.engine import idnumber
 from fangfan.web import bounds
-from fangfan.web.accounts.access import PREFIX_LENGTH
+from fangfan.web.accounts.access import regions_within
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import places
 from fangfan.web.monitoring.actions.reports import Report
@@ -187,8 +187,7 @@ def village_choices(user: User) -> list[tuple[str, str]]:
     region = user.region
     if region is None:
         return []
-    prefix = region.code[: PREFIX_LENGTH[Level(region.level)]]
-    villages = Region.objects.filter(level=Level.VILLAGE, code__startswith=prefix).select_related("parent")
+    villages = regions_within(region).filter(level=Level.VILLAGE).select_related("parent")
     return [("", "请选择行政村")] + [
         (village.code, f"{village.parent.name if village.parent else ''} · {village.name}")
         for village in villages.order_by("code")

@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from fangfan.web.accounts.access import PREFIX_LENGTH, code_within, region_for_user, scope
+from fangfan.web.accounts.access import region_for_user, scope, within_region
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import models
 from fangfan.web.monitoring.models import Intake, Source
@@ -46,7 +46,6 @@ from fangfan.web.monitoring.workflow import (
     reassessment_days,
     unclaimed_candidate_days,
 )
-from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household, Member, Run
 from fangfan.web.workqueue.queue import region_choices
 
@@ -78,9 +77,7 @@ class RegionFilter(forms.Form):
         if code:
             region = region_for_user(self.user, code)
             # A city's code "621200" covers every code starting "6212".
-            rows = rows.filter(
-                code_within("village_code", region.code[: PREFIX_LENGTH[Region.Level(region.level)]])
-            )
+            rows = rows.filter(within_region("village_code", region))
         return rows
 
     def query_string(self) -> str:

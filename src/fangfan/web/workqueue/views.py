@@ -9,8 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import get_scoped_or_404, region_for_user, require_roles
+from fangfan.web.accounts.access import REGION_READERS, get_scoped_or_404, region_for_user, require_roles
 from fangfan.web.accounts.models import User
 from fangfan.web.procedures import pages
 from fangfan.web.procedures.pages import Page, StepForm
@@ -36,7 +35,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def finding_list(request: HttpRequest) -> HttpResponse:
     """问题清单: the region's findings, filtered, overdue first, 50 a page."""
     user = _user(request)
@@ -53,7 +52,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def finding_list_excel(request: HttpRequest) -> FileResponse:
     """The same filtered list as Excel (ID numbers masked)."""
     findings = queue(_user(request), QueueFilter(_user(request), request.GET))
@@ -122,21 +121,21 @@ PAGE: Page[Finding] = Page(
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     """One finding: evidence, workflow events, the actions the user may take now, the audit trail."""
     return pages.detail(request, PAGE, _finding(request, finding_id))
 
 
 @require_POST
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def finding_act(request: HttpRequest, finding_id: int, verb: str) -> HttpResponse:
     """Do one step: 404 outside the region, 403 for the wrong role, 400/409 with the reason, else redirect."""
     return pages.act(request, PAGE, _finding(request, finding_id), verb)
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def attachment(request: HttpRequest, finding_id: int, event_id: int) -> FileResponse:
     """A proof file, for those who can see the finding (the file never leaves through MEDIA_URL)."""
     event = get_scoped_or_404(

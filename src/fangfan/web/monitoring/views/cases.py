@@ -11,8 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import get_scoped_or_404, region_for_user, require_roles
+from fangfan.web.accounts.access import REGION_READERS, get_scoped_or_404, region_for_user, require_roles
 from fangfan.web.monitoring import lists, procedures
 from fangfan.web.monitoring.actions import identification as actions
 from fangfan.web.monitoring.columns import CASE_COLUMNS
@@ -36,7 +35,7 @@ from fangfan.web.shared.pagination import page_of
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def case_list(request: HttpRequest) -> HttpResponse:
     """识别认定: the region's cases, open ones first by deadline, overdue marked, 50 a page."""
     user = user_of(request)
@@ -51,7 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def case_list_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     return excel_response(
@@ -123,21 +122,21 @@ PAGE: Page[Case] = Page(
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """One case: where it stands, time left, what each step recorded, the steps the user may take now."""
     return pages.detail(request, PAGE, _case(request, case_id))
 
 
 @require_POST
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def case_act(request: HttpRequest, case_id: int, verb: str) -> HttpResponse:
     """Do one step: 404 outside the region, 403 for the wrong role, 400/409 with the reason."""
     return pages.act(request, PAGE, _case(request, case_id), verb)
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def consent_scan(request: HttpRequest, case_id: int) -> FileResponse:
     """The signed consent, for those who can see the case (never through MEDIA_URL)."""
     case = _case(request, case_id)
@@ -149,7 +148,7 @@ def consent_scan(request: HttpRequest, case_id: int) -> FileResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def notice(request: HttpRequest, village_code: str) -> HttpResponse:
     """公示: the village's households under notice, printable; no ID, phone, bank or health details."""
     village = region_for_user(request.user, village_code)

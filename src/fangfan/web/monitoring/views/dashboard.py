@@ -6,8 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import region_for_user, require_roles
+from fangfan.web.accounts.access import REGION_READERS, region_for_user, require_roles
 from fangfan.web.monitoring.dashboard import build_dashboard
 from fangfan.web.monitoring.dashboard_columns import dashboard_sheets
 from fangfan.web.monitoring.views import user_of
@@ -29,7 +28,7 @@ def _trail(user_region: Region, region: Region) -> list[Region]:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """监测总览 of a region: counts, charts with their tables, the child regions compared."""
     user = user_of(request)
@@ -47,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def dashboard_excel(request: HttpRequest) -> FileResponse:
     """The dashboard's tables as one workbook, a sheet each."""
     region = _region(request)

@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import get_scoped_or_404, require_roles
+from fangfan.web.accounts.access import REGION_READERS, get_scoped_or_404, require_roles
 from fangfan.web.monitoring import lists
 from fangfan.web.monitoring.actions import elimination as actions
 from fangfan.web.monitoring.assistance_forms import ApproveForm, EliminationCheckForm, EliminationNoticeForm
@@ -27,7 +26,7 @@ from fangfan.web.shared.pagination import page_of
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def elimination_list(request: HttpRequest) -> HttpResponse:
     """风险消除: the region's proposals, open ones first, oldest first."""
     user = user_of(request)
@@ -41,7 +40,7 @@ def elimination_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def elimination_list_excel(request: HttpRequest) -> FileResponse:
     user = user_of(request)
     rows = lists.elimination_list(user, lists.EliminationFilter(user, request.GET))
@@ -103,14 +102,14 @@ PAGE: Page[Elimination] = Page(
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def elimination_detail(request: HttpRequest, elimination_id: int) -> HttpResponse:
     """One elimination: the stepper, the basis, what each step recorded, the steps the user may take."""
     return pages.detail(request, PAGE, _elimination(request, elimination_id))
 
 
 @require_POST
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def elimination_act(request: HttpRequest, elimination_id: int, verb: str) -> HttpResponse:
     """Do one step: 404 outside the region, 403 for the wrong role, 400/409 with the reason."""
     return pages.act(request, PAGE, _elimination(request, elimination_id), verb)

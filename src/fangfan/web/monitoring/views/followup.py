@@ -9,9 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import can, get_scoped_or_404, require_roles
-from fangfan.web.accounts.models import User
+from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, can, get_scoped_or_404, require_roles
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.assistance import record_reassessment
 from fangfan.web.monitoring.assistance_forms import ReassessmentForm
@@ -20,11 +18,9 @@ from fangfan.web.monitoring.models import MonitoredHousehold, Reassessment
 from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
 
-Role = User.Role
-
 
 @require_http_methods(["GET", "POST"])
-@require_roles(Role.TOWNSHIP, Role.VILLAGE)
+@require_roles(*FIELD_TEAMS)
 def reassess(request: HttpRequest, monitored_id: int) -> HttpResponse:
     """记录回访: the income item by item again, against the year's threshold."""
     user = user_of(request)
@@ -66,7 +62,7 @@ def reassess(request: HttpRequest, monitored_id: int) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def reassessment_detail(request: HttpRequest, reassessment_id: int) -> HttpResponse:
     """One re-assessment: the 算细账 as recorded, against the threshold of its year."""
     reassessment = get_scoped_or_404(

@@ -8,9 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fangfan.web.accounts.access import REGION_READERS as READERS
-from fangfan.web.accounts.access import get_scoped_or_404, require_roles
-from fangfan.web.accounts.models import User
+from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, get_scoped_or_404, require_roles
 from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.forms import VisitForm
@@ -20,11 +18,9 @@ from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshol
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.registry.models import Household
 
-Role = User.Role
-
 
 @require_http_methods(["GET", "POST"])
-@require_roles(Role.TOWNSHIP, Role.VILLAGE)
+@require_roles(*FIELD_TEAMS)
 def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
     """记录走访: the income item by item; below the year's threshold a lead opens by itself."""
     household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
@@ -65,7 +61,7 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
 
 
 @require_GET
-@require_roles(*READERS)
+@require_roles(*REGION_READERS)
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     """One visit: the 算细账 as recorded, against the threshold of its year."""
     visit = get_scoped_or_404(Visit.objects.select_related("household", "visitor"), request.user, pk=visit_id)
