@@ -20,8 +20,9 @@ from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Finding, FindingEvent
-from fangfan.web.workqueue.actions import DEADLINE_AHEAD_DAYS, WorkflowError, assign
+from fangfan.web.workqueue.actions import DEADLINE_AHEAD_DAYS, assign
 from fangfan.web.workqueue.testing import make_finding
 
 pytestmark = pytest.mark.django_db

@@ -20,12 +20,12 @@ from django.utils import timezone
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_user
 from fangfan.web.imports.models import Upload
-from fangfan.web.monitoring.actions.common import WorkflowError
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.actions.identification import post_notice
 from fangfan.web.monitoring.models import Case, Visit
 from fangfan.web.monitoring.testing import make_case, make_elimination, make_monitored
 from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Finding
 from fangfan.web.workqueue.testing import make_finding
 

@@ -14,12 +14,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.assistance import record_reassessment
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.income import UNKNOWN_SIZE, UnknownHouseholdSize, income_account
 from fangfan.web.monitoring.models import Reassessment, Visit
 from fangfan.web.monitoring.testing import make_monitored
+from fangfan.web.procedures.base import WorkflowError
 
 pytestmark = pytest.mark.django_db
 SHANGPING = "621226100202"

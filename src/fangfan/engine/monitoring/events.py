@@ -190,9 +190,7 @@ def member_died(context: Context) -> pl.LazyFrame:
         MEMBER_DIED,
         # A working member's death takes away income; another's is shown, but does not on
         # its own make the household a candidate (households.AT_RISK_SEVERITIES).
-        severity=pl.when(able_to_work(policy))
-        .then(pl.lit("high"))
-        .otherwise(pl.lit("low")),
+        severity=pl.when(able_to_work(policy)).then(pl.lit("high")).otherwise(pl.lit("low")),
         risk_type=pl.when(pl.col("health").is_in(SERIOUS_HEALTH))
         .then(pl.lit("因病"))
         .when(working_age)

@@ -11,9 +11,3 @@ Identification and elimination are declared in `fangfan.web.monitoring.procedure
 run by the shared verbs of `fangfan.web.procedures`, whose `WorkflowError` is the one
 refusal every verb raises.
 """
-
-from __future__ import annotations
-
-from fangfan.web.procedures.base import WorkflowError
-
-__all__ = ["WorkflowError"]

@@ -20,10 +20,7 @@ from fangfan.web.accounts.audit import record_change, record_creation
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.monitoring.actions.common import (
     MEASURE_AHEAD_DAYS,
-    WorkflowError,
-    require,
     require_amounts,
-    require_date,
     require_money,
     threshold_on,
 )
@@ -37,6 +34,7 @@ from fangfan.web.monitoring.models import (
     MonitoredHousehold,
     Reassessment,
 )
+from fangfan.web.procedures.base import WorkflowError, require, require_date
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Member
 

@@ -18,9 +18,7 @@ from fangfan.web.monitoring.threshold import (
     monitoring_threshold,
 )
 from fangfan.web.monitoring.workflow import OPEN_STAGES
-from fangfan.web.procedures.base import WorkflowError as WorkflowError
-from fangfan.web.procedures.base import require as require
-from fangfan.web.procedures.base import require_date as require_date
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Household
 
 # A measure may be planned to end up to five years ahead (a loan, a pension subsidy).

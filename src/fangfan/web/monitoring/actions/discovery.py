@@ -23,14 +23,7 @@ from fangfan.engine.rules.model import load_catalogue
 from fangfan.web.accounts.access import can, code_within, scope
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
-from fangfan.web.monitoring.actions.common import (
-    WorkflowError,
-    household_in_hand,
-    require,
-    require_amounts,
-    require_date,
-    threshold_on,
-)
+from fangfan.web.monitoring.actions.common import household_in_hand, require_amounts, threshold_on
 from fangfan.web.monitoring.actions.income import assessment_account
 from fangfan.web.monitoring.actions.reports import (
     Report,
@@ -50,6 +43,7 @@ from fangfan.web.monitoring.models import (
 )
 from fangfan.web.monitoring.places import place_name
 from fangfan.web.monitoring.workflow import Stage
+from fangfan.web.procedures.base import WorkflowError, require, require_date
 from fangfan.web.registry.models import Finding, Household, Run
 
 # Findings that are signs of relapse risk besides the department warnings (rules marked

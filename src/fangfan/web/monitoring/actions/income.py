@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fangfan.web.monitoring.actions.common import WorkflowError
 from fangfan.web.monitoring.income import (
     IncomeAccount,
     UnknownHouseholdSize,
@@ -13,6 +12,7 @@ from fangfan.web.monitoring.income import (
     household_size_for,
     registered_size,
 )
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Household
 
 

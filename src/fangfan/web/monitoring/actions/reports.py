@@ -24,11 +24,11 @@ from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.personal import mask_phone
 from fangfan.web.monitoring import spam
-from fangfan.web.monitoring.actions.common import WorkflowError
 from fangfan.web.monitoring.matching import match_household
 from fangfan.web.monitoring.models import FurtherReport, Intake, Source
 from fangfan.web.monitoring.places import place_name
 from fangfan.web.monitoring.workflow import OPEN_STAGES, Stage
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Household
 
 Match = Intake.Match

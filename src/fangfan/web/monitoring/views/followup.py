@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, can, get_scoped_or_404, require_roles
-from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.assistance import record_reassessment
 from fangfan.web.monitoring.assistance_forms import ReassessmentForm
 from fangfan.web.monitoring.income import registered_size
 from fangfan.web.monitoring.models import MonitoredHousehold, Reassessment
 from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
+from fangfan.web.procedures.base import WorkflowError
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,13 +20,13 @@ from fangfan.web.accounts.access import (
 )
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring import lists
-from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import discovery as actions
 from fangfan.web.monitoring.actions.reports import open_lead_of
 from fangfan.web.monitoring.columns import INTAKE_COLUMNS
 from fangfan.web.monitoring.forms import HotlineForm, ReasonForm, TakeUpForm
 from fangfan.web.monitoring.models import Intake, MonitoringSignal
 from fangfan.web.monitoring.views import user_of
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Household, Run
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, can, get_scoped_or_404, require_roles
 from fangfan.web.monitoring import lists
-from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions import assistance as actions
 from fangfan.web.monitoring.actions import elimination as elimination_actions
 from fangfan.web.monitoring.assistance_forms import EndMeasureForm, MeasureForm, ProposeForm
@@ -26,6 +25,7 @@ from fangfan.web.monitoring.models import Measure, MonitoredHousehold, Monitorin
 from fangfan.web.monitoring.readiness import readiness
 from fangfan.web.monitoring.views import user_of
 from fangfan.web.monitoring.workflow import reassessment_days
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Member, Run
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of

@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fangfan.web.monitoring import spam
-from fangfan.web.monitoring.actions.common import WorkflowError
 from fangfan.web.monitoring.actions.reports import receive_self_report, report_progress
 from fangfan.web.monitoring.forms import ProgressForm, SelfReportForm
+from fangfan.web.procedures.base import WorkflowError
 
 REFUSED = "monitoring/report_refused.html"
 TOO_MANY_PAGE = "429.html"  # the site's own page for too many tries

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, get_scoped_or_404, require_roles
-from fangfan.web.monitoring.actions import WorkflowError
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.forms import VisitForm
 from fangfan.web.monitoring.income import registered_size
 from fangfan.web.monitoring.models import Visit
 from fangfan.web.monitoring.threshold import income_year_on, monitoring_threshold
 from fangfan.web.monitoring.views import user_of
+from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Household
 
 
