@@ -63,7 +63,6 @@ SIGNALS: tuple[Signal, ...] = (
     DISASTER_HOUSE_DAMAGE,
     CHILD_DROPPED_OUT,
 )
-SIGNAL_NAMES = {signal.code: signal.name for signal in SIGNALS}
 SIGNAL_OF_RULE = {rule: signal for signal in SIGNALS for rule in signal.rule_codes}
 
 # monitoring_signals.parquet: one row per signal.

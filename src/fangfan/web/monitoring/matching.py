@@ -18,10 +18,6 @@ from fangfan.web.registry.models import Household, Member
 Match = Intake.Match
 
 
-def normalise_id(raw: str) -> str:
-    return idnumber.normalise(raw) if raw else ""
-
-
 def match_household(village_code: str, id_number: str, phone: str, name: str) -> tuple[Household | None, str]:
     """(household, how it matched) or (None, "")."""
     in_village = Household.objects.filter(village_code=village_code)

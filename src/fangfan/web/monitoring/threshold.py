@@ -22,7 +22,6 @@ from decimal import Decimal
 
 from fangfan.engine.policy import monitoring_threshold_for, policy_years, threshold_label, threshold_status
 
-PARAMETER = "income.monitoring_threshold"
 # No income year before the first policy file has a threshold; a visit or re-assessment
 # assessing one is refused.
 EARLIEST_THRESHOLD_YEAR = policy_years()[0]

@@ -1,10 +1,8 @@
 """Bulk loading of Polars frames into any app's tables, one way per database (publishing uses it).
 
-- PostgreSQL: `COPY` (psycopg 3 `cursor.copy`) straight into the table, or, for an
-  upsert, into a temporary staging table followed by one
-  `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`;
-- anything else (SQLite): one generated `INSERT … ON CONFLICT … DO UPDATE` run with
-  `executemany` in batches of 20,000 rows.
+- PostgreSQL: `COPY` (psycopg 3 `cursor.copy`) straight into the table (or a staging table);
+- anything else (SQLite): one generated `INSERT` run with `executemany` in batches of
+  20,000 rows.
 
 For a publish that must not hold the write lock while it loads, `stage` fills a
 temporary table (the connection's own: on SQLite its writes take no lock on the
@@ -13,7 +11,7 @@ rows the table already holds as they are, and `merge` then moves the rest into t
 table with one `INSERT … SELECT … ON CONFLICT DO UPDATE` inside the short switching
 transaction: only new and changed rows are written while the lock is held.
 
-`insert` and `upsert` run inside the caller's transaction. A frame's columns are the model's column
+`insert` runs inside the caller's transaction. A frame's columns are the model's column
 names (`household_id` for the `household` foreign key); model fields missing from the
 frame get their Python default. The SQL is built from the model's metadata.
 """
@@ -35,16 +33,6 @@ Advance = Callable[[int], None]
 class Loader(Protocol):
     def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
         """Insert every row; returns how many."""
-
-    def upsert(
-        self,
-        model: type[Model],
-        frame: pl.DataFrame,
-        unique: Sequence[str],
-        update: Sequence[str],
-        advance: Advance | None = None,
-    ) -> int:
-        """Insert rows, updating the `update` columns of rows whose `unique` columns exist already."""
 
     def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
         """Load `frame` into a new temporary table shaped like `model`'s; returns its name."""
@@ -190,22 +178,7 @@ class BatchLoader:
     """
 
     def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
-        return self._execute(model, frame, "", advance)
-
-    def upsert(
-        self,
-        model: type[Model],
-        frame: pl.DataFrame,
-        unique: Sequence[str],
-        update: Sequence[str],
-        advance: Advance | None = None,
-    ) -> int:
-        quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in update)
-        conflict = (
-            f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments}"
-        )
-        return self._execute(model, frame, conflict, advance)
+        return self._execute(model, frame, advance)
 
     def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
         frame = with_defaults(model, frame)
@@ -218,7 +191,7 @@ class BatchLoader:
             if autocommit:
                 cursor.execute("BEGIN DEFERRED")
             try:
-                self._execute(model, frame, "", None, table=name)
+                self._execute(model, frame, None, table=name)
             except BaseException:
                 if autocommit:
                     cursor.execute("ROLLBACK")
@@ -233,7 +206,6 @@ class BatchLoader:
         self,
         model: type[Model],
         frame: pl.DataFrame,
-        conflict: str,
         advance: Advance | None,
         table: str | None = None,
     ) -> int:
@@ -242,7 +214,7 @@ class BatchLoader:
         columns = ", ".join(quote(column) for column in frame.columns)
         placeholders = ", ".join(["%s"] * frame.width)
         target = quote(table or model._meta.db_table)
-        sql = f"INSERT INTO {target} ({columns}) VALUES ({placeholders}){conflict}"
+        sql = f"INSERT INTO {target} ({columns}) VALUES ({placeholders})"
         with connection.cursor() as cursor:
             for batch in _batches(frame):
                 cursor.executemany(sql, batch.rows())
@@ -261,37 +233,11 @@ def _as_text_dates(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 class CopyLoader:
-    """PostgreSQL `COPY`, through a staging table for upserts."""
+    """PostgreSQL `COPY`, into the table or a staging table."""
 
     def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
         frame = with_defaults(model, frame)
         self._copy(model._meta.db_table, frame, advance)
-        return frame.height
-
-    def upsert(
-        self,
-        model: type[Model],
-        frame: pl.DataFrame,
-        unique: Sequence[str],
-        update: Sequence[str],
-        advance: Advance | None = None,
-    ) -> int:
-        frame = with_defaults(model, frame)
-        quote = connection.ops.quote_name
-        table = quote(model._meta.db_table)
-        stage = quote(f"stage_{model._meta.db_table}")
-        columns = ", ".join(quote(column) for column in frame.columns)
-        assignments = ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}" for column in update)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-            cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
-        self._copy(f"stage_{model._meta.db_table}", frame, advance)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
-                f"ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO UPDATE SET {assignments}"
-            )
-            cursor.execute(f"DROP TABLE {stage}")
         return frame.height
 
     def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:

@@ -169,7 +169,6 @@ class Progress:
     explanation: str
 
 
-NOT_FOUND_HINT = "未找到"
 REFERENCE = re.compile(r"^(\d{8})-?([A-Z0-9]{4})$")
 
 

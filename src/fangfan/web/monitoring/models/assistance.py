@@ -134,7 +134,3 @@ class Measure(SoftDeleteModel):
     @property
     def imported(self) -> bool:
         return self.imported_run_id is not None
-
-    @property
-    def is_personal(self) -> bool:
-        return self.member_id is not None
