@@ -22,7 +22,7 @@ from fangfan.web.monitoring.income import AMOUNT_FIELDS
 from fangfan.web.monitoring.models import Category, RiskType
 from fangfan.web.monitoring.spam import HONEYPOT_FIELD
 from fangfan.web.monitoring.threshold import EARLIEST_THRESHOLD_YEAR
-from fangfan.web.monitoring.workflow import (
+from fangfan.web.procedures.notice import (
     NOTICE_AHEAD_DAYS,
     NOTICE_LATE_DAYS,
     NOTICE_MAX_DAYS,

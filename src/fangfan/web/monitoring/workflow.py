@@ -7,7 +7,7 @@ declared in `fangfan.web.monitoring.procedures` (IDENTIFICATION, ELIMINATION), r
 the shared verbs of `fangfan.web.procedures`.
 
 The village notice's rules (NOTICE_*) are every procedure's, in
-`fangfan.web.procedures.notice`; they are imported here for monitoring's forms.
+`fangfan.web.procedures.notice`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ from __future__ import annotations
 from django.db import models
 
 from fangfan.engine.config import ConfigError, env_int
-from fangfan.web.procedures.notice import NOTICE_AHEAD_DAYS as NOTICE_AHEAD_DAYS
-from fangfan.web.procedures.notice import NOTICE_LATE_DAYS as NOTICE_LATE_DAYS
-from fangfan.web.procedures.notice import NOTICE_MAX_DAYS as NOTICE_MAX_DAYS
-from fangfan.web.procedures.notice import NOTICE_MIN_DAYS as NOTICE_MIN_DAYS
 
 # From discovery to the county's decision (DOMAIN.md, Relapse monitoring). National
 # procedure rules, not in the yearly policy files (which this app only reads).
