@@ -34,3 +34,18 @@ def test_every_environment_setting_is_documented() -> None:
 def test_readme_shows_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "make demo" in readme and "make test" in readme
+
+
+def test_every_path_the_architecture_page_names_exists() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    named = set(re.findall(r"`([^`\s<…]+/[^`\s<…]*)`", text))
+    source = ROOT / "src" / "fangfan"
+
+    def exists(path: str) -> bool:
+        if path.startswith(("src/", "tests/")):
+            return (ROOT / path).exists()
+        if path.endswith(".html"):
+            return any(source.rglob(f"templates/{path}"))
+        return (source / path).exists()
+
+    assert len(named) > 20 and sorted(path for path in named if not exists(path)) == []
