@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -41,8 +42,8 @@ class AssignForm(forms.Form):
         label="要求", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: object, assignees: list[User], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, assignees: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = User.objects.filter(pk__in=[account.pk for account in assignees])
@@ -81,8 +82,8 @@ class CloseForm(forms.Form):
     )
     attachment = forms.FileField(label="佐证材料（可选）", required=False)
 
-    def __init__(self, *args: object, still_flagged: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, still_flagged: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.still_flagged = still_flagged
         if still_flagged:
             self.fields["note"].label = "核销理由（必填）"

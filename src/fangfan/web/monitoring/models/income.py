@@ -9,13 +9,16 @@ not rewrite an old assessment. `income.assessment_values` fills them.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from fangfan.web.monitoring.income import IncomeAccount
 from fangfan.web.monitoring.threshold import recorded_label
 
 
-def money_field(label: str) -> models.DecimalField:  # type: ignore[type-arg]
+def money_field(label: str) -> models.DecimalField[str | float | Decimal | Combinable, Decimal]:
     return models.DecimalField(label, max_digits=12, decimal_places=2, default=0)
 
 
