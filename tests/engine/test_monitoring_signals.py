@@ -1,25 +1,28 @@
 """Relapse-monitoring signals on a named cast, each beside a household that just misses it.
 
+孙桂兰 is tests/cast.py's; 杨春花 and her husband 何强 are test_screen.py's too; everyone
+else is this module's own.
+
 One village of 礼县 (621226), as-of 2025-10-31: income years 2023 and 2024, so the run
 reads the 2024 policy file (monitoring threshold 7,800; a fall of more than 30%; medical
 self-pay above 10,000; rigid spending above the net income; a new serious illness from
 50,000 of medical costs a year). Two members each unless said otherwise.
 
-- 马福贵 (M01, 一般农户) earns 7,799.99 per head, a cent under the line, and the labour
+- 马福祥 (M01, 一般农户) earns 7,799.99 per head, a cent under the line, and the labour
   department lists him as unemployed; 马福成 (M02) earns exactly 7,800.
 - 孙桂兰 (M03, 脱贫户; tests/cast.py) lives alone at 75, cannot work, is on 低保 and
   earns 7,500 per head: under 2024's 7,800, above 2023's 7,200.
-- 刘志强 (M04) earned 20,000 per head in 2023 and 13,999 in 2024, his wages cut;
+- 刘志刚 (M04) earned 20,000 per head in 2023 and 13,999 in 2024, his wages cut;
   刘志勇 (M05) fell from 20,000 to exactly 14,000. 赵德才 (M06) fell from 25,500 to
   11,500 when his business collapsed.
-- 周大海 (M07): last month's snapshot said 12,000 per head for 2024, this month's says
+- 周大江 (M07): last month's snapshot said 12,000 per head for 2024, this month's says
   8,000; 周小海 (M08) went from 12,000 to exactly 8,400.
-- 吴桂兰 (M09): three members, net income 30,000; her husband's self-pay 9,000, a son at
+- 吴桂香 (M09): three members, net income 30,000; her husband's self-pay 9,000, a son at
   高职 (10,000 a year assumed) and 11,001 of flood damage: 30,001 of rigid spending.
-  吴桂芳 (M10) has the same but 11,000 of damage.
-- 孙丽 (M11): her husband's treatment cost 50,000, 10,001 of it self-paid; the registry
+  吴桂芬 (M10) has the same but 11,000 of damage.
+- 孙兰 (M11): her husband's treatment cost 50,000, 10,001 of it self-paid; the registry
   still calls him 健康. 孙梅 (M12): 49,999.99 and 10,000.
-- 陈永福 (M13): his son 陈强, 40, a labourer, died on 2024-01-01; 陈永贵 (M14) lost his
+- 陈永昌 (M13): his son 陈强, 40, a labourer, died on 2024-01-01; 陈永贵 (M14) lost his
   brother on 2023-12-31, before the income year. 陈永安 (M15): his mother, 80, died in
   2025 and is still listed as 正常.
 - 黄鹏 (M16): the house collapsed in a landslide in 2025; 黄明 (M17): 一般损坏 only.
@@ -93,7 +96,7 @@ def couple(household_id: str, head: str, spouse: str, **spouse_changes: Any) -> 
 
 def build_members() -> dict[str, list[dict[str, Any]]]:
     people = {
-        "M01": couple("M01", "马福贵", "马妻"),
+        "M01": couple("M01", "马福祥", "马妻"),
         "M02": couple("M02", "马福成", "马成妻"),
         "M03": [
             member(
@@ -108,23 +111,23 @@ def build_members() -> dict[str, list[dict[str, Any]]]:
                 dibao="是",
             )
         ],
-        "M04": couple("M04", "刘志强", "刘妻"),
+        "M04": couple("M04", "刘志刚", "刘妻"),
         "M05": couple("M05", "刘志勇", "刘勇妻"),
         "M06": couple("M06", "赵德才", "赵妻"),
-        "M07": couple("M07", "周大海", "周妻"),
+        "M07": couple("M07", "周大江", "周妻"),
         "M08": couple("M08", "周小海", "周小妻"),
         "M09": [
-            *couple("M09", "吴桂兰", "吴夫", health="长期慢性病"),
+            *couple("M09", "吴桂香", "吴夫", health="长期慢性病"),
             member("M09", "吴小兵", "之子", d(2005, 9, 1), schooling="高职", work_status="未务工"),
         ],
         "M10": [
-            *couple("M10", "吴桂芳", "吴芳夫", health="长期慢性病"),
+            *couple("M10", "吴桂芬", "吴芳夫", health="长期慢性病"),
             member("M10", "吴小平", "之子", d(2005, 9, 2), schooling="高职", work_status="未务工"),
         ],
-        "M11": couple("M11", "孙丽", "孙强"),
+        "M11": couple("M11", "孙兰", "孙强"),
         "M12": couple("M12", "孙梅", "孙刚"),
         "M13": [
-            member("M13", "陈永福", "户主", d(1960, 1, 1)),
+            member("M13", "陈永昌", "户主", d(1960, 1, 1)),
             member("M13", "陈妻", "配偶", d(1962, 1, 1), sex="女"),
             member("M13", "陈强", "之子", d(1985, 6, 6), member_status="死亡"),
         ],
@@ -312,8 +315,8 @@ def feeds(by_name: dict[str, dict[str, Any]]) -> dict[str, pl.DataFrame]:
         "disasters": frame(
             "disasters",
             [
-                disaster("吴桂兰", "一般损坏", 11001.0, d(2024, 7, 1)),
-                disaster("吴桂芳", "一般损坏", 11000.0, d(2024, 7, 1)),
+                disaster("吴桂香", "一般损坏", 11001.0, d(2024, 7, 1)),
+                disaster("吴桂芬", "一般损坏", 11000.0, d(2024, 7, 1)),
                 disaster("黄鹏", "倒塌", 5000.0, d(2025, 6, 1)),
                 disaster("黄明", "一般损坏", 1000.0, d(2025, 6, 1)),
             ],
@@ -340,7 +343,7 @@ def feeds(by_name: dict[str, dict[str, Any]]) -> dict[str, pl.DataFrame]:
                 person("何刚", disability_kind="肢体", disability_grade="二级"),
             ],
         ),
-        "employment": frame("employment", [person("马福贵", employment_status="失业")]),
+        "employment": frame("employment", [person("马福祥", employment_status="失业")]),
         "social_assistance": frame(
             "social_assistance",
             [person(SUN_GUILAN.name, assistance_type="低保", start_date=d(2020, 1, 1), monthly_amount=450.0)],
@@ -502,7 +505,7 @@ def test_income_fall_since_last_month_names_both_snapshots_and_their_figures(mon
 def test_a_fall_the_sieve_already_reports_against_last_year_is_not_reported_twice(
     monitored: ScreenResult,
 ) -> None:
-    # 刘志强 fell against last year (MON-002) and against last month's snapshot alike.
+    # 刘志刚 fell against last year (MON-002) and against last month's snapshot alike.
     assert household(monitored, "M04")["previous_snapshot_net_income_per_capita"] == 20000.0
     assert ("INCOME_FALL_SINCE_PREVIOUS", "M04") not in signals_of(monitored)
 
