@@ -37,10 +37,11 @@ published in tests/web/test_workqueue_identity.py):
 - 孙建国 (household 11, head): registered 女 though his ID says male.
 - 李小红, born 2014-06-01 (household 15): a digit of her registry ID is missing.
 
-Everybody else in a test is that module's own: a name used in one module (or, like the
-households of tests/engine/test_screen.py that test_wide.py and test_monitoring_signals.py
-borrow, with one story), or a near miss beside a cast member's story. test_link.py's two
-cousins named 郑明 share a name on purpose: the linker must tell them apart.
+Everybody else in a test is that module's own: a name used in one module, or with one
+story wherever it appears (tests/engine/test_screen.py's households, which test_wide.py
+and test_rules_polars.py borrow; its 杨春花 and her husband 何强, who are in
+test_monitoring_signals.py too). test_link.py's two cousins named 郑明 share a name on
+purpose: the linker must tell them apart.
 """
 
 from __future__ import annotations
