@@ -1,15 +1,22 @@
-"""Engine data shared by several test modules, built once per session.
+"""Engine data shared by several test modules, built once per test run.
 
 `clean_county`: a county of 20,000 households (seed 2020, clean CSV files, as of
 2026-10-31) generated, imported, linked and screened with the links. The linkage
 accuracy tests (test_link_accuracy.py) read its links, the sieve's accuracy tests
 (test_screen_accuracy.py) its findings; both read the generator's ground truth. Nobody
 writes to it. The same county in messy Excel files is built by test_reconcile_accuracy.py.
+
+The suite runs in two processes (pytest-xdist, pyproject.toml): the first to ask builds
+the county in the folder both share, under a lock; the other waits for it and reads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +26,7 @@ import pytest
 COUNTY_HOUSEHOLDS = 20_000
 COUNTY_SEED = 2020
 COUNTY_AS_OF = dt.date(2026, 10, 31)
+BUILT = "built.json"  # written last: the county is complete
 
 
 @dataclass(frozen=True)
@@ -33,19 +41,42 @@ class CleanCounty:
         return pl.read_csv(self.data / "ground_truth.csv", infer_schema=False)
 
 
-@pytest.fixture(scope="session")
-def clean_county(tmp_path_factory: pytest.TempPathFactory) -> CleanCounty:
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder of this test run that every xdist worker sees (the session's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+
+
+def _build_county(root: Path) -> None:
     from fangfan.engine.ingest import import_directory
     from fangfan.engine.link import link_snapshot
     from fangfan.engine.screen import screen_snapshot
     from fangfan.engine.snapshot import SnapshotStore
     from fangfan.engine.synth import generate_dataset
 
-    root: Path = tmp_path_factory.mktemp("clean_county")
+    shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way in this run
     generate_dataset(root / "data", COUNTY_HOUSEHOLDS, COUNTY_SEED, as_of=COUNTY_AS_OF)
     imported = import_directory(root / "data", store=SnapshotStore(root / "snapshots"), as_of=COUNTY_AS_OF)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FANGFAN_HOME", str(root / "home"))
         links = link_snapshot(imported.snapshot).links
     result = screen_snapshot(imported.snapshot, runs_root=root / "runs", links=links)
-    return CleanCounty(root / "data", links, result.findings, int(result.summary["policy_year"]))
+    links.write_parquet(root / "links.parquet")
+    result.findings.write_parquet(root / "findings.parquet")
+    (root / BUILT).write_text(json.dumps({"policy_year": int(result.summary["policy_year"])}), "utf-8")
+
+
+@pytest.fixture(scope="session")
+def clean_county(tmp_path_factory: pytest.TempPathFactory) -> CleanCounty:
+    root = shared_folder(tmp_path_factory, "clean_county")
+    with open(root.with_name("clean_county.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (root / BUILT).exists():
+            _build_county(root)
+    built = json.loads((root / BUILT).read_text("utf-8"))
+    return CleanCounty(
+        root / "data",
+        pl.read_parquet(root / "links.parquet"),
+        pl.read_parquet(root / "findings.parquet"),
+        built["policy_year"],
+    )
