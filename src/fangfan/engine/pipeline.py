@@ -19,7 +19,8 @@ to OUT_DIR:
                                   households at risk not being monitored now (new candidates),
                                   a sheet per township (the signals of every household are in
                                   the run folder: monitoring_signals.parquet, monitoring_households.parquet)
-    运行摘要.json                  counts, absent feeds, paths, comparison with the last run
+    运行摘要.json                  counts, absent feeds, paths, comparison with the last run, and
+                                  each step's wall time, CPU time and peak memory ("steps")
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from fangfan.engine.ledger import (
     write_monitoring_lists,
     write_warning_lists,
 )
-from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.progress import Progress, SilentProgress, StepMeter
 
 if TYPE_CHECKING:
     from fangfan.engine.ingest import ImportResult
@@ -53,11 +54,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PipelineResult:
-    """What import → link → screen made: the snapshot, its department links, the run."""
+    """What import → link → screen made: the snapshot, its department links, the run.
+
+    `steps` measured them (`StepMeter`: wall time, CPU time, peak memory of each).
+    """
 
     imported: ImportResult
     linked: LinkResult
     screened: ScreenResult
+    steps: StepMeter = field(default_factory=StepMeter, compare=False)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -105,6 +110,7 @@ class MonthlyRunResult:
     warning_lists: list[LedgerFile] = field(default_factory=list)
     monitoring_lists: list[LedgerFile] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def import_link_screen(
@@ -113,11 +119,14 @@ def import_link_screen(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     file_regions: Mapping[str, str] | None = None,
+    steps: StepMeter | None = None,
 ) -> PipelineResult:
     """Import every file under `input_dir` into a snapshot, link the departments, screen.
 
     `file_regions` (folder → region code prefix) keeps each sender's rows linked inside
-    its region (`fangfan.engine.link.regions`).
+    its region (`fangfan.engine.link.regions`). `steps` measures the three as "import",
+    "link" and "screen" (`fangfan run` shows them; an upload, which shows its own steps,
+    passes none and they are measured quietly).
 
     Raises `fangfan.engine.ingest.NothingToImport` when the folder has no usable 户信息.
     """
@@ -126,10 +135,14 @@ def import_link_screen(
     from fangfan.engine.screen import screen_snapshot
 
     progress = progress or SilentProgress()
-    imported = import_directory(input_dir, as_of=as_of, progress=progress)
-    linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
-    screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
-    return PipelineResult(imported, linked, screened)
+    steps = steps or StepMeter()
+    with steps.step("import", "导入"):
+        imported = import_directory(input_dir, as_of=as_of, progress=progress)
+    with steps.step("link", "匹配部门数据"):
+        linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
+    with steps.step("screen", "筛查"):
+        screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.links)
+    return PipelineResult(imported, linked, screened, steps)
 
 
 def run_monthly(
@@ -144,30 +157,41 @@ def run_monthly(
 
     The county workbooks (ledgers, warning and candidate lists) are handed down to
     townships and villages: their ID numbers are masked unless `full_id`.
+
+    Every step is measured (`StepMeter`) and its figures go to the summary's "steps":
+    import, link, screen, linkage_report, findings_csv, import_report, ledgers,
+    warning_lists, monitoring_lists, and the whole run as "total".
     """
     from fangfan.engine.link.workbook import write_linkage_workbook
 
-    progress = progress or SilentProgress()
+    steps = StepMeter(progress)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = import_link_screen(input_dir, as_of=as_of, progress=progress)
+    result = import_link_screen(input_dir, as_of=as_of, progress=progress, steps=steps)
     imported, linked, screened = result.imported, result.linked, result.screened
-    linkage_report = write_linkage_workbook(linked.report, linked.links, out_dir / "部门数据匹配情况.xlsx")
+    with steps.step("linkage_report", "写出部门数据匹配情况"):
+        linkage_report = write_linkage_workbook(
+            linked.report, linked.links, out_dir / "部门数据匹配情况.xlsx"
+        )
     findings = screened.findings
     findings_csv = out_dir / "findings.csv"
-    write_csv_for_excel(findings, findings_csv)
+    with steps.step("findings_csv", "写出问题清单"):
+        write_csv_for_excel(findings, findings_csv)
     import_report = out_dir / "导入问题报告.xlsx"
-    shutil.copyfile(imported.report_path, import_report)
+    with steps.step("import_report", "写出导入问题报告"):
+        shutil.copyfile(imported.report_path, import_report)
     snapshot = imported.snapshot
-    progress.start("写出各县问题台账", None)
-    registry = (snapshot.read("households"), snapshot.read("members"), snapshot.read("villages"))
-    rows = prepare_ledger_rows(findings, *registry)
-    comparisons = prepare_ledger_rows(screened.reconciliation, *registry)
-    ledgers = write_ledgers(rows, out_dir / "台账", comparisons, full_id=full_id)
-    warning_lists = write_warning_lists(
-        prepare_ledger_rows(screened.warnings, *registry), out_dir / "部门筛查预警", full_id=full_id
-    )
-    monitoring_lists = _write_monitoring_lists(screened, registry, out_dir / "防返贫监测", full_id)
-    progress.finish("写出各县问题台账")
+    with steps.step("ledgers", "写出各县问题台账"):
+        registry = (snapshot.read("households"), snapshot.read("members"), snapshot.read("villages"))
+        rows = prepare_ledger_rows(findings, *registry)
+        comparisons = prepare_ledger_rows(screened.reconciliation, *registry)
+        ledgers = write_ledgers(rows, out_dir / "台账", comparisons, full_id=full_id)
+        del rows, comparisons
+    with steps.step("warning_lists", "写出部门筛查预警清单"):
+        warning_lists = write_warning_lists(
+            prepare_ledger_rows(screened.warnings, *registry), out_dir / "部门筛查预警", full_id=full_id
+        )
+    with steps.step("monitoring_lists", "写出防返贫监测候选清单"):
+        monitoring_lists = _write_monitoring_lists(screened, registry, out_dir / "防返贫监测", full_id)
     absent = sorted(set(imported.absent_tables))
     summary_path = out_dir / "运行摘要.json"
     summary = {
@@ -186,6 +210,7 @@ def run_monthly(
         "monitoring_lists": [str(item.path.relative_to(out_dir)) for item in monitoring_lists],
         "linkage_report": str(linkage_report.relative_to(out_dir)),
         "full_id_numbers": full_id,
+        "steps": steps.as_dict(),
     }
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
     return MonthlyRunResult(
@@ -200,6 +225,7 @@ def run_monthly(
         linkage_report=linkage_report,
         warning_lists=warning_lists,
         monitoring_lists=monitoring_lists,
+        steps=summary["steps"],
     )
 
 
