@@ -24,6 +24,7 @@ from fangfan.engine.schema import DEPARTMENT_FEEDS, Kind
 from fangfan.engine.snapshot import Snapshot
 
 _PRECISION_LOST = r"^(\d)\.(\d+)[eE]\+?17$"
+_FULL = r"^\d{17}[0-9X]$"
 COMPARISON_COLUMNS = (
     "id18",
     "id_prefix",
@@ -58,26 +59,53 @@ def to_18_expr(number: pl.Expr) -> pl.Expr:
     return pl.when(number.str.contains(r"^\d{15}$")).then(first17 + check).otherwise(number)
 
 
-def id_parts(written: pl.Expr) -> list[pl.Expr]:
-    """The comparison columns of an ID as written (already normalised)."""
-    id18 = to_18_expr(written)
-    full = id18.str.contains(r"^\d{17}[0-9X]$")
-    lost_digits = pl.concat_str(
-        written.str.extract(_PRECISION_LOST, 1), written.str.extract(_PRECISION_LOST, 2)
-    ).str.slice(0, 15)
-    known = pl.when(full).then(id18.str.slice(0, 15)).otherwise(lost_digits)
-    return [
-        pl.when(full).then(id18).alias("id18"),
-        known.alias("id_prefix"),
-        pl.when(known.str.len_chars() >= 6).then(known.str.slice(0, 6)).alias("area"),
-        pl.when(known.str.len_chars() >= 14).then(known.str.slice(6, 8)).alias("birth"),
-        pl.when(known.str.len_chars() >= 10).then(known.str.slice(6, 4)).alias("birth_year"),
+def upgraded_ids(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+    """`target`: the IDs of `source` with every 15-digit one through `to_18_expr`.
+
+    The check character is computed once per distinct 15-digit ID (a few in a hundred),
+    not for every row; the rest is one hash lookup.
+    """
+    fifteen = (
+        frame.lazy()
+        .select(pl.col(source).cast(pl.String))
+        .filter(pl.col(source).str.len_bytes() == 15)
+        .filter(pl.col(source).str.contains(r"^\d{15}$"))
+        .unique()
+        .collect()
+        .to_series()
+    )
+    if fifteen.is_empty():
+        return frame.with_columns(pl.col(source).alias(target))
+    eighteen = fifteen.to_frame("n").select(to_18_expr(pl.col("n"))).to_series()
+    return frame.with_columns(pl.col(source).replace(fifteen, eighteen).alias(target))
+
+
+def with_id_parts(frame: pl.DataFrame, written: str) -> pl.DataFrame:
+    """`frame` with the comparison columns of the IDs in `written` (already normalised).
+
+    id18, id_prefix, area, birth, birth_year, sequence (module docstring), each computed
+    once and in turn from the one before, so no part repeats another's work.
+    """
+    frame = upgraded_ids(frame, written, "id18")
+    frame = frame.with_columns(pl.when(pl.col("id18").str.contains(_FULL)).then("id18").alias("id18"))
+    lost = pl.col(written).str.extract_groups(_PRECISION_LOST)
+    lost_digits = pl.concat_str(lost.struct.field("1"), lost.struct.field("2")).str.slice(0, 15)
+    full = pl.col("id18").is_not_null()
+    frame = frame.with_columns(
+        pl.when(full).then(pl.col("id18").str.slice(0, 15)).otherwise(lost_digits).alias("id_prefix")
+    )
+    known = pl.col("id_prefix")
+    length = known.str.len_chars()
+    return frame.with_columns(
+        pl.when(length >= 6).then(known.str.slice(0, 6)).alias("area"),
+        pl.when(length >= 14).then(known.str.slice(6, 8)).alias("birth"),
+        pl.when(length >= 10).then(known.str.slice(6, 4)).alias("birth_year"),
         pl.when(full)
-        .then(id18.str.slice(14, 4))
-        .when(known.str.len_chars() == 15)
+        .then(pl.col("id18").str.slice(14, 4))
+        .when(length == 15)
         .then(known.str.slice(14, 1))
         .alias("sequence"),
-    ]
+    )
 
 
 @lru_cache(maxsize=1_000_000)
@@ -87,11 +115,64 @@ def pinyin_of(name: str) -> str:
     return "".join(lazy_pinyin(name))
 
 
+@lru_cache(maxsize=1)
+def _phrases() -> pl.Series:
+    """Every word of pypinyin's phrase dictionary (the only place a reading depends on context)."""
+    from pypinyin.constants import PHRASES_DICT
+
+    return pl.Series("phrase", list(PHRASES_DICT), dtype=pl.String)
+
+
+def pinyin_of_names(names: pl.Series) -> pl.Series:
+    """`pinyin_of` for every name in `names`, computed once per distinct character.
+
+    pypinyin reads a character differently only inside a word of its phrase dictionary
+    (长 in 长江); a name with no such word reads as its characters one by one, so only
+    names containing one (a few in a hundred) go through `pinyin_of` whole.
+    """
+    names = names.cast(pl.String)
+    characters = names.str.split("").explode().drop_nulls().unique()
+    by_character = pl.DataFrame(
+        {"c": characters, "p": [pinyin_of(c) for c in characters.to_list()]},
+        schema={"c": pl.String, "p": pl.String},
+    )
+    pinyin = (
+        names.str.split("")
+        .list.eval(pl.element().replace_strict(by_character["c"], by_character["p"], return_dtype=pl.String))
+        .list.join("")
+    )
+    phrase = _contains_phrase(names)
+    if phrase.any():
+        whole = names.filter(phrase)
+        pinyin = pinyin.scatter(
+            phrase.arg_true(), pl.Series([pinyin_of(name) for name in whole.to_list()], dtype=pl.String)
+        )
+    return pinyin.alias(names.name)
+
+
+def _contains_phrase(names: pl.Series) -> pl.Series:
+    """True where a name has two or more characters in a row that form a dictionary word."""
+    longest = names.str.len_chars().max()
+    found = pl.Series(names.name, [False] * names.len(), dtype=pl.Boolean)
+    if not isinstance(longest, int) or longest < 2:
+        return found.fill_null(False)
+    phrases = _phrases()
+    frame = names.to_frame("n")
+    checks = [
+        pl.col("n").str.slice(start, size).is_in(phrases.implode())
+        & (pl.col("n").str.len_chars() >= start + size)
+        for size in range(2, longest + 1)
+        for start in range(longest - size + 1)
+    ]
+    return frame.select(pl.any_horizontal(checks).fill_null(False)).to_series()
+
+
 def pinyin_expr(frame: pl.DataFrame, column: str = "name") -> pl.Series:
     """Toneless pinyin of each name, computed once per distinct name."""
     names = frame.get_column(column).drop_nulls().unique()
-    mapping = {name: pinyin_of(name) for name in names.to_list()}
-    return frame.get_column(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+    return frame.get_column(column).replace_strict(
+        names, pinyin_of_names(names), default=None, return_dtype=pl.String
+    )
 
 
 def registry_people(snapshot: Snapshot) -> pl.DataFrame:
@@ -102,8 +183,9 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
     households = snapshot.read("households").select("household_id", "village_code", "head_id_number")
     heads = households.select(
         pl.col("household_id").alias("headed_household_id"),
-        to_18_expr(normalise_expr(pl.col("head_id_number"))).alias("id18"),
-    ).unique("id18", keep="first")
+        normalise_expr(pl.col("head_id_number")).alias("head"),
+    )
+    heads = upgraded_ids(heads, "head", "id18").drop("head").unique("id18", keep="first")
     members = snapshot.read("members")
 
     def present(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -118,9 +200,7 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
         present("birth_date", pl.Date()),
         present("id_number_valid", pl.Boolean()).fill_null(True).alias("id_valid"),
     )
-    members = members.with_columns(written=normalise_expr(pl.col("id_number"))).with_columns(
-        id_parts(pl.col("written"))
-    )
+    members = with_id_parts(members.with_columns(written=normalise_expr(pl.col("id_number"))), "written")
     # A member whose own ID is damaged (Excel rounded it, a wrong check digit) is still a
     # person a department row may name: kept under the ID as written, found by `fallback`.
     members = members.filter(pl.col("written").is_not_null() & (pl.col("written") != "")).join(
@@ -165,14 +245,14 @@ def feed_records(snapshot: Snapshot) -> pl.DataFrame:
     if not present:
         return _empty_records()
     records = pl.concat(present, how="vertical_relaxed")
-    records = records.with_columns(to_18_expr(pl.col("id_written")).alias("id18"))
-    records = records.with_columns(pl.when(pl.col("id18").str.contains(r"^\d{17}[0-9X]$")).then("id18"))
+    records = upgraded_ids(records, "id_written", "id18")
+    records = records.with_columns(pl.when(pl.col("id18").str.contains(_FULL)).then("id18"))
     return records.with_row_index("record_id").with_columns(pl.col("record_id").cast(pl.Int64))
 
 
 def with_comparison_columns(records: pl.DataFrame) -> pl.DataFrame:
     """Add the ID's parts and the name's pinyin (only for the rows the model sees)."""
-    records = records.drop("id18").with_columns(id_parts(pl.col("id_written")))
+    records = with_id_parts(records.drop("id18"), "id_written")
     return records.with_columns(name_pinyin=pinyin_expr(records))
 
 
