@@ -8,8 +8,10 @@ for its summary and its progress lines.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,8 +66,9 @@ class StepFigures:
         )
 
 
-_STATUS = Path("/proc/self/status")
-_CLEAR_REFS = Path("/proc/self/clear_refs")
+_STATM = Path("/proc/self/statm")
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 1024**2 if hasattr(os, "sysconf") else 0.0
+SAMPLE_SECONDS = 0.02
 
 
 def _cpu_seconds() -> float:
@@ -73,25 +76,51 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _reset_peak() -> bool:
-    """Linux: make the process's peak resident memory (VmHWM) its current one. False where it cannot."""
+def _resident_mb() -> float | None:
+    """The process's resident memory now (Linux, /proc/self/statm); None where there is none."""
     try:
-        _CLEAR_REFS.write_text("5")
-    except OSError:
-        return False
-    return True
+        return int(_STATM.read_text().split()[1]) * _PAGE_MB
+    except (OSError, IndexError, ValueError):
+        return None
 
 
-def _peak_mb() -> float:
-    """The peak resident memory since the last reset (VmHWM); ru_maxrss (whole life) where there is none."""
-    try:
-        for line in _STATUS.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+def _lifetime_peak_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
+    return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
+
+
+class _PeakWatch:
+    """The highest resident memory during a step, sampled every SAMPLE_SECONDS by a thread.
+
+    The kernel's own peak (VmHWM, ru_maxrss) is left alone: resetting it through
+    /proc/self/clear_refs would also lower what `/usr/bin/time -v` or a parent's wait4
+    reports for the whole job. Where /proc is missing it falls back to the process's
+    peak so far (ru_maxrss).
+    """
+
+    def __init__(self) -> None:
+        self.peak = _resident_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="peak-memory", daemon=True)
+        if self.peak is not None:
+            self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self._sample()
+
+    def _sample(self) -> None:
+        now = _resident_mb()
+        if now is not None and self.peak is not None:
+            self.peak = max(self.peak, now)
+
+    def stop(self) -> float:
+        if self.peak is None:
+            return _lifetime_peak_mb()
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return self.peak
 
 
 class StepMeter:
@@ -104,8 +133,8 @@ class StepMeter:
 
     Each step starts and finishes a progress task under its title; a progress that has a
     `measured(task, figures)` method (RichProgress) is told the figures instead of `finish`.
-    The peak is the step's own where the system can reset it (Linux), otherwise the
-    process's peak so far.
+    The peak is the highest resident memory sampled during the step (Linux: every 20 ms
+    from /proc/self/statm, `_PeakWatch`), otherwise the process's peak so far.
     """
 
     def __init__(self, progress: Progress | None = None) -> None:
@@ -117,10 +146,13 @@ class StepMeter:
     @contextmanager
     def step(self, name: str, title: str) -> Iterator[None]:
         self.progress.start(title, None)
-        _reset_peak()
+        watch = _PeakWatch()
         wall, cpu = time.perf_counter(), _cpu_seconds()
-        yield
-        figures = StepFigures(time.perf_counter() - wall, _cpu_seconds() - cpu, _peak_mb())
+        try:
+            yield
+        finally:
+            peak = watch.stop()
+        figures = StepFigures(time.perf_counter() - wall, _cpu_seconds() - cpu, peak)
         self.figures[name] = figures
         measured = getattr(self.progress, "measured", None)
         if measured is not None:
@@ -129,9 +161,13 @@ class StepMeter:
             self.progress.finish(title)
 
     def total(self) -> StepFigures:
-        """The whole job so far: wall and CPU since the meter was made, the highest step peak."""
-        peaks = [figures.peak_mb for figures in self.figures.values()] or [_peak_mb()]
-        return StepFigures(time.perf_counter() - self._started, _cpu_seconds() - self._cpu, max(peaks))
+        """The whole job so far: wall and CPU since the meter was made, the process's peak."""
+        peaks = [figures.peak_mb for figures in self.figures.values()]
+        return StepFigures(
+            time.perf_counter() - self._started,
+            _cpu_seconds() - self._cpu,
+            max([*peaks, _lifetime_peak_mb()]),
+        )
 
     def as_dict(self) -> dict[str, dict[str, float]]:
         """{"import": {"wall_seconds", "cpu_seconds", "peak_mb"}, …, "total": {…}} for a summary."""
