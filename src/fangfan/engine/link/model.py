@@ -99,15 +99,36 @@ def comparisons(preset: bool = False) -> list[Any]:
             output_column_name="name",
         ),
         levels("area"),
-        levels("birth", cll.DamerauLevenshteinLevel("birth", 1)),
+        levels("birth", one_edit("birth")),
         levels(
             "sequence",
             cll.CustomLevel(check_only, "仅校验位不同"),
-            cll.DamerauLevenshteinLevel("sequence", 1),
+            one_edit("sequence"),
             cll.CustomLevel(only_first, "仅存首位且相同"),
         ),
         levels("village_code"),
     ]
+
+
+def one_edit(name: str) -> Any:
+    """Splink's `DamerauLevenshteinLevel(name, 1)`, the same pairs at a fraction of the cost.
+
+    DuckDB's damerau_levenshtein takes microseconds a pair; two strings of one length
+    one edit apart differ in at most two places (a transposition), so the cheap
+    `hamming` (equal lengths only) leaves it a few pairs in a thousand. The label is
+    Splink's own.
+    """
+    import splink.comparison_level_library as cll
+
+    left, right = f"{name}_l", f"{name}_r"
+    near = (
+        f"CASE WHEN length({left}) = length({right}) THEN hamming({left}, {right}) <= 2 "
+        f"ELSE abs(length({left}) - length({right})) <= 1 END"
+    )
+    return cll.CustomLevel(
+        f"{near} AND damerau_levenshtein({left}, {right}) <= 1",
+        f"Damerau-Levenshtein distance of {name} <= 1",
+    )
 
 
 def blocking_rules() -> list[Any]:
