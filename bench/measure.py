@@ -1,4 +1,4 @@
-"""Run one command as a child process and measure its wall time and peak memory."""
+"""Run one command as a child process and measure its wall time, CPU time and peak memory."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Measurement:
     peak_rss_mb: float
     returncode: int
     load: float = float("nan")  # the machine's 1-minute load average when the step started
+    cpu_seconds: float = float("nan")  # user + system time of the child and the processes it waited for
 
     def row(self) -> str:
         return f"| {self.label} | {self.seconds:,.1f} | {self.peak_rss_mb:,.0f} | {self.load:.1f} |"
@@ -27,7 +28,8 @@ TABLE_HEADER = ["| step | seconds | peak memory (MB) | load at start |", "|---|-
 
 
 def run_measured(label: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
-    """Wall-clock seconds and the child's peak resident memory (wait4's rusage); stdout is discarded."""
+    """Wall-clock seconds, CPU seconds and the child's peak resident memory (wait4's rusage);
+    stdout is discarded."""
     return _run(label, command, env, capture=False)[0]
 
 
@@ -58,8 +60,12 @@ def _run(
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"{label} failed with exit code {child.returncode}")
-    result = Measurement(label, seconds, usage.ru_maxrss / 1024, child.returncode, load)
-    print(f"    {result.seconds:,.1f} s, peak {result.peak_rss_mb:,.0f} MB, load {load:.1f}", flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    result = Measurement(label, seconds, usage.ru_maxrss / 1024, child.returncode, load, cpu)
+    print(
+        f"    {result.seconds:,.1f} s (CPU {cpu:,.1f} s), peak {result.peak_rss_mb:,.0f} MB, load {load:.1f}",
+        flush=True,
+    )
     return result, output
 
 

@@ -149,6 +149,41 @@ def test_linkage_counts_and_report_are_written(ran: tuple[Path, str]) -> None:
     assert (tmp_path / "out" / summary["linkage_report"]).exists()
 
 
+STEPS = (
+    "import",
+    "link",
+    "screen",
+    "linkage_report",
+    "findings_csv",
+    "import_report",
+    "ledgers",
+    "warning_lists",
+    "monitoring_lists",
+    "total",
+)
+
+
+def test_each_step_is_measured_in_the_summary_and_on_whole_progress_lines(ran: tuple[Path, str]) -> None:
+    """CliRunner's output is not a terminal: plain whole lines, each finished step with its time."""
+    tmp_path, output = ran
+    steps = json.loads((tmp_path / "out" / "运行摘要.json").read_text("utf-8"))["steps"]
+    assert tuple(steps) == STEPS
+    for name, figures in steps.items():
+        assert set(figures) == {"wall_seconds", "cpu_seconds", "peak_mb"}, name
+        assert figures["wall_seconds"] >= 0 and figures["cpu_seconds"] >= 0 and figures["peak_mb"] > 0, name
+    assert steps["import"]["wall_seconds"] > 0 and steps["link"]["cpu_seconds"] > 0
+    measured = sum(figures["wall_seconds"] for name, figures in steps.items() if name != "total")
+    assert measured <= steps["total"]["wall_seconds"] + 0.1
+    assert steps["total"]["peak_mb"] >= max(figures["peak_mb"] for figures in steps.values())
+    lines = output.splitlines()
+    figures_line = r"{} 完成 用时 [\d,]+\.\d 秒，CPU [\d,]+\.\d 秒，内存峰值 [\d,]+ MB"
+    for title in ("导入", "匹配部门数据", "筛查", "写出各县问题台账", "写出防返贫监测候选清单"):
+        assert f"{title} 开始" in lines
+        assert sum(bool(re.fullmatch(figures_line.format(title), line)) for line in lines) == 1, title
+    assert any(re.fullmatch(r"读取文件 完成 用时 [\d,]+\.\d 秒", line) for line in lines)
+    assert not any(re.search(r"\b0:\d\d\b", line) for line in lines)  # no live display's clock
+
+
 def test_a_drop_out_under_a_mistyped_id_is_still_found_and_says_how_it_was_matched(
     exports: Path, tmp_path: Path
 ) -> None:

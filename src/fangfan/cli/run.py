@@ -33,7 +33,7 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
     from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.pipeline import run_monthly
 
-    console = Console()
+    console = Console(soft_wrap=True)  # a path is one line, also in a log file
     try:
         with RichProgress() as progress:
             result = run_monthly(
