@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pytest
 from python_calamine import CalamineWorkbook
 
-from fangfan.engine.ledger import FULL_ID_NOTE, MASKED_NOTE, prepare_ledger_rows, write_ledgers
+from fangfan.engine.ledger import (
+    FULL_ID_NOTE,
+    LEDGER_COLUMNS,
+    MASKED_NOTE,
+    _formats,
+    _print_setup,
+    _with_row_xml,
+    _workbook,
+    _write_township_sheet,
+    cell_text,
+    prepare_ledger_rows,
+    row_height,
+    write_ledgers,
+)
 
 # Two households in 礼县 (two townships) and one in 武都区. 张建国's household has a
 # veto finding (a child out of school) and a low one; the evidence of 李秀兰's finding
@@ -132,3 +147,105 @@ def test_full_id_ledgers_for_the_national_system_office_keep_whole_numbers_and_s
     assert path.name == "礼县问题台账（含完整身份证号）.xlsx"
     assert "621226201001011234" in cells and "2010-01-01" in cells
     assert FULL_ID_NOTE in cells and MASKED_NOTE not in cells
+
+
+# Texts a township sheet must carry exactly as xlsxwriter would: masked numbers and dates,
+# markup characters, xlsxwriter's own _xHHHH_ escapes and control characters, spaces at
+# either end, line breaks, long wrapped text, wide and narrow characters, nothing at all.
+AWKWARD_TEXTS = [
+    "张小军（证件号码621226201001011234），出生日期2010-01-01，电话139-1234-5678",
+    "a < b && c > d",
+    "_x0041_ 与控制字符\x01\x1f",
+    "  前面有空格",
+    "后面有空格 ",
+    "第一行\n第二行\n",
+    "一" * 90,
+    "Latin text that wraps " * 6,
+    "",
+    "\u3000全角空格开头",
+    "表情😀和〇",
+    "长" * 20_000,
+    "x" * 40_000,  # longer than a cell holds: cut at 32,767
+]
+
+
+def _awkward_rows() -> pl.DataFrame:
+    count = len(AWKWARD_TEXTS)
+    texts = pl.Series(AWKWARD_TEXTS)
+    return pl.DataFrame(
+        {
+            "township_code": ["621226100"] * count,
+            "village_name": texts,
+            "household_id": [f"H{index}" for index in range(count)],
+            "head_name": texts.shift(1, fill_value="王德胜"),
+            "household_type": ["脱贫户"] * count,
+            "person_name": [None] * count,
+            "id_number": [
+                "621226201001011234",
+                "62122680010112X",
+                None,
+                "",
+                *["621226199602115241"] * (count - 4),
+            ],
+            "category_name": ["义务教育"] * count,
+            "veto": [index % 3 == 1 for index in range(count)],
+            "veto_text": ["是"] * count,
+            "severity_text": ["高"] * count,
+            "rule_code": ["EDU-001"] * count,
+            "message": texts.reverse(),
+            "evidence_text": texts,
+        }
+    )
+
+
+def _sheet_written_cell_by_cell(
+    workbook: Any, formats: dict[str, Any], rows: pl.DataFrame, full_id: bool
+) -> None:
+    """A township sheet as the ledgers wrote it before, through xlsxwriter's own calls."""
+    sheet = workbook.add_worksheet("乡镇")
+    sheet.merge_range(0, 0, 0, len(LEDGER_COLUMNS) - 1, "标题", formats["title"])
+    for column, (header, _, width) in enumerate(LEDGER_COLUMNS):
+        sheet.write_string(1, column, header, formats["header"])
+        sheet.set_column(column, column, width)
+    sheet.set_row(1, row_height([h for h, _, _ in LEDGER_COLUMNS], [w for _, _, w in LEDGER_COLUMNS]))
+    for index, row in enumerate(rows.iter_rows(named=True)):
+        cell_format = formats["veto"] if row.get("veto") else formats["cell"]
+        texts = []
+        for column, (_, source, _) in enumerate(LEDGER_COLUMNS):
+            if source == "_number":
+                sheet.write_number(index + 2, column, index + 1, formats["number"])
+                texts.append("")
+            else:
+                texts.append(cell_text(source, "" if source == "_blank" else row.get(source), full_id))
+                sheet.write_string(index + 2, column, texts[-1], cell_format)
+        sheet.set_row(index + 2, row_height(texts, [width for _, _, width in LEDGER_COLUMNS]))
+    sheet.freeze_panes(2, 0)
+    sheet.autofilter(1, 0, max(rows.height + 1, 1), len(LEDGER_COLUMNS) - 1)
+    _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
+
+
+def _sheet_xml(path: Path) -> tuple[bytes, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml"), archive.read("xl/styles.xml")
+
+
+@pytest.mark.parametrize("full_id", [False, True])
+def test_township_rows_are_written_byte_for_byte_as_xlsxwriter_writes_them_cell_by_cell(
+    tmp_path: Path, full_id: bool
+) -> None:
+    rows = _awkward_rows()
+    fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
+    workbook = _workbook(fast)
+    formats = _formats(workbook)
+    sheet_rows = _with_row_xml(rows, LEDGER_COLUMNS, full_id)
+    _write_township_sheet(workbook, formats, "乡镇", "标题", sheet_rows, LEDGER_COLUMNS, full_id)
+    workbook.close()
+    workbook = _workbook(slow)
+    _sheet_written_cell_by_cell(workbook, _formats(workbook), rows, full_id)
+    workbook.close()
+
+    fast_sheet, fast_styles = _sheet_xml(fast)
+    slow_sheet, slow_styles = _sheet_xml(slow)
+    assert fast_sheet == slow_sheet
+    assert fast_styles == slow_styles
+    assert (b"621226201001011234" in fast_sheet) == full_id

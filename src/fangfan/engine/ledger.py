@@ -32,6 +32,8 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 from fangfan.engine import regions
 from fangfan.engine.formatting import evidence_text
@@ -246,12 +248,13 @@ def write_ledgers(
     with `comparisons` (prepared the same way), a comparison sheet per township.
     ID numbers are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    compared = {code: part for code, _, part in _by_county(comparisons)} if comparisons is not None else {}
     written = []
     for county_code, name, county_rows in _by_county(rows):
         path = out_dir / _file_name(name, "问题台账", full_id)
         county_comparisons = None
         if comparisons is not None:
-            county_comparisons = comparisons.filter(pl.col("county_code") == county_code)
+            county_comparisons = compared.get(county_code, comparisons.clear())
         _write_county_workbook(path, name, county_rows, county_comparisons, full_id)
         written.append(LedgerFile(county_code, name, path, county_rows.height))
     return written
@@ -268,7 +271,7 @@ def write_warning_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool = Fa
         workbook = _workbook(path)
         formats = _formats(workbook)
         _write_warning_summary(workbook, formats, name, county_rows, full_id)
-        for sheet_name, township_rows in _by_township(county_rows):
+        for sheet_name, township_rows in _by_township(_with_row_xml(county_rows, WARNING_COLUMNS, full_id)):
             _write_township_sheet(
                 workbook,
                 formats,
@@ -294,7 +297,9 @@ def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool =
         workbook = _workbook(path)
         formats = _formats(workbook)
         _write_monitoring_summary(workbook, formats, name, county_rows, full_id)
-        for sheet_name, township_rows in _by_township(county_rows):
+        for sheet_name, township_rows in _by_township(
+            _with_row_xml(county_rows, MONITORING_COLUMNS, full_id)
+        ):
             title = f"{name}{sheet_name}防返贫监测候选清单"
             _write_township_sheet(
                 workbook, formats, sheet_name, title, township_rows, MONITORING_COLUMNS, full_id
@@ -305,24 +310,31 @@ def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool =
 
 
 def _by_county(rows: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
+    # One partition of frames already sorted by place (not a filter per county or township).
     county_names = {code: county.name for code, county in regions.counties().items()}
     return [
         (str(code), county_names.get(str(code), str(code)), part)
-        for (code,), part in rows.group_by(["county_code"], maintain_order=True)
+        for (code,), part in rows.partition_by(["county_code"], maintain_order=True, as_dict=True).items()
     ]
 
 
 def _by_township(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     township_names = regions.townships()
     parts = []
-    for (township_code,), township_rows in rows.group_by(["township_code"], maintain_order=True):
-        township = township_names.get(str(township_code))
-        parts.append(((township.name if township else str(township_code)), township_rows))
+    for (code,), township_rows in rows.partition_by(
+        ["township_code"], maintain_order=True, as_dict=True
+    ).items():
+        township = township_names.get(str(code))
+        parts.append(((township.name if township else str(code)), township_rows))
     return parts
 
 
 def _workbook(path: Path) -> xlsxwriter.Workbook:
-    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    # constant_memory: each sheet's rows go to disk as they are written, in order, so a
+    # county's workbook is never held whole in memory (strings are written inline).
+    return xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+    )
 
 
 def _write_county_workbook(
@@ -335,8 +347,10 @@ def _write_county_workbook(
     workbook = _workbook(path)
     formats = _formats(workbook)
     _write_summary_sheet(workbook, formats, county_name, rows, full_id)
-    compared = dict(_by_township(comparisons)) if comparisons is not None else {}
-    for name, township_rows in _by_township(rows):
+    compared = {}
+    if comparisons is not None:
+        compared = dict(_by_township(_with_row_xml(comparisons, COMPARISON_COLUMNS, full_id)))
+    for name, township_rows in _by_township(_with_row_xml(rows, LEDGER_COLUMNS, full_id)):
         title = f"{county_name}{name}问题台账"
         _write_township_sheet(workbook, formats, name[:31], title, township_rows, LEDGER_COLUMNS, full_id)
         if name in compared:
@@ -375,23 +389,175 @@ def _write_township_sheet(
         sheet.write_string(1, column, header, formats["header"])
         sheet.set_column(column, column, width)
     sheet.set_row(1, row_height([header for header, _, _ in columns], [w for _, _, w in columns]))
-    for index, row in enumerate(rows.iter_rows(named=True)):
-        cell_format = formats["veto"] if row.get("veto") else formats["cell"]
-        texts = []
-        for column, (_, source, _) in enumerate(columns):
-            if source == "_number":
-                sheet.write_number(index + 2, column, index + 1, formats["number"])
-                texts.append("")
-            else:
-                value = "" if source == "_blank" else row.get(source)
-                texts.append(cell_text(source, value, full_id))
-                sheet.write_string(index + 2, column, texts[-1], cell_format)
-        # Neither Excel nor LibreOffice grows a row for wrapped text written by a library
-        # reliably, so the row is made as tall as its longest cell needs.
-        sheet.set_row(index + 2, row_height(texts, [width for _, _, width in columns]))
+    _write_rows(sheet, formats, rows, len(columns) - 1)
     sheet.freeze_panes(2, 0)
     sheet.autofilter(1, 0, max(rows.height + 1, 1), len(columns) - 1)
     _print_setup(sheet, header_rows=(1, 1), full_id=full_id)
+
+
+# --- the rows of a township sheet ----------------------------------------------------
+#
+# A county's sheets hold hundreds of thousands of cells at city scale; through
+# xlsxwriter's write_string, cell by cell, they cost half a minute. So the texts, masking,
+# heights and the rows' XML are worked out with Polars, once per county for all its
+# sheets (`_with_row_xml`), and each sheet's rows go to its constant-memory row file in
+# one piece: byte for byte what write_string and set_row would have written there
+# (tests/engine/test_ledger.py compares the two).
+
+FIRST_DATA_ROW = 2  # after the title and the header
+WIDE_CHARACTER = r"[^\x{0}-\x{2E7F}]"  # two column units wide (text_width)
+# Text xlsxwriter writes differently from plain escaping (control characters, its own
+# _xHHHH_ escapes, leading or trailing space, over-long text): done by xlsxwriter itself.
+UNUSUAL_TEXT = (
+    r"[\x{0}-\x{8}\x{B}-\x{1F}\x{FFFE}\x{FFFF}]|_x[0-9a-fA-F]{4}_|^[\s\x{1C}-\x{1F}]|[\s\x{1C}-\x{1F}]$"
+)
+LONGEST_PLAIN_TEXT = 16_000
+# A cell's format is numbered by the workbook when a sheet first uses it, so the rows'
+# XML carries a mark (a control character, which no escaped text keeps) until then.
+STYLE_MARKS = {"number": "\x01n", "cell": "\x01c", "veto": "\x01v"}
+
+
+def _with_row_xml(
+    rows: pl.DataFrame, columns: tuple[tuple[str, str, int], ...], full_id: bool
+) -> pl.DataFrame:
+    """`rows` with `_xml`, each row's `<row>` element in its township's sheet, and `_veto`."""
+    veto = pl.col("veto").fill_null(False) if "veto" in rows.columns else pl.repeat(False, pl.len())
+    texts = sheet_texts(rows, columns, full_id).with_columns(
+        *rows.select(pl.col("township_code").alias("_township"), veto.alias("_veto")).get_columns()
+    )
+    return rows.with_columns(_rows_xml(texts, columns), texts["_veto"])
+
+
+def _write_rows(sheet: Any, formats: dict[str, Any], rows: pl.DataFrame, last_column: int) -> None:
+    """Rows 3.. of a township sheet (`rows` from `_with_row_xml`)."""
+    if rows.is_empty():
+        return
+    sheet._write_single_row(FIRST_DATA_ROW)  # the header row goes to the row file first
+    xml = "".join(rows["_xml"].to_list())
+    used = ["number", *("veto" if veto else "cell" for veto in rows["_veto"].unique(maintain_order=True))]
+    for name in used:
+        xml = xml.replace(STYLE_MARKS[name], str(formats[name]._get_xf_index()))
+    sheet.fh.write(xml)
+    last_row = FIRST_DATA_ROW + rows.height - 1
+    sheet._check_dimensions(last_row, last_column)
+    sheet.previous_row = last_row
+
+
+def sheet_texts(rows: pl.DataFrame, columns: tuple[tuple[str, str, int], ...], full_id: bool) -> pl.DataFrame:
+    """Every cell's text (`cell_text`: masked unless `full_id`) as columns `_c<i>`, and
+    `_height`, the row's height (`row_height`), worked out for all rows at once."""
+    frame = rows.select(
+        _source_text(rows, source).alias(f"_c{index}")
+        for index, (_, source, _) in enumerate(columns)
+        if source != "_number"
+    )
+    if not full_id:
+        frame = frame.with_columns(
+            _masked(frame[f"_c{index}"], source).alias(f"_c{index}")
+            for index, (_, source, _) in enumerate(columns)
+            if source not in ("_number", "_blank")
+        )
+    lines = [
+        _lines(pl.col(f"_c{index}"), width)
+        for index, (_, source, width) in enumerate(columns)
+        if source != "_number"
+    ]
+    return frame.with_columns(
+        (pl.max_horizontal(pl.lit(1), *lines) * LINE_HEIGHT + ROW_PADDING).alias("_height")
+    )
+
+
+def _source_text(rows: pl.DataFrame, source: str) -> pl.Expr:
+    if source == "_blank" or source not in rows.columns:
+        return pl.repeat(pl.lit(""), rows.height)
+    if rows.schema[source] == pl.String:
+        return pl.col(source).fill_null("")
+    return pl.col(source).map_elements(unformula, return_dtype=pl.String, skip_nulls=False)
+
+
+def _masked(texts: pl.Series, source: str) -> pl.Series:
+    """`cell_text`'s masking, once per distinct text that can change (text with a digit)."""
+    if source == "id_number":
+        changing = texts.filter(texts != "").unique()
+        masked = changing.map_elements(mask_id, return_dtype=pl.String)
+    else:
+        changing = texts.filter(texts.str.contains(r"\d")).unique()
+        masked = changing.map_elements(mask_text, return_dtype=pl.String)
+    if changing.is_empty():
+        return texts
+    return texts.replace(changing, masked)
+
+
+def _lines(text: pl.Expr, width: int) -> pl.Expr:
+    """Lines a cell of `width` needs for `text` (`row_height`, per cell)."""
+    usable = max(width - 1, 1)
+    part = pl.element()
+    part_width = part.str.len_chars().cast(pl.Int64) + part.str.count_matches(WIDE_CHARACTER).cast(pl.Int64)
+    per_part = ((part_width + (usable - 1)) // usable).clip(lower_bound=1)
+    needed = text.str.split("\n").list.eval(per_part).list.sum()
+    return pl.when(text == "").then(pl.lit(1, dtype=pl.Int64)).otherwise(needed)
+
+
+def _rows_xml(texts: pl.DataFrame, columns: tuple[tuple[str, str, int], ...]) -> pl.Series:
+    """Each row's `<row>` element, as xlsxwriter writes a row in constant-memory mode."""
+    index = pl.int_range(pl.len(), dtype=pl.Int64).over("_township")
+    number = (index + 1).cast(pl.String)
+    row = (index + FIRST_DATA_ROW + 1).cast(pl.String)
+    style = pl.when(pl.col("_veto")).then(pl.lit(STYLE_MARKS["veto"])).otherwise(pl.lit(STYLE_MARKS["cell"]))
+    parts = [pl.lit('<row r="'), row, pl.lit('" ht="'), pl.col("_ht"), pl.lit('" customHeight="1">')]
+    for column, (_, source, _) in enumerate(columns):
+        reference = [pl.lit(f'<c r="{xl_col_to_name(column)}'), row, pl.lit('" s="')]
+        if source == "_number":
+            parts += [*reference, pl.lit(f'{STYLE_MARKS["number"]}"><v>'), number, pl.lit("</v></c>")]
+        else:
+            text = pl.col(f"_t{column}")
+            parts += [*reference, style, pl.lit('" t="inlineStr"><is>'), text, pl.lit("</is></c>")]
+    parts.append(pl.lit("</row>"))
+    prepared = texts.with_columns(
+        _row_height_attribute(texts["_height"]).alias("_ht"),
+        *(
+            _inline_text(texts[f"_c{column}"]).alias(f"_t{column}")
+            for column, (_, source, _) in enumerate(columns)
+            if source != "_number"
+        ),
+    )
+    return prepared.select(pl.concat_str(parts).alias("_xml")).to_series()
+
+
+def _row_height_attribute(heights: pl.Series) -> pl.Series:
+    # set_row takes points, keeps whole pixels and writes them back as points.
+    distinct = heights.unique()
+    written = [f"{int(height * 4.0 / 3.0 + 0.5) * 0.75:.16g}" for height in distinct.to_list()]
+    return heights.replace_strict(distinct, pl.Series(written, dtype=pl.String))
+
+
+def _inline_text(texts: pl.Series) -> pl.Series:
+    """The `<t>` element of each text, escaped as xlsxwriter escapes inline strings."""
+    plain = (
+        pl.lit("<t>")
+        + pl.col("t")
+        .str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+        + pl.lit("</t>")
+    )
+    frame = texts.to_frame("t")
+    unusual = (pl.col("t").str.len_chars() > LONGEST_PLAIN_TEXT) | pl.col("t").str.contains(UNUSUAL_TEXT)
+    odd = frame.filter(unusual)["t"].unique()
+    result = frame.select(plain.alias("t"))["t"]
+    if odd.is_empty():
+        return result
+    done = odd.map_elements(_inline_text_by_xlsxwriter, return_dtype=pl.String)
+    return texts.replace_strict(odd, done, default=result)
+
+
+def _inline_text_by_xlsxwriter(text: str) -> str:
+    if _utf16_len(text) > 32767:
+        text = _utf16_truncate(text, 32767)
+    text = XMLwriter._escape_control_characters(text)
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<t{preserve}>{escaped}</t>"
 
 
 def _write_summary_sheet(
