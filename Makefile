@@ -9,7 +9,7 @@ SEED ?= 2020
 PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench bench-web bench-publish install clean
+.PHONY: demo test lint bench bench-run bench-web bench-publish install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -35,6 +35,13 @@ test: lint
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
+
+# The monthly job `fangfan run` on the city beside its raw-read floor, checked first
+# (bench/bench_run.py). Generates the city once under bench/out/run-city unless given folders
+# already generated: make bench-run RUN_CSV=/data/city/csv RUN_XLSX=/data/city/xlsx COUNTY_CSV=…
+bench-run: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_run $(if $(RUN_CSV),--csv $(RUN_CSV)) $(if $(RUN_XLSX),--xlsx $(RUN_XLSX)) \
+		$(if $(COUNTY_CSV),--county-csv $(COUNTY_CSV))
 
 # Page times with the city on PostgreSQL under 20 users (bench/bench_web.py; needs a local
 # PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use.

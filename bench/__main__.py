@@ -4,10 +4,12 @@
 
 For each scale it generates a synthetic Longnan (CSV, and per-county xlsx), imports
 both, links the department feeds to the registry (bench/bench_link.py) and screens
-the snapshot, each as a child process whose wall time and peak memory are measured.
-Baselines: reading the same files raw (the floor under an import) and reading and
-rewriting the generated CSVs (the floor under generation). The figures replace the
-marked section of bench/RESULTS.md.
+the snapshot, then runs the monthly job `fangfan run` on the CSV and on the xlsx
+(bench/bench_run.py: checked against the ground truth and a reference run, its steps'
+figures beside issue 14's targets), each as a child process whose wall time, CPU time
+and peak memory are measured. Baselines: reading the same files raw (the floor under
+an import and under `fangfan run`) and reading and rewriting the generated CSVs (the
+floor under generation). The figures replace the marked section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench import bench_link
+from bench import bench_link, bench_run
 from bench.measure import TABLE_HEADER, Measurement, machine_description, run_measured
 from fangfan.engine.snapshot import SnapshotStore
 
@@ -33,7 +35,10 @@ def fangfan(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "fangfan.cli", *arguments]
 
 
-def bench_scale(scale: str, households: int, out: Path, xlsx: bool) -> list[Measurement]:
+def bench_scale(
+    scale: str, households: int, out: Path, xlsx: bool, runs: list[bench_run.RunFigures]
+) -> list[Measurement]:
+    """The scale's measurements; its `fangfan run` figures are added to `runs`."""
     root = out / scale
     shutil.rmtree(root, ignore_errors=True)
     (out / f"link-{scale}.json").unlink(missing_ok=True)
@@ -85,6 +90,8 @@ def bench_scale(scale: str, households: int, out: Path, xlsx: bool) -> list[Meas
         ),
     ]
     shutil.rmtree(root / "rewrite", ignore_errors=True)
+    runs.append(monthly_run(scale, "csv", csv_dir, root, out))
+    results += [runs[-1].floor, runs[-1].run]
     if xlsx:
         results += [
             run_measured(
@@ -110,7 +117,17 @@ def bench_scale(scale: str, households: int, out: Path, xlsx: bool) -> list[Meas
                 [sys.executable, "-m", "bench.baselines", "read", str(xlsx_dir)],
             ),
         ]
+        runs.append(monthly_run(scale, "xlsx", xlsx_dir, root, out))
+        results += [runs[-1].floor, runs[-1].run]
     return results
+
+
+def monthly_run(scale: str, kind: str, folder: Path, root: Path, out: Path) -> bench_run.RunFigures:
+    """`fangfan run` on the scale's `kind` export beside its raw-read floor (bench/bench_run.py)."""
+    work = root / f"run-{kind}"
+    figures = bench_run.measure_dataset(f"{scale} {kind}", folder, work, out / "run-reference.json")
+    shutil.rmtree(work, ignore_errors=True)
+    return figures
 
 
 def link(scale: str, home: Path, out: Path) -> Measurement:
@@ -194,7 +211,9 @@ def accuracy_lines(out: Path, scales: dict[str, int]) -> list[str]:
     return lines
 
 
-def record(results: list[Measurement], scales: dict[str, int], out: Path) -> str:
+def record(
+    results: list[Measurement], scales: dict[str, int], out: Path, runs: list[bench_run.RunFigures]
+) -> str:
     sizes = ", ".join(f"{name} = {n:,} households" for name, n in scales.items())
     lines = [
         START,
@@ -209,6 +228,10 @@ def record(results: list[Measurement], scales: dict[str, int], out: Path) -> str
         *link_lines(out, scales),
         *screen_comparison(out, scales),
         *accuracy_lines(out, scales),
+        "",
+        "The monthly job, `fangfan run` (issue 14):",
+        "",
+        *bench_run.lines(runs),
         END,
     ]
     section = "\n".join(lines)
@@ -229,10 +252,11 @@ def main() -> None:
     arguments = parser.parse_args()
     chosen = {name: SCALES[name] for name in arguments.scales.split(",")}
     results: list[Measurement] = []
+    runs: list[bench_run.RunFigures] = []
     for name, households in chosen.items():
         print(f"== {name}: {households:,} households", flush=True)
-        results += bench_scale(name, households, arguments.out, xlsx=not arguments.no_xlsx)
-    print(record(results, chosen, arguments.out))
+        results += bench_scale(name, households, arguments.out, not arguments.no_xlsx, runs)
+    print(record(results, chosen, arguments.out, runs))
 
 
 if __name__ == "__main__":

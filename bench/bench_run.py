@@ -15,7 +15,8 @@ order, each a child process measured for wall time, CPU time and peak RSS (bench
    covered problem found, each rule at least 99 % precise, as `bench.accuracy` measures)
    and the run's findings, reconciliation, warnings and links equal to a reference run's
    (`--reference`, default OUT/run-reference.json: the first run of each dataset records it,
-   later runs must match it). A faster but wrong run fails here and shows no figures.
+   later runs must match it; delete it to accept a deliberate change). A faster but wrong
+   run fails here and shows no figures.
 
 Then each figure beside its target (issue 14): the CSV run at most 60 s and 4 GB (4×10⁹
 bytes), the xlsx run at most 90 s, each run under 20 times its floor, and memory per
@@ -300,10 +301,10 @@ def lines(results: list[RunFigures]) -> list[str]:
                 verdict(r.bytes_per_household <= TARGET_BYTES_PER_HOUSEHOLD) if judged else "—",
             )
         )
-    county = next((r for r in results if r.label == "county csv"), None)
-    city = next((r for r in results if r.label == "city csv"), None)
-    if county and city and city.households > county.households:
-        growth = (city.run.peak_rss_mb - county.run.peak_rss_mb) * MB / (city.households - county.households)
+    small = next((r for r in results if r.label == "county csv"), None)
+    large = next((r for r in results if r.label == "city csv"), None)
+    if small and large and large.households > small.households:
+        growth = (large.run.peak_rss_mb - small.run.peak_rss_mb) * MB / (large.households - small.households)
         out.append(
             row(
                 "peak memory growth from county to city, per household",
