@@ -219,24 +219,21 @@ def describe(prints: dict[str, dict[str, Any]]) -> str:
 
 
 def commit() -> str:
-    """The checkout's commit (with "+changes" when the tree differs from it), or "unknown"."""
-    root = Path(__file__).resolve().parent.parent
+    """The commit of the checkout whose fangfan is measured (with "+changes" when its tree differs),
+    or that fangfan's folder when it is not in a git checkout."""
+    import fangfan
+
+    package = Path(fangfan.__file__).resolve().parent
+    git = ["git", "-C", str(package)]
     try:
         head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+        status = [*git, "status", "--porcelain", "--untracked-files=no"]
+        dirty = subprocess.run(status, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+changes" if dirty else "")
+        return f"no git checkout ({package})"
+    return head.stdout.strip() + ("+changes" if dirty else "")
 
 
 def verdict(met: bool) -> str:
