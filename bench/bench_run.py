@@ -330,6 +330,85 @@ def step_table(steps: dict[str, dict[str, float]]) -> list[str]:
     return out
 
 
+def load(path: Path) -> list[RunFigures]:
+    """The figures a run wrote with --json."""
+    return [
+        RunFigures(**{**item, "floor": Measurement(**item["floor"]), "run": Measurement(**item["run"])})
+        for item in json.loads(path.read_text("utf-8"))
+    ]
+
+
+def comparison(before: list[RunFigures], after: list[RunFigures]) -> list[str]:
+    """Before and after side by side (markdown): each run's figures, then each step's."""
+    out = [
+        row("figure", "before", "after", "target", "met after"),
+        "|---|---:|---:|---:|---|",
+    ]
+    earlier = {r.label: r for r in before}
+    for r in after:
+        b = earlier.get(r.label)
+        city, xlsx = r.label.startswith("city"), "xlsx" in r.label
+        seconds = TARGET_XLSX_SECONDS if xlsx else TARGET_CSV_SECONDS
+        judged = city and not xlsx
+
+        def cells(
+            figure: str,
+            value: Any,
+            target: str,
+            met: bool | None,
+            r: RunFigures = r,
+            b: RunFigures | None = b,
+        ) -> str:
+            shown = value(b) if b else "—"
+            return row(f"{r.label}: {figure}", shown, value(r), target, "—" if met is None else verdict(met))
+
+        out += [
+            cells("floor, wall", lambda x: f"{x.floor.seconds:,.1f} s", "—", None),
+            cells(
+                "`fangfan run` wall",
+                lambda x: f"{x.run.seconds:,.1f} s",
+                f"≤ {seconds:,.0f} s" if city else "—",
+                r.run.seconds <= seconds if city else None,
+            ),
+            cells("`fangfan run` CPU", lambda x: f"{x.run.cpu_seconds:,.1f} s", "—", None),
+            cells(
+                "run ÷ floor (wall)",
+                lambda x: f"{x.ratio:,.1f}×",
+                f"< {TARGET_FLOOR_RATIO:.0f}×",
+                r.ratio < TARGET_FLOOR_RATIO,
+            ),
+            cells(
+                "peak memory",
+                lambda x: f"{x.run.peak_rss_mb * MB / 1e9:,.2f} GB",
+                f"≤ {TARGET_BYTES / 1e9:.0f} GB" if judged else "—",
+                r.run.peak_rss_mb * MB <= TARGET_BYTES if judged else None,
+            ),
+            cells(
+                "peak ÷ households",
+                lambda x: f"{x.bytes_per_household / 1000:,.1f} KB",
+                f"≤ {TARGET_BYTES_PER_HOUSEHOLD / 1000:,.2f} KB" if judged else "—",
+                r.bytes_per_household <= TARGET_BYTES_PER_HOUSEHOLD if judged else None,
+            ),
+        ]
+    for r in after:
+        b = earlier.get(r.label)
+        out += ["", f"Steps of `fangfan run` on the {r.label}, before → after (wall s, CPU s, peak MB):", ""]
+        out += [
+            row("step", "wall before", "wall after", "CPU before", "CPU after", "peak before", "peak after")
+        ]
+        out += ["|---|---:|---:|---:|---:|---:|---:|"]
+        for name, figures in r.steps.items():
+            old = b.steps.get(name) if b else None
+
+            shown = [
+                value
+                for key, digits in (("wall_seconds", 1), ("cpu_seconds", 1), ("peak_mb", 0))
+                for value in (f"{old[key]:,.{digits}f}" if old else "—", f"{figures[key]:,.{digits}f}")
+            ]
+            out.append(row(f"**{name}**" if name == "total" else name, *shown))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv", type=Path, help="the city's CSV, already generated (default: generate it)")
@@ -344,7 +423,17 @@ def main() -> None:
         "--reference", type=Path, help="reference fingerprints (default OUT/run-reference.json)"
     )
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE", "AFTER"),
+        help="only print two --json files side by side",
+    )
     arguments = parser.parse_args()
+    if arguments.compare:
+        print("\n".join(comparison(load(arguments.compare[0]), load(arguments.compare[1]))))
+        return
     out: Path = arguments.out
     reference = arguments.reference or out / "run-reference.json"
     datasets = [("county csv", arguments.county_csv)] if arguments.county_csv else []
