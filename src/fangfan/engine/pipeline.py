@@ -181,7 +181,12 @@ def run_monthly(
         shutil.copyfile(imported.report_path, import_report)
     snapshot = imported.snapshot
     with steps.step("ledgers", "写出各县问题台账"):
-        registry = (snapshot.read("households"), snapshot.read("members"), snapshot.read("villages"))
+        # Only the columns the county workbooks show: all of members is 2.4 million rows.
+        registry = (
+            snapshot.scan("households").select("household_id", "head_name", "household_type").collect(),
+            snapshot.scan("members").select("household_id", "id_number", "name").collect(),
+            snapshot.read("villages"),
+        )
         rows = prepare_ledger_rows(findings, *registry)
         comparisons = prepare_ledger_rows(screened.reconciliation, *registry)
         ledgers = write_ledgers(rows, out_dir / "台账", comparisons, full_id=full_id)
