@@ -23,6 +23,9 @@ from fangfan.engine.ingest.guard import ReadLimits, check_file, too_many_rows
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
 HEADER_SCAN_ROWS = 20
+# The width of a CSV is the widest of its first lines (a title row is narrower than the header).
+CSV_WIDTH_SCAN_LINES = 200
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class UnreadableFile(Exception):
@@ -136,7 +139,7 @@ def _numbered(frame: pl.DataFrame, *, first_row: int) -> pl.DataFrame:
 
 def decode(raw: bytes) -> str:
     """CSV text: UTF-8 (with or without BOM), else GB18030."""
-    if raw.startswith(b"\xef\xbb\xbf"):
+    if raw.startswith(UTF8_BOM):
         return raw[3:].decode("utf-8")
     try:
         return raw.decode("utf-8")
@@ -151,22 +154,82 @@ def decode(raw: bytes) -> str:
 def read_csv(path: Path, name: str) -> Sheet:
     """A CSV file as one sheet; `row` is the 1-based line number."""
     try:
-        text = decode(path.read_bytes())
+        frame = _read_utf8_csv(path)
+        if frame is None:
+            frame = _read_any_csv(path)
     except OSError as error:
         raise UnreadableFile("无法读取文件（文件不存在或没有读取权限）") from error
-    width = max((len(row) for row in csv.reader(io.StringIO(_first_lines(text, 200)))), default=0)
-    if width == 0:
+    if frame is None:
         return Sheet(name, "", path, pl.DataFrame({"row": pl.Series([], dtype=pl.Int64)}))
+    return Sheet(name, "", path, _numbered(frame, first_row=1))
+
+
+def _read_utf8_csv(path: Path) -> pl.DataFrame | None:
+    """The common case, parsed by Polars straight from the file: UTF-8, no line wider than the head.
+
+    Returns None when the file needs `_read_any_csv`: its head is not UTF-8, a title row is
+    narrower than the header (Polars takes the width from the first line), or Polars refuses
+    it (a byte that is not UTF-8 further down, a line wider than the head). Polars checks
+    every byte it keeps, and with ragged lines refused it keeps every byte, so whatever it
+    accepts is exactly what decoding the whole file as UTF-8 would have given.
+    """
+    head = _head_bytes(path, CSV_WIDTH_SCAN_LINES)
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM) :]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    widths = [len(row) for row in csv.reader(io.StringIO(text))]
+    width = max(widths, default=0)
+    if width == 0 or widths[0] < width:
+        return None
+    try:
+        return _polars_csv(path, width, truncate=False)
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def _read_any_csv(path: Path) -> pl.DataFrame | None:
+    """Any accepted CSV: decoded in Python (UTF-8 or GB18030), ragged lines cut to the head's width."""
+    text = decode(path.read_bytes())
+    width = max(
+        (len(row) for row in csv.reader(io.StringIO(_first_lines(text, CSV_WIDTH_SCAN_LINES)))), default=0
+    )
+    if width == 0:
+        return None
     # A title row has fewer fields than the header, and Polars takes the width from the first
     # line: lead with a line of `width` empty fields and drop it again.
-    frame = pl.read_csv(
-        io.BytesIO(("," * (width - 1) + "\n" + text).encode("utf-8")),
+    return _polars_csv(
+        io.BytesIO(("," * (width - 1) + "\n" + text).encode("utf-8")), width, truncate=True
+    ).slice(1)
+
+
+def _polars_csv(source: Path | io.BytesIO, width: int, *, truncate: bool) -> pl.DataFrame:
+    return pl.read_csv(
+        source,
         has_header=False,
         schema={f"c{i}": pl.String for i in range(width)},
-        truncate_ragged_lines=True,
+        truncate_ragged_lines=truncate,
         quote_char='"',
-    ).slice(1)
-    return Sheet(name, "", path, _numbered(frame, first_row=1))
+    )
+
+
+def _head_bytes(path: Path, lines: int) -> bytes:
+    """The file's first `lines` lines (or all of it), read in blocks."""
+    chunks: list[bytes] = []
+    found = 0
+    with path.open("rb") as stream:
+        while found < lines and (block := stream.read(64 * 1024)):
+            chunks.append(block)
+            found += block.count(b"\n")
+    head = b"".join(chunks)
+    end = -1
+    for _ in range(lines):
+        end = head.find(b"\n", end + 1)
+        if end < 0:
+            return head
+    return head[: end + 1]
 
 
 def _first_lines(text: str, count: int) -> str:

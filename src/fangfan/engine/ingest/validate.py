@@ -213,14 +213,120 @@ def _unplaceable(table: Table) -> pl.Expr:
 
 
 def prepare(table: Table, raw: pl.DataFrame) -> pl.DataFrame:
-    """Cleaned text, parsed values and per-field codes for every row of `raw`."""
-    frame = raw.with_columns(_text(f).alias(_t(f.name)) for f in table.fields)
-    frame = frame.with_columns(_parsed(f).cast(dtype_of(f)).alias(_v(f.name)) for f in table.fields)
-    frame = frame.with_columns(_code(f).alias(_c(f.name)) for f in table.fields)
+    """Cleaned text, parsed values and per-field codes for every row of `raw`.
+
+    A field's text, value and code depend on its cell alone, so they are worked out once
+    per distinct cell (`field_lookup`) and joined back: a column of a million cells holds
+    a few dozen enumeration values, a few thousand dates.
+    """
+    frame = raw
+    for column in table.fields:  # joins keep the left order, so `_rid` stays sorted
+        frame = frame.join(
+            field_lookup(column, frame.get_column(column.name)),
+            on=column.name,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
     checks = _person_checks(table)
     if checks:
         frame = frame.with_columns(checks[0].alias(_c("birth_date")), checks[1].alias(_c("sex")))
-    return frame.with_columns(_unplaceable(table).alias("_excluded"))
+    frame = frame.with_columns(_unplaceable(table).alias("_excluded"))
+    return frame.set_sorted("_rid") if "_rid" in frame.columns else frame
+
+
+def field_lookup(column: Field, cells: pl.Series) -> pl.DataFrame:
+    """Text, value and code (`t__`, `v__`, `code__<field>`) of each distinct cell of a field.
+
+    Most cells are already plain (`PLAIN`: 18 ASCII digits for an ID, 1234.50 for money,
+    2024-06-30 for a date, words without spaces): cleaning leaves them as they are, so
+    they skip it (`_plain`); every other cell goes through the general expressions.
+    """
+    distinct = cells.unique().to_frame(column.name)
+    plain = distinct.get_column(column.name).str.contains(plain_pattern(column)).fill_null(False)
+    if not plain.any():
+        return _worked_out(column, distinct)
+    if plain.all():
+        return _plain(column, distinct)
+    return pl.concat([_plain(column, distinct.filter(plain)), _worked_out(column, distinct.filter(~plain))])
+
+
+# Cells that `_text` returns unchanged, by kind. ASCII and the CJK Unified Ideographs
+# (U+4E00–U+9FFF) are unchanged by NFKC, and a cell without whitespace is neither
+# trimmed nor compacted (tests/engine/test_import_plain.py checks each pattern).
+PLAIN_WORDS = r"^[\x21-\x7E\x{4E00}-\x{9FFF}]+$"
+PLAIN_ID = r"^[0-9]{17}[0-9X]$"
+PLAIN_NUMBER = r"^[0-9]+(?:\.[0-9]+)?$"
+PLAIN_DIGITS = r"^[0-9]+$"
+PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+PLAIN = {
+    Kind.ID_NUMBER: PLAIN_ID,
+    Kind.MONEY: PLAIN_NUMBER,
+    Kind.DECIMAL: PLAIN_NUMBER,
+    Kind.INTEGER: PLAIN_DIGITS,
+    Kind.DATE: PLAIN_DATE,
+    Kind.VILLAGE_CODE: r"^[0-9]{12}$",
+    Kind.PHONE: PLAIN_DIGITS,
+}
+
+
+def plain_pattern(column: Field) -> str:
+    """The cells of `column` whose cleaned text is the cell itself."""
+    return PLAIN.get(column.kind, PLAIN_WORDS)
+
+
+def _plain(column: Field, distinct: pl.DataFrame) -> pl.DataFrame:
+    """`_worked_out` for plain cells: the text is the cell; numbers and dates are parsed directly."""
+    cell, text = pl.col(column.name), pl.col(_t(column.name))
+    if column.kind in (Kind.MONEY, Kind.DECIMAL):
+        value = text.cast(pl.Float64, strict=False)
+    elif column.kind == Kind.INTEGER:
+        value = text.cast(pl.Float64, strict=False).cast(pl.Int64)
+    elif column.kind == Kind.DATE:
+        value = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    else:
+        value = _parsed(column)
+    code = _plain_id_codes(text) if column.kind == Kind.ID_NUMBER else _code(column)
+    return (
+        distinct.with_columns(cell.alias(_t(column.name)))
+        .with_columns(value.cast(dtype_of(column)).alias(_v(column.name)))
+        .with_columns(code.cast(pl.String).alias(_c(column.name)))
+    )
+
+
+def _worked_out(column: Field, distinct: pl.DataFrame) -> pl.DataFrame:
+    return (
+        distinct.with_columns(_text(column).alias(_t(column.name)))
+        .with_columns(_parsed(column).cast(dtype_of(column)).alias(_v(column.name)))
+        .with_columns(_code(column).alias(_c(column.name)))
+    )
+
+
+def _plain_id_codes(number: pl.Expr) -> pl.Expr:
+    """`idnumber.validate_expr`'s code (null for a good ID) for IDs matching PLAIN_ID.
+
+    Such an ID needs no cleaning and is neither 15 digits nor a number Excel shortened, so
+    only its date of birth and check character can be wrong; the check sum is integer
+    arithmetic on the first 17 digits read as one number.
+    """
+    first17 = number.str.slice(0, 17).cast(pl.Int64)
+    weighted = pl.sum_horizontal(
+        [(first17 // 10 ** (16 - i)) % 10 * weight for i, weight in enumerate(idnumber.WEIGHTS)]
+    )
+    # CHECK_CHARACTERS[k] is the character for weighted % 11 == k; as a number (X = 10) it is (12 - k) % 11.
+    expected = (12 - weighted % 11) % 11
+    last = number.str.slice(17, 1)
+    written = (
+        pl.when(last == "X").then(pl.lit(10, dtype=pl.Int64)).otherwise(last.cast(pl.Int64, strict=False))
+    )
+    born = number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    return (
+        pl.when(born.is_null())
+        .then(pl.lit(idnumber.IdProblem.BIRTH_DATE.value))
+        .when(written != expected)
+        .then(pl.lit(idnumber.IdProblem.CHECK_DIGIT.value))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
 
 
 def mark_unknown_households(frame: pl.DataFrame, households: Households | None) -> pl.DataFrame:
@@ -392,8 +498,21 @@ def _data(table: Table, kept: pl.DataFrame) -> pl.DataFrame:
             columns.append(allowed.alias(column.name))
         else:
             columns.append(pl.when(code.is_null()).then(pl.col(_v(column.name))).alias(column.name))
-    flags = pl.concat_list([pl.col(_c(f.name)) for f in table.fields]).list.drop_nulls().alias("_flags")
-    return kept.sort("_rid").select(*columns, *valid, *BOOKKEEPING, flags)
+    kept = kept.sort("_rid")
+    return kept.select(*columns, *valid, *BOOKKEEPING).with_columns(_flags(table, kept))
+
+
+def _flags(table: Table, kept: pl.DataFrame) -> pl.Series:
+    """The codes of each row's problems in field order; an empty list on the (many) clean rows.
+
+    Lists are built for the rows with a problem only: building one per row is slow.
+    """
+    codes = [pl.col(_c(f.name)) for f in table.fields]
+    flagged = kept.filter(pl.any_horizontal(code.is_not_null() for code in codes)).select(
+        "_rid", pl.concat_list(codes).list.drop_nulls().alias("_flags")
+    )
+    placed = kept.select("_rid").join(flagged, on="_rid", how="left", maintain_order="left")
+    return placed.get_column("_flags").fill_null(pl.lit([], dtype=pl.List(pl.String)))
 
 
 def _rejected(table: Table, excluded: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFrame:
@@ -457,7 +576,43 @@ def blank_or_totals(
     every other cell of the sheet row) that is a totals label as a whole (本村合计). On
     such a row a key cell may hold the totals word itself or a count such as "126条" or
     a bare 35 under the ID column; none of these is a key, so such a cell counts as empty.
+
+    Cleaning every cell of a million rows is slow, so the rows that could be layout are
+    found first by cheap tests that never miss one (`_maybe_layout`), and only those are
+    judged in full.
     """
+    maybe = frame.select(_maybe_layout(table, frame, leading, others).alias("layout")).to_series()
+    positions = maybe.arg_true()
+    if positions.len() == 0:
+        return maybe
+    judged = _blank_or_totals(table, frame.filter(maybe), leading, others)
+    return pl.repeat(False, frame.height, eager=True).alias("layout").scatter(positions, judged)
+
+
+def _maybe_layout(
+    table: Table, frame: pl.DataFrame, leading: Sequence[str], others: Sequence[str]
+) -> pl.Expr:
+    """True on every row `_blank_or_totals` may call layout (and on few others).
+
+    A cell cleans to empty exactly when it is null or only whitespace: no character that
+    is not whitespace becomes whitespace under NFKC (tests/engine/test_import_layout.py
+    checks every code point). A totals label needs 计 after NFKC, and no character but 计
+    itself becomes 计, so a cell without 计 is no totals label.
+    """
+    fields = [pl.col(f.name) for f in table.fields if f.name in frame.columns]
+    blank = (
+        pl.all_horizontal([~c.str.contains(r"\S").fill_null(False) for c in fields])
+        if fields
+        else pl.lit(True)
+    )
+    words = [values.is_totals(pl.col(c)) for c in leading]
+    words += [pl.col(c).str.contains("计", literal=True).fill_null(False) for c in others]
+    return blank | (pl.any_horizontal(words) if words else pl.lit(False))
+
+
+def _blank_or_totals(
+    table: Table, frame: pl.DataFrame, leading: Sequence[str], others: Sequence[str]
+) -> pl.Series:
     cleaned = [values.clean(pl.col(f.name)) for f in table.fields if f.name in frame.columns]
     blank = pl.all_horizontal([c.is_null() for c in cleaned]) if cleaned else pl.lit(True)
     identity = [
