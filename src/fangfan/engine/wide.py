@@ -31,7 +31,7 @@ number, so no "absent from the roll" rule fires (docs/indicators.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -115,7 +115,7 @@ def _canonical_key(frame: pl.LazyFrame, column: str, key: str, valid: str | None
     )
 
 
-def _fix_suspects(columns: list[pl.Series]) -> pl.Series:
+def _fix_suspects(columns: Sequence[pl.Series]) -> pl.Series:
     ids, suspect = columns
     where = suspect.arg_true()
     if where.is_empty():

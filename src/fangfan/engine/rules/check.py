@@ -16,6 +16,7 @@ read, with a Chinese message that names the rule and the problem.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -79,7 +80,7 @@ def check_rule(rule: Rule, policy: Policy) -> CheckedRule:
 
 def _parse(rule: Rule) -> exp.Expr:
     try:
-        tree = sqlglot.parse_one(rule.condition, read="duckdb")
+        tree = _parsed(rule.condition).copy()
     except ParseError as error:
         first = str(error).splitlines()[0]
         raise RuleError(f"规则 {rule.code}（{rule.name}）的条件无法解析：{first}") from None
@@ -90,6 +91,13 @@ def _parse(rule: Rule) -> exp.Expr:
     if not is_condition:
         raise RuleError(f"规则 {rule.code}（{rule.name}）的条件必须是判断式（结果为是/否）")
     return tree
+
+
+@lru_cache(maxsize=1024)
+def _parsed(condition: str) -> exp.Expr:
+    # A run checks each rule twice (compiling it, and for its placeholder notes); parsing
+    # is most of a check. Callers get a copy, so the cached tree is never changed.
+    return sqlglot.parse_one(condition, read="duckdb")
 
 
 def _check_columns(rule: Rule, tree: exp.Expr) -> frozenset[str]:
