@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
-from fangfan.engine.link.records import pinyin_of
+from fangfan.engine.link.records import (
+    empty_records,
+    feed_rows,
+    id_key,
+    pinyin_expr,
+    with_written,
+    written_key,
+)
+from fangfan.engine.schema import DEPARTMENT_FEEDS
 from fangfan.engine.snapshot import Snapshot
 
 LINK_COLUMNS: dict[str, pl.DataType] = {
@@ -40,34 +50,146 @@ def registry_side(people: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def exact_links(records: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """Records whose ID (15-digit ones through to_18 on both sides) is a registry person's."""
-    registry = registry_side(people).filter(pl.col("id18").is_not_null())
-    joined = records.filter(pl.col("id18").is_not_null()).join(registry, on="id18", how="inner")
-    fifteen = (pl.col("id_written").str.len_chars() == 15) | (
-        pl.col("linked_id_number").str.len_chars() == 15
-    )
-    return (
-        joined.with_columns(
-            pl.col("name")
-            .replace_strict(_pinyin_map(joined), default=None, return_dtype=pl.String)
-            .alias("name_pinyin"),
-        )
-        .with_columns(
-            pl.when(fifteen).then(pl.lit("exact_15_to_18")).otherwise(pl.lit("exact")).alias("method"),
-            pl.lit(1.0).alias("match_probability"),
-            pl.lit("linked").alias("status"),
-            pl.lit(None, dtype=pl.String).alias("candidates"),
-            link_note(),
-        )
-        .select(list(LINK_COLUMNS))
+def registry_keys(people: pl.DataFrame) -> pl.DataFrame:
+    """The registry side of the exact join: one row per 18-character ID, keyed by `id_key`,
+    with what a link carries and the person's own part of the note (two households)."""
+    households = pl.col("household_ids")
+    return people.filter(pl.col("id18").is_not_null()).select(
+        id_key(pl.col("id18")).alias("key"),
+        pl.col("registry_id_number").alias("linked_id_number"),
+        pl.col("household_id").alias("linked_household_id"),
+        pl.col("village_code").alias("linked_village_code"),
+        pl.col("name").alias("registry_name"),
+        pl.when(households.list.len() > 1)
+        .then(pl.lit("此人同时列在户 ") + households.list.join("、"))
+        .alias("households_note"),
+        (pl.col("registry_id_number").str.len_chars() == 15).alias("registry_15"),
     )
 
 
-def _pinyin_map(joined: pl.DataFrame) -> dict[str, str]:
-    # Only names that differ from the registry's need their pinyin for the note.
-    differing = joined.filter(pl.col("name") != pl.col("registry_name")).get_column("name").unique()
-    return {name: pinyin_of(name) for name in differing.to_list()}
+@dataclass
+class ExactStep:
+    """What the exact step leaves: its links, the rows it could not place, and what the
+    probabilistic step needs of the rows it did place (a training sample, the prior)."""
+
+    links: pl.DataFrame  # LINK_COLUMNS
+    residual: pl.DataFrame  # RECORD_COLUMNS, in record order
+    with_id: int  # feed rows with an ID at all
+    villages: pl.DataFrame  # record_id, village_code of the feeds that have one
+
+
+def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
+    """Every person- and household-kept feed row whose ID (15-digit ones through to_18 on
+    both sides) is a registry person's, one feed at a time; the rest left over.
+
+    `record_id` numbers the rows across feeds in DEPARTMENT_FEEDS order. An ID already
+    in 18-character form is joined as it is (`written_key`); only the others are
+    normalised, upgraded and checked (`with_written`), so the join is one hash join on
+    one integer per row.
+    """
+    registry = registry_keys(people)
+    links: list[pl.DataFrame] = []
+    residual: list[pl.DataFrame] = []
+    villages: list[pl.DataFrame] = []
+    with_id = 0
+    offset = 0
+    for table in DEPARTMENT_FEEDS:
+        rows = feed_rows(snapshot, table.name)
+        if rows is None:
+            continue
+        rows = rows.with_row_index("record_id", offset).with_columns(
+            pl.col("record_id").cast(pl.Int64), written_key(pl.col("id_as_written")).alias("key")
+        )
+        offset += rows.height
+        if rows.get_column("village_code").null_count() < rows.height:
+            villages.append(rows.select("record_id", "village_code"))
+        rows, fifteen, irregular_with_id = _keyed(rows)
+        with_id += rows.height - rows.get_column("key").null_count() + irregular_with_id
+        found = rows.join(registry, on="key", how="inner")
+        links.append(_exact_links(found, fifteen))
+        del found
+        left = rows.join(registry.select("key"), on="key", how="anti").drop("key")
+        residual.append(with_written(left))
+        del rows
+    if not links:
+        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, _no_villages())
+    return ExactStep(
+        pl.concat(links),
+        pl.concat(residual).sort("record_id"),
+        with_id,
+        pl.concat(villages) if villages else _no_villages(),
+    )
+
+
+def _keyed(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series, int]:
+    """`rows` with the key of every ID that was not in 18-character form as written; the
+    record_ids whose normalised ID had 15 digits, and how many of those rows have an ID."""
+    irregular = with_written(rows.filter(pl.col("key").is_null()).drop("key"))
+    if irregular.is_empty():
+        return rows, pl.Series("record_id", [], dtype=pl.Int64), 0
+    fifteen = irregular.filter(pl.col("id_written").str.len_chars() == 15).get_column("record_id")
+    keys = irregular.select(id_key(pl.col("id18"))).to_series()
+    positions = rows.select(pl.arg_where(pl.col("key").is_null())).to_series()
+    key = rows.get_column("key").scatter(positions, keys)
+    return rows.with_columns(key), fifteen, irregular.height - irregular.get_column("id_written").null_count()
+
+
+def _exact_links(found: pl.DataFrame, fifteen: pl.Series) -> pl.DataFrame:
+    """LINK_COLUMNS of the joined rows; the note names a second household and a name that
+    differs from the registry's in pinyin (pinyin only for the rows whose names differ)."""
+    differing = found.filter(pl.col("name") != pl.col("registry_name")).select(
+        "record_id", "name", "registry_name"
+    )
+    other_name = pl.lit(None, dtype=pl.String)
+    if not differing.is_empty():
+        differing = differing.with_columns(
+            name_pinyin=pinyin_expr(differing, "name"),
+            registry_pinyin=pinyin_expr(differing, "registry_name"),
+        ).filter(pl.col("name_pinyin") != pl.col("registry_pinyin"))
+        text = pl.lit("姓名与建档立卡不一致（") + pl.col("registry_name") + pl.lit("）")
+        differing = differing.select("record_id", text.alias("text"))
+        other_name = pl.col("record_id").replace_strict(
+            differing.get_column("record_id"),
+            differing.get_column("text"),
+            default=None,
+            return_dtype=pl.String,
+        )
+    fifteen_digits = pl.col("registry_15") | pl.col("record_id").is_in(fifteen.implode())
+    return found.select(
+        "record_id",
+        "feed",
+        "_file",
+        "_sheet",
+        "_row",
+        "id_as_written",
+        "name",
+        "linked_id_number",
+        "linked_household_id",
+        "linked_village_code",
+        pl.when(fifteen_digits).then(pl.lit("exact_15_to_18")).otherwise(pl.lit("exact")).alias("method"),
+        pl.lit(1.0).alias("match_probability"),
+        pl.lit("linked").alias("status"),
+        pl.lit(None, dtype=pl.String).alias("candidates"),
+        pl.concat_str("households_note", other_name, separator="；", ignore_nulls=True).alias("note"),
+    )
+
+
+def sample_records(step: ExactStep, size: int, seed: int) -> pl.DataFrame:
+    """Records (RECORD_COLUMNS) of `size` exactly linked rows, drawn as
+    `records.join(exact, how="semi").sample(size, seed=seed)` would draw them."""
+    linked = step.links.select("record_id").sort("record_id")
+    chosen = linked.sample(min(linked.height, size), seed=seed)
+    rows = chosen.join(
+        step.links.select("record_id", "feed", "_file", "_sheet", "_row", "id_as_written", "name"),
+        on="record_id",
+        how="left",
+        maintain_order="left",
+    ).join(step.villages, on="record_id", how="left", maintain_order="left")
+    return with_written(rows)
+
+
+def _no_villages() -> pl.DataFrame:
+    return pl.DataFrame(schema={"record_id": pl.Int64, "village_code": pl.String})
 
 
 def link_note() -> pl.Expr:

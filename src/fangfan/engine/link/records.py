@@ -234,29 +234,47 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
     return people.with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64))
 
 
-def feed_records(snapshot: Snapshot) -> pl.DataFrame:
-    """Every row of every person- and household-kept feed, with comparison columns.
+RECORD_COLUMNS = (
+    "record_id",
+    "feed",
+    "_file",
+    "_sheet",
+    "_row",
+    "id_as_written",
+    "id_written",
+    "name",
+    "village_code",
+    "id18",
+)
 
-    `record_id` numbers the rows across feeds; `id_written` is the ID as imported
-    (normalised again here, in case an older snapshot was not).
+
+def id_key(id18: pl.Expr) -> pl.Expr:
+    """An 18-character ID (`^\\d{17}[0-9X]$`) as one integer: its 17 digits times 11 plus the
+    check character (X is 10). Joining on it hashes one number instead of a string."""
+    return id18.str.slice(0, 17).cast(pl.Int64, strict=False) * 11 + _check_value(id18)
+
+
+def _check_value(number: pl.Expr) -> pl.Expr:
+    check = number.str.slice(17, 1)
+    digit = check.cast(pl.Int64, strict=False)
+    return pl.when(check == "X").then(pl.lit(10, dtype=pl.Int64)).otherwise(digit)
+
+
+def written_key(written: pl.Expr) -> pl.Expr:
+    """`id_key` of an ID as imported that is already an 18-character ID, else null.
+
+    Such an ID is its own normalised form and its own id18: 18 bytes, 17 digits that do
+    not start with 0 (so no sign either), then a digit or X. Everything else (15-digit,
+    lower-case x, full-width, spaces, damaged) goes through `with_written`.
     """
-    frames = [_one_feed(snapshot, table.name) for table in DEPARTMENT_FEEDS]
-    present = [frame for frame in frames if frame is not None]
-    if not present:
-        return _empty_records()
-    records = pl.concat(present, how="vertical_relaxed")
-    records = upgraded_ids(records, "id_written", "id18")
-    records = records.with_columns(pl.when(pl.col("id18").str.contains(_FULL)).then("id18"))
-    return records.with_row_index("record_id").with_columns(pl.col("record_id").cast(pl.Int64))
+    first17 = written.str.slice(0, 17).cast(pl.Int64, strict=False)
+    regular = (written.str.len_bytes() == 18) & (first17 >= 10**16)
+    return pl.when(regular).then(first17 * 11 + _check_value(written))
 
 
-def with_comparison_columns(records: pl.DataFrame) -> pl.DataFrame:
-    """Add the ID's parts and the name's pinyin (only for the rows the model sees)."""
-    records = with_id_parts(records.drop("id18"), "id_written")
-    return records.with_columns(name_pinyin=pinyin_expr(records))
-
-
-def _one_feed(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
+def feed_rows(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
+    """One person- or household-kept feed: feed, _file, _sheet, _row, id_as_written, name,
+    village_code (None for a village feed or a feed the snapshot lacks)."""
     column = id_column(feed)
     if column is None or not snapshot.has(feed):
         return None
@@ -269,15 +287,26 @@ def _one_feed(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
         pl.col("_sheet").cast(pl.String),
         pl.col("_row").cast(pl.Int64),
         pl.col(column).cast(pl.String).alias("id_as_written"),
-        pl.when(normalise_expr(pl.col(column)) != "")
-        .then(normalise_expr(pl.col(column)))
-        .alias("id_written"),
         pl.col(name_column(feed)).cast(pl.String).alias("name"),
         village.cast(pl.String).alias("village_code"),
     ).collect()
 
 
-def _empty_records() -> pl.DataFrame:
+def with_written(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (record_id and `feed_rows`' columns) as records: RECORD_COLUMNS.
+
+    `id_written` is the ID as imported, normalised again (in case an older snapshot was
+    not), null when empty; `id18` its 18-character form (15-digit IDs through `to_18`),
+    null when it is none.
+    """
+    normal = normalise_expr(pl.col("id_as_written"))
+    rows = rows.with_columns(pl.when(normal != "").then(normal).alias("id_written"))
+    rows = upgraded_ids(rows, "id_written", "id18")
+    rows = rows.with_columns(pl.when(pl.col("id18").str.contains(_FULL)).then("id18"))
+    return rows.select(RECORD_COLUMNS)
+
+
+def empty_records() -> pl.DataFrame:
     schema = {
         "record_id": pl.Int64,
         "feed": pl.String,
@@ -288,5 +317,12 @@ def _empty_records() -> pl.DataFrame:
         "id_written": pl.String,
         "name": pl.String,
         "village_code": pl.String,
+        "id18": pl.String,
     }
-    return pl.DataFrame(schema=schema).with_columns(pl.lit(None, dtype=pl.String).alias("id18"))
+    return pl.DataFrame(schema=schema)
+
+
+def with_comparison_columns(records: pl.DataFrame) -> pl.DataFrame:
+    """Add the ID's parts and the name's pinyin (only for the rows the model sees)."""
+    records = with_id_parts(records.drop("id18"), "id_written")
+    return records.with_columns(name_pinyin=pinyin_expr(records))

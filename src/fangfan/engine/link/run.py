@@ -14,10 +14,10 @@ import polars as pl
 
 from fangfan.engine import config
 from fangfan.engine.link.decide import decide
-from fangfan.engine.link.exact import LINK_COLUMNS, exact_links, village_links
+from fangfan.engine.link.exact import LINK_COLUMNS, ExactStep, exact_step, sample_records, village_links
 from fangfan.engine.link.fallback import damaged_id_links
 from fangfan.engine.link.model import MIN_TRAINING_LINKS, TRAINING_SAMPLE, score
-from fangfan.engine.link.records import feed_records, registry_people, with_comparison_columns
+from fangfan.engine.link.records import registry_people, with_comparison_columns
 from fangfan.engine.link.regions import keep_within_regions
 from fangfan.engine.link.report import linkage_report
 from fangfan.engine.progress import Progress, SilentProgress
@@ -76,27 +76,27 @@ def _link(
     progress.start("读取建档立卡与部门数据", total=2)
     people = registry_people(snapshot)
     progress.advance("读取建档立卡与部门数据")
-    records = feed_records(snapshot)
     progress.finish("读取建档立卡与部门数据")
     progress.start("身份证号精确匹配", total=1)
-    exact = exact_links(records, people)
-    residual = records.join(exact.select("record_id"), on="record_id", how="anti")
+    step = exact_step(snapshot, people)
+    prior = _prior(step.with_id, step.links.height, people.height)
     # Registry people whose own ID is damaged: preset scores, so a township's export works too.
-    repaired = damaged_id_links(residual, people, _prior(records, exact, people))
-    residual = residual.join(repaired.select("record_id"), on="record_id", how="anti")
+    repaired = damaged_id_links(step.residual, people, prior)
+    residual = step.residual.join(repaired.select("record_id"), on="record_id", how="anti")
     progress.finish("身份证号精确匹配")
     timings = {"read": 0.0, "exact": time.perf_counter() - clock}
-    probable, model = _probabilistic(residual, records, exact, people, progress, work_dir, timings)
-    links = pl.concat([exact, repaired, probable, village_links(snapshot)], how="vertical_relaxed")
+    probable, model = _probabilistic(residual, step, people, prior, progress, work_dir, timings)
+    village = village_links(snapshot)
+    links = pl.concat([step.links, repaired, probable, village], how="vertical_relaxed")
     timings["total"] = time.perf_counter() - clock
     return links, timings, model
 
 
 def _probabilistic(
     residual: pl.DataFrame,
-    records: pl.DataFrame,
-    exact: pl.DataFrame,
+    step: ExactStep,
     people: pl.DataFrame,
+    prior: float,
     progress: Progress,
     work_dir: Path | None,
     timings: dict[str, float],
@@ -106,13 +106,11 @@ def _probabilistic(
     if residual.height < MIN_FOR_MODEL:
         progress.finish("概率匹配")
         return pl.DataFrame(schema=LINK_COLUMNS), {}
-    linked = records.join(exact.select("record_id"), on="record_id", how="semi")
-    sample = linked.sample(min(linked.height, TRAINING_SAMPLE), seed=7)
+    sample = sample_records(step, TRAINING_SAMPLE, seed=7)
     residual = with_comparison_columns(residual)
     training = pl.concat([residual, with_comparison_columns(sample)], how="vertical_relaxed")
-    prior = _prior(records, exact, people)
     # EM learns nothing from a township's few dozen households: preset m and u instead.
-    preset = linked.height < MIN_TRAINING_LINKS
+    preset = step.links.height < MIN_TRAINING_LINKS
     scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir, preset=preset)
     decided = decide(residual, scored.pairs, people)
     progress.finish("概率匹配")
@@ -122,15 +120,14 @@ def _probabilistic(
     return decided, scored.model
 
 
-def _prior(records: pl.DataFrame, exact: pl.DataFrame, people: pl.DataFrame) -> float:
+def _prior(with_id: int, exact: int, people: int) -> float:
     """P(a feed record and a random registry person are the same person), from the exact links.
 
-    The share of feed rows that link exactly is the share that has a registry person;
-    each has one among all registry people.
+    The share of feed rows (with an ID) that link exactly is the share that has a registry
+    person; each has one among all registry people.
     """
-    with_id = max(records.filter(pl.col("id_written").is_not_null()).height, 1)
-    share = min(max(exact.height / with_id, 0.05), 0.99)
-    return share / max(people.height, 1)
+    share = min(max(exact / max(with_id, 1), 0.05), 0.99)
+    return share / max(people, 1)
 
 
 def _write_atomically(frame: pl.DataFrame, path: Path) -> None:
