@@ -166,11 +166,14 @@ def build_wide_tables(
     household = _household_wide(context, households, members)
     # The in-memory engine runs the person table's chain of left joins in a third less
     # time than the streaming default (4.9 s against 8.1 s for the city's 2.4M people).
-    person_frame, household_frame = pl.collect_all([person, household], engine="in-memory")
+    # The columns are chosen inside the plan, so no join carries a column no rule reads.
+    person_frame, household_frame = pl.collect_all(
+        [person.select(list(PERSON_COLUMNS)), household.select(list(HOUSEHOLD_COLUMNS))], engine="in-memory"
+    )
     absent = tuple(t.name for t in DEPARTMENT_FEEDS if not snapshot.has(t.name))
     return WideTables(
-        person_wide=person_frame.select(list(PERSON_COLUMNS)),
-        household_wide=household_frame.select(list(HOUSEHOLD_COLUMNS)),
+        person_wide=person_frame,
+        household_wide=household_frame,
         income_year=context.income_year,
         absent_feeds=absent,
     )
