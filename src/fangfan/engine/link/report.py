@@ -38,24 +38,33 @@ def feed_labels() -> dict[str, str]:
     return {t.name: f"{t.department}·{t.title}" for t in DEPARTMENT_FEEDS}
 
 
-def county_expr() -> pl.Expr:
+def county_expr(written: str = "id_as_written") -> pl.Expr:
     """County code of a link: its village, else the ID's (possibly pre-2004) address code."""
-    written = pl.col("id_as_written").fill_null("").str.replace_all(r"\D", "").str.slice(0, 6)
-    from_id = written.replace(OLD_AREA_CODES)
-    return pl.coalesce(pl.col("linked_village_code").str.slice(0, 6), from_id)
+    return pl.coalesce(pl.col("linked_village_code").str.slice(0, 6), _id_county(pl.col(written)))
+
+
+def _id_county(written: pl.Expr) -> pl.Expr:
+    return written.fill_null("").str.replace_all(r"\D", "").str.slice(0, 6).replace(OLD_AREA_CODES)
 
 
 def linkage_report(links: pl.DataFrame) -> pl.DataFrame:
-    """One row per feed and county: counts of exact, probabilistic, unlinked and ambiguous rows."""
+    """One row per feed and county: counts of exact, probabilistic, unlinked and ambiguous rows.
+
+    Counted first per feed and village county, with the ID as written kept only for the
+    rows no village places (a few thousand of millions), so the ID is read for those alone.
+    """
     names = {code: region.name for code, region in counties().items()}
     status = pl.col("status")
     method = pl.col("method")
-    report = (
-        links.with_columns(county_expr().alias("county_code"))
-        .with_columns(
-            pl.col("county_code").replace_strict(names, default=UNKNOWN_COUNTY).alias("county_name")
+    counted = (
+        links.lazy()
+        .group_by(
+            "feed",
+            pl.col("linked_village_code").str.slice(0, 6).alias("linked_village_code"),
+            pl.when(pl.col("linked_village_code").is_null())
+            .then(pl.col("id_as_written"))
+            .alias("unplaced_id"),
         )
-        .group_by("feed", "county_name")
         .agg(
             method.is_in(["exact", "exact_15_to_18"]).sum().alias("exact"),
             (method == "probabilistic").sum().alias("probabilistic"),
@@ -63,6 +72,15 @@ def linkage_report(links: pl.DataFrame) -> pl.DataFrame:
             (status == "ambiguous").sum().alias("ambiguous"),
             pl.len().alias("total"),
         )
+        .collect(engine="streaming")
+        .with_columns(county_expr("unplaced_id").alias("county_code"))
+    )
+    report = (
+        counted.with_columns(
+            pl.col("county_code").replace_strict(names, default=UNKNOWN_COUNTY).alias("county_name")
+        )
+        .group_by("feed", "county_name")
+        .agg(*[pl.col(c).sum() for c in ("exact", "probabilistic", "unlinked", "ambiguous", "total")])
     )
     report = report.with_columns(
         pl.col("feed").replace_strict(feed_labels(), default=pl.col("feed")).alias("department")
