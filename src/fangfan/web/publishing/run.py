@@ -9,6 +9,9 @@ The order, and what runs inside the one short transaction, is the whole design
    current), then monitoring loads the run's signals and the monitored households the
    national system lists, so the pages never see the run without them;
 4. after it, in batches: the registry's leftover department records.
+
+On PostgreSQL the publish's many transactions commit without waiting for the disk
+(`shared.loading.asynchronous_commits`), except the switch's.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from fangfan.web.registry.publish import (
     read_engine_run,
     refuse_older,
 )
-from fangfan.web.shared.loading import loader
+from fangfan.web.shared.loading import asynchronous_commits, durable_commit, loader
 
 __all__ = [
     "PublishError",
@@ -62,19 +65,20 @@ def publish_run(
     published = Run.objects.filter(run_id=engine.run_id, published=True).first()
     if published is not None:
         return PublishResult(run=published, created=False)
-    clear_unfinished(engine.run_id)
-    current = Run.objects.current()
-    refuse_older(engine, current)
-    publication = Publication(engine, current, progress, loader())
-    try:
-        publication.prepare()
-        result = _switch(publication, Path(run_dir))
-    except BaseException:
-        publication.discard()
-        raise
-    finally:
-        publication.drop_stages()
-    publication.finish()
+    with asynchronous_commits():
+        clear_unfinished(engine.run_id)
+        current = Run.objects.current()
+        refuse_older(engine, current)
+        publication = Publication(engine, current, progress, loader())
+        try:
+            publication.prepare()
+            result = _switch(publication, Path(run_dir))
+        except BaseException:
+            publication.discard()
+            raise
+        finally:
+            publication.drop_stages()
+        publication.finish()
     seconds = round(time.perf_counter() - started, 2)
     Run.objects.filter(pk=result.run.pk).update(seconds=seconds)
     result.run.seconds = seconds
@@ -85,6 +89,7 @@ def _switch(publication: Publication, run_dir: Path) -> PublishResult:
     """The one short transaction: the registry's switch, then monitoring's steps on the run
     it made current (docs/monitoring.md: signals, the national system's monitored households)."""
     with transaction.atomic():
+        durable_commit()  # the run made current is on disk when the publish says so
         run = publication.switch()
         publish_signals(run, run_dir)
         import_registry_monitored(run)

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -64,6 +67,7 @@ from fangfan.web.shared.loading import (
     drop_stage,
     index_stage,
     insert_staged,
+    loader,
     mark_unchanged,
     merge,
     stage_name,
@@ -106,6 +110,8 @@ EVENT_SCHEMA = {
 }
 # A run left unpublished longer than this was interrupted (a publish at city scale takes minutes).
 UNFINISHED_AFTER = dt.timedelta(hours=1)
+# Department records are built this many links at a time (a feed's, or a slice of a big feed's).
+DEPARTMENT_PART_ROWS = 500_000
 # The engine's side of a finding; status, assignee, deadline and first_seen_run stay as they are.
 FINDING_UPDATE = (
     "person_name",
@@ -174,12 +180,12 @@ class PublishResult:
 
 @dataclass(frozen=True)
 class EngineRun:
-    """What the engine wrote for one run, read from disk."""
+    """What the engine wrote for one run, read from disk (the links scanned, read a feed at a time)."""
 
     summary: dict[str, Any]
     snapshot: Snapshot
     findings: pl.DataFrame
-    links: pl.DataFrame | None
+    links: pl.LazyFrame | None
 
     @property
     def run_id(self) -> str:
@@ -203,9 +209,8 @@ def read_engine_run(run_dir: Path, snapshot_dir: Path, links: Path | pl.DataFram
     if links is None:
         default = snapshot_dir.parent.parent / "derived" / snapshot.id / LINKS_FILE
         links = default if default.exists() else None
-    if isinstance(links, Path):
-        links = pl.read_parquet(links)
-    return EngineRun(summary, snapshot, pl.read_parquet(run_dir / "findings.parquet"), links)
+    scanned = pl.scan_parquet(links) if isinstance(links, Path) else None if links is None else links.lazy()
+    return EngineRun(summary, snapshot, pl.read_parquet(run_dir / "findings.parquet"), scanned)
 
 
 def refuse_older(engine: EngineRun, current: Run | None) -> None:
@@ -244,9 +249,10 @@ def _delete_in_batches(rows: Any) -> None:
     bounds = rows.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return
-    for start in range(bounds["low"], bounds["high"] + 1, BATCH_ROWS):
+    step = loader().batch_rows
+    for start in range(bounds["low"], bounds["high"] + 1, step):
         with transaction.atomic():
-            rows.filter(pk__gte=start, pk__lt=start + BATCH_ROWS)._raw_delete(connection.alias)
+            rows.filter(pk__gte=start, pk__lt=start + step)._raw_delete(connection.alias)
 
 
 def _screened_at(summary: dict[str, Any]) -> dt.datetime | None:
@@ -271,6 +277,7 @@ class Publication:
         self.run_row: Run | None = None
         self.staged: list[type[Model]] = []
         self.departments_started = False
+        self.department_later = SpilledRecords()
         self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
@@ -297,7 +304,7 @@ class Publication:
         self._stage_households()
         self._stage_members()
         self._stage_findings()
-        self.department_count, self.department_later = self._prepare_department_records()
+        self.department_count = self._prepare_department_records()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
         # What the tables already hold as staged is left out of the switch.
         for model, key in STAGED_KEYS.items():
@@ -337,31 +344,67 @@ class Publication:
         )
         self._stage(Finding, self._run_columns(rows, "first_seen_run_id", "last_seen_run_id"), STEP_FINDINGS)
 
-    def _prepare_department_records(self) -> tuple[int, pl.DataFrame | None]:
-        """The new snapshot's records: those of households already in the database written
-        now, in batches (hidden: not the current snapshot's); the rest kept for the switch."""
+    def _prepare_department_records(self) -> int:
+        """The new snapshot's records, a feed (or a slice of a big one) at a time: those of
+        households already in the database, and the villages' own, written now in batches
+        (hidden: not the current snapshot's); those of households new to the database
+        (every one in a first publish) put aside on disk for the switch or after it.
+        Returns how many records the snapshot has."""
         snapshot = self.engine.snapshot
         if self.previous is not None and self.previous.snapshot_id == snapshot.id:
-            return self.previous.department_records, None  # same snapshot: the records are already there
+            return self.previous.department_records  # same snapshot: the records are already there
         if self.engine.links is None:
-            return 0, None
-        feeds = {feed.name: snapshot.read(feed.name) for feed in DEPARTMENT_FEEDS if snapshot.has(feed.name)}
-        records = frames.department_frame(self.engine.links, feeds, snapshot.id)
+            return 0
         known = pl.Series(
             "household_id", list(Household.all_objects.values_list("household_id", flat=True)), pl.String
-        )
-        now = records.filter(pl.col("household_id").is_null() | pl.col("household_id").is_in(known.implode()))
-        self.progress.start(STEP_DEPARTMENTS, total=records.height)
+        ).implode()
+        self.progress.start(STEP_DEPARTMENTS, total=self._department_total())
         self.departments_started = True
-        self._insert_in_batches(DepartmentRecord, now, STEP_DEPARTMENTS)
-        return records.height, records.filter(~pl.col("household_id").is_in(known.implode()))
+        count = 0
+        for part in self._department_parts():
+            count += part.height
+            now = part.filter(pl.col("household_id").is_null() | pl.col("household_id").is_in(known))
+            self._insert_in_batches(DepartmentRecord, now, STEP_DEPARTMENTS)
+            self.department_later.add(part.filter(~pl.col("household_id").is_in(known)))
+        return count
+
+    def _department_parts(self) -> Iterator[pl.DataFrame]:
+        """`frames.department_frame` of the snapshot's feeds, in parts of at most
+        DEPARTMENT_PART_ROWS links, in the order of the feeds (the whole never held at once)."""
+        snapshot, links = self.engine.snapshot, self.engine.links
+        assert links is not None
+        for feed in DEPARTMENT_FEEDS:
+            if not snapshot.has(feed.name):
+                continue
+            rows = snapshot.read(feed.name)
+            if not rows.height:
+                continue
+            feed_links = links.filter(pl.col("feed") == feed.name).collect()
+            for offset in range(0, feed_links.height, DEPARTMENT_PART_ROWS):
+                part = frames.department_frame(
+                    feed_links.slice(offset, DEPARTMENT_PART_ROWS), {feed.name: rows}, snapshot.id
+                )
+                yield part.select(pl.col(name).cast(kind) for name, kind in frames.DEPARTMENT_SCHEMA.items())
+            del rows, feed_links
+
+    def _department_total(self) -> int:
+        """The links that become records (for the progress bar, before they are built)."""
+        assert self.engine.links is not None
+        feeds = [feed.name for feed in DEPARTMENT_FEEDS if self.engine.snapshot.has(feed.name)]
+        linked = self.engine.links.filter(
+            (pl.col("status") == "linked")
+            & (pl.col("linked_household_id").is_not_null() | pl.col("linked_village_code").is_not_null())
+            & pl.col("feed").is_in(feeds)
+        )
+        return int(linked.select(pl.len()).collect().item())
 
     def _insert_in_batches(self, model: type[Model], frame: pl.DataFrame, step: str | None = None) -> None:
-        for offset in range(0, frame.height, BATCH_ROWS):
+        rows = self.load.batch_rows
+        for offset in range(0, frame.height, rows):
             with transaction.atomic():
-                self.load.insert(model, frame.slice(offset, BATCH_ROWS))
+                self.load.insert(model, frame.slice(offset, rows))
             if step:
-                self.progress.advance(step, min(BATCH_ROWS, frame.height - offset))
+                self.progress.advance(step, min(rows, frame.height - offset))
 
     # Switching: one short transaction ----------------------------------------------------
 
@@ -376,9 +419,10 @@ class Publication:
             raise PublishError("发布期间另一个筛查批次已成为当前批次，请重新发布")
         self.removed = self._publish_households()
         self._publish_members()
-        if self.department_later is not None and self.department_later.height <= BATCH_ROWS:
-            self.load.insert(DepartmentRecord, self.department_later)
-            self.department_later = None
+        if self.department_later.height <= BATCH_ROWS:
+            for part in self.department_later.parts(BATCH_ROWS):
+                self.load.insert(DepartmentRecord, part)
+            self.department_later.close()
         self._publish_findings()
         self.counts = {
             "households": self.household_frame.height,
@@ -410,6 +454,7 @@ class Publication:
         )
 
     def discard(self) -> None:
+        self.department_later.close()
         if self.run_row is not None:
             _discard_run(self.run_row)
 
@@ -421,8 +466,11 @@ class Publication:
         """After the switch, in short batches: the department records of households new to
         the database (too many to write in the switch: a first publish), then the removal
         of the previous snapshot's records."""
-        if self.department_later is not None:
-            self._insert_in_batches(DepartmentRecord, self.department_later, STEP_DEPARTMENTS)
+        try:
+            for part in self.department_later.parts(self.load.batch_rows):
+                self._insert_in_batches(DepartmentRecord, part, STEP_DEPARTMENTS)
+        finally:
+            self.department_later.close()
         if self.departments_started:
             self.progress.finish(STEP_DEPARTMENTS)
         self._remove_superseded()
@@ -695,6 +743,43 @@ class Publication:
     def _make_current(self) -> None:
         Run.objects.filter(is_current=True).update(is_current=False)
         Run.objects.filter(pk=self.run.pk).update(is_current=True, published=True)
+
+
+class SpilledRecords:
+    """Department records put aside until their households are in the database: appended
+    to a Parquet file in a temporary folder (a city's first publish puts aside millions),
+    read back in parts, removed by `close`."""
+
+    def __init__(self) -> None:
+        self.height = 0
+        self.folder: Path | None = None
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if not frame.height:
+            return
+        table = frame.to_arrow()
+        if self.writer is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="fangfan-publish-"))
+            self.writer = pq.ParquetWriter(self.folder / "records.parquet", table.schema)
+        self.writer.write_table(table)
+        self.height += frame.height
+
+    def parts(self, rows: int) -> Iterator[pl.DataFrame]:
+        if self.writer is None or self.folder is None:
+            return
+        self.writer.close()
+        for batch in pq.ParquetFile(self.folder / "records.parquet").iter_batches(batch_size=rows):
+            part = pl.from_arrow(batch)
+            assert isinstance(part, pl.DataFrame)
+            yield part
+
+    def close(self) -> None:
+        if self.writer is not None and self.writer.is_open:
+            self.writer.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.writer, self.folder, self.height = None, None, 0
 
 
 def _record_events(rows: Sequence[Model], action: str, values: Any) -> None:
