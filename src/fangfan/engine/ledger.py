@@ -25,7 +25,8 @@ header of every printed page say which (`privacy_note`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,15 +252,16 @@ def write_ledgers(
     ID numbers are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     compared = {code: part for code, _, part in _by_county(comparisons)} if comparisons is not None else {}
-    written = []
-    for county_code, name, county_rows in _by_county(rows):
+
+    def write(county_code: str, name: str, county_rows: pl.DataFrame) -> LedgerFile:
         path = out_dir / _file_name(name, "问题台账", full_id)
         county_comparisons = None
         if comparisons is not None:
             county_comparisons = compared.get(county_code, comparisons.clear())
         _write_county_workbook(path, name, county_rows, county_comparisons, full_id)
-        written.append(LedgerFile(county_code, name, path, county_rows.height))
-    return written
+        return LedgerFile(county_code, name, path, county_rows.height)
+
+    return _per_county(rows, write)
 
 
 def write_warning_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool = False) -> list[LedgerFile]:
@@ -267,25 +269,21 @@ def write_warning_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool = Fa
     findings), a summary by village and warning type, then a sheet per township.
     ID numbers are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for county_code, name, county_rows in _by_county(rows):
+
+    def write(county_code: str, name: str, county_rows: pl.DataFrame) -> LedgerFile:
         path = out_dir / _file_name(name, "部门筛查预警清单", full_id)
         workbook = _workbook(path)
         formats = _formats(workbook)
         _write_warning_summary(workbook, formats, name, county_rows, full_id)
         for sheet_name, township_rows in _by_township(_with_row_xml(county_rows, WARNING_COLUMNS, full_id)):
+            title = f"{name}{sheet_name}部门筛查预警清单"
             _write_township_sheet(
-                workbook,
-                formats,
-                sheet_name,
-                f"{name}{sheet_name}部门筛查预警清单",
-                township_rows,
-                WARNING_COLUMNS,
-                full_id,
+                workbook, formats, sheet_name, title, township_rows, WARNING_COLUMNS, full_id
             )
         workbook.close()
-        written.append(LedgerFile(county_code, name, path, county_rows.height))
-    return written
+        return LedgerFile(county_code, name, path, county_rows.height)
+
+    return _per_county(rows, write)
 
 
 def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool = False) -> list[LedgerFile]:
@@ -293,22 +291,34 @@ def write_monitoring_lists(rows: pl.DataFrame, out_dir: Path, *, full_id: bool =
     a count by village and suggested category, then a sheet per township.
     Numbers in the text are masked unless `full_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for county_code, name, county_rows in _by_county(rows):
+
+    def write(county_code: str, name: str, county_rows: pl.DataFrame) -> LedgerFile:
         path = out_dir / _file_name(name, "防返贫监测候选清单", full_id)
         workbook = _workbook(path)
         formats = _formats(workbook)
         _write_monitoring_summary(workbook, formats, name, county_rows, full_id)
-        for sheet_name, township_rows in _by_township(
-            _with_row_xml(county_rows, MONITORING_COLUMNS, full_id)
-        ):
+        sheets = _by_township(_with_row_xml(county_rows, MONITORING_COLUMNS, full_id))
+        for sheet_name, township_rows in sheets:
             title = f"{name}{sheet_name}防返贫监测候选清单"
             _write_township_sheet(
                 workbook, formats, sheet_name, title, township_rows, MONITORING_COLUMNS, full_id
             )
         workbook.close()
-        written.append(LedgerFile(county_code, name, path, county_rows.height))
-    return written
+        return LedgerFile(county_code, name, path, county_rows.height)
+
+    return _per_county(rows, write)
+
+
+COUNTY_WRITERS = 2  # workbooks written at once: one waits on its files while another computes
+
+
+def _per_county(
+    rows: pl.DataFrame, write: Callable[[str, str, pl.DataFrame], LedgerFile]
+) -> list[LedgerFile]:
+    """`write` for each county of `rows`, two workbooks at a time, in the counties' order."""
+    counties = _by_county(rows)
+    with ThreadPoolExecutor(max_workers=COUNTY_WRITERS) as pool:
+        return list(pool.map(lambda county: write(*county), counties))
 
 
 def _by_county(rows: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
