@@ -131,17 +131,36 @@ def one_edit(name: str) -> Any:
     )
 
 
+# Candidate pairs share one of these (documented in docs/linkage.md).
+BLOCKING_KEYS: tuple[tuple[str, str], ...] = (
+    ("area", "birth"),  # the first 14 characters: typos in sequence or check digit
+    ("name_pinyin", "birth"),  # a wrong address code
+    ("name_pinyin", "sequence"),  # a typo inside the birth date
+    ("name_pinyin", "area"),  # Excel rounding carried into the birth date
+    ("name_pinyin", "village_code"),  # household feeds without a usable ID
+)
+
+
 def blocking_rules() -> list[Any]:
-    """Candidate pairs share one of these (documented in docs/linkage.md)."""
+    """Candidate pairs share one of `BLOCKING_KEYS`."""
     from splink import block_on
 
-    return [
-        block_on("area", "birth"),  # the first 14 characters: typos in sequence or check digit
-        block_on("name_pinyin", "birth"),  # a wrong address code
-        block_on("name_pinyin", "sequence"),  # a typo inside the birth date
-        block_on("name_pinyin", "area"),  # Excel rounding carried into the birth date
-        block_on("name_pinyin", "village_code"),  # household feeds without a usable ID
+    return [block_on(*keys) for keys in BLOCKING_KEYS]
+
+
+def candidates(people: pl.DataFrame, residual: pl.DataFrame) -> pl.DataFrame:
+    """The registry people that share a blocking key with some residual record.
+
+    Nobody else can be in a blocked pair, so scoring against them alone gives the same
+    pairs as scoring against the whole registry, without DuckDB scanning it.
+    """
+    found = [
+        people.join(residual.select(keys).drop_nulls().unique(), on=list(keys), how="semi").get_column(
+            "unique_id"
+        )
+        for keys in BLOCKING_KEYS
     ]
+    return people.filter(pl.col("unique_id").is_in(pl.concat(found).implode()))
 
 
 def score(
@@ -183,8 +202,9 @@ def score(
         _train(linker, progress)
     started = time.perf_counter()
     target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
+    near = api.register(_side(candidates(people, residual), "unique_id"), dataset_display_name="near")
     predictions = linker.inference.predict_between(
-        target, registry, threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
+        target, near, threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
     )
     pairs = _evidence(connection, predictions.physical_name)
     progress.advance("概率匹配")
