@@ -25,7 +25,11 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 @click.command("import")
 @click.argument("input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--as-of", callback=_parse_date, help="数据截止日期（默认今天），如 2024-06-30")
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    help="数据截止日期，如 2024-06-30（不给时取自数据：标题“截至…”、文件名或数据中最新的日期）",
+)
 @click.option(
     "--synonyms",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -34,13 +38,20 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 def import_command(input_dir: Path, as_of: dt.date | None, synonyms: Path | None) -> None:
     """导入目录中的全部表格（国扶办系统导出和行业部门数据），生成带日期的快照和导入问题报告。"""
     from fangfan.engine.ingest import NothingToImport, import_directory
+    from fangfan.engine.ingest.asof import GIVEN_ON_COMMAND_LINE
     from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.progress import RichProgress
 
     console = Console()
     try:
         with RichProgress() as progress:
-            result = import_directory(input_dir, as_of=as_of, synonyms=synonyms, progress=progress)
+            result = import_directory(
+                input_dir,
+                as_of=as_of,
+                synonyms=synonyms,
+                progress=progress,
+                as_of_source=GIVEN_ON_COMMAND_LINE,
+            )
     except (NothingToImport, SynonymError) as error:
         Console(stderr=True).print(f"[bold red]导入失败：[/]{error}")
         sys.exit(1)
@@ -61,6 +72,7 @@ def import_command(input_dir: Path, as_of: dt.date | None, synonyms: Path | None
         console.print(f"[yellow]本次没有数据的表：[/]{names}")
     state = "新建" if result.created else "内容与已有快照相同，未重复写入"
     console.print(f"快照：[bold]{result.snapshot.id}[/]（{state}）")
+    console.print(f"数据截止日期：{result.snapshot.as_of.isoformat()}（{result.snapshot.as_of_source}）")
     console.print(f"导入问题报告：{result.report_path}")
 
 

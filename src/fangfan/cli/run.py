@@ -18,7 +18,11 @@ from fangfan.engine.schema import TABLES
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出目录"
 )
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="数据截止日期（默认今天）")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="数据截止日期，如 2024-06-30（不给时取自数据：标题“截至…”、文件名或数据中最新的日期）",
+)
 @click.option(
     "--full-id",
     is_flag=True,
@@ -30,6 +34,7 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
     各县台账和清单要下发乡镇、村，身份证号默认脱敏（只显示前6位和后4位，出生日期只显示年份）。
     """
     from fangfan.engine.ingest import NothingToImport
+    from fangfan.engine.ingest.asof import GIVEN_ON_COMMAND_LINE
     from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.pipeline import run_monthly
 
@@ -37,7 +42,12 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
     try:
         with RichProgress() as progress:
             result = run_monthly(
-                input_dir, out_dir, as_of=as_of.date() if as_of else None, progress=progress, full_id=full_id
+                input_dir,
+                out_dir,
+                as_of=as_of.date() if as_of else None,
+                progress=progress,
+                full_id=full_id,
+                as_of_source=GIVEN_ON_COMMAND_LINE,
             )
     except (NothingToImport, SynonymError) as error:
         Console(stderr=True).print(f"[bold red]运行失败：[/]{error}")

@@ -120,6 +120,7 @@ def import_link_screen(
     progress: Progress | None = None,
     file_regions: Mapping[str, str] | None = None,
     steps: StepMeter | None = None,
+    as_of_source: str | None = None,
 ) -> PipelineResult:
     """Import every file under `input_dir` into a snapshot, link the departments, screen.
 
@@ -137,7 +138,7 @@ def import_link_screen(
     progress = progress or SilentProgress()
     steps = steps or StepMeter()
     with steps.step("import", "导入"):
-        imported = import_directory(input_dir, as_of=as_of, progress=progress)
+        imported = import_directory(input_dir, as_of=as_of, progress=progress, as_of_source=as_of_source)
     with steps.step("link", "匹配部门数据"):
         linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
     with steps.step("screen", "筛查"):
@@ -152,6 +153,7 @@ def run_monthly(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     full_id: bool = False,
+    as_of_source: str | None = None,
 ) -> MonthlyRunResult:
     """Import, link, screen and write the office's files into `out_dir`.
 
@@ -166,7 +168,9 @@ def run_monthly(
 
     steps = StepMeter(progress)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = import_link_screen(input_dir, as_of=as_of, progress=progress, steps=steps)
+    result = import_link_screen(
+        input_dir, as_of=as_of, progress=progress, steps=steps, as_of_source=as_of_source
+    )
     imported, linked, screened = result.imported, result.linked, result.screened
     with steps.step("linkage_report", "写出部门数据匹配情况"):
         linkage_report = write_linkage_workbook(
@@ -202,6 +206,7 @@ def run_monthly(
     summary = {
         "snapshot_id": snapshot.id,
         "as_of": snapshot.as_of.isoformat(),
+        "as_of_source": snapshot.as_of_source,
         "run_id": screened.run_id,
         "findings": findings.height,
         "reconciliation_findings": screened.reconciliation.height,

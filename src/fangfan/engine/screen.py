@@ -247,6 +247,7 @@ def build_summary(
         "run_id": run_id,
         "snapshot_id": snapshot.id,
         "as_of": snapshot.as_of.isoformat(),
+        "as_of_source": snapshot.as_of_source,
         "policy_year": catalogue.year,
         "income_year": wide.income_year,
         "created_at": dt.datetime.now().isoformat(timespec="seconds"),

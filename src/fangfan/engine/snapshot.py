@@ -55,6 +55,11 @@ class Snapshot:
     def as_of(self) -> dt.date:
         return dt.date.fromisoformat(self.manifest["as_of"])
 
+    @property
+    def as_of_source(self) -> str:
+        """Where the as-of date came from, in Chinese ("" for snapshots older than the field)."""
+        return str(self.manifest.get("as_of_source", ""))
+
     def table_path(self, name: str) -> Path:
         return self.path / f"{name}.parquet"
 

@@ -4,10 +4,12 @@
     result.snapshot.read("members")      # typed columns, _flags, id_number_valid
     result.problems                      # one row per problem, Chinese message
     result.report_path                   # 导入问题报告-<snapshot_id>.xlsx
+    result.as_of                         # the date and where it came from (`asof`)
 
 Steps: read every sheet as text (`read`), recognise its table from the header row
-(`headers`), drop layout rows, validate each table (`validate`), write the snapshot
-(`SnapshotStore.write`, atomic) and then the Excel report (`report`, atomic).
+(`headers`), drop layout rows, validate each table (`validate`), settle the as-of date
+(`asof`: given, else the export's own date, else the newest date in the data), write
+the snapshot (`SnapshotStore.write`, atomic) and then the Excel report (`report`, atomic).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import polars as pl
 from fangfan.engine import config
 from fangfan.engine.ingest import headers as header_rows
 from fangfan.engine.ingest import report, validate
+from fangfan.engine.ingest.asof import AsOf, find_as_of
 from fangfan.engine.ingest.assemble import Assembled, assemble
 from fangfan.engine.problems import Problem
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.schema import ALL_TABLES, DEPARTMENT_FEEDS, HOUSEHOLDS, INCOME, MEMBERS
 from fangfan.engine.snapshot import Snapshot, SnapshotStore
 
-__all__ = ["ImportResult", "NothingToImport", "import_directory", "reports_dir"]
+__all__ = ["AsOf", "ImportResult", "NothingToImport", "import_directory", "reports_dir"]
 
 
 class NothingToImport(RuntimeError):
@@ -47,6 +50,7 @@ class ImportResult:
     unrecognised: list[dict[str, Any]] = field(default_factory=list)
     absent_tables: list[str] = field(default_factory=list)
     layout_rows: list[dict[str, Any]] = field(default_factory=list)
+    as_of: AsOf | None = None
 
     def problem_counts(self) -> dict[str, int]:
         counts = self.problems.group_by("code").len().sort("len", descending=True)
@@ -65,14 +69,18 @@ def import_directory(
     as_of: dt.date | None = None,
     synonyms: Path | None = None,
     progress: Progress | None = None,
+    as_of_source: str | None = None,
 ) -> ImportResult:
     """Import every table file under `input_dir` into a new snapshot.
+
+    Without `as_of` the date comes from the data (`asof.find_as_of`); `as_of_source`
+    names a given date's origin ("命令行 --as-of"; default "指定日期"). The manifest
+    keeps the date's source as `as_of_source`.
 
     Raises NothingToImport when no registry household can be imported; every
     other problem is data and ends up in `problems` and the Excel report.
     """
     store = store or SnapshotStore()
-    as_of = as_of or dt.date.today()
     progress = progress or SilentProgress()
     store.clean_debris()
     report.clean_debris(reports_dir())
@@ -95,7 +103,9 @@ def import_directory(
     tables["problems"] = problems
     tables["rejected"] = rejected
     absent = [t.name for t in ALL_TABLES if t.name not in assembled.frames]
-    manifest = _manifest(assembled, absent, problems)
+    settled = find_as_of(as_of, assembled.titles, tables, given_source=as_of_source)
+    as_of = settled.date
+    manifest = {**_manifest(assembled, absent, problems), "as_of_source": settled.source}
     progress.start("写入快照", total=1)
     snapshot, created = store.write(tables, manifest, as_of)
     progress.finish("写入快照")
@@ -112,6 +122,7 @@ def import_directory(
         unrecognised=assembled.unrecognised,
         absent_tables=absent,
         layout_rows=assembled.layout_rows,
+        as_of=settled,
     )
 
 

@@ -35,6 +35,8 @@ class Assembled:
     unrecognised: list[dict[str, Any]] = field(default_factory=list)
     layout_rows: list[dict[str, Any]] = field(default_factory=list)
     file_problems: pl.DataFrame = field(default_factory=validate.empty_problems)
+    # One per imported sheet: file, sheet, table and the text above its header (for `asof`).
+    titles: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +100,7 @@ def _merge(result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts) 
     result.sources.extend(one.sources)
     result.unrecognised.extend(one.unrecognised)
     result.layout_rows.extend(one.layout_rows)
+    result.titles.extend(one.titles)
     parts.file_problems.extend(one_parts.file_problems)
     for table_name, frames in one_parts.frames.items():
         shifted = [f.with_columns(pl.col("_src") + offset) for f in frames]
@@ -150,6 +153,15 @@ def _take_sheet(sheet: read.Sheet, synonyms: Synonyms, result: Assembled, parts:
         {"_src": source, "field": name, "column": header} for name, header in recognition.headers.items()
     )
     result.layout_rows.extend(layout)
+    above = sheet.head_rows(recognition.header_index)
+    result.titles.append(
+        {
+            "file": sheet.file,
+            "sheet": sheet.sheet,
+            "table": table.name,
+            "title": " ".join(cell.strip() for row in above for cell in row if cell.strip()),
+        }
+    )
     result.sources.append(
         {
             "file": sheet.file,

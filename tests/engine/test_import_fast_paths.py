@@ -1,0 +1,167 @@
+"""The importer's short cuts give exactly what the long way gives.
+
+A city's import cleans and checks tens of millions of cells, so three short cuts skip
+work that cannot change the outcome; each is held here to the long way it replaces:
+
+- a plain cell (18 ASCII digits for an ID, 1234.50 for money, 2024-06-30 for a date, a
+  word without spaces) is its own cleaned text, and is parsed and checked directly
+  (`validate.field_lookup`) — checked against the general expressions on cells a clerk
+  would type, good and bad;
+- layout rows are judged in full only where cheap tests allow them
+  (`validate._maybe_layout`) — checked over every Unicode code point;
+- a UTF-8 CSV is parsed by Polars straight from the file (`read._read_utf8_csv`) —
+  checked against decoding it in Python on the shapes CSV exports come in.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from fangfan.engine import idnumber
+from fangfan.engine.ingest import read, validate, values
+from fangfan.engine.schema import ALL_TABLES, Field, Kind
+
+KINDS = {f.kind: f for table in ALL_TABLES for f in table.fields if f.name != "household_id"}
+
+
+def _every_character() -> pl.Series:
+    return pl.Series("c", [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF])
+
+
+def _ids() -> list[str]:
+    rng = random.Random(14)
+    ids = []
+    for _ in range(400):
+        first17 = f"{rng.randint(110000, 659999)}{rng.randint(1930, 2025)}{rng.randint(1, 12):02d}"
+        first17 += f"{rng.randint(1, 31):02d}{rng.randint(0, 999):03d}"
+        good = first17 + idnumber.check_character(first17)
+        ids += [good, first17 + rng.choice("0123456789X"), good.lower(), f" {good}"]
+    return [
+        *ids,
+        "62122619900230123X",  # no 30 February
+        "621226199013011234",  # no 13th month
+        "622628550607121",  # 15 digits
+        "6.21226199001011E+17",
+        "６２１２２６１９９００１０１１２３４",
+        "62122619900101123",
+        "",
+        "  ",
+    ]
+
+
+CELLS = {
+    Kind.ID_NUMBER: _ids(),
+    Kind.MONEY: [
+        "0",
+        "12",
+        "1234.50",
+        "1,234.50",
+        "¥300",
+        "300元",
+        "-5",
+        "99999999999",
+        "1e3",
+        ".5",
+        "5.",
+        "x",
+    ],
+    Kind.INTEGER: [
+        "0",
+        "12",
+        "12.0",
+        "2024",
+        "２０２４",
+        "1,200",
+        "-3",
+        "7.5",
+        "9999999999",  # (20 digits overflow Int64 and stop the import, either way)
+        "abc",
+    ],
+    Kind.DATE: [
+        "2024-06-30",
+        "2024-02-30",
+        "2024-13-01",
+        "0000-01-01",
+        "2024/6/30",
+        "45473",
+        "20240630",
+        "x",
+    ],
+    Kind.VILLAGE_CODE: ["621226100201", "621226100201.0", "6212261002", "999999999999", " 621226100201"],
+    Kind.PHONE: ["13912345678", "139 1234 5678", "0939-1234567"],
+    Kind.ENUM: ["脱贫户", "脱 贫户", "监测户", "Ｘ", "A", "其他", "男", "户主"],
+    Kind.BOOLEAN: ["是", "否", "TRUE", "false", "1", "是 "],
+    Kind.ENUM_LIST: ["产业帮扶；就业帮扶", "产业帮扶,就业帮扶", "产业帮扶", "乱写"],
+    Kind.NAME: ["王秀英", "王 秀英", "Ａｌｉ", "阿卜杜拉·买买提", "李浩"],
+    Kind.TEXT: ["东关村", "621226100201", "武都区10号小区", "ＡＢＣ", "a b"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_plain_cells_get_the_text_value_and_code_the_general_expressions_give(kind: Kind) -> None:
+    column: Field = KINDS[kind]
+    cells = pl.Series(column.name, [*CELLS[kind], None], dtype=pl.String)
+    fast = validate.field_lookup(column, cells).sort(column.name, nulls_last=True)
+    general = validate._worked_out(column, cells.unique().to_frame()).sort(column.name, nulls_last=True)
+    assert fast.equals(general), (fast, general)
+    plain = cells.str.contains(validate.plain_pattern(column)).fill_null(False)
+    assert plain.any() and not plain.all()  # both ways are taken
+
+
+def test_every_character_of_a_plain_word_is_its_own_clean_text() -> None:
+    every = _every_character().to_frame()
+    plain = every.filter(pl.col("c").str.contains(validate.PLAIN_WORDS))
+    assert plain.height > 20_000
+    assert plain.filter(values.clean(pl.col("c")) != pl.col("c")).height == 0
+    assert plain.filter(pl.col("c").str.contains(r"\s")).height == 0
+
+
+def test_a_cell_cleans_to_empty_exactly_when_it_is_whitespace_and_only_计_becomes_计() -> None:
+    every = _every_character().to_frame()
+    differ = every.filter(values.clean(pl.col("c")).is_null() != ~pl.col("c").str.contains(r"\S"))
+    assert differ.height == 0
+    becomes = every.filter(pl.col("c").str.normalize("NFKC").str.contains("计", literal=True))
+    assert becomes.get_column("c").to_list() == ["计"]
+
+
+CSV_SHAPES = {
+    "plain": "a,b,c\n1,2,3\n",
+    "title row": "截至2026年10月31日\na,b,c\n1,2,3\n",
+    "a wider line at the top": "a,b,c\n1,2,3,4\n5,6\n",
+    "a wider line further down": "a,b,c\n" + "1,2,3\n" * 300 + "1,2,3,4,5\n",
+    "blank lines": "a,b,c\n\n1,2,3\n\n\n4,5,6",
+    "crlf": "a,b,c\r\n1,2,3\r\n\r\n",
+    "quotes": 'a,b,c\n"x, y",2,"multi\nline"\n"q""uote",5,6\n',
+    "bom": "\ufeffa,b,c\n1,2,3\n",
+    "one column": "a\n1\n2\n",
+    "trailing comma": "a,b,c,\n1,2,3,\n",
+    "spaces": " a , b ,c\n 1 ,\u3000２,3\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(CSV_SHAPES))
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_csv_read_straight_by_polars_is_the_csv_decoded_in_python(
+    tmp_path: Path, shape: str, encoding: str
+) -> None:
+    path = tmp_path / "表.csv"
+    path.write_bytes(CSV_SHAPES[shape].encode(encoding))
+    fast = read._read_utf8_csv(path)
+    slow = read._read_any_csv(path)
+    assert slow is not None
+    if fast is not None:
+        assert fast.equals(slow)
+    if shape == "plain":
+        assert fast is not None  # the common case takes the short cut
+    assert read.read_csv(path, "表.csv").cells.drop("row").equals(slow)
+
+
+def test_a_csv_that_turns_gb18030_further_down_is_decoded_as_gb18030(tmp_path: Path) -> None:
+    path = tmp_path / "表.csv"
+    path.write_bytes(("a,b\n" + "1,2\n" * 300).encode() + "中,文\n".encode("gb18030"))
+    assert read._read_utf8_csv(path) is None
+    assert read.read_csv(path, "表.csv").cells.get_column("c0").to_list()[-1] == "中"
