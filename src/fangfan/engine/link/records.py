@@ -180,26 +180,29 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
 
     A person listed in two households stays one person; `household_ids` names both.
     """
-    households = snapshot.read("households").select("household_id", "village_code", "head_id_number")
+    households = (
+        snapshot.scan("households").select("household_id", "village_code", "head_id_number").collect()
+    )
     heads = households.select(
         pl.col("household_id").alias("headed_household_id"),
         normalise_expr(pl.col("head_id_number")).alias("head"),
     )
     heads = upgraded_ids(heads, "head", "id18").drop("head").unique("id18", keep="first")
-    members = snapshot.read("members")
+    scanned = snapshot.scan("members")
+    columns = scanned.collect_schema().names()
 
     def present(name: str, dtype: pl.DataType) -> pl.Expr:
-        column = pl.col(name) if name in members.columns else pl.lit(None)
+        column = pl.col(name) if name in columns else pl.lit(None)
         return column.cast(dtype).alias(name)
 
-    members = members.select(
+    members = scanned.select(
         "household_id",
         "name",
         "id_number",
         present("sex", pl.String()),
         present("birth_date", pl.Date()),
         present("id_number_valid", pl.Boolean()).fill_null(True).alias("id_valid"),
-    )
+    ).collect()
     members = with_id_parts(members.with_columns(written=normalise_expr(pl.col("id_number"))), "written")
     # A member whose own ID is damaged (Excel rounded it, a wrong check digit) is still a
     # person a department row may name: kept under the ID as written, found by `fallback`.
