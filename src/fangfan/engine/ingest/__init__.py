@@ -86,6 +86,7 @@ def import_directory(
     report.clean_debris(reports_dir())
     synonym_map = header_rows.load_synonyms(synonyms)
     assembled = assemble(Path(input_dir), synonym_map, progress)
+    absent = [t.name for t in ALL_TABLES if t.name not in assembled.frames]
     tables, problems, rejected = _validate_all(assembled, progress)
     households = tables.get(HOUSEHOLDS.name)
     if households is None or households.height == 0:
@@ -102,7 +103,6 @@ def import_directory(
     tables["villages"] = validate.learn_villages(households)
     tables["problems"] = problems
     tables["rejected"] = rejected
-    absent = [t.name for t in ALL_TABLES if t.name not in assembled.frames]
     settled = find_as_of(as_of, assembled.titles, tables, given_source=as_of_source)
     as_of = settled.date
     manifest = {**_manifest(assembled, absent, problems), "as_of_source": settled.source}
@@ -134,23 +134,24 @@ def _validate_all(
     rejected: list[pl.DataFrame] = []
     household_ids: validate.Households | None = None
     order = [HOUSEHOLDS, MEMBERS, INCOME, *DEPARTMENT_FEEDS]
+    needs_households = any(t in assembled.frames for t in (MEMBERS.name, INCOME.name))
     progress.start("校验数据", total=len(order))
     for table in order:
         progress.advance("校验数据")
         if table.name not in assembled.frames:
             continue
-        raw, raw_headers = assembled.frames[table.name], assembled.headers[table.name]
-        needs_households = table.name in (MEMBERS.name, INCOME.name)
-        outcome = validate.validate_table(
-            table, raw, raw_headers, household_ids if needs_households else None
-        )
+        # Each table's text is let go once it is validated: the raw cells of a city are gigabytes.
+        raw, raw_headers = assembled.frames.pop(table.name), assembled.headers[table.name]
+        checked = table.name in (MEMBERS.name, INCOME.name)
+        outcome = validate.validate_table(table, raw, raw_headers, household_ids if checked else None)
+        del raw
         if table is HOUSEHOLDS:
             household_ids = _households(outcome)
         tables[table.name] = outcome.data
         problems.append(outcome.problems)
         rejected.append(outcome.rejected)
     progress.finish("校验数据")
-    if household_ids is None and any(t in assembled.frames for t in (MEMBERS.name, INCOME.name)):
+    if household_ids is None and needs_households:
         household_ids = validate.Households(pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.String))
     all_problems = pl.concat(problems, how="vertical_relaxed") if problems else validate.empty_problems()
     all_rejected = (
