@@ -64,6 +64,7 @@ from fangfan.web.registry.models import (
 from fangfan.web.shared.loading import (
     BATCH_ROWS,
     Loader,
+    analyze,
     drop_stage,
     index_stage,
     insert_staged,
@@ -474,6 +475,8 @@ class Publication:
         if self.departments_started:
             self.progress.finish(STEP_DEPARTMENTS)
         self._remove_superseded()
+        if self.previous is None:  # the tables were empty: the planner's figures are stale
+            analyze(Household, Member, Finding, DepartmentRecord, HouseholdRunSummary)
 
     def _remove_superseded(self) -> None:
         if self.previous is not None and self.previous.snapshot_id != self.engine.snapshot.id:
