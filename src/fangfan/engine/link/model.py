@@ -148,17 +148,24 @@ def blocking_rules() -> list[Any]:
     return [block_on(*keys) for keys in BLOCKING_KEYS]
 
 
-def candidates(people: pl.DataFrame, residual: pl.DataFrame) -> pl.DataFrame:
-    """The registry people that share a blocking key with some residual record.
+# The two EM sessions block on these (each trains the comparisons outside its rule).
+EM_KEYS: tuple[tuple[str, str], ...] = (("area", "birth"), ("name_pinyin", "birth_year"))
 
-    Nobody else can be in a blocked pair, so scoring against them alone gives the same
-    pairs as scoring against the whole registry, without DuckDB scanning it.
+
+def candidates(
+    people: pl.DataFrame, records: pl.DataFrame, keys: tuple[tuple[str, ...], ...] = BLOCKING_KEYS
+) -> pl.DataFrame:
+    """The registry people that share one of `keys` with some record.
+
+    Nobody else can be in a pair blocked on those keys, so training or scoring against
+    them alone gives the same pairs as against the whole registry, without DuckDB
+    reading all of it.
     """
     found = [
-        people.join(residual.select(keys).drop_nulls().unique(), on=list(keys), how="semi").get_column(
+        people.join(records.select(key).drop_nulls().unique(), on=list(key), how="semi").get_column(
             "unique_id"
         )
-        for keys in BLOCKING_KEYS
+        for key in keys
     ]
     return people.filter(pl.col("unique_id").is_in(pl.concat(found).implode()))
 
@@ -199,7 +206,15 @@ def score(
     if preset:
         progress.advance("概率匹配", 3)
     else:
-        _train(linker, progress)
+        # u is about random pairs, so it is estimated on the whole registry; EM sees only
+        # pairs blocked on EM_KEYS, i.e. the people sharing such a key with a training record.
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
+        progress.advance("概率匹配")
+        near = api.register(
+            _side(candidates(people, training, EM_KEYS), "unique_id"), dataset_display_name="registry_em"
+        )
+        linker = Linker([train, near], linker.misc.save_model_to_json(), log_level=logging.ERROR)
+        _expectation_maximisation(linker, progress)
     started = time.perf_counter()
     target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
     near = api.register(_side(candidates(people, residual), "unique_id"), dataset_display_name="near")
@@ -211,13 +226,13 @@ def score(
     return ScoredPairs(pairs, time.perf_counter() - started, linker.misc.save_model_to_json())
 
 
-def _train(linker: Any, progress: Progress) -> None:
+def _expectation_maximisation(linker: Any, progress: Progress) -> None:
     from splink import block_on
 
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
-    progress.advance("概率匹配")
-    for rule in (block_on("area", "birth"), block_on("name_pinyin", "birth_year")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, record_sample_proportion=1.0)
+    for keys in EM_KEYS:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*keys), record_sample_proportion=1.0
+        )
         progress.advance("概率匹配")
 
 
