@@ -220,19 +220,43 @@ def prepare(table: Table, raw: pl.DataFrame) -> pl.DataFrame:
     a few dozen enumeration values, a few thousand dates.
     """
     frame = raw
-    for column in table.fields:  # joins keep the left order, so `_rid` stays sorted
-        frame = frame.join(
-            field_lookup(column, frame.get_column(column.name)),
-            on=column.name,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
+    for column in table.fields:
+        frame = _attach(frame, column, field_lookup(column, frame.get_column(column.name)))
     checks = _person_checks(table)
     if checks:
         frame = frame.with_columns(checks[0].alias(_c("birth_date")), checks[1].alias(_c("sex")))
     frame = frame.with_columns(_unplaceable(table).alias("_excluded"))
     return frame.set_sorted("_rid") if "_rid" in frame.columns else frame
+
+
+def _attach(frame: pl.DataFrame, column: Field, lookup: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the field's text, value and code from `lookup`, joined on the cell.
+
+    What needs no join is not joined: text equal to the cell on every distinct cell is the
+    cell's own column, a value equal to the text is the text's column, and a code that is
+    null on every distinct cell is a null literal. That keeps a city's clean columns from
+    being copied three times over.
+    """
+    cell, text, value, code = column.name, _t(column.name), _v(column.name), _c(column.name)
+    same_text = lookup.get_column(text).equals(lookup.get_column(cell), check_names=False, null_equal=True)
+    same_value = lookup.schema[value] == pl.String() and lookup.get_column(value).equals(
+        lookup.get_column(text), check_names=False, null_equal=True
+    )
+    no_code = lookup.get_column(code).null_count() == lookup.height
+    joined = [
+        name for name, shared in ((text, same_text), (value, same_value), (code, no_code)) if not shared
+    ]
+    if joined:  # a left join keeps the left order, so `_rid` stays sorted
+        frame = frame.join(
+            lookup.select(cell, *joined), on=cell, how="left", nulls_equal=True, maintain_order="left"
+        )
+    shared = []
+    if same_text:
+        shared.append(pl.col(cell).alias(text))
+    if no_code:
+        shared.append(pl.lit(None, dtype=pl.String).alias(code))
+    frame = frame.with_columns(shared) if shared else frame
+    return frame.with_columns(pl.col(text).alias(value)) if same_value else frame
 
 
 def field_lookup(column: Field, cells: pl.Series) -> pl.DataFrame:
@@ -496,6 +520,8 @@ def _data(table: Table, kept: pl.DataFrame) -> pl.DataFrame:
                 pl.element().filter(pl.element().is_in(column.choices))
             )
             columns.append(allowed.alias(column.name))
+        elif kept.get_column(_c(column.name)).null_count() == kept.height:
+            columns.append(pl.col(_v(column.name)).alias(column.name))  # the same, without a copy
         else:
             columns.append(pl.when(code.is_null()).then(pl.col(_v(column.name))).alias(column.name))
     kept = kept.sort("_rid")
