@@ -80,14 +80,19 @@ def upgraded_ids(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
     return frame.with_columns(pl.col(source).replace(fifteen, eighteen).alias(target))
 
 
+def _with_id18(frame: pl.DataFrame, written: str) -> pl.DataFrame:
+    """`frame` with id18 (as in `with_id_parts`) alone."""
+    frame = upgraded_ids(frame, written, "id18")
+    return frame.with_columns(pl.when(pl.col("id18").str.contains(_FULL)).then("id18").alias("id18"))
+
+
 def with_id_parts(frame: pl.DataFrame, written: str) -> pl.DataFrame:
     """`frame` with the comparison columns of the IDs in `written` (already normalised).
 
     id18, id_prefix, area, birth, birth_year, sequence (module docstring), each computed
     once and in turn from the one before, so no part repeats another's work.
     """
-    frame = upgraded_ids(frame, written, "id18")
-    frame = frame.with_columns(pl.when(pl.col("id18").str.contains(_FULL)).then("id18").alias("id18"))
+    frame = _with_id18(frame, written)
     lost = pl.col(written).str.extract_groups(_PRECISION_LOST)
     lost_digits = pl.concat_str(lost.struct.field("1"), lost.struct.field("2")).str.slice(0, 15)
     full = pl.col("id18").is_not_null()
@@ -203,33 +208,54 @@ def registry_people(snapshot: Snapshot) -> pl.DataFrame:
         present("birth_date", pl.Date()),
         present("id_number_valid", pl.Boolean()).fill_null(True).alias("id_valid"),
     ).collect()
-    members = with_id_parts(members.with_columns(written=normalise_expr(pl.col("id_number"))), "written")
+    written = members.with_columns(written=normalise_expr(pl.col("id_number"))).drop("id_number")
     # A member whose own ID is damaged (Excel rounded it, a wrong check digit) is still a
     # person a department row may name: kept under the ID as written, found by `fallback`.
-    members = members.filter(pl.col("written").is_not_null() & (pl.col("written") != "")).join(
+    members = _with_id18(written.filter(pl.col("written") != ""), "written").join(
         households.select("household_id", "village_code"), on="household_id", how="left"
     )
     # Two members whose damaged IDs read alike (cousins' IDs rounded to the same 15 digits)
     # are still two people: without an 18-character ID a person is the ID, household and name.
     damaged_key = pl.concat_str("written", "household_id", "name", separator="|", ignore_nulls=True)
-    members = members.with_columns(pl.coalesce("id18", damaged_key).alias("person"))
-    people = (
-        members.sort("household_id")
+    # Grouped in household order, each person where first listed; only the keys are sorted
+    # and grouped, the rest is taken once from each person's first row.
+    grouped = (
+        members.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+            "household_id",
+            pl.coalesce("id18", damaged_key).alias("person"),
+            "id_valid",
+        )
+        .sort("household_id")
         .group_by("person", maintain_order=True)
         .agg(
-            pl.col("id18").first(),
-            pl.col("written").first().alias("registry_id_number"),
-            pl.col("name").first(),
+            pl.col("row").first(),
             pl.col("household_id").unique(maintain_order=True).alias("household_ids"),
-            pl.col("village_code").first(),
-            pl.col("sex").first(),
-            pl.col("birth_date").first(),
             (~pl.col("id_valid")).any().alias("id_damaged"),
-            *[pl.col(c).first() for c in ("id_prefix", "area", "birth", "birth_year", "sequence")],
         )
-        .drop("person")
-        .join(heads, on="id18", how="left")
     )
+    first = members.select(
+        "id18",
+        pl.col("written").alias("registry_id_number"),
+        "name",
+        "village_code",
+        "sex",
+        "birth_date",
+    )[grouped.get_column("row")]
+    del members
+    people = with_id_parts(
+        first.with_columns(grouped.get_column("household_ids"), grouped.get_column("id_damaged")).select(
+            "id18",
+            "registry_id_number",
+            "name",
+            "household_ids",
+            "village_code",
+            "sex",
+            "birth_date",
+            "id_damaged",
+        ),
+        "registry_id_number",
+    ).join(heads, on="id18", how="left")
     people = people.with_columns(
         pl.coalesce("headed_household_id", pl.col("household_ids").list.first()).alias("household_id"),
         name_pinyin=pinyin_expr(people),
