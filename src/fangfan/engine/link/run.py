@@ -135,7 +135,8 @@ def _write_atomically(frame: pl.DataFrame, path: Path) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
     os.close(handle)
     try:
-        frame.write_parquet(temporary, compression="zstd")
+        # zstd level 1: the same file size as the default level here, a fifth less time.
+        frame.write_parquet(temporary, compression="zstd", compression_level=1)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
