@@ -177,14 +177,16 @@ def _exact_links(found: pl.DataFrame, fifteen: pl.Series) -> pl.DataFrame:
 def sample_records(step: ExactStep, size: int, seed: int) -> pl.DataFrame:
     """Records (RECORD_COLUMNS) of `size` exactly linked rows, drawn as
     `records.join(exact, how="semi").sample(size, seed=seed)` would draw them."""
-    linked = step.links.select("record_id").sort("record_id")
+    # Eager operations on the city's links would copy all of them first: a sorted Series
+    # and a streaming filter touch only what they need.
+    linked = step.links.get_column("record_id").sort().to_frame()
     chosen = linked.sample(min(linked.height, size), seed=seed)
-    rows = chosen.join(
-        step.links.select("record_id", "feed", "_file", "_sheet", "_row", "id_as_written", "name"),
-        on="record_id",
-        how="left",
-        maintain_order="left",
-    ).join(step.villages, on="record_id", how="left", maintain_order="left")
+    wanted = pl.col("record_id").is_in(chosen.get_column("record_id").implode())
+    columns = ("record_id", "feed", "_file", "_sheet", "_row", "id_as_written", "name")
+    found = step.links.lazy().filter(wanted).select(columns).collect(engine="streaming")
+    rows = chosen.join(found, on="record_id", how="left", maintain_order="left").join(
+        step.villages.filter(wanted), on="record_id", how="left", maintain_order="left"
+    )
     return with_written(rows)
 
 

@@ -222,8 +222,10 @@ def score(
         target, near, threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
     )
     pairs = _evidence(connection, predictions.physical_name)
+    model = linker.misc.save_model_to_json()
+    connection.close()  # DuckDB's memory goes now, not whenever Splink's objects are collected
     progress.advance("概率匹配")
-    return ScoredPairs(pairs, time.perf_counter() - started, linker.misc.save_model_to_json())
+    return ScoredPairs(pairs, time.perf_counter() - started, model)
 
 
 def _expectation_maximisation(linker: Any, progress: Progress) -> None:
@@ -237,7 +239,9 @@ def _expectation_maximisation(linker: Any, progress: Progress) -> None:
 
 
 def _side(frame: pl.DataFrame, key: str) -> Any:
-    return frame.select(pl.col(key).alias("unique_id"), *COMPARISON_COLUMNS).to_arrow()
+    # Arrow's string views are Polars' own strings: DuckDB reads them without a copy.
+    columns = frame.select(pl.col(key).alias("unique_id"), *COMPARISON_COLUMNS)
+    return columns.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
 def _evidence(connection: Any, table: str) -> pl.DataFrame:
