@@ -121,7 +121,8 @@ def insert_staged(model: type[Model]) -> int:
 def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], compare: Sequence[str]) -> int:
     """Move the staged rows into `model`'s table: new keys inserted; of existing ones, the
     `update` columns rewritten where any `compare` column differs (rows `mark_unchanged`
-    flagged are not even looked at). Returns rows written."""
+    flagged are not even looked at); into an empty table, a plain `INSERT … SELECT`.
+    Returns rows written."""
     quote = connection.ops.quote_name
     table, stage = quote(model._meta.db_table), quote(stage_name(model))
     with connection.cursor() as cursor:
@@ -131,6 +132,10 @@ def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], comp
         skip = f"NOT {UNCHANGED}" if UNCHANGED in names else "true"
         assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in update)
         same = " AND ".join(_same(f"{table}.{quote(c)}", f"excluded.{quote(c)}") for c in compare)
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+        if not cursor.fetchone()[0]:  # an empty table (a first publish): nothing to conflict with
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} WHERE {skip}")
+            return int(cursor.rowcount)
         # The WHERE before ON CONFLICT is also what SQLite's parser needs there.
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} WHERE {skip} "
