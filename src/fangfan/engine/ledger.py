@@ -487,13 +487,18 @@ def _source_text(rows: pl.DataFrame, source: str) -> pl.Expr:
     return pl.col(source).map_elements(unformula, return_dtype=pl.String, skip_nulls=False)
 
 
+# What any of `masking.mask_text`'s patterns needs: 15 digits in a row (an ID), the start of
+# a mobile number, or the label 出生日期. Text without it comes out of mask_text unchanged.
+MASKABLE_TEXT = r"\d{15}|1[3-9]\d[- ]?\d{4}|出生日期"
+
+
 def _masked(texts: pl.Series, source: str) -> pl.Series:
-    """`cell_text`'s masking, once per distinct text that can change (text with a digit)."""
+    """`cell_text`'s masking, once per distinct text that can change (`MASKABLE_TEXT`)."""
     if source == "id_number":
         changing = texts.filter(texts != "").unique()
         masked = changing.map_elements(mask_id, return_dtype=pl.String)
     else:
-        changing = texts.filter(texts.str.contains(r"\d")).unique()
+        changing = texts.filter(texts.str.contains(MASKABLE_TEXT)).unique()
         masked = changing.map_elements(mask_text, return_dtype=pl.String)
     if changing.is_empty():
         return texts
