@@ -467,6 +467,9 @@ class Publication:
         """After the switch, in short batches: the department records of households new to
         the database (too many to write in the switch: a first publish), then the removal
         of the previous snapshot's records."""
+        # The run's frames are done with (the switch has counted them): let them go first.
+        for name in ("households", "members", "income", "findings", "household_frame", "member_frame"):
+            self.__dict__.pop(name, None)
         try:
             for part in self.department_later.parts(self.load.batch_rows):
                 self._insert_in_batches(DepartmentRecord, part, STEP_DEPARTMENTS)
