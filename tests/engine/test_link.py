@@ -278,3 +278,28 @@ def test_link_command_prints_the_report_in_chinese(
     result = CliRunner().invoke(main, ["link"])
     assert result.exit_code == 0, result.output
     assert "沿用已有结果" in result.output and "存疑" in result.output and "教育·学籍信息" in result.output
+
+
+def test_pinyin_once_per_character_reads_names_as_pypinyin_does() -> None:
+    from pypinyin import lazy_pinyin
+
+    from fangfan.engine.link.records import pinyin_of_names
+
+    # 长 and 重 read differently inside dictionary words (长江, 重庆); · and Latin letters
+    # stay as written.
+    names = ["王秀英", "王秀莹", "冯长江", "张长生", "李重庆", "阿卜杜·热合曼", "ABC李", "长", ""]
+    expected = ["".join(lazy_pinyin(name)) for name in names]
+    assert pinyin_of_names(pl.Series(names)).to_list() == expected
+    assert expected[2] != "feng" + "".join(lazy_pinyin("长")) + "jiang"  # a phrase did change a reading
+
+
+def test_ids_already_in_eighteen_character_form_are_keyed_as_written() -> None:
+    from fangfan.engine.link.records import id_key, written_key
+
+    ids = [FENG, FENG[:17] + "x", "+" + FENG[1:], "0" + FENG[1:], ZHANG_OLD, "６" + FENG[1:], None]
+    keys = pl.DataFrame({"id": ids}).select(
+        written_key(pl.col("id")).alias("written"), id_key(pl.col("id")).alias("key")
+    )
+    # Only the first is its own normalised 18-character ID; the rest go through with_written.
+    assert keys.get_column("written").is_not_null().to_list() == [True] + [False] * 6
+    assert keys.get_column("written")[0] == keys.get_column("key")[0]
