@@ -19,6 +19,7 @@ two probes on their own connections stand in for the office:
 
 Printed per run: the publish's wall time and the longest wait of each probe. The longest
 writer wait is the longest single write transaction of the publish (give or take 50 ms).
+The same two runs into PostgreSQL, with CPU and peak memory: bench/bench_publish_pg.py.
 """
 
 from __future__ import annotations
