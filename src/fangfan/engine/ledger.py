@@ -224,9 +224,7 @@ def prepare_ledger_rows(
             veto_text=pl.when(pl.col("veto")).then(pl.lit("是")).otherwise(pl.lit("否")),
             severity_text=pl.col("severity").replace_strict(SEVERITY_NAMES, default=pl.col("severity")),
             severity_order=pl.col("severity").replace_strict({"high": 0, "medium": 1, "low": 2}, default=3),
-            evidence_text=pl.col("evidence").map_elements(
-                lambda value: evidence_text(value, "\n"), return_dtype=pl.String, skip_nulls=False
-            ),
+            evidence_text=_evidence_texts(findings["evidence"]),
         )
         .sort(
             [
@@ -242,6 +240,14 @@ def prepare_ledger_rows(
             nulls_last=True,
         )
     )
+
+
+def _evidence_texts(evidence: pl.Series) -> pl.Series:
+    """`evidence_text` of each finding, worked out once per distinct evidence."""
+    distinct = evidence.drop_nulls().unique()
+    texts = distinct.map_elements(lambda value: evidence_text(value, "\n"), return_dtype=pl.String)
+    words = evidence.replace_strict(distinct, texts, default=None, return_dtype=pl.String)
+    return words.fill_null(evidence_text(None, "\n"))
 
 
 def write_ledgers(
