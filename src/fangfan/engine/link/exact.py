@@ -238,7 +238,7 @@ def village_links(snapshot: Snapshot) -> pl.DataFrame:
 
 
 def _known_villages(snapshot: Snapshot) -> pl.Series:
-    codes = [snapshot.read("households").get_column("village_code")]
+    codes = [snapshot.scan("households").select("village_code").collect().to_series()]
     if snapshot.has("villages"):
-        codes.append(snapshot.read("villages").get_column("village_code"))
+        codes.append(snapshot.scan("villages").select("village_code").collect().to_series())
     return pl.concat(codes).drop_nulls().unique()
