@@ -135,3 +135,10 @@ def test_a_file_that_is_no_zip_is_refused_without_library_text(tmp_path: Path) -
     message = check_file(path, path.name, ReadLimits())
     assert message is not None and "不是有效的 Excel 工作簿" in message
     assert not re.search(r"[A-Za-z]{4,}", message.replace("Excel", "").replace("xlsx", ""))
+
+
+def test_the_default_row_cap_admits_the_citys_insurance_roll_whole() -> None:
+    # Longnan's 参保信息 export holds 4.74 million rows (about two a person): a cap below
+    # it would cut the largest file every office gets and screen the city without it.
+    city_insurance_rows = 4_740_000
+    assert ReadLimits().max_rows > city_insurance_rows

@@ -35,11 +35,13 @@ DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """How much one file may unpack to and hold (defaults fit a whole city's members file)."""
+    """How much one file may unpack to and hold (defaults fit a whole city's largest file)."""
 
     max_unpacked_bytes: int = 2048 * MB
     max_compression_ratio: int = 25
-    max_rows: int = 3_000_000
+    # Longnan's insurance roll holds about two rows a person: 4.74 million for 2.37 million
+    # people, the largest export an office gets. Room above it for growth and a second year.
+    max_rows: int = 10_000_000
 
     @classmethod
     def from_environment(cls) -> ReadLimits:
