@@ -493,12 +493,16 @@ def _join_claims(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) 
     if claims is None:
         return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("claims_selfpay"))
     this_year = claims.filter(pl.col("settlement_date").cast(pl.Date).dt.year() == context.income_year)
-    per_person = this_year.group_by("person_key").agg(pl.col("compliant_selfpay").cast(pl.Float64).sum())
+    # Sums of yuan rounded to the fen: a float sum's last digit depends on the order the
+    # threads add in (30531.3 or 30531.300000000003), and evidence must not change run to run.
+    per_person = this_year.group_by("person_key").agg(
+        pl.col("compliant_selfpay").cast(pl.Float64).sum().round(2)
+    )
     per_household = (
         members.select("household_id", pl.col("_person_key").alias("person_key"))
         .join(per_person, on="person_key")
         .group_by("household_id")
-        .agg(pl.col("compliant_selfpay").sum().alias("claims_selfpay"))
+        .agg(pl.col("compliant_selfpay").sum().round(2).alias("claims_selfpay"))
     )
     return frame.join(per_household, on="household_id", how="left").with_columns(
         pl.col("claims_selfpay").fill_null(0.0)
