@@ -39,6 +39,13 @@ class StepForm(Generic[R]):
     intro: str = ""
 
 
+def note_step(form: Callable[..., forms.Form], verb: Callable[[User, R, str], object]) -> StepForm[R]:
+    """A step whose form asks only for a note (退回, 不予认定, 公示期满 …): `verb(user, record, note)`."""
+    return StepForm(
+        lambda record, *args: form(*args), lambda user, record, data: verb(user, record, data["note"])
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Page(Generic[R]):
     """How a procedure's record is shown: the template and the name the record has in it,

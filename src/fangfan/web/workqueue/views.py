@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangfan.web.accounts.access import REGION_READERS, get_scoped_or_404, region_for_user, require_roles
 from fangfan.web.accounts.models import User
 from fangfan.web.procedures import pages
-from fangfan.web.procedures.pages import Page, StepForm
+from fangfan.web.procedures.pages import Page, StepForm, note_step
 from fangfan.web.registry.dashboard import closeout_counts
 from fangfan.web.registry.household_page import masked_evidence
 from fangfan.web.registry.models import Finding, FindingEvent, Run
@@ -97,20 +97,14 @@ PAGE: Page[Finding] = Page(
             lambda user, finding, data: actions.mark_fixed(user, finding, data["note"], data["attachment"]),
             files=True,
         ),
-        "mark_explained": StepForm(
-            lambda finding, *args: ReasonForm(*args),
-            lambda user, finding, data: actions.mark_explained(user, finding, data["note"]),
-        ),
+        "mark_explained": note_step(ReasonForm, actions.mark_explained),
         "verify_close": StepForm(
             lambda finding, *args: CloseForm(*args, still_flagged=actions.still_flagged(finding)),
             lambda user, finding, data: actions.verify_close(user, finding, data["note"], data["attachment"]),
             files=True,
             intro="workqueue/_still_flagged.html",
         ),
-        "reject": StepForm(
-            lambda finding, *args: ReasonForm(*args),
-            lambda user, finding, data: actions.reject(user, finding, data["note"]),
-        ),
+        "reject": note_step(ReasonForm, actions.reject),
     },
     template="workqueue/detail.html",
     record_name="finding",

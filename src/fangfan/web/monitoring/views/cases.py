@@ -28,7 +28,7 @@ from fangfan.web.monitoring.notice import ELIMINATION, IDENTIFICATION, household
 from fangfan.web.monitoring.views import initial_notice, user_of
 from fangfan.web.monitoring.workflow import Stage
 from fangfan.web.procedures import pages
-from fangfan.web.procedures.pages import Page, StepForm
+from fangfan.web.procedures.pages import Page, StepForm, note_step
 from fangfan.web.regions.models import Region
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
@@ -76,14 +76,8 @@ PAGE: Page[Case] = Page(
             lambda case, *args: NoticeForm(*args, initial=initial_notice()),  # type: ignore[misc]
             lambda user, case, data: actions.post_notice(user, case, **data),
         ),
-        "close_notice": StepForm(
-            lambda case, *args: CloseNoticeForm(*args),
-            lambda user, case, data: actions.close_notice(user, case, data["note"]),
-        ),
-        "township_review": StepForm(
-            lambda case, *args: TownshipReviewForm(*args),
-            lambda user, case, data: actions.township_review(user, case, data["note"]),
-        ),
+        "close_notice": note_step(CloseNoticeForm, actions.close_notice),
+        "township_review": note_step(TownshipReviewForm, actions.township_review),
         "decide": StepForm(
             lambda case, *args: DecisionForm(  # type: ignore[misc]
                 *args,
@@ -95,14 +89,8 @@ PAGE: Page[Case] = Page(
             ),
             lambda user, case, data: actions.decide(user, case, **data),
         ),
-        "send_back": StepForm(
-            lambda case, *args: ReasonForm(*args),
-            lambda user, case, data: actions.send_back(user, case, data["note"]),
-        ),
-        "reject": StepForm(
-            lambda case, *args: ReasonForm(*args),
-            lambda user, case, data: actions.reject(user, case, data["note"]),
-        ),
+        "send_back": note_step(ReasonForm, actions.send_back),
+        "reject": note_step(ReasonForm, actions.reject),
     },
     template="monitoring/case_detail.html",
     record_name="case",

@@ -20,7 +20,7 @@ from fangfan.web.monitoring.readiness import readiness
 from fangfan.web.monitoring.views import initial_notice, user_of
 from fangfan.web.monitoring.workflow import EliminationStage
 from fangfan.web.procedures import pages
-from fangfan.web.procedures.pages import Page, StepForm
+from fangfan.web.procedures.pages import Page, StepForm, note_step
 from fangfan.web.shared.excel import excel_response
 from fangfan.web.shared.pagination import page_of
 
@@ -67,22 +67,13 @@ PAGE: Page[Elimination] = Page(
             lambda elimination, *args: EliminationNoticeForm(*args, initial=initial_notice()),  # type: ignore[misc]
             lambda user, elimination, data: actions.post_notice(user, elimination, **data),
         ),
-        "close_notice": StepForm(
-            lambda elimination, *args: CloseNoticeForm(*args),
-            lambda user, elimination, data: actions.close_notice(user, elimination, data["note"]),
-        ),
+        "close_notice": note_step(CloseNoticeForm, actions.close_notice),
         "approve": StepForm(
             lambda elimination, *args: ApproveForm(*args, initial={"eliminated_on": timezone.localdate()}),  # type: ignore[misc]
             lambda user, elimination, data: actions.approve(user, elimination, **data),
         ),
-        "send_back": StepForm(
-            lambda elimination, *args: ReasonForm(*args),
-            lambda user, elimination, data: actions.send_back(user, elimination, data["note"]),
-        ),
-        "reject": StepForm(
-            lambda elimination, *args: ReasonForm(*args),
-            lambda user, elimination, data: actions.reject(user, elimination, data["note"]),
-        ),
+        "send_back": note_step(ReasonForm, actions.send_back),
+        "reject": note_step(ReasonForm, actions.reject),
     },
     template="monitoring/elimination_detail.html",
     record_name="elimination",
