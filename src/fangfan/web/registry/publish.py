@@ -43,6 +43,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min, Model
 from django.utils import timezone
 
+from fangfan.engine.formatting import date_text
 from fangfan.engine.progress import Progress
 from fangfan.engine.schema import DEPARTMENT_FEEDS
 from fangfan.engine.snapshot import MANIFEST, Snapshot
@@ -660,10 +661,7 @@ class Publication:
         if not recurring:
             return
         as_of = self.run.as_of
-        note = (
-            f"{as_of.year}年{as_of.month}月{as_of.day}日数据的筛查仍筛出该问题："
-            "已核销的问题复发，重新列为待处理"
-        )
+        note = f"{date_text(as_of)}数据的筛查仍筛出该问题：已核销的问题复发，重新列为待处理"
         Finding.all_objects.filter(pk__in=[finding.pk for finding in recurring]).update(
             status=Finding.Status.OPEN, assignee=None, deadline=None, recurrences=F("recurrences") + 1
         )

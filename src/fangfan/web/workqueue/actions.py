@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from fangfan.engine.formatting import date_text
 from fangfan.web import bounds
 from fangfan.web.accounts.access import WORKFLOW_ROLES
 from fangfan.web.accounts.models import User
@@ -81,9 +82,7 @@ def assign(user: User, finding: Finding, assignee: User, deadline: dt.date, note
         _check_deadline(deadline)
     except ValidationError as error:
         raise WorkflowError(error.messages[0]) from error
-    note = (
-        note or f"分派给 {assignee.display_name}，{deadline.year}年{deadline.month}月{deadline.day}日前整改"
-    )
+    note = note or f"分派给 {assignee.display_name}，{date_text(deadline)}前整改"
     return advance(FINDING_QUEUE, user, finding, "assign", note, assignee=assignee, deadline=deadline)
 
 
