@@ -71,7 +71,7 @@ def test_the_meter_measures_each_step_apart_and_the_whole() -> None:
     assert small.cpu_seconds > 0
     figures = meter.as_dict()
     assert list(figures) == ["big", "small", "total"]
-    assert figures["total"]["peak_mb"] >= big.peak_mb
+    assert figures["total"]["peak_mb"] >= figures["big"]["peak_mb"]  # both rounded to 0.1 MB
     assert figures["total"]["wall_seconds"] >= big.wall_seconds + small.wall_seconds - 0.01
     assert set(figures["big"]) == {"wall_seconds", "cpu_seconds", "peak_mb"}
 
