@@ -74,6 +74,11 @@ MAY[Role.VILLAGE] |= {
     "monitoring_reassess",
     "monitoring_propose_elimination",
 }
+# Grievances and public-opinion items (fangfan.web.grievances): every cadre records a
+# grievance, the offices from the township up handle both.
+for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+    MAY[office] |= {"grievance_record", "grievance_handle", "opinion_handle"}
+MAY[Role.VILLAGE] |= {"grievance_record"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 

@@ -59,6 +59,14 @@ ACTIONS = (
     "monitoring_measure",
     "monitoring_reassess",
     "monitoring_propose_elimination",
+    "rectification_open",
+    "rectification_fix",
+    "rectification_accept",
+    "rectification_close",
+    "rectification_recheck",
+    "grievance_record",
+    "grievance_handle",
+    "opinion_handle",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -86,6 +94,20 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "monitoring_measure": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
     "monitoring_reassess": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
     "monitoring_propose_elimination": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    # Rectification (整改销号, fangfan.web.rectification): any cadre office enters a problem and
+    # reports its fix; townships up accept it (never the unit and role that fixed it, the
+    # verb's own rule); counties and the city close it out (销号) and draw the 回头看 sample.
+    "rectification_open": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
+    "rectification_fix": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
+    "rectification_accept": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
+    "rectification_close": frozenset({Role.CITY, Role.COUNTY}),
+    "rectification_recheck": frozenset({Role.CITY, Role.COUNTY}),
+    # Grievances (信访、12317) and public-opinion items (舆情), fangfan.web.grievances: every
+    # cadre records a grievance; the offices (township up) take it up, answer it and call back;
+    # they also register, verify on site and answer an item found online.
+    "grievance_record": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
+    "grievance_handle": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
+    "opinion_handle": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
 }
 
 # Role groups: who may open a family of pages (`@require_roles(*REGION_READERS)`); inspectors
@@ -104,6 +126,13 @@ FIELD_TEAMS = (Role.TOWNSHIP, Role.VILLAGE)
 LEAD_RECORDERS = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
 # Whose accounts may be named a household's 帮扶责任人 (a cadre over its village).
 RESPONSIBLE_CADRES = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+# Who enters rectification problems (整改问题) and escalates findings into them: every cadre office.
+RECTIFICATION_RECORDERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+# Who draws a 回头看 sample and records its re-checks: the county and city offices.
+RECHECK_DRAWERS = (Role.CITY, Role.COUNTY)
+# Who handles grievances and public-opinion items (the offices, township up), and so opens
+# their reports (repeat callers, skipped levels, the opinion register).
+GRIEVANCE_OFFICES = (Role.CITY, Role.COUNTY, Role.TOWNSHIP)
 
 DEPARTMENT_FEED_NAMES = frozenset(feed.name for feed in DEPARTMENT_FEEDS)
 REGISTRY_TABLE_NAMES = frozenset(table.name for table in REGISTRY_TABLES)
