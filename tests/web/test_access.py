@@ -79,6 +79,9 @@ MAY[Role.VILLAGE] |= {
 for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
     MAY[office] |= {"grievance_record", "grievance_handle", "opinion_handle"}
 MAY[Role.VILLAGE] |= {"grievance_record"}
+# Campaigns (fangfan.web.campaigns): the teams on the ground visit the target households.
+for team in (Role.TOWNSHIP, Role.VILLAGE):
+    MAY[team] |= {"campaign_visit"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 

@@ -67,6 +67,7 @@ ACTIONS = (
     "grievance_record",
     "grievance_handle",
     "opinion_handle",
+    "campaign_visit",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -108,6 +109,8 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "grievance_record": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
     "grievance_handle": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
     "opinion_handle": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
+    # Campaigns (专项行动, fangfan.web.campaigns): the teams on the ground visit the targets.
+    "campaign_visit": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
 }
 
 # Role groups: who may open a family of pages (`@require_roles(*REGION_READERS)`); inspectors
@@ -124,6 +127,8 @@ IMPORT_SENDERS = (Role.CITY, Role.DEPARTMENT)
 FIELD_TEAMS = (Role.TOWNSHIP, Role.VILLAGE)
 # Who records a lead (a report taken on the 12317 line, a tip): counties down to villages.
 LEAD_RECORDERS = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
+# Who draws a campaign's target list (专项行动对象名单): the city and county offices.
+CAMPAIGN_DRAWERS = (Role.CITY, Role.COUNTY)
 # Whose accounts may be named a household's 帮扶责任人 (a cadre over its village).
 RESPONSIBLE_CADRES = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
 # Who enters rectification problems (整改问题) and escalates findings into them: every cadre office.
