@@ -246,6 +246,29 @@ def test_links_are_saved_under_the_snapshot_and_reused(
     assert again.links.equals(links)
 
 
+def test_the_result_keeps_the_links_on_disk_and_the_wide_tables_read_them_lazily(
+    links: pl.DataFrame, snapshot: Snapshot, home: Path
+) -> None:
+    import dataclasses
+
+    from fangfan.engine.link import link_snapshot, linked_person_key
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FANGFAN_HOME", str(home))
+        result = link_snapshot(snapshot)
+    # No field holds the links (the city's are a gigabyte as a frame): they are read when asked.
+    held = [f.name for f in dataclasses.fields(result) if isinstance(getattr(result, f.name), pl.DataFrame)]
+    assert held == ["report"]
+    assert result.scan().collect().equals(links)
+    from_frame, from_scan = linked_person_key(snapshot, links), linked_person_key(snapshot, result.scan())
+    changed = 0
+    for feed in ("school_roll", "medical_insurance", "disability", "social_assistance", "vehicles"):
+        frame = from_frame(feed, snapshot.scan(feed)).collect()
+        assert from_scan(feed, snapshot.scan(feed)).collect().equals(frame), feed
+        changed += frame.filter(pl.col("person_key").ne_missing(pl.col("id_number"))).height
+    assert changed >= 2  # at least the swapped digits and the wrong check character
+
+
 def test_resolved_feed_gives_school_roll_rows_their_registry_person(
     links: pl.DataFrame, snapshot: Snapshot
 ) -> None:

@@ -132,6 +132,8 @@ def test_comparison_rows_say_how_the_department_row_was_matched(catalogue) -> No
     assert "第41行" in claims["link_note"] and "第40行" not in claims["link_note"]
     without = comparison_rows(FINDINGS, catalogue)
     assert without["link_note"].to_list() == ["", ""]
+    # A scan of links.parquet (what a run passes) reads the same notes.
+    assert comparison_rows(FINDINGS, catalogue, LINKS.lazy()).equals(rows)
 
 
 def test_warning_rows_keep_only_warning_rules(catalogue) -> None:  # type: ignore[no-untyped-def]

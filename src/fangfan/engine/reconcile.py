@@ -97,11 +97,12 @@ def warning_rows(findings: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
 
 
 def comparison_rows(
-    findings: pl.DataFrame, catalogue: Catalogue, links: pl.DataFrame | None = None
+    findings: pl.DataFrame, catalogue: Catalogue, links: pl.DataFrame | pl.LazyFrame | None = None
 ) -> pl.DataFrame:
     """Findings of comparison rules with `registry_values`, `department_values`,
     `departments` and `link_note` (how the department rows were matched, when not by an
-    identical ID; empty otherwise or without `links`)."""
+    identical ID; empty otherwise or without `links`). `links` may be a scan of
+    links.parquet: only the rows not linked by an identical ID are read."""
     rules = comparison_rules(catalogue)
     chosen = findings.filter(pl.col("rule_code").is_in(list(rules)))
     framed = _with_sides(chosen)
@@ -165,36 +166,43 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _with_link_notes(framed: pl.DataFrame, rules: dict[str, Comparison], links: pl.DataFrame) -> pl.DataFrame:
+def _with_link_notes(
+    framed: pl.DataFrame, rules: dict[str, Comparison], links: pl.DataFrame | pl.LazyFrame
+) -> pl.DataFrame:
     """Describe each department row behind a finding that was not matched by an identical ID."""
     rule_feeds = pl.DataFrame(
         [(code, feed) for code, rule in rules.items() for feed in rule.feeds],
         schema={"rule_code": pl.String, "feed": pl.String},
         orient="row",
     )
-    matched = links.filter((pl.col("status") == "linked") & (pl.col("method") != "exact")).select(
-        "feed",
-        "linked_id_number",
-        "linked_household_id",
-        pl.concat_str(
-            pl.col("feed").replace_strict(_FEED_TITLES, default=pl.col("feed")),
-            pl.lit(" "),
-            pl.col("_file").fill_null(""),
-            pl.when(pl.col("_sheet").fill_null("") != "")
-            .then(pl.lit("/") + pl.col("_sheet"))
-            .otherwise(pl.lit("")),
-            pl.lit(" 第"),
-            pl.col("_row").cast(pl.String),
-            pl.lit("行：部门所填证件号“"),
-            pl.col("id_as_written").fill_null(""),
-            pl.lit("”、姓名“"),
-            pl.col("name").fill_null(""),
-            pl.lit("”，"),
-            pl.col("method").replace_strict(METHOD_NAMES, default=pl.col("method")),
-            pl.when(pl.col("method") == "probabilistic")
-            .then(pl.lit("（概率 ") + _floor4(pl.col("match_probability")) + pl.lit("）"))
-            .otherwise(pl.lit("")),
-        ).alias("_note"),
+    matched = (
+        links.lazy()
+        .filter((pl.col("status") == "linked") & (pl.col("method") != "exact"))
+        .select(
+            "feed",
+            "linked_id_number",
+            "linked_household_id",
+            pl.concat_str(
+                pl.col("feed").replace_strict(_FEED_TITLES, default=pl.col("feed")),
+                pl.lit(" "),
+                pl.col("_file").fill_null(""),
+                pl.when(pl.col("_sheet").fill_null("") != "")
+                .then(pl.lit("/") + pl.col("_sheet"))
+                .otherwise(pl.lit("")),
+                pl.lit(" 第"),
+                pl.col("_row").cast(pl.String),
+                pl.lit("行：部门所填证件号“"),
+                pl.col("id_as_written").fill_null(""),
+                pl.lit("”、姓名“"),
+                pl.col("name").fill_null(""),
+                pl.lit("”，"),
+                pl.col("method").replace_strict(METHOD_NAMES, default=pl.col("method")),
+                pl.when(pl.col("method") == "probabilistic")
+                .then(pl.lit("（概率 ") + _floor4(pl.col("match_probability")) + pl.lit("）"))
+                .otherwise(pl.lit("")),
+            ).alias("_note"),
+        )
+        .collect(engine="streaming")
     )
     keyed = framed.with_row_index("_finding").join(rule_feeds, on="rule_code", how="inner")
     by_person = keyed.filter(pl.col("id_number").is_not_null()).join(

@@ -106,14 +106,15 @@ def screen_snapshot(
     runs_root: Path | None = None,
     progress: Progress | None = None,
     adapter: Adapter | None = None,
-    links: pl.DataFrame | None = None,
+    links: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> ScreenResult:
     """Screen every household of `snapshot`; write and return the findings.
 
     The rules run through `adapter`, by default the Polars one (`ENGINES` names the others).
-    With `links` (`link_snapshot(snapshot).links`) every department row joins the
-    registry person the linker found, so a row whose ID was mistyped still counts;
-    without, rows join on their ID as written.
+    With `links` (`link_snapshot(snapshot).scan()`, or the links as a frame) every
+    department row joins the registry person the linker found, so a row whose ID was
+    mistyped still counts; without, rows join on their ID as written. Only the few links
+    that change a row's key, or that the reconciliation describes, are read.
     """
     progress = progress or SilentProgress()
     catalogue = load_catalogue(year or policy_year_for(snapshot))

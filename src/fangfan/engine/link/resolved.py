@@ -37,25 +37,31 @@ def resolved_feed(snapshot: Snapshot, links: pl.DataFrame, feed_name: str) -> pl
     return typed.join(found, on=keys, how="left", nulls_equal=True, maintain_order="left")
 
 
-def linked_person_key(snapshot: Snapshot, links: pl.DataFrame) -> PersonKey:
+def linked_person_key(snapshot: Snapshot, links: pl.DataFrame | pl.LazyFrame) -> PersonKey:
     """A `person_key` for `wide.build_wide_tables`: the linked registry ID of each feed row.
 
     Rows the linker could not place keep their own ID (as the exact join did), so
-    nothing that matched before is lost.
+    nothing that matched before is lost. `links` may be a scan of links.parquet
+    (`LinkResult.scan`): only the few rows that change a key are read into memory.
     """
 
     # Only links that change a row's key need joining: an exact link whose registry
     # ID is the ID as written gives the key the row already has. What is left is the
     # mistyped, 15-digit, missing and probabilistic few, so the join stays small at
     # city scale (joining every linked row cost more than the rules themselves).
-    changing = links.filter(
-        (pl.col("status") == "linked") & pl.col("linked_id_number").ne_missing(pl.col("id_as_written"))
-    ).select(
-        "feed",
-        pl.col("_file").cast(pl.String),
-        pl.col("_sheet").cast(pl.String),
-        pl.col("_row").cast(pl.Int64),
-        pl.col("linked_id_number").alias("_linked"),
+    changing = (
+        links.lazy()
+        .filter(
+            (pl.col("status") == "linked") & pl.col("linked_id_number").ne_missing(pl.col("id_as_written"))
+        )
+        .select(
+            "feed",
+            pl.col("_file").cast(pl.String),
+            pl.col("_sheet").cast(pl.String),
+            pl.col("_row").cast(pl.Int64),
+            pl.col("linked_id_number").alias("_linked"),
+        )
+        .collect(engine="streaming")
     )
     by_feed = {
         str(feed): rows.drop("feed") for (feed,), rows in changing.partition_by("feed", as_dict=True).items()

@@ -25,16 +25,35 @@ from fangfan.engine.snapshot import Snapshot
 
 LINKS_FILE = "links.parquet"
 MIN_FOR_MODEL = 1  # with no residual record there is nothing to score
+REPORT_COLUMNS = (
+    "feed",
+    "linked_village_code",
+    "id_as_written",
+    "method",
+    "status",
+)  # what linkage_report reads
 
 
 @dataclass(frozen=True)
 class LinkResult:
-    links: pl.DataFrame
+    """The links of a snapshot, kept in `path` (links.parquet), not in memory: the city's
+    7.86 million rows are about 1.1 GB as a frame, and every step after linking needs a
+    few columns or a few rows of them (`scan`)."""
+
     report: pl.DataFrame
     path: Path
     reused: bool
     timings: dict[str, float] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
+
+    def scan(self) -> pl.LazyFrame:
+        """The links, lazily: select the columns and filter the rows a step needs."""
+        return pl.scan_parquet(self.path)
+
+    @property
+    def links(self) -> pl.DataFrame:
+        """Every link, read whole from `path` on each call (one row per feed row)."""
+        return pl.read_parquet(self.path)
 
 
 def derived_dir(snapshot: Snapshot) -> Path:
@@ -58,15 +77,20 @@ def link_snapshot(
     progress = progress or SilentProgress()
     path = derived_dir(snapshot) / LINKS_FILE
     if path.exists():
-        links = pl.read_parquet(path)
-        kept = keep_within_regions(links, file_regions)
-        if not kept.equals(links):
-            _write_atomically(kept, path)
-        return LinkResult(kept, linkage_report(kept), path, reused=True)
+        if file_regions:
+            links = pl.read_parquet(path)
+            kept = keep_within_regions(links, file_regions)
+            if not kept.equals(links):
+                _write_atomically(kept, path)
+            del links, kept
+        report = linkage_report(pl.read_parquet(path, columns=list(REPORT_COLUMNS)))
+        return LinkResult(report, path, reused=True)
     links, timings, model = _link(snapshot, progress, work_dir)
     links = keep_within_regions(links, file_regions)
     _write_atomically(links, path)
-    return LinkResult(links, linkage_report(links), path, False, timings, model)
+    report = linkage_report(links)
+    del links
+    return LinkResult(report, path, False, timings, model)
 
 
 def _link(
