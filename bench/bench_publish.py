@@ -116,16 +116,23 @@ def next_month(exports: Path, target: Path) -> None:
         frame.write_csv(target / source.name)
 
 
-def prepare(households: int) -> tuple[dict[str, str], list[Path]]:
-    """The two runs (this month, next month) under PREPARED, made once and reused."""
-    home = (PREPARED / f"publish-{households}").resolve()
+def prepare(
+    households: int, exports_given: Path | None = None, home: Path | None = None
+) -> tuple[dict[str, str], list[Path]]:
+    """The two runs (this month, next month) under PREPARED, made once and reused.
+
+    With `exports_given` (a folder of exports as of 2026-10-31, e.g. the city's CSV, read
+    and never written) this month's run is of those exports and nothing is generated."""
+    home = (home or PREPARED / f"publish-{households}").resolve()
     env = {**os.environ, "FANGFAN_HOME": str(home)}
     runs = []
     for month, as_of in (("this-month", "2026-10-31"), ("next-month", "2026-11-30")):
         marker = home / f"{month}.run"
         if not marker.exists():
             exports = home / f"exports-{month}"
-            if month == "this-month":
+            if month == "this-month" and exports_given is not None:
+                exports = exports_given
+            elif month == "this-month":
                 fangfan(
                     env,
                     "generate",
@@ -139,9 +146,10 @@ def prepare(households: int) -> tuple[dict[str, str], list[Path]]:
                     as_of,
                 )
             else:
-                next_month(home / "exports-this-month", exports)
-            for extra in ("ground_truth.csv", "generate.json"):
-                (exports / extra).unlink(missing_ok=True)
+                next_month(exports_given or home / "exports-this-month", exports)
+            if exports != exports_given:
+                for extra in ("ground_truth.csv", "generate.json"):
+                    (exports / extra).unlink(missing_ok=True)
             fangfan(env, "run", str(exports), "--out", str(home / f"out-{month}"), "--as-of", as_of)
             latest = max((home / "runs").iterdir(), key=lambda path: path.stat().st_mtime)
             marker.write_text(str(latest), "utf-8")

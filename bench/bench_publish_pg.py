@@ -129,8 +129,11 @@ def publish(run_dir: Path, env: dict[str, str], url: str) -> Figures:
     if status != 0:
         raise SystemExit(f"fangfan publish {run_dir} failed ({status}):\n{output}")
     said = output.strip().splitlines()
+    steps = [f"  {line.strip()}" for line in said if "完成 用时" in line]  # the step times (plain lines)
     print(
-        "\n".join(said[next((i for i, line in enumerate(said) if line.startswith("已发布")), 0) :]),
+        "\n".join(
+            [*steps, *said[next((i for i, line in enumerate(said) if line.startswith("已发布")), 0) :]]
+        ),
         flush=True,
     )
     return Figures(
@@ -171,12 +174,19 @@ def main() -> None:
     )
     parser.add_argument("runs", nargs="*", type=Path)
     parser.add_argument("--households", type=int, default=600_000)
+    parser.add_argument(
+        "--exports",
+        type=Path,
+        default=None,
+        help="this month's exports (e.g. /work/city/csv) instead of generating",
+    )
+    parser.add_argument("--home", type=Path, default=None, help="FANGFAN_HOME of the prepared runs")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     env = dict(os.environ)
     if not args.runs:
-        env, args.runs = prepare(args.households)
+        env, args.runs = prepare(args.households, args.exports, args.home)
     name = f"fangfan_bench_publish_{time.strftime('%Y%m%d_%H%M%S')}"
     url = f"{args.server.rstrip('/')}/{name}"
     env = {**env, "DATABASE_URL": url}
