@@ -7,7 +7,7 @@ known from another column when there is one:
 
 >>> places = Places.reference()
 >>> [p.code for p in places.read("武都汉王")]
-['621202105']
+['621202104']
 >>> [p.name for p in places.read("武都区、成县")]
 ['武都区', '成县']
 
