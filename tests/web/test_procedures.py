@@ -25,6 +25,8 @@ from fangfan.web.monitoring.views import cases, eliminations
 from fangfan.web.procedures import base
 from fangfan.web.procedures.base import BACK, Procedure, Step, WorkflowError
 from fangfan.web.procedures.pages import Page
+from fangfan.web.rectification import views as rectification_views
+from fangfan.web.rectification.procedure import RECTIFICATION
 from fangfan.web.registry.models import Finding, FindingEvent
 from fangfan.web.workqueue import views as workqueue_views
 from fangfan.web.workqueue.procedure import FINDING_QUEUE
@@ -34,11 +36,13 @@ PROCEDURES: dict[str, Procedure] = {
     "identification": IDENTIFICATION,
     "elimination": ELIMINATION,
     "finding_queue": FINDING_QUEUE,
+    "rectification": RECTIFICATION,
 }
 PAGES: dict[str, Page] = {
     "identification": cases.PAGE,
     "elimination": eliminations.PAGE,
     "finding_queue": workqueue_views.PAGE,
+    "rectification": rectification_views.PAGE,
 }
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 declared = pytest.mark.parametrize("name", PROCEDURES)
