@@ -326,3 +326,30 @@ def test_a_list_starting_in_column_b_keeps_its_merged_cells_in_place(tmp_path: P
 
     assert feedback.loadable, feedback.problems
     assert feedback.rows.select("row", "region_name").rows() == [(3, "徽县"), (4, "徽县")]
+
+
+def test_a_ledger_that_needs_owners_refuses_rows_without_them_and_unknown_categories(tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("清单")
+    sheet.write_row(
+        0, 0, ["序号", "问题描述", "涉及县区", "问题类别", "整改措施", "责任单位", "责任人", "整改时限"]
+    )
+    sheet.write_row(
+        1, 0, ["1", "饮水不达标", "康县", "饮水安全", "改管网", "康县水务局", "甲", "2021年底前，长期坚持"]
+    )
+    sheet.write_row(2, 0, ["2", "作风漂浮", "康县", "作风", "整顿", "康县纪委", "乙", "长期坚持"])
+    sheet.write_row(3, 0, ["3", "台账不全", "康县", "档案", "补齐", "", "丙", "2021-05-01"])
+    workbook.close()
+    categories = {"饮水安全": "WATER", "WATER": "WATER", "作风": "CONDUCT", "CONDUCT": "CONDUCT"}
+
+    feedback = read_feedback(path, received=RECEIVED, complete=True, categories=categories)
+
+    assert not feedback.loadable
+    assert feedback.errors.select("row", "column", "code").rows() == [
+        (3, "整改时限", Code.DEADLINE_UNDATED),
+        (4, "责任单位", Code.LATER_MISSING),
+        (4, "问题类别", Code.CATEGORY_UNKNOWN),
+    ]
+    assert feedback.rows.select("category", "deadline").rows() == [("WATER", dt.date(2021, 12, 31))]
+    assert "饮水安全、作风" in feedback.errors["message"][2]

@@ -29,6 +29,7 @@ KIND_TEXT = {KIND_DATE: "按期", KIND_IMMEDIATE: "立行立改", KIND_ONGOING: 
 IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "马上就改", "立整立改")
 ONGOING_WORDS = ("长期坚持", "长期", "持续整改", "持续推进", "常态化", "久久为功")
 # The words after a date that change nothing: 2021年3月31日前, 2021年3月底前完成.
+SEPARATORS = re.compile(r"[,，、;；]|并|且")
 TRAILING = re.compile(r"(?:之前|以前|前|完成|整改到位|到位|止)+$")
 FULL_DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
@@ -55,21 +56,32 @@ class Deadline:
 
 
 def read_deadline(text: str | None, *, received: dt.date) -> Deadline:
-    """The deadline `text` means for a list received on `received` (see the module's docstring)."""
+    """The deadline `text` means for a list received on `received` (see the module's docstring).
+
+    A cell may join several: "2021年底前完成，长期坚持" is due at the end of 2021 (and kept
+    up after); "立行立改、长期坚持" is due on `received`.
+    """
     written = "" if text is None else str(text).strip()
     plain = re.sub(r"\s+", "", unicodedata.normalize("NFKC", written))
     if not plain:
         return Deadline(None, KIND_NONE, written)
     if any(word in plain for word in IMMEDIATE_WORDS):
         return Deadline(received, KIND_IMMEDIATE, written)
-    if any(word in plain for word in ONGOING_WORDS):
-        return Deadline(None, KIND_ONGOING, written)
-    date = _date(TRAILING.sub("", plain) or plain)
-    if date is None:
-        if WITHOUT_YEAR.match(plain):
-            raise DeadlineError(f"整改时限“{written}”缺少年份")
-        raise DeadlineError(f"整改时限“{written}”无法识别（应为日期、某年某月底、立行立改或长期坚持）")
-    return Deadline(date, KIND_DATE, written)
+    dates: list[dt.date] = []
+    ongoing = False
+    for part in (part for part in SEPARATORS.split(plain) if part):
+        if any(word in part for word in ONGOING_WORDS):
+            ongoing = True
+            continue
+        date = _date(TRAILING.sub("", part) or part)
+        if date is None:
+            if WITHOUT_YEAR.match(part):
+                raise DeadlineError(f"整改时限“{written}”缺少年份")
+            raise DeadlineError(f"整改时限“{written}”无法识别（应为日期、某年某月底、立行立改或长期坚持）")
+        dates.append(date)
+    if dates:
+        return Deadline(min(dates), KIND_DATE, written)
+    return Deadline(None, KIND_ONGOING if ongoing else KIND_NONE, written)
 
 
 def _date(text: str) -> dt.date | None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,13 @@ import polars as pl
 from fangfan.engine.ingest.headers import header_key
 from fangfan.engine.ingest.read import UnreadableFile
 from fangfan.engine.rectification.cells import SheetRows, sheet_rows
-from fangfan.engine.rectification.deadlines import DeadlineError, read_deadline
+from fangfan.engine.rectification.deadlines import (
+    KIND_NONE,
+    KIND_ONGOING,
+    Deadline,
+    DeadlineError,
+    read_deadline,
+)
 from fangfan.engine.rectification.places import Place, PlaceError, Places
 
 HEADER_SCAN_ROWS = 15
@@ -160,6 +166,8 @@ class Code:
     PLACE_UNKNOWN = "PLACE_UNKNOWN"
     PLACE_OUTSIDE = "PLACE_OUTSIDE"
     DEADLINE_INVALID = "DEADLINE_INVALID"
+    DEADLINE_UNDATED = "DEADLINE_UNDATED"
+    CATEGORY_UNKNOWN = "CATEGORY_UNKNOWN"
     DUPLICATE = "DUPLICATE"
     LATER_MISSING = "LATER_MISSING"
     VILLAGE_UNCHECKED = "VILLAGE_UNCHECKED"
@@ -202,17 +210,22 @@ def read_feedback(
     received: dt.date,
     places: Places | None = None,
     may_place: Callable[[Place], bool] | None = None,
+    complete: bool = False,
+    categories: Mapping[str, str] | None = None,
 ) -> FeedbackList:
     """Read the feedback list at `path` (`name` is how the report calls it).
 
     `received`: the day the list came (立行立改 is due then). `places`: the regions to
     place rows in (the reference ones by default; pass the known villages too).
     `may_place(place)`: false for a place the loader may not load (outside the
-    uploader's region): such a row is an error.
+    uploader's region): such a row is an error. `complete`: 整改措施, 责任单位, 责任人
+    and a dated 整改时限 are required (errors, not warnings), as a ledger that needs an
+    owner for every problem asks. `categories` (名称 or code → code): the 问题类别 a
+    cell may name; `rows["category"]` is then the code, and another text an error.
     """
     name = name or path.name
     places = places or Places.reference()
-    reader = _Reader(name, places, received, may_place or (lambda place: True))
+    reader = _Reader(name, places, received, may_place or (lambda place: True), complete, categories)
     try:
         for sheet in sheet_rows(path, name):
             reader.read_sheet(sheet)
@@ -222,8 +235,17 @@ def read_feedback(
 
 
 class _Reader:
-    def __init__(self, file: str, places: Places, received: dt.date, may_place: Callable[[Place], bool]):
+    def __init__(
+        self,
+        file: str,
+        places: Places,
+        received: dt.date,
+        may_place: Callable[[Place], bool],
+        complete: bool,
+        categories: Mapping[str, str] | None,
+    ):
         self.file, self.places, self.received, self.may_place = file, places, received, may_place
+        self.complete, self.categories = complete, categories
         self.rows: list[dict[str, object]] = []
         self.problems: list[dict[str, object]] = []
         self.layout: list[tuple[str, int, str]] = []
@@ -233,7 +255,10 @@ class _Reader:
         self.data_rows = 0
 
     def problem(self, sheet: str, row: int, column: str, value: str, code: str, message: str) -> None:
-        severity = WARNING if code in (Code.LATER_MISSING, Code.VILLAGE_UNCHECKED) else ERROR
+        warnings = (
+            (Code.VILLAGE_UNCHECKED,) if self.complete else (Code.LATER_MISSING, Code.VILLAGE_UNCHECKED)
+        )
+        severity = WARNING if code in warnings else ERROR
         self.problems.append(
             {
                 "file": self.file,
@@ -330,33 +355,18 @@ class _Reader:
     def _row(
         self, sheet: str, number: int, values: dict[str, str], header: Header, heading: Place | None
     ) -> None:
+        """Check one data row, reporting every problem it has at once; keep it if it has no error."""
         where = (sheet, number)
+        errors_before = self._error_count()
         description = values.get("description", "")
-        ok = True
         if not description:
             self.problem(*where, header.written["description"], "", Code.DESCRIPTION_MISSING, "问题描述为空")
-            ok = False
         found = self._places(where, values, header, heading)
-        deadline = None
-        try:
-            deadline = read_deadline(values.get("deadline"), received=self.received)
-        except DeadlineError as error:
-            self.problem(
-                *where,
-                header.written.get("deadline", "整改时限"),
-                values.get("deadline", ""),
-                Code.DEADLINE_INVALID,
-                str(error),
-            )
-            ok = False
-        if found is None or deadline is None or not ok:
+        deadline = self._deadline(where, values, header)
+        self._later_fields(where, values, header, deadline)
+        category = self._category(where, values, header)
+        if found is None or deadline is None or self._error_count() > errors_before:
             return
-        for field_name in LATER_FIELDS:
-            if not values.get(field_name):
-                column = header.written.get(field_name, f"{FIELD_TITLES[field_name]}（无此列）")
-                self.problem(
-                    *where, column, "", Code.LATER_MISSING, f"{FIELD_TITLES[field_name]}未填写，导入后请补充"
-                )
         for part, place in enumerate(found, start=1):
             key = (re.sub(r"\s+", "", description), place.code + place.unchecked_village)
             if key in self.seen:
@@ -399,10 +409,51 @@ class _Reader:
                     "deadline": deadline.date,
                     "deadline_kind": deadline.kind,
                     "deadline_text": deadline.text or None,
-                    "category": values.get("category") or None,
+                    "category": category,
                     "note": values.get("note") or None,
                 }
             )
+
+    def _error_count(self) -> int:
+        return sum(1 for problem in self.problems if problem["severity"] == ERROR)
+
+    def _deadline(self, where: tuple[str, int], values: dict[str, str], header: Header) -> Deadline | None:
+        text = values.get("deadline", "")
+        column = header.written.get("deadline", "整改时限")
+        try:
+            deadline = read_deadline(text, received=self.received)
+        except DeadlineError as error:
+            self.problem(*where, column, text, Code.DEADLINE_INVALID, str(error))
+            return None
+        if self.complete and deadline.kind == KIND_ONGOING:
+            message = "长期坚持的问题请写明阶段性整改时限（如“2021年12月底前，长期坚持”）"
+            self.problem(*where, column, text, Code.DEADLINE_UNDATED, message)
+        return deadline
+
+    def _later_fields(
+        self, where: tuple[str, int], values: dict[str, str], header: Header, deadline: Deadline | None
+    ) -> None:
+        """整改措施, 责任单位, 责任人, 整改时限 left empty: to fill in later, or (`complete`) now."""
+        then = "请补充后重新上传" if self.complete else "导入后请补充"
+        for field_name in LATER_FIELDS:
+            empty = not values.get(field_name)
+            if field_name == "deadline":
+                empty = deadline is not None and deadline.kind == KIND_NONE
+            if empty:
+                column = header.written.get(field_name, f"{FIELD_TITLES[field_name]}（无此列）")
+                message = f"{FIELD_TITLES[field_name]}未填写，{then}"
+                self.problem(*where, column, "", Code.LATER_MISSING, message)
+
+    def _category(self, where: tuple[str, int], values: dict[str, str], header: Header) -> str | None:
+        text = values.get("category", "")
+        if not text or self.categories is None:
+            return text or None
+        code = self.categories.get(text) or self.categories.get(text.upper())
+        if code is None:
+            known = "、".join(dict.fromkeys(name for name in self.categories if not name.isascii()))
+            message = f"问题类别“{text}”不是已知类别（{known}）"
+            self.problem(*where, header.written["category"], text, Code.CATEGORY_UNKNOWN, message)
+        return code
 
     def _places(
         self, where: tuple[str, int], values: dict[str, str], header: Header, heading: Place | None
