@@ -7,7 +7,9 @@ The cast, all in 武都区 unless said, as of 2021-04-10:
 - 3号 (自查, 汉王镇): open, due 2021-04-12: due within three days (临期);
 - 4号 (自查, 县级): closed late (2021-04-05 for 2021-03-31), then found again by 回头看:
   reopened once and recurring; its households hold 王秀英's whole ID and phone;
-- 5号 (自查, 成县): 长期坚持, no date: closed, and on time whatever the day.
+- 5号 (自查, 成县): 长期坚持, no date: closed, and on time whatever the day;
+- 6号 (自查, 成县): past its 2021-04-01 deadline, but its fix was reported on 2021-04-08
+  and waits for acceptance: not overdue (the near miss of 2号).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def cast() -> pl.DataFrame:
                 "description": "收入核算不准",
                 "deadline": dt.date(2021, 3, 31),
                 "status": "已销号",
+                "fixed": True,
                 "closed": True,
                 "closed_on": dt.date(2021, 3, 30),
                 "reopened": 0,
@@ -105,8 +108,22 @@ def cast() -> pl.DataFrame:
                 "description": "带贫机制不健全",
                 "deadline_text": "长期坚持",
                 "status": "已销号",
+                "fixed": True,
                 "closed": True,
                 "closed_on": dt.date(2021, 4, 1),
+                "reopened": 0,
+            },
+            {
+                **common,
+                "number": "6",
+                "source": "自查",
+                "county_code": "621221",
+                "place_name": "成县",
+                "description": "小额信贷台账不全",
+                "deadline": dt.date(2021, 4, 1),
+                "status": "已整改待验收",
+                "fixed": True,
+                "closed": False,
                 "reopened": 0,
             },
         ]
@@ -139,8 +156,8 @@ def test_three_lists_have_their_sheets_headers_and_overdue_items_first(tmp_path:
     tasks = sheet(path, "任务清单")
     assert tasks[2][4:9] == ["整改措施", "整改时限", "时限说明", "整改进展", "督办提示"]
     # Overdue (2号, 4号 by deadline), then due soon (3号), then the rest.
-    assert [row[1] for row in tasks[3:]] == ["2", "4", "3", "1", "5"]
-    assert [row[8] for row in tasks[3:]] == ["逾期", "逾期", "临期", "", ""]
+    assert [row[1] for row in tasks[3:]] == ["2", "4", "3", "1", "6", "5"]
+    assert [row[8] for row in tasks[3:]] == ["逾期", "逾期", "临期", "", "", ""]
     duties = sheet(path, "责任清单")
     assert duties[2][3:5] == ["牵头单位", "责任人"]
     assert duties[6][3:5] == ["武都区乡村振兴局", "张明"]
@@ -212,6 +229,7 @@ def test_progress_counts_received_closed_overdue_reopened_recurring_and_on_time_
     assert wudu["on_time_share"] == pytest.approx(1.0)
     cheng = counts.filter(pl.col("county_code") == "621221").row(0, named=True)
     assert (cheng["closed_on_time"], cheng["county_name"]) == (1, "成县")  # 长期坚持 cannot be late
+    assert (cheng["received"], cheng["open"], cheng["overdue"]) == (2, 1, 0)  # 6号's fix awaits acceptance
 
 
 def test_progress_report_by_source_county_and_both(tmp_path: Path) -> None:
@@ -232,7 +250,7 @@ def test_progress_report_by_source_county_and_both(tmp_path: Path) -> None:
         "按期销号率",
     ]
     assert by_source[3][:2] == ["省际交叉考核", "2"]
-    assert by_source[5][:3] == ["合计", "5", "2"]
+    assert by_source[5][:3] == ["合计", "6", "2"]
     assert float(by_source[5][8]) == pytest.approx(1.0)
     assert [row[0] for row in sheet(path, "按县区")[3:]] == ["武都区", "成县", "合计"]
     assert len(sheet(path, "来源与县区")) == 3 + 3

@@ -8,6 +8,7 @@ columns; the web builds it from its models, a test by hand):
 ...         "source": ["省际交叉考核", "省际交叉考核"],
 ...         "county_code": ["621202", "621202"],
 ...         "deadline": [dt.date(2021, 3, 31), dt.date(2021, 3, 31)],
+...         "fixed": [True, False],
 ...         "closed": [True, False],
 ...         "closed_on": [dt.date(2021, 3, 30), None],
 ...         "reopened": [0, 0],
@@ -20,8 +21,10 @@ columns; the web builds it from its models, a test by hand):
 
 - received: problems handed to the region (every row);
 - closed: 已销号; open: the rest;
-- overdue: open and past its deadline on `today`;
-- reopened: reopened at least once after close-out (回头看 or a second look);
+- overdue: past its deadline on `today` and its fix not yet reported (a fix waiting for
+  acceptance is not the fixer's delay);
+- reopened: reopened at least once: sent back (退回) after a reported fix, or reopened
+  after close-out;
 - recurring: found again after close-out (复发);
 - closed on time: closed on or before the deadline (a problem with no date to keep,
   长期坚持, cannot be late); the share is of the closed ones (null when none is).
@@ -52,9 +55,10 @@ PROBLEM_FRAME = {
     "deadline": pl.Date,
     "deadline_text": pl.String,  # 立行立改, 长期坚持 … as written
     "status": pl.String,  # its Chinese label
+    "fixed": pl.Boolean,  # its fix is reported (已整改待验收 or later)
     "closed": pl.Boolean,
     "closed_on": pl.Date,
-    "reopened": pl.Int64,  # times reopened after close-out
+    "reopened": pl.Int64,  # times sent back or reopened
     "recurring": pl.Boolean,
 }
 DUE_SOON_DAYS = 3
@@ -71,10 +75,10 @@ def frame(rows: list[dict[str, object]]) -> pl.DataFrame:
     )
 
 
-def deadline_mark(deadline: pl.Expr, closed: pl.Expr, today: dt.date) -> pl.Expr:
-    """逾期 for an open problem past its deadline, 临期 for one due within 3 days, else ""."""
+def deadline_mark(deadline: pl.Expr, done: pl.Expr, today: dt.date) -> pl.Expr:
+    """逾期 for a problem past its deadline with no fix reported, 临期 for one due within 3 days, else ""."""
     return (
-        pl.when(closed.fill_null(False))
+        pl.when(done)
         .then(pl.lit(""))
         .when(deadline < pl.lit(today))
         .then(pl.lit(MARK_OVERDUE))
@@ -87,7 +91,7 @@ def deadline_mark(deadline: pl.Expr, closed: pl.Expr, today: dt.date) -> pl.Expr
 def with_marks(problems: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     """`problems` with `mark` (逾期/临期/"") and overdue and due-soon ones first, each by deadline."""
     order = {MARK_OVERDUE: 0, MARK_DUE_SOON: 1, "": 2}
-    marked = problems.with_columns(mark=deadline_mark(pl.col("deadline"), pl.col("closed"), today))
+    marked = problems.with_columns(mark=deadline_mark(pl.col("deadline"), _done(), today))
     return marked.sort(
         pl.col("mark").replace_strict(order, default=2),
         "deadline",
@@ -110,7 +114,7 @@ def progress_rows(
         pl.len().alias("received"),
         closed.sum().alias("closed"),
         (~closed).sum().alias("open"),
-        ((~closed) & (pl.col("deadline") < pl.lit(today))).sum().alias("overdue"),
+        ((~_done()) & (pl.col("deadline") < pl.lit(today))).sum().alias("overdue"),
         (pl.col("reopened").fill_null(0) > 0).sum().alias("reopened"),
         pl.col("recurring").fill_null(False).sum().alias("recurring"),
         (closed & (pl.col("deadline").is_null() | (pl.col("closed_on") <= pl.col("deadline"))))
@@ -130,6 +134,11 @@ def progress_rows(
             .fill_null(CITY_LEVEL)
         )
     return counted.sort(list(by), nulls_last=True)
+
+
+def _done() -> pl.Expr:
+    """Its fix reported or closed: no longer the fixer's to do by the deadline."""
+    return pl.col("closed").fill_null(False) | pl.col("fixed").fill_null(False)
 
 
 def totals_row(progress: pl.DataFrame) -> dict[str, object]:
