@@ -47,11 +47,13 @@ def _id_county(written: pl.Expr) -> pl.Expr:
     return written.fill_null("").str.replace_all(r"\D", "").str.slice(0, 6).replace(OLD_AREA_CODES)
 
 
-def linkage_report(links: pl.DataFrame) -> pl.DataFrame:
+def linkage_report(links: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """One row per feed and county: counts of exact, probabilistic, unlinked and ambiguous rows.
 
     Counted first per feed and village county, with the ID as written kept only for the
     rows no village places (a few thousand of millions), so the ID is read for those alone.
+    `links` may be a scan of links.parquet (`LinkResult.scan()`): only the five columns
+    counted are read, in a streaming pass.
     """
     names = {code: region.name for code, region in counties().items()}
     status = pl.col("status")
