@@ -253,6 +253,13 @@ def _id_problem() -> pl.Expr:
 
 
 def _person_wide(context: _Context, households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    """Members with the household's fields and each feed's columns, one row per member row.
+
+    Every join is made on the members' keys alone, in their order, and only the columns
+    it adds are put beside the members (`_beside`): a left join of the whole frame copied
+    every column it already had, once per feed (at city scale a gigabyte and a second or
+    more each).
+    """
     household_part = households.select(
         "household_id",
         "village_code",
@@ -265,12 +272,26 @@ def _person_wide(context: _Context, households: pl.LazyFrame, members: pl.LazyFr
         "has_safety_net_measure",
         "income_year",
     )
-    frame = members.join(household_part, on="household_id", how="left")
-    frame = frame.join(_head_birth_dates(households, members), on="household_id", how="left")
-    frame = frame.join(_household_counts(members), on="id_number", how="left")
-    for feed, build, defaults in _PERSON_FEEDS:
-        frame = _join_person_feed(context, frame, feed, build, defaults)
-    return frame
+    keys = members.select("household_id", "id_number", "_person_key", "_id_damaged")
+    parts = [
+        _aligned(keys, household_part, "household_id"),
+        _aligned(keys, _head_birth_dates(households, members), "household_id"),
+        _aligned(keys, _household_counts(members), "id_number"),
+        *(_person_feed(context, keys, feed, build, defaults) for feed, build, defaults in _PERSON_FEEDS),
+    ]
+    return _beside(members, parts)
+
+
+def _aligned(keys: pl.LazyFrame, right: pl.LazyFrame, on: str) -> pl.LazyFrame:
+    """The columns of `right` (unique on `on`) for each row of `keys`, in its order and
+    null where none; only `right`'s own columns."""
+    added = [name for name in right.collect_schema().names() if name != on]
+    return keys.join(right, on=on, how="left", maintain_order="left", validate="m:1").select(added)
+
+
+def _beside(frame: pl.LazyFrame, parts: Sequence[pl.LazyFrame]) -> pl.LazyFrame:
+    """`frame` with the columns of `parts`, each as tall as it and in its row order."""
+    return pl.concat([frame, *parts], how="horizontal")  # heights must be equal
 
 
 def _head_birth_dates(households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
@@ -298,30 +319,39 @@ def _household_counts(members: pl.LazyFrame) -> pl.LazyFrame:
 FeedBuilder = Callable[[_Context, pl.LazyFrame], pl.LazyFrame]
 
 
-def _join_person_feed(
+def _person_feed(
     context: _Context,
-    frame: pl.LazyFrame,
+    keys: pl.LazyFrame,
     feed: str,
     build: FeedBuilder,
     defaults: dict[str, object],
 ) -> pl.LazyFrame:
+    """The columns `feed` gives each member row of `keys` (`_person_key`, `_id_damaged`)."""
     source = context.feed(feed)
     columns = {name: PERSON_COLUMNS[name] for name in defaults}
     if source is None:
-        return frame.with_columns(pl.lit(None, dtype=_dtype(c.dtype)).alias(n) for n, c in columns.items())
+        nulls = [pl.lit(None, dtype=_dtype(c.dtype)).alias(n) for n, c in columns.items()]
+        return keys.with_columns(nulls).select(list(columns))
     per_person = build(context, source).rename({"person_key": "_person_key"})
-    joined = frame.join(per_person.with_columns(pl.lit(True).alias("_found")), on="_person_key", how="left")
+    joined = keys.join(
+        per_person.with_columns(pl.lit(True).alias("_found")),
+        on="_person_key",
+        how="left",
+        maintain_order="left",
+        validate="m:1",
+    )
     # No department row for a person whose own registry ID is damaged proves nothing: the
     # row may be there under the right number. Such a person gets 无法比对, not 无记录.
     unknown = pl.col("_id_damaged") & pl.col("_found").is_null()
-    return joined.with_columns(
+    return joined.select(
         pl.when(unknown)
         .then(pl.lit(NOT_COMPARABLE if value == NO_ROW else None, dtype=_dtype(columns[name].dtype)))
         .otherwise(pl.col(name).fill_null(pl.lit(value, dtype=_dtype(columns[name].dtype))))
         .alias(name)
-        for name, value in defaults.items()
         if value is not None
-    ).drop("_found")
+        else pl.col(name)
+        for name, value in defaults.items()
+    )
 
 
 def _dtype(kind: str) -> pl.DataType:
@@ -432,20 +462,24 @@ _PERSON_FEEDS: tuple[tuple[str, FeedBuilder, dict[str, object]], ...] = (
 
 
 def _household_wide(context: _Context, households: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
-    aggregates = _member_aggregates(context, members)
+    """Households with their members' aggregates, income and each feed's columns; as in
+    `_person_wide`, each part is joined on the households' keys alone and put beside them."""
     frame = _canonical_key(households, "head_id_number", "_head_key", "head_id_number_valid")
-    frame = frame.join(aggregates, on="household_id", how="left").with_columns(
-        pl.col(c).fill_null(0)
-        for c in ("members_total", "members_normal", "head_count", "labour_capable_count", "working_count")
-    )
-    frame = frame.join(_income(context, context.income_year, ""), on="household_id", how="left")
-    frame = frame.join(_income(context, context.income_year - 1, "previous_"), on="household_id", how="left")
-    frame = _per_capita(frame)
-    frame = _join_claims(context, frame, members)
-    frame = _join_employment_wages(context, frame, members)
-    frame = _join_water(context, frame)
-    frame = _join_appraisal(context, frame)
-    return _join_disasters(context, frame)
+    keys = frame.select("household_id", "village_code", "_head_key")
+    counts = ("members_total", "members_normal", "head_count", "labour_capable_count", "working_count")
+    parts = [
+        _aligned(keys, _member_aggregates(context, members), "household_id").with_columns(
+            pl.col(c).fill_null(0) for c in counts
+        ),
+        _aligned(keys, _income(context, context.income_year, ""), "household_id"),
+        _aligned(keys, _income(context, context.income_year - 1, "previous_"), "household_id"),
+        _claims(context, keys, members),
+        _employment_wages(context, keys, members),
+        _water(context, keys),
+        _appraisal(context, keys),
+        _disasters(context, keys),
+    ]
+    return _per_capita(_beside(frame, parts))
 
 
 def _member_aggregates(context: _Context, members: pl.LazyFrame) -> pl.LazyFrame:
@@ -488,10 +522,17 @@ def _per_capita(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _join_claims(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+def _nulls(keys: pl.LazyFrame, columns: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Null columns as tall as `keys`: what an absent feed gives."""
+    return keys.with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in columns.items()).select(
+        list(columns)
+    )
+
+
+def _claims(context: _Context, keys: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
     claims = context.feed("medical_claims")
     if claims is None:
-        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("claims_selfpay"))
+        return _nulls(keys, {"claims_selfpay": pl.Float64()})
     this_year = claims.filter(pl.col("settlement_date").cast(pl.Date).dt.year() == context.income_year)
     # Sums of yuan rounded to the fen: a float sum's last digit depends on the order the
     # threads add in (30531.3 or 30531.300000000003), and evidence must not change run to run.
@@ -504,12 +545,10 @@ def _join_claims(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) 
         .group_by("household_id")
         .agg(pl.col("compliant_selfpay").sum().round(2).alias("claims_selfpay"))
     )
-    return frame.join(per_household, on="household_id", how="left").with_columns(
-        pl.col("claims_selfpay").fill_null(0.0)
-    )
+    return _aligned(keys, per_household, "household_id").with_columns(pl.col("claims_selfpay").fill_null(0.0))
 
 
-def _join_employment_wages(context: _Context, frame: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+def _employment_wages(context: _Context, keys: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
     """`employment_annual_wage`: monthly income × 12 summed over the household's members with
     人员状态 正常 whom the employment feed lists as 就业 or 公益性岗位 with an income. A person
     with several such rows counts once, at the highest monthly income (one job at a time).
@@ -517,7 +556,7 @@ def _join_employment_wages(context: _Context, frame: pl.LazyFrame, members: pl.L
     (EMP-003 allows a margin). 0 when no member is listed; null when the feed is absent."""
     employment = context.feed("employment")
     if employment is None:
-        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("employment_annual_wage"))
+        return _nulls(keys, {"employment_annual_wage": pl.Float64()})
     monthly = pl.col("monthly_income").cast(pl.Float64)
     paid = employment.filter(pl.col("employment_status").is_in(PAID_WORK) & (monthly > 0))
     per_person = paid.group_by("person_key").agg(monthly.max().alias("_monthly"))
@@ -529,54 +568,46 @@ def _join_employment_wages(context: _Context, frame: pl.LazyFrame, members: pl.L
         .group_by("household_id")
         .agg((pl.col("_monthly") * 12).sum().alias("employment_annual_wage"))
     )
-    return frame.join(per_household, on="household_id", how="left").with_columns(
+    return _aligned(keys, per_household, "household_id").with_columns(
         pl.col("employment_annual_wage").fill_null(0.0)
     )
 
 
-def _join_water(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+def _water(context: _Context, keys: pl.LazyFrame) -> pl.LazyFrame:
     water = context.feed("water_supply")
     if water is None:
-        return frame.with_columns(
-            pl.lit(None, dtype=pl.Int32).alias("village_short_days"),
-            pl.lit(None, dtype=pl.String).alias("village_quality_result"),
-        )
+        return _nulls(keys, {"village_short_days": pl.Int32(), "village_quality_result": pl.String()})
     per_village = water.group_by("village_code").agg(
         pl.col("short_days").cast(pl.Int32).max().alias("village_short_days"),
         pl.col("quality_result").sort().last().alias("village_quality_result"),  # 不合格 sorts after 合格
     )
-    return frame.join(per_village, on="village_code", how="left")
+    return _aligned(keys, per_village, "village_code")
 
 
-def _join_appraisal(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+def _appraisal(context: _Context, keys: pl.LazyFrame) -> pl.LazyFrame:
     appraisal = context.feed("housing_appraisal")
     if appraisal is None:
-        return frame.with_columns(
-            pl.lit(None, dtype=pl.String).alias(c) for c in ("appraisal_grade", "renovation_status")
-        )
+        return _nulls(keys, {"appraisal_grade": pl.String(), "renovation_status": pl.String()})
     latest = (
         appraisal.sort("appraisal_date", nulls_last=False)
-        .group_by("person_key")
+        .group_by(pl.col("person_key").alias("_head_key"))
         .agg(pl.col("appraisal_grade").last(), pl.col("renovation_status").last())
     )
-    return frame.join(latest, left_on="_head_key", right_on="person_key", how="left")
+    return _aligned(keys, latest, "_head_key")
 
 
-def _join_disasters(context: _Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+def _disasters(context: _Context, keys: pl.LazyFrame) -> pl.LazyFrame:
     disasters = context.feed("disasters")
     if disasters is None:
-        return frame.with_columns(
-            pl.lit(None, dtype=pl.String).alias("disaster_damage"),
-            pl.lit(None, dtype=pl.Date).alias("disaster_date"),
-        )
+        return _nulls(keys, {"disaster_damage": pl.String(), "disaster_date": pl.Date()})
     rank = pl.col("house_damage").replace_strict(DAMAGE_RANK, default=0, return_dtype=pl.Int8)
     recent = disasters.filter(pl.col("occurred_on").cast(pl.Date).dt.year() >= context.income_year)
     worst = (
         recent.sort(rank, pl.col("occurred_on"))
-        .group_by("person_key")
+        .group_by(pl.col("person_key").alias("_head_key"))
         .agg(
             pl.col("house_damage").last().alias("disaster_damage"),
             pl.col("occurred_on").last().cast(pl.Date).alias("disaster_date"),
         )
     )
-    return frame.join(worst, left_on="_head_key", right_on="person_key", how="left")
+    return _aligned(keys, worst, "_head_key")
