@@ -25,6 +25,7 @@ code = "bedding"
 name = "被褥是否够用"
 kind = "yes_no"
 problem_when = ["否"]
+category = "FOOD_CLOTHING"
 """
 
 
@@ -68,6 +69,7 @@ def test_a_good_small_file_loads() -> None:
         (('table = "households"', 'table = "weather"'), "target[1].table", "只能是"),
         (('kind = "yes_no"', 'kind = "photo"'), "item[1].kind", "只能是"),
         (('problem_when = ["否"]', 'problem_when = ["坏"]'), "item[1].problem_when", "只能从该题的选项中选"),
+        (('category = "FOOD_CLOTHING"', 'category = "WEATHER"'), "item[1].category", "只能是"),
         (("[period]\nstart = 2026-11-01", '[period]\nstart = "十一月"'), "period.start", "应为日期"),
     ],
 )

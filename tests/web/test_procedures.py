@@ -20,6 +20,8 @@ from django.urls import reverse
 from fangfan.web.accounts.access import ACTIONS
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.campaigns import views as campaign_views
+from fangfan.web.campaigns.procedure import CAMPAIGN_TARGET
 from fangfan.web.monitoring.procedures import ELIMINATION, IDENTIFICATION
 from fangfan.web.monitoring.views import cases, eliminations
 from fangfan.web.procedures import base
@@ -37,12 +39,14 @@ PROCEDURES: dict[str, Procedure] = {
     "elimination": ELIMINATION,
     "finding_queue": FINDING_QUEUE,
     "rectification": RECTIFICATION,
+    "campaign_target": CAMPAIGN_TARGET,
 }
 PAGES: dict[str, Page] = {
     "identification": cases.PAGE,
     "elimination": eliminations.PAGE,
     "finding_queue": workqueue_views.PAGE,
     "rectification": rectification_views.PAGE,
+    "campaign_target": campaign_views.PAGE,
 }
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 declared = pytest.mark.parametrize("name", PROCEDURES)

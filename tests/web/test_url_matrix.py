@@ -20,6 +20,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -52,6 +53,16 @@ from fangfan.web.monitoring.testing import (
     make_reassessment,
     make_visit,
 )
+from fangfan.web.rectification.models import (
+    Problem,
+    ProblemEvent,
+    ProblemEvidence,
+    RecheckItem,
+    RecheckSample,
+)
+from fangfan.web.rectification.procedure import RECTIFICATION
+from fangfan.web.rectification.recheck import draw_sample
+from fangfan.web.rectification.testing import fix, make_problem
 from fangfan.web.registry.models import Finding, FindingEvent, Household
 from fangfan.web.workqueue.testing import make_finding, make_household
 
@@ -81,6 +92,10 @@ class Place:
     measure_id: int = 0
     reassessment_id: int = 0
     elimination_id: int = 0
+    problem_id: int = 0
+    problem_evidence_id: int = 0
+    sample_id: int = 0
+    recheck_item_id: int = 0
 
 
 MONITORING_CASE_VERBS = (
@@ -175,6 +190,25 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
         f"monitoring:elimination_{verb}": lambda place: {"elimination_id": place.elimination_id}
         for verb in MONITORING_ELIMINATION_VERBS
     },
+    "rectification:problem_list": lambda place: {},
+    "rectification:problem_create": lambda place: {},
+    "rectification:escalate": lambda place: {},
+    "rectification:problem_detail": lambda place: {"problem_id": place.problem_id},
+    **{
+        f"rectification:problem_{verb}": lambda place: {"problem_id": place.problem_id}
+        for verb in RECTIFICATION.verbs
+    },
+    "rectification:problem_evidence": lambda place: {
+        "problem_id": place.problem_id,
+        "evidence_id": place.problem_evidence_id,
+    },
+    "rectification:recheck_list": lambda place: {},
+    "rectification:recheck_draw": lambda place: {},
+    "rectification:recheck_detail": lambda place: {"sample_id": place.sample_id},
+    "rectification:recheck_result": lambda place: {
+        "sample_id": place.sample_id,
+        "item_id": place.recheck_item_id,
+    },
 }
 # Public by design: the household's own report form, the place choices it loads and the
 # look-up of a report's stage (reference number and phone, nothing more).
@@ -197,6 +231,11 @@ WRITERS = frozenset(
         *(f"monitoring:{verb}" for verb in MONITORING_CASE_VERBS),
         *(f"monitoring:{verb}" for verb in ("measure_add", "measure_end", "reassess", "propose_elimination")),
         *(f"monitoring:elimination_{verb}" for verb in MONITORING_ELIMINATION_VERBS),
+        *(f"rectification:problem_{verb}" for verb in RECTIFICATION.verbs),
+        *(
+            f"rectification:{name}"
+            for name in ("problem_create", "escalate", "recheck_draw", "recheck_result")
+        ),
     }
 )
 ROLES = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.DEPARTMENT, Role.INSPECTOR)
@@ -277,6 +316,22 @@ def _with_monitoring(place: Place, cadre: User) -> Place:
     )
 
 
+def _with_rectification(place: Place, office: User, message: str) -> Place:
+    """A problem of the village with its fix reported (a proof file kept), and a closed one
+    drawn for 回头看 by the county office."""
+    problem = fix(office, make_problem(office, place.village, description=message))
+    closed = make_problem(office, place.village, description=message)
+    Problem.objects.filter(pk=closed.pk).update(status="closed", closed_on=timezone.localdate())
+    sample = draw_sample(office, share=Decimal("1"), seed=1)
+    return dataclasses.replace(
+        place,
+        problem_id=problem.pk,
+        problem_evidence_id=problem.evidence.get().pk,
+        sample_id=sample.pk,
+        recheck_item_id=sample.items.get().pk,
+    )
+
+
 @pytest.fixture
 def world(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -288,6 +343,10 @@ def world(settings, tmp_path):
     outside = _place(BEIGUAN, wudu_officer, "武都外户", "北关村的外部问题")
     inside = _with_monitoring(inside, users[Role.VILLAGE])
     outside = _with_monitoring(outside, make_user(Role.VILLAGE, BEIGUAN, username="wudu-village"))
+    inside = _with_rectification(inside, users[Role.COUNTY], "石桥村的问题")
+    outside = _with_rectification(
+        outside, make_user(Role.COUNTY, "621202", username="wudu-county"), "北关村的外部问题"
+    )
     return users, inside, outside
 
 
@@ -332,6 +391,12 @@ def _writes() -> tuple[int, ...]:
         Elimination.all_objects.count(),
         Elimination.all_objects.exclude(stage="notice").count(),
         EliminationEvent.objects.count(),
+        Problem.all_objects.count(),
+        Problem.all_objects.exclude(status="fixed").count(),
+        ProblemEvent.objects.count(),
+        ProblemEvidence.objects.count(),
+        RecheckSample.objects.count(),
+        RecheckItem.objects.exclude(result="pending").count(),
     )
 
 
@@ -413,7 +478,8 @@ def test_the_records_inside_the_region_do_answer(world, role):
         "monitoring:reassessment",
         "monitoring:elimination",
     )
-    for name in (*answering, *monitoring):
+    rectification = ("rectification:problem_detail", "rectification:problem_evidence")
+    for name in (*answering, *monitoring, *rectification):
         method = "post" if name == "unmask" else "get"
         response = getattr(_signed_in(users[role]), method)(
             reverse(name, kwargs=ROUTES[name](inside)), WRITE_PAYLOAD

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fangfan.web.workqueue",
     "fangfan.web.monitoring",
     "fangfan.web.rectification",
+    "fangfan.web.campaigns",
     "fangfan.web.publishing",  # above the apps: a publish calls each one's step
 ]
 

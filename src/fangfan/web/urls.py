@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("fangfan.web.workqueue.urls")),
     path("", include("fangfan.web.monitoring.urls")),
     path("", include("fangfan.web.rectification.urls")),
+    path("", include("fangfan.web.campaigns.urls")),
     path("regions/", views.region_overview, name="region_overview"),
     path("admin/", admin.site.urls),
     path("accounts/", include("fangfan.web.accounts.urls")),

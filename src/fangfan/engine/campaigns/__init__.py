@@ -22,6 +22,7 @@ new file, not new code::
     name = "被褥是否够用"
     kind = "yes_no"
     problem_when = ["否"]
+    category = "FOOD_CLOTHING"       # what a problem it opens is about
 
 A condition names a column of the table as CONTRACT.md names it (the engine's schema,
 `fangfan.engine.schema`; the registry also knows `people`, its living members, and a
@@ -45,6 +46,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from fangfan.engine.ledger import CATEGORY_NAMES
 from fangfan.engine.schema import DEPARTMENT_FEEDS, HOUSEHOLDS, MEMBERS, Field, Kind, Table
 
 PACKAGE = "fangfan.engine.campaigns"
@@ -108,6 +110,7 @@ class ChecklistItem:
     problem_when: tuple[str, ...] = ()
     required: bool = True
     hint: str = ""
+    category: str = ""  # a finding category (engine.ledger.CATEGORY_NAMES): a problem it opens is one
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -312,7 +315,12 @@ def _condition(reader: _Reader, entry: Mapping[str, Any], where: str, table: str
 
 def _item(reader: _Reader, entry: Mapping[str, Any], index: int) -> ChecklistItem:
     where = f"item[{index}]"
-    _known_keys(reader, entry, where, {"code", "name", "kind", "options", "problem_when", "required", "hint"})
+    _known_keys(
+        reader,
+        entry,
+        where,
+        {"code", "name", "kind", "options", "problem_when", "required", "hint", "category"},
+    )
     kind = reader.text(entry, "kind", where)
     if kind not in ANSWER_KINDS:
         raise reader.fail(f"{where}.kind", f"为 {kind!r}，只能是：{' '.join(ANSWER_KINDS)}")
@@ -327,7 +335,10 @@ def _item(reader: _Reader, entry: Mapping[str, Any], index: int) -> ChecklistIte
         problem_when=_texts(reader, entry, "problem_when", where),
         required=_flag(reader, entry, "required", where),
         hint=reader.text(entry, "hint", where, required=False),
+        category=reader.text(entry, "category", where, required=False),
     )
+    if item.category and item.category not in CATEGORY_NAMES:
+        raise reader.fail(f"{where}.category", f"为 {item.category!r}，只能是：{' '.join(CATEGORY_NAMES)}")
     outside = [answer for answer in item.problem_when if item.choices and answer not in item.choices]
     if outside or (item.problem_when and not item.choices):
         raise reader.fail(

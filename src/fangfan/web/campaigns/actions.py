@@ -1,0 +1,270 @@
+"""The campaign verbs, each in a transaction:
+
+draw_targets   the city or a county draws (or draws again) a campaign's target list
+record_visit   a team on the ground records the visit: checklist, result, follow-up
+               (a monitoring lead, or a rectification problem)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from fangfan.engine.campaigns import Campaign, ChecklistItem
+from fangfan.engine.formatting import date_text
+from fangfan.web.accounts.access import can, code_in_region
+from fangfan.web.accounts.audit import record_creation
+from fangfan.web.accounts.models import User
+from fangfan.web.bounds import today
+from fangfan.web.campaigns.drawing import find_targets
+from fangfan.web.campaigns.models import Draw, Target, TargetEvent, Visit
+from fangfan.web.campaigns.procedure import CAMPAIGN_TARGET
+from fangfan.web.monitoring.actions.common import household_in_hand
+from fangfan.web.monitoring.actions.reports import create_intake
+from fangfan.web.monitoring.models import Intake, Source
+from fangfan.web.procedures.base import WorkflowError, advance, begin, require, require_date
+from fangfan.web.regions.models import Region
+from fangfan.web.registry.models import Household, Run
+
+Status = Target.Status
+Result = Visit.Result
+FollowUp = Visit.FollowUp
+
+
+@transaction.atomic
+def draw_targets(user: User | None, campaign: Campaign, region: Region) -> Draw:
+    """列入对象名单: the region's households the campaign's rules draw from the current run.
+
+    Drawing again adds the households newly drawn and keeps every target already listed:
+    a visited one as it was visited, a pending one with the reasons found now (or, when no
+    rule draws it any more, those it was listed with).
+    """
+    if user is not None and (user.region is None or not code_in_region(region.code, user.region)):
+        raise PermissionDenied("只能为本辖区生成对象名单")
+    run = Run.objects.current()
+    if run is None:
+        raise WorkflowError("还没有发布任何筛查批次，不能生成对象名单")
+    found = find_targets(campaign, region)
+    draw = Draw.objects.create(campaign=campaign.code, region_code=region.code, run=run, drawn_by=user)
+    listed = {
+        target.household_id: target
+        for target in Target.all_objects.filter(campaign=campaign.code, household_id__in=list(found))
+    }
+    kept = []
+    for household_id, target in listed.items():
+        target.last_draw = draw
+        if target.status == Status.PENDING:
+            target.reasons = [hit.as_json() for hit in found[household_id]]
+        kept.append(target)
+    Target.all_objects.bulk_update(kept, ["last_draw", "reasons"], batch_size=1_000)
+    new = [
+        Target(
+            campaign=campaign.code,
+            household_id=household_id,
+            village_code=hits_village,
+            township_code=hits_village[:9],
+            county_code=hits_village[:6],
+            reasons=[hit.as_json() for hit in found[household_id]],
+            visit_by=campaign.visit_by,
+            first_draw=draw,
+            last_draw=draw,
+        )
+        for household_id, hits_village in _villages(set(found) - set(listed)).items()
+    ]
+    # A draw running at the same moment may have listed some: theirs stand (one per household).
+    Target.objects.bulk_create(new, batch_size=1_000, ignore_conflicts=True)
+    created = list(Target.objects.filter(first_draw=draw).select_related(None))
+    TargetEvent.objects.bulk_create(
+        [
+            TargetEvent(
+                target=target,
+                user=user,
+                action=TargetEvent.Action.DRAW,
+                note=target.reason_text,
+                from_status="",
+                to_status=Status.PENDING,
+            )
+            for target in created
+        ],
+        batch_size=1_000,
+    )
+    draw.added, draw.kept = len(created), len(kept)
+    draw.save(update_fields=["added", "kept"])
+    record_creation(user, draw)
+    return draw
+
+
+def _villages(household_ids: set[str]) -> dict[str, str]:
+    rows = Household.objects.filter(household_id__in=list(household_ids)).values_list(
+        "household_id", "village_code"
+    )
+    return dict(sorted(rows))
+
+
+@dataclass(frozen=True)
+class RectificationInput:
+    """What a rectification problem opened from a visit needs beyond the visit itself."""
+
+    lead_unit: str
+    responsible_person: str
+    measures: str
+    deadline: dt.date | None
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    visited_on: dt.date | None
+    answers: dict[str, Any]
+    result: str
+    note: str = ""
+    follow_up: str = ""
+    rectification: RectificationInput | None = None
+
+
+@transaction.atomic
+def record_visit(user: User, target: Target, campaign: Campaign, data: VisitInput) -> Visit:
+    """登记走访: the checklist answered, the result, and a follow-up for a problem found."""
+    target = begin(CAMPAIGN_TARGET, user, "record_visit", target)
+    require_date(data.visited_on, campaign.start, today(), "走访日期")
+    assert data.visited_on is not None
+    answers = checked_answers(campaign, data.answers)
+    problems = [item.name for item in campaign.items if answers.get(item.code) in item.problem_when]
+    _check_result(data, problems)
+    visit = Visit.objects.create(
+        target=target,
+        village_code=target.village_code,
+        visitor=user,
+        visited_on=data.visited_on,
+        answers=answers,
+        problems=problems,
+        result=data.result,
+        note=data.note.strip(),
+        follow_up=data.follow_up,
+    )
+    record_creation(user, visit)
+    if data.follow_up == FollowUp.INTAKE:
+        visit.intake = open_intake(user, visit, campaign)
+        visit.save(update_fields=["intake"])
+    elif data.follow_up == FollowUp.RECTIFICATION:
+        assert data.rectification is not None
+        visit.rectification = open_rectification_problem(user, visit, campaign, data.rectification)
+        visit.save(update_fields=["rectification"])
+    advance(CAMPAIGN_TARGET, user, target, "record_visit", _summary(visit))
+    return visit
+
+
+def checked_answers(campaign: Campaign, answers: dict[str, Any]) -> dict[str, Any]:
+    """The checklist's answers, each of its kind; a required one missing is refused."""
+    checked: dict[str, Any] = {}
+    for item in campaign.items:
+        value = answers.get(item.code)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if item.required:
+                raise WorkflowError(f"请填写核查项“{item.name}”")
+            continue
+        checked[item.code] = _answer(item, value)
+    return checked
+
+
+def _answer(item: ChecklistItem, value: Any) -> Any:
+    if item.choices:
+        if value not in item.choices:
+            raise WorkflowError(f"核查项“{item.name}”只能选：{'、'.join(item.choices)}")
+        return value
+    if item.kind == "number":
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise WorkflowError(f"核查项“{item.name}”应填数字") from None
+        if not number.is_finite() or number < 0:
+            raise WorkflowError(f"核查项“{item.name}”应填不小于0的数字")
+        return int(number) if number == number.to_integral_value() else float(number)
+    return str(value).strip()
+
+
+def _check_result(data: VisitInput, problems: list[str]) -> None:
+    if data.result not in Result.values:
+        raise WorkflowError("请选择走访结果")
+    if problems and data.result == Result.NO_PROBLEM:
+        raise WorkflowError(f"核查发现问题（{'、'.join(problems)}），走访结果不能为“未发现问题”")
+    if data.result == Result.PROBLEM and data.follow_up not in (FollowUp.INTAKE, FollowUp.RECTIFICATION):
+        raise WorkflowError("发现问题需跟进的，请选择转监测帮扶线索或转整改问题")
+    if data.result != Result.PROBLEM and data.follow_up:
+        raise WorkflowError("只有“发现问题需跟进”的走访才转线索或整改问题")
+    if data.result != Result.NO_PROBLEM:
+        require(data.note, "发现问题的，请填写情况说明")
+    if data.follow_up == FollowUp.RECTIFICATION and data.rectification is None:
+        raise WorkflowError("转整改问题的，请填写责任单位、责任人、整改措施和整改时限")
+
+
+def _summary(visit: Visit) -> str:
+    text = f"{date_text(visit.visited_on)}走访，{visit.get_result_display()}"
+    if visit.problems:
+        text += f"：{'、'.join(visit.problems)}"
+    if visit.follow_up:
+        text += f"；{visit.get_follow_up_display()}"
+    return text
+
+
+def open_intake(user: User, visit: Visit, campaign: Campaign) -> Intake:
+    """A monitoring lead (监测帮扶线索, source 干部走访) for the household the visit found in need."""
+    household = visit.target.household
+    busy = household_in_hand(household)
+    if busy:
+        raise WorkflowError(f"{busy}，不再转监测帮扶线索")
+    found = "、".join(visit.problems) or "见情况说明"
+    intake = Intake(
+        source=Source.VISIT,
+        village_code=household.village_code,
+        name=household.head_name,
+        household=household,
+        match=Intake.Match.REGISTRY,
+        description=f"{campaign.title}专项行动走访发现：{found}。{visit.note}",
+        discovered_on=visit.visited_on,
+        recorded_by=user,
+    )
+    if not can(user, "monitoring_report", intake):
+        raise PermissionDenied("您无权登记该行政村的线索")
+    return create_intake(user, intake)
+
+
+def open_rectification_problem(user: User, visit: Visit, campaign: Campaign, data: RectificationInput) -> Any:
+    """A rectification problem (整改问题, source 自查) about the visited household, in its village."""
+    from fangfan.web.rectification.actions import open_problem
+    from fangfan.web.rectification.models import ScopeLevel
+    from fangfan.web.rectification.models import Source as ProblemSource
+
+    household = visit.target.household
+    village = Region.objects.filter(code=household.village_code).first()
+    if village is None:
+        raise WorkflowError(f"区划代码 {household.village_code} 不在区划表中，不能立项")
+    if data.deadline is None:
+        raise WorkflowError("请填写整改时限")
+    return open_problem(
+        user,
+        source=ProblemSource.SELF_CHECK,
+        scope_level=ScopeLevel.HOUSEHOLD,
+        region=village,
+        description=f"{household.head_name}户：{'、'.join(visit.problems) or visit.note}。{visit.note}",
+        category=_category(campaign, visit),
+        lead_unit=data.lead_unit,
+        responsible_person=data.responsible_person,
+        measures=data.measures,
+        deadline=data.deadline,
+        batch=f"{campaign.title}专项行动",
+        source_reference=f"{campaign.title}走访 {visit.pk}",
+        households=[household],
+    )
+
+
+def _category(campaign: Campaign, visit: Visit) -> str:
+    """The category of the first problem item that names one; else 政策落实."""
+    for item in campaign.items:
+        if item.name in visit.problems and item.category:
+            return item.category
+    return "POLICY"
