@@ -33,6 +33,9 @@ from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.campaigns.models import Draw, Target
+from fangfan.web.campaigns.models import Visit as CampaignVisit
+from fangfan.web.campaigns.testing import make_target
 from fangfan.web.imports.models import Upload
 from fangfan.web.monitoring.models import (
     Case,
@@ -92,6 +95,7 @@ class Place:
     measure_id: int = 0
     reassessment_id: int = 0
     elimination_id: int = 0
+    target_id: int = 0  # a 温暖越冬 target household (fangfan.web.campaigns)
     problem_id: int = 0
     problem_evidence_id: int = 0
     sample_id: int = 0
@@ -107,6 +111,7 @@ MONITORING_CASE_VERBS = (
     "send_back",
     "reject",
 )
+CAMPAIGN = "warm_winter"
 MONITORING_ELIMINATION_VERBS = ("check", "post_notice", "close_notice", "approve", "send_back", "reject")
 
 
@@ -190,6 +195,14 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
         f"monitoring:elimination_{verb}": lambda place: {"elimination_id": place.elimination_id}
         for verb in MONITORING_ELIMINATION_VERBS
     },
+    "campaigns:list": lambda place: {},
+    "campaigns:targets": lambda place: {"code": CAMPAIGN},
+    "campaigns:targets_excel": lambda place: {"code": CAMPAIGN},
+    "campaigns:progress": lambda place: {"code": CAMPAIGN},
+    "campaigns:progress_excel": lambda place: {"code": CAMPAIGN},
+    "campaigns:draw": lambda place: {"code": CAMPAIGN},
+    "campaigns:target": lambda place: {"target_id": place.target_id},
+    "campaigns:record_visit": lambda place: {"target_id": place.target_id},
     "rectification:problem_list": lambda place: {},
     "rectification:problem_create": lambda place: {},
     "rectification:escalate": lambda place: {},
@@ -214,10 +227,18 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
 # look-up of a report's stage (reference number and phone, nothing more).
 PUBLIC = frozenset({"monitoring:report", "monitoring:report_places", "monitoring:report_status"})
 # URLs that take a record: outside the region they must not answer.
-PARAMETRISED = sorted(name for name, build in ROUTES.items() if build(Place("", "", 0, 0, 0)))
+# URLs whose parameter names a campaign's definition file, the same in every region: no record.
+DEFINITIONS = frozenset(
+    name for name, build in ROUTES.items() if build(Place("", "", 0, 0, 0)) == {"code": CAMPAIGN}
+)
+PARAMETRISED = sorted(
+    name for name, build in ROUTES.items() if build(Place("", "", 0, 0, 0)) and name not in DEFINITIONS
+)
 # The URLs whose POST writes (the others answer a POST as a GET or refuse it).
 WRITERS = frozenset(
     {
+        "campaigns:draw",
+        "campaigns:record_visit",
         *(
             f"workqueue:{verb}"
             for verb in ("assign", "mark_fixed", "mark_explained", "verify_close", "reject")
@@ -342,7 +363,13 @@ def world(settings, tmp_path):
     inside = _place(SHIQIAO, users[Role.DEPARTMENT], "礼县本户", "石桥村的问题")
     outside = _place(BEIGUAN, wudu_officer, "武都外户", "北关村的外部问题")
     inside = _with_monitoring(inside, users[Role.VILLAGE])
+    inside = dataclasses.replace(
+        inside, target_id=make_target(Household.objects.get(pk=inside.household_id)).pk
+    )
     outside = _with_monitoring(outside, make_user(Role.VILLAGE, BEIGUAN, username="wudu-village"))
+    outside = dataclasses.replace(
+        outside, target_id=make_target(Household.objects.get(pk=outside.household_id)).pk
+    )
     inside = _with_rectification(inside, users[Role.COUNTY], "石桥村的问题")
     outside = _with_rectification(
         outside, make_user(Role.COUNTY, "621202", username="wudu-county"), "北关村的外部问题"
@@ -373,6 +400,10 @@ def _text(response: Any) -> str:
 
 def _writes() -> tuple[int, ...]:
     return (
+        Draw.objects.count(),
+        Target.all_objects.count(),
+        Target.all_objects.exclude(status="pending").count(),
+        CampaignVisit.all_objects.count(),
         AuditEvent.objects.count(),
         FindingEvent.objects.count(),
         UnmaskEvent.objects.count(),
