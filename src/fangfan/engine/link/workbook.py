@@ -48,31 +48,48 @@ ROW_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("候选人", "candidates", 40),
     ("备注", "note", 30),
 )
+_STATUS, _METHOD = pl.col("status"), pl.col("method")
+# (sheet, the rows it lists)
+SHEETS: tuple[tuple[str, pl.Expr], ...] = (
+    ("存疑", _STATUS == "ambiguous"),
+    ("未匹配", _STATUS == "unlinked"),
+    ("概率匹配", (_STATUS == "linked") & (_METHOD == "probabilistic")),
+    ("备注", (_STATUS == "linked") & (_METHOD != "probabilistic") & (pl.col("note").fill_null("") != "")),
+)
+SHOWN = pl.any_horizontal(rule for _, rule in SHEETS)  # the rows any sheet lists
+# What the row sheets show, and how they are ordered.
+READ_COLUMNS = (
+    "feed",
+    "_file",
+    "_sheet",
+    "_row",
+    "id_as_written",
+    "name",
+    "linked_id_number",
+    "linked_household_id",
+    "method",
+    "match_probability",
+    "status",
+    "candidates",
+    "note",
+)
 
 
-def write_linkage_workbook(report: pl.DataFrame, links: pl.DataFrame, path: Path) -> Path:
-    """Write the report and the row sheets to `path` (its folder is created)."""
+def write_linkage_workbook(report: pl.DataFrame, links: pl.DataFrame | pl.LazyFrame, path: Path) -> Path:
+    """Write the report and the row sheets to `path` (its folder is created).
+
+    `links` may be a scan of links.parquet (`LinkResult.scan()`): only the columns the
+    sheets show are read, and only the rows one of them lists (`SHOWN`), a few in a
+    thousand of the city's millions.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = _readable(links)
+    rows = _readable(links.lazy().select(READ_COLUMNS).filter(SHOWN).collect())
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     _write_report(workbook, header, cell, report)
-    sheets = (
-        ("存疑", rows.filter(pl.col("status") == "ambiguous")),
-        ("未匹配", rows.filter(pl.col("status") == "unlinked")),
-        ("概率匹配", rows.filter((pl.col("status") == "linked") & (pl.col("method") == "probabilistic"))),
-        (
-            "备注",
-            rows.filter(
-                (pl.col("status") == "linked")
-                & (pl.col("method") != "probabilistic")
-                & (pl.col("note").fill_null("") != "")
-            ),
-        ),
-    )
-    for name, frame in sheets:
-        _write_rows(workbook, header, cell, name, frame)
+    for name, rule in SHEETS:
+        _write_rows(workbook, header, cell, name, rows.filter(rule))
     workbook.close()
     return path
 
