@@ -82,6 +82,15 @@ MAY[Role.VILLAGE] |= {"grievance_record"}
 # Campaigns (fangfan.web.campaigns): the teams on the ground visit the target households.
 for team in (Role.TOWNSHIP, Role.VILLAGE):
     MAY[team] |= {"campaign_visit"}
+# Rectification (fangfan.web.rectification): every cadre office enters problems and reports
+# fixes; townships up accept (never their own fix: the verb's rule); counties and the city
+# close out and draw 回头看.
+for cadre in (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
+    MAY[cadre] |= {"rectification_open", "rectification_fix"}
+for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+    MAY[office] |= {"rectification_accept"}
+for office in (Role.CITY, Role.COUNTY):
+    MAY[office] |= {"rectification_close", "rectification_recheck"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 
