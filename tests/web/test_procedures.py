@@ -22,6 +22,9 @@ from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.campaigns import views as campaign_views
 from fangfan.web.campaigns.procedure import CAMPAIGN_TARGET
+from fangfan.web.grievances import opinion_views
+from fangfan.web.grievances import views as grievance_views
+from fangfan.web.grievances.procedure import GRIEVANCE, OPINION
 from fangfan.web.monitoring.procedures import ELIMINATION, IDENTIFICATION
 from fangfan.web.monitoring.views import cases, eliminations
 from fangfan.web.procedures import base
@@ -39,6 +42,8 @@ PROCEDURES: dict[str, Procedure] = {
     "elimination": ELIMINATION,
     "finding_queue": FINDING_QUEUE,
     "rectification": RECTIFICATION,
+    "grievance": GRIEVANCE,
+    "opinion": OPINION,
     "campaign_target": CAMPAIGN_TARGET,
 }
 PAGES: dict[str, Page] = {
@@ -46,6 +51,8 @@ PAGES: dict[str, Page] = {
     "elimination": eliminations.PAGE,
     "finding_queue": workqueue_views.PAGE,
     "rectification": rectification_views.PAGE,
+    "grievance": grievance_views.PAGE,
+    "opinion": opinion_views.OPINION_PAGE,
     "campaign_target": campaign_views.PAGE,
 }
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -36,6 +36,9 @@ from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.campaigns.models import Draw, Target
 from fangfan.web.campaigns.models import Visit as CampaignVisit
 from fangfan.web.campaigns.testing import make_target
+from fangfan.web.grievances import actions as grievance_actions
+from fangfan.web.grievances.models import Grievance, GrievanceEvent, OpinionEvent, OpinionItem
+from fangfan.web.grievances.urls import GRIEVANCE_STEPS, OPINION_STEPS
 from fangfan.web.imports.models import Upload
 from fangfan.web.monitoring.models import (
     Case,
@@ -95,6 +98,8 @@ class Place:
     measure_id: int = 0
     reassessment_id: int = 0
     elimination_id: int = 0
+    grievance_id: int = 0  # a grievance and a public-opinion item (fangfan.web.grievances)
+    opinion_id: int = 0
     target_id: int = 0  # a 温暖越冬 target household (fangfan.web.campaigns)
     problem_id: int = 0
     problem_evidence_id: int = 0
@@ -191,6 +196,24 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "monitoring:eliminations": lambda place: {},
     "monitoring:eliminations_excel": lambda place: {},
     "monitoring:elimination": lambda place: {"elimination_id": place.elimination_id},
+    "grievances:list": lambda place: {},
+    "grievances:excel": lambda place: {},
+    "grievances:new": lambda place: {},
+    "grievances:repeats": lambda place: {},
+    "grievances:repeats_excel": lambda place: {},
+    "grievances:skipped": lambda place: {},
+    "grievances:skipped_excel": lambda place: {},
+    "grievances:detail": lambda place: {"grievance_id": place.grievance_id},
+    **{f"grievances:{verb}": lambda place: {"grievance_id": place.grievance_id} for verb in GRIEVANCE_STEPS},
+    "grievances:open_intake": lambda place: {"grievance_id": place.grievance_id},
+    "grievances:open_problem": lambda place: {"grievance_id": place.grievance_id},
+    "grievances:opinions": lambda place: {},
+    "grievances:opinions_excel": lambda place: {},
+    "grievances:opinion_new": lambda place: {},
+    "grievances:opinion": lambda place: {"item_id": place.opinion_id},
+    **{f"grievances:opinion_{verb}": lambda place: {"item_id": place.opinion_id} for verb in OPINION_STEPS},
+    "grievances:opinion_screenshot": lambda place: {"item_id": place.opinion_id},
+    "grievances:opinion_problem": lambda place: {"item_id": place.opinion_id},
     **{
         f"monitoring:elimination_{verb}": lambda place: {"elimination_id": place.elimination_id}
         for verb in MONITORING_ELIMINATION_VERBS
@@ -252,6 +275,8 @@ WRITERS = frozenset(
         *(f"monitoring:{verb}" for verb in MONITORING_CASE_VERBS),
         *(f"monitoring:{verb}" for verb in ("measure_add", "measure_end", "reassess", "propose_elimination")),
         *(f"monitoring:elimination_{verb}" for verb in MONITORING_ELIMINATION_VERBS),
+        *(f"grievances:{verb}" for verb in (*GRIEVANCE_STEPS, "new", "open_intake", "open_problem")),
+        *(f"grievances:opinion_{verb}" for verb in (*OPINION_STEPS, "new", "problem")),
         *(f"rectification:problem_{verb}" for verb in RECTIFICATION.verbs),
         *(
             f"rectification:{name}"
@@ -374,7 +399,30 @@ def world(settings, tmp_path):
     outside = _with_rectification(
         outside, make_user(Role.COUNTY, "621202", username="wudu-county"), "北关村的外部问题"
     )
+    inside = _with_grievances(inside, users[Role.COUNTY], "石桥村的问题")
+    outside = _with_grievances(outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题")
     return users, inside, outside
+
+
+def _with_grievances(place: Place, office: User, message: str) -> Place:
+    """A grievance of the village's household head, and an item found online about the village
+    (both saying `message`), recorded by the county office."""
+    household = Household.objects.get(household_id=place.household_id)
+    complaint = grievance_actions.Complaint(
+        channel="12317",
+        category="monitoring",
+        name=household.head_name,
+        region_code=place.village,
+        first_level="village",
+        content=message,
+        received_at=timezone.now() - dt.timedelta(hours=1),
+        phone="13900001111",
+        household=household,
+    )
+    grievance = grievance_actions.register(office, complaint)
+    sighting = grievance_actions.Sighting("weibo", timezone.now() - dt.timedelta(hours=1), place.village, message)
+    item = grievance_actions.register_opinion(office, sighting)
+    return dataclasses.replace(place, grievance_id=grievance.pk, opinion_id=item.pk)
 
 
 def _signed_in(user: User) -> Client:
@@ -422,6 +470,13 @@ def _writes() -> tuple[int, ...]:
         Elimination.all_objects.count(),
         Elimination.all_objects.exclude(stage="notice").count(),
         EliminationEvent.objects.count(),
+        Grievance.all_objects.count(),
+        Grievance.all_objects.exclude(stage="registered").count(),
+        Grievance.all_objects.exclude(intake=None).count(),
+        GrievanceEvent.objects.count(),
+        OpinionItem.all_objects.count(),
+        OpinionItem.all_objects.exclude(stage="registered").count(),
+        OpinionEvent.objects.count(),
         Problem.all_objects.count(),
         Problem.all_objects.exclude(status="fixed").count(),
         ProblemEvent.objects.count(),

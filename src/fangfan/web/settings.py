@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fangfan.web.imports",
     "fangfan.web.workqueue",
     "fangfan.web.monitoring",
+    "fangfan.web.grievances",
     "fangfan.web.rectification",
     "fangfan.web.campaigns",
     "fangfan.web.publishing",  # above the apps: a publish calls each one's step

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("fangfan.web.registry.urls")),
     path("", include("fangfan.web.workqueue.urls")),
     path("", include("fangfan.web.monitoring.urls")),
+    path("", include("fangfan.web.grievances.urls")),
     path("", include("fangfan.web.rectification.urls")),
     path("", include("fangfan.web.campaigns.urls")),
     path("regions/", views.region_overview, name="region_overview"),
