@@ -21,7 +21,7 @@ the page), then in one transaction changes the record (an AuditEvent through
 
 Declared: `fangfan.web.monitoring.procedures.IDENTIFICATION` (识别认定, `Case`) and
 `ELIMINATION` (风险消除, `Elimination`), `fangfan.web.workqueue.procedure.FINDING_QUEUE`
-(问题清单, `Finding`).
+(问题清单, `Finding`), `fangfan.web.rectification.procedure.RECTIFICATION` (整改销号, `Problem`).
 
 Adding the next one (rectification 整改销号, grievances 信访) is a declaration:
 
