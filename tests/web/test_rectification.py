@@ -292,6 +292,14 @@ def test_a_recheck_draws_a_tenth_of_each_county_and_source_reproducibly(cast):
     # 10% rounded up per county and source: 2 of 礼县's 20 audits, 1 of its 5 patrols, 1 of 武都's 10.
     assert (len(drawn & set(audit)), len(drawn & set(patrol)), len(drawn & set(wudu))) == (2, 1, 1)
     assert (sample.seed, sample.share) == (2026, Decimal("0.100"))
+    listing = client_for(cast["city"]).get(reverse("rectification:recheck_list")).content.decode()
+    assert "年中回头看" in listing and ">2026<" in listing
+    page = (
+        client_for(cast["city"])
+        .get(reverse("rectification:recheck_detail", args=[sample.pk]))
+        .content.decode()
+    )
+    assert page.count("记录复查结果") == 4
     # The same seed draws the same problems, from the page or the command.
     call_command("draw_recheck_sample", user=cast["city"].username, share="0.1", seed=2026)
     again = RecheckSample.objects.exclude(pk=sample.pk).get()
@@ -457,7 +465,10 @@ def test_findings_escalate_into_one_problem_and_closing_it_leaves_the_findings_t
         assert (finding.status, finding.engine_status) == ("open", "open")
     page = client_for(county).get(reverse("rectification:problem_detail", args=[problem.pk])).content.decode()
     assert "本问题销号不会核销这些筛查问题" in page and "仍被筛出" in page
-    # The finding's page offers the escalation.
+    # The findings list lets several be chosen; the finding's page offers the escalation.
+    finding_list = client_for(county).get(reverse("workqueue:list")).content.decode()
+    assert 'id="escalate-findings"' in finding_list
+    assert f'name="finding" value="{first.pk}" form="escalate-findings"' in finding_list
     finding_page = client_for(county).get(reverse("workqueue:detail", args=[first.pk])).content.decode()
     assert f"{url}?finding={first.pk}" in finding_page
 
