@@ -273,6 +273,10 @@ def test_wang_xiuying_s_grievance_opens_a_monitoring_intake_linked_both_ways(cas
     )
     assert grievance.reference in intake.description
     assert grievance.events.filter(action="open_intake").count() == 1
+    lead_page = (
+        client_for(cast["township"]).get(reverse("monitoring:intake", args=[intake.pk])).content.decode()
+    )
+    assert reverse("grievances:detail", args=[grievance.pk]) in lead_page
     again = step(cast["township"], "open_intake", grievance)
     assert again.status_code == 409 and Intake.objects.count() == 1
     assert "已转为监测线索" in again.content.decode()
@@ -299,6 +303,8 @@ def test_a_grievance_opens_a_rectification_problem_linked_both_ways(cast):
         grievance.reference,
         SHIQIAO,
     )
+    problem_page = client_for(cast["county"]).get(reverse("rectification:problem_detail", args=[problem.pk]))
+    assert reverse("grievances:detail", args=[grievance.pk]) in problem_page.content.decode()
 
 
 def test_wrong_roles_are_refused(cast):
@@ -399,6 +405,10 @@ def test_an_item_found_online_is_verified_on_site_answered_and_turned_into_a_pro
     assert township.post(reverse("grievances:opinion_problem", args=[item.pk]), plan).status_code == 302
     item.refresh_from_db()
     assert item.problem is not None and item.problem.source == "public_opinion"
+    problem_page = county.get(
+        reverse("rectification:problem_detail", args=[item.problem_id])
+    ).content.decode()
+    assert reverse("grievances:opinion", args=[item.pk]) in problem_page
     assert (
         township.post(reverse("grievances:opinion_answer", args=[item.pk]), {"note": "已回应"}).status_code
         == 302
