@@ -245,6 +245,12 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
         "sample_id": place.sample_id,
         "item_id": place.recheck_item_id,
     },
+    "rectification:import_feedback": lambda place: {},
+    # An import report is kept for its uploader alone: any other token is a 404 for everyone.
+    "rectification:import_report": lambda place: {"token": "0" * 32},
+    "rectification:export_three_lists": lambda place: {},
+    "rectification:export_ledger": lambda place: {"region_code": place.region},
+    "rectification:export_progress": lambda place: {},
 }
 # Public by design: the household's own report form, the place choices it loads and the
 # look-up of a report's stage (reference number and phone, nothing more).
@@ -280,7 +286,7 @@ WRITERS = frozenset(
         *(f"rectification:problem_{verb}" for verb in RECTIFICATION.verbs),
         *(
             f"rectification:{name}"
-            for name in ("problem_create", "escalate", "recheck_draw", "recheck_result")
+            for name in ("problem_create", "escalate", "recheck_draw", "recheck_result", "import_feedback")
         ),
     }
 )

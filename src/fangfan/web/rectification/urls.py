@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from fangfan.web.rectification import views
+from fangfan.web.rectification import urls_excel, views
 from fangfan.web.rectification.procedure import RECTIFICATION
 
 app_name = "rectification"
@@ -34,4 +34,5 @@ urlpatterns = [
         views.recheck_result,
         name="recheck_result",
     ),
+    *urls_excel.urlpatterns,  # 导入反馈清单 and the ledger's Excel downloads
 ]

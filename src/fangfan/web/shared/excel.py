@@ -178,9 +178,15 @@ def excel_response(
 
 def workbook_response(title: str, sheets: Sequence[Sheet], *, unmask: bool = False) -> FileResponse:
     """An .xlsx download named `<title>-<today>.xlsx` holding the sheets, in order."""
+    return written_response(title, lambda handle: write_sheets(handle, sheets, unmask=unmask))
+
+
+def written_response(title: str, write: Callable[[BinaryIO], object]) -> FileResponse:
+    """An .xlsx download named `<title>-<today>.xlsx` that `write` fills: a workbook laid out
+    elsewhere (the engine's office workbooks), streamed the same way as the lists above."""
     # Not a context manager: FileResponse closes (and so removes) the file once it is sent.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    write_sheets(handle, sheets, unmask=unmask)
+    write(handle)
     handle.seek(0)
     filename = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
     response = FileResponse(handle, content_type=CONTENT_TYPE)
