@@ -155,7 +155,7 @@ def check(url: str) -> None:
         ).fetchone()
         assert run is not None, "no current run"
         run_id, snapshot, households, members, records, findings = run
-        live = "deleted_at IS NULL AND last_run_id = %(run)s"
+        live = "deleted_at IS NULL"  # a live row is in the current run (a publish deletes the rest)
         counted = connection.execute(
             f"SELECT (SELECT count(*) FROM registry_household WHERE {live}), "
             f"(SELECT count(*) FROM registry_member WHERE {live}), "

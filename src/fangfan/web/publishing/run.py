@@ -93,6 +93,7 @@ def _switch(publication: Publication, run_dir: Path) -> PublishResult:
         run = publication.switch()
         publish_signals(run, run_dir)
         import_registry_monitored(run)
+        publication.swap_tables()
     return publication.result()
 
 

@@ -65,6 +65,7 @@ from fangfan.web.registry.models import (
 from fangfan.web.shared.loading import (
     BATCH_ROWS,
     Loader,
+    ShadowTable,
     analyze,
     drop_stage,
     index_stage,
@@ -72,6 +73,7 @@ from fangfan.web.shared.loading import (
     loader,
     mark_unchanged,
     merge,
+    shadow_table,
     stage_name,
 )
 
@@ -229,6 +231,9 @@ def clear_unfinished(run_id: str) -> None:
         if run.run_id != run_id and run.published_at > timezone.now() - UNFINISHED_AFTER:
             raise PublishError(f"筛查批次 {run.run_id} 正在发布，请等它完成后再发布")
         _discard_run(run)
+    shadow = shadow_table(DepartmentRecord)
+    if shadow is not None:
+        shadow.drop()  # a records table half loaded, or one swapped out and never dropped
 
 
 def _discard_run(run: Run) -> None:
@@ -280,6 +285,7 @@ class Publication:
         self.staged: list[type[Model]] = []
         self.departments_started = False
         self.department_later = SpilledRecords()
+        self.department_shadow: ShadowTable | None = None  # PostgreSQL: the records' next table
         self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
@@ -357,6 +363,9 @@ class Publication:
             return self.previous.department_records  # same snapshot: the records are already there
         if self.engine.links is None:
             return 0
+        self.department_shadow = shadow_table(DepartmentRecord)
+        if self.department_shadow is not None:
+            return self._load_department_table(self.department_shadow)
         known = pl.Series(
             "household_id", list(Household.all_objects.values_list("household_id", flat=True)), pl.String
         ).implode()
@@ -368,6 +377,18 @@ class Publication:
             now = part.filter(pl.col("household_id").is_null() | pl.col("household_id").is_in(known))
             self._insert_in_batches(DepartmentRecord, now, STEP_DEPARTMENTS)
             self.department_later.add(part.filter(~pl.col("household_id").is_in(known)))
+        return count
+
+    def _load_department_table(self, shadow: ShadowTable) -> int:
+        """On PostgreSQL: every record into a table of their own, bare, then its indexes and
+        (not yet validated) foreign key built at once; `swap_tables` puts it in place."""
+        self.progress.start(STEP_DEPARTMENTS, total=self._department_total())
+        self.departments_started = True
+        shadow.create()
+        count = 0
+        for part in self._department_parts():
+            count += shadow.copy(part, self._advance(STEP_DEPARTMENTS))
+        shadow.build()
         return count
 
     def _department_parts(self) -> Iterator[pl.DataFrame]:
@@ -439,6 +460,12 @@ class Publication:
         self._make_current()
         return self.run
 
+    def swap_tables(self) -> None:
+        """Last in the switching transaction (its lock is the only one readers wait for):
+        the new snapshot's department records table takes the old one's place."""
+        if self.department_shadow is not None:
+            self.department_shadow.swap()
+
     def result(self) -> PublishResult:
         """What the switch did (read after its transaction)."""
         counts = self.counts
@@ -457,6 +484,8 @@ class Publication:
 
     def discard(self) -> None:
         self.department_later.close()
+        if self.department_shadow is not None:
+            self.department_shadow.drop()
         if self.run_row is not None:
             _discard_run(self.run_row)
 
@@ -483,6 +512,9 @@ class Publication:
             analyze(Household, Member, Finding, DepartmentRecord, HouseholdRunSummary)
 
     def _remove_superseded(self) -> None:
+        if self.department_shadow is not None:  # the old records went with their table
+            self.department_shadow.finish()
+            return
         if self.previous is not None and self.previous.snapshot_id != self.engine.snapshot.id:
             _delete_in_batches(DepartmentRecord.all_objects.exclude(snapshot_id=self.engine.snapshot.id))
 
@@ -539,9 +571,8 @@ class Publication:
         merge(
             Household, ["household_id"], [*HOUSEHOLD_UPDATE, "deleted_at", "deleted_by_id"], HOUSEHOLD_COMPARE
         )
-        self._mark_seen(Household, ["household_id"])
         _record_restored(restored)
-        removed = self._soft_delete_missing(Household.objects.exclude(last_run=self.run))
+        removed = self._soft_delete_missing(Household)
         self.progress.finish(STEP_HOUSEHOLDS)
         return removed
 
@@ -560,40 +591,33 @@ class Publication:
             [*MEMBER_UPDATE, "deleted_at", "deleted_by_id"],
             MEMBER_COMPARE,
         )
-        self._mark_seen(Member, ["household_id", "id_number"])
         _record_restored(restored)
-        self._soft_delete_missing(Member.objects.exclude(last_run=self.run))
+        self._soft_delete_missing(Member)
         if AuditEvent in self.staged:
             insert_staged(AuditEvent)
         self.progress.finish(STEP_MEMBERS)
 
-    def _mark_seen(self, model: type[Model], key: list[str]) -> None:
-        """last_run = this run on every row the snapshot holds (one UPDATE, no values moved)."""
+    def _missing(self, model: type[Model]) -> tuple[str, str]:
+        """`model`'s table, and the SQL condition for its live rows the staged snapshot lacks."""
         quote = connection.ops.quote_name
         table, stage = quote(model._meta.db_table), quote(stage_name(model))
-        columns = ", ".join(quote(column) for column in key)
+        match = " AND ".join(f"{stage}.{quote(c)} = {table}.{quote(c)}" for c in STAGED_KEYS[model])
+        return table, f"deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {match})"
+
+    def _missing_keys(self, model: type[Model]) -> list[Any]:
+        table, missing = self._missing(model)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET last_run_id = %s WHERE last_run_id <> %s "
-                f"AND ({columns}) IN (SELECT {columns} FROM {stage})",
-                [self.run.pk, self.run.pk],
+                f"SELECT {connection.ops.quote_name(str(model._meta.pk.column))} FROM {table} WHERE {missing}"
             )
+            return [row[0] for row in cursor.fetchall()]
 
     def _stage_deletions(self) -> None:
         """The live households and members the snapshot no longer holds, and their delete
         AuditEvents (all their values: the slow part) staged for the switch to insert."""
         events: list[dict[str, Any]] = []
         for model in (Household, Member):
-            key = STAGED_KEYS[model]
-            quote = connection.ops.quote_name
-            table, stage = quote(model._meta.db_table), quote(stage_name(model))
-            match = " AND ".join(f"{stage}.{quote(c)} = {table}.{quote(c)}" for c in key)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {quote(str(model._meta.pk.column))} FROM {table} WHERE deleted_at IS NULL "
-                    f"AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {match})"
-                )
-                gone = [row[0] for row in cursor.fetchall()]
+            gone = self._missing_keys(model)
             self.deletions[model] = set(gone)
             content_type = ContentType.objects.get_for_model(model)
             for offset in range(0, len(gone), 5_000):
@@ -616,16 +640,21 @@ class Publication:
             "new": "{}",
         }
 
-    def _soft_delete_missing(self, missing: Any) -> int:
-        """Soft-delete rows the new snapshot no longer holds, each with a delete AuditEvent
-        (staged by `_stage_deletions`; written here for any row it could not foresee)."""
-        model = missing.model
-        gone = set(missing.order_by().values_list("pk", flat=True))
+    def _soft_delete_missing(self, model: type[Model]) -> int:
+        """Soft-delete the rows the new snapshot no longer holds, each with a delete AuditEvent
+        (staged by `_stage_deletions`; written here for any row it could not foresee).
+
+        A row's `last_run` is the run that last wrote its values: a row the new run holds
+        unchanged is not rewritten (at city scale that rewrote millions of rows a month),
+        and every live row is in the current run, since the rest are deleted here."""
+        gone = set(self._missing_keys(model))
         prepared = self.deletions.get(model, set())
         unforeseen = gone - prepared
         if unforeseen:
             _record_events(
-                list(model.all_objects.filter(pk__in=unforeseen)), DELETE, lambda row: (field_values(row), {})
+                list(model._base_manager.filter(pk__in=unforeseen)),
+                DELETE,
+                lambda row: (field_values(row), {}),
             )
         if prepared - gone:  # no longer live (deleted by someone meanwhile): no event from us
             content_type = ContentType.objects.get_for_model(model)
@@ -636,7 +665,12 @@ class Publication:
                         [content_type.pk, str(stale)],
                     )
         if gone:
-            missing.order_by().update(deleted_at=self.now)
+            table, missing = self._missing(model)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET deleted_at = %s WHERE {missing}",
+                    [connection.ops.adapt_datetimefield_value(self.now)],
+                )
         return len(gone)
 
     # Findings (inside the switch) --------------------------------------------------------

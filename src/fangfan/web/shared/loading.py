@@ -25,12 +25,14 @@ PostgreSQL commit without waiting for each flush.
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 import polars as pl
-from django.db import connection, models
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import NOT_PROVIDED, Model
 
 BATCH_ROWS = 20_000  # rows per transaction on SQLite (a writer waits for each)
@@ -143,6 +145,11 @@ def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], comp
             f"WHERE NOT ({same})"
         )
         return int(cursor.rowcount)
+
+
+def shadow_table(model: type[Model]) -> ShadowTable | None:
+    """A `ShadowTable` for `model` on PostgreSQL; None elsewhere (SQLite loads in place)."""
+    return ShadowTable(model) if connection.vendor == "postgresql" else None
 
 
 def loader() -> Loader:
@@ -321,3 +328,201 @@ class CopyLoader:
                     copy.write(chunk.write_csv(include_header=False))
                     if advance:
                         advance(chunk.height)
+
+
+# Replacing a whole table by another (PostgreSQL) -------------------------------------------
+
+NEXT_SUFFIX = "_next"  # the table being filled
+PREVIOUS_SUFFIX = "_previous"  # the replaced table, until `ShadowTable.finish` drops it
+SWAP_LOCK_TIMEOUT = "500ms"  # how long the swap may keep a reader waiting before it backs off
+SWAP_ATTEMPTS = 20
+
+
+class ShadowTable:
+    """On PostgreSQL, a table's next contents loaded beside it and swapped in by name.
+
+    For a table nothing references (its rows are replaced whole), loading millions of rows
+    into the live table costs an index update and a foreign-key check per row, and the
+    old rows a deletion each. Instead:
+
+    1. `create`: an empty `<table>_next` shaped like the table (defaults, checks, identity
+       continuing the table's numbering), no index, no foreign key; `copy` fills it;
+    2. `build`: the table's indexes and constraints built on it at once (a sort each, not
+       a million insertions), its foreign keys `NOT VALID` (rows may name parents the
+       switch has still to write); the planner's statistics;
+    3. `swap`, inside the caller's switching transaction: the two tables renamed, under a
+       short lock timeout retried, so a reader waits well under a second;
+    4. `finish`, after it: the old table dropped, the indexes given their own names back,
+       the foreign keys validated (a read: nobody waits).
+
+    `drop` removes what an interrupted load left (`<table>_next`, or a `_previous` whose
+    `finish` never ran: then the names are put right too).
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        self.table = model._meta.db_table
+        self.next = self.table + NEXT_SUFFIX
+        self.previous = self.table + PREVIOUS_SUFFIX
+
+    def create(self) -> None:
+        quote = connection.ops.quote_name
+        table, pk = quote(self.table), quote(str(self.model._meta.pk.column))
+        self.drop()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE {quote(self.next)} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY "
+                "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+            )
+            cursor.execute(f"SELECT coalesce(max({pk}), 0) + 1 FROM {table}")
+            start = int(cursor.fetchone()[0])
+            if _is_identity(self.next, str(self.model._meta.pk.column)):
+                cursor.execute(f"ALTER TABLE {quote(self.next)} ALTER COLUMN {pk} RESTART WITH {start}")
+
+    def copy(self, frame: pl.DataFrame, advance: Advance | None = None) -> int:
+        """COPY `frame` (the model's columns, defaults filled) into the next table; autocommit."""
+        frame = with_defaults(self.model, frame)
+        CopyLoader()._copy(self.next, frame.columns, _batches(frame, CSV_ROWS), advance)
+        return frame.height
+
+    def build(self) -> None:
+        """The live table's indexes and constraints on the next table (temporary index names)."""
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+            for number, (name, definition, kind) in enumerate(_constraints(self.table)):
+                temporary = name if kind == "f" else f"{self.next}_{number}"
+                valid = " NOT VALID" if kind == "f" else ""
+                cursor.execute(
+                    f"ALTER TABLE {quote(self.next)} ADD CONSTRAINT {quote(temporary)} {definition}{valid}"
+                )
+            for number, (_, definition) in enumerate(_plain_indexes(self.table)):
+                cursor.execute(_retarget(definition, f"{self.next}_i{number}", self.next))
+            cursor.execute("RESET maintenance_work_mem")
+            cursor.execute(f"ANALYZE {quote(self.next)}")
+
+    def swap(self) -> None:
+        """Inside the switching transaction: the next table takes the table's name."""
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            # The transaction's deferred foreign-key checks (every row the switch wrote) run
+            # now, not at its commit: once the lock is held only the commit itself remains.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+            for attempt in range(SWAP_ATTEMPTS):
+                try:
+                    with transaction.atomic():  # a savepoint: a lock timed out is retried
+                        cursor.execute(f"LOCK TABLE {quote(self.table)} IN ACCESS EXCLUSIVE MODE")
+                    break
+                except OperationalError:
+                    if attempt == SWAP_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.2)  # readers that queued behind the attempt go first
+            cursor.execute(f"ALTER TABLE {quote(self.table)} RENAME TO {quote(self.previous)}")
+            cursor.execute(f"ALTER TABLE {quote(self.next)} RENAME TO {quote(self.table)}")
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+
+    def finish(self) -> None:
+        """After the switch: the old table dropped, the indexes' and the sequence's own names
+        back (one transaction: an interruption leaves the old names to match them by), then
+        the foreign keys validated."""
+        quote = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not _exists(self.previous):
+                return
+            canonical = dict(_index_shapes(self.previous))
+            sequence = _sequence(self.previous, str(self.model._meta.pk.column))
+            cursor.execute(f"DROP TABLE {quote(self.previous)}")
+            for name, shape in _index_shapes(self.table):
+                if name not in canonical and shape in canonical.values():
+                    own = next(old for old, old_shape in canonical.items() if old_shape == shape)
+                    canonical.pop(own)
+                    cursor.execute(f"ALTER INDEX {quote(name)} RENAME TO {quote(own)}")
+            current = _sequence(self.table, str(self.model._meta.pk.column))
+            if sequence and current and current != sequence:
+                cursor.execute(f"ALTER SEQUENCE {current} RENAME TO {quote(sequence.split('.')[-1])}")
+        with connection.cursor() as cursor:
+            for name, _, kind in _constraints(self.table):
+                if kind == "f":
+                    cursor.execute(f"ALTER TABLE {quote(self.table)} VALIDATE CONSTRAINT {quote(name)}")
+
+    def drop(self) -> None:
+        """What an interrupted load left: the next table; the old one, names put right."""
+        if _exists(self.previous):
+            self.finish()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(self.next)}")
+
+
+def _exists(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        return bool(cursor.fetchone()[0])
+
+
+def _is_identity(table: str, column: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attidentity <> '' FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
+            [table, column],
+        )
+        row = cursor.fetchone()
+        return bool(row and row[0])
+
+
+def _sequence(table: str, column: str) -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        row = cursor.fetchone()
+        return str(row[0]) if row and row[0] else None
+
+
+def _constraints(table: str) -> list[tuple[str, str, str]]:
+    """The table's primary key, unique and foreign-key constraints: (name, definition, kind)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f') ORDER BY contype DESC, conname",
+            [table],
+        )
+        return [(str(name), str(definition), str(kind)) for name, definition, kind in cursor.fetchall()]
+
+
+def _plain_indexes(table: str) -> list[tuple[str, str]]:
+    """The table's indexes that no constraint owns: (name, definition)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid) ORDER BY c.relname",
+            [table],
+        )
+        return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+
+
+def _index_shapes(table: str) -> list[tuple[str, str]]:
+    """Every index of the table: (name, its definition without its name and table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass ORDER BY c.relname",
+            [table],
+        )
+        return [(str(name), _shape(str(definition))) for name, definition in cursor.fetchall()]
+
+
+_INDEX_DEFINITION = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON (\S+) (USING .*)$")
+
+
+def _shape(definition: str) -> str:
+    match = _INDEX_DEFINITION.match(definition)
+    assert match, definition
+    return f"{match.group(1) or ''}{match.group(4)}"
+
+
+def _retarget(definition: str, name: str, table: str) -> str:
+    """An index definition (`pg_get_indexdef`) with another name, on another table."""
+    match = _INDEX_DEFINITION.match(definition)
+    assert match, definition
+    quote = connection.ops.quote_name
+    return f"CREATE {match.group(1) or ''}INDEX {quote(name)} ON {quote(table)} {match.group(4)}"
