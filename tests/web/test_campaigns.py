@@ -152,7 +152,7 @@ def test_the_county_draws_its_households_each_with_the_reasons_it_was_drawn(cast
     assert _reasons(cast["sun"]) == ["60岁以上老人独居"]
     assert _target(cast["sun"]).reasons[0]["evidence"] == [
         ["姓名", SUN_GUILAN.name],
-        ["出生日期", "1950年2月1日"],
+        ["年龄", "76"],
     ]
     draw = Draw.objects.get()
     assert (draw.drawn_by, draw.region_code, draw.run, draw.added) == (

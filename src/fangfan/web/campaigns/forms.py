@@ -16,6 +16,7 @@ ANSWER_PREFIX = "answer_"
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 # A problem opened from a visit is due within a year, as every deadline.
 DEADLINE_AHEAD_DAYS = 365
+RECTIFICATION = ("lead_unit", "responsible_person", "measures", "deadline")
 
 
 def _answer_field(item: ChecklistItem) -> forms.Field:
@@ -36,16 +37,16 @@ class VisitForm(forms.Form):
         label="情况说明", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
     follow_up = forms.ChoiceField(label="后续处理", choices=Visit.FollowUp.choices, required=False)
-    lead_unit = forms.CharField(label="责任单位（转整改问题时填写）", required=False, max_length=100)
-    responsible_person = forms.CharField(label="责任人（转整改问题时填写）", required=False, max_length=50)
+    lead_unit = forms.CharField(label="责任单位", required=False, max_length=100)
+    responsible_person = forms.CharField(label="责任人", required=False, max_length=50)
     measures = forms.CharField(
-        label="整改措施（转整改问题时填写）",
+        label="整改措施",
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     deadline = bounds.date_field(
-        "整改时限（转整改问题时填写）",
+        "整改时限",
         earliest=bounds.up_to_today,
         latest=bounds.days_from_today(DEADLINE_AHEAD_DAYS),
         required=False,
@@ -60,12 +61,21 @@ class VisitForm(forms.Form):
         self.fields = {**answers, **self.fields}
         for name in ("visited_on", "deadline"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["visited_on"].initial = bounds.today()
 
     def answer_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith(ANSWER_PREFIX)]
 
     def other_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.fields if not name.startswith(ANSWER_PREFIX)]
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith(ANSWER_PREFIX) and name not in RECTIFICATION
+        ]
+
+    def rectification_fields(self) -> list[forms.BoundField]:
+        """What a rectification problem opened from the visit needs (shown for 转整改问题)."""
+        return [self[name] for name in RECTIFICATION]
 
 
 def visit_input(data: dict[str, Any]) -> VisitInput:
