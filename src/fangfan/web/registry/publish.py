@@ -19,6 +19,10 @@ previous state intact (docs/web.md, Publishing a run):
   the run made current;
 - after it, in batches: the previous snapshot's department records removed.
 
+On PostgreSQL the new snapshot's department records are loaded into a table of their own
+instead (`shared.loading.ShadowTable`), which takes the old table's name last in the switch;
+the old table is dropped after it.
+
 Publishing a run already published does nothing. A run older than the current one is
 refused: history only moves forward. This module imports no other app's publishing step:
 the registry knows nothing of monitoring (`fangfan.web.publishing` calls both).
