@@ -353,3 +353,21 @@ def test_a_ledger_that_needs_owners_refuses_rows_without_them_and_unknown_catego
     ]
     assert feedback.rows.select("category", "deadline").rows() == [("WATER", dt.date(2021, 12, 31))]
     assert "饮水安全、作风" in feedback.errors["message"][2]
+
+
+def test_the_check_command_writes_the_report_and_fails_on_errors(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+
+    runner = CliRunner()
+    bad = runner.invoke(
+        main, ["rectification", "check", str(broken(tmp_path / "清单.xlsx")), "--received", "2021-01-05"]
+    )
+    good = runner.invoke(main, ["rectification", "check", str(self_check(tmp_path / "自查.xlsx"))])
+
+    assert bad.exit_code == 1
+    assert "有 8 处错误" in bad.output and "反馈问题 第3行 问题描述：问题描述为空" in bad.output
+    assert (tmp_path / "清单-导入检查.xlsx").exists()
+    assert good.exit_code == 0, good.output
+    assert "可以导入：4 个问题" in good.output

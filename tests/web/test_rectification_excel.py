@@ -262,3 +262,31 @@ def test_household_ids_in_a_download_are_masked(cast):
     households = [row[7] for row in sheet(lists, "问题清单")[3:] if row[7]]
     assert households == [f"{household.head_name}（621226********0423）"]
     assert b"621226196803050423" not in lists
+
+
+def test_the_cli_imports_as_the_named_account_and_exports_its_region(cast, tmp_path):
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+
+    path = tmp_path / "反馈.xlsx"
+    path.write_bytes(workbook(GOOD_ROWS).read())
+    runner = CliRunner()
+    common = ["--source", "cross_province", "--category", "POLICY"]
+
+    refused = runner.invoke(main, ["rectification", "import", str(path), "--user", "wudu-office", *common])
+    assert refused.exit_code == 1 and "礼县不在您的管辖区域内" in refused.output
+    assert not Problem.objects.filter(county_code=LIXIAN).exists()
+
+    loaded = runner.invoke(main, ["rectification", "import", str(path), "--user", "lixian-office", *common])
+    assert loaded.exit_code == 0, loaded.output
+    assert Problem.objects.filter(county_code=LIXIAN).count() == 5
+
+    out = tmp_path / "台账.xlsx"
+    exported = runner.invoke(main, ["rectification", "export", "ledger", str(out), "--user", "lixian-office"])
+    assert exported.exit_code == 0, exported.output
+    assert sheet(out.read_bytes(), "汇总")[3][:2] == ["省际交叉考核", "5"]
+    outside = runner.invoke(
+        main, ["rectification", "export", "progress", str(out), "--user", "lixian-office", "--region", WUDU]
+    )
+    assert outside.exit_code == 1 and "不在账号" in outside.output

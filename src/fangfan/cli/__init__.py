@@ -21,6 +21,7 @@ COMMANDS = {
     "screen": "fangfan.cli.screen:screen_command",
     "link": "fangfan.cli.link:link_command",
     "publish": "fangfan.cli.publish:publish_command",
+    "rectification": "fangfan.cli.rectification:rectification_group",
 }
 
 

@@ -46,6 +46,19 @@ def cli_reference() -> str:
         command = main.get_command(root, name)
         assert command is not None
         parts += ["", f"## fangfan {name}", "", "```text", _help(command, name, root), "```"]
+        if isinstance(command, click.Group):  # a group's commands, each with its options
+            group = _context(command, name, root)
+            for sub_name in command.list_commands(group):
+                sub = command.get_command(group, sub_name)
+                assert sub is not None
+                parts += [
+                    "",
+                    f"### fangfan {name} {sub_name}",
+                    "",
+                    "```text",
+                    _help(sub, sub_name, group),
+                    "```",
+                ]
     return "\n".join(parts) + "\n"
 
 

@@ -29,9 +29,8 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import CharField
 from django.http import Http404
@@ -104,7 +103,7 @@ def known_places(user: User) -> Places:
 
 def import_feedback(
     user: User,
-    upload: UploadedFile[bytes],
+    upload: File[bytes],
     *,
     source: str,
     batch: str,
@@ -113,7 +112,8 @@ def import_feedback(
 ) -> ImportOutcome:
     """Read the uploaded list and load it whole, or nothing (see the module's docstring).
 
-    `category` is the 问题类别 of rows that name none; `batch` defaults to the list's title.
+    `upload`: the uploaded file (or any Django `File`, as the CLI passes). `category` is the
+    问题类别 of rows that name none; `batch` defaults to the list's title.
     """
     region = user.region
     if region is None:
