@@ -265,7 +265,13 @@ def _registry_shown(
     listed = [screened.findings, screened.reconciliation, screened.warnings]
     if screened.monitoring is not None:
         listed.append(screened.monitoring.households.filter(pl.col("is_candidate")))
-    shown = pl.concat([frame.select("household_id") for frame in listed if "household_id" in frame.columns])
+    shown = pl.concat(
+        [
+            frame.select(pl.col("household_id").cast(pl.String))
+            for frame in listed
+            if "household_id" in frame.columns
+        ]
+    )
     wanted = pl.col("household_id").is_in(shown["household_id"].unique().implode())
     return (
         snapshot.scan("households")
