@@ -371,3 +371,33 @@ def test_the_check_command_writes_the_report_and_fails_on_errors(tmp_path: Path)
     assert (tmp_path / "清单-导入检查.xlsx").exists()
     assert good.exit_code == 0, good.output
     assert "可以导入：4 个问题" in good.output
+
+
+def test_a_workbook_with_a_sheet_per_county_reads_every_sheet_and_skips_the_notes(tmp_path: Path) -> None:
+    path = tmp_path / "分县清单.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    for county, problem in (("武都区", "问题甲"), ("成县", "问题乙")):
+        sheet = workbook.add_worksheet(county)
+        sheet.write_row(0, 0, ["序号", "问题描述", "县区", "整改时限"])
+        sheet.write_row(1, 0, ["1", problem, county, "2021-06-30"])
+    workbook.add_worksheet("填表说明").write(0, 0, "整改时限请写到日")
+    workbook.close()
+
+    feedback = read_feedback(path, received=RECEIVED)
+
+    assert feedback.loadable
+    assert feedback.rows.select("sheet", "row", "region_code").rows() == [
+        ("武都区", 2, WUDU),
+        ("成县", 2, CHENG),
+    ]
+
+
+def test_a_file_that_is_not_a_workbook_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    path.write_bytes(b"this is not a workbook")
+
+    feedback = read_feedback(path, received=RECEIVED)
+
+    assert not feedback.loadable
+    assert feedback.errors.select("code").rows() == [(Code.UNREADABLE,)]
+    assert "清单.xlsx" in feedback.errors["message"][0]

@@ -25,7 +25,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from fangfan.engine import regions
 from fangfan.engine.regions import CITY_CODE, Region
@@ -170,15 +169,6 @@ class Places:
         names = {region.code: region.name for region in self.regions}
         county = names.get(place.county_code, "") if place.level in ("township", "village") else ""
         return f"{county}{place.name}"
-
-    def name_of(self, code: str) -> str:
-        """The name of the region with `code` ("" when unknown)."""
-        return _names_by_code(tuple(self.regions)).get(code, "")
-
-
-@cache
-def _names_by_code(known: tuple[Region, ...]) -> dict[str, str]:
-    return {region.code: region.name for region in known}
 
 
 def _names(region: Region, key: str) -> tuple[str, ...]:
