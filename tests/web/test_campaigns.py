@@ -29,6 +29,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from cast import BEIGUAN, SHANGPING, SHIQIAO, SUN_GUILAN, WANG_XIUYING
+from fangfan.engine.campaigns import campaign
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.campaigns.models import Draw, Target, TargetEvent, Visit
@@ -190,6 +191,7 @@ def test_drawing_again_adds_the_new_households_and_keeps_the_visited_ones(cast):
     assert _visit(make_user(Role.VILLAGE, SHANGPING, username="上坪村工作队"), sun).status_code == 302
     Household.objects.filter(pk=cast["zhang"].pk).update(winter_bedding=False)
     Household.objects.filter(pk=cast["wang"].pk).update(winter_bedding=True)  # bought bedding since
+    Target.objects.update(visit_by=dt.date(2026, 11, 20))  # as an earlier version of the file said
 
     response = _draw(cast["county"])
 
@@ -199,6 +201,8 @@ def test_drawing_again_adds_the_new_households_and_keeps_the_visited_ones(cast):
     sun.refresh_from_db()
     assert sun.status == "visited" and sun.visit.result == "no_problem"
     assert sun.first_draw_id != sun.last_draw_id
+    assert sun.visit_by == dt.date(2026, 11, 20)  # visited: left as it was
+    assert _target(cast["zhao"]).visit_by == campaign(WARM).visit_by  # pending: the file's date now
 
 
 def test_a_village_team_visits_with_the_checklist_and_a_problem_opens_a_monitoring_lead(cast):

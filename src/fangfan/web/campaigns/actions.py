@@ -41,8 +41,8 @@ def draw_targets(user: User | None, campaign: Campaign, region: Region) -> Draw:
     """列入对象名单: the region's households the campaign's rules draw from the current run.
 
     Drawing again adds the households newly drawn and keeps every target already listed:
-    a visited one as it was visited, a pending one with the reasons found now (or, when no
-    rule draws it any more, those it was listed with).
+    a visited one as it was visited, a pending one with the reasons found now and the file's
+    visit-by date (or, when no rule draws it any more, as it was listed).
     """
     if user is not None and (user.region is None or not code_in_region(region.code, user.region)):
         raise PermissionDenied("只能为本辖区生成对象名单")
@@ -58,10 +58,11 @@ def draw_targets(user: User | None, campaign: Campaign, region: Region) -> Draw:
     kept = []
     for household_id, target in listed.items():
         target.last_draw = draw
-        if target.status == Status.PENDING:
+        if target.status == Status.PENDING:  # the file's date may have moved since
             target.reasons = [hit.as_json() for hit in found[household_id]]
+            target.visit_by = campaign.visit_by
         kept.append(target)
-    Target.all_objects.bulk_update(kept, ["last_draw", "reasons"], batch_size=1_000)
+    Target.all_objects.bulk_update(kept, ["last_draw", "reasons", "visit_by"], batch_size=1_000)
     new = [
         Target(
             campaign=campaign.code,
