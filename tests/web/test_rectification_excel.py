@@ -290,3 +290,16 @@ def test_the_cli_imports_as_the_named_account_and_exports_its_region(cast, tmp_p
         main, ["rectification", "export", "progress", str(out), "--user", "lixian-office", "--region", WUDU]
     )
     assert outside.exit_code == 1 and "不在账号" in outside.output
+
+
+def test_the_same_list_uploaded_twice_loads_once(cast):
+    assert upload(cast["county"], GOOD_ROWS).status_code == 302
+
+    again = upload(cast["county"], GOOD_ROWS)
+
+    assert again.status_code == 400
+    assert Problem.objects.filter(county_code=LIXIAN).count() == 5
+    errors = again.context["outcome"].errors
+    assert [error["row"] for error in errors] == [3, 4, 5, 6, 7]
+    assert {error["code"] for error in errors} == {"ALREADY_LOADED"}
+    assert "不能重复导入" in again.content.decode()

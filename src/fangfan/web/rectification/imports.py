@@ -40,7 +40,7 @@ from fangfan.engine import regions as engine_regions
 from fangfan.engine.rectification.feedback import ERROR, PROBLEM_COLUMNS, FeedbackList, read_feedback
 from fangfan.engine.rectification.places import Place, Places
 from fangfan.engine.rectification.workbooks import write_feedback_report
-from fangfan.web.accounts.access import code_in_region, regions_within
+from fangfan.web.accounts.access import code_in_region, regions_within, scope
 from fangfan.web.accounts.models import User
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.rectification import actions
@@ -51,6 +51,7 @@ REPORTS = "rectification/feedback-reports"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 CODE_REFUSED = "ROW_REFUSED"
 CODE_TOO_LONG = "TOO_LONG"
+CODE_REPEATED = "ALREADY_LOADED"
 # The row fields that go into a problem's bounded text fields, and their model field.
 BOUNDED = {"lead_unit": "lead_unit", "responsible_person": "responsible_person", "number": "serial"}
 
@@ -133,12 +134,11 @@ def import_feedback(
             complete=True,
             categories=categories(),
         )
-    feedback = _with_length_checks(feedback)
+    batch = (batch or feedback.title)[:100]
+    feedback = _without_repeats(user, _with_length_checks(feedback), batch)
     problems: list[Problem] = []
     if feedback.loadable:
-        feedback, problems = _load(
-            user, feedback, source=source, batch=batch or feedback.title, category=category
-        )
+        feedback, problems = _load(user, feedback, source=source, batch=batch, category=category)
     return ImportOutcome(feedback, problems, _keep_report(user, feedback))
 
 
@@ -159,6 +159,30 @@ def _with_length_checks(feedback: FeedbackList) -> FeedbackList:
                 message = f"{title}不能超过{field.max_length}个字（现有{len(value)}个）"
                 found.append(_problem(feedback, row, title, value, CODE_TOO_LONG, message))
     return _adding(feedback, found)
+
+
+def _without_repeats(user: User, feedback: FeedbackList, batch: str) -> FeedbackList:
+    """Rows already in the ledger (same batch, place and description: the list uploaded twice) are errors."""
+    loaded = {
+        (region_code, description): pk
+        for pk, region_code, description in scope(Problem.objects.filter(batch=batch), user).values_list(
+            "pk", "region_code", "description"
+        )
+    }
+    found = []
+    for row in feedback.rows.iter_rows(named=True):
+        known = loaded.get((row["region_code"], _description(row)))
+        if known is not None:
+            message = f"该问题已在整改台账中（问题编号{known}，批次“{batch}”），不能重复导入"
+            found.append(_problem(feedback, row, "问题描述", row["description"][:40], CODE_REPEATED, message))
+    return _adding(feedback, found)
+
+
+def _description(row: dict[str, Any]) -> str:
+    """A row's description as a problem keeps it (an unchecked village named after it)."""
+    if row["village_name"]:
+        return f"{row['description']}（涉及村：{row['village_name']}）"
+    return str(row["description"])
 
 
 def _load(
@@ -184,9 +208,7 @@ def _load(
 
 
 def _open(user: User, row: dict[str, Any], region: Region, source: str, batch: str, category: str) -> Problem:
-    description = row["description"]
-    if row["village_name"]:
-        description = f"{description}（涉及村：{row['village_name']}）"
+    description = _description(row)
     where = f"反馈清单《{row['file']}》{row['sheet']}第{row['row']}行"
     written = f"；整改时限原文：{row['deadline_text']}" if row["deadline_text"] else ""
     return actions.open_problem(
@@ -200,7 +222,7 @@ def _open(user: User, row: dict[str, Any], region: Region, source: str, batch: s
         responsible_person=row["responsible_person"] or "",
         measures=row["measures"] or "",
         deadline=row["deadline"],
-        batch=batch[:100],
+        batch=batch,
         serial=row["number"] or "",
         source_reference=row["file"][:300],
         action=ProblemEvent.Action.IMPORT,
