@@ -341,3 +341,76 @@ def test_a_finding_closed_while_still_flagged_reopens_as_recurring_in_the_next_r
     assert "复发 1 次" in household.text and "已核销的问题复发" in household.text
     listed = client.get("/findings/", {"closeout": "recurring"})
     assert f"/findings/{paper.pk}/" in listed.text and f"/findings/{confirmed.pk}/" not in listed.text
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the records' own table is PostgreSQL's (SQLite loads in place)"
+)
+
+
+def _records_table() -> dict[str, object]:
+    """What PostgreSQL holds for the department records table: its indexes by name, whether
+    its foreign keys are validated, and the tables a publish works with beside it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'registry_departmentrecord'")
+        indexes = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT bool_and(convalidated) FROM pg_constraint "
+            "WHERE conrelid = 'registry_departmentrecord'::regclass AND contype = 'f'"
+        )
+        validated = cursor.fetchone()[0]
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'registry_departmentrecord\\_%%'")
+        beside = sorted(row[0] for row in cursor.fetchall() if row[0].endswith(("_next", "_previous")))
+    return {"indexes": indexes, "validated": validated, "beside": beside}
+
+
+@postgresql_only
+def test_on_postgresql_the_records_table_is_replaced_whole_and_keeps_its_index_names(
+    engine_data: EngineData,
+) -> None:
+    migrated = _records_table()
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    first = _records_table()
+    first_ids = set(DepartmentRecord.all_objects.values_list("pk", flat=True))
+    links = engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet"
+
+    publish_run(engine_data.second_run, engine_data.second_snapshot, links=links)
+
+    assert len(migrated["indexes"]) == 4  # type: ignore[arg-type]
+    assert first == _records_table() == {"indexes": migrated["indexes"], "validated": True, "beside": []}
+    second = Run.objects.get(is_current=True)
+    assert (
+        DepartmentRecord.all_objects.count()
+        == DepartmentRecord.objects.count()
+        == second.department_records
+        > 0
+    )
+    assert min(DepartmentRecord.all_objects.values_list("pk", flat=True)) > max(first_ids)  # ids never reused
+    household = DepartmentRecord.objects.exclude(household=None).first()
+    assert household is not None and household.household.household_id == household.household_id
+
+
+@postgresql_only
+def test_on_postgresql_a_publish_stopped_after_the_swap_is_finished_by_the_next(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fangfan.web.shared.loading import ShadowTable
+
+    indexes = _records_table()["indexes"]
+
+    def killed(self: ShadowTable) -> None:
+        raise KeyboardInterrupt  # the process stopped right after the switch
+
+    monkeypatch.setattr(ShadowTable, "finish", killed)
+    with pytest.raises(KeyboardInterrupt):
+        publish_run(engine_data.first_run, engine_data.first_snapshot)
+    monkeypatch.undo()
+    assert Run.objects.get().is_current  # the switch was done: the run is published
+    assert _records_table()["beside"] == ["registry_departmentrecord_previous"]
+    assert DepartmentRecord.objects.count() == Run.objects.get().department_records > 0
+    links = engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet"
+
+    publish_run(engine_data.second_run, engine_data.second_snapshot, links=links)
+
+    assert _records_table() == {"indexes": indexes, "validated": True, "beside": []}
+    assert DepartmentRecord.objects.count() == Run.objects.get(is_current=True).department_records > 0
