@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from django.db.models import Count, F, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import Count, F, Model, Q, QuerySet
 
 from fangfan.web.accounts.access import scope, within_region
 from fangfan.web.accounts.models import User
@@ -19,8 +21,24 @@ from fangfan.web.grievances.deadlines import sla_condition, sla_rank
 from fangfan.web.grievances.forms import GrievanceFilter, OpinionFilter
 from fangfan.web.grievances.models import SKIPPING_LEVELS, Grievance, Level, OpinionItem
 from fangfan.web.regions.models import Region
+from fangfan.web.shared.pagination import page_of
 
 ORDER = (F("sla_rank").asc(), F("due_at").asc(nulls_last=True), F("received_at").desc(), F("id").desc())
+M = TypeVar("M", bound=Model)
+
+
+def page_by_ids(rows: QuerySet[M], number: Any, cap: int) -> Page[M]:
+    """Page `number` of `rows`, sorted on their ids alone, then only the page's rows read whole.
+
+    The time-limit order is worked out at reading (it depends on now), so no index holds
+    it: sorting a city's 50,000 whole grievances for one page of 50 cost a quarter of a
+    second, the ids and their deadlines a fraction of that.
+    """
+    page = page_of(rows.values_list("pk", flat=True), number, cap=cap)
+    ids = list(page.object_list)
+    found = {row.pk: row for row in rows.filter(pk__in=ids).order_by()}
+    page.object_list = [found[pk] for pk in ids if pk in found]
+    return page
 
 
 def grievances(user: User, filters: GrievanceFilter, now: dt.datetime) -> QuerySet[Grievance]:
@@ -69,7 +87,7 @@ def opinions(user: User, filters: OpinionFilter, now: dt.datetime) -> QuerySet[O
 def repeat_contacts(user: User) -> QuerySet[Grievance]:
     """Grievances of people who had contacted before within 90 days, most contacts first."""
     rows = scope(Grievance.objects.filter(repeat_count__gt=0), user)
-    return rows.order_by("-repeat_count", "-received_at", "-id").prefetch_related("earlier")
+    return rows.order_by("-repeat_count", "-received_at", "-id").select_related("household")
 
 
 # Place names read once per process (a city has a few thousand regions; names do not change

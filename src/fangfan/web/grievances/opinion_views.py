@@ -31,7 +31,6 @@ from fangfan.web.procedures import pages
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.procedures.pages import Page, StepForm, note_step, user_of
 from fangfan.web.shared.excel import Sheet, workbook_response
-from fangfan.web.shared.pagination import page_of
 
 
 def with_state(item: OpinionItem, now: Any = None) -> OpinionItem:
@@ -49,7 +48,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     filters = OpinionFilter(user, request.GET)
     now = timezone.now()
-    page = page_of(lists.opinions(user, filters, now), request.GET.get("page"), cap=LISTED_AT_MOST)
+    page = lists.page_by_ids(lists.opinions(user, filters, now), request.GET.get("page"), LISTED_AT_MOST)
     for item in page:
         with_state(item, now)
     context = {

@@ -39,7 +39,6 @@ from fangfan.web.procedures import pages
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.procedures.pages import Page, StepForm, note_step, user_of
 from fangfan.web.shared.excel import Sheet, excel_response, workbook_response
-from fangfan.web.shared.pagination import page_of
 
 # The list counts and pages at most this many (a city holds tens of thousands); Excel holds all.
 LISTED_AT_MOST = 5_000
@@ -65,7 +64,7 @@ def grievance_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     filters = GrievanceFilter(user, request.GET)
     now = timezone.now()
-    page = page_of(lists.grievances(user, filters, now), request.GET.get("page"), cap=LISTED_AT_MOST)
+    page = lists.page_by_ids(lists.grievances(user, filters, now), request.GET.get("page"), LISTED_AT_MOST)
     for grievance in page:
         with_state(grievance, now)
     context = {
@@ -215,7 +214,7 @@ def open_problem(request: HttpRequest, grievance_id: int) -> HttpResponse:
 @require_roles(*GRIEVANCE_OFFICES)
 def repeat_contacts(request: HttpRequest) -> HttpResponse:
     """重复来信来访来电: grievances of people who contacted before within 90 days."""
-    rows = page_of(lists.repeat_contacts(user_of(request)), request.GET.get("page"), cap=LISTED_AT_MOST)
+    rows = lists.page_by_ids(lists.repeat_contacts(user_of(request)), request.GET.get("page"), LISTED_AT_MOST)
     for grievance in rows:
         with_state(grievance)
     return render(
@@ -234,7 +233,7 @@ def repeat_contacts_excel(request: HttpRequest) -> FileResponse:
 def skipped_levels(request: HttpRequest) -> HttpResponse:
     """越级反映: per county, complaints first filed at the province or in Beijing."""
     user = user_of(request)
-    rows = page_of(lists.skipped_grievances(user), request.GET.get("page"), cap=LISTED_AT_MOST)
+    rows = lists.page_by_ids(lists.skipped_grievances(user), request.GET.get("page"), LISTED_AT_MOST)
     for grievance in rows:
         with_state(grievance)
     context = {"counties": lists.skipped_levels(user), "grievances": rows}
