@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +30,8 @@ import xlsxwriter
 
 from fangfan.engine import regions
 from fangfan.engine.formatting import date_text
-from fangfan.engine.ledger import FULL_ID_SUFFIX, cell_text, privacy_note, row_height
+from fangfan.engine.ledger import FULL_ID_SUFFIX, LINE_HEIGHT, ROW_PADDING, privacy_note, text_width
+from fangfan.engine.masking import mask_text
 from fangfan.engine.rectification.feedback import SEVERITY_TEXT, FeedbackList
 from fangfan.engine.rectification.report import progress_rows, totals_row, with_marks
 
@@ -183,13 +185,13 @@ class _Book:
         for index, column in enumerate(columns):
             sheet.set_column(index, index, column.width)
             sheet.write_string(2, index, column.header, self.formats["header"])
-        sheet.set_row(2, row_height([column.header for column in columns], widths))
+        sheet.set_row(2, _row_height([column.header for column in columns], widths))
         count = 0
         for count, row in enumerate(rows, start=1):
             texts = [
                 self._write(sheet, 2 + count, index, column, row) for index, column in enumerate(columns)
             ]
-            sheet.set_row(2 + count, row_height(texts, widths))
+            sheet.set_row(2 + count, _row_height(texts, widths))
         if totals is not None:
             self._totals(sheet, 3 + count, columns, totals)
         sheet.freeze_panes(3, 0)
@@ -210,7 +212,7 @@ class _Book:
             return str(value)
         if isinstance(value, bool):
             value = "是" if value else "否"
-        text = cell_text(column.source, value, self.full_id)
+        text = str(value)  # masked already, once per distinct text (`_masked`)
         style = "mark" if column.source == "mark" else TEXT
         sheet.write_string(row, index, text, self.formats[style])
         return text
@@ -241,7 +243,7 @@ def write_three_lists(
     target: Target, problems: pl.DataFrame, *, title: str, today: dt.date, full_id: bool = False
 ) -> None:
     """问题清单, 任务清单 and 责任清单 of `problems` in one workbook; `title` names the region or batch."""
-    rows = _numbered(with_marks(problems, today))
+    rows = _numbered(_masked(with_marks(problems, today), full_id))
     book = _Book(target, today, full_id)
     book.sheet("问题清单", f"{title}问题清单", PROBLEM_LIST, rows)
     book.sheet("任务清单", f"{title}任务清单", TASK_LIST, rows)
@@ -259,7 +261,7 @@ def write_county_ledger(
     full_id: bool = False,
 ) -> list[str]:
     """One county's 整改台账: 汇总, then a sheet per source (`by="source"`) or township; the sheet names."""
-    marked = with_marks(problems, today)
+    marked = _masked(with_marks(problems, today), full_id)
     book = _Book(target, today, full_id)
     groups = _groups(marked, by)
     summary = [
@@ -337,8 +339,14 @@ def write_feedback_report(target: Target, feedback: FeedbackList, *, today: dt.d
     problems = feedback.problems.with_columns(
         severity_text=pl.col("severity").replace_strict(SEVERITY_TEXT, default=pl.col("severity"))
     )
-    book.sheet("导入问题", f"{feedback.file} 导入检查：{verdict}", FEEDBACK_PROBLEMS, problems.to_dicts())
-    book.sheet("读到的问题", f"{feedback.file} 读到的问题", FEEDBACK_ROWS, feedback.rows.to_dicts())
+    book.sheet(
+        "导入问题",
+        f"{feedback.file} 导入检查：{verdict}",
+        FEEDBACK_PROBLEMS,
+        _masked(problems, False).to_dicts(),
+    )
+    rows = _masked(feedback.rows, False).to_dicts()
+    book.sheet("读到的问题", f"{feedback.file} 读到的问题", FEEDBACK_ROWS, rows)
     layout = [{"sheet": sheet, "row": row, "why": why} for sheet, row, why in feedback.layout_rows]
     columns = (Column("工作表", "sheet", 12), Column("行号", "row", 8, NUMBER), Column("说明", "why", 20))
     book.sheet("跳过的行", "按版式跳过的行（标题、合计、说明）", columns, layout)
@@ -361,6 +369,36 @@ def _groups(problems: pl.DataFrame, by: str) -> list[tuple[str, pl.DataFrame]]:
     order = keyed.get_column("_group").unique(maintain_order=True).sort().to_list()
     parts = keyed.partition_by("_group", as_dict=True, include_key=False)
     return [(str(name), parts[(name,)]) for name in order]
+
+
+def _masked(rows: pl.DataFrame, full_id: bool) -> pl.DataFrame:
+    """Every text column through `mask_text` (unless `full_id`), each distinct text once."""
+    if full_id:
+        return rows
+    texts = [name for name, dtype in rows.schema.items() if dtype == pl.String]
+    return rows.with_columns(_mask_column(rows.get_column(name)) for name in texts)
+
+
+def _mask_column(texts: pl.Series) -> pl.Series:
+    # Only a text with a digit can hold an ID number, a phone or a birth date.
+    distinct = texts.drop_nulls().unique().filter(texts.drop_nulls().unique().str.contains(r"\d"))
+    if distinct.is_empty():
+        return texts
+    masked = distinct.map_elements(mask_text, return_dtype=pl.String)
+    return texts.replace_strict(distinct, masked, default=texts, return_dtype=pl.String)
+
+
+@cache
+def _lines(text: str, width: int) -> int:
+    usable = max(width - 1, 1)
+    return sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n")) if text else 1
+
+
+def _row_height(texts: Sequence[str], widths: Sequence[int]) -> float:
+    """Points a row needs so that every cell's wrapped text shows whole (as `ledger.row_height`,
+    each text's line count worked out once: statuses, units and sources repeat on every row)."""
+    lines = max((_lines(text, width) for text, width in zip(texts, widths, strict=True)), default=1)
+    return lines * LINE_HEIGHT + ROW_PADDING
 
 
 def _numbered(problems: pl.DataFrame) -> list[dict[str, Any]]:
