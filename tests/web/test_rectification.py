@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -308,6 +308,18 @@ def test_a_recheck_draws_a_tenth_of_each_county_and_source_reproducibly(cast):
     county_sample = draw_sample(cast["county"], share=Decimal("0.5"), seed=1)
     assert set(county_sample.items.values_list("problem__county_code", flat=True)) == {LIXIAN}
     assert county_sample.items.count() == 10 + 3
+
+
+def test_the_command_refuses_an_unknown_account_a_bad_share_and_a_region_with_nothing_closed(cast):
+    with pytest.raises(CommandError, match="没有找到在职账号"):
+        call_command("draw_recheck_sample", user="nobody")
+    with pytest.raises(CommandError, match="抽查比例应大于0且不超过100%"):
+        call_command("draw_recheck_sample", user=cast["county"].username, share="1.5")
+    with pytest.raises(CommandError, match="没有已销号的问题可供抽查"):
+        call_command("draw_recheck_sample", user=cast["county"].username)
+    with pytest.raises(CommandError, match="您的角色无权组织回头看"):
+        call_command("draw_recheck_sample", user=cast["township"].username)
+    assert not RecheckSample.objects.exists()
 
 
 def test_the_draw_is_a_function_of_seed_and_candidates_alone():
