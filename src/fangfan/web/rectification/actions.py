@@ -219,7 +219,9 @@ def submit_fix(
     """提交整改: what was done and when (required), with a proof file (required)."""
     problem = begin(RECTIFICATION, user, "submit_fix", problem)
     note = require(note, "请填写整改情况")
-    require_date(fixed_on, problem.opened_at.date(), timezone.localdate(), "整改完成日期")
+    # Not bounded by the day it was entered: a feedback list is often entered after the
+    # inspection, and its problems fixed before they reached the ledger.
+    require_date(fixed_on, None, timezone.localdate(), "整改完成日期")
     if proof is None:
         raise WorkflowError("请上传整改佐证材料")
     event = advance(
