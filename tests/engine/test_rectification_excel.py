@@ -271,3 +271,20 @@ def test_feedback_report_lists_each_problem_with_file_row_and_column(tmp_path: P
     assert report[3][:4] == ["清单.xlsx", "反馈问题", "3", "问题描述"]
     assert report[3][6] == "错误（整个文件未导入）"
     assert len(report) - 3 == feedback.problems.height
+
+
+def test_a_countys_progress_report_goes_by_township(tmp_path: Path) -> None:
+    path = tmp_path / "进度.xlsx"
+    write_progress_report(
+        path, cast().filter(pl.col("county_code") == "621202"), title="武都区", today=TODAY, by_township=True
+    )
+
+    assert fastexcel.read_excel(path).sheet_names == ["按来源", "按乡镇", "来源与乡镇"]
+    rows = sheet(path, "按乡镇")
+    assert rows[2][0] == "乡镇"
+    assert [row[:3] for row in rows[3:]] == [
+        ["汉王镇", "2", "1"],
+        ["角弓镇", "1", "0"],
+        ["县级", "1", "0"],
+        ["合计", "4", "1"],
+    ]

@@ -152,7 +152,7 @@ def export_command(kind: str, out: Path, username: str, region: str | None, by: 
     elif kind == "ledger":
         write = exports.region_ledger(problems, place, by)
     else:
-        write = exports.progress_report(problems, place.name)
+        write = exports.progress_report(problems, place, place.name)
     with out.open("wb") as handle:
         write(handle)
     click.echo(f"已写出 {out}（{problems.count()} 个问题）")

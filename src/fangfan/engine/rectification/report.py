@@ -65,6 +65,7 @@ DUE_SOON_DAYS = 3
 MARK_OVERDUE = "逾期"
 MARK_DUE_SOON = "临期"
 CITY_LEVEL = "市级"
+COUNTY_LEVEL = "县级"
 PROGRESS_COUNTS = ("received", "closed", "open", "overdue", "reopened", "recurring", "closed_on_time")
 
 
@@ -106,7 +107,8 @@ def progress_rows(
 ) -> pl.DataFrame:
     """The counts of the progress report, one row per value of `by` (see the module's docstring).
 
-    Adds `county_name` when `county_code` is among `by` (市级 for city-level problems) and
+    Adds `county_name` when `county_code` is among `by` (市级 for city-level problems),
+    `township_name` when `township_code` is (县级 for a county's own problems), and
     `on_time_share` (closed on time / closed).
     """
     closed = pl.col("closed").fill_null(False)
@@ -132,6 +134,13 @@ def progress_rows(
             county_name=pl.col("county_code")
             .replace_strict(names, default=pl.col("county_code"))
             .fill_null(CITY_LEVEL)
+        )
+    if "township_code" in by:
+        townships = {code: township.name for code, township in regions.townships().items()}
+        counted = counted.with_columns(
+            township_name=pl.col("township_code")
+            .replace_strict(townships, default=pl.col("township_code"))
+            .fill_null(COUNTY_LEVEL)
         )
     return counted.sort(list(by), nulls_last=True)
 

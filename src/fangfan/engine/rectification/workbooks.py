@@ -302,12 +302,19 @@ def write_county_ledgers(
     return written
 
 
-def write_progress_report(target: Target, problems: pl.DataFrame, *, title: str, today: dt.date) -> None:
-    """The progress report of `problems` (as of `today`): by source, by county, then both."""
+def write_progress_report(
+    target: Target, problems: pl.DataFrame, *, title: str, today: dt.date, by_township: bool = False
+) -> None:
+    """The progress report of `problems` (as of `today`): by source, by county (by township
+    with `by_township`, for a county's own report), then by both."""
     book = _Book(target, today, full_id=False)
+    place = (
+        ("township_code", "township_name", "乡镇") if by_township else ("county_code", "county_name", "县区")
+    )
+    code, name, word = place
     by_source = progress_rows(problems, today=today, by=("source",))
-    by_county = progress_rows(problems, today=today, by=("county_code",))
-    both = progress_rows(problems, today=today, by=("source", "county_code"))
+    by_place = progress_rows(problems, today=today, by=(code,))
+    both = progress_rows(problems, today=today, by=("source", code))
     totals = totals_row(by_source) if problems.height else None
     book.sheet(
         "按来源",
@@ -317,16 +324,16 @@ def write_progress_report(target: Target, problems: pl.DataFrame, *, title: str,
         {"source": "合计", **totals} if totals else None,
     )
     book.sheet(
-        "按县区",
-        f"{title}整改进度（按县区）",
-        (Column("县区", "county_name", 12), *PROGRESS),
-        by_county.to_dicts(),
-        {"county_name": "合计", **totals} if totals else None,
+        f"按{word}",
+        f"{title}整改进度（按{word}）",
+        (Column(word, name, 12), *PROGRESS),
+        by_place.to_dicts(),
+        {name: "合计", **totals} if totals else None,
     )
     book.sheet(
-        "来源与县区",
-        f"{title}整改进度（按问题来源和县区）",
-        (Column("问题来源", "source", 18), Column("县区", "county_name", 12), *PROGRESS),
+        f"来源与{word}",
+        f"{title}整改进度（按问题来源和{word}）",
+        (Column("问题来源", "source", 18), Column(word, name, 12), *PROGRESS),
         both.to_dicts(),
     )
     book.close()

@@ -83,9 +83,15 @@ def region_ledger(problems: QuerySet[Problem], region: Region, by: str) -> Write
     return write
 
 
-def progress_report(problems: QuerySet[Problem], title: str) -> Writer:
-    """Received, closed, overdue, reopened, recurring and closed on time, by source and county."""
+def progress_report(problems: QuerySet[Problem], region: Region, title: str) -> Writer:
+    """Received, closed, overdue, reopened, recurring and closed on time, by source and by the
+    places one level below `region` (the city's counties; a county's or township's townships)."""
     rows = problems_frame(problems)
-    return lambda target: workbooks.write_progress_report(
-        target, rows, title=title, today=timezone.localdate()
-    )
+    by_township = region.level != Region.Level.CITY
+
+    def write(target: IO[bytes]) -> None:
+        workbooks.write_progress_report(
+            target, rows, title=title, today=timezone.localdate(), by_township=by_township
+        )
+
+    return write

@@ -36,6 +36,7 @@ from fangfan.web.rectification import exports, imports
 from fangfan.web.rectification.forms import CHOOSE, LedgerFilter
 from fangfan.web.rectification.ledger import apply_filters
 from fangfan.web.rectification.models import CATEGORY_CHOICES, Problem, Source
+from fangfan.web.regions.models import Region
 from fangfan.web.shared.excel import CONTENT_TYPE, written_response
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -121,19 +122,19 @@ def import_report(request: HttpRequest, token: str) -> FileResponse:
     return response
 
 
-def _filtered(request: HttpRequest) -> tuple[User, LedgerFilter, str]:
+def _filtered(request: HttpRequest) -> tuple[User, LedgerFilter, Region, str]:
     user = _user(request)
     filters = LedgerFilter(user, request.GET)
     region = region_for_user(user, str(filters.data.get("region") or "") or None)  # 404 outside
     batch = str(filters.data.get("batch") or "").strip()
-    return user, filters, f"{region.name}{batch}"
+    return user, filters, region, f"{region.name}{batch}"
 
 
 @require_GET
 @require_roles(*REGION_READERS)
 def export_three_lists(request: HttpRequest) -> FileResponse:
     """三清单 (问题清单, 任务清单, 责任清单) of the ledger under its filters."""
-    user, filters, title = _filtered(request)
+    user, filters, _, title = _filtered(request)
     problems = apply_filters(scope(Problem.objects.all(), user), user, filters)
     return written_response(f"{title}整改三清单", exports.three_lists(problems, title))
 
@@ -155,6 +156,6 @@ def export_ledger(request: HttpRequest, region_code: str) -> FileResponse:
 @require_roles(*REGION_READERS)
 def export_progress(request: HttpRequest) -> FileResponse:
     """The progress report of the ledger under its filters: by source, by county, by both."""
-    user, filters, title = _filtered(request)
+    user, filters, region, title = _filtered(request)
     problems = apply_filters(scope(Problem.objects.all(), user), user, filters)
-    return written_response(f"{title}整改进度报表", exports.progress_report(problems, title))
+    return written_response(f"{title}整改进度报表", exports.progress_report(problems, region, title))
