@@ -182,6 +182,10 @@ def test_a_fix_needs_a_note_and_a_proof_file_and_the_proof_is_kept_behind_the_ga
 
 def test_the_unit_that_fixed_a_problem_cannot_accept_it(cast):
     cistern = fix(cast["township"], cast["cistern"])
+    detail = reverse("rectification:problem_detail", args=[cistern.pk])
+    # Not offered to the fixer's unit; offered to the county.
+    assert "mon-action-accept" not in client_for(cast["township_deputy"]).get(detail).content.decode()
+    assert "mon-action-accept" in client_for(cast["county"]).get(detail).content.decode()
     for same_unit in (cast["township"], cast["township_deputy"]):
         response = step(same_unit, "accept", cistern, accept_data())
         assert response.status_code == 409, same_unit

@@ -37,6 +37,9 @@ class StepForm(Generic[R]):
     perform: Callable[[User, R, Data], object]
     files: bool = False
     intro: str = ""
+    # Beyond the gate, whether to offer the step to this user at all (acceptance is not
+    # offered to the unit that reported the fix); the verb refuses it all the same.
+    offer: Callable[[User, R], bool] | None = None
 
 
 def note_step(form: Callable[..., forms.Form], verb: Callable[[User, R, str], object]) -> StepForm[R]:
@@ -79,7 +82,7 @@ def offered(page: Page[R], user: User, record: R, bound: Mapping[str, forms.Form
             "intro": spec.intro,
         }
         for verb, spec in page.steps.items()
-        if may(page.procedure, user, verb, record)
+        if may(page.procedure, user, verb, record) and (spec.offer is None or spec.offer(user, record))
     ]
 
 

@@ -195,6 +195,7 @@ PAGE: Page[Problem] = Page(
             ),
             files=True,
             intro="rectification/_accept_intro.html",
+            offer=lambda user, problem: not actions.same_unit(user, problem.fixed_by),
         ),
         "close": note_step(CloseForm, actions.close),
         "send_back": note_step(ReasonForm, actions.send_back),
