@@ -6,9 +6,10 @@ The lists are written here with xlsxwriter, each messy the way real ones are:
   a two-row header (涉及地区 merged over 县区/乡镇/村), 武都区 merged down three rows,
   a blank row, a 合计 row, a note under the list; places written 武都、汉王乡, a
   deadline cell, 2021年3月底, 立行立改, 长期坚持, and one row for two counties.
-- `self_check`: a county's own list with synonym headers (存在问题, 牵头单位, 完成时限),
-  one combined place column ("武都区汉王镇", "礼县城关镇"), and county headings
-  ("一、武都区（2个）") over rows that have no place of their own.
+- `self_check`: a county's own list under 附件2 and its title, with synonym headers
+  (存在问题, 牵头单位, 完成时限), one combined place column ("武都区汉王镇",
+  "礼县城关镇"), and county headings ("一、武都区（2个）") over rows that have no place
+  of their own.
 - `broken`: every kind of row that cannot be placed, next to good rows.
 """
 
@@ -80,18 +81,20 @@ def provincial(path: Path) -> Path:
 def self_check(path: Path) -> Path:
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("自查问题")
+    sheet.write(0, 0, "附件2")
+    sheet.write(1, 1, "2021年脱贫攻坚自查问题清单")
     sheet.write_row(
-        0, 0, ["编号", "存在问题", "涉及县区/乡镇/村", "整改举措", "牵头单位", "整改责任人", "完成时限"]
+        2, 0, ["编号", "存在问题", "涉及县区/乡镇/村", "整改举措", "牵头单位", "整改责任人", "完成时限"]
     )
-    sheet.merge_range(1, 0, 1, 6, "一、武都区（2个）")
-    sheet.write_row(2, 0, ["1", "饮水安全抽检不达标", "", "更换管网", "武都区水务局", "陈", "2021.6"])
-    sheet.write_row(3, 0, ["2", "教育资助台账不全", "", "补录台账", "武都区教育局", "刘", "2021年上半年"])
-    sheet.merge_range(4, 0, 4, 6, "二、其他县区")
+    sheet.merge_range(3, 0, 3, 6, "一、武都区（2个）")
+    sheet.write_row(4, 0, ["1", "饮水安全抽检不达标", "", "更换管网", "武都区水务局", "陈", "2021.6"])
+    sheet.write_row(5, 0, ["2", "教育资助台账不全", "", "补录台账", "武都区教育局", "刘", "2021年上半年"])
+    sheet.merge_range(6, 0, 6, 6, "二、其他县区")
     sheet.write_row(
-        5, 0, ["3", "低保动态管理不及时", "武都区汉王镇", "复核", "汉王镇政府", "孙", "2021-04-30"]
+        7, 0, ["3", "低保动态管理不及时", "武都区汉王镇", "复核", "汉王镇政府", "孙", "2021-04-30"]
     )
     sheet.write_row(
-        6, 0, ["4", "易地搬迁后续扶持不到位", "礼县城关镇", "落实产业", "礼县发改局", "周", "2021年底前"]
+        8, 0, ["4", "易地搬迁后续扶持不到位", "礼县城关镇", "落实产业", "礼县发改局", "周", "2021年底前"]
     )
     workbook.close()
     return path
@@ -173,6 +176,7 @@ def test_synonym_headers_combined_place_column_and_county_headings(tmp_path: Pat
         dt.date(2021, 12, 31),
     ]
     assert feedback.rows["lead_unit"].to_list()[0] == "武都区水务局"
+    assert feedback.title == "2021年脱贫攻坚自查问题清单"  # not 附件2
 
 
 def test_every_kind_of_bad_row_is_reported_with_file_row_column_and_nothing_loads(tmp_path: Path) -> None:
@@ -401,3 +405,16 @@ def test_a_file_that_is_not_a_workbook_is_reported_not_raised(tmp_path: Path) ->
     assert not feedback.loadable
     assert feedback.errors.select("code").rows() == [(Code.UNREADABLE,)]
     assert "清单.xlsx" in feedback.errors["message"][0]
+
+
+def test_a_county_without_a_township_of_its_own_stays_beside_the_townships_of_another(tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["序号", "问题描述", "涉及县区", "涉及乡镇", "整改时限"])
+    sheet.write_row(1, 0, ["1", "问题甲", "武都区、成县", "汉王镇", "2021-06-30"])
+    workbook.close()
+
+    feedback = read_feedback(path, received=RECEIVED)
+
+    assert feedback.rows.select("part", "region_code").rows() == [(1, HANWANG), (2, CHENG)]

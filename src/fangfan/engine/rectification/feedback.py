@@ -115,6 +115,7 @@ HEADING = re.compile(r"^(?:(?:[一二三四五六七八九十]+|\d+)[、.．])?\
 NUMBERED_HEADING = re.compile(
     r"^[一二三四五六七八九十]+[、.．]"
 )  # 二、其他县区: a heading, whatever it names
+ATTACHMENT = re.compile(r"^附\s*件\s*[\d一二三四五六七八九十]*[:：]?$")
 NOTE = re.compile(r"^(?:填表|制表|审核|联系|注[:：]|说明|备注|领导|负责人|单位)")
 
 ERROR = "error"
@@ -485,15 +486,20 @@ class _Reader:
 
 
 def _read_within(places: Places, text: str, outer: list[Place]) -> list[Place]:
-    """`text`'s places inside the places already read (the one outer place, or any of several)."""
+    """`text`'s places inside the places already read (the one outer place, or any of several).
+
+    With several outer places, one that holds none of the inner ones stays a place of its
+    own: 涉及县区 "武都区、成县" and 涉及乡镇 "汉王镇" are 武都区汉王镇 and 成县.
+    """
     if len(outer) <= 1:
         return places.read(text, outer[0] if outer else None)
-    found: list[Place] = []
+    inner: list[Place] = []
     for part in places.read(text):
         if not any(part.code.startswith(place.code) for place in outer if place.level != "city"):
             raise PlaceError(f"“{part.name}”不在{'、'.join(place.name for place in outer)}范围内")
-        found.append(part)
-    return found
+        inner.append(part)
+    alone = [place for place in outer if not any(part.code.startswith(place.code) for part in inner)]
+    return [*inner, *alone]
 
 
 def find_header(rows: Sequence[Sequence[str]]) -> Header | None:
@@ -538,8 +544,9 @@ def _match(rows: Sequence[Sequence[str]], last: int) -> Header:
 
 
 def _title(rows: Sequence[Sequence[str]]) -> str:
+    """The list's title above its header: the first text that is not a 附件1 label."""
     for row in rows:
-        texts = [_text(cell) for cell in row if _text(cell)]
+        texts = [_text(cell) for cell in row if _text(cell) and not ATTACHMENT.match(_text(cell))]
         if texts:
             return texts[0]
     return ""
