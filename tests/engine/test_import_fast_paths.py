@@ -10,21 +10,29 @@ work that cannot change the outcome; each is held here to the long way it replac
 - layout rows are judged in full only where cheap tests allow them
   (`validate._maybe_layout`) — checked over every Unicode code point;
 - a UTF-8 CSV is parsed by Polars straight from the file (`read._read_utf8_csv`) —
-  checked against decoding it in Python on the shapes CSV exports come in.
+  checked against decoding it in Python on the shapes CSV exports come in;
+- a workbook's cell types are read a second time only when its XML holds a number that
+  can show 16 digits (`read.may_hold_long_numbers`), and a city's workbooks are read in
+  worker processes (`assemble._workbook_pool`) — checked against reading in threads.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
 from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 
 from fangfan.engine import idnumber
-from fangfan.engine.ingest import read, validate, values
+from fangfan.engine.ingest import headers, read, validate, values
+from fangfan.engine.progress import SilentProgress
 from fangfan.engine.schema import ALL_TABLES, Field, Kind
 
+# The package exports the function `assemble` under the module's name.
+assembling = importlib.import_module("fangfan.engine.ingest.assemble")
 KINDS = {f.kind: f for table in ALL_TABLES for f in table.fields if f.name != "household_id"}
 
 
@@ -165,3 +173,69 @@ def test_a_csv_that_turns_gb18030_further_down_is_decoded_as_gb18030(tmp_path: P
     path.write_bytes(("a,b\n" + "1,2\n" * 300).encode() + "中,文\n".encode("gb18030"))
     assert read._read_utf8_csv(path) is None
     assert read.read_csv(path, "表.csv").cells.get_column("c0").to_list()[-1] == "中"
+
+
+def _workbook(path: Path, ids: list[str | float]) -> Path:
+    """A 成员信息 sheet: IDs as given (a float is written as a number cell), and numbers."""
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("成员")
+    header = ["户编号", "姓名", "证件号码", "务工时间(月)", "人员状态", "与户主关系", "性别", "出生日期"]
+    sheet.write_row(0, 0, header)
+    for row, number in enumerate(ids, start=1):
+        sheet.write_row(row, 0, [f"H{row:03d}", "王秀英"])
+        sheet.write_row(row, 4, ["正常", "户主", "女", "1990-01-01"])
+        if isinstance(number, float):
+            sheet.write_number(row, 2, number)
+        else:
+            sheet.write_string(row, 2, number)
+        sheet.write_number(row, 3, 40 + row)
+        sheet.write_number(row, 4, 1234.5 * row)
+    workbook.close()
+    return path
+
+
+def test_a_workbook_with_ids_as_text_is_not_read_again_for_its_cell_types(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "成员.xlsx", ["621226199001011234", "622628550607121"])
+    assert not read.may_hold_long_numbers(path, "成员")
+    sheet = next(read.read_sheets(path, "成员.xlsx"))
+    assert sheet.number_cells([2]).get_column("c2").to_list() == [False, False, False]
+
+
+@pytest.mark.parametrize("number", [6.21226199001011e17, 1234567890123456.0, 1e15])
+def test_a_number_that_can_show_sixteen_digits_makes_the_sheet_read_for_its_cell_types(
+    tmp_path: Path, number: float
+) -> None:
+    path = _workbook(tmp_path / "成员.xlsx", ["621226199001011234", number])
+    assert read.may_hold_long_numbers(path, "成员")
+    sheet = next(read.read_sheets(path, "成员.xlsx"))
+    assert sheet.number_cells([2]).get_column("c2").to_list() == [False, False, True]
+
+
+def test_a_sheet_the_scan_cannot_find_counts_as_holding_long_numbers(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "成员.xlsx", ["621226199001011234"])
+    assert read.may_hold_long_numbers(path, "没有这张表")
+    (tmp_path / "坏.xlsx").write_bytes(b"not a zip")
+    assert read.may_hold_long_numbers(tmp_path / "坏.xlsx", "成员")
+
+
+def test_workbooks_read_in_worker_processes_assemble_as_in_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "导出"
+    folder.mkdir()
+    _workbook(folder / "成员_甲.xlsx", ["621226199001011234", 6.21226199001011e17])
+    _workbook(folder / "成员_乙.xlsx", ["622628550607121", "62122619900101123X"])
+    (folder / "收入.csv").write_text("户编号,年度,人均纯收入\nH001,2024,8000\n", encoding="utf-8")
+    synonyms = headers.load_synonyms()
+    in_threads = assembling.assemble(folder, synonyms, SilentProgress())
+    monkeypatch.setattr(assembling, "PROCESS_READ_MIN_BYTES", 0)
+    in_processes = assembling.assemble(folder, synonyms, SilentProgress())
+    assert in_processes.sources == in_threads.sources
+    assert in_processes.layout_rows == in_threads.layout_rows
+    assert in_processes.frames.keys() == in_threads.frames.keys()
+    for name, frame in in_threads.frames.items():
+        assert in_processes.frames[name].equals(frame)
+        assert in_processes.headers[name].equals(in_threads.headers[name])
+    members = in_processes.frames["members"]
+    first = members.filter(pl.col("_file") == "成员_甲.xlsx").get_column("id_number")
+    assert first.to_list() == ["621226199001011234", "6.21226199001011E+17"]

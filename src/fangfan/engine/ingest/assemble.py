@@ -7,7 +7,9 @@ table in source order, plus `_src`, `_file`, `_sheet` and `_row`.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,10 @@ from fangfan.engine.schema import Kind
 LEADING_CELLS = 3
 READ_TASK = "读取文件"
 READ_WORKERS = 2
+# Workbooks above this much in all are read in worker processes: calamine holds the GIL
+# while it parses, so threads read one workbook at a time. Below it, starting the
+# processes costs more than it saves.
+PROCESS_READ_MIN_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -64,11 +70,18 @@ def assemble(
             }
         )
     progress.start(READ_TASK, total=len(files))
-    # calamine and Polars release the GIL while parsing, so two files read at once
-    # use both cores; results are merged in file order, so the outcome is the same.
-    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        for one_file in pool.map(lambda path: _read_file(input_dir, path, synonyms, limits), files):
-            _merge(result, parts, *one_file)
+    # Polars releases the GIL while it parses a CSV, so threads read two at once; calamine
+    # does not, so a city's workbooks go to worker processes (`_workbook_pool`). The largest
+    # files start first, and results are merged in file order, so the outcome is the same.
+    with ExitStack() as stack:
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=READ_WORKERS))
+        processes = _workbook_pool(files, stack)
+        reading: dict[Path, Future[tuple[Assembled, _Parts]]] = {}
+        for path in sorted(files, key=lambda item: item.stat().st_size, reverse=True):
+            pool = processes if processes and path.suffix.lower() in read.WORKBOOK_SUFFIXES else threads
+            reading[path] = pool.submit(_read_file, input_dir, path, synonyms, limits)
+        for path in files:
+            _merge(result, parts, *reading.pop(path).result())
             progress.advance(READ_TASK)
     progress.finish(READ_TASK)
     for table_name, frames in parts.frames.items():
@@ -79,6 +92,16 @@ def assemble(
     if parts.file_problems:
         result.file_problems = pl.DataFrame(parts.file_problems, schema=validate.PROBLEM_COLUMNS)
     return result
+
+
+def _workbook_pool(files: list[Path], stack: ExitStack) -> Executor | None:
+    """Worker processes for the workbooks, when there is enough to read to be worth them."""
+    workbooks = [path for path in files if path.suffix.lower() in read.WORKBOOK_SUFFIXES]
+    if len(workbooks) < 2 or sum(path.stat().st_size for path in workbooks) < PROCESS_READ_MIN_BYTES:
+        return None
+    # "spawn": a forked child would inherit Polars' thread pool in whatever state it was.
+    context = multiprocessing.get_context("spawn")
+    return stack.enter_context(ProcessPoolExecutor(max_workers=READ_WORKERS, mp_context=context))
 
 
 def _read_file(

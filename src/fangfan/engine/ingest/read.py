@@ -4,16 +4,22 @@ Workbooks are read through calamine (fastexcel), never openpyxl. Every cell come
 back as text, because an export's types cannot be trusted; the one thing text
 hides is whether an ID cell was a *number* cell, which matters because Excel keeps
 only 15 significant digits. `Sheet.number_cells` answers that for the columns
-that need it.
+that need it, reading the sheet a second time only when its XML holds a number that
+could show 16 or more digits (`may_hold_long_numbers`): most sheets hold none.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
@@ -26,6 +32,11 @@ HEADER_SCAN_ROWS = 20
 # The width of a CSV is the widest of its first lines (a title row is narrower than the header).
 CSV_WIDTH_SCAN_LINES = 200
 UTF8_BOM = b"\xef\xbb\xbf"
+# A number cell's value in sheet XML (`<v>…</v>`) that can show 16 or more digits: 16 digits
+# in a row, or an exponent. A shared-string index is a short number and never matches.
+LONG_NUMBER = re.compile(rb"<v>[-+]?[0-9.]*(?:[0-9]{16}|[eE])")
+XML_BLOCK = 16 * 1024 * 1024
+OFFICE_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class UnreadableFile(Exception):
@@ -61,7 +72,7 @@ class Sheet:
         CSV has no number cells, so everything is false there.
         """
         names = [f"c{index}" for index in columns]
-        if self._workbook is None or not columns:
+        if self._workbook is None or not columns or not self._long_numbers_possible:
             return pl.DataFrame({name: pl.repeat(False, self.cells.height, eager=True) for name in names})
         loaded = self._workbook.load_sheet(
             self.sheet, header_row=None, skip_rows=0, dtypes="boolean", use_columns=columns
@@ -72,6 +83,54 @@ class Sheet:
             else {name: pl.repeat(False, loaded.height, eager=True) for name in names}
         )
         return _fit_height(frame, self.cells.height, fill=False)
+
+    @cached_property
+    def _long_numbers_possible(self) -> bool:
+        return may_hold_long_numbers(self.path, self.sheet)
+
+
+def may_hold_long_numbers(path: Path, sheet: str) -> bool:
+    """False when no number cell of the sheet can show 16 or more digits (an .xlsx's XML, scanned).
+
+    Reading a city's sheet a second time for its cell types costs nearly as much as reading
+    it; scanning its XML for such a number costs a fraction, and it finds none in most
+    exports. Anything it cannot tell (an .xls, an odd package) counts as "may".
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return True
+            tail = b""
+            with archive.open(member) as stream:
+                while block := stream.read(XML_BLOCK):
+                    if LONG_NUMBER.search(tail + block):
+                        return True
+                    tail = block[-64:]
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ElementTree.ParseError):
+        return True
+    return False
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding the XML of the sheet named `sheet`, or None."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    relation = next(
+        (
+            item.get(f"{{{OFFICE_RELATIONSHIPS}}}id")
+            for item in workbook.iter(f"{main}sheet")
+            if item.get("name") == sheet
+        ),
+        None,
+    )
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for item in relations:
+        if item.get("Id") == relation and item.get("Target"):
+            target = str(item.get("Target"))
+            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            return member if member in archive.namelist() else None
+    return None
 
 
 def _fit_height(frame: pl.DataFrame, height: int, *, fill: bool) -> pl.DataFrame:
