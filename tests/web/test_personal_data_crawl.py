@@ -268,6 +268,22 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         make_measure(monitored, users["township"], cadre_phone=CADRE_PHONE, content=f"联系{CADRE_PHONE}")
         make_reassessment(monitored, users["village"], days_ago=10, notes=f"户主电话{WANG_PHONE}")
         make_elimination(monitored, users["township"])
+        # 王秀英 called 12317 and then wrote to the province, both times with her numbers in what she said.
+        from django.utils import timezone
+
+        from fangfan.web.grievances import actions as grievance_actions
+
+        for level, hours in (("village", 30), ("province", 2)):
+            said = f"儿子住院，请打我电话{WANG_PHONE}，身份证{WANG_ID}"
+            when = timezone.now() - dt.timedelta(hours=hours)
+            complaint = grievance_actions.Complaint(
+                "12317", "medical", "王秀英", village, level, said, when, WANG_ID, WANG_PHONE, home
+            )
+            grievance_actions.register(users["village"], complaint)
+        sighting = grievance_actions.Sighting(
+            "weibo", timezone.now(), village, f"帖子称王秀英（{WANG_PHONE}）没人管"
+        )
+        grievance_actions.register_opinion(users["county"], sighting)
         _upload_with_problems(users["department"], households[0])
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
@@ -398,6 +414,12 @@ MUST_READ = {
     "monitoring:notice",
     "monitoring:without_safeguards",
     "monitoring:without_safeguards_excel",
+    "grievances:detail",
+    "grievances:excel",
+    "grievances:repeats_excel",
+    "grievances:skipped_excel",
+    "grievances:opinion",
+    "grievances:opinions_excel",
 }
 
 
