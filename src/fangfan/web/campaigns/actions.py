@@ -8,12 +8,15 @@ record_visit   a team on the ground records the visit: checklist, result, follow
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
+import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from fangfan.engine.campaigns import Campaign, ChecklistItem
 from fangfan.engine.formatting import date_text
@@ -21,7 +24,7 @@ from fangfan.web.accounts.access import can, code_in_region
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
 from fangfan.web.bounds import today
-from fangfan.web.campaigns.drawing import find_targets
+from fangfan.web.campaigns.drawing import Hit, find_targets
 from fangfan.web.campaigns.models import Draw, Target, TargetEvent, Visit
 from fangfan.web.campaigns.procedure import CAMPAIGN_TARGET
 from fangfan.web.monitoring.actions.common import household_in_hand
@@ -29,11 +32,17 @@ from fangfan.web.monitoring.actions.reports import create_intake
 from fangfan.web.monitoring.models import Intake, Source
 from fangfan.web.procedures.base import WorkflowError, advance, begin, require, require_date
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.models import Household, Run
+from fangfan.web.registry.models import Run
+from fangfan.web.shared.loading import loader
 
+T = TypeVar("T")
 Status = Target.Status
 Result = Visit.Result
 FollowUp = Visit.FollowUp
+
+
+# Drawing reads and writes a city's targets in slices of this many (an IN list, an UPDATE).
+SLICE = 5_000
 
 
 @transaction.atomic
@@ -42,69 +51,97 @@ def draw_targets(user: User | None, campaign: Campaign, region: Region) -> Draw:
 
     Drawing again adds the households newly drawn and keeps every target already listed:
     a visited one as it was visited, a pending one with the reasons found now and the file's
-    visit-by date (or, when no rule draws it any more, as it was listed).
+    visit-by date (or, when no rule draws it any more, as it was listed). Draws run one at
+    a time (the region tree's root is locked), so two never list the same household twice.
     """
     if user is not None and (user.region is None or not code_in_region(region.code, user.region)):
         raise PermissionDenied("只能为本辖区生成对象名单")
     run = Run.objects.current()
     if run is None:
         raise WorkflowError("还没有发布任何筛查批次，不能生成对象名单")
+    _lock_draws(region)
     found = find_targets(campaign, region)
     draw = Draw.objects.create(campaign=campaign.code, region_code=region.code, run=run, drawn_by=user)
-    listed = {
-        target.household_id: target
-        for target in Target.all_objects.filter(campaign=campaign.code, household_id__in=list(found))
-    }
-    kept = []
-    for household_id, target in listed.items():
-        target.last_draw = draw
-        if target.status == Status.PENDING:  # the file's date may have moved since
-            target.reasons = [hit.as_json() for hit in found[household_id]]
-            target.visit_by = campaign.visit_by
-        kept.append(target)
-    Target.all_objects.bulk_update(kept, ["last_draw", "reasons", "visit_by"], batch_size=1_000)
-    new = [
-        Target(
-            campaign=campaign.code,
-            household_id=household_id,
-            village_code=hits_village,
-            township_code=hits_village[:9],
-            county_code=hits_village[:6],
-            reasons=[hit.as_json() for hit in found[household_id]],
-            visit_by=campaign.visit_by,
-            first_draw=draw,
-            last_draw=draw,
-        )
-        for household_id, hits_village in _villages(set(found) - set(listed)).items()
-    ]
-    # A draw running at the same moment may have listed some: theirs stand (one per household).
-    Target.objects.bulk_create(new, batch_size=1_000, ignore_conflicts=True)
-    created = list(Target.objects.filter(first_draw=draw).select_related(None))
-    TargetEvent.objects.bulk_create(
-        [
-            TargetEvent(
-                target=target,
-                user=user,
-                action=TargetEvent.Action.DRAW,
-                note=target.reason_text,
-                from_status="",
-                to_status=Status.PENDING,
-            )
-            for target in created
-        ],
-        batch_size=1_000,
-    )
-    draw.added, draw.kept = len(created), len(kept)
+    kept = _keep_listed(campaign, draw, found)
+    draw.added = _add_new(campaign, draw, user, {key: hits for key, hits in found.items() if key not in kept})
+    draw.kept = len(kept)
     draw.save(update_fields=["added", "kept"])
     record_creation(user, draw)
     return draw
 
 
-def _villages(household_ids: set[str]) -> dict[str, str]:
-    rows = Household.objects.filter(household_id__in=list(household_ids)).values_list(
-        "household_id", "village_code"
+def _lock_draws(region: Region) -> None:
+    root = region
+    while root.parent_id is not None:
+        root = Region.objects.get(pk=root.parent_id)
+    Region.objects.select_for_update().filter(pk=root.pk).first()
+
+
+def _slices(values: list[T]) -> list[list[T]]:
+    return [values[offset : offset + SLICE] for offset in range(0, len(values), SLICE)]
+
+
+def _keep_listed(campaign: Campaign, draw: Draw, found: dict[str, list[Hit]]) -> set[str]:
+    """The households drawn that are already listed: each target now last drawn by `draw`,
+    a pending one with today's reasons and the file's date. Returns their IDs."""
+    listed: dict[str, tuple[int, str, Any, dt.date]] = {}
+    for ids in _slices(sorted(found)):
+        rows = Target.all_objects.filter(campaign=campaign.code, household_id__in=ids)
+        for pk, household_id, status, reasons, visit_by in rows.values_list(
+            "pk", "household_id", "status", "reasons", "visit_by"
+        ):
+            listed[household_id] = (pk, status, reasons, visit_by)
+    for pks in _slices(sorted(pk for pk, *_ in listed.values())):
+        Target.all_objects.filter(pk__in=pks).update(last_draw=draw)
+    changed = [
+        Target(pk=pk, reasons=[hit.as_json() for hit in found[household_id]], visit_by=campaign.visit_by)
+        for household_id, (pk, status, reasons, visit_by) in listed.items()
+        if status == Status.PENDING
+        and (reasons != [hit.as_json() for hit in found[household_id]] or visit_by != campaign.visit_by)
+    ]
+    Target.all_objects.bulk_update(changed, ["reasons", "visit_by"], batch_size=1_000)
+    return set(listed)
+
+
+def _add_new(campaign: Campaign, draw: Draw, user: User | None, found: dict[str, list[Hit]]) -> int:
+    """The newly drawn households as targets, with a 列入对象名单 event each (bulk loaded)."""
+    if not found:
+        return 0
+    load = loader()
+    targets = pl.DataFrame(
+        {
+            "campaign": campaign.code,
+            "household_id": list(found),
+            "village_code": [hits[0].village_code for hits in found.values()],
+            "reasons": [
+                json.dumps([hit.as_json() for hit in hits], ensure_ascii=False) for hits in found.values()
+            ],
+            "visit_by": campaign.visit_by,
+            "status": Status.PENDING.value,
+            "first_draw_id": draw.pk,
+            "last_draw_id": draw.pk,
+        }
+    ).with_columns(
+        pl.col("village_code").str.slice(0, 9).alias("township_code"),
+        pl.col("village_code").str.slice(0, 6).alias("county_code"),
     )
-    return dict(sorted(rows))
+    load.insert(Target, targets)
+    created = list(Target.all_objects.filter(first_draw=draw).values_list("pk", "reasons"))
+    events = pl.DataFrame(
+        {
+            "target_id": [pk for pk, _ in created],
+            "note": ["；".join(str(reason["reason"]) for reason in reasons) for _, reasons in created],
+        },
+        schema={"target_id": pl.Int64, "note": pl.String},
+    ).with_columns(
+        pl.lit(user.pk if user else None, dtype=pl.Int64).alias("user_id"),
+        pl.lit(timezone.now()).alias("at"),
+        pl.lit(TargetEvent.Action.DRAW.value).alias("action"),
+        pl.lit("").alias("from_status"),
+        pl.lit(Status.PENDING.value).alias("to_status"),
+    )
+    load.insert(TargetEvent, events)
+    return targets.height
 
 
 @dataclass(frozen=True)

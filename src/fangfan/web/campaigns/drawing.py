@@ -31,6 +31,7 @@ class Hit:
     """One household drawn by one rule: the reason and the values behind it."""
 
     household_id: str
+    village_code: str
     code: str
     reason: str
     evidence: tuple[tuple[str, str], ...]
@@ -62,9 +63,9 @@ def rule_hits(campaign: Campaign, rule: TargetRule, region: Region) -> Iterator[
 
 def _household_hits(campaign: Campaign, rule: TargetRule, region: Region) -> Iterator[Hit]:
     households = Household.objects.filter(within_region("village_code", region))
-    rows = households.filter(_query(campaign, Household, rule.where)).values("household_id", *rule.evidence)
-    for row in rows.iterator(chunk_size=2_000):
-        yield _hit(rule, row["household_id"], row)
+    rows = households.filter(_query(campaign, Household, rule.where))
+    for row in rows.values("household_id", "village_code", *rule.evidence).iterator(chunk_size=2_000):
+        yield _hit(rule, row["household_id"], row["village_code"], row)
 
 
 def _member_hits(campaign: Campaign, rule: TargetRule, region: Region) -> Iterator[Hit]:
@@ -72,10 +73,12 @@ def _member_hits(campaign: Campaign, rule: TargetRule, region: Region) -> Iterat
     members = members.filter(_query(campaign, Member, rule.where))
     members = members.filter(_query(campaign, Household, rule.household, "household__"))
     fields = [name for name in rule.evidence if name not in ("age", "birth_date")]
-    for row in members.values("household_id", "birth_date", *fields).iterator(chunk_size=2_000):
+    for row in members.values("household_id", "village_code", "birth_date", *fields).iterator(
+        chunk_size=2_000
+    ):
         if "age" in rule.evidence:
             row["age"] = _age(row["birth_date"], campaign.start)
-        yield _hit(rule, row["household_id"], row)
+        yield _hit(rule, row["household_id"], row["village_code"], row)
 
 
 def _record_hits(campaign: Campaign, rule: TargetRule, region: Region) -> Iterator[Hit]:
@@ -85,11 +88,10 @@ def _record_hits(campaign: Campaign, rule: TargetRule, region: Region) -> Iterat
         household__isnull=False,
         household__deleted_at__isnull=True,
     ).filter(_query(campaign, Household, rule.household, "household__"))
-    for household_id, data in records.values_list("household_id", "data").iterator(chunk_size=2_000):
-        if household_id and all(
-            _holds(campaign, condition, data.get(condition.field)) for condition in rule.where
-        ):
-            yield _hit(rule, household_id, data)
+    rows = records.values_list("household_id", "household__village_code", "data")
+    for household_id, village_code, data in rows.iterator(chunk_size=2_000):
+        if all(_holds(campaign, condition, data.get(condition.field)) for condition in rule.where):
+            yield _hit(rule, household_id, village_code, data)
 
 
 def _query(campaign: Campaign, model: type[Model], conditions: Iterable[Condition], prefix: str = "") -> Q:
@@ -191,6 +193,6 @@ def _shown(value: Any) -> str:
     return _said(value)
 
 
-def _hit(rule: TargetRule, household_id: str, row: dict[str, Any]) -> Hit:
+def _hit(rule: TargetRule, household_id: str, village_code: str, row: dict[str, Any]) -> Hit:
     evidence = tuple((field_of(rule.table, name).header, _shown(row.get(name))) for name in rule.evidence)
-    return Hit(household_id, rule.code, rule.reason, evidence)
+    return Hit(household_id, village_code, rule.code, rule.reason, evidence)
