@@ -37,12 +37,16 @@ def rectification_group() -> None:
     help="导入检查报告写到哪里（默认：清单旁边的“<清单名>-导入检查.xlsx”）",
 )
 def check_command(file: Path, received: dt.date | None, report: Path | None) -> None:
-    """检查一份反馈问题清单：能否落到县区乡镇村、时限能否识别；写出逐行的检查报告。有错误时退出码为 1。"""
+    """检查一份反馈问题清单能否导入，写出逐行的检查报告；有错误时退出码为 1。
+
+    检查每一行能否落到县区、乡镇、村，整改措施、责任单位、责任人、整改时限是否齐全。
+    """
     from fangfan.engine.rectification.feedback import read_feedback
     from fangfan.engine.rectification.workbooks import write_feedback_report
 
     today = dt.date.today()
-    feedback = read_feedback(file, received=received or today)
+    # As the ledger's import checks it: every problem with its measures, unit, person and date.
+    feedback = read_feedback(file, received=received or today, complete=True)
     target = report or file.with_name(f"{file.stem}-导入检查.xlsx")
     write_feedback_report(target, feedback, today=today)
     warnings = feedback.problems.height - feedback.errors.height
