@@ -72,13 +72,9 @@ def grievance_list(request: HttpRequest) -> HttpResponse:
         "grievances": page,
         "query": filters.query_string(),
         "may_record": user.role in WORKFLOW_ROLES["grievance_record"],
-        "own_level": _own_level(user.region.level if user.region else ""),
+        "own_level": Level(user.region.level).label if user.region else "",
     }
     return render(request, "grievances/list.html", context)
-
-
-def _own_level(region_level: str) -> str:
-    return {"city": "市", "county": "县区", "township": "乡镇", "village": "村"}.get(region_level, "")
 
 
 @require_GET
