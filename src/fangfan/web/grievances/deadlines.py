@@ -116,6 +116,8 @@ def escalate_overdue(now: dt.datetime | None = None) -> list[Escalated]:
     breached = Grievance.objects.filter(due_at__lt=now).order_by("due_at", "pk")
     done = []
     for grievance in breached.iterator(chunk_size=500):
+        if escalations_due(grievance, now) <= grievance.escalations:
+            continue  # already at its level: no lock, no transaction
         escalated = _escalate(grievance, now)
         if escalated is not None:
             done.append(escalated)
