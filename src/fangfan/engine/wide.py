@@ -111,7 +111,9 @@ def _canonical_key(frame: pl.LazyFrame, column: str, key: str, valid: str | None
         suspect = suspect | ~pl.col(valid).fill_null(True)
     text = pl.col(column).cast(pl.String)
     return frame.with_columns(
-        pl.map_batches([text, suspect.fill_null(False)], _fix_suspects, return_dtype=pl.String).alias(key)
+        pl.map_batches(
+            [text, suspect.fill_null(False)], _fix_suspects, return_dtype=pl.String, is_elementwise=True
+        ).alias(key)
     )
 
 

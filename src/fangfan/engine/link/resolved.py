@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from fangfan.engine.link.records import id_column
@@ -72,10 +74,38 @@ def linked_person_key(snapshot: Snapshot, links: pl.DataFrame | pl.LazyFrame) ->
         found = by_feed.get(feed)
         if found is None:
             return frame.with_columns(pl.col(column).alias("person_key"))
-        typed = frame.with_columns(
-            pl.col("_file").cast(pl.String), pl.col("_sheet").cast(pl.String), pl.col("_row").cast(pl.Int64)
+        where = [
+            pl.col("_file").cast(pl.String),
+            pl.col("_sheet").cast(pl.String),
+            pl.col("_row").cast(pl.Int64),
+        ]
+        relinked = pl.map_batches(
+            [*where, pl.col(column).cast(pl.String)],
+            lambda columns: _relinked(columns, found),
+            return_dtype=pl.String,
+            is_elementwise=True,
         )
-        joined = typed.join(found.lazy(), on=["_file", "_sheet", "_row"], how="left", nulls_equal=True)
-        return joined.with_columns(pl.coalesce("_linked", column).alias("person_key")).drop("_linked")
+        return frame.with_columns(relinked.alias("person_key"))
 
     return person_key
+
+
+def _relinked(columns: Sequence[pl.Series], found: pl.DataFrame) -> pl.Series:
+    """The IDs (the last column) with the linked ID put in at each row whose `_file`,
+    `_sheet`, `_row` (the first three) `found` names.
+
+    The rows are a few in a thousand: only those whose `_row` is one of `found`'s are
+    looked up, instead of joining the whole feed on three keys (at city scale that join
+    copied a 4.7 million-row feed and kept its year filter from being pushed down).
+    """
+    file, sheet, row, ids = columns
+    at = row.is_in(found.get_column("_row").implode()).arg_true()
+    if at.is_empty():
+        return ids
+    candidates = pl.DataFrame(
+        {"_file": file.gather(at), "_sheet": sheet.gather(at), "_row": row.gather(at), "_at": at}
+    )
+    hits = candidates.join(found, on=["_file", "_sheet", "_row"], how="inner", nulls_equal=True).filter(
+        pl.col("_linked").is_not_null()
+    )
+    return ids.scatter(hits.get_column("_at"), hits.get_column("_linked"))
