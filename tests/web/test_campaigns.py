@@ -169,6 +169,7 @@ def test_the_county_draws_its_households_each_with_the_reasons_it_was_drawn(cast
 def test_the_target_list_shows_the_reasons_and_masks_the_id_numbers(cast):
     _draw(cast["county"])
     page = _client(cast["township"]).get(reverse("campaigns:targets", args=[WARM])).content.decode()
+    assert "新增 3 户、保留 0 户" in page  # the county's draw, shown to its township
     assert "今年受灾，房屋受损" in page and "房屋受损：倒塌" in page and "没有御寒被褥" in page
     assert WANG_ID not in page and WANG_ID[:6] in page
     workbook = _client(cast["township"]).get(reverse("campaigns:targets_excel", args=[WARM]))
@@ -264,6 +265,8 @@ def test_a_problem_found_can_open_a_rectification_problem(cast):
     assert Visit.objects.get(target=zhao).rectification == problem
     assert problem.category == "HOUSING" and problem.batch == "温暖越冬专项行动"
     assert list(problem.households.all()) == [cast["zhao"]]
+    page = _client(cast["township"]).get(reverse("campaigns:target", args=[zhao.pk])).content.decode()
+    assert reverse("rectification:problem_detail", args=[problem.pk]) in page
 
 
 def test_progress_counts_targets_visited_overdue_and_problems_per_township_and_village(cast):

@@ -18,6 +18,7 @@ from fangfan.web.accounts.access import (
     get_scoped_or_404,
     region_for_user,
     require_roles,
+    scope,
 )
 from fangfan.web.accounts.models import User
 from fangfan.web.bounds import today
@@ -97,9 +98,22 @@ def target_list(request: HttpRequest, code: str) -> HttpResponse:
         "statuses": STATUS_FILTERS,
         "query": request.GET.urlencode(),
         "may_draw": _user(request).role in CAMPAIGN_DRAWERS,
-        "draws": Draw.objects.filter(campaign=code, region_code=region_for_user(_user(request)).code)[:5],
+        "draws": _draws(_user(request), code)[:5],
     }
     return render(request, "campaigns/targets.html", context)
+
+
+def _draws(user: User, code: str) -> QuerySet[Draw]:
+    """The draws that listed the user's households: of their region or one above, or inside it."""
+    above: list[str] = []
+    region: Region | None = region_for_user(user)
+    while region is not None:
+        above.append(region.code)
+        region = region.parent
+    draws = scope(Draw.objects.filter(campaign=code), user) | Draw.objects.filter(
+        campaign=code, region_code__in=above
+    )
+    return draws.select_related("drawn_by").order_by("-drawn_at", "-id")
 
 
 @require_GET
