@@ -39,11 +39,12 @@ def link_command(snapshot_id: str | None, excel: Path | None) -> None:
     except SnapshotError as error:
         raise click.ClickException(str(error)) from None
     reused = "（沿用已有结果）" if result.reused else ""
-    console.print(f"快照 {snapshot.id}：部门数据 {result.links.height:,} 条{reused}")
+    rows = result.scan().select(pl.len()).collect().item()  # from the file's metadata
+    console.print(f"快照 {snapshot.id}：部门数据 {rows:,} 条{reused}")
     console.print(_table(result.report, "department", "部门"))
     console.print(_table(result.report, "county_name", "县区"))
     target = write_linkage_workbook(
-        result.report, result.links, excel or derived_dir(snapshot) / "部门数据匹配情况.xlsx"
+        result.report, result.scan(), excel or derived_dir(snapshot) / "部门数据匹配情况.xlsx"
     )
     console.print(f"匹配结果：{result.path}")
     console.print(f"匹配情况表：{target}")

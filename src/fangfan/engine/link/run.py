@@ -25,13 +25,6 @@ from fangfan.engine.snapshot import Snapshot
 
 LINKS_FILE = "links.parquet"
 MIN_FOR_MODEL = 1  # with no residual record there is nothing to score
-REPORT_COLUMNS = (
-    "feed",
-    "linked_village_code",
-    "id_as_written",
-    "method",
-    "status",
-)  # what linkage_report reads
 
 
 @dataclass(frozen=True)
@@ -83,8 +76,7 @@ def link_snapshot(
             if not kept.equals(links):
                 _write_atomically(kept, path)
             del links, kept
-        report = linkage_report(pl.read_parquet(path, columns=list(REPORT_COLUMNS)))
-        return LinkResult(report, path, reused=True)
+        return LinkResult(linkage_report(pl.scan_parquet(path)), path, reused=True)
     links, timings, model = _link(snapshot, progress, work_dir)
     links = keep_within_regions(links, file_regions)
     _write_atomically(links, path)
