@@ -29,8 +29,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
-from tests.cast import BEIGUAN, MA_ZHANSHAN, SHANGPING, SHIQIAO, WANG_XIUYING, ZHANG_DESHUN, ZHAO_YONGFU
 
+from cast import BEIGUAN, MA_ZHANSHAN, SHANGPING, SHIQIAO, WANG_XIUYING, ZHANG_DESHUN, ZHAO_YONGFU
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.grievances import actions, deadlines
