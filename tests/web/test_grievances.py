@@ -449,3 +449,31 @@ def _workbook(response) -> dict[str, list[list[object]]]:
     content = b"".join(response.streaming_content)
     book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def test_the_performance_report_counts_late_answered_on_time_and_satisfied_per_county(cast):
+    township = cast["township"]
+    actions.register(township, complaint(received_at=timezone.now() - 80 * HOUR))  # 赵永福's: 超时
+    answered = actions.register(township, complaint(person=WANG_XIUYING, category="medical"))
+    actions.accept(township, answered)
+    actions.reply(township, answered, "医保报销已落实", "已报销")
+    actions.callback(township, answered, "satisfied")
+    reopened = actions.register(township, complaint(person=ZHANG_DESHUN, channel="letter", category="income"))
+    actions.accept(township, reopened)
+    actions.reply(township, reopened, "已协调", "月底结清")
+    actions.reopen(township, reopened, "还没结清")
+    assert client_for(cast["village"]).get(reverse("grievances:performance")).status_code == 403
+    rows = client_for(cast["county"]).get(reverse("grievances:performance")).context["counties"]
+    [row] = rows
+    assert (row.county_name, row.total, row.open, row.breached, row.replied, row.replied_on_time) == (
+        "礼县",
+        3,
+        2,
+        1,
+        2,
+        2,
+    )
+    assert (row.called_back, row.satisfied, row.satisfied_share, row.reopened) == (2, 1, 50.0, 1)
+    book = _workbook(client_for(cast["county"]).get(reverse("grievances:performance_excel")))
+    header, values = book["信访办理时效"][0], book["信访办理时效"][1]
+    assert values[header.index("满意率(%)")] == 50.0 and values[header.index("超时")] == 1.0

@@ -203,6 +203,8 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "grievances:repeats_excel": lambda place: {},
     "grievances:skipped": lambda place: {},
     "grievances:skipped_excel": lambda place: {},
+    "grievances:performance": lambda place: {},
+    "grievances:performance_excel": lambda place: {},
     "grievances:detail": lambda place: {"grievance_id": place.grievance_id},
     **{f"grievances:{verb}": lambda place: {"grievance_id": place.grievance_id} for verb in GRIEVANCE_STEPS},
     "grievances:open_intake": lambda place: {"grievance_id": place.grievance_id},

@@ -90,3 +90,20 @@ REGISTER_COLUMNS = (
     Column("已回应", "answered", kind=NUMBER, width=8),
     Column("转整改问题", "problems", kind=NUMBER, width=10),
 )
+
+PERFORMANCE_COLUMNS = (
+    Column("县(区)", "county_name", width=12),
+    Column("信访总数", "total", kind=NUMBER, width=8),
+    Column("未办结", "open", kind=NUMBER, width=8),
+    Column("超时", "breached", kind=NUMBER, width=8),
+    Column("临期", "at_risk", kind=NUMBER, width=8),
+    Column("已升级督办", "escalated", kind=NUMBER, width=10),
+    Column("已答复", "replied", kind=NUMBER, width=8),
+    Column("按时答复", "replied_on_time", kind=NUMBER, width=8),
+    Column("按时答复率(%)", "on_time_share", kind=NUMBER, width=10),
+    Column("已回访", "called_back", kind=NUMBER, width=8),
+    Column("满意和基本满意", "satisfied", kind=NUMBER, width=10),
+    Column("满意率(%)", "satisfied_share", kind=NUMBER, width=10),
+    Column("不满意重办", "reopened", kind=NUMBER, width=10),
+    Column("重复反映", "repeats", kind=NUMBER, width=8),
+)

@@ -17,9 +17,9 @@ from django.db.models import Count, F, Model, Q, QuerySet
 
 from fangfan.web.accounts.access import scope, within_region
 from fangfan.web.accounts.models import User
-from fangfan.web.grievances.deadlines import sla_condition, sla_rank
+from fangfan.web.grievances.deadlines import AT_RISK, BREACHED, sla_condition, sla_rank
 from fangfan.web.grievances.forms import GrievanceFilter, OpinionFilter
-from fangfan.web.grievances.models import SKIPPING_LEVELS, Grievance, Level, OpinionItem
+from fangfan.web.grievances.models import SKIPPING_LEVELS, Grievance, Level, OpinionItem, Satisfaction
 from fangfan.web.regions.models import Region
 from fangfan.web.shared.pagination import page_of
 
@@ -204,3 +204,58 @@ def opinion_register(user: User, now: dt.datetime) -> list[RegisterRow]:
     for code, row in rows.items():
         row.county_name = names.get(code, code)
     return [rows[code] for code in sorted(rows)]
+
+
+@dataclass
+class PerformanceRow:
+    """One county's grievance handling: how many, how many late now, answered on time, satisfied."""
+
+    county_code: str
+    county_name: str
+    total: int
+    open: int
+    breached: int
+    at_risk: int
+    escalated: int
+    replied: int
+    replied_on_time: int
+    called_back: int
+    satisfied: int
+    reopened: int
+    repeats: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        return round(100 * self.replied_on_time / self.replied, 1) if self.replied else None
+
+    @property
+    def satisfied_share(self) -> float | None:
+        return round(100 * self.satisfied / self.called_back, 1) if self.called_back else None
+
+
+def sla_performance(user: User, now: dt.datetime) -> list[PerformanceRow]:
+    """Per county: grievances, open, 超时 and 临期 now, escalated, answered (on time), called back
+    (满意 or 基本满意), reopened after 不满意, repeat contacts — one grouped query."""
+    satisfied = Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.FAIRLY])
+    counts = (
+        scope(Grievance.objects.all(), user)
+        .values("county_code")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=~Q(stage=Grievance.Stage.CLOSED)),
+            breached=Count("id", filter=sla_condition(BREACHED, now)),
+            at_risk=Count("id", filter=sla_condition(AT_RISK, now)),
+            escalated=Count("id", filter=Q(escalations__gt=0)),
+            replied=Count("id", filter=Q(replied_at__isnull=False)),
+            replied_on_time=Count("id", filter=Q(replied_at__lte=F("resolution_due"))),
+            called_back=Count("id", filter=~Q(satisfaction="")),
+            satisfied=Count("id", filter=satisfied),
+            reopened=Count("id", filter=Q(reopened__gt=0)),
+            repeats=Count("id", filter=Q(repeat_count__gt=0)),
+        )
+        .order_by("county_code")
+    )
+    names = county_names({row["county_code"] for row in counts})
+    return [
+        PerformanceRow(county_name=names.get(row["county_code"], row["county_code"]), **row) for row in counts
+    ]

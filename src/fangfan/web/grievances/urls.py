@@ -17,6 +17,8 @@ urlpatterns = [
     path("grievances/repeats.xlsx", views.repeat_contacts_excel, name="repeats_excel"),
     path("grievances/skipped/", views.skipped_levels, name="skipped"),
     path("grievances/skipped.xlsx", views.skipped_levels_excel, name="skipped_excel"),
+    path("grievances/performance/", views.performance, name="performance"),
+    path("grievances/performance.xlsx", views.performance_excel, name="performance_excel"),
     path("grievances/<int:grievance_id>/", views.grievance_detail, name="detail"),
     *(
         path(f"grievances/<int:grievance_id>/{verb}/", views.grievance_act, {"verb": verb}, name=verb)

@@ -22,7 +22,7 @@ from fangfan.web.accounts.access import (
     require_roles,
 )
 from fangfan.web.grievances import actions, lists
-from fangfan.web.grievances.columns import GRIEVANCE_COLUMNS, SKIPPED_COLUMNS
+from fangfan.web.grievances.columns import GRIEVANCE_COLUMNS, PERFORMANCE_COLUMNS, SKIPPED_COLUMNS
 from fangfan.web.grievances.deadlines import SLA_LABELS, escalations_due, handling_level, sla_state
 from fangfan.web.grievances.forms import (
     CallbackForm,
@@ -246,4 +246,20 @@ def skipped_levels_excel(request: HttpRequest) -> FileResponse:
             Sheet("按县区统计", SKIPPED_COLUMNS, lists.skipped_levels(user)),
             Sheet("越级反映事项", GRIEVANCE_COLUMNS, lists.skipped_grievances(user)),
         ],
+    )
+
+
+@require_GET
+@require_roles(*GRIEVANCE_OFFICES)
+def performance(request: HttpRequest) -> HttpResponse:
+    """办理时效: per county, what is late now, answered on time, satisfied, reopened, repeated."""
+    rows = lists.sla_performance(user_of(request), timezone.now())
+    return render(request, "grievances/performance.html", {"counties": rows})
+
+
+@require_GET
+@require_roles(*GRIEVANCE_OFFICES)
+def performance_excel(request: HttpRequest) -> FileResponse:
+    return excel_response(
+        "信访办理时效", PERFORMANCE_COLUMNS, lists.sla_performance(user_of(request), timezone.now())
     )
