@@ -420,3 +420,18 @@ def test_a_county_without_a_township_of_its_own_stays_beside_the_townships_of_an
     feedback = read_feedback(path, received=RECEIVED)
 
     assert feedback.rows.select("part", "region_code").rows() == [(1, HANWANG), (2, CHENG)]
+
+
+def test_a_first_data_row_that_looks_like_a_header_is_not_taken_for_one(tmp_path: Path) -> None:
+    # 备注 is not in the header; the first row's note says 说明 (a header name): it stays data.
+    path = tmp_path / "清单.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["序号", "问题描述", "涉及县区", "整改时限", ""])
+    sheet.write_row(1, 0, ["1", "问题甲", "康县", "2021-06-30", "说明"])
+    sheet.write_row(2, 0, ["2", "问题乙", "徽县", "2021-06-30", ""])
+    workbook.close()
+
+    feedback = read_feedback(path, received=RECEIVED)
+
+    assert feedback.rows["description"].to_list() == ["问题甲", "问题乙"]

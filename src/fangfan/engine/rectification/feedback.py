@@ -511,7 +511,7 @@ def find_header(rows: Sequence[Sequence[str]]) -> Header | None:
     best: tuple[int, Header] | None = None
     for index in range(min(HEADER_SCAN_ROWS, len(rows))):
         for depth in (1, 2):
-            if index + depth > len(rows):
+            if index + depth > len(rows) or (depth == 2 and not _header_like(rows[index], rows[index + 1])):
                 continue
             header = _match(rows[index : index + depth], index + depth - 1)
             if "description" not in header.columns or not any(f in header.columns for f in PLACE_FIELDS):
@@ -528,10 +528,13 @@ def _match(rows: Sequence[Sequence[str]], last: int) -> Header:
     columns: dict[str, int] = {}
     written: dict[str, str] = {}
     width = max(len(row) for row in rows)
+    upper = [rows[0][column].strip() if column < len(rows[0]) else "" for column in range(width)]
     for column in range(width):
         cells = [row[column].strip() if column < len(row) else "" for row in rows]
-        # The lower cell names the column under a merged upper one (涉及地区 over 县区); else the upper.
-        candidates = [cells[-1], "".join(cells), cells[0]] if len(cells) == 2 else [cells[0]]
+        candidates = [cells[0]]
+        if len(cells) == 2 and _heads_below(upper, column, cells[1]):
+            # The lower cell names the column under a merged upper one (涉及地区 over 县区).
+            candidates = [cells[1], "".join(cells), cells[0]]
         for text in candidates:
             field_name = KNOWN.get(header_key(text)) if text else None
             if field_name is not None and field_name not in columns:
@@ -541,6 +544,29 @@ def _match(rows: Sequence[Sequence[str]], last: int) -> Header:
     if "place" in columns and any(f in columns for f in ("county", "township", "village")):
         del columns["place"], written["place"]  # a merged 涉及地区 over its own 县区/乡镇 columns
     return Header(last, columns, written)
+
+
+def _header_like(upper: Sequence[str], lower: Sequence[str]) -> bool:
+    """Whether `lower` can be a header's second row: each of its cells empty, a header name,
+    or the upper cell merged down. A data row (1, 问题甲, 康县 …) never is."""
+    for column, cell in enumerate(lower):
+        text = cell.strip()
+        above = upper[column].strip() if column < len(upper) else ""
+        if text and text != above and header_key(text) not in KNOWN:
+            return False
+    return True
+
+
+def _heads_below(upper: Sequence[str], column: int, lower: str) -> bool:
+    """Whether the upper header cell leaves its column's name to the cell below: it is empty,
+    merged down over it (the same text), or merged across (its neighbour has the same text).
+    A first data row under a one-row header never passes, so it is never read as a header."""
+    text = upper[column]
+    if not text or text == lower:
+        return True
+    return (column > 0 and upper[column - 1] == text) or (
+        column + 1 < len(upper) and upper[column + 1] == text
+    )
 
 
 def _title(rows: Sequence[Sequence[str]]) -> str:
