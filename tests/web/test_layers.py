@@ -115,6 +115,12 @@ def test_only_the_upload_processing_and_the_cli_call_publishing() -> None:
     }
 
 
+def test_no_app_builds_on_the_oversight_board() -> None:
+    """web/oversight/ reads the apps below it; only the site's URLs name it."""
+    importers = {line.split(" imports ")[0] for line in _importers(WEB, "fangfan.web.oversight")}
+    assert importers - {"web/urls.py"} <= {str(path.relative_to(SRC)) for path in _modules(WEB / "oversight")}
+
+
 def test_shared_helpers_import_no_app_but_the_accounts_masking() -> None:
     apps = ("registry", "monitoring", "workqueue", "imports", "publishing", "regions", "procedures")
     assert _importers(WEB / "shared", *(f"fangfan.web.{app}" for app in apps)) == []

@@ -117,6 +117,9 @@ MONITORING_CASE_VERBS = (
     "reject",
 )
 CAMPAIGN = "warm_winter"
+# The 一个不剩 board and its downloads: the region is asked for in the query string.
+OVERSIGHT_PAGES = ("board", "board_excel", "overdue_excel", "recurring_excel")
+OVERSIGHT_PAGES += ("breached_excel", "repeats_excel")
 MONITORING_ELIMINATION_VERBS = ("check", "post_notice", "close_notice", "approve", "send_back", "reject")
 
 
@@ -253,6 +256,7 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "rectification:export_three_lists": lambda place: {},
     "rectification:export_ledger": lambda place: {"region_code": place.region},
     "rectification:export_progress": lambda place: {},
+    **{f"oversight:{name}": lambda place: {} for name in OVERSIGHT_PAGES},
 }
 # Public by design: the household's own report form, the place choices it loads and the
 # look-up of a report's stage (reference number and phone, nothing more).

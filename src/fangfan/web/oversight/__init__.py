@@ -1,0 +1,1 @@
+"""一个不剩: the oversight board over rectification, grievances and campaigns (reads only)."""
