@@ -70,13 +70,21 @@ def user_of(request: HttpRequest) -> User:
     return request.user
 
 
+def own_ids(form: forms.Form, verb: str) -> forms.Form:
+    """Field ids of the step's own (id_<verb>_note): a page shows several step forms, and two
+    fields of one id let htmx's settle copy attributes between them (an inline style the
+    CSP blocks) and a label point at the wrong form."""
+    form.auto_id = f"id_{verb}_%s"
+    return form
+
+
 def offered(page: Page[R], user: User, record: R, bound: Mapping[str, forms.Form]) -> list[Data]:
     """The steps the user may take on the record now, each with its form (the refused one bound)."""
     return [
         {
             "verb": verb,
             "name": page.procedure.step(verb).name,
-            "form": bound.get(verb) or spec.form(record),
+            "form": bound.get(verb) or own_ids(spec.form(record), verb),
             "url": reverse(page.step_url.format(verb=verb), args=[record.pk]),
             "opens_on": step_opens_on(page.procedure, verb, record),
             "intro": spec.intro,
@@ -118,7 +126,9 @@ def act(request: HttpRequest, page: Page[R], record: R, verb: str) -> HttpRespon
     409 with the reason (wrong stage, or the verb refuses), 400 for an invalid form."""
     user = user_of(request)
     spec = page.steps[verb]
-    form = spec.form(record, request.POST, request.FILES) if spec.files else spec.form(record, request.POST)
+    form = own_ids(
+        spec.form(record, request.POST, request.FILES) if spec.files else spec.form(record, request.POST), verb
+    )
     try:
         check(page.procedure, user, verb, record)
         if not form.is_valid():
