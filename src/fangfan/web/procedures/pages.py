@@ -126,9 +126,8 @@ def act(request: HttpRequest, page: Page[R], record: R, verb: str) -> HttpRespon
     409 with the reason (wrong stage, or the verb refuses), 400 for an invalid form."""
     user = user_of(request)
     spec = page.steps[verb]
-    form = own_ids(
-        spec.form(record, request.POST, request.FILES) if spec.files else spec.form(record, request.POST), verb
-    )
+    posted = spec.form(record, request.POST, request.FILES) if spec.files else spec.form(record, request.POST)
+    form = own_ids(posted, verb)
     try:
         check(page.procedure, user, verb, record)
         if not form.is_valid():
