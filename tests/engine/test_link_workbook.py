@@ -54,3 +54,18 @@ def test_the_workbook_lists_ambiguous_unlinked_probabilistic_and_noted_rows(tmp_
     assert len(noted) == 2 and "钱琪" in noted[1][12]
     counts = _sheet(path, "匹配情况")
     assert counts[0][:2] == ["部门", "县区"]
+
+
+def test_a_scan_of_the_links_file_gives_the_same_sheets_as_the_frame(tmp_path: Path) -> None:
+    """`fangfan run` hands the workbook a scan of links.parquet (only the shown rows read)."""
+    LINKS.write_parquet(tmp_path / "links.parquet")
+    report = linkage_report(LINKS)
+    framed = write_linkage_workbook(report, LINKS, tmp_path / "frame.xlsx")
+    scanned = write_linkage_workbook(
+        report, pl.scan_parquet(tmp_path / "links.parquet"), tmp_path / "scan.xlsx"
+    )
+    names = CalamineWorkbook.from_path(str(framed)).sheet_names
+    assert names == CalamineWorkbook.from_path(str(scanned)).sheet_names
+    for name in names:
+        assert _sheet(framed, name) == _sheet(scanned, name), name
+    assert [row[3] for row in _sheet(scanned, "概率匹配")[1:]] == ["4"]
