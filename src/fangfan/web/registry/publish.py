@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from fangfan.engine.formatting import date_text
 from fangfan.engine.progress import Progress
-from fangfan.engine.schema import DEPARTMENT_FEEDS
+from fangfan.engine.schema import DEPARTMENT_FEEDS, TABLES, Kind
 from fangfan.engine.snapshot import MANIFEST, Snapshot
 from fangfan.web.accounts.audit import field_values
 from fangfan.web.accounts.models import AuditEvent
@@ -120,6 +120,24 @@ EVENT_SCHEMA = {
 UNFINISHED_AFTER = dt.timedelta(hours=1)
 # Department records are built this many links at a time (a feed's, or a slice of a big feed's).
 DEPARTMENT_PART_ROWS = 500_000
+# What a record is built from: a feed row's address, and its link's columns.
+RECORD_ADDRESS = ("_file", "_sheet", "_row")
+LINK_COLUMNS = (
+    *RECORD_ADDRESS,
+    "feed",
+    "status",
+    "linked_household_id",
+    "linked_village_code",
+    "id_as_written",
+    "linked_id_number",
+    "name",
+    "method",
+    "match_probability",
+    "note",
+)
+_LINKED = (pl.col("status") == "linked") & (
+    pl.col("linked_household_id").is_not_null() | pl.col("linked_village_code").is_not_null()
+)
 # The engine's side of a finding; status, assignee, deadline and first_seen_run stay as they are.
 FINDING_UPDATE = (
     "person_name",
@@ -316,6 +334,8 @@ class Publication:
         self._stage_households()
         self._stage_members()
         self._stage_findings()
+        for name in ("households", "members", "income"):  # built into the staged frames: let go
+            self.__dict__.pop(name, None)
         self.department_count = self._prepare_department_records()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
         # What the tables already hold as staged is left out of the switch.
@@ -403,10 +423,16 @@ class Publication:
         for feed in DEPARTMENT_FEEDS:
             if not snapshot.has(feed.name):
                 continue
-            rows = snapshot.read(feed.name)
+            # Only what a record keeps: its address and values, not the feed's ID numbers.
+            available = snapshot.scan(feed.name).collect_schema().names()
+            kept = [
+                *RECORD_ADDRESS,
+                *(f.name for f in TABLES[feed.name].fields if f.kind is not Kind.ID_NUMBER),
+            ]
+            rows = snapshot.scan(feed.name).select(c for c in dict.fromkeys(kept) if c in available).collect()
             if not rows.height:
                 continue
-            feed_links = links.filter(pl.col("feed") == feed.name).collect()
+            feed_links = links.filter(_LINKED & (pl.col("feed") == feed.name)).select(LINK_COLUMNS).collect()
             for offset in range(0, feed_links.height, DEPARTMENT_PART_ROWS):
                 part = frames.department_frame(
                     feed_links.slice(offset, DEPARTMENT_PART_ROWS), {feed.name: rows}, snapshot.id
@@ -418,11 +444,7 @@ class Publication:
         """The links that become records (for the progress bar, before they are built)."""
         assert self.engine.links is not None
         feeds = [feed.name for feed in DEPARTMENT_FEEDS if self.engine.snapshot.has(feed.name)]
-        linked = self.engine.links.filter(
-            (pl.col("status") == "linked")
-            & (pl.col("linked_household_id").is_not_null() | pl.col("linked_village_code").is_not_null())
-            & pl.col("feed").is_in(feeds)
-        )
+        linked = self.engine.links.filter(_LINKED & pl.col("feed").is_in(feeds))
         return int(linked.select(pl.len()).collect().item())
 
     def _insert_in_batches(self, model: type[Model], frame: pl.DataFrame, step: str | None = None) -> None:
