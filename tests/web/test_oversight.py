@@ -250,3 +250,20 @@ def test_the_lists_download_inside_the_region_only(cast):
         assert [row[header.index("信访人")] for row in rows] == ["王秀英"], name
         phone = rows[0][header.index("联系电话")]
         assert phone != PHONE and phone.startswith("139") and phone.endswith("5678"), phone
+
+
+def test_numbers_written_into_a_problem_are_masked_on_the_board(cast):
+    make_problem(
+        cast["county"],
+        SHIQIAO,
+        description="王秀英（身份证号621226198003151234，电话13912345678）住房未鉴定",
+        lead_unit="城关镇13912345678",
+        deadline=timezone.localdate() - dt.timedelta(days=1),
+    )
+    page = _client(cast["county"]).get(reverse("oversight:board")).content.decode()
+    assert "王秀英（身份证号" in page
+    assert "621226198003151234" not in page and "13912345678" not in page
+    _header, *rows = _first_sheet(cast["county"], "overdue_excel")
+    cells = " ".join(str(cell) for row in rows for cell in row)
+    assert "王秀英（身份证号" in cells
+    assert "621226198003151234" not in cells and "13912345678" not in cells
