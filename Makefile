@@ -44,7 +44,8 @@ bench-run: $(BIN)/.installed
 		$(if $(COUNTY_CSV),--county-csv $(COUNTY_CSV))
 
 # Page times with the city on PostgreSQL under 20 users (bench/bench_web.py; needs a local
-# PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use.
+# PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use, then
+# adds 20,000 rectification problems and 50,000 grievances (bench/web_ledger.py) unless there.
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web
 

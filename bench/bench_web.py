@@ -1,15 +1,19 @@
 """`make bench-web`: page times of the web application with the city on PostgreSQL.
 
     python -m bench.bench_web [--households 600000] [--users 20] [--seconds 120]
+                              [--problems 20000] [--grievances 50000]
                               [--database-url postgres://postgres@127.0.0.1:5432/fangfan_bench]
                               [--work bench/out/web] [--rebuild]
 
 1. The city: unless the database already holds a published run of that size, generate
    the synthetic Longnan, `fangfan run` it (import, link, screen) and `fangfan publish` it
    into the database, each step timed.
+   Then the rectification ledger and the grievances (bench/web_ledger.py: 20,000 problems
+   and 50,000 grievances by default, bulk-created over the city's villages), unless there.
 2. Accounts: one per level in several regions (`bench-*`, password printed), and for each
-   what it may look at: its dashboards, names to search for, household pages and work
-   queue filters, all inside its region (written to targets.json for bench/locustfile.py).
+   what it may look at: its dashboards, names to search for, household pages, work queue,
+   problem and grievance list filters and 一个不剩 boards, all inside its region (written
+   to targets.json for bench/locustfile.py).
 3. The site under gunicorn (production settings: DEBUG off, persistent connections),
    then locust without a browser: the baseline is one user asking page after page with
    no pause (the time a page takes with nobody else on the site); the measurement is
@@ -40,8 +44,16 @@ from typing import Any
 
 from bench.measure import TABLE_HEADER, Measurement, machine_description, run_measured
 
-PAGES = ("dashboard", "search", "household", "workqueue")
-PAGE_NAMES = {"dashboard": "首页与下钻", "search": "查找农户", "household": "农户页", "workqueue": "问题清单"}
+PAGES = ("dashboard", "search", "household", "workqueue", "problems", "grievances", "oversight")
+PAGE_NAMES = {
+    "dashboard": "首页与下钻",
+    "search": "查找农户",
+    "household": "农户页",
+    "workqueue": "问题清单",
+    "problems": "整改台账",
+    "grievances": "信访事项",
+    "oversight": "一个不剩总览",
+}
 TARGET_P95_MS = 300.0
 RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- bench-web:start -->", "<!-- bench-web:end -->"
@@ -186,6 +198,14 @@ def make_accounts(seed: int = 2026) -> list[dict[str, Any]]:
         queues = ["/findings/", "/findings/?veto=1", "/findings/?status=open", "/findings/?page=2"]
         queues += [f"/findings/?rule={rule}" for rule in rules]
         queues += [f"/findings/?region={child}" for child in children[:3]]
+        sources = ("cross_province", "screening", "self_check", "patrol")
+        problems = ["/rectification/", "/rectification/?status=open", "/rectification/?overdue=on"]
+        problems += [f"/rectification/?source={source}&status=open" for source in sources]
+        problems += ["/rectification/?page=2"] + [f"/rectification/?region={child}" for child in children[:3]]
+        grievances = ["/grievances/", "/grievances/?sla=breached", "/grievances/?repeat=on"]
+        grievances += ["/grievances/?channel=12317", "/grievances/?stage=handling", "/grievances/?page=2"]
+        grievances += [f"/grievances/?region={child}" for child in children[:3]]
+        boards = ["/oversight/"] + [f"/oversight/?region={child}" for child in children[:4]]
         accounts.append(
             {
                 "username": user.username,
@@ -196,6 +216,9 @@ def make_accounts(seed: int = 2026) -> list[dict[str, Any]]:
                 "searches": searches,
                 "households": [f"/households/{household_id}/" for household_id in households],
                 "queues": queues,
+                "problems": problems,
+                "grievances": grievances,
+                "boards": boards,
             }
         )
     return accounts
@@ -297,7 +320,9 @@ def report(
     lines = [
         f"Machine: {machine_description()}; date {dt.date.today().isoformat()}.",
         f"City on PostgreSQL: {counts['households']:,} households, {counts['members']:,} people, "
-        f"{counts['findings']:,} findings, {counts['department_records']:,} department records.",
+        f"{counts['findings']:,} findings, {counts['department_records']:,} department records; "
+        f"{counts['problems']:,} rectification problems ({counts['open_problems']:,} open), "
+        f"{counts['grievances']:,} grievances ({counts['repeat_grievances']:,} repeat contacts).",
         f"{users} users signed in as {counts['accounts']} accounts (city, inspector, counties, townships, "
         f"villages), each pausing 1–3 s between pages; {seconds} s after all had signed in. "
         "Baseline: one user, page after page with no pause, in the same run. "
@@ -350,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--problems", type=int, default=20_000, help="rectification problems (整改问题)")
+    parser.add_argument("--grievances", type=int, default=50_000, help="grievances (信访事项)")
     parser.add_argument("--rebuild", action="store_true", help="build the city again even if it is there")
     parser.add_argument("--no-record", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -365,9 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.web_ledger import seed_ledger
+    from fangfan.web.grievances.models import Grievance
+    from fangfan.web.rectification.models import Problem
     from fangfan.web.registry.models import DepartmentRecord, Finding, Household, Member
 
     call_command("migrate", verbosity=0)  # a city built by an older checkout gets the new tables
+    added = seed_ledger(args.problems, args.grievances)
+    print(f"整改问题新增 {added['problems']:,} 条，信访事项新增 {added['grievances']:,} 件", flush=True)
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -376,6 +408,10 @@ def main(argv: list[str] | None = None) -> int:
         "members": Member.objects.count(),
         "findings": Finding.objects.count(),
         "department_records": DepartmentRecord.objects.count(),
+        "problems": Problem.objects.count(),
+        "open_problems": Problem.objects.exclude(status="closed").count(),
+        "grievances": Grievance.objects.count(),
+        "repeat_grievances": Grievance.objects.filter(repeat_count__gt=0).count(),
     }
     accounts = make_accounts()
     counts["accounts"] = len(accounts)

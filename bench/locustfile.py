@@ -6,10 +6,12 @@ may look at to the JSON file named by FANGFAN_BENCH_TARGETS:
     {"accounts": [{"username": ..., "password": ..., "dashboards": [...],
                    "searches": [...], "households": [...], "queues": [...]}, ...]}
 
-Four pages are timed, each under its own name: the dashboard (the user's region and its
-child regions), household search, the household page and the work queue (with and
-without filters). A response counts as an error unless it is 200 and is the page asked
-for (a sign-in page or an error page returned with 200 is an error too).
+Seven pages are timed, each under its own name: the dashboard (the user's region and its
+child regions), household search, the household page, the work queue, the rectification
+ledger (整改台账) and the grievance list (each with and without filters), and the 一个不剩
+board (the user's region and its child regions). A response counts as an error unless it
+is 200 and is the page asked for (a sign-in page or an error page returned with 200 is an
+error too).
 
 FANGFAN_BENCH_WAIT is the pause between pages, "low,high" seconds ("0,0" for none).
 """
@@ -36,6 +38,9 @@ MARKERS = {
     "search": "<h1>查找农户",
     "household": '<span class="subtitle code">',
     "workqueue": 'class="queue-filters"',
+    "problems": "<h1>整改台账",
+    "grievances": "<h1>信访事项",
+    "oversight": 'id="oversight-figures"',
 }
 
 
@@ -82,3 +87,15 @@ class OfficeUser(HttpUser):
     @task
     def workqueue(self) -> None:
         self._page("workqueue", random.choice(self.account["queues"]))
+
+    @task
+    def problems(self) -> None:
+        self._page("problems", random.choice(self.account["problems"]))
+
+    @task
+    def grievances(self) -> None:
+        self._page("grievances", random.choice(self.account["grievances"]))
+
+    @task
+    def oversight(self) -> None:
+        self._page("oversight", random.choice(self.account["boards"]))
