@@ -535,7 +535,10 @@ class Publication:
             self.progress.finish(STEP_DEPARTMENTS)
         self._remove_superseded()
         if self.previous is None:  # the tables were empty: the planner's figures are stale
-            analyze(Household, Member, Finding, DepartmentRecord, HouseholdRunSummary)
+            loaded_in_place = (
+                () if self.department_shadow else (DepartmentRecord,)
+            )  # else analysed when built
+            analyze(Household, Member, Finding, *loaded_in_place, HouseholdRunSummary)
 
     def _remove_superseded(self) -> None:
         if self.department_shadow is not None:  # the old records went with their table
