@@ -13,7 +13,9 @@ A snapshot is built in a hidden `.tmp-*` folder and renamed into place in one
 step, so a reader sees either the old set of snapshots or the new one, never a
 half-written folder; `LATEST` moves only after the rename. The id is
 `<as_of>-<content hash>`: importing the same files again finds the same id and
-writes nothing.
+writes nothing. An importer that holds one table at a time adds them to a `Staging`
+(`SnapshotStore.stage`) as it goes and commits once the date is known; `write` is that
+in one call.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,38 +114,47 @@ class SnapshotStore:
         `manifest` holds whatever the importer wants to keep (sources, counts);
         the id and date are added here. Identical content gives the identical id.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
-        try:
-            digest = hashlib.sha256(f"{SCHEMA_VERSION}|{as_of.isoformat()}".encode())
+        with self.stage() as staging:
             for name in sorted(tables):
-                target = staging / f"{name}.parquet"
-                tables[name].write_parquet(target, compression="zstd", statistics=True)
-                digest.update(name.encode())
-                digest.update(_frame_digest(tables[name]))
-            snapshot_id = f"{as_of.isoformat()}-{digest.hexdigest()[:12]}"
-            final = self.root / snapshot_id
-            if (final / MANIFEST).exists():
-                self._point_latest(snapshot_id)
-                return self.get(snapshot_id), False
-            full_manifest = {
-                **manifest,
-                "snapshot_id": snapshot_id,
-                "as_of": as_of.isoformat(),
-                "schema_version": SCHEMA_VERSION,
-                "tables": {name: tables[name].height for name in sorted(tables)},
-            }
-            _write_atomically(staging / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
-            _fsync_directory(staging)
-            if final.exists():  # a folder without a manifest: debris of an older crash
-                shutil.rmtree(final)
-            os.rename(staging, final)
-            _fsync_directory(self.root)
-            self._point_latest(snapshot_id)
-            return self.get(snapshot_id), True
+                staging.add(name, tables[name])
+            return staging.commit(manifest, as_of)
+
+    @contextmanager
+    def stage(self) -> Iterator[Staging]:
+        """A hidden folder to add tables to one by one; removed unless committed."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Staging(self, Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root)))
+        try:
+            yield staging
         finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            if staging.path.exists():
+                shutil.rmtree(staging.path, ignore_errors=True)
+
+    def _commit(self, staging: Staging, manifest: Mapping[str, Any], as_of: dt.date) -> tuple[Snapshot, bool]:
+        digest = hashlib.sha256(f"{SCHEMA_VERSION}|{as_of.isoformat()}".encode())
+        for name in sorted(staging.digests):
+            digest.update(name.encode())
+            digest.update(staging.digests[name])
+        snapshot_id = f"{as_of.isoformat()}-{digest.hexdigest()[:12]}"
+        final = self.root / snapshot_id
+        if (final / MANIFEST).exists():
+            self._point_latest(snapshot_id)
+            return self.get(snapshot_id), False
+        full_manifest = {
+            **manifest,
+            "snapshot_id": snapshot_id,
+            "as_of": as_of.isoformat(),
+            "schema_version": SCHEMA_VERSION,
+            "tables": {name: staging.heights[name] for name in sorted(staging.heights)},
+        }
+        _write_atomically(staging.path / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
+        _fsync_directory(staging.path)
+        if final.exists():  # a folder without a manifest: debris of an older crash
+            shutil.rmtree(final)
+        os.rename(staging.path, final)
+        _fsync_directory(self.root)
+        self._point_latest(snapshot_id)
+        return self.get(snapshot_id), True
 
     def _point_latest(self, snapshot_id: str) -> None:
         _write_atomically(self.root / LATEST, snapshot_id + "\n")
@@ -160,6 +172,26 @@ class SnapshotStore:
                     child.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+class Staging:
+    """A snapshot being written: each table's Parquet file and content digest, added one by one."""
+
+    def __init__(self, store: SnapshotStore, path: Path) -> None:
+        self.store = store
+        self.path = path
+        self.digests: dict[str, bytes] = {}
+        self.heights: dict[str, int] = {}
+
+    def add(self, name: str, frame: pl.DataFrame) -> None:
+        """Write `frame` as the table `name`; the caller may let it go afterwards."""
+        frame.write_parquet(self.path / f"{name}.parquet", compression="zstd", statistics=True)
+        self.digests[name] = _frame_digest(frame)
+        self.heights[name] = frame.height
+
+    def commit(self, manifest: Mapping[str, Any], as_of: dt.date) -> tuple[Snapshot, bool]:
+        """Name the snapshot by its date and content, and move it into place (see `SnapshotStore.write`)."""
+        return self.store._commit(self, manifest, as_of)
 
 
 def _frame_digest(frame: pl.DataFrame) -> bytes:

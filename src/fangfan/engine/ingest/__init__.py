@@ -8,13 +8,18 @@
 
 Steps: read every sheet as text (`read`), recognise its table from the header row
 (`headers`), drop layout rows, validate each table (`validate`), settle the as-of date
-(`asof`: given, else the export's own date, else the newest date in the data), write
-the snapshot (`SnapshotStore.write`, atomic) and then the Excel report (`report`, atomic).
+(`asof`: given, else the export's own date, else the newest date in the data), commit
+the snapshot (`SnapshotStore.stage`, atomic) and then the Excel report (`report`, atomic).
+
+A city's text is gigabytes, and so are its typed tables: the text read is kept on disk
+beside the snapshots (`assemble`'s spill folder) and each table is taken from there,
+validated, written into the staged snapshot and let go before the next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +33,8 @@ from fangfan.engine.ingest.asof import AsOf, find_as_of
 from fangfan.engine.ingest.assemble import Assembled, assemble
 from fangfan.engine.problems import Problem
 from fangfan.engine.progress import Progress, SilentProgress
-from fangfan.engine.schema import ALL_TABLES, DEPARTMENT_FEEDS, HOUSEHOLDS, INCOME, MEMBERS
-from fangfan.engine.snapshot import Snapshot, SnapshotStore
+from fangfan.engine.schema import ALL_TABLES, DEPARTMENT_FEEDS, HOUSEHOLDS, INCOME, MEMBERS, Kind, Table
+from fangfan.engine.snapshot import Snapshot, SnapshotStore, Staging
 
 __all__ = ["AsOf", "ImportResult", "NothingToImport", "import_directory", "reports_dir"]
 
@@ -85,30 +90,32 @@ def import_directory(
     store.clean_debris()
     report.clean_debris(reports_dir())
     synonym_map = header_rows.load_synonyms(synonyms)
-    assembled = assemble(Path(input_dir), synonym_map, progress)
-    absent = [t.name for t in ALL_TABLES if t.name not in assembled.frames]
-    tables, problems, rejected = _validate_all(assembled, progress)
-    households = tables.get(HOUSEHOLDS.name)
-    if households is None or households.height == 0:
-        raise NothingToImport(_nothing_message(Path(input_dir), assembled))
-    # The sieve reads every person and every household's income: a registry without them
-    # would fail later, inside linking or screening, with nothing the office can act on.
-    missing = [table.title for table in (MEMBERS, INCOME) if table.name not in tables]
-    if missing:
-        raise NothingToImport(
-            "国扶办系统导出缺少"
-            + "、".join(f"“{title}”" for title in missing)
-            + "表（与“户信息”一起是必需的），未生成快照。请把这些表与户信息一并导入。"
-        )
-    tables["villages"] = validate.learn_villages(households)
-    tables["problems"] = problems
-    tables["rejected"] = rejected
-    settled = find_as_of(as_of, assembled.titles, tables, given_source=as_of_source)
-    as_of = settled.date
-    manifest = {**_manifest(assembled, absent, problems), "as_of_source": settled.source}
-    progress.start("写入快照", total=1)
-    snapshot, created = store.write(tables, manifest, as_of)
-    progress.finish("写入快照")
+    store.root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".tmp-", dir=store.root) as spill, store.stage() as staging:
+        assembled = assemble(Path(input_dir), synonym_map, progress, spill=Path(spill))
+        absent = [t.name for t in ALL_TABLES if not assembled.has(t.name)]
+        kept, problems, rejected = _validate_all(assembled, progress, staging)
+        households = kept.get(HOUSEHOLDS.name)
+        if households is None or households.height == 0:
+            raise NothingToImport(_nothing_message(Path(input_dir), assembled))
+        # The sieve reads every person and every household's income: a registry without them
+        # would fail later, inside linking or screening, with nothing the office can act on.
+        missing = [table.title for table in (MEMBERS, INCOME) if table.name not in kept]
+        if missing:
+            raise NothingToImport(
+                "国扶办系统导出缺少"
+                + "、".join(f"“{title}”" for title in missing)
+                + "表（与“户信息”一起是必需的），未生成快照。请把这些表与户信息一并导入。"
+            )
+        staging.add("villages", validate.learn_villages(households))
+        staging.add("problems", problems)
+        staging.add("rejected", rejected)
+        settled = find_as_of(as_of, assembled.titles, kept, given_source=as_of_source)
+        as_of = settled.date
+        manifest = {**_manifest(assembled, absent, problems), "as_of_source": settled.source}
+        progress.start("写入快照", total=1)
+        snapshot, created = staging.commit(manifest, as_of)
+        progress.finish("写入快照")
     report_path = reports_dir() / f"导入问题报告-{snapshot.id}.xlsx"
     progress.start("生成问题报告", total=1)
     report.write_report(report_path, problems, assembled, as_of=as_of, snapshot_id=snapshot.id)
@@ -127,29 +134,36 @@ def import_directory(
 
 
 def _validate_all(
-    assembled: Assembled, progress: Progress
+    assembled: Assembled, progress: Progress, staging: Staging
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
-    tables: dict[str, pl.DataFrame] = {}
+    """Validate each table and add it to `staging`, one at a time.
+
+    Returns what the rest of the import still needs of each table (`_kept`: its dates, and
+    the households' villages), the problems and the rejected rows.
+    """
+    kept: dict[str, pl.DataFrame] = {}
     problems = [assembled.file_problems]
     rejected: list[pl.DataFrame] = []
     household_ids: validate.Households | None = None
     order = [HOUSEHOLDS, MEMBERS, INCOME, *DEPARTMENT_FEEDS]
-    needs_households = any(t in assembled.frames for t in (MEMBERS.name, INCOME.name))
+    needs_households = any(assembled.has(t) for t in (MEMBERS.name, INCOME.name))
     progress.start("校验数据", total=len(order))
     for table in order:
         progress.advance("校验数据")
-        if table.name not in assembled.frames:
+        if not assembled.has(table.name):
             continue
-        # Each table's text is let go once it is validated: the raw cells of a city are gigabytes.
-        raw, raw_headers = assembled.frames.pop(table.name), assembled.headers[table.name]
+        # Each table's text is let go once it is validated, and its data once it is written.
+        raw, raw_headers = assembled.take(table.name), assembled.headers[table.name]
         checked = table.name in (MEMBERS.name, INCOME.name)
         outcome = validate.validate_table(table, raw, raw_headers, household_ids if checked else None)
         del raw
         if table is HOUSEHOLDS:
             household_ids = _households(outcome)
-        tables[table.name] = outcome.data
+        staging.add(table.name, outcome.data)
+        kept[table.name] = _kept(table, outcome.data)
         problems.append(outcome.problems)
         rejected.append(outcome.rejected)
+        del outcome
     progress.finish("校验数据")
     if household_ids is None and needs_households:
         household_ids = validate.Households(pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.String))
@@ -159,7 +173,15 @@ def _validate_all(
         if rejected
         else pl.DataFrame(schema=validate.rejected_schema())
     )
-    return tables, all_problems, all_rejected
+    return kept, all_problems, all_rejected
+
+
+def _kept(table: Table, data: pl.DataFrame) -> pl.DataFrame:
+    """What is needed of a written table: its dates (`find_as_of`), the households' villages."""
+    names = [f.name for f in table.fields if f.kind == Kind.DATE]
+    if table is HOUSEHOLDS:
+        names += ["village_code", "village_name"]
+    return data.select(name for name in names if name in data.columns)
 
 
 def _households(outcome: validate.TableOutcome) -> validate.Households:

@@ -35,7 +35,10 @@ PROCESS_READ_MIN_BYTES = 16 * 1024 * 1024
 
 @dataclass
 class Assembled:
+    """Every table found, as text: in `frames`, or on disk in `spilled` when `assemble` was given a folder."""
+
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    spilled: dict[str, pl.LazyFrame] = field(default_factory=dict)
     headers: dict[str, pl.DataFrame] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     unrecognised: list[dict[str, Any]] = field(default_factory=list)
@@ -44,18 +47,37 @@ class Assembled:
     # One per imported sheet: file, sheet, table and the text above its header (for `asof`).
     titles: list[dict[str, Any]] = field(default_factory=list)
 
+    def has(self, table: str) -> bool:
+        return table in self.frames or table in self.spilled
+
+    def take(self, table: str) -> pl.DataFrame:
+        """The table's text, let go here: whoever takes it holds the only copy."""
+        if table in self.frames:
+            return self.frames.pop(table)
+        return self.spilled.pop(table).collect()
+
 
 @dataclass
 class _Parts:
     frames: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    spilled: dict[str, list[pl.LazyFrame]] = field(default_factory=dict)
     headers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     file_problems: list[dict[str, Any]] = field(default_factory=list)
 
 
 def assemble(
-    input_dir: Path, synonyms: Synonyms, progress: Progress, limits: ReadLimits | None = None
+    input_dir: Path,
+    synonyms: Synonyms,
+    progress: Progress,
+    limits: ReadLimits | None = None,
+    spill: Path | None = None,
 ) -> Assembled:
-    """Read and recognise every file under `input_dir`; each file is checked against `limits` first."""
+    """Read and recognise every file under `input_dir`; each file is checked against `limits` first.
+
+    With `spill` (an empty folder the caller removes afterwards), each file's rows are written
+    there as soon as it is read and the tables come back in `spilled`: a city's text is
+    gigabytes, and its importer needs one table of it at a time.
+    """
     result = Assembled()
     parts = _Parts()
     files, others = read.table_files(input_dir)
@@ -81,11 +103,14 @@ def assemble(
             pool = processes if processes and path.suffix.lower() in read.WORKBOOK_SUFFIXES else threads
             reading[path] = pool.submit(_read_file, input_dir, path, synonyms, limits)
         for path in files:
-            _merge(result, parts, *reading.pop(path).result())
+            _merge(result, parts, *reading.pop(path).result(), spill=spill)
             progress.advance(READ_TASK)
     progress.finish(READ_TASK)
     for table_name, frames in parts.frames.items():
         result.frames[table_name] = pl.concat(frames, how="diagonal_relaxed")
+    for table_name, lazy in parts.spilled.items():
+        result.spilled[table_name] = pl.concat(lazy, how="diagonal_relaxed")
+    for table_name in (*parts.frames, *parts.spilled):
         result.headers[table_name] = pl.DataFrame(
             parts.headers[table_name], schema={"_src": pl.Int64, "field": pl.String, "column": pl.String}
         )
@@ -118,7 +143,9 @@ def _read_file(
     return result, parts
 
 
-def _merge(result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts) -> None:
+def _merge(
+    result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts, *, spill: Path | None = None
+) -> None:
     offset = len(result.sources)
     result.sources.extend(one.sources)
     result.unrecognised.extend(one.unrecognised)
@@ -127,7 +154,14 @@ def _merge(result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts) 
     parts.file_problems.extend(one_parts.file_problems)
     for table_name, frames in one_parts.frames.items():
         shifted = [f.with_columns(pl.col("_src") + offset) for f in frames]
-        parts.frames.setdefault(table_name, []).extend(shifted)
+        if spill is None:
+            parts.frames.setdefault(table_name, []).extend(shifted)
+        else:
+            spilled = parts.spilled.setdefault(table_name, [])
+            for frame in shifted:
+                target = spill / f"{table_name}-{len(spilled)}.arrow"
+                frame.write_ipc(target, compression="uncompressed")
+                spilled.append(pl.scan_ipc(target))
         parts.headers.setdefault(table_name, []).extend(
             {**item, "_src": item["_src"] + offset} for item in one_parts.headers[table_name]
         )
