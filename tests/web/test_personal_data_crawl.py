@@ -26,6 +26,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -48,7 +49,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone  # tests/cast.py
 CADRE_PHONE = "18809876543"
 PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
-PER_ROLE = 140  # addresses crawled per role at most
+PER_ROLE = 220  # addresses crawled per role at most
 
 ID_CANDIDATE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -285,6 +286,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         )
         grievance_actions.register_opinion(users["county"], sighting)
         _upload_with_problems(users["department"], households[0])
+        _rectification_and_campaign(users, home, village)
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
         known |= set(Household.objects.values_list("head_id_number", flat=True))
@@ -293,12 +295,84 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         for finding in Finding.objects.filter(rule_code__in=("IDN-001", "CON-003", "EDU-001", "EDU-002")):
             seeds += [f"/findings/{finding.pk}/", f"/households/{finding.household_id}/"]
             seeds.append(f"/households/{finding.household_id}/household.xlsx")
+        seeds += ["/rectification/", "/rectification/recheck/", "/campaigns/warm_winter/"]
+        seeds.append(f"/rectification/excel/ledger/{village[:6]}/")
         yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
     finally:
         if previous_home is None:
             os.environ.pop("FANGFAN_HOME", None)
         else:
             os.environ["FANGFAN_HOME"] = previous_home
+
+
+def _rectification_and_campaign(users: dict[str, User], home: Household, village: str) -> None:
+    """A problem on 王秀英's household with her numbers in every free text of its ledger
+    (description, measures, who is responsible, the fix, the proof file's name, the re-check,
+    a 回头看 note), and a 温暖越冬 visit to her household whose answers and note carry them."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from fangfan.web.campaigns import actions as campaign_actions
+    from fangfan.web.campaigns.testing import make_target
+    from fangfan.web.rectification import actions as problem_actions
+    from fangfan.web.rectification import recheck
+    from fangfan.web.rectification.models import RecheckItem
+    from fangfan.web.rectification.testing import PNG, make_problem
+
+    said = f"电话{WANG_PHONE}，身份证{WANG_ID}"
+    problem = make_problem(
+        users["township"],
+        village,
+        scope_level="household",
+        households=[home],
+        description=f"王秀英{WANG_ID}家医疗费用报销不到位，{said}",
+        measures=f"逐项核对报销（联系{WANG_PHONE}）",
+        lead_unit=f"镇卫生院（{CADRE_PHONE}）",
+        responsible_person=f"李主任{CADRE_PHONE}",
+        project=f"项目{WANG_ID}",
+        department=f"医保局{CADRE_PHONE}",
+        serial=WANG_PHONE,
+        source_reference=f"https://example.org/{WANG_ID}",
+        batch=f"{WANG_PHONE}批",
+    )
+    proof = SimpleUploadedFile(f"王秀英{WANG_ID}{WANG_PHONE}.png", PNG, content_type="image/png")
+    problem_actions.submit_fix(users["village"], problem, f"已报销，{said}", timezone.localdate(), proof)
+    problem.refresh_from_db()
+    problem_actions.accept(
+        users["county"],
+        problem,
+        rechecked_on=timezone.localdate(),
+        rechecked_by=f"王科长{CADRE_PHONE}",
+        result=f"属实，{said}",
+    )
+    problem.refresh_from_db()
+    problem_actions.close(users["county"], problem, f"销号，{said}")
+    sample = recheck.draw_sample(
+        users["county"], share=Decimal("1"), seed=7, closed_before=timezone.localdate(), note=said
+    )
+    for item in RecheckItem.objects.filter(sample=sample):
+        recheck.record_recheck(
+            users["county"], item, result=RecheckItem.Result.HOLDS, checked_on=timezone.localdate(), note=said
+        )
+    target = make_target(home)
+    data = campaign_actions.VisitInput(
+        visited_on=timezone.localdate() - dt.timedelta(days=1),
+        answers={
+            "bedding": "是",
+            "heating": "电取暖",
+            "heating_fuel": "是",
+            "house_safe": "是",
+            "food_stock": "是",
+            "situation": said,
+        },
+        result="no_problem",
+        note=said,
+    )
+    from fangfan.engine.campaigns import campaign
+
+    campaign_actions.record_visit(users["village"], target, campaign("warm_winter"), data)
 
 
 def _upload_with_problems(clerk: User, household: Household) -> None:
@@ -420,6 +494,13 @@ MUST_READ = {
     "grievances:skipped_excel",
     "grievances:opinion",
     "grievances:opinions_excel",
+    "rectification:problem_list",
+    "rectification:problem_detail",
+    "rectification:export_three_lists",
+    "rectification:export_progress",
+    "campaigns:targets",
+    "campaigns:target",
+    "campaigns:targets_excel",
 }
 
 
@@ -436,6 +517,8 @@ def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet
     # A department clerk reaches only the uploads (none here); every other role the registry.
     assert read["department"] >= 2 and all(read[role] >= 40 for role in read if role != "department"), read
     assert MUST_READ - set(report["township"][1]) == set()
+    # 回头看 is the county and city offices' (a township does not draw or record it).
+    assert {"rectification:recheck_list", "rectification:recheck_detail"} <= set(report["county"][1])
     # The uploads and their problems, read by the clerk who sent them and the county office.
     for role in ("department", "county"):
         assert {"imports:detail", "imports:problems"} <= set(report[role][1]), (role, report[role][1])

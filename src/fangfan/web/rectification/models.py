@@ -17,6 +17,7 @@ closed problems per county and source, each re-checked (`RecheckItem`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.db import models
 from django.utils import timezone
 
 from fangfan.engine.ledger import CATEGORY_NAMES
+from fangfan.engine.masking import mask_text
 from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.registry.models import Finding, Household
 
@@ -252,7 +254,25 @@ class ProblemEvidence(models.Model):
         ordering = ("problem", "uploaded_at", "id")
 
     def __str__(self) -> str:
-        return self.original_name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """The file's name as pages and downloads show it (`masked_file_name`)."""
+        return masked_file_name(self.original_name)
+
+
+# A run of digits too long to be anything but numbers written together (an ID and a phone).
+LONG_DIGITS = re.compile(r"\d[\dXx]{10,}")
+
+
+def masked_file_name(name: str) -> str:
+    """A file name with its ID and mobile numbers masked, those written apart (`mask_text`)
+    and those run together ("王秀英6212…13912345678.png"), which keep only their ends."""
+    return LONG_DIGITS.sub(
+        lambda match: match.group()[:3] + "*" * (len(match.group()) - 7) + match.group()[-4:],
+        mask_text(name),
+    )
 
 
 class RecheckSample(models.Model):

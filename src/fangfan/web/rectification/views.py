@@ -243,7 +243,7 @@ def evidence_file(request: HttpRequest, problem_id: int, evidence_id: int) -> Fi
         ProblemEvidence.objects.all(), request.user, pk=evidence_id, problem_id=problem_id
     )
     return FileResponse(
-        default_storage.open(evidence.stored_name, "rb"), as_attachment=True, filename=evidence.original_name
+        default_storage.open(evidence.stored_name, "rb"), as_attachment=True, filename=evidence.shown_name
     )
 
 
