@@ -348,29 +348,44 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-def _records_table() -> dict[str, object]:
-    """What PostgreSQL holds for the department records table: its indexes by name, whether
-    its foreign keys are validated, and the tables a publish works with beside it."""
+def _records_table(table: str = "registry_departmentrecord") -> dict[str, object]:
+    """What PostgreSQL holds for a table a publish replaces whole: its indexes by name,
+    whether its foreign keys (its own and other tables' to it) are validated, and the
+    tables a publish works with beside it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'registry_departmentrecord'")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
         indexes = sorted(row[0] for row in cursor.fetchall())
         cursor.execute(
             "SELECT bool_and(convalidated) FROM pg_constraint "
-            "WHERE conrelid = 'registry_departmentrecord'::regclass AND contype = 'f'"
+            "WHERE (conrelid = %s::regclass OR confrelid = %s::regclass) AND contype = 'f'",
+            [table, table],
         )
         validated = cursor.fetchone()[0]
-        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'registry_departmentrecord\\_%%'")
-        beside = sorted(row[0] for row in cursor.fetchall() if row[0].endswith(("_next", "_previous")))
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname IN (%s, %s)", [f"{table}_next", f"{table}_previous"]
+        )
+        beside = sorted(row[0] for row in cursor.fetchall())
     return {"indexes": indexes, "validated": validated, "beside": beside}
+
+
+def _table_oid(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::regclass::oid", [table])
+        return int(cursor.fetchone()[0])
 
 
 @postgresql_only
 def test_on_postgresql_the_records_table_is_replaced_whole_and_keeps_its_index_names(
     engine_data: EngineData,
 ) -> None:
-    migrated = _records_table()
+    migrated, members = _records_table(), _records_table("registry_member")
+    member_table = _table_oid("registry_member")
     publish_run(engine_data.first_run, engine_data.first_snapshot)
     first = _records_table()
+    # A first publish's members are loaded the same way (their table was empty): another
+    # table now, with the same indexes, and the foreign keys to it (monitoring's) moved over.
+    assert _table_oid("registry_member") != member_table
+    assert _records_table("registry_member") == members == {**members, "validated": True, "beside": []}
     first_ids = set(DepartmentRecord.all_objects.values_list("pk", flat=True))
     links = engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet"
 

@@ -253,9 +253,10 @@ def clear_unfinished(run_id: str) -> None:
         if run.run_id != run_id and run.published_at > timezone.now() - UNFINISHED_AFTER:
             raise PublishError(f"筛查批次 {run.run_id} 正在发布，请等它完成后再发布")
         _discard_run(run)
-    shadow = shadow_table(DepartmentRecord)
-    if shadow is not None:
-        shadow.drop()  # a records table half loaded, or one swapped out and never dropped
+    for model in (Member, DepartmentRecord):
+        shadow = shadow_table(model)
+        if shadow is not None:
+            shadow.drop()  # a table half loaded, or one swapped out and never dropped
 
 
 def _discard_run(run: Run) -> None:
@@ -308,6 +309,7 @@ class Publication:
         self.departments_started = False
         self.department_later = SpilledRecords()
         self.department_shadow: ShadowTable | None = None  # PostgreSQL: the records' next table
+        self.member_shadow: ShadowTable | None = None  # PostgreSQL, first publish: the members'
         self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
@@ -343,6 +345,20 @@ class Publication:
             index_stage(model, key)
             mark_unchanged(model, key, STAGED_COMPARE[model])
         self._stage_deletions()
+        self._load_member_table()
+
+    def _load_member_table(self) -> None:
+        """On PostgreSQL, into an empty member table (a first publish): the staged members
+        into a table of their own, indexed and keyed after (`ShadowTable`), which the switch
+        swaps in instead of inserting millions of rows into six indexes, each row's keys
+        checked one by one at commit."""
+        shadow = shadow_table(Member)
+        if shadow is None or Member._base_manager.exists():
+            return
+        self.member_shadow = shadow
+        shadow.create()
+        shadow.fill_from_stage()
+        shadow.build()
 
     def _stage(self, model: type[Model], frame: pl.DataFrame, step: str) -> None:
         self.progress.start(step, total=frame.height)
@@ -489,8 +505,9 @@ class Publication:
     def swap_tables(self) -> None:
         """Last in the switching transaction (its lock is the only one readers wait for):
         the new snapshot's department records table takes the old one's place."""
-        if self.department_shadow is not None:
-            self.department_shadow.swap()
+        for shadow in (self.member_shadow, self.department_shadow):
+            if shadow is not None:
+                shadow.swap()
 
     def result(self) -> PublishResult:
         """What the switch did (read after its transaction)."""
@@ -510,8 +527,9 @@ class Publication:
 
     def discard(self) -> None:
         self.department_later.close()
-        if self.department_shadow is not None:
-            self.department_shadow.drop()
+        for shadow in (self.member_shadow, self.department_shadow):
+            if shadow is not None:
+                shadow.drop()
         if self.run_row is not None:
             _discard_run(self.run_row)
 
@@ -534,6 +552,8 @@ class Publication:
         if self.departments_started:
             self.progress.finish(STEP_DEPARTMENTS)
         self._remove_superseded()
+        if self.member_shadow is not None:
+            self.member_shadow.finish()
         if self.previous is None:  # the tables were empty: the planner's figures are stale
             loaded_in_place = (
                 () if self.department_shadow else (DepartmentRecord,)
@@ -614,12 +634,13 @@ class Publication:
                 for member in Member.all_objects.filter(deleted_at__isnull=False)
                 if (member.household_id, member.id_number) in keys
             ]
-        merge(
-            Member,
-            ["household_id", "id_number"],
-            [*MEMBER_UPDATE, "deleted_at", "deleted_by_id"],
-            MEMBER_COMPARE,
-        )
+        if self.member_shadow is None:  # else in their own table, swapped in last
+            merge(
+                Member,
+                ["household_id", "id_number"],
+                [*MEMBER_UPDATE, "deleted_at", "deleted_by_id"],
+                MEMBER_COMPARE,
+            )
         _record_restored(restored)
         self._soft_delete_missing(Member)
         if AuditEvent in self.staged:

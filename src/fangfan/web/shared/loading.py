@@ -385,6 +385,16 @@ class ShadowTable:
         CopyLoader()._copy(self.next, frame.columns, _batches(frame, CSV_ROWS), advance)
         return frame.height
 
+    def fill_from_stage(self) -> int:
+        """Every staged row of the model (`stage`) into the next table; returns how many."""
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            stage = quote(stage_name(self.model))
+            cursor.execute(f"SELECT * FROM {stage} LIMIT 0")
+            columns = ", ".join(quote(column[0]) for column in cursor.description if column[0] != UNCHANGED)
+            cursor.execute(f"INSERT INTO {quote(self.next)} ({columns}) SELECT {columns} FROM {stage}")
+            return int(cursor.rowcount)
+
     def build(self) -> None:
         """The live table's indexes and constraints on the next table (temporary index names)."""
         quote = connection.ops.quote_name
@@ -409,10 +419,12 @@ class ShadowTable:
             # now, not at its commit: once the lock is held only the commit itself remains.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+            referencing = _referencing(self.table)
             for attempt in range(SWAP_ATTEMPTS):
                 try:
                     with transaction.atomic():  # a savepoint: a lock timed out is retried
-                        cursor.execute(f"LOCK TABLE {quote(self.table)} IN ACCESS EXCLUSIVE MODE")
+                        for table in (self.table, *dict.fromkeys(name for name, _, _ in referencing)):
+                            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
                     break
                 except OperationalError:
                     if attempt == SWAP_ATTEMPTS - 1:
@@ -420,6 +432,13 @@ class ShadowTable:
                     time.sleep(0.2)  # readers that queued behind the attempt go first
             cursor.execute(f"ALTER TABLE {quote(self.table)} RENAME TO {quote(self.previous)}")
             cursor.execute(f"ALTER TABLE {quote(self.next)} RENAME TO {quote(self.table)}")
+            # Other tables' foreign keys hold the old table itself, not its name: pointed at
+            # the new one, unchecked (their rows reference the old rows' keys; `finish` checks).
+            for table, name, definition in referencing:
+                cursor.execute(
+                    f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}, ADD CONSTRAINT {quote(name)} "
+                    f"{definition} NOT VALID"
+                )
             cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
 
     def finish(self) -> None:
@@ -445,6 +464,8 @@ class ShadowTable:
             for name, _, kind in _constraints(self.table):
                 if kind == "f":
                     cursor.execute(f"ALTER TABLE {quote(self.table)} VALIDATE CONSTRAINT {quote(name)}")
+            for table, name, _ in _referencing(self.table, validated=False):
+                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote(name)}")
 
     def drop(self) -> None:
         """What an interrupted load left: the next table; the old one, names put right."""
@@ -486,6 +507,18 @@ def _constraints(table: str) -> list[tuple[str, str, str]]:
             [table],
         )
         return [(str(name), str(definition), str(kind)) for name, definition, kind in cursor.fetchall()]
+
+
+def _referencing(table: str, validated: bool | None = None) -> list[tuple[str, str, str]]:
+    """Other tables' foreign keys to `table`: (their table, the constraint's name, its definition)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE confrelid = %s::regclass AND conrelid <> confrelid AND contype = 'f' "
+            "AND (%s::boolean IS NULL OR convalidated = %s::boolean) ORDER BY 1, 2",
+            [table, validated, validated],
+        )
+        return [(str(other), str(name), str(definition)) for other, name, definition in cursor.fetchall()]
 
 
 def _plain_indexes(table: str) -> list[tuple[str, str]]:
