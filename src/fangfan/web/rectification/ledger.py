@@ -85,7 +85,7 @@ def escalated_count(user: User) -> int:
 
 def place_names(codes: Iterable[str]) -> dict[str, str]:
     """Each region code as its names below the city (礼县城关镇石桥村; the city's own name for it)."""
-    regions = Region.objects.filter(code__in=set(codes)).select_related("parent__parent")
+    regions = Region.objects.filter(code__in=set(codes)).select_related("parent__parent__parent")
     names: dict[str, str] = {}
     for region in regions:
         chain: list[str] = []
