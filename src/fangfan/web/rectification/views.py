@@ -23,6 +23,7 @@ from fangfan.web.accounts.access import (
     scope,
 )
 from fangfan.web.accounts.models import User
+from fangfan.web.accounts.personal import mask_text
 from fangfan.web.procedures import pages
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.procedures.pages import Page, StepForm, note_step
@@ -145,8 +146,9 @@ def _escalate_initial(findings: list[Finding]) -> dict[str, Any]:
     if not findings:
         return {}
     categories = [finding.category for finding in findings]
+    # Masked: a rule's message may carry an ID or phone, and the problem is read by all its region.
     messages_seen = dict.fromkeys(
-        f"{finding.household.head_name}户：{finding.message}" for finding in findings
+        f"{finding.household.head_name}户：{mask_text(finding.message)}" for finding in findings
     )
     return {
         "category": max(set(categories), key=categories.count),

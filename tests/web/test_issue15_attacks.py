@@ -1,0 +1,335 @@
+"""The issue 15 pages (整改销号, 信访, 专项行动) as an attacker or a careless office would try them.
+
+In the small 陇南市 of `make_regions`: the 礼县 office and 城关镇 (石桥村 is theirs), the 武都区
+office with 北关村 (not theirs). 王秀英's ID number and phone (tests/cast.py) are typed into
+free text — a finding's message, a proof file's name, a feedback list — and must come back
+masked to everyone; another county's records, files and places are not found; bad files and
+impossible dates are refused in Chinese, never with a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cast import WANG_XIUYING
+from fangfan.web.accounts.models import User
+from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.grievances.models import Grievance
+from fangfan.web.rectification.models import Problem, ProblemEvidence
+from fangfan.web.rectification.testing import PNG, fix, make_problem, proof
+from fangfan.web.workqueue.testing import make_finding, make_household
+
+pytestmark = pytest.mark.django_db
+Role = User.Role
+SHIQIAO, BEIGUAN, CHENGGUAN, LIXIAN, WUDU = "621226100201", "621202001201", "621226100", "621226", "621202"
+WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone
+WHOLE_NUMBERS = re.compile(rf"{WANG_ID}|{WANG_PHONE}|{WANG_ID[6:14]}")
+
+
+@pytest.fixture
+def cast(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make_regions()
+    county = make_user(Role.COUNTY, LIXIAN, username="lixian-office")
+    wudu = make_user(Role.COUNTY, WUDU, username="wudu-office")
+    return {
+        "county": county,
+        "township": make_user(Role.TOWNSHIP, CHENGGUAN, username="chengguan-office"),
+        "village": make_user(Role.VILLAGE, SHIQIAO),
+        "wudu": wudu,
+        "shiqiao": make_problem(county, SHIQIAO, description="石桥村饮水问题"),
+        "beiguan": make_problem(wudu, BEIGUAN, description="北关村住房问题"),
+    }
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def shown(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8", errors="replace") + response.get("Content-Disposition", "")
+
+
+# 1. Personal data in free text
+
+
+def test_escalating_a_finding_whose_message_carries_numbers_prefills_them_masked(cast):
+    finding = make_finding(
+        SHIQIAO, number=1, message=f"王秀英（证件号码{WANG_ID}）同时登记在2个户中，电话{WANG_PHONE}"
+    )
+    for role in ("township", "county"):
+        page = client_for(cast[role]).get(reverse("rectification:escalate"), {"finding": finding.pk})
+
+        assert page.status_code == 200
+        assert WHOLE_NUMBERS.findall(shown(page)) == [], role
+        assert f"{WANG_ID[:6]}********{WANG_ID[-4:]}" in shown(page)
+
+
+def test_a_proof_file_named_with_numbers_run_together_is_listed_and_downloaded_masked(cast):
+    problem = cast["shiqiao"]
+    named = SimpleUploadedFile(f"王秀英{WANG_ID}{WANG_PHONE}.png", PNG, content_type="image/png")
+    response = client_for(cast["township"]).post(
+        reverse("rectification:problem_submit_fix", args=[problem.pk]),
+        {"note": "已整改", "fixed_on": timezone.localdate().isoformat(), "proof": named},
+    )
+    assert response.status_code == 302
+    evidence = ProblemEvidence.objects.get(problem=problem)
+
+    page = client_for(cast["village"]).get(reverse("rectification:problem_detail", args=[problem.pk]))
+    download = client_for(cast["village"]).get(
+        reverse("rectification:problem_evidence", args=[problem.pk, evidence.pk])
+    )
+
+    assert download.status_code == 200
+    assert WHOLE_NUMBERS.findall(shown(page)) == []
+    assert WHOLE_NUMBERS.findall(download["Content-Disposition"]) == []
+    assert evidence.shown_name in shown(page) and evidence.shown_name.startswith("王秀英621*")
+
+
+# 2. Access
+
+
+def test_another_county_s_proof_file_is_not_found_through_a_problem_of_one_s_own(cast):
+    beiguan = fix(cast["wudu"], cast["beiguan"])
+    theirs = beiguan.evidence.get()
+    own = cast["shiqiao"]
+
+    through_own = reverse("rectification:problem_evidence", args=[own.pk, theirs.pk])
+    direct = reverse("rectification:problem_evidence", args=[beiguan.pk, theirs.pk])
+
+    assert client_for(cast["county"]).get(through_own).status_code == 404
+    assert client_for(cast["county"]).get(direct).status_code == 404
+    assert client_for(cast["wudu"]).get(direct).status_code == 200
+
+
+def test_a_problem_cannot_be_entered_for_another_county_s_region_or_household(cast):
+    beiguan_home = make_household(BEIGUAN, 9, head_name="马占山")
+    data = {
+        "source": "cross_province",
+        "scope_level": "village",
+        "region": BEIGUAN,
+        "description": "越权录入",
+        "category": "WATER",
+        "lead_unit": "某单位",
+        "responsible_person": "某人",
+        "measures": "某措施",
+        "deadline": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+    }
+    url = reverse("rectification:problem_create")
+    by_region = client_for(cast["county"]).post(url, data)
+    by_household = client_for(cast["county"]).post(
+        url,
+        {**data, "scope_level": "household", "region": SHIQIAO, "household_ids": beiguan_home.household_id},
+    )
+
+    assert by_region.status_code in (400, 404) and by_household.status_code in (400, 404)
+    assert not Problem.objects.filter(description="越权录入").exists()
+
+
+def test_the_unit_that_fixed_cannot_accept_through_a_crafted_post(cast):
+    fixed = fix(cast["township"], cast["shiqiao"])
+    deputy = make_user(Role.TOWNSHIP, CHENGGUAN, username="chengguan-deputy")
+    response = client_for(deputy).post(
+        reverse("rectification:problem_accept", args=[fixed.pk]),
+        {"rechecked_on": timezone.localdate().isoformat(), "rechecked_by": "本镇", "result": "好"},
+    )
+
+    assert response.status_code in (400, 403, 409)
+    fixed.refresh_from_db()
+    assert fixed.status == "fixed"
+
+
+def test_another_county_s_ledger_and_import_report_are_not_found(cast):
+    county = client_for(cast["county"])
+    assert county.get(reverse("rectification:export_ledger", args=[WUDU])).status_code == 404
+    assert county.get(reverse("rectification:export_three_lists"), {"region": WUDU}).status_code == 404
+    assert county.get(reverse("rectification:import_report", args=["0" * 32])).status_code == 404
+
+
+def test_a_grievance_cannot_be_recorded_for_another_county_s_place_or_household(cast):
+    ma = make_household(BEIGUAN, 4, head_name="马占山")
+    data = {
+        "channel": "12317",
+        "category": "monitoring",
+        "first_level": "village",
+        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "name": "马占山",
+        "region": BEIGUAN,
+        "content": "越权登记",
+    }
+    url = reverse("grievances:new")
+    by_region = client_for(cast["county"]).post(url, data)
+    by_household = client_for(cast["county"]).post(
+        url, {**data, "region": SHIQIAO, "household_id": ma.household_id}
+    )
+
+    assert by_region.status_code == 400 and by_household.status_code == 400
+    assert not Grievance.objects.exists()
+
+
+# 3. Bad input
+
+
+def test_a_proof_file_of_the_wrong_kind_or_too_large_is_refused_in_chinese(cast):
+    problem = cast["shiqiao"]
+    url = reverse("rectification:problem_submit_fix", args=[problem.pk])
+    today = timezone.localdate().isoformat()
+    program = SimpleUploadedFile("整改照片.png", b"MZ\x90\x00" + b"\0" * 64, content_type="image/png")
+    script = SimpleUploadedFile("整改.html", b"<script>alert(1)</script>", content_type="text/html")
+    huge = SimpleUploadedFile("整改照片.png", PNG + b"\0" * (11 * 1024 * 1024), content_type="image/png")
+
+    for upload, message in (
+        (program, "文件内容与扩展名不符"),
+        (script, "佐证材料只能是"),
+        (huge, "不能超过10MB"),
+    ):
+        response = client_for(cast["township"]).post(
+            url, {"note": "已整改", "fixed_on": today, "proof": upload}
+        )
+        assert response.status_code == 400 and message in response.content.decode(), message
+    problem.refresh_from_db()
+    assert problem.status == "in_progress" and not problem.evidence.exists()
+
+
+def test_a_fix_dated_tomorrow_is_refused(cast):
+    problem = cast["shiqiao"]
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = client_for(cast["township"]).post(
+        reverse("rectification:problem_submit_fix", args=[problem.pk]),
+        {"note": "已整改", "fixed_on": tomorrow, "proof": proof()},
+    )
+    assert response.status_code == 400
+    problem.refresh_from_db()
+    assert problem.status == "in_progress"
+
+
+def _feedback(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def _import(user: User, upload: SimpleUploadedFile):
+    data = {
+        "file": upload,
+        "source": "cross_province",
+        "category": "WATER",
+        "received": timezone.localdate().isoformat(),
+    }
+    return client_for(user).post(reverse("rectification:import_feedback"), data)
+
+
+def test_a_feedback_list_that_is_not_a_workbook_is_refused_in_chinese(cast):
+    for upload in (
+        _feedback("反馈清单.xlsx", b"this is not a workbook"),
+        _feedback("反馈清单.xlsx", b"PK\x03\x04" + b"\0" * 200),
+        _feedback("反馈清单.xls", b"\xd0\xcf\x11\xe0 broken"),
+        _feedback("反馈清单.csv", b"\xff\xfe\x00garbage\x00"),
+        _feedback("反馈清单.exe", b"MZ"),
+    ):
+        response = _import(cast["county"], upload)
+        assert response.status_code == 400, upload.name
+        page = response.content.decode()
+        assert re.search(r"[\u4e00-\u9fff]", page) and "Traceback" not in page
+    assert Problem.objects.count() == 2
+
+
+def _feedback_list(deadline: str) -> bytes:
+    """A one-row list whose description carries 王秀英's numbers and whose measures a formula."""
+    import xlsxwriter
+
+    handle = io.BytesIO()
+    workbook = xlsxwriter.Workbook(handle, {"strings_to_formulas": False})
+    sheet = workbook.add_worksheet("反馈问题")
+    sheet.write_row(0, 0, ["2020年省际交叉考核反馈问题清单"])
+    sheet.write_row(1, 0, ["序号", "问题描述", "涉及县区", "整改措施", "责任单位", "责任人", "整改时限"])
+    description = f"王秀英{WANG_ID}户饮水不安全，电话{WANG_PHONE}"
+    sheet.write_row(
+        2, 0, ["1", description, "礼县", '=HYPERLINK("http://x")', "礼县水务局", f"张三{WANG_PHONE}"]
+    )
+    sheet.write_string(2, 6, deadline)
+    workbook.close()
+    return handle.getvalue()
+
+
+def test_a_refused_feedback_list_reports_its_rows_masked_on_the_page_and_in_the_report(cast):
+    response = _import(cast["county"], _feedback(f"反馈清单{WANG_PHONE}.xlsx", _feedback_list("2099-01-01")))
+
+    page = shown(response)
+    assert response.status_code == 400 and "整改时限不能晚于" in page
+    assert WHOLE_NUMBERS.findall(page) == []
+    token = re.search(r"/rectification/import/report/([\w-]+)/", page)
+    assert token is not None
+    report = client_for(cast["county"]).get(reverse("rectification:import_report", args=[token.group(1)]))
+    assert report.status_code == 200 and WHOLE_NUMBERS.findall(_sheets(report)) == []
+    other = client_for(make_user(Role.COUNTY, LIXIAN, username="lixian-deputy"))
+    assert other.get(reverse("rectification:import_report", args=[token.group(1)])).status_code == 404
+
+
+def test_a_loaded_feedback_list_keeps_a_formula_as_text_and_shows_its_numbers_masked(cast):
+    response = _import(cast["county"], _feedback("反馈清单.xlsx", _feedback_list("2027-03-31")))
+
+    assert response.status_code == 302
+    problem = Problem.objects.get(description__startswith="王秀英")
+    assert problem.measures == '=HYPERLINK("http://x")'
+    for url in (
+        reverse("rectification:problem_list"),
+        reverse("rectification:problem_detail", args=[problem.pk]),
+        reverse("rectification:export_ledger", args=[LIXIAN]),
+        reverse("rectification:export_three_lists"),
+    ):
+        got = client_for(cast["county"]).get(url)  # a county problem; pages are shown masked to all
+        text = _sheets(got) if got["Content-Type"].startswith(XLSX) else shown(got)
+        assert got.status_code == 200 and WHOLE_NUMBERS.findall(text) == [], url
+    ledger = _content(client_for(cast["county"]).get(reverse("rectification:export_ledger", args=[LIXIAN])))
+    assert "HYPERLINK" in _sheets(ledger) and "<f>" not in _xml(ledger)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _content(response) -> bytes:
+    if isinstance(response, bytes):
+        return response
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def _sheets(response) -> str:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(_content(response)))
+    rows = [workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names]
+    return "\n".join("\t".join(str(cell) for cell in row) for sheet in rows for row in sheet)
+
+
+def _xml(response) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(_content(response))) as archive:
+        return "".join(archive.read(name).decode() for name in archive.namelist() if "worksheets/" in name)
+
+
+def test_every_text_of_a_ledger_column_is_masked_whatever_order_its_distinct_values_come_in():
+    import polars as pl
+
+    from fangfan.engine.rectification.workbooks import _mask_column
+
+    texts = pl.Series([f"王秀英{WANG_ID}户，电话{WANG_PHONE}", "石桥村饮水问题", None])
+
+    # polars lists a series' distinct values in no fixed order: each call may differ.
+    for _ in range(50):
+        masked = _mask_column(texts).to_list()
+        assert masked == [
+            f"王秀英{WANG_ID[:6]}********{WANG_ID[-4:]}户，电话139****5678",
+            "石桥村饮水问题",
+            None,
+        ]
