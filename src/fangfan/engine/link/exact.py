@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
@@ -73,21 +72,15 @@ class ExactStep:
     """What the exact step leaves: its links, the rows it could not place, and what the
     probabilistic step needs of the rows it did place (a training sample, the prior)."""
 
-    links: pl.LazyFrame  # LINK_COLUMNS: a scan of the parts written under `spill`, feed by feed
+    links: pl.DataFrame  # LINK_COLUMNS
     residual: pl.DataFrame  # RECORD_COLUMNS, in record order
     with_id: int  # feed rows with an ID at all
     villages: pl.DataFrame  # record_id, village_code of the feeds that have one
-    linked: int  # rows linked (the height of `links`)
 
 
-def exact_step(snapshot: Snapshot, people: pl.DataFrame, spill: Path) -> ExactStep:
+def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
     """Every person- and household-kept feed row whose ID (15-digit ones through to_18 on
     both sides) is a registry person's, one feed at a time; the rest left over.
-
-    Each feed's links are written to a part under the folder `spill` as soon as they are
-    made, not held: at city scale they are 7.86 million rows, a gigabyte as a frame, and
-    the steps after need only a sample of them (`sample_records`) until they are written
-    out whole.
 
     `record_id` numbers the rows across feeds in DEPARTMENT_FEEDS order. An ID already
     in 18-character form is joined as it is (`written_key`); only the others are
@@ -95,9 +88,7 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame, spill: Path) -> ExactSt
     one integer per row.
     """
     registry = registry_keys(people)
-    spill.mkdir(parents=True, exist_ok=True)
-    parts: list[Path] = []
-    linked = 0
+    links: list[pl.DataFrame] = []
     residual: list[pl.DataFrame] = []
     villages: list[pl.DataFrame] = []
     with_id = 0
@@ -114,22 +105,19 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame, spill: Path) -> ExactSt
             villages.append(rows.select("record_id", "village_code"))
         rows, fifteen, irregular_with_id = _keyed(rows)
         with_id += rows.height - rows.get_column("key").null_count() + irregular_with_id
-        found = _exact_links(rows.join(registry, on="key", how="inner"), fifteen)
-        parts.append(spill / f"exact-{len(parts):02d}.parquet")
-        found.write_parquet(parts[-1], compression="lz4")
-        linked += found.height
+        found = rows.join(registry, on="key", how="inner")
+        links.append(_exact_links(found, fifteen))
         del found
         left = rows.join(registry.select("key"), on="key", how="anti").drop("key")
         residual.append(with_written(left))
         del rows
-    if not parts:
-        return ExactStep(pl.LazyFrame(schema=LINK_COLUMNS), empty_records(), 0, _no_villages(), 0)
+    if not links:
+        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, _no_villages())
     return ExactStep(
-        pl.scan_parquet(parts),
+        pl.concat(links),
         pl.concat(residual).sort("record_id"),
         with_id,
         pl.concat(villages) if villages else _no_villages(),
-        linked,
     )
 
 
@@ -191,11 +179,11 @@ def sample_records(step: ExactStep, size: int, seed: int) -> pl.DataFrame:
     `records.join(exact, how="semi").sample(size, seed=seed)` would draw them."""
     # Eager operations on the city's links would copy all of them first: a sorted Series
     # and a streaming filter touch only what they need.
-    linked = step.links.select("record_id").collect().get_column("record_id").sort().to_frame()
+    linked = step.links.get_column("record_id").sort().to_frame()
     chosen = linked.sample(min(linked.height, size), seed=seed)
     wanted = pl.col("record_id").is_in(chosen.get_column("record_id").implode())
     columns = ("record_id", "feed", "_file", "_sheet", "_row", "id_as_written", "name")
-    found = step.links.filter(wanted).select(columns).collect(engine="streaming")
+    found = step.links.lazy().filter(wanted).select(columns).collect(engine="streaming")
     rows = chosen.join(found, on="record_id", how="left", maintain_order="left").join(
         step.villages.filter(wanted), on="record_id", how="left", maintain_order="left"
     )

@@ -13,16 +13,13 @@ a note saying why, so no finding is made outside the sender's region.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
 
 import polars as pl
-
-LinksFrame = TypeVar("LinksFrame", pl.DataFrame, pl.LazyFrame)
 
 OUTSIDE_NOTE = "匹配到的人员不在报送单位的区划内，未采用"
 
 
-def outside_regions(links: pl.DataFrame | pl.LazyFrame, file_regions: Mapping[str, str]) -> pl.Expr:
+def outside_regions(links: pl.DataFrame, file_regions: Mapping[str, str]) -> pl.Expr:
     """True for a linked row whose file has a region and whose person lives outside it."""
     outside = pl.lit(False)
     for folder, prefix in file_regions.items():
@@ -34,10 +31,9 @@ def outside_regions(links: pl.DataFrame | pl.LazyFrame, file_regions: Mapping[st
     return (pl.col("status") == "linked") & outside
 
 
-def keep_within_regions(links: LinksFrame, file_regions: Mapping[str, str] | None) -> LinksFrame:
-    """`links` (a frame or a lazy one) with every link outside its file's region turned
-    into an unlinked row."""
-    if not file_regions or (isinstance(links, pl.DataFrame) and links.is_empty()):
+def keep_within_regions(links: pl.DataFrame, file_regions: Mapping[str, str] | None) -> pl.DataFrame:
+    """`links` with every link outside its file's region turned into an unlinked row."""
+    if not file_regions or links.is_empty():
         return links
     outside = outside_regions(links, file_regions)
     cleared = ("linked_id_number", "linked_household_id", "linked_village_code")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Mapping
@@ -78,32 +77,25 @@ def link_snapshot(
                 _write_atomically(kept, path)
             del links, kept
         return LinkResult(linkage_report(pl.scan_parquet(path)), path, reused=True)
-    spill = Path(tempfile.mkdtemp(prefix=".links-", dir=_made(path.parent)))
-    try:
-        linked, timings, model = _link(snapshot, progress, work_dir, spill)
-        _write_atomically(keep_within_regions(linked, file_regions), path)
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
-    return LinkResult(linkage_report(pl.scan_parquet(path)), path, False, timings, model)
-
-
-def _made(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    links, timings, model = _link(snapshot, progress, work_dir)
+    links = keep_within_regions(links, file_regions)
+    _write_atomically(links, path)
+    report = linkage_report(links)
+    del links
+    return LinkResult(report, path, False, timings, model)
 
 
 def _link(
-    snapshot: Snapshot, progress: Progress, work_dir: Path | None, spill: Path
-) -> tuple[pl.LazyFrame, dict[str, float], dict[str, Any]]:
-    """The links, lazily: the exact ones in parts under `spill`, then the rest (in memory)."""
+    snapshot: Snapshot, progress: Progress, work_dir: Path | None
+) -> tuple[pl.DataFrame, dict[str, float], dict[str, Any]]:
     clock = time.perf_counter()
     progress.start("读取建档立卡与部门数据", total=2)
     people = registry_people(snapshot)
     progress.advance("读取建档立卡与部门数据")
     progress.finish("读取建档立卡与部门数据")
     progress.start("身份证号精确匹配", total=1)
-    step = exact_step(snapshot, people, spill)
-    prior = _prior(step.with_id, step.linked, people.height)
+    step = exact_step(snapshot, people)
+    prior = _prior(step.with_id, step.links.height, people.height)
     # Registry people whose own ID is damaged: preset scores, so a township's export works too.
     repaired = damaged_id_links(step.residual, people, prior)
     residual = step.residual.join(repaired.select("record_id"), on="record_id", how="anti")
@@ -111,8 +103,7 @@ def _link(
     timings = {"read": 0.0, "exact": time.perf_counter() - clock}
     probable, model = _probabilistic(residual, step, people, prior, progress, work_dir, timings)
     village = village_links(snapshot)
-    rest = [frame.lazy() for frame in (repaired, probable, village)]
-    links = pl.concat([step.links, *rest], how="vertical_relaxed")
+    links = pl.concat([step.links, repaired, probable, village], how="vertical_relaxed")
     timings["total"] = time.perf_counter() - clock
     return links, timings, model
 
@@ -135,7 +126,7 @@ def _probabilistic(
     residual = with_comparison_columns(residual)
     training = pl.concat([residual, with_comparison_columns(sample)], how="vertical_relaxed")
     # EM learns nothing from a township's few dozen households: preset m and u instead.
-    preset = step.linked < MIN_TRAINING_LINKS
+    preset = step.links.height < MIN_TRAINING_LINKS
     scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir, preset=preset)
     decided = decide(residual, scored.pairs, people)
     progress.finish("概率匹配")
@@ -155,17 +146,13 @@ def _prior(with_id: int, exact: int, people: int) -> float:
     return share / max(people, 1)
 
 
-def _write_atomically(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> None:
-    """Write `frame` to `path` through a temporary file; a lazy one is streamed, in order."""
+def _write_atomically(frame: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
     os.close(handle)
     try:
         # zstd level 1: the same file size as the default level here, a fifth less time.
-        if isinstance(frame, pl.LazyFrame):
-            frame.sink_parquet(temporary, compression="zstd", compression_level=1)
-        else:
-            frame.write_parquet(temporary, compression="zstd", compression_level=1)
+        frame.write_parquet(temporary, compression="zstd", compression_level=1)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
