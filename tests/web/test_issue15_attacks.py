@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 Role = User.Role
 SHIQIAO, BEIGUAN, CHENGGUAN, LIXIAN, WUDU = "621226100201", "621202001201", "621226100", "621226", "621202"
 WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone
+HOUR = dt.timedelta(hours=1)
 WHOLE_NUMBERS = re.compile(rf"{WANG_ID}|{WANG_PHONE}|{WANG_ID[6:14]}")
 
 
@@ -333,3 +334,114 @@ def test_every_text_of_a_ledger_column_is_masked_whatever_order_its_distinct_val
             "石桥村饮水问题",
             None,
         ]
+
+
+# Grievances and campaigns
+
+
+def _grievance_data(**fields: object) -> dict[str, object]:
+    return {
+        "channel": "12317",
+        "category": "monitoring",
+        "first_level": "village",
+        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "name": WANG_XIUYING.name,
+        "region": SHIQIAO,
+        "content": "儿子住院，医药费报销不了",
+        **fields,
+    }
+
+
+def test_a_call_received_later_today_or_next_year_is_refused(cast):
+    url = reverse("grievances:new")
+    later = timezone.localtime() + dt.timedelta(hours=3)
+    for moment in (later, later + dt.timedelta(days=400)):
+        data = _grievance_data(received_at=moment.strftime("%Y-%m-%dT%H:%M"))
+        response = client_for(cast["village"]).post(url, data)
+        assert response.status_code == 400, moment
+    assert not Grievance.objects.exists()
+
+
+def test_another_county_s_grievance_list_filter_and_steps_are_not_found(cast):
+    from fangfan.web.grievances import actions as grievance_actions
+
+    ma = grievance_actions.register(
+        cast["wudu"],
+        grievance_actions.Complaint(
+            "12317", "housing", "马占山", BEIGUAN, "village", "房子漏雨", timezone.now() - HOUR
+        ),
+    )
+    county = client_for(cast["county"])
+    assert county.get(reverse("grievances:list"), {"region": BEIGUAN}).status_code == 404
+    assert county.get(reverse("grievances:excel"), {"region": WUDU}).status_code == 404
+    assert county.post(reverse("grievances:accept", args=[ma.pk]), {"note": "越权"}).status_code == 404
+    assert county.post(reverse("grievances:open_problem", args=[ma.pk]), {}).status_code == 404
+    village = client_for(cast["village"])
+    assert village.post(reverse("grievances:accept", args=[ma.pk])).status_code in (403, 404)
+    ma.refresh_from_db()
+    assert ma.stage == "registered"
+
+
+def test_an_opinion_link_or_place_or_a_caller_s_name_carrying_a_phone_is_not_shown_whole(cast):
+    from fangfan.web.grievances import actions as grievance_actions
+
+    item = grievance_actions.register_opinion(
+        cast["county"],
+        grievance_actions.Sighting(
+            "weibo",
+            timezone.now(),
+            SHIQIAO,
+            "帖子称有户没人管",
+            f"https://weibo.com/u/{WANG_PHONE}",
+            f"王秀英家（{WANG_PHONE}）",
+        ),
+    )
+    caller = grievance_actions.register(
+        cast["village"],
+        grievance_actions.Complaint(
+            "12317", "medical", f"王秀英{WANG_PHONE}", SHIQIAO, "village", "看病难", timezone.now()
+        ),
+    )
+    for url in (
+        reverse("grievances:opinion", args=[item.pk]),
+        reverse("grievances:opinions"),
+        reverse("grievances:detail", args=[caller.pk]),
+        reverse("grievances:list"),
+    ):
+        page = client_for(cast["township"]).get(url)
+        assert page.status_code == 200 and WHOLE_NUMBERS.findall(shown(page)) == [], url
+    page = shown(client_for(cast["township"]).get(reverse("grievances:opinion", args=[item.pk])))
+    assert "weibo.com/u/139****5678" in page and 'href="https://weibo.com' not in page
+
+
+def test_a_visit_dated_tomorrow_or_before_the_campaign_is_refused(cast):
+    from fangfan.web.campaigns.models import Visit
+    from fangfan.web.campaigns.testing import make_target
+
+    target = make_target(make_household(SHIQIAO, 7, head_name="赵永福"))
+    answers = {
+        "answer_bedding": "是",
+        "answer_heating": "燃煤炉",
+        "answer_heating_fuel": "是",
+        "answer_house_safe": "是",
+        "answer_food_stock": "是",
+        "result": "no_problem",
+    }
+    url = reverse("campaigns:record_visit", args=[target.pk])
+    for day in (timezone.localdate() + dt.timedelta(days=1), dt.date(2026, 10, 31)):
+        response = client_for(cast["village"]).post(url, {**answers, "visited_on": day.isoformat()})
+        assert response.status_code in (400, 409), day
+        assert re.search(r"[\u4e00-\u9fff]", response.content.decode())
+    assert not Visit.objects.exists()
+
+
+def test_another_county_s_campaign_targets_are_not_listed_or_visited(cast):
+    from fangfan.web.campaigns.testing import make_target
+
+    ma = make_target(make_household(BEIGUAN, 4, head_name="马占山"))
+    county = client_for(cast["county"])
+    for name in ("campaigns:targets", "campaigns:targets_excel", "campaigns:progress"):
+        assert county.get(reverse(name, args=["warm_winter"]), {"region": WUDU}).status_code == 404, name
+    assert county.get(reverse("campaigns:target", args=[ma.pk])).status_code == 404
+    visit = client_for(cast["village"]).post(reverse("campaigns:record_visit", args=[ma.pk]), {"result": "x"})
+    assert visit.status_code == 404
