@@ -382,6 +382,23 @@ def test_another_county_s_grievance_list_filter_and_steps_are_not_found(cast):
     assert ma.stage == "registered"
 
 
+def test_another_county_s_opinion_screenshot_and_steps_are_not_found(cast):
+    from fangfan.web.grievances import actions as grievance_actions
+
+    shot = SimpleUploadedFile("截图.png", PNG, content_type="image/png")
+    sighting = grievance_actions.Sighting("douyin", timezone.now() - HOUR, BEIGUAN, "北关村有人说没人管")
+    item = grievance_actions.register_opinion(cast["wudu"], sighting, shot)
+    county = client_for(cast["county"])
+
+    assert county.get(reverse("grievances:opinion_screenshot", args=[item.pk])).status_code == 404
+    assert county.get(reverse("grievances:opinion", args=[item.pk])).status_code == 404
+    assert county.post(reverse("grievances:opinion_problem", args=[item.pk]), {}).status_code == 404
+    assert (
+        client_for(cast["wudu"]).get(reverse("grievances:opinion_screenshot", args=[item.pk])).status_code
+        == 200
+    )
+
+
 def test_an_opinion_link_or_place_or_a_caller_s_name_carrying_a_phone_is_not_shown_whole(cast):
     from fangfan.web.grievances import actions as grievance_actions
 
