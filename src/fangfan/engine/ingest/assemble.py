@@ -92,11 +92,13 @@ def assemble(
             }
         )
     progress.start(READ_TASK, total=len(files))
-    # Polars releases the GIL while it parses a CSV, so threads read two at once; calamine
-    # does not, so a city's workbooks go to worker processes (`_workbook_pool`). The largest
-    # files start first, and results are merged in file order, so the outcome is the same.
+    # calamine holds the GIL while it parses, so a city's workbooks go to worker processes
+    # (`_workbook_pool`); CSV files are read on a thread beside them. The largest files start
+    # first, and results are merged in file order, so the outcome is the same.
     with ExitStack() as stack:
-        threads = stack.enter_context(ThreadPoolExecutor(max_workers=READ_WORKERS))
+        # One CSV at a time: Polars parses each on every core already, and two of a city's
+        # largest at once would hold both in memory.
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         processes = _workbook_pool(files, stack)
         reading: dict[Path, Future[tuple[Assembled, _Parts]]] = {}
         for path in sorted(files, key=lambda item: item.stat().st_size, reverse=True):
@@ -257,7 +259,8 @@ def _rows(
         {"file": sheet.file, "sheet": sheet.sheet, "row": row, "kind": "合计行"}
         for row in totals["_row"].to_list()
     ]
-    kept = frame.filter(~layout).select(
+    # Filtering copies every column; most sheets have no layout row to filter out.
+    kept = (frame.filter(~layout) if layout.any() else frame).select(
         pl.lit(source, dtype=pl.Int64).alias("_src"),
         pl.lit(sheet.file).alias("_file"),
         pl.lit(sheet.sheet).alias("_sheet"),

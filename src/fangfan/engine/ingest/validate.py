@@ -247,9 +247,12 @@ def _attach(frame: pl.DataFrame, column: Field, lookup: pl.DataFrame) -> pl.Data
         name for name, shared in ((text, same_text), (value, same_value), (code, no_code)) if not shared
     ]
     if joined:  # a left join keeps the left order, so `_rid` stays sorted
-        frame = frame.join(
+        # Only the cell column goes through the join and the new columns are put beside the
+        # frame: joining the whole frame would copy every column of it once per field.
+        found = frame.select(cell).join(
             lookup.select(cell, *joined), on=cell, how="left", nulls_equal=True, maintain_order="left"
         )
+        frame = frame.hstack(found.drop(cell).get_columns())
     shared = []
     if same_text:
         shared.append(pl.col(cell).alias(text))
