@@ -462,3 +462,62 @@ def test_another_county_s_campaign_targets_are_not_listed_or_visited(cast):
     assert county.get(reverse("campaigns:target", args=[ma.pk])).status_code == 404
     visit = client_for(cast["village"]).post(reverse("campaigns:record_visit", args=[ma.pk]), {"result": "x"})
     assert visit.status_code == 404
+
+
+def test_garbage_in_the_lists_and_forms_is_answered_in_chinese_never_with_a_500(cast):
+    county = client_for(cast["county"])
+    lists = (
+        reverse("rectification:problem_list"),
+        reverse("rectification:export_three_lists"),
+        reverse("rectification:export_progress"),
+        reverse("grievances:list"),
+        reverse("grievances:opinions"),
+        reverse("campaigns:targets", args=["warm_winter"]),
+        reverse("campaigns:progress", args=["warm_winter"]),
+    )
+    for url in lists:
+        queries = ({"page": "abc"}, {"page": "9" * 20}, {"status": "<b>x</b>", "source": "x"})
+        for query in queries:
+            response = county.get(url, query)
+            assert response.status_code in (200, 400, 404), (url, query, response.status_code)
+    from fangfan.web.rectification import actions
+
+    fixed = fix(cast["township"], cast["shiqiao"])
+    today = timezone.localdate()
+    actions.accept(cast["county"], fixed, rechecked_on=today, rechecked_by="县局", result="到位")
+    actions.close(cast["county"], Problem.objects.get(pk=fixed.pk))
+    draws = (
+        {"percent": "1e9"},
+        {"percent": "abc"},
+        {"percent": "10", "seed": "9" * 30},
+        {"percent": "10", "closed_before": "2999-01-01"},
+    )
+    for data in draws:
+        response = county.post(reverse("rectification:recheck_draw"), data)
+        assert response.status_code == 400, data
+        assert re.search(r"[\u4e00-\u9fff]", response.content.decode())
+    drawn = county.post(reverse("rectification:recheck_draw"), {"percent": "100", "seed": "7"})
+    assert drawn.status_code == 302
+
+
+def test_a_visit_s_number_answer_out_of_reason_is_refused_not_a_500(cast):
+    from fangfan.web.campaigns.models import Visit
+    from fangfan.web.campaigns.testing import make_target
+
+    target = make_target(make_household(SHIQIAO, 7, head_name="赵永福"))
+    answers = {
+        "answer_bedding": "是",
+        "answer_heating": "燃煤炉",
+        "answer_heating_fuel": "是",
+        "answer_house_safe": "是",
+        "answer_food_stock": "是",
+        "result": "no_problem",
+        "visited_on": timezone.localdate().isoformat(),
+    }
+    url = reverse("campaigns:record_visit", args=[target.pk])
+    for days in ("1e999999", "NaN", "-1", "abc", "Infinity"):
+        response = client_for(cast["village"]).post(url, {**answers, "answer_food_days": days})
+        assert response.status_code == 400, days
+    assert not Visit.objects.exists()
+    response = client_for(cast["village"]).post(url, {**answers, "answer_food_days": "90"})
+    assert response.status_code == 302

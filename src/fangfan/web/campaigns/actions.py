@@ -219,8 +219,8 @@ def _answer(item: ChecklistItem, value: Any) -> Any:
             number = Decimal(str(value))
         except InvalidOperation:
             raise WorkflowError(f"核查项“{item.name}”应填数字") from None
-        if not number.is_finite() or number < 0:
-            raise WorkflowError(f"核查项“{item.name}”应填不小于0的数字")
+        if not number.is_finite() or number < 0 or number > 10**9:
+            raise WorkflowError(f"核查项“{item.name}”应填0到10亿之间的数字")
         return int(number) if number == number.to_integral_value() else float(number)
     return str(value).strip()
 

@@ -16,6 +16,9 @@ ANSWER_PREFIX = "answer_"
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 # A problem opened from a visit is due within a year, as every deadline.
 DEADLINE_AHEAD_DAYS = 365
+# A number answered on a checklist (days of grain, yuan, people) is below this; "1e999999"
+# would otherwise be turned into a million-digit integer.
+ANSWER_AT_MOST = 10**9
 RECTIFICATION = ("lead_unit", "responsible_person", "measures", "deadline")
 
 
@@ -26,7 +29,14 @@ def _answer_field(item: ChecklistItem) -> forms.Field:
             label=item.name, choices=choices, required=item.required, help_text=item.hint
         )
     if item.kind == "number":
-        return forms.DecimalField(label=item.name, min_value=0, required=item.required, help_text=item.hint)
+        return forms.DecimalField(
+            label=item.name,
+            min_value=0,
+            max_value=ANSWER_AT_MOST,
+            decimal_places=2,
+            required=item.required,
+            help_text=item.hint,
+        )
     return forms.CharField(label=item.name, max_length=500, required=item.required, help_text=item.hint)
 
 

@@ -164,7 +164,12 @@ class DrawForm(forms.Form):
         decimal_places=1,
         initial=10,
     )
-    seed = forms.IntegerField(label="随机种子（可选，填写同一种子可重现抽样）", required=False, min_value=0)
+    seed = forms.IntegerField(
+        label="随机种子（可选，填写同一种子可重现抽样）",
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,  # the sample keeps it in a BigIntegerField
+    )
     closed_before = bounds.date_field("抽取此日及以前销号的问题", required=False)
     note = forms.CharField(label="说明", max_length=200, required=False)
 
