@@ -521,3 +521,10 @@ def test_a_visit_s_number_answer_out_of_reason_is_refused_not_a_500(cast):
     assert not Visit.objects.exists()
     response = client_for(cast["village"]).post(url, {**answers, "answer_food_days": "90"})
     assert response.status_code == 302
+
+
+def test_escalating_a_finding_id_beyond_any_row_is_not_found_not_a_500(cast):
+    url = reverse("rectification:escalate")
+    for value in ("9" * 20, "-1", "1e5"):
+        response = client_for(cast["county"]).get(url, {"finding": value})
+        assert response.status_code in (200, 404), value
