@@ -199,6 +199,9 @@ def main() -> None:
         load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         print(f"commit {commit.stdout.strip()}; database {name}; {load}", flush=True)
         for label, run_dir in zip(("empty database", "next month over it"), args.runs, strict=False):
+            # Again before each publish, untimed: a migration added to the checkout meanwhile
+            # (a shared one) would make the publish refuse to run.
+            subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], env=env, check=True)
             figures = publish(run_dir, env, url)
             check(url)
             print(figures.describe(f"{run_dir.name} ({label})"), flush=True)
