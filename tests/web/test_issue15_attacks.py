@@ -528,3 +528,13 @@ def test_escalating_a_finding_id_beyond_any_row_is_not_found_not_a_500(cast):
     for value in ("9" * 20, "-1", "1e5"):
         response = client_for(cast["county"]).get(url, {"finding": value})
         assert response.status_code in (200, 404), value
+
+
+def test_a_batch_typed_into_the_filter_does_not_come_back_whole_in_an_excel_name_or_title(cast):
+    # (The filter bar itself keeps what was typed, so the filter still matches it.)
+    county = client_for(cast["county"])
+    for name in ("rectification:export_three_lists", "rectification:export_progress"):
+        response = county.get(reverse(name), {"batch": f"王秀英{WANG_PHONE}"})
+        assert response.status_code == 200
+        content = _content(response)
+        assert WHOLE_NUMBERS.findall(response["Content-Disposition"] + _sheets(content)) == [], name

@@ -35,7 +35,7 @@ from fangfan.web.imports.forms import size_text
 from fangfan.web.rectification import exports, imports
 from fangfan.web.rectification.forms import CHOOSE, LedgerFilter
 from fangfan.web.rectification.ledger import apply_filters
-from fangfan.web.rectification.models import CATEGORY_CHOICES, Problem, Source
+from fangfan.web.rectification.models import CATEGORY_CHOICES, Problem, Source, masked_file_name
 from fangfan.web.regions.models import Region
 from fangfan.web.shared.excel import CONTENT_TYPE, written_response
 
@@ -127,7 +127,8 @@ def _filtered(request: HttpRequest) -> tuple[User, LedgerFilter, Region, str]:
     filters = LedgerFilter(user, request.GET)
     region = region_for_user(user, str(filters.data.get("region") or "") or None)  # 404 outside
     batch = str(filters.data.get("batch") or "").strip()
-    return user, filters, region, f"{region.name}{batch}"
+    # The batch names the file and heads its sheets: masked like any text a list carried.
+    return user, filters, region, f"{region.name}{masked_file_name(batch)}"
 
 
 @require_GET
