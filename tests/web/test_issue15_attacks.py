@@ -538,3 +538,26 @@ def test_a_batch_typed_into_the_filter_does_not_come_back_whole_in_an_excel_name
         assert response.status_code == 200
         content = _content(response)
         assert WHOLE_NUMBERS.findall(response["Content-Disposition"] + _sheets(content)) == [], name
+
+
+def test_a_feedback_list_that_unpacks_to_a_bomb_is_refused_before_anything_reads_its_sheets(
+    cast, monkeypatch
+):
+    import zipfile
+
+    from fangfan.engine.rectification import cells
+
+    read: list[object] = []
+    monkeypatch.setattr(cells, "merged_ranges", lambda path: read.append(path) or {})
+    handle = io.BytesIO()
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(
+            "xl/worksheets/sheet1.xml", "<worksheet>" + " " * (80 * 1024 * 1024) + "</worksheet>"
+        )
+
+    response = _import(cast["county"], _feedback("反馈清单.xlsx", handle.getvalue()))
+
+    assert response.status_code == 400 and "压缩比异常" in response.content.decode()
+    assert read == []

@@ -41,10 +41,14 @@ class SheetRows:
 
 def sheet_rows(path: Path, name: str) -> Iterator[SheetRows]:
     """Every sheet of the file at `path` (read through the import's guard), merged cells filled."""
-    ranges = merged_ranges(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
     limits = ReadLimits.from_environment()
     limits = ReadLimits(limits.max_unpacked_bytes, limits.max_compression_ratio, FEEDBACK_MAX_ROWS)
+    ranges: dict[str, list[Range]] | None = None
     for sheet in read_sheets(path, name, limits):
+        # Only once the guard has passed the file (read_sheets checks it before the first
+        # sheet): the merged ranges are read from each sheet's whole XML.
+        if ranges is None:
+            ranges = merged_ranges(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
         numbers = sheet.cells.get_column("row").to_list()
         rows = [
             ["" if value is None else str(value) for value in row] for row in sheet.cells.drop("row").rows()
