@@ -68,7 +68,8 @@ class OfficeUser(HttpUser):
     def _page(self, name: str, path: str) -> None:
         with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code} {path}")
+                # HTTP 0: no response at all; say why (connection reset, refused, timed out).
+                response.failure(f"HTTP {response.status_code} {path} {response.error or ''}".rstrip())
             elif MARKERS[name] not in response.text:
                 response.failure(f"不是所要的页面：{path}")
 
