@@ -9,6 +9,7 @@ impossible dates are refused in Chinese, never with a 500.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -561,3 +562,24 @@ def test_a_feedback_list_that_unpacks_to_a_bomb_is_refused_before_anything_reads
 
     assert response.status_code == 400 and "压缩比异常" in response.content.decode()
     assert read == []
+
+
+def test_a_caller_s_contact_in_another_county_is_counted_but_not_listed(cast):
+    from fangfan.web.grievances import actions as grievance_actions
+
+    def call(user: User, village: str, hours: int) -> Grievance:
+        said = grievance_actions.Complaint(
+            "12317", "medical", WANG_XIUYING.name, village, "village", "看病贵", timezone.now() - hours * HOUR
+        )
+        return grievance_actions.register(user, dataclasses.replace(said, phone=WANG_PHONE))
+
+    elsewhere = call(cast["wudu"], BEIGUAN, 5)
+    here = call(cast["village"], SHIQIAO, 1)
+    assert list(here.earlier.all()) == [elsewhere]
+
+    page = shown(client_for(cast["county"]).get(reverse("grievances:detail", args=[here.pk])))
+
+    assert "90天内第2次反映" in page
+    assert elsewhere.reference not in page
+    theirs = shown(client_for(cast["wudu"]).get(reverse("grievances:detail", args=[elsewhere.pk])))
+    assert here.reference not in theirs

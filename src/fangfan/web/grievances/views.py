@@ -20,6 +20,7 @@ from fangfan.web.accounts.access import (
     can,
     get_scoped_or_404,
     require_roles,
+    scope,
 )
 from fangfan.web.grievances import actions, lists
 from fangfan.web.grievances.columns import GRIEVANCE_COLUMNS, PERFORMANCE_COLUMNS, SKIPPED_COLUMNS
@@ -108,14 +109,19 @@ def grievance_new(request: HttpRequest) -> HttpResponse:
 
 def _grievance(request: HttpRequest, grievance_id: int) -> Grievance:
     rows = Grievance.objects.select_related("household", "recorded_by", "intake", "problem")
-    return get_scoped_or_404(rows, request.user, pk=grievance_id)
+    grievance = get_scoped_or_404(rows, request.user, pk=grievance_id)
+    grievance.viewer = user_of(request)  # type: ignore[attr-defined]  # for `_context`'s gate
+    return grievance
 
 
 def _context(grievance: Grievance) -> dict[str, Any]:
     with_state(grievance)
+    # The same person's other contacts, as far as the viewer's region goes (a call to
+    # another county is counted in repeat_count, but not listed).
+    viewer = grievance.viewer  # type: ignore[attr-defined]
     return {
-        "earlier": grievance.earlier.order_by("-received_at"),
-        "later": grievance.later.order_by("received_at"),
+        "earlier": scope(grievance.earlier.all(), viewer).order_by("-received_at"),
+        "later": scope(grievance.later.all(), viewer).order_by("received_at"),
         "problem_form": ProblemForm(),
     }
 
