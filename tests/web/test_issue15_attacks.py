@@ -583,3 +583,13 @@ def test_a_caller_s_contact_in_another_county_is_counted_but_not_listed(cast):
     assert elsewhere.reference not in page
     theirs = shown(client_for(cast["wudu"]).get(reverse("grievances:detail", args=[elsewhere.pk])))
     assert here.reference not in theirs
+
+
+def test_a_problem_or_a_grievance_names_itself_masked_in_audit_rows_and_messages(cast):
+    from fangfan.web.grievances.models import Grievance as GrievanceModel
+
+    problem = make_problem(cast["county"], SHIQIAO, description=f"{WANG_ID}户住房问题")
+    caller = GrievanceModel(reference="XF1", name=f"王秀英{WANG_PHONE}")
+
+    assert WHOLE_NUMBERS.findall(str(problem) + str(caller)) == []
+    assert str(problem).startswith(f"整改问题{problem.pk}：{WANG_ID[:6]}****")

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from fangfan.engine.grievances.sla import load_sla
+from fangfan.engine.masking import mask_text
 from fangfan.web.accounts.audit import SoftDeleteModel
 from fangfan.web.monitoring.models import Intake
 from fangfan.web.rectification.models import Problem
@@ -127,7 +128,7 @@ class Grievance(SoftDeleteModel):
         indexes = (models.Index(fields=["due_at", "region_code"], name="grievance_due_idx"),)
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.name}"
+        return f"{self.reference} {mask_text(self.name)}"
 
     @property
     def is_open(self) -> bool:

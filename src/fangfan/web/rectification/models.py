@@ -163,7 +163,7 @@ class Problem(SoftDeleteModel):
         )
 
     def __str__(self) -> str:
-        return f"整改问题{self.pk}：{self.description[:30]}"
+        return f"整改问题{self.pk}：{mask_text(self.description)[:30]}"
 
     @property
     def is_open(self) -> bool:
