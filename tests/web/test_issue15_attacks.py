@@ -593,3 +593,24 @@ def test_a_problem_or_a_grievance_names_itself_masked_in_audit_rows_and_messages
 
     assert WHOLE_NUMBERS.findall(str(problem) + str(caller)) == []
     assert str(problem).startswith(f"整改问题{problem.pk}：{WANG_ID[:6]}****")
+
+
+def test_a_repeated_row_is_reported_with_its_description_masked_before_it_is_cut(cast):
+    import xlsxwriter
+
+    description = "石桥村" * 8 + f"{WANG_ID}户饮水不安全"  # the ID starts at the 25th character
+    handle = io.BytesIO()
+    workbook = xlsxwriter.Workbook(handle)
+    sheet = workbook.add_worksheet("反馈问题")
+    sheet.write_row(0, 0, ["序号", "问题描述", "涉及县区", "整改措施", "责任单位", "责任人", "整改时限"])
+    for row in (1, 2):
+        sheet.write_row(
+            row, 0, [str(row), description, "礼县", "入户核实", "礼县水务局", "张三", "2027-03-31"]
+        )
+    workbook.close()
+
+    response = _import(cast["county"], _feedback("反馈清单.xlsx", handle.getvalue()))
+
+    page = shown(response)
+    assert response.status_code == 400 and "重复" in page
+    assert WHOLE_NUMBERS.findall(page) == [] and WANG_ID[:16] not in page

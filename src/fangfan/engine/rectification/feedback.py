@@ -40,6 +40,7 @@ import polars as pl
 
 from fangfan.engine.ingest.headers import header_key
 from fangfan.engine.ingest.read import UnreadableFile
+from fangfan.engine.masking import mask_text
 from fangfan.engine.rectification.cells import SheetRows, sheet_rows
 from fangfan.engine.rectification.deadlines import (
     KIND_NONE,
@@ -374,7 +375,7 @@ class _Reader:
                 self.problem(
                     *where,
                     header.written["description"],
-                    description[:40],
+                    mask_text(description)[:40],  # masked before it is cut (a cut ID no mask finds)
                     Code.DUPLICATE,
                     f"与第 {self.seen[key]} 行是同一问题、同一地点（重复）",
                 )

@@ -37,6 +37,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangfan.engine import regions as engine_regions
+from fangfan.engine.masking import mask_text
 from fangfan.engine.rectification.feedback import ERROR, PROBLEM_COLUMNS, FeedbackList, read_feedback
 from fangfan.engine.rectification.places import Place, Places
 from fangfan.engine.rectification.workbooks import write_feedback_report
@@ -174,7 +175,8 @@ def _without_repeats(user: User, feedback: FeedbackList, batch: str) -> Feedback
         known = loaded.get((row["region_code"], _description(row)))
         if known is not None:
             message = f"该问题已在整改台账中（问题编号{known}，批次“{batch}”），不能重复导入"
-            found.append(_problem(feedback, row, "问题描述", row["description"][:40], CODE_REPEATED, message))
+            shown = mask_text(row["description"])[:40]  # masked before it is cut
+            found.append(_problem(feedback, row, "问题描述", shown, CODE_REPEATED, message))
     return _adding(feedback, found)
 
 
