@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cast import WANG_XIUYING
+from fangfan.engine import campaigns
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.grievances.models import Grievance
@@ -614,3 +616,17 @@ def test_a_repeated_row_is_reported_with_its_description_masked_before_it_is_cut
     page = shown(response)
     assert response.status_code == 400 and "重复" in page
     assert WHOLE_NUMBERS.findall(page) == [] and WANG_ID[:16] not in page
+
+
+@pytest.mark.parametrize("field", ["head_id_number", "phone", "helper_phone"])
+def test_a_campaign_cannot_list_an_id_number_a_phone_or_a_birth_date_among_a_target_s_reasons(field):
+    from fangfan.engine.campaigns import CampaignError, parse_campaign
+
+    shipped = (Path(campaigns.__file__).parent / "warm_winter.toml").read_text(encoding="utf-8")
+    assert 'evidence = ["winter_bedding"]' in shipped
+    with pytest.raises(CampaignError, match="个人信息"):
+        parse_campaign(shipped.replace('evidence = ["winter_bedding"]', f'evidence = ["{field}"]'), "x.toml")
+    members = shipped.replace('evidence = ["name", "age"]', 'evidence = ["name", "birth_date"]')
+    assert members != shipped
+    with pytest.raises(CampaignError, match="个人信息"):
+        parse_campaign(members, "x.toml")

@@ -140,6 +140,10 @@ class Campaign:
         raise KeyError(code)
 
 
+# Field kinds that are personal data (masked wherever shown): never a reason's evidence.
+PERSONAL_KINDS = frozenset({"id_number", "phone"})
+
+
 def field_of(table: str, name: str) -> Field:
     """The column `name` of `table`, including the registry's own (`people`, `age`)."""
     candidates: tuple[Field, ...] = (*TABLES[table].fields, *EXTRA_FIELDS.get(table, ()))
@@ -248,7 +252,14 @@ def _target(reader: _Reader, entry: Mapping[str, Any], index: int) -> TargetRule
     if not isinstance(evidence, list) or not all(isinstance(name, str) for name in evidence):
         raise reader.fail(f"{where}.evidence", "应写成字段名的列表")
     for name in evidence:
-        _field(reader, table, name, f"{where}.evidence")
+        field = _field(reader, table, name, f"{where}.evidence")
+        # The reasons are shown whole on the target list and in its Excel, to every role.
+        if field.kind in PERSONAL_KINDS or name == "birth_date":
+            raise reader.fail(
+                f"{where}.evidence",
+                f"不能列出“{field.header}”：证件号码、电话和出生日期是个人信息，"
+                "不写进列入理由（年龄可写 age）",
+            )
     return TargetRule(
         code=reader.text(entry, "code", where),
         reason=reader.text(entry, "reason", where),
