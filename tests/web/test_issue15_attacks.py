@@ -630,3 +630,27 @@ def test_a_campaign_cannot_list_an_id_number_a_phone_or_a_birth_date_among_a_tar
     assert members != shipped
     with pytest.raises(CampaignError, match="个人信息"):
         parse_campaign(members, "x.toml")
+
+
+def test_a_large_recheck_sample_is_paged_with_those_still_to_check_first(cast):
+    from decimal import Decimal
+
+    from fangfan.web.rectification.models import RecheckItem
+    from fangfan.web.rectification.recheck import draw_sample, record_recheck
+
+    for number in range(60):
+        make_problem(cast["county"], SHIQIAO, description=f"石桥村第{number}个问题")
+    today = timezone.localdate()
+    Problem.objects.filter(region_code=SHIQIAO).update(status="closed", closed_on=today)
+    sample = draw_sample(cast["county"], share=Decimal("1"), seed=5)
+    first = RecheckItem.objects.filter(sample=sample).order_by("problem__county_code", "problem_id").first()
+    assert first is not None and sample.items.count() == 61
+    record_recheck(cast["county"], first, result="holds", checked_on=today, note="整改到位")
+    url = reverse("rectification:recheck_detail", args=[sample.pk])
+
+    page_one = shown(client_for(cast["county"]).get(url))
+    page_two = shown(client_for(cast["county"]).get(url, {"page": 2}))
+
+    assert "抽中的问题（61 个）" in page_one and "第 1 / 2 页" in page_one
+    assert page_one.count('class="zg-recheck-form"') == 50
+    assert f'id="item-{first.pk}"' in page_two and f'id="item-{first.pk}"' not in page_one

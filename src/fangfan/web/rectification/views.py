@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.files.storage import default_storage
+from django.db.models import Case, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -289,14 +290,22 @@ def _sample_page(
     request: HttpRequest, sample: RecheckSample, bound: dict[int, forms.Form], status: int = 200
 ) -> HttpResponse:
     user = _user(request)
-    items = scope(sample.items.select_related("problem", "checked_by"), user).order_by(
-        "problem__county_code", "problem__source", "problem_id"
+    items = scope(sample.items.select_related("problem", "checked_by"), user)
+    if bound:  # a refused result: that item alone, with its form's errors
+        items = items.filter(pk__in=list(bound))
+    # Those still to re-check first (after recording one, page 1 shows the next), 50 a page:
+    # a city's tenth of its closed problems runs to thousands.
+    pending_first = Case(When(result=RecheckItem.Result.PENDING, then=0), default=1)
+    page = page_of(
+        items.order_by(pending_first, "problem__county_code", "problem__source", "problem_id"),
+        request.GET.get("page"),
     )
     rows = [
-        {"item": item, "form": bound.get(item.pk) or RecheckForm(prefix=f"item{item.pk}")} for item in items
+        {"item": item, "form": bound.get(item.pk) or RecheckForm(prefix=f"item{item.pk}")}
+        for item in page.object_list
     ]
     may_record = user.role in RECHECK_DRAWERS
-    context = {"sample": sample, "rows": rows, "may_record": may_record}
+    context = {"sample": sample, "rows": rows, "page": page, "may_record": may_record}
     return render(request, "rectification/recheck_detail.html", context, status=status)
 
 
