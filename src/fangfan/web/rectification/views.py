@@ -250,13 +250,18 @@ def evidence_file(request: HttpRequest, problem_id: int, evidence_id: int) -> Fi
     )
 
 
+def _samples(request: HttpRequest) -> Any:
+    """The draws made in the user's region, latest first, 50 a page."""
+    samples = scope(RecheckSample.objects.select_related("drawn_by"), _user(request))
+    return page_of(samples.order_by("-drawn_at", "-pk"), request.GET.get("page"))
+
+
 @require_GET
 @require_roles(*RECHECK_DRAWERS)
 def recheck_list(request: HttpRequest) -> HttpResponse:
     """回头看: the draws made in the user's region, and the form for a new one."""
     user = _user(request)
-    samples = scope(RecheckSample.objects.select_related("drawn_by"), user)
-    context = {"samples": samples, "form": DrawForm(), "may_draw": user.role in RECHECK_DRAWERS}
+    context = {"samples": _samples(request), "form": DrawForm(), "may_draw": user.role in RECHECK_DRAWERS}
     return render(request, "rectification/recheck_list.html", context)
 
 
@@ -281,8 +286,7 @@ def recheck_draw(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已抽取{sample.items.count()}个问题开展回头看")
             return redirect("rectification:recheck_detail", sample.pk)
-    samples = scope(RecheckSample.objects.select_related("drawn_by"), user)
-    context = {"samples": samples, "form": form, "may_draw": True}
+    context = {"samples": _samples(request), "form": form, "may_draw": True}
     return render(request, "rectification/recheck_list.html", context, status=400)
 
 
