@@ -429,3 +429,24 @@ def test_on_postgresql_a_publish_stopped_after_the_swap_is_finished_by_the_next(
 
     assert _records_table() == {"indexes": indexes, "validated": True, "beside": []}
     assert DepartmentRecord.objects.count() == Run.objects.get(is_current=True).department_records > 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_records_are_loaded_frozen_on_a_connection_of_their_own(
+    engine_data: EngineData,
+) -> None:
+    # Outside any transaction of the caller's (as `fangfan publish` runs), the records are
+    # copied on another connection, in one transaction that empties their table first:
+    # written frozen, every page all-visible, nothing left for the readers after to mark.
+    assert not connection.in_atomic_block
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+
+    assert DepartmentRecord.objects.count() == Run.objects.get().department_records > 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE oid = 'registry_departmentrecord'::regclass"
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0 and visible == pages
+    assert _records_table() == {**_records_table(), "validated": True, "beside": []}

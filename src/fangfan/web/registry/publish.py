@@ -425,9 +425,7 @@ class Publication:
         self.progress.start(STEP_DEPARTMENTS, total=self._department_total())
         self.departments_started = True
         shadow.create()
-        count = 0
-        for part in self._department_parts():
-            count += shadow.copy(part, self._advance(STEP_DEPARTMENTS))
+        count = shadow.copy_parts(self._department_parts(), self._advance(STEP_DEPARTMENTS))
         shadow.build()
         return count
 

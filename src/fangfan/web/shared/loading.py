@@ -28,12 +28,14 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol
 
 import polars as pl
+import psycopg
 from django.db import OperationalError, connection, models, transaction
 from django.db.models import NOT_PROVIDED, Model
+from psycopg.copy import QueuedLibpqWriter
 
 BATCH_ROWS = 20_000  # rows per transaction on SQLite (a writer waits for each)
 COPY_ROWS = 500_000  # rows per transaction on PostgreSQL (no reader or writer waits)
@@ -336,6 +338,7 @@ NEXT_SUFFIX = "_next"  # the table being filled
 PREVIOUS_SUFFIX = "_previous"  # the replaced table, until `ShadowTable.finish` drops it
 SWAP_LOCK_TIMEOUT = "500ms"  # how long the swap may keep a reader waiting before it backs off
 SWAP_ATTEMPTS = 20
+BUILD_MEMORY = "1GB"  # an index build's sort (one at a time): a city's records sort in memory
 
 
 class ShadowTable:
@@ -385,6 +388,47 @@ class ShadowTable:
         CopyLoader()._copy(self.next, frame.columns, _batches(frame, CSV_ROWS), advance)
         return frame.height
 
+    def copy_parts(self, parts: Iterable[pl.DataFrame], advance: Advance | None = None) -> int:
+        """COPY every part into the next table, emptied first, in one transaction; returns
+        how many rows.
+
+        `FREEZE`: rows loaded into a table emptied in the same transaction are written
+        frozen and their pages all-visible, so the index builds, the statistics and the
+        foreign key's validation that read them next do not each find millions of rows to
+        mark (and their pages to write again). The transaction is a connection's of its
+        own, so the caller's stays free meanwhile (an upload's progress rows are seen as
+        they are written); inside a transaction of the caller's (which alone sees the
+        next table) a savepoint of it. The chunks are sent by a thread of psycopg's
+        (`QueuedLibpqWriter`) while the next part is built."""
+        if connection.in_atomic_block:
+            with transaction.atomic(), connection.cursor() as cursor:
+                return self._copy_frozen(cursor.cursor, parts, advance)
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as own:
+            own.execute("SET synchronous_commit = off")  # as `asynchronous_commits`
+            with own.transaction(), own.cursor() as cursor:
+                return self._copy_frozen(cursor, parts, advance)
+
+    def _copy_frozen(
+        self, cursor: psycopg.Cursor[Any], parts: Iterable[pl.DataFrame], advance: Advance | None
+    ) -> int:
+        quote = connection.ops.quote_name
+        cursor.execute(f"TRUNCATE {quote(self.next)}")
+        count = 0
+        with ExitStack() as stack:
+            copy: psycopg.Copy | None = None
+            for part in parts:
+                frame = with_defaults(self.model, part)
+                if copy is None:
+                    names = ", ".join(quote(column) for column in frame.columns)
+                    sql = f"COPY {quote(self.next)} ({names}) FROM STDIN WITH (FORMAT csv, FREEZE)"
+                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
+                for chunk in _batches(frame, CSV_ROWS):
+                    copy.write(chunk.write_csv(include_header=False))
+                    if advance:
+                        advance(chunk.height)
+                count += frame.height
+        return count
+
     def fill_from_stage(self) -> int:
         """Every staged row of the model (`stage`) into the next table; returns how many."""
         quote = connection.ops.quote_name
@@ -399,7 +443,7 @@ class ShadowTable:
         """The live table's indexes and constraints on the next table (temporary index names)."""
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
+            cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
             for number, (name, definition, kind) in enumerate(_constraints(self.table)):
                 temporary = name if kind == "f" else f"{self.next}_{number}"
                 valid = " NOT VALID" if kind == "f" else ""
