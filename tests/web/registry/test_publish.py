@@ -4,6 +4,7 @@ resolves what vanished without touching the office's work, and a failure leaves 
 from __future__ import annotations
 
 import json
+import threading
 
 import polars as pl
 import pytest
@@ -450,3 +451,31 @@ def test_on_postgresql_the_records_are_loaded_frozen_on_a_connection_of_their_ow
         pages, visible = cursor.fetchone()
     assert pages > 0 and visible == pages
     assert _records_table() == {**_records_table(), "validated": True, "beside": []}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broken", ["_publish_counts", "department_frame"])
+def test_on_postgresql_a_failure_beside_the_records_thread_leaves_nothing(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    # Outside a transaction the records load in a thread of their own while the rest is
+    # prepared: whichever side fails (the rest, or the records' thread), the publish fails
+    # with that error, after the thread has stopped, and leaves no run and no table beside.
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("磁盘已满")
+
+    owner = publishing.Publication if broken == "_publish_counts" else publishing.frames
+    monkeypatch.setattr(owner, broken, failing)
+    with pytest.raises(RuntimeError, match="磁盘已满"):
+        publish_run(engine_data.first_run, engine_data.first_snapshot)
+
+    assert not Run.objects.exists() and not Household.objects.exists()
+    assert not DepartmentRecord.all_objects.exists()
+    assert _records_table()["beside"] == [] and _records_table("registry_member")["beside"] == []
+    assert not [
+        thread.name for thread in threading.enumerate() if thread.name.startswith("department-records")
+    ]
+    monkeypatch.undo()
+    publish_run(engine_data.first_run, engine_data.first_snapshot)  # and the next publish goes ahead
+    assert DepartmentRecord.objects.count() == Run.objects.get(is_current=True).department_records > 0

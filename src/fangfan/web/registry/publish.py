@@ -20,8 +20,8 @@ previous state intact (docs/web.md, Publishing a run):
 - after it, in batches: the previous snapshot's department records removed.
 
 On PostgreSQL the new snapshot's department records are loaded into a table of their own
-instead (`shared.loading.ShadowTable`), which takes the old table's name last in the switch;
-the old table is dropped after it.
+instead (`shared.loading.ShadowTable`), by a thread of their own while the rest is prepared,
+which takes the old table's name last in the switch; the old table is dropped after it.
 
 Publishing a run already published does nothing. A run older than the current one is
 refused: history only moves forward. This module imports no other app's publishing step:
@@ -34,7 +34,9 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,7 @@ from fangfan.web.shared.loading import (
     Loader,
     ShadowTable,
     analyze,
+    asynchronous_commits,
     drop_stage,
     index_stage,
     insert_staged,
@@ -310,6 +313,8 @@ class Publication:
         self.department_later = SpilledRecords()
         self.department_shadow: ShadowTable | None = None  # PostgreSQL: the records' next table
         self.member_shadow: ShadowTable | None = None  # PostgreSQL, first publish: the members'
+        self.department_load: Future[int] | None = None  # PostgreSQL: the records' thread
+        self.stopping = threading.Event()  # tells that thread the publish failed
         self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
@@ -338,7 +343,7 @@ class Publication:
         self._stage_findings()
         for name in ("households", "members", "income"):  # built into the staged frames: let go
             self.__dict__.pop(name, None)
-        self.department_count = self._prepare_department_records()
+        departments = self._start_department_records()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
         # What the tables already hold as staged is left out of the switch.
         for model, key in STAGED_KEYS.items():
@@ -346,6 +351,7 @@ class Publication:
             mark_unchanged(model, key, STAGED_COMPARE[model])
         self._stage_deletions()
         self._load_member_table()
+        self.department_count = departments.result()
 
     def _load_member_table(self) -> None:
         """On PostgreSQL, into an empty member table (a first publish): the staged members
@@ -391,6 +397,29 @@ class Publication:
             self.findings.select(frames.FINDING_KEY), on=list(frames.FINDING_KEY), how="anti"
         )
         self._stage(Finding, self._run_columns(rows, "first_seen_run_id", "last_seen_run_id"), STEP_FINDINGS)
+
+    def _start_department_records(self) -> Future[int]:
+        """`_prepare_department_records`, whose count the future holds. On PostgreSQL,
+        outside a transaction of the caller's, in a thread of its own (its own connections:
+        the records go into a table of their own, which nothing else prepared here reads),
+        while this thread prepares the rest: PostgreSQL reads the records' COPY and builds
+        their indexes while it builds the members' and compares the staged rows. Elsewhere,
+        or inside a transaction (which another connection would not see into), right here."""
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            done: Future[int] = Future()
+            done.set_result(self._prepare_department_records())
+            return done
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="department-records")
+        self.department_load = executor.submit(self._department_records_thread)
+        executor.shutdown(wait=False)
+        return self.department_load
+
+    def _department_records_thread(self) -> int:
+        try:
+            with asynchronous_commits():
+                return self._prepare_department_records()
+        finally:
+            connection.close()  # this thread's own
 
     def _prepare_department_records(self) -> int:
         """The new snapshot's records, a feed (or a slice of a big one) at a time: those of
@@ -448,6 +477,8 @@ class Publication:
                 continue
             feed_links = links.filter(_LINKED & (pl.col("feed") == feed.name)).select(LINK_COLUMNS).collect()
             for offset in range(0, feed_links.height, DEPARTMENT_PART_ROWS):
+                if self.stopping.is_set():  # the publish failed meanwhile (`discard`)
+                    raise PublishError("发布已中止")
                 part = frames.department_frame(
                     feed_links.slice(offset, DEPARTMENT_PART_ROWS), {feed.name: rows}, snapshot.id
                 )
@@ -524,6 +555,9 @@ class Publication:
         )
 
     def discard(self) -> None:
+        self.stopping.set()
+        if self.department_load is not None:  # its thread ends at its next part
+            wait([self.department_load])
         self.department_later.close()
         for shadow in (self.member_shadow, self.department_shadow):
             if shadow is not None:
