@@ -343,6 +343,8 @@ class Publication:
         self._stage_findings()
         for name in ("households", "members", "income"):  # built into the staged frames: let go
             self.__dict__.pop(name, None)
+        # After the staging: the records' parts beside the snapshot's frames and their staged
+        # copies took a city's publish from 3.7 to 5.3 GB.
         departments = self._start_department_records()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
         # What the tables already hold as staged is left out of the switch.
