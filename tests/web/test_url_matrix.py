@@ -412,7 +412,9 @@ def world(settings, tmp_path):
         outside, make_user(Role.COUNTY, "621202", username="wudu-county"), "北关村的外部问题"
     )
     inside = _with_grievances(inside, users[Role.COUNTY], "石桥村的问题")
-    outside = _with_grievances(outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题")
+    outside = _with_grievances(
+        outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题"
+    )
     return users, inside, outside
 
 
@@ -432,7 +434,9 @@ def _with_grievances(place: Place, office: User, message: str) -> Place:
         household=household,
     )
     grievance = grievance_actions.register(office, complaint)
-    sighting = grievance_actions.Sighting("weibo", timezone.now() - dt.timedelta(hours=1), place.village, message)
+    sighting = grievance_actions.Sighting(
+        "weibo", timezone.now() - dt.timedelta(hours=1), place.village, message
+    )
     item = grievance_actions.register_opinion(office, sighting)
     return dataclasses.replace(place, grievance_id=grievance.pk, opinion_id=item.pk)
 
