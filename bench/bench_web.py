@@ -240,6 +240,11 @@ def start_server(
         "gthread",
         "--threads",
         str(threads),
+        # Longer than a user's pause between pages (1–3 s): with gunicorn's 2 s default the
+        # server closes an idle connection just as the next request is sent on it, and the
+        # client sees "connection reset" (a browser retries such a GET; locust does not).
+        "--keep-alive",
+        "5",
         "--log-level",
         "warning",
     ]
