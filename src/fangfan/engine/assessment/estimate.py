@@ -1,0 +1,279 @@
+"""Design-weighted estimates of the four exit measures, with 95 % intervals and verdicts.
+
+Every measure is a ratio R = Σ w·y / Σ w·z over the sampled units of its domain (w = 1/π,
+the inclusion probability's inverse):
+
+    错退率  exited households with a result      y = members × wrongly_exited   z = members
+    漏评率  non-registered households with one    y = members × should_register  z = members
+    认可度  households with an answer             y = approves                   z = 1
+    知晓率  households asked about policies       y = aware_count                z = policy_count
+
+so the person-level rates count people, as DOMAIN.md defines them. The variance is the
+linearised (Taylor) one of a stratified sample of villages treated as drawn with replacement
+(the "ultimate cluster" estimator: it takes in the household stage too and errs on the wide
+side); a stratum with one village is merged with its county's other stratum. The interval
+is Clopper–Pearson on the Korn–Graubard effective sample size, or plain Clopper–Pearson on
+the counts for a household measure of a simple random sample (docs/assessment.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from fangfan.engine.assessment.intervals import clopper_pearson, korn_graubard
+from fangfan.engine.assessment.plan import SamplingPlan, load_bars
+
+MEASURES = ("错退率", "漏评率", "认可度", "知晓率")
+RESULT_COLUMNS = ("wrongly_exited", "should_register", "approves", "aware_count", "policy_count")
+METHOD_EXACT = "Clopper–Pearson 精确区间（简单随机样本）"
+METHOD_DESIGN = "Korn–Graubard 区间（按有效样本量的 Clopper–Pearson，分层整群方差）"
+VERDICT_MET, VERDICT_FAILED, VERDICT_UNCERTAIN = "达标", "不达标", "不确定"
+
+
+@dataclass(frozen=True)
+class Design:
+    """Integer codes of a sample's structure, one entry per unit."""
+
+    group: np.ndarray  # domain of the estimate (county index, or 0 for the city)
+    psu: np.ndarray  # first-stage unit (village; the household itself in a simple sample)
+    stratum: np.ndarray  # variance stratum of the psu (county × village stratum)
+    weight: np.ndarray
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """Per group: the weighted ratio and what its interval needs."""
+
+    estimate: np.ndarray
+    variance: np.ndarray
+    n_units: np.ndarray
+    n_positive: np.ndarray
+    unweighted: np.ndarray
+    degrees: np.ndarray
+    equal_weights: np.ndarray
+
+
+def measure_values(units: pl.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """measure → (in domain with a result, y, z) as numpy arrays over the units."""
+    height = units.height
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        if name not in units.columns:
+            return np.full(height, np.nan)
+        return units[name].cast(pl.Float64).to_numpy().astype(float)
+
+    members = units["members"].cast(pl.Float64).to_numpy() if "members" in units.columns else np.ones(height)
+    exited = units["exited"].to_numpy().astype(bool)
+    registered = units["registered"].to_numpy().astype(bool)
+    wrong, omitted = column("wrongly_exited", bool), column("should_register", bool)
+    approves, aware, policies = (
+        column("approves", bool),
+        column("aware_count", int),
+        column("policy_count", int),
+    )
+    return values_from_arrays(exited, registered, members, wrong, omitted, approves, aware, policies)
+
+
+def values_from_arrays(
+    exited: np.ndarray,
+    registered: np.ndarray,
+    members: np.ndarray,
+    wrong: np.ndarray,
+    omitted: np.ndarray,
+    approves: np.ndarray,
+    aware: np.ndarray,
+    policies: np.ndarray,
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The (mask, y, z) of each measure from result arrays (NaN = no result)."""
+    aware_ok = ~np.isnan(aware) & ~np.isnan(policies) & (np.nan_to_num(policies) > 0)
+    return {
+        "错退率": (exited & ~np.isnan(wrong), members * np.nan_to_num(wrong), members),
+        "漏评率": (~registered & ~np.isnan(omitted), members * np.nan_to_num(omitted), members),
+        "认可度": (~np.isnan(approves), np.nan_to_num(approves), np.ones_like(members, dtype=float)),
+        "知晓率": (
+            aware_ok,
+            np.minimum(np.nan_to_num(aware), np.nan_to_num(policies)),
+            np.nan_to_num(policies),
+        ),
+    }
+
+
+def ratios(design: Design, groups: int, mask: np.ndarray, y: np.ndarray, z: np.ndarray) -> Ratios:
+    """Weighted ratio Σwy/Σwz per group with its linearised stratified-cluster variance."""
+    w = design.weight * mask
+    total_y = np.bincount(design.group, w * y, minlength=groups)
+    total_z = np.bincount(design.group, w * z, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(total_z > 0, total_y / total_z, np.nan)
+        residual = np.where(mask, w * (y - np.nan_to_num(ratio)[design.group] * z), 0.0)
+        linearised = residual / np.where(total_z > 0, total_z, 1.0)[design.group]
+    psu_total = np.bincount(design.psu, linearised)
+    psu_count = psu_total.size
+    first = np.full(psu_count, -1)
+    first[design.psu[::-1]] = np.arange(design.psu.size)[::-1]
+    psu_stratum = design.stratum[first]
+    psu_group = design.group[first]
+    strata = psu_stratum.max() + 1
+    n_h = np.bincount(psu_stratum, minlength=strata).astype(float)
+    mean_h = np.bincount(psu_stratum, psu_total, minlength=strata) / np.maximum(n_h, 1)
+    squares = np.bincount(psu_stratum, (psu_total - mean_h[psu_stratum]) ** 2, minlength=strata)
+    stratum_variance = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1) * squares, 0.0)
+    stratum_group = np.zeros(strata, dtype=np.int64)
+    stratum_group[psu_stratum] = psu_group
+    variance = np.bincount(stratum_group, stratum_variance, minlength=groups)
+    used_strata = np.bincount(stratum_group[n_h > 0], minlength=groups)
+    degrees = np.bincount(psu_group, minlength=groups) - used_strata
+    counted = mask.astype(float)
+    n_units = np.bincount(design.group, counted, minlength=groups)
+    n_positive = np.bincount(design.group, counted * (y > 0), minlength=groups)
+    plain_y = np.bincount(design.group, counted * y, minlength=groups)
+    plain_z = np.bincount(design.group, counted * z, minlength=groups)
+    weights_in = np.where(mask, design.weight, np.nan)
+    spread = _group_spread(design.group, weights_in, groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unweighted = np.where(plain_z > 0, plain_y / plain_z, np.nan)
+    return Ratios(ratio, variance, n_units, n_positive, unweighted, degrees, spread < 1e-9)
+
+
+def _group_spread(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    present = ~np.isnan(values)
+    high = np.full(groups, -np.inf)
+    low = np.full(groups, np.inf)
+    np.maximum.at(high, group[present], values[present])
+    np.minimum.at(low, group[present], values[present])
+    return np.where(np.isfinite(high), (high - low) / np.where(np.isfinite(high), np.abs(high), 1.0), 0.0)
+
+
+def intervals(
+    result: Ratios, simple: bool, household_level: bool, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """lower, upper, effective n and the method's name, per group."""
+    estimate = np.nan_to_num(result.estimate)
+    lower, upper, effective = korn_graubard(
+        estimate, result.variance, result.n_units, result.degrees, confidence
+    )
+    exact = simple & household_level & result.equal_weights
+    if np.any(exact):
+        exact_lower, exact_upper = clopper_pearson(result.n_positive, result.n_units, confidence)
+        lower, upper = np.where(exact, exact_lower, lower), np.where(exact, exact_upper, upper)
+        effective = np.where(exact, result.n_units, effective)
+    methods = [METHOD_EXACT if flag else METHOD_DESIGN for flag in np.broadcast_to(exact, estimate.shape)]
+    empty = result.n_units <= 0
+    return np.where(empty, np.nan, lower), np.where(empty, np.nan, upper), effective, methods
+
+
+def verdicts(lower: np.ndarray, upper: np.ndarray, bar: float, kind: str) -> list[str]:
+    """达标 when the whole interval is on the right side of the bar, 不达标 when on the wrong side."""
+    result = []
+    for low, high in zip(lower, upper, strict=True):
+        if np.isnan(low):
+            result.append(VERDICT_UNCERTAIN)
+        elif (kind == "<" and high < bar) or (kind == ">" and low > bar):
+            result.append(VERDICT_MET)
+        elif (kind == "<" and low > bar) or (kind == ">" and high < bar):
+            result.append(VERDICT_FAILED)
+        else:
+            result.append(VERDICT_UNCERTAIN)
+    return result
+
+
+def design_of(units: pl.DataFrame, plan: SamplingPlan) -> tuple[Design, list[str]]:
+    """County-scope design codes of a sample, and the county codes in index order."""
+    counties, county = np.unique(units["county_code"].to_numpy(), return_inverse=True)
+    if plan.design == "simple" or "village_code" not in units.columns:
+        psu = np.arange(units.height)
+        stratum = county.astype(np.int64)
+    else:
+        _, psu = np.unique(units["village_code"].to_numpy(), return_inverse=True)
+        labels = units["stratum"].to_numpy() if "stratum" in units.columns else np.zeros(units.height)
+        _, stratum_code = np.unique(labels, return_inverse=True)
+        stratum = _collapse_single_psu_strata(county * (stratum_code.max() + 1) + stratum_code, psu, county)
+    weight = units["weight"].cast(pl.Float64).to_numpy()
+    return Design(county.astype(np.int64), psu.astype(np.int64), stratum, weight), [str(c) for c in counties]
+
+
+def _collapse_single_psu_strata(stratum: np.ndarray, psu: np.ndarray, county: np.ndarray) -> np.ndarray:
+    """A stratum with one psu has no variance estimate: merge it into its county."""
+    pairs = np.unique(np.stack([stratum, psu]), axis=1)
+    psus_per_stratum = np.bincount(pairs[0], minlength=stratum.max() + 1)
+    lonely = psus_per_stratum[stratum] < 2
+    merged = np.where(lonely, -1 - county, stratum)
+    _, codes = np.unique(merged, return_inverse=True)
+    return codes.astype(np.int64)
+
+
+def estimate(units: pl.DataFrame, plan: SamplingPlan) -> pl.DataFrame:
+    """One row per (scope, county_code, measure): estimate, 95 % interval, counts, verdict.
+
+    `units` is a sample from `draw_sample` with the result columns (RESULT_COLUMNS; a
+    missing column or a null means no result for that measure).
+    """
+    if units.height == 0:
+        return _frame([])
+    design, counties = design_of(units, plan)
+    values = measure_values(units)
+    bars = load_bars()
+    city = Design(np.zeros_like(design.group), design.psu, design.stratum, design.weight)
+    rows: list[dict[str, object]] = []
+    for scope, scope_design, codes in (("county", design, counties), ("city", city, [None])):
+        for measure in MEASURES:
+            mask, y, z = values[measure]
+            result = ratios(scope_design, len(codes), mask, y, z)
+            bar = bars[measure]
+            household_level = bar.level == "household"
+            lower, upper, effective, methods = intervals(
+                result, plan.design == "simple", household_level, plan.confidence
+            )
+            for index, code in enumerate(codes):
+                rows.append(
+                    {
+                        "scope": scope,
+                        "county_code": code,
+                        "measure": measure,
+                        "estimate": _number(result.estimate[index]),
+                        "lower": _number(lower[index]),
+                        "upper": _number(upper[index]),
+                        "n_units": int(result.n_units[index]),
+                        "n_positive": int(result.n_positive[index]),
+                        "unweighted": _number(result.unweighted[index]),
+                        "effective_n": _number(effective[index]),
+                        "standard_error": _number(np.sqrt(result.variance[index])),
+                        "bar": bar.bar,
+                        "bar_kind": bar.kind,
+                        "verdict": verdicts(
+                            lower[index : index + 1], upper[index : index + 1], bar.bar, bar.kind
+                        )[0],
+                        "method": methods[index],
+                    }
+                )
+    return _frame(rows)
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+SCHEMA = {
+    "scope": pl.String,
+    "county_code": pl.String,
+    "measure": pl.String,
+    "estimate": pl.Float64,
+    "lower": pl.Float64,
+    "upper": pl.Float64,
+    "n_units": pl.Int64,
+    "n_positive": pl.Int64,
+    "unweighted": pl.Float64,
+    "effective_n": pl.Float64,
+    "standard_error": pl.Float64,
+    "bar": pl.Float64,
+    "bar_kind": pl.String,
+    "verdict": pl.String,
+    "method": pl.String,
+}
+
+
+def _frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=SCHEMA)
