@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "fangfan.web.grievances",
     "fangfan.web.rectification",
     "fangfan.web.campaigns",
+    "fangfan.web.assessment",
     "fangfan.web.oversight",  # reads rectification, grievances and campaigns
     "fangfan.web.publishing",  # above the apps: a publish calls each one's step
 ]

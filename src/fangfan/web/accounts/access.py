@@ -135,6 +135,10 @@ RESPONSIBLE_CADRES = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
 RECTIFICATION_RECORDERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
 # Who draws a 回头看 sample and records its re-checks: the county and city offices.
 RECHECK_DRAWERS = (Role.CITY, Role.COUNTY)
+# 考核评估模拟 (fangfan.web.assessment): the city and county offices draw a round; the teams
+# that visit the sample (counties down to villages) record its results.
+ASSESSMENT_DRAWERS = (Role.CITY, Role.COUNTY)
+ASSESSMENT_RECORDERS = (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE)
 # Who handles grievances and public-opinion items (the offices, township up), and so opens
 # their reports (repeat callers, skipped levels, the opinion register).
 GRIEVANCE_OFFICES = (Role.CITY, Role.COUNTY, Role.TOWNSHIP)
