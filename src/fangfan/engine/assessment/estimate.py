@@ -19,6 +19,7 @@ the counts for a household measure of a simple random sample (docs/assessment.md
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -41,6 +42,17 @@ class Design:
     psu: np.ndarray  # first-stage unit (village; the household itself in a simple sample)
     stratum: np.ndarray  # variance stratum of the psu (county × village stratum)
     weight: np.ndarray
+
+    @cached_property
+    def structure(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per psu its stratum and group; per stratum its psu count and group (shared by measures)."""
+        first = np.full(int(self.psu.max()) + 1, -1)
+        first[self.psu[::-1]] = np.arange(self.psu.size)[::-1]
+        psu_stratum, psu_group = self.stratum[first], self.group[first]
+        n_h = np.bincount(psu_stratum).astype(float)
+        stratum_group = np.zeros(n_h.size, dtype=np.int64)
+        stratum_group[psu_stratum] = psu_group
+        return psu_stratum, psu_group, n_h, stratum_group
 
 
 @dataclass(frozen=True)
@@ -111,18 +123,11 @@ def ratios(design: Design, groups: int, mask: np.ndarray, y: np.ndarray, z: np.n
         residual = np.where(mask, w * (y - np.nan_to_num(ratio)[design.group] * z), 0.0)
         linearised = residual / np.where(total_z > 0, total_z, 1.0)[design.group]
     psu_total = np.bincount(design.psu, linearised)
-    psu_count = psu_total.size
-    first = np.full(psu_count, -1)
-    first[design.psu[::-1]] = np.arange(design.psu.size)[::-1]
-    psu_stratum = design.stratum[first]
-    psu_group = design.group[first]
-    strata = psu_stratum.max() + 1
-    n_h = np.bincount(psu_stratum, minlength=strata).astype(float)
+    psu_stratum, psu_group, n_h, stratum_group = design.structure
+    strata = n_h.size
     mean_h = np.bincount(psu_stratum, psu_total, minlength=strata) / np.maximum(n_h, 1)
     squares = np.bincount(psu_stratum, (psu_total - mean_h[psu_stratum]) ** 2, minlength=strata)
     stratum_variance = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1) * squares, 0.0)
-    stratum_group = np.zeros(strata, dtype=np.int64)
-    stratum_group[psu_stratum] = psu_group
     variance = np.bincount(stratum_group, stratum_variance, minlength=groups)
     used_strata = np.bincount(stratum_group[n_h > 0], minlength=groups)
     degrees = np.bincount(psu_group, minlength=groups) - used_strata
@@ -131,20 +136,27 @@ def ratios(design: Design, groups: int, mask: np.ndarray, y: np.ndarray, z: np.n
     n_positive = np.bincount(design.group, counted * (y > 0), minlength=groups)
     plain_y = np.bincount(design.group, counted * y, minlength=groups)
     plain_z = np.bincount(design.group, counted * z, minlength=groups)
-    weights_in = np.where(mask, design.weight, np.nan)
-    spread = _group_spread(design.group, weights_in, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         unweighted = np.where(plain_z > 0, plain_y / plain_z, np.nan)
-    return Ratios(ratio, variance, n_units, n_positive, unweighted, degrees, spread < 1e-9)
+    return Ratios(
+        ratio,
+        variance,
+        n_units,
+        n_positive,
+        unweighted,
+        degrees,
+        _equal_weights(design.group[mask], design.weight[mask], groups),
+    )
 
 
-def _group_spread(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
-    present = ~np.isnan(values)
-    high = np.full(groups, -np.inf)
-    low = np.full(groups, np.inf)
-    np.maximum.at(high, group[present], values[present])
-    np.minimum.at(low, group[present], values[present])
-    return np.where(np.isfinite(high), (high - low) / np.where(np.isfinite(high), np.abs(high), 1.0), 0.0)
+def _equal_weights(group: np.ndarray, weight: np.ndarray, groups: int) -> np.ndarray:
+    """Per group: are all the weights of its units the same (a self-weighting sample)?"""
+    count = np.bincount(group, minlength=groups)
+    total = np.bincount(group, weight, minlength=groups)
+    squares = np.bincount(group, weight * weight, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = count * squares - total * total
+        return np.asarray(np.nan_to_num(spread / np.maximum(total * total, 1e-300)) < 1e-9)
 
 
 def intervals(

@@ -65,24 +65,34 @@ def incomplete_beta(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def beta_quantile(q: np.ndarray | float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """x with I_x(a, b) = q (a, b > 0): Newton steps kept inside a shrinking bracket."""
-    a, b, q = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, q)))
+    """x with I_x(a, b) = q (a, b > 0): Newton steps kept inside a shrinking bracket.
+
+    Only the entries not yet converged are worked on, so a batch of many intervals costs
+    about as many incomplete-beta evaluations as its slowest few entries need."""
+    a, b, q = (np.array(v, dtype=float) for v in np.broadcast_arrays(a, b, q))
+    shape = a.shape
     log_beta = _lgamma(a) + _lgamma(b) - _lgamma(a + b)
     low, high = np.zeros_like(a), np.ones_like(a)
     x = np.clip(a / (a + b), 1e-12, 1 - 1e-12)
+    active = np.flatnonzero(np.ones(a.shape, dtype=bool).reshape(-1))
+    a, b, q, log_beta, low, high, x = (v.reshape(-1) for v in (a, b, q, log_beta, low, high, x))
     for _ in range(_BISECTIONS):
-        value = incomplete_beta(a, b, x)
-        below = value < q
-        low, high = np.where(below, x, low), np.where(below, high, x)
-        density = np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_beta)
+        if active.size == 0:
+            break
+        xa, qa, aa, ba = x[active], q[active], a[active], b[active]
+        value = incomplete_beta(aa, ba, xa)
+        below = value < qa
+        low[active] = np.where(below, xa, low[active])
+        high[active] = np.where(below, high[active], xa)
+        density = np.exp((aa - 1) * np.log(xa) + (ba - 1) * np.log1p(-xa) - log_beta[active])
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            step = x - (value - q) / density
-        inside = (step >= low) & (step <= high) & np.isfinite(step)
-        new = np.where(inside, step, (low + high) / 2)
-        if np.all((np.abs(new - x) <= 1e-10 * x + 1e-15) | (np.abs(value - q) < 1e-13)):
-            return np.asarray(new, dtype=float)
-        x = new
-    return np.asarray(x, dtype=float)
+            step = xa - (value - qa) / density
+        inside = (step >= low[active]) & (step <= high[active]) & np.isfinite(step)
+        new = np.where(inside, step, (low[active] + high[active]) / 2)
+        done = (np.abs(new - xa) <= 1e-10 * xa + 1e-15) | (np.abs(value - qa) < 1e-13)
+        x[active] = new
+        active = active[~done]
+    return x.reshape(shape)
 
 
 def t_quantile(degrees: np.ndarray, confidence: float = 0.95) -> np.ndarray:

@@ -139,7 +139,8 @@ def draw_indices(frame: Frame, plan: SamplingPlan, rng: np.random.Generator) -> 
     village_prob = _village_probabilities(village_county, village_poor, plan, rng.random(villages.size))
     household_keys = rng.random(size)
     chosen = village_prob[frame.village] > 0
-    cell = frame.village * 4 + frame.registered * 2 + frame.targeted
+    targeted = frame.targeted if plan.targeted_share > 0 else np.zeros(size, dtype=bool)
+    cell = frame.village * 4 + frame.registered * 2 + targeted
     counts = np.bincount(cell[chosen], minlength=(villages.size) * 4).reshape(-1, 4)
     want = _household_allocation(counts, plan).reshape(-1)
     want[np.repeat(village_prob <= 0, 4)] = 0
@@ -148,15 +149,19 @@ def draw_indices(frame: Frame, plan: SamplingPlan, rng: np.random.Generator) -> 
 
 
 def _srs_by_cell(cell: np.ndarray, want: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell, the `want[cell]` units with the smallest keys, and want/N as their probability."""
+    """Per cell, the `want[cell]` units with the smallest keys, and want/N as their probability.
+
+    Only units of cells that want any are sorted (villages not drawn cost nothing)."""
     counts = np.bincount(cell, minlength=want.size)
     take = np.minimum(want, counts)
-    order = np.lexsort((keys, cell))
+    candidates = np.flatnonzero(take[cell] > 0)
+    cells = cell[candidates]
+    # keys are in [0, 1): cell + key orders by cell, then by key within the cell
+    order = candidates[np.argsort(cells + keys[candidates], kind="stable")]
     sorted_cells = cell[order]
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    rank = np.arange(cell.size) - starts[sorted_cells]
-    picked = order[rank < take[sorted_cells]]
-    picked.sort()
+    starts = np.concatenate(([0], np.cumsum(np.bincount(cells, minlength=want.size))[:-1]))
+    rank = np.arange(order.size) - starts[sorted_cells]
+    picked = np.sort(order[rank < take[sorted_cells]])
     probability = take[cell[picked]] / counts[cell[picked]]
     return picked, probability
 

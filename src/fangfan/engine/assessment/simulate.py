@@ -1,0 +1,183 @@
+"""Proof by simulation: plant known true rates in a population, draw many samples, and see
+how often the 95 % intervals cover the truth (docs/assessment.md, tests, bench).
+
+The population is built in memory with numpy (no files), so a thousand draws take seconds.
+Wrongful exits, omissions, disapproval and unawareness are planted per county at given
+rates, with a village effect (some villages worse than others, as in the field) so the
+clustering the design's variance must account for is really there. Flagged households
+(the sieve's and monitoring's signals) are far more often the wrongly exited or omitted
+ones, so a targeted self-check's unweighted share is biased and its weighted one is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from fangfan.engine.assessment.estimate import (
+    MEASURES,
+    Design,
+    Ratios,
+    intervals,
+    ratios,
+    values_from_arrays,
+)
+from fangfan.engine.assessment.plan import SamplingPlan, load_bars
+from fangfan.engine.assessment.sample import Frame, draw_indices
+
+# Per county: true-rate targets of each measure (near the bars, and near 0–2 %).
+DEFAULT_RATES: dict[str, tuple[float, ...]] = {
+    "错退率": (0.005, 0.015, 0.03),
+    "漏评率": (0.003, 0.01, 0.02),
+    "认可度": (0.88, 0.93, 0.97),
+    "知晓率": (0.85, 0.92, 0.96),
+}
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A population with every household's true answers."""
+
+    frame: Frame
+    members: np.ndarray
+    exited: np.ndarray
+    wrong: np.ndarray  # float 0/1 (NaN outside the measure's domain)
+    omitted: np.ndarray
+    approves: np.ndarray
+    aware: np.ndarray
+    policies: np.ndarray
+    counties: int
+
+    def values(
+        self, index: np.ndarray | slice = slice(None)
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        return values_from_arrays(
+            self.exited[index],
+            self.frame.registered[index],
+            self.members[index],
+            self.wrong[index],
+            self.omitted[index],
+            self.approves[index],
+            self.aware[index],
+            self.policies[index],
+        )
+
+    def true_rates(self) -> dict[str, np.ndarray]:
+        """measure → true rate per county, then the city (the finite population's own)."""
+        result = {}
+        for measure, (mask, y, z) in self.values().items():
+            county = self.frame.county
+            top = np.bincount(county, mask * y, minlength=self.counties)
+            bottom = np.bincount(county, mask * z, minlength=self.counties)
+            result[measure] = np.append(top / bottom, (mask * y).sum() / (mask * z).sum())
+        return result
+
+
+def planted_population(
+    seed: int,
+    rates: dict[str, Sequence[float]] | None = None,
+    villages_per_county: int = 36,
+    households_per_village: tuple[int, int] = (80, 260),
+    flag_share: float = 0.08,
+    flag_lift: float = 8.0,
+) -> Planted:
+    """A population of len(rates[...]) counties with the given true rates planted."""
+    rates = {measure: tuple(values) for measure, values in (rates or DEFAULT_RATES).items()}
+    counties = len(rates["错退率"])
+    rng = np.random.default_rng(seed)
+    villages = counties * villages_per_county
+    sizes = rng.integers(households_per_village[0], households_per_village[1] + 1, villages)
+    village_county = np.repeat(np.arange(counties), villages_per_county)
+    village_registered = rng.beta(8, 16, villages)
+    rank = np.argsort(np.argsort(-village_registered.reshape(counties, -1), axis=1), axis=1).reshape(-1)
+    village_poor = rank < round(villages_per_county * 0.4)
+    village = np.repeat(np.arange(villages), sizes)
+    county = village_county[village]
+    size = village.size
+    registered = rng.random(size) < village_registered[village]
+    exited = registered & (rng.random(size) < 0.9)
+    members = 1 + rng.poisson(2.9, size)
+    effect = rng.gamma(2.0, 0.5, villages)[village]  # mean 1: some villages worse than others
+
+    def planted(measure: str, domain: np.ndarray, bad: bool) -> np.ndarray:
+        rate = np.asarray(rates[measure])[county]
+        chance = np.clip((rate if bad else 1 - rate) * effect, 0, 1)
+        event = rng.random(size) < chance
+        return np.where(domain, (event if bad else ~event).astype(float), np.nan)
+
+    wrong = planted("错退率", exited, True)
+    omitted = planted("漏评率", ~registered, True)
+    approves = planted("认可度", np.ones(size, dtype=bool), False)
+    policies = np.where(registered, 2 + rng.poisson(2.0, size), 1 + rng.poisson(0.5, size)).astype(float)
+    unaware = np.clip((1 - np.asarray(rates["知晓率"])[county]) * effect, 0, 1)
+    aware = (policies - rng.binomial(policies.astype(np.int64), unaware)).astype(float)
+    troubled = (np.nan_to_num(wrong) > 0) | (np.nan_to_num(omitted) > 0)
+    flagged = rng.random(size) < np.where(troubled, min(1.0, flag_share * flag_lift), flag_share)
+    frame = Frame(county, village, village_poor[village], registered, flagged)
+    return Planted(frame, members.astype(float), exited, wrong, omitted, approves, aware, policies, counties)
+
+
+def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.DataFrame:
+    """Draw `draws` samples of `plan`; per measure and county (and the city): the true rate,
+    coverage of the 95 % interval, mean width, mean estimate, its standard error over the
+    draws, the mean unweighted share and the bias in standard errors of the mean."""
+    rng = np.random.default_rng(seed)
+    groups = planted.counties + 1
+    collected: dict[str, list[np.ndarray]] = {m: [] for m in MEASURES}
+    stats_names = ("estimate", "variance", "n_units", "n_positive", "unweighted", "degrees", "equal_weights")
+    for _ in range(draws):
+        draw = draw_indices(planted.frame, plan, rng)
+        index = draw.index
+        weight = 1.0 / (draw.village_prob * draw.household_prob)
+        county = planted.frame.county[index]
+        psu = index if plan.design == "simple" else planted.frame.village[index]
+        stratum = county if plan.design == "simple" else county * 2 + planted.frame.poor_village[index]
+        psu = np.unique(psu, return_inverse=True)[1]
+        stratum = np.unique(stratum, return_inverse=True)[1]
+        designs = (Design(county, psu, stratum, weight), Design(np.zeros_like(county), psu, stratum, weight))
+        for measure, (mask, y, z) in planted.values(index).items():
+            rows = []
+            for design in designs:
+                result = ratios(design, planted.counties, mask, y, z)
+                rows.append(np.stack([getattr(result, name)[: planted.counties] for name in stats_names]))
+            county_rows, city_rows = rows
+            collected[measure].append(np.concatenate([county_rows, city_rows[:, :1]], axis=1))
+    truth = planted.true_rates()
+    bars = load_bars()
+    records = []
+    for measure in MEASURES:
+        stack = np.stack(collected[measure])  # draws × stats × groups
+        fields = {name: stack[:, i, :].reshape(-1) for i, name in enumerate(stats_names)}
+        result = Ratios(**{k: (v > 0.5 if k == "equal_weights" else v) for k, v in fields.items()})
+        household_level = bars[measure].level == "household"
+        lower, upper, _, methods = intervals(
+            result, plan.design == "simple", household_level, plan.confidence
+        )
+        lower, upper = lower.reshape(draws, groups), upper.reshape(draws, groups)
+        estimate = fields["estimate"].reshape(draws, groups)
+        unweighted = fields["unweighted"].reshape(draws, groups)
+        for group in range(groups):
+            true = truth[measure][group]
+            covered = (lower[:, group] <= true + 1e-12) & (true - 1e-12 <= upper[:, group])
+            spread = np.nanstd(estimate[:, group], ddof=1) / np.sqrt(draws)
+            mean = float(np.nanmean(estimate[:, group]))
+            records.append(
+                {
+                    "plan": plan.name,
+                    "measure": measure,
+                    "scope": "city" if group == planted.counties else "county",
+                    "county": None if group == planted.counties else group,
+                    "true_rate": float(true),
+                    "coverage": float(np.mean(covered)),
+                    "mean_width": float(np.nanmean(upper[:, group] - lower[:, group])),
+                    "mean_estimate": mean,
+                    "standard_error_of_mean": float(spread),
+                    "bias_in_standard_errors": float((mean - true) / spread) if spread > 0 else 0.0,
+                    "mean_unweighted": float(np.nanmean(unweighted[:, group])),
+                    "method": methods[group],
+                }
+            )
+    return pl.DataFrame(records)
