@@ -66,6 +66,7 @@ class Ratios:
     unweighted: np.ndarray
     degrees: np.ndarray
     equal_weights: np.ndarray
+    kish_n: np.ndarray  # (Σwz)² / Σ(wz)²: the weights' own effective size
 
 
 def measure_values(units: pl.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -146,7 +147,15 @@ def ratios(design: Design, groups: int, mask: np.ndarray, y: np.ndarray, z: np.n
         unweighted,
         degrees,
         _equal_weights(design.group[mask], design.weight[mask], groups),
+        _kish(design.group[mask], (design.weight * z)[mask], groups),
     )
+
+
+def _kish(group: np.ndarray, weight: np.ndarray, groups: int) -> np.ndarray:
+    total = np.bincount(group, weight, minlength=groups)
+    squares = np.bincount(group, weight * weight, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(squares > 0, total * total / squares, 0.0))
 
 
 def _equal_weights(group: np.ndarray, weight: np.ndarray, groups: int) -> np.ndarray:
@@ -165,7 +174,7 @@ def intervals(
     """lower, upper, effective n and the method's name, per group."""
     estimate = np.nan_to_num(result.estimate)
     lower, upper, effective = korn_graubard(
-        estimate, result.variance, result.n_units, result.degrees, confidence
+        estimate, result.variance, result.n_units, result.degrees, confidence, result.kish_n
     )
     exact = simple & household_level & result.equal_weights
     if np.any(exact):

@@ -135,20 +135,23 @@ def korn_graubard(
     n: np.ndarray,
     degrees: np.ndarray,
     confidence: float = 0.95,
+    degenerate_n: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Korn & Graubard (1998): Clopper–Pearson on the effective sample size.
 
     n_eff = p̂(1−p̂)/v̂ (Kish's idea: the size of a simple sample as precise as this one),
-    never above the actual n (so a design is never credited with more than it has; a
-    sample with p̂ = 0 or 1, whose v̂ is 0, keeps its actual n), then shrunk by
-    (t_{n−1}/t_df)² for the design's degrees of freedom. Returns lower, upper, n_eff.
+    never above the actual n (so a design is never credited with more than it has), then
+    shrunk by (t_{n−1}/t_df)² for the design's degrees of freedom. A sample with p̂ = 0 or 1
+    has v̂ = 0 and says nothing about its design effect; it gets `degenerate_n` (the
+    weights' Kish size, (Σw)²/Σw², in `estimate`), or n. Returns lower, upper, n_eff.
     """
     p = np.asarray(proportion, dtype=float)
     n = np.asarray(n, dtype=float)
     variance = np.asarray(variance, dtype=float)
     informative = (variance > 0) & (p > 0) & (p < 1)
-    effective = np.where(informative, p * (1 - p) / np.where(informative, variance, 1.0), n)
-    effective = np.minimum(effective, n)
+    fallback = n if degenerate_n is None else np.minimum(np.asarray(degenerate_n, dtype=float), n)
+    effective = np.where(informative, p * (1 - p) / np.where(informative, variance, 1.0), fallback)
+    effective = np.minimum(effective, fallback)
     degrees = np.asarray(degrees, dtype=float)
     adjust = degrees < n - 1
     if np.any(adjust):

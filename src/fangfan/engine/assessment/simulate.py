@@ -76,6 +76,55 @@ class Planted:
         return result
 
 
+@dataclass(frozen=True)
+class Answers:
+    """Every household's true answers (float arrays; NaN outside a measure's domain)."""
+
+    wrong: np.ndarray
+    omitted: np.ndarray
+    approves: np.ndarray
+    aware: np.ndarray
+    policies: np.ndarray
+    bad_news: np.ndarray  # bool: wrongly exited or omitted (what the sieve tends to flag)
+
+
+def plant_answers(
+    rng: np.random.Generator,
+    rates: dict[str, np.ndarray],
+    village: np.ndarray,
+    registered: np.ndarray,
+    exited: np.ndarray,
+    village_spread: float = 1.0,
+) -> Answers:
+    """Plant the four measures at per-household `rates` (measure → array, e.g. the county's rate).
+
+    A village effect with mean 1 and variance `village_spread` (Gamma; 0 = none) scales the
+    chance of a bad answer, so some villages are worse than others. The generator
+    (`fangfan generate --assessment-truth`) and the simulation share this function.
+    """
+    size = village.size
+    villages = int(village.max()) + 1 if size else 0
+    if village_spread > 0:
+        shape = 1.0 / village_spread
+        effect = rng.gamma(shape, 1.0 / shape, villages)[village]
+    else:
+        effect = np.ones(size)
+
+    def planted(measure: str, domain: np.ndarray, bad: bool) -> np.ndarray:
+        chance = np.clip((rates[measure] if bad else 1 - rates[measure]) * effect, 0, 1)
+        event = rng.random(size) < chance
+        return np.where(domain, (event if bad else ~event).astype(float), np.nan)
+
+    wrong = planted("错退率", exited, True)
+    omitted = planted("漏评率", ~registered, True)
+    approves = planted("认可度", np.ones(size, dtype=bool), False)
+    policies = np.where(registered, 2 + rng.poisson(2.0, size), 1 + rng.poisson(0.5, size)).astype(float)
+    unaware = np.clip((1 - rates["知晓率"]) * effect, 0, 1)
+    aware = (policies - rng.binomial(policies.astype(np.int64), unaware)).astype(float)
+    bad_news = (np.nan_to_num(wrong) > 0) | (np.nan_to_num(omitted) > 0)
+    return Answers(wrong, omitted, approves, aware, policies, bad_news)
+
+
 def planted_population(
     seed: int,
     rates: dict[str, Sequence[float]] | None = None,
@@ -83,6 +132,7 @@ def planted_population(
     households_per_village: tuple[int, int] = (80, 260),
     flag_share: float = 0.08,
     flag_lift: float = 8.0,
+    village_spread: float = 0.5,
 ) -> Planted:
     """A population of len(rates[...]) counties with the given true rates planted."""
     rates = {measure: tuple(values) for measure, values in (rates or DEFAULT_RATES).items()}
@@ -100,24 +150,59 @@ def planted_population(
     registered = rng.random(size) < village_registered[village]
     exited = registered & (rng.random(size) < 0.9)
     members = 1 + rng.poisson(2.9, size)
-    effect = rng.gamma(2.0, 0.5, villages)[village]  # mean 1: some villages worse than others
-
-    def planted(measure: str, domain: np.ndarray, bad: bool) -> np.ndarray:
-        rate = np.asarray(rates[measure])[county]
-        chance = np.clip((rate if bad else 1 - rate) * effect, 0, 1)
-        event = rng.random(size) < chance
-        return np.where(domain, (event if bad else ~event).astype(float), np.nan)
-
-    wrong = planted("错退率", exited, True)
-    omitted = planted("漏评率", ~registered, True)
-    approves = planted("认可度", np.ones(size, dtype=bool), False)
-    policies = np.where(registered, 2 + rng.poisson(2.0, size), 1 + rng.poisson(0.5, size)).astype(float)
-    unaware = np.clip((1 - np.asarray(rates["知晓率"])[county]) * effect, 0, 1)
-    aware = (policies - rng.binomial(policies.astype(np.int64), unaware)).astype(float)
-    troubled = (np.nan_to_num(wrong) > 0) | (np.nan_to_num(omitted) > 0)
-    flagged = rng.random(size) < np.where(troubled, min(1.0, flag_share * flag_lift), flag_share)
+    household_rates = {measure: np.asarray(values)[county] for measure, values in rates.items()}
+    answers = plant_answers(rng, household_rates, village, registered, exited, village_spread)
+    flag_chance = np.where(answers.bad_news, min(1.0, flag_share * flag_lift), flag_share)
+    flagged = rng.random(size) < flag_chance
     frame = Frame(county, village, village_poor[village], registered, flagged)
-    return Planted(frame, members.astype(float), exited, wrong, omitted, approves, aware, policies, counties)
+    return Planted(
+        frame,
+        members.astype(float),
+        exited,
+        answers.wrong,
+        answers.omitted,
+        answers.approves,
+        answers.aware,
+        answers.policies,
+        counties,
+    )
+
+
+def population_frame(planted: Planted, county_codes: Sequence[str]) -> tuple[pl.DataFrame, set[str]]:
+    """The planted population as `population()` would give it, with the true answers as
+    result columns (wrongly_exited …), and the set of flagged household ids."""
+    frame = planted.frame
+    county = np.asarray(county_codes)[frame.county]
+    villages = pl.Series(frame.village).cast(pl.String).str.zfill(3)
+    village_code = pl.Series(county) + "100" + villages
+    household = pl.Series(np.arange(frame.county.size)).cast(pl.String).str.zfill(6)
+    population = pl.DataFrame(
+        {
+            "household_id": village_code + household,
+            "county_code": pl.Series(county),
+            "township_code": pl.Series(county) + "100",
+            "village_code": village_code,
+            "village_name": "第" + villages + "村",
+            "poor_village": frame.poor_village,
+            "household_type": np.where(
+                frame.registered, np.where(planted.exited, "脱贫户", "监测户"), "一般农户"
+            ),
+            "registered": frame.registered,
+            "exited": planted.exited,
+            "members": planted.members.astype(np.int32),
+            "wrongly_exited": _boolean(planted.wrong),
+            "should_register": _boolean(planted.omitted),
+            "approves": _boolean(planted.approves),
+            "aware_count": pl.Series(planted.aware).cast(pl.Int64),
+            "policy_count": pl.Series(planted.policies).cast(pl.Int64),
+        }
+    )
+    flagged = set(population.filter(pl.Series(frame.targeted))["household_id"].to_list())
+    return population, flagged
+
+
+def _boolean(values: np.ndarray) -> pl.Series:
+    return pl.Series(values).fill_nan(None).cast(pl.Boolean)
 
 
 def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.DataFrame:
@@ -127,7 +212,16 @@ def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.
     rng = np.random.default_rng(seed)
     groups = planted.counties + 1
     collected: dict[str, list[np.ndarray]] = {m: [] for m in MEASURES}
-    stats_names = ("estimate", "variance", "n_units", "n_positive", "unweighted", "degrees", "equal_weights")
+    stats_names = (
+        "estimate",
+        "variance",
+        "n_units",
+        "n_positive",
+        "unweighted",
+        "degrees",
+        "equal_weights",
+        "kish_n",
+    )
     for _ in range(draws):
         draw = draw_indices(planted.frame, plan, rng)
         index = draw.index
