@@ -33,6 +33,9 @@ from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent, UnmaskEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
+from fangfan.web.assessment.models import Result as AssessmentResult
+from fangfan.web.assessment.models import Round as AssessmentRound
+from fangfan.web.assessment.testing import make_round
 from fangfan.web.campaigns.models import Draw, Target
 from fangfan.web.campaigns.models import Visit as CampaignVisit
 from fangfan.web.campaigns.testing import make_target
@@ -105,6 +108,8 @@ class Place:
     problem_evidence_id: int = 0
     sample_id: int = 0
     recheck_item_id: int = 0
+    round_id: int = 0  # an assessment round over the county, its household a unit (fangfan.web.assessment)
+    unit_id: int = 0
 
 
 MONITORING_CASE_VERBS = (
@@ -257,6 +262,23 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "rectification:export_ledger": lambda place: {"region_code": place.region},
     "rectification:export_progress": lambda place: {},
     **{f"oversight:{name}": lambda place: {} for name in OVERSIGHT_PAGES},
+    "assessment:list": lambda place: {},
+    "assessment:draw": lambda place: {},
+    "assessment:size": lambda place: {},
+    **{
+        f"assessment:{name}": lambda place: {"round_id": place.round_id}
+        for name in ("round", "import", "estimates", "overview")
+    },
+    **{
+        f"assessment:{name}": lambda place: {"round_id": place.round_id, "village_code": place.village}
+        for name in ("village", "visit_list_excel", "visit_list_pdf")
+    },
+    **{
+        f"assessment:{name}": lambda place: {"round_id": place.round_id, "county_code": place.region}
+        for name in ("report_excel", "report_pdf")
+    },
+    "assessment:unit": lambda place: {"unit_id": place.unit_id},
+    "assessment:record_result": lambda place: {"unit_id": place.unit_id},
 }
 # Public by design: the household's own report form, the place choices it loads and the
 # look-up of a report's stage (reference number and phone, nothing more).
@@ -274,6 +296,9 @@ WRITERS = frozenset(
     {
         "campaigns:draw",
         "campaigns:record_visit",
+        "assessment:draw",
+        "assessment:import",
+        "assessment:record_result",
         *(
             f"workqueue:{verb}"
             for verb in ("assign", "mark_fixed", "mark_explained", "verify_close", "reject")
@@ -408,6 +433,8 @@ def world(settings, tmp_path):
         outside, target_id=make_target(Household.objects.get(pk=outside.household_id)).pk
     )
     inside = _with_rectification(inside, users[Role.COUNTY], "石桥村的问题")
+    inside = _with_assessment(inside)
+    outside = _with_assessment(outside)
     outside = _with_rectification(
         outside, make_user(Role.COUNTY, "621202", username="wudu-county"), "北关村的外部问题"
     )
@@ -416,6 +443,13 @@ def world(settings, tmp_path):
         outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题"
     )
     return users, inside, outside
+
+
+def _with_assessment(place: Place) -> Place:
+    """An assessment round over the place's county, the place's household its one unit."""
+    household = Household.objects.get(household_id=place.household_id)
+    made = make_round(place.region, [household])
+    return dataclasses.replace(place, round_id=made.pk, unit_id=made.units.get().pk)
 
 
 def _with_grievances(place: Place, office: User, message: str) -> Place:
@@ -499,6 +533,8 @@ def _writes() -> tuple[int, ...]:
         ProblemEvidence.objects.count(),
         RecheckSample.objects.count(),
         RecheckItem.objects.exclude(result="pending").count(),
+        AssessmentRound.objects.count(),
+        AssessmentResult.objects.count(),
     )
 
 
