@@ -7,9 +7,7 @@ table in source order, plus `_src`, `_file`, `_sheet` and `_row`.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,18 @@ from fangfan.engine.schema import Kind
 
 LEADING_CELLS = 3
 READ_TASK = "读取文件"
+# Files read at once, on threads: Polars parses a CSV and calamine (fastexcel) a sheet with
+# the GIL released, so two threads keep both cores busy. Threads rather than worker
+# processes: handing a city's workbooks' text back from processes (pickled, then spilled to
+# disk) cost the city's xlsx import about a fifth of its CPU time.
 READ_WORKERS = 2
-# Workbooks above this much in all are read in worker processes: calamine holds the GIL
-# while it parses, so threads read one workbook at a time. Below it, starting the
-# processes costs more than it saves.
-PROCESS_READ_MIN_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
 class Assembled:
-    """Every table found, as text: in `frames`, or on disk in `spilled` when `assemble` was given a folder."""
+    """Every table found, as text."""
 
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
-    spilled: dict[str, pl.LazyFrame] = field(default_factory=dict)
     headers: dict[str, pl.DataFrame] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     unrecognised: list[dict[str, Any]] = field(default_factory=list)
@@ -48,37 +45,24 @@ class Assembled:
     titles: list[dict[str, Any]] = field(default_factory=list)
 
     def has(self, table: str) -> bool:
-        return table in self.frames or table in self.spilled
+        return table in self.frames
 
     def take(self, table: str) -> pl.DataFrame:
         """The table's text, let go here: whoever takes it holds the only copy."""
-        if table in self.frames:
-            return self.frames.pop(table)
-        return self.spilled.pop(table).collect()
+        return self.frames.pop(table)
 
 
 @dataclass
 class _Parts:
     frames: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
-    spilled: dict[str, list[pl.LazyFrame]] = field(default_factory=dict)
     headers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     file_problems: list[dict[str, Any]] = field(default_factory=list)
 
 
 def assemble(
-    input_dir: Path,
-    synonyms: Synonyms,
-    progress: Progress,
-    limits: ReadLimits | None = None,
-    spill: Path | None = None,
+    input_dir: Path, synonyms: Synonyms, progress: Progress, limits: ReadLimits | None = None
 ) -> Assembled:
-    """Read and recognise every file under `input_dir`; each file is checked against `limits` first.
-
-    With `spill` (an empty folder the caller removes afterwards) and workbooks enough to read
-    them in worker processes, each file's rows are written there as soon as it is read and
-    the tables come back in `spilled`: a city's text is gigabytes, and its importer needs
-    one table of it at a time.
-    """
+    """Read and recognise every file under `input_dir`; each file is checked against `limits` first."""
     result = Assembled()
     parts = _Parts()
     files, others = read.table_files(input_dir)
@@ -93,48 +77,26 @@ def assemble(
             }
         )
     progress.start(READ_TASK, total=len(files))
-    # calamine holds the GIL while it parses, so a city's workbooks go to worker processes
-    # (`_workbook_pool`); CSV files are read on a thread beside them. The largest files start
-    # first, and results are merged in file order, so the outcome is the same.
-    with ExitStack() as stack:
-        # Two CSV files at a time: reading one at a time, the city's import took 8 s longer
-        # (2026-12-05: 32.8 s against 24.4 s) for 0.5 GB less at its peak, and the run's peak
-        # is the screening's (3.2 GB) either way.
-        threads = stack.enter_context(ThreadPoolExecutor(max_workers=READ_WORKERS))
-        processes = _workbook_pool(files, stack)
-        # The text is spilled to disk only for a city's workbooks, whose reading is slow anyway
-        # (and whose worker processes hand their frames over); CSV text stays in memory:
-        # writing and reading it back cost the city's CSV import 8 s for 0.06 GB.
-        spill = spill if processes else None
+    # Two files at a time, the largest first (so that the last to finish is a small one);
+    # results are merged in file order, so the outcome is the same. Reading one CSV at a
+    # time, the city's import took 8 s longer (2026-12-05: 32.8 s against 24.4 s) for 0.5 GB
+    # less at its peak, and the run's peak is the screening's (3.2 GB) either way.
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as threads:
         reading: dict[Path, Future[tuple[Assembled, _Parts]]] = {}
         for path in sorted(files, key=lambda item: item.stat().st_size, reverse=True):
-            pool = processes if processes and path.suffix.lower() in read.WORKBOOK_SUFFIXES else threads
-            reading[path] = pool.submit(_read_file, input_dir, path, synonyms, limits)
+            reading[path] = threads.submit(_read_file, input_dir, path, synonyms, limits)
         for path in files:
-            _merge(result, parts, *reading.pop(path).result(), spill=spill)
+            _merge(result, parts, *reading.pop(path).result())
             progress.advance(READ_TASK)
     progress.finish(READ_TASK)
     for table_name, frames in parts.frames.items():
         result.frames[table_name] = pl.concat(frames, how="diagonal_relaxed")
-    for table_name, lazy in parts.spilled.items():
-        result.spilled[table_name] = pl.concat(lazy, how="diagonal_relaxed")
-    for table_name in (*parts.frames, *parts.spilled):
         result.headers[table_name] = pl.DataFrame(
             parts.headers[table_name], schema={"_src": pl.Int64, "field": pl.String, "column": pl.String}
         )
     if parts.file_problems:
         result.file_problems = pl.DataFrame(parts.file_problems, schema=validate.PROBLEM_COLUMNS)
     return result
-
-
-def _workbook_pool(files: list[Path], stack: ExitStack) -> Executor | None:
-    """Worker processes for the workbooks, when there is enough to read to be worth them."""
-    workbooks = [path for path in files if path.suffix.lower() in read.WORKBOOK_SUFFIXES]
-    if len(workbooks) < 2 or sum(path.stat().st_size for path in workbooks) < PROCESS_READ_MIN_BYTES:
-        return None
-    # "spawn": a forked child would inherit Polars' thread pool in whatever state it was.
-    context = multiprocessing.get_context("spawn")
-    return stack.enter_context(ProcessPoolExecutor(max_workers=READ_WORKERS, mp_context=context))
 
 
 def _read_file(
@@ -151,9 +113,7 @@ def _read_file(
     return result, parts
 
 
-def _merge(
-    result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts, *, spill: Path | None = None
-) -> None:
+def _merge(result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts) -> None:
     offset = len(result.sources)
     result.sources.extend(one.sources)
     result.unrecognised.extend(one.unrecognised)
@@ -161,15 +121,9 @@ def _merge(
     result.titles.extend(one.titles)
     parts.file_problems.extend(one_parts.file_problems)
     for table_name, frames in one_parts.frames.items():
-        shifted = [f.with_columns(pl.col("_src") + offset) for f in frames]
-        if spill is None:
-            parts.frames.setdefault(table_name, []).extend(shifted)
-        else:
-            spilled = parts.spilled.setdefault(table_name, [])
-            for frame in shifted:
-                target = spill / f"{table_name}-{len(spilled)}.arrow"
-                frame.write_ipc(target, compression="uncompressed")
-                spilled.append(pl.scan_ipc(target))
+        parts.frames.setdefault(table_name, []).extend(
+            f.with_columns(pl.col("_src") + offset) for f in frames
+        )
         parts.headers.setdefault(table_name, []).extend(
             {**item, "_src": item["_src"] + offset} for item in one_parts.headers[table_name]
         )
