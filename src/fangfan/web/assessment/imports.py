@@ -37,6 +37,7 @@ from fangfan.web.assessment.results import (
     HEADERS,
     MONEY,
     RESULT_FIELDS,
+    TEXT,
     YES_NO,
     ResultInput,
     result_problems,
@@ -118,9 +119,10 @@ def _sheet_rows(sheet: Sheet, outcome: ImportOutcome) -> list[Row]:
         )
         return []
     body = sheet.cells.slice(index + 1)
+    kinds = {spec.name: spec.kind for spec in RESULT_FIELDS}
     texts = body.select(
         pl.col("row"),
-        *(values.clean(pl.col(column)).alias(name) for name, column in columns.items()),
+        *(_cell(pl.col(column), kinds.get(name, TEXT)).alias(name) for name, column in columns.items()),
     )
     parsed = texts.select(pl.col("row"), *(_parse(field.name, field.kind) for field in RESULT_FIELDS))
     rows = []
@@ -134,6 +136,14 @@ def _sheet_rows(sheet: Sheet, outcome: ImportOutcome) -> list[Row]:
         row = Row(sheet.sheet, text_row["row"], text_row["household_id"], results, value_row)
         rows.append(row)
     return rows
+
+
+def _cell(cell: pl.Expr, kind: str) -> pl.Expr:
+    """A cell's text: what people wrote kept as written (trimmed), codes and numbers cleaned."""
+    if kind == TEXT:
+        text = cell.str.strip_chars()
+        return pl.when(text == "").then(None).otherwise(text)
+    return values.clean(cell)
 
 
 def _header(sheet: Sheet) -> tuple[int, dict[str, str]] | None:
