@@ -9,6 +9,7 @@ rates; 张德顺's 一般农户 household in 上坪村 is not registered and nev
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -220,3 +221,47 @@ def test_clopper_pearson_solves_its_defining_equations():
     assert 1 - incomplete_beta(4.0, 97.0, upper[1]) == pytest.approx(0.025, abs=1e-9)
     wilson_lower, wilson_upper = wilson(np.array([0.03]), np.array([100.0]))
     assert lower[1] < wilson_lower[0] < 0.03 < wilson_upper[0] < upper[1]  # exact is the wider
+
+
+def test_generator_plants_assessment_truth_and_leaves_every_other_file_byte_identical(tmp_path):
+    from fangfan.engine.synth import generate_dataset
+
+    plain = generate_dataset(tmp_path / "plain", households=400, seed=5, as_of=dt.date(2026, 10, 31))
+    planted = generate_dataset(
+        tmp_path / "planted", households=400, seed=5, as_of=dt.date(2026, 10, 31), assessment_truth="default"
+    )
+    names = {path.name for path in planted.files} - {path.name for path in plain.files}
+    assert names == {"assessment_truth.csv"}
+    for path in plain.files:
+        if path.name != "generate.json":
+            assert path.read_bytes() == (tmp_path / "planted" / path.name).read_bytes(), path.name
+    truth = pl.read_csv(
+        tmp_path / "planted" / "assessment_truth.csv", schema_overrides={"household_id": pl.String}
+    )
+    assert truth.height == 400
+    assert (
+        truth.filter(~pl.col("exited"))["wrongly_exited"].null_count()
+        == truth.filter(~pl.col("exited")).height
+    )
+    assert truth.filter(pl.col("registered"))["should_register"].null_count() == truth["registered"].sum()
+
+
+def test_planted_truth_follows_the_rates_file_per_county():
+    from fangfan.engine.synth.assessment import assessment_truth, load_rates
+
+    size = 40_000
+    rng = np.random.default_rng(0)
+    county = np.where(np.arange(size) < size // 2, LIXIAN, WUDU)
+    households = pl.DataFrame(
+        {
+            "household_id": [f"{i:08d}" for i in range(size)],
+            "village_code": [f"{c}100{i % 50:03d}" for i, c in enumerate(county)],
+            "household_type": np.where(rng.random(size) < 0.6, "脱贫户", "一般农户"),
+            "exit_year": np.full(size, 2019),
+        }
+    ).with_columns(exit_year=pl.when(pl.col("household_type") == "脱贫户").then(pl.col("exit_year")))
+    truth = assessment_truth(households, seed=1, rates=load_rates("default"))
+    rates = truth.filter(pl.col("exited")).group_by("county_code").agg(pl.col("wrongly_exited").mean())
+    by_county = dict(rates.iter_rows())
+    assert 0.02 < by_county[LIXIAN] < 0.04  # planted at 3 % (礼县's override)
+    assert 0.004 < by_county[WUDU] < 0.016  # the default 1 %

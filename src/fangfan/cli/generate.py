@@ -20,14 +20,35 @@ from rich.console import Console
 @click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="数据截止日期"
 )
+@click.option(
+    "--assessment-truth",
+    "assessment_truth",
+    default=None,
+    metavar="default|FILE.toml",
+    help="另按给定的真实比例埋入错退、漏评、不认可和不知晓，写出 assessment_truth.csv（default 用内置比例）",
+)
 def generate(
-    households: int, seed: int, out_dir: Path, messy: bool, file_format: str, as_of: dt.datetime | None
+    households: int,
+    seed: int,
+    out_dir: Path,
+    messy: bool,
+    file_format: str,
+    as_of: dt.datetime | None,
+    assessment_truth: str | None,
 ) -> None:
     """生成模拟的陇南市建档立卡数据、行业部门数据和问题清单（ground_truth.csv）。"""
+    from fangfan.engine.config import ConfigError
     from fangfan.engine.progress import RichProgress
     from fangfan.engine.synth import generate_dataset
 
     console = Console()
+    if assessment_truth is not None:
+        from fangfan.engine.synth.assessment import load_rates
+
+        try:
+            load_rates(assessment_truth)  # a bad file fails before an hour of generating
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
     with RichProgress() as progress:
         result = generate_dataset(
             out_dir,
@@ -37,6 +58,7 @@ def generate(
             file_format=file_format,
             as_of=as_of.date() if as_of else None,
             progress=progress,
+            assessment_truth=assessment_truth,
         )
     problems = sum(result.kinds.values())
     console.print(

@@ -65,8 +65,13 @@ def generate_dataset(
     file_format: str = "csv",
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    assessment_truth: str | Path | None = None,
 ) -> GenerateResult:
-    """Write the synthetic city into `out_dir` and return what was written."""
+    """Write the synthetic city into `out_dir` and return what was written.
+
+    `assessment_truth` ("default" or a TOML path) also plants assessment answers at known
+    rates and writes `assessment_truth.csv` (`synth.assessment`); the other files do not change.
+    """
     started = time.perf_counter()
     progress = progress or SilentProgress()
     as_of = as_of or default_as_of()
@@ -102,8 +107,20 @@ def generate_dataset(
     ground_truth.write_csv(out_dir / "ground_truth.csv")
     counts = {name: frame.height for name, frame in tables.items()}
     kinds = dict(sorted(ground_truth.group_by("kind").len().iter_rows()))
-    _write_manifest(out_dir, seed, households, as_of, years, counts, kinds, messy, file_format)
-    files = [*sorted({b.path for b in books}), out_dir / "ground_truth.csv", out_dir / "generate.json"]
+    extra_files = []
+    if assessment_truth is not None:
+        from fangfan.engine.synth.assessment import write_assessment_truth
+
+        extra_files.append(write_assessment_truth(out_dir, tables["households"], seed, assessment_truth))
+    _write_manifest(
+        out_dir, seed, households, as_of, years, counts, kinds, messy, file_format, assessment_truth
+    )
+    files = [
+        *sorted({b.path for b in books}),
+        out_dir / "ground_truth.csv",
+        *extra_files,
+        out_dir / "generate.json",
+    ]
     return GenerateResult(out_dir, files, counts, kinds, time.perf_counter() - started, years, as_of)
 
 
@@ -195,8 +212,9 @@ def _write_manifest(
     kinds: dict[str, int],
     messy: bool,
     file_format: str,
+    assessment_truth: str | Path | None = None,
 ) -> None:
-    manifest = {
+    manifest: dict[str, object] = {
         "seed": seed,
         "households": households,
         "as_of": as_of.isoformat(),
@@ -207,5 +225,7 @@ def _write_manifest(
         "counts": counts,
         "kinds": kinds,
     }
+    if assessment_truth is not None:
+        manifest["assessment_truth"] = str(assessment_truth)
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False)
     (out_dir / "generate.json").write_text(text + "\n", encoding="utf-8")
