@@ -22,6 +22,7 @@ COMMANDS = {
     "link": "fangfan.cli.link:link_command",
     "publish": "fangfan.cli.publish:publish_command",
     "rectification": "fangfan.cli.rectification:rectification_group",
+    "assess": "fangfan.cli.assess:assess_group",
 }
 
 
