@@ -9,7 +9,7 @@ SEED ?= 2020
 PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench bench-run bench-web bench-publish bench-publish-pg install clean
+.PHONY: demo test lint bench bench-run bench-web bench-publish bench-publish-pg bench-assessment install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -58,6 +58,12 @@ bench-publish: $(BIN)/.installed
 # then the next month over it; wall, CPU, peak memory and the longest reader wait, each beside its target.
 bench-publish-pg: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_publish_pg
+
+# Assessment readiness (bench/bench_assessment.py, issue 16): the intervals' coverage over 1,000
+# seeded samples per plan, then drawing and estimating the national sample of a 600,000-household
+# city (ASSESS_SNAPSHOT=<snapshot folder> reads a real one).
+bench-assessment: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_assessment $(if $(ASSESS_SNAPSHOT),--snapshot $(ASSESS_SNAPSHOT))
 
 clean:
 	rm -rf $(VENV) var bench/out

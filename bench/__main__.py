@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench import bench_link, bench_run
+from bench import bench_assessment, bench_link, bench_run
 from bench.measure import TABLE_HEADER, Measurement, machine_description, run_measured
 from fangfan.engine.snapshot import SnapshotStore
 
@@ -256,6 +256,8 @@ def main() -> None:
     for name, households in chosen.items():
         print(f"== {name}: {households:,} households", flush=True)
         results += bench_scale(name, households, arguments.out, not arguments.no_xlsx, runs)
+    # issue 16: coverage table and city draw/estimate times, in bench/out/assessment.json
+    results.append(run_measured("assessment", bench_assessment.command(arguments.out / "assessment.json")))
     print(record(results, chosen, arguments.out, runs))
 
 
