@@ -121,8 +121,8 @@ def draw_sample(
 
 
 def _codes(series: pl.Series) -> np.ndarray:
-    _, codes = np.unique(series.to_numpy(), return_inverse=True)
-    return codes.astype(np.int64)
+    """0, 1, 2 … in the sort order of the values (polars ranks strings far faster than numpy)."""
+    return (series.rank("dense").to_numpy() - 1).astype(np.int64)
 
 
 def draw_indices(frame: Frame, plan: SamplingPlan, rng: np.random.Generator) -> Draw:
