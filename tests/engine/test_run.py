@@ -223,14 +223,16 @@ STEPS = (
     "import",
     "link",
     "screen",
+    "registry_shown",
     "linkage_report",
     "findings_csv",
     "import_report",
-    "ledgers",
     "warning_lists",
     "monitoring_lists",
+    "ledgers",
     "total",
 )
+BESIDE = ("ledgers",)  # written by a helper process while the steps after registry_shown run
 
 
 def test_each_step_is_measured_in_the_summary_and_on_whole_progress_lines(ran: tuple[Path, str]) -> None:
@@ -242,8 +244,11 @@ def test_each_step_is_measured_in_the_summary_and_on_whole_progress_lines(ran: t
         assert set(figures) == {"wall_seconds", "cpu_seconds", "peak_mb"}, name
         assert figures["wall_seconds"] >= 0 and figures["cpu_seconds"] >= 0 and figures["peak_mb"] > 0, name
     assert steps["import"]["wall_seconds"] > 0 and steps["link"]["cpu_seconds"] > 0
-    measured = sum(figures["wall_seconds"] for name, figures in steps.items() if name != "total")
-    assert measured <= steps["total"]["wall_seconds"] + 0.1
+    in_turn = sum(
+        figures["wall_seconds"] for name, figures in steps.items() if name not in ("total", *BESIDE)
+    )
+    assert in_turn <= steps["total"]["wall_seconds"] + 0.1
+    assert all(steps[name]["wall_seconds"] <= steps["total"]["wall_seconds"] for name in BESIDE)
     assert steps["total"]["peak_mb"] >= max(figures["peak_mb"] for figures in steps.values())
     lines = output.splitlines()
     figures_line = r"{} 完成 用时 [\d,]+\.\d 秒，CPU [\d,]+\.\d 秒，内存峰值 [\d,]+ MB"

@@ -203,9 +203,19 @@ def _file_name(county_name: str, kind: str, full_id: bool) -> str:
 
 
 def prepare_ledger_rows(
-    findings: pl.DataFrame, households: pl.DataFrame, members: pl.DataFrame, villages: pl.DataFrame
+    findings: pl.DataFrame,
+    households: pl.DataFrame,
+    members: pl.DataFrame,
+    villages: pl.DataFrame,
+    *,
+    evidence: bool = True,
 ) -> pl.DataFrame:
-    """Findings joined with the names a cadre needs, veto items first."""
+    """Findings joined with the names a cadre needs, veto items first.
+
+    `evidence_text` (the evidence in words, worked out in Python once per distinct
+    evidence: most of this function's time) only with `evidence`: the comparison sheets
+    and the warning lists do not show it.
+    """
     heads = households.select("household_id", "head_name", "household_type")
     # Only the households with findings: a few percent of the city's 2.4 million people.
     named = members.filter(pl.col("household_id").is_in(findings["household_id"].unique().implode()))
@@ -224,7 +234,7 @@ def prepare_ledger_rows(
             veto_text=pl.when(pl.col("veto")).then(pl.lit("是")).otherwise(pl.lit("否")),
             severity_text=pl.col("severity").replace_strict(SEVERITY_NAMES, default=pl.col("severity")),
             severity_order=pl.col("severity").replace_strict({"high": 0, "medium": 1, "low": 2}, default=3),
-            evidence_text=_evidence_texts(findings["evidence"]),
+            **({"evidence_text": _evidence_texts(findings["evidence"])} if evidence else {}),
         )
         .sort(
             [

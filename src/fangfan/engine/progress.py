@@ -13,7 +13,7 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +152,11 @@ class StepMeter:
             yield
         finally:
             peak = watch.stop()
-        figures = StepFigures(time.perf_counter() - wall, _cpu_seconds() - cpu, peak)
+        self.record(name, title, StepFigures(time.perf_counter() - wall, _cpu_seconds() - cpu, peak))
+
+    def record(self, name: str, title: str, figures: StepFigures) -> None:
+        """A step is done: keep its figures and tell the progress (also for a step measured
+        in another process, `measured_in_process`)."""
         self.figures[name] = figures
         measured = getattr(self.progress, "measured", None)
         if measured is not None:
@@ -174,6 +178,18 @@ class StepMeter:
         return {name: figures.as_dict() for name, figures in self.figures.items()} | {
             "total": self.total().as_dict()
         }
+
+
+def measured_in_process(work: Callable[..., Any], *arguments: Any) -> tuple[Any, StepFigures]:
+    """`work(*arguments)` and its figures, measured in the process that runs it.
+
+    For a step handed to a helper process: its wall time, its CPU time and its peak
+    memory are that process's own, which the parent records (`StepMeter.record`).
+    """
+    meter = StepMeter()
+    with meter.step("work", "work"):
+        result = work(*arguments)
+    return result, meter.figures["work"]
 
 
 class RichProgress:
