@@ -47,15 +47,16 @@ def coverage_lines(table: pl.DataFrame, draws: int) -> list[str]:
         f"Coverage of the 95 % intervals over {draws:,} seeded samples per plan (target ≥ 93 %):",
         "",
         "| plan | measure | scope | true rate | coverage | mean width | bias (SE of mean) "
-        "| mean unweighted |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| mean unweighted | Wald coverage |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in table.iter_rows(named=True):
         scope = "city" if row["scope"] == "city" else f"county {row['county'] + 1}"
         lines.append(
             f"| {row['plan']} | {row['measure']} | {scope} | {row['true_rate']:.2%} "
             f"| {row['coverage']:.1%} | {row['mean_width']:.2%} "
-            f"| {row['bias_in_standard_errors']:+.1f} | {row['mean_unweighted']:.2%} |"
+            f"| {row['bias_in_standard_errors']:+.1f} | {row['mean_unweighted']:.2%} "
+            f"| {row['wald_coverage']:.1%} |"
         )
     worst = table.sort("coverage").row(0, named=True)
     lines += [

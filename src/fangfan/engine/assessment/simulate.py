@@ -25,6 +25,7 @@ from fangfan.engine.assessment.estimate import (
     ratios,
     values_from_arrays,
 )
+from fangfan.engine.assessment.intervals import normal_quantile
 from fangfan.engine.assessment.plan import SamplingPlan, load_bars
 from fangfan.engine.assessment.sample import Frame, draw_indices
 
@@ -253,6 +254,8 @@ def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.
         lower, upper = lower.reshape(draws, groups), upper.reshape(draws, groups)
         estimate = fields["estimate"].reshape(draws, groups)
         unweighted = fields["unweighted"].reshape(draws, groups)
+        # The textbook Wald interval p̂ ± z·SE, for contrast only (never used for a verdict).
+        wald_half = normal_quantile(plan.confidence) * np.sqrt(fields["variance"].reshape(draws, groups))
         for group in range(groups):
             true = truth[measure][group]
             covered = (lower[:, group] <= true + 1e-12) & (true - 1e-12 <= upper[:, group])
@@ -271,6 +274,7 @@ def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.
                     "standard_error_of_mean": float(spread),
                     "bias_in_standard_errors": float((mean - true) / spread) if spread > 0 else 0.0,
                     "mean_unweighted": float(np.nanmean(unweighted[:, group])),
+                    "wald_coverage": float(np.mean(np.abs(estimate[:, group] - true) <= wald_half[:, group])),
                     "method": methods[group],
                 }
             )
