@@ -35,6 +35,11 @@ UTF8_BOM = b"\xef\xbb\xbf"
 # A number cell's value in sheet XML (`<v>…</v>`) that can show 16 or more digits: 16 digits
 # in a row, or an exponent. A shared-string index is a short number and never matches.
 LONG_NUMBER = re.compile(rb"<v>[-+]?[0-9.]*(?:[0-9]{16}|[eE])")
+# A value with 16 characters or an exponent: every match of LONG_NUMBER, and a few more
+# (12.300000000000001). Python's regex engine scans a sheet for it about three times as fast
+# as for LONG_NUMBER, which backtracks through every short value; its matches are then held
+# to LONG_NUMBER one by one.
+LONG_VALUE = re.compile(rb"<v>(?:[^<]{16}|[^<]*[eE])")
 XML_BLOCK = 16 * 1024 * 1024
 OFFICE_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -104,12 +109,17 @@ def may_hold_long_numbers(path: Path, sheet: str) -> bool:
             tail = b""
             with archive.open(member) as stream:
                 while block := stream.read(XML_BLOCK):
-                    if LONG_NUMBER.search(tail + block):
+                    if _holds_long_number(tail + block):
                         return True
                     tail = block[-64:]
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ElementTree.ParseError):
         return True
     return False
+
+
+def _holds_long_number(xml: bytes) -> bool:
+    """Whether LONG_NUMBER matches somewhere in `xml`."""
+    return any(LONG_NUMBER.match(xml, value.start()) for value in LONG_VALUE.finditer(xml))
 
 
 def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
