@@ -223,6 +223,7 @@ def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.
         "equal_weights",
         "kish_n",
     )
+    population_values = planted.values()
     for _ in range(draws):
         draw = draw_indices(planted.frame, plan, rng)
         index = draw.index
@@ -233,7 +234,8 @@ def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.
         psu = np.unique(psu, return_inverse=True)[1]
         stratum = np.unique(stratum, return_inverse=True)[1]
         designs = (Design(county, psu, stratum, weight), Design(np.zeros_like(county), psu, stratum, weight))
-        for measure, (mask, y, z) in planted.values(index).items():
+        for measure, (all_mask, all_y, all_z) in population_values.items():
+            mask, y, z = all_mask[index], all_y[index], all_z[index]
             rows = []
             for design in designs:
                 result = ratios(design, planted.counties, mask, y, z)
