@@ -417,7 +417,7 @@ def test_on_postgresql_a_publish_stopped_after_the_swap_is_finished_by_the_next(
     def killed(self: ShadowTable) -> None:
         raise KeyboardInterrupt  # the process stopped right after the switch
 
-    monkeypatch.setattr(ShadowTable, "finish", killed)
+    monkeypatch.setattr(ShadowTable, "settle", killed)  # what a publish does first after its switch
     with pytest.raises(KeyboardInterrupt):
         publish_run(engine_data.first_run, engine_data.first_snapshot)
     monkeypatch.undo()

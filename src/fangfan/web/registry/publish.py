@@ -72,7 +72,7 @@ from fangfan.web.shared.loading import (
     BATCH_ROWS,
     Loader,
     ShadowTable,
-    analyze,
+    analyses,
     asynchronous_commits,
     drop_stage,
     index_stage,
@@ -81,6 +81,7 @@ from fangfan.web.shared.loading import (
     mark_unchanged,
     merge,
     shadow_table,
+    side_by_side,
     stage_name,
 )
 
@@ -356,20 +357,20 @@ class Publication:
         self.department_count = departments.result()
 
     def _load_member_table(self) -> None:
-        """On PostgreSQL, into an empty member table (a first publish): the staged members
-        into a table of their own, indexed and keyed after (`ShadowTable`), which the switch
-        swaps in instead of inserting millions of rows into six indexes, each row's keys
-        checked one by one at commit."""
-        shadow = shadow_table(Member)
-        if shadow is None or Member._base_manager.exists():
+        """On PostgreSQL, into an empty member table (a first publish): the members COPY'd
+        (frozen, `ShadowTable.copy_parts`) into a table of their own, indexed and keyed after,
+        which the switch swaps in instead of inserting millions of rows into seven indexes,
+        each row's keys checked one by one at commit. Their stage is left empty
+        (`_stage_members`): against an empty table nothing is compared or merged."""
+        if self.member_shadow is None:
             return
-        self.member_shadow = shadow
-        shadow.create()
-        shadow.fill_from_stage()
-        shadow.build()
+        self.member_shadow.create()
+        rows = self._run_columns(self.member_frame, "last_run_id")
+        self.member_shadow.copy_parts([rows], self._advance(STEP_MEMBERS))
+        self.member_shadow.build()
 
-    def _stage(self, model: type[Model], frame: pl.DataFrame, step: str) -> None:
-        self.progress.start(step, total=frame.height)
+    def _stage(self, model: type[Model], frame: pl.DataFrame, step: str, total: int | None = None) -> None:
+        self.progress.start(step, total=frame.height if total is None else total)
         self.staged.append(model)
         self.load.stage(model, frame, self._advance(step))
 
@@ -380,7 +381,12 @@ class Publication:
 
     def _stage_members(self) -> None:
         self.member_frame = frames.member_frame(self.members, self.household_frame)
-        self._stage(Member, self._run_columns(self.member_frame, "last_run_id"), STEP_MEMBERS)
+        rows = self._run_columns(self.member_frame, "last_run_id")
+        shadow = shadow_table(Member)
+        if shadow is not None and not Member._base_manager.exists():
+            self.member_shadow = shadow  # `_load_member_table` loads them
+            rows = rows.clear()
+        self._stage(Member, rows, STEP_MEMBERS, total=self.member_frame.height)
 
     def _stage_findings(self) -> None:
         before = self._open_findings()
@@ -586,17 +592,27 @@ class Publication:
         if self.departments_started:
             self.progress.finish(STEP_DEPARTMENTS)
         self._remove_superseded()
-        if self.member_shadow is not None:
-            self.member_shadow.finish()
-        if self.previous is None:  # the tables were empty: the planner's figures are stale
-            loaded_in_place = (
-                () if self.department_shadow else (DepartmentRecord,)
-            )  # else analysed when built
-            analyze(Household, Member, Finding, *loaded_in_place, HouseholdRunSummary)
+        # The swapped tables settled first (each a moment's strong lock), then what only reads
+        # them side by side: the foreign keys' validations and, after a first publish (the
+        # planner took the tables for empty), the statistics of those loaded in place.
+        # The records' validation, the longest, first.
+        shadows = [shadow for shadow in (self.department_shadow, self.member_shadow) if shadow is not None]
+        for shadow in shadows:
+            shadow.settle()
+        works = [work for shadow in shadows for work in shadow.validations()]
+        if self.previous is None:
+            built = {shadow.model for shadow in shadows}  # analysed when built
+            works += analyses(
+                *(
+                    m
+                    for m in (Household, Member, Finding, DepartmentRecord, HouseholdRunSummary)
+                    if m not in built
+                )
+            )
+        side_by_side(works)
 
     def _remove_superseded(self) -> None:
-        if self.department_shadow is not None:  # the old records went with their table
-            self.department_shadow.finish()
+        if self.department_shadow is not None:  # the old records go with their table (`finish`)
             return
         if self.previous is not None and self.previous.snapshot_id != self.engine.snapshot.id:
             _delete_in_batches(DepartmentRecord.all_objects.exclude(snapshot_id=self.engine.snapshot.id))
