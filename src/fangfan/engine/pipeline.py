@@ -229,7 +229,7 @@ def run_monthly(
         "findings": findings.height,
         "reconciliation_findings": screened.reconciliation.height,
         "warning_findings": screened.warnings.height,
-        "linkage": _linkage_counts(linked.scan()),
+        "linkage": _linkage_counts(linked.report),
         "absent_tables": absent,
         "ledgers": [str(ledger.path.relative_to(out_dir)) for ledger in ledgers],
         "warning_lists": [str(item.path.relative_to(out_dir)) for item in warning_lists],
@@ -320,22 +320,16 @@ def _registry_shown(
     )
 
 
-def _linkage_counts(links: pl.LazyFrame) -> dict[str, int]:
-    """Feed rows by how they were placed: exact, probabilistic, unlinked, ambiguous."""
-    status, method = pl.col("status"), pl.col("method")
-    linked = status == "linked"
-    counts = (
-        links.select(
-            pl.len().alias("feed_rows"),
-            (linked & (method != "probabilistic")).sum().alias("exact"),
-            (linked & (method == "probabilistic")).sum().alias("probabilistic"),
-            (status == "unlinked").sum().alias("unlinked"),
-            (status == "ambiguous").sum().alias("ambiguous"),
-        )
-        .collect(engine="streaming")
-        .row(0, named=True)
-    )
-    return {name: int(value) for name, value in counts.items()}
+def _linkage_counts(report: pl.DataFrame) -> dict[str, int]:
+    """Feed rows by how they were placed: exact, probabilistic, unlinked, ambiguous.
+
+    Summed from the linkage report (`link.report.linkage_report`, one row per feed and
+    county), which counts every link once, instead of reading the links again: an exact or
+    probabilistic method is always a linked row's, every other row has method "none".
+    """
+    columns = ("exact", "probabilistic", "unlinked", "ambiguous")
+    sums = report.select(pl.col("total").sum().alias("feed_rows"), *(pl.col(c).sum() for c in columns))
+    return {name: int(value or 0) for name, value in sums.row(0, named=True).items()}
 
 
 def write_csv_for_excel(frame: pl.DataFrame, path: Path) -> None:
