@@ -46,16 +46,32 @@ def office(tmp_path, monkeypatch):
 def test_sample_twice_with_one_seed_writes_the_same_households(office):
     tmp_path, _ = office
     runner = CliRunner()
-    for name in ("a.csv", "b.csv"):
-        result = runner.invoke(
-            main, ["assess", "sample", "--plan", "national", "--seed", "7", "--out", str(tmp_path / name)]
-        )
+    folder = SnapshotStore(tmp_path / "home" / "snapshots").latest().path
+    for name, snapshot in (("a.csv", "newest"), ("b.csv", str(folder))):
+        arguments = [
+            "--plan",
+            "national",
+            "--seed",
+            "7",
+            "--snapshot",
+            snapshot,
+            "--out",
+            str(tmp_path / name),
+        ]
+        result = runner.invoke(main, ["assess", "sample", *arguments])
         assert result.exit_code == 0, result.output
     assert "国家第三方评估抽样" in result.output and "58 个村" in result.output
     first, second = (pl.read_csv(tmp_path / n, infer_schema=False) for n in ("a.csv", "b.csv"))
     assert first.equals(second)
     assert first.columns[: len(SAMPLE_HEADERS)] == list(SAMPLE_HEADERS.values())
     assert first.height == 2 * 29 * 35
+
+
+def test_sample_of_an_unknown_snapshot_says_so_in_chinese(office):
+    result = CliRunner().invoke(
+        main, ["assess", "sample", "--seed", "1", "--snapshot", "nope", "--out", "x.csv"]
+    )
+    assert result.exit_code != 0 and "快照" in result.output
 
 
 def test_filled_in_sample_is_estimated_and_shows_each_verdict(office):

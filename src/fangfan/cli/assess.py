@@ -7,11 +7,16 @@ verdict; `size` is the sample-size calculator. docs/assessment.md gives the form
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from fangfan.engine.snapshot import Snapshot, SnapshotStore
 
 PLAN_HELP = (
     "抽样方案：national（国家第三方评估）、provincial（省际交叉考核）、"
@@ -28,7 +33,11 @@ def assess_group() -> None:
 @click.option("--plan", "plan_name", default="national", show_default=True, help=PLAN_HELP)
 @click.option("--seed", type=int, required=True, help="随机种子（同一快照、方案和种子抽出完全相同的样本）")
 @click.option(
-    "--snapshot", "snapshot_id", default="newest", show_default=True, help="快照编号，newest 为最新快照"
+    "--snapshot",
+    "snapshot_id",
+    default="newest",
+    show_default=True,
+    help="快照编号或快照文件夹，newest 为最新快照",
 )
 @click.option("--county", "counties", multiple=True, help="只抽这些县区（县区代码，可多次给出；默认全部）")
 @click.option(
@@ -63,7 +72,7 @@ def sample_command(
     try:
         plan = load_plan(plan_name)
         store = SnapshotStore()
-        snapshot = store.latest() if snapshot_id == "newest" else store.get(snapshot_id)
+        snapshot = _snapshot(store, snapshot_id)
         with RichProgress() as progress:
             progress.start("抽样", total=3)
             frame = population(snapshot.path)
@@ -86,6 +95,18 @@ def sample_command(
     console.print(f"样本表：{out}")
 
 
+def _snapshot(store: SnapshotStore, given: str) -> Snapshot:
+    """The newest snapshot, one by id, or one given as its folder (a copy elsewhere)."""
+    from fangfan.engine.snapshot import MANIFEST, Snapshot
+
+    if given == "newest":
+        return store.latest()
+    folder = Path(given)
+    if (folder / MANIFEST).is_file():
+        return Snapshot(folder, json.loads((folder / MANIFEST).read_text("utf-8")))
+    return store.get(given)
+
+
 def _flags(snapshot_id: str, flags: str, console: Console) -> set[str] | None:
     from fangfan.engine.assessment.sample import flagged_households
     from fangfan.engine.screen import runs_dir
@@ -102,8 +123,6 @@ def _flags(snapshot_id: str, flags: str, console: Console) -> set[str] | None:
 
 
 def _run_for(snapshot_id: str) -> Path | None:
-    import json
-
     from fangfan.engine.screen import runs_dir
 
     folder = runs_dir()
