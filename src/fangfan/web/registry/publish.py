@@ -339,7 +339,13 @@ class Publication:
             mark_unchanged(model, key, STAGED_COMPARE[model])
         self._stage_deletions()
         self._load_member_table()
-        self.department_count = departments.result()
+        self.records_loaded = departments
+        if self.previous is not None:
+            # A month's update waits for the records here: its switch rewrites rows the office
+            # may be editing, whose writers wait for its commit. A first publish (nobody
+            # works on an empty database yet) switches while their indexes are still built
+            # (`swap_tables` waits for them).
+            departments.result()
 
     def _load_member_table(self) -> None:
         """On PostgreSQL, into an empty member table (a first publish): the members COPY'd
@@ -442,8 +448,8 @@ class Publication:
         return count
 
     def _load_department_table(self, shadow: ShadowTable) -> int:
-        """On PostgreSQL: every record into a table of their own, bare, then its indexes and
-        (not yet validated) foreign key built at once; `swap_tables` puts it in place."""
+        """On PostgreSQL: every record into a table of their own, bare, then its indexes built
+        at once; `swap_tables` puts it in place (its foreign key added then, validated after)."""
         self.progress.start(STEP_DEPARTMENTS, total=self._department_total())
         self.departments_started = True
         shadow.create()
@@ -530,15 +536,17 @@ class Publication:
             "new_findings": int((self.classified["change"] == "new").sum()),
             "persisting_findings": int((self.classified["change"] == "persisting").sum()),
             "resolved_findings": self.resolved.height,
-            "department_records": self.department_count,
         }
         Run.objects.filter(pk=self.run.pk).update(**self.counts)
         self._make_current()
         return self.run
 
     def swap_tables(self) -> None:
-        """Last in the switching transaction (its lock is the only one readers wait for):
-        the new snapshot's department records table takes the old one's place."""
+        """Last in the switching transaction (its lock is the only one readers wait for), once
+        the records are ready: the new snapshot's department records table takes the old
+        one's place, and the run its count."""
+        self.counts["department_records"] = self.records_loaded.result()
+        Run.objects.filter(pk=self.run.pk).update(department_records=self.counts["department_records"])
         for shadow in (self.member_shadow, self.department_shadow):
             if shadow is not None:
                 shadow.swap()

@@ -386,11 +386,11 @@ class ShadowTable:
 
     1. `create`: an empty `<table>_next` shaped like the table (defaults, checks, identity
        continuing the table's numbering), no index, no foreign key; `copy` fills it;
-    2. `build`: the table's indexes and constraints built on it at once (a sort each, not
-       a million insertions), its foreign keys `NOT VALID` (rows may name parents the
-       switch has still to write); the planner's statistics;
-    3. `swap`, inside the caller's switching transaction: the two tables renamed, under a
-       short lock timeout retried, so a reader waits well under a second;
+    2. `build`: the table's indexes and key constraints built on it at once (a sort each,
+       not a million insertions); the planner's statistics;
+    3. `swap`, inside the caller's switching transaction: its foreign keys added `NOT VALID`
+       (rows may name parents the switch has just written), the two tables renamed, under
+       a short lock timeout retried, so a reader waits well under a second;
     4. `finish`, after it: `settle` (the old table dropped, the indexes given their own
        names back), then the foreign keys validated (`validations`: reads, nobody waits;
        a publish runs them side by side with its other reads, `side_by_side`).
@@ -523,16 +523,18 @@ class ShadowTable:
         return int(cursor.rowcount)
 
     def build(self) -> None:
-        """The live table's indexes and constraints on the next table (temporary index names)."""
+        """The live table's indexes and key constraints on the next table (temporary index
+        names); its foreign keys come with `swap`. Takes no lock on any other table, so it
+        may run while a transaction writes the tables this one references."""
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
-            for number, (name, definition, kind) in enumerate(_constraints(self.table)):
-                temporary = name if kind == "f" else f"{self.next}_{number}"
-                valid = " NOT VALID" if kind == "f" else ""
-                cursor.execute(
-                    f"ALTER TABLE {quote(self.next)} ADD CONSTRAINT {quote(temporary)} {definition}{valid}"
-                )
+            for number, (_, definition, kind) in enumerate(_constraints(self.table)):
+                if kind != "f":
+                    cursor.execute(
+                        f"ALTER TABLE {quote(self.next)} ADD CONSTRAINT {quote(f'{self.next}_{number}')} "
+                        f"{definition}"
+                    )
             for number, (_, definition) in enumerate(_plain_indexes(self.table)):
                 cursor.execute(_retarget(definition, f"{self.next}_i{number}", self.next))
             cursor.execute("RESET maintenance_work_mem")
@@ -552,6 +554,15 @@ class ShadowTable:
                     with transaction.atomic():  # a savepoint: a lock timed out is retried
                         for table in (self.table, *dict.fromkeys(name for name, _, _ in referencing)):
                             cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                        # The table's own foreign keys, unchecked (its rows may name parents this
+                        # transaction wrote; `finish` checks): each locks the table it references
+                        # against writers (readers go on), a moment before the commit.
+                        for name, definition, kind in _constraints(self.table):
+                            if kind == "f":
+                                cursor.execute(
+                                    f"ALTER TABLE {quote(self.next)} ADD CONSTRAINT {quote(name)} "
+                                    f"{definition} NOT VALID"
+                                )
                     break
                 except OperationalError:
                     if attempt == SWAP_ATTEMPTS - 1:
