@@ -21,7 +21,9 @@ previous state intact (docs/web.md, Publishing a run):
 
 On PostgreSQL the new snapshot's department records are loaded into a table of their own
 instead (`shared.loading.ShadowTable`), by a thread of their own while the rest is prepared,
-which takes the old table's name last in the switch; the old table is dropped after it.
+which takes the old table's name last in the switch; the old table is dropped after it. On a
+month's update the records that did not change are copied over inside the database
+(`carried_records`); a first publish also loads its members into a table of their own.
 
 Publishing a run already published does nothing. A run older than the current one is
 refused: history only moves forward. This module imports no other app's publishing step:
