@@ -90,7 +90,10 @@ def county_verdicts(rows: list[dict[str, Any]]) -> list[CountyVerdict]:
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault((row["county_code"] or "", row["place"]), []).append(row)
-    return [
+    verdicts = [
         CountyVerdict(code, name, overall([row["verdict"] for row in measures]), measures)
         for (code, name), measures in grouped.items()
     ]
+    counties = [verdict for verdict in verdicts if verdict.code]
+    # The city of one county is that county again: shown once.
+    return verdicts if len(counties) > 1 else counties

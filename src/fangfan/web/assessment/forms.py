@@ -79,6 +79,7 @@ class ResultForm(forms.Form):
             del self.fields["wrongly_exited"], self.fields["wrongly_exited_reason"]
         if registered:
             del self.fields["should_register"], self.fields["should_register_reason"]
+        self.fields["visited_on"].initial = bounds.today()
         for field in ("income_per_person", "policy_count", "aware_count"):
             self.fields[field].widget.attrs["inputmode"] = (
                 "decimal" if field == "income_per_person" else "numeric"
