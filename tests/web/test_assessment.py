@@ -17,6 +17,7 @@ import io
 import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.django_db
 
 Role = User.Role
 TODAY = timezone.localdate()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone
 
 
@@ -412,7 +414,7 @@ def test_a_township_cannot_download_its_countys_report(cast):
 
 
 def _pdf_tools() -> None:
-    missing = [tool for tool in ("soffice", "pdftotext") if shutil.which(tool) is None]
+    missing = [tool for tool in ("soffice", "pdftotext", "pdftoppm") if shutil.which(tool) is None]
     if missing:
         reason = f"缺少 {'、'.join(missing)}（apt-get install libreoffice-calc-nogui poppler-utils）"
         if os.environ.get("CI", "").lower() == "true":
@@ -429,12 +431,34 @@ def _pdf_text(response: Any, tmp_path: Any) -> str:
     ).stdout
 
 
+def _keep_first_page(pdf: Path, name: str) -> None:
+    """The first printed page as a PNG in var/screenshots/, for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(SCREENSHOTS / name),
+        ],
+        check=True,
+    )
+
+
 def test_the_county_report_and_a_visit_list_print_to_pdf_with_their_figures(cast, tmp_path):
     _pdf_tools()
     made = _visited_county(cast)
     report = client_for(cast["county"]).get(reverse("assessment:report_pdf", args=[made.pk, "621226"]))
     assert report.status_code == 200 and report["Content-Type"] == "application/pdf"
     text = _pdf_text(report, tmp_path)
+    _keep_first_page(tmp_path / "printed.pdf", "assessment_report_printed_page")
     assert "礼县考核评估模拟报告" in text and "42.86%" in text and "疑似漏评" in text
     assert WANG_ID not in text
     visit_list = client_for(cast["village"]).get(
