@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import polars as pl
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from fangfan.engine.assessment.estimate import RESULT_COLUMNS
@@ -18,7 +18,7 @@ from fangfan.engine.assessment.population import COLUMNS as POPULATION_COLUMNS
 from fangfan.engine.assessment.population import REGISTERED_TYPES, mark_poor_villages
 from fangfan.web.accounts.access import get_scoped_or_404, region_for_user, regions_within, scope
 from fangfan.web.accounts.models import User
-from fangfan.web.assessment.models import Result, Round, Unit
+from fangfan.web.assessment.models import Round, Unit
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
 
@@ -114,16 +114,17 @@ def population_frame(counties: Iterable[str]) -> pl.DataFrame:
 
 
 def flagged_households(counties: Iterable[str]) -> set[str]:
-    """Households the sieve flags (open findings) or monitoring warns of: a self-check's targets."""
-    households = Household.objects.filter(county_code__in=list(counties), open_findings__gt=0)
+    """A self-check's targets: households the sieve flags (open findings) and monitored
+    households whose risk is not yet eliminated."""
+    flagged = Q(open_findings__gt=0) | Q(risk_eliminated=False)
+    households = Household.objects.filter(flagged, county_code__in=list(counties))
     return set(households.values_list("household_id", flat=True))
 
 
-def units_frame(units: QuerySet[Unit], *, visited_only: bool = True) -> pl.DataFrame:
-    """The units (with their results) as the engine's estimation input."""
-    if visited_only:
-        units = units.filter(result__isnull=False)
-    rows = units.values_list(
+def units_frame(units: QuerySet[Unit]) -> pl.DataFrame:
+    """The visited units with their results, as the engine's estimation input (a unit not
+    visited yet is left out: the estimate is of the households visited)."""
+    rows = units.filter(result__isnull=False).values_list(
         *UNIT_COLUMNS,
         *(f"result__{name}" for name in RESULT_COLUMNS),
     )
@@ -137,7 +138,3 @@ def units_frame(units: QuerySet[Unit], *, visited_only: bool = True) -> pl.DataF
         **dict.fromkeys(("aware_count", "policy_count"), pl.Int64),
     }
     return pl.DataFrame(list(rows), schema=schema, orient="row")
-
-
-def results_for_user(user: User, round: Round) -> QuerySet[Result]:
-    return scope(Result.objects.filter(unit__round=round), user)
