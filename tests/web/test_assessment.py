@@ -375,6 +375,13 @@ def _visited_county(cast: dict[str, Any]) -> Round:
         approves="no",
     )
     make_finding(SHANGPING, number=2, message="家庭人均纯收入低于防止返贫监测标准")
+    # A finding as the duplicate-registration rule once wrote it: a whole ID and a phone in it.
+    make_finding(
+        SHIQIAO,
+        "IDN-001",
+        number=1,
+        message=f"王秀英（证件号码{WANG_ID}）同时登记在2个户中，电话{WANG_PHONE}",
+    )
     return Round.objects.get()
 
 
@@ -404,6 +411,7 @@ def test_the_county_report_in_excel_holds_its_figures_villages_and_leads(cast):
         for cell in row
     )
     assert WANG_ID not in text and WANG_PHONE not in text
+    assert f"证件号码{WANG_ID[:6]}" in by_name["王秀英"][7]  # the finding shown, its number masked
 
 
 def test_a_township_cannot_download_its_countys_report(cast):
