@@ -79,6 +79,7 @@ class CarriedRecords:
     previous_links: pl.LazyFrame
     snapshot_id: str
     carried: int = 0
+    previous_fingerprints: pl.DataFrame | None = None  # of the feed at hand (`read_previous`)
     feeds: list[str] = field(default_factory=list)
     dropped: list[pl.DataFrame] = field(default_factory=list)
 
@@ -106,20 +107,31 @@ class CarriedRecords:
             return None
         return cls(previous, scanned, snapshot.id)
 
-    def split(self, feed: str, rows: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
-        """The feed's new links whose records must be built (the rest are carried)."""
-        fields = value_fields(feed, rows.columns)
+    def read_previous(self, feed: str, available: Sequence[str]) -> None:
+        """The previous snapshot's fingerprints of `feed`'s records (the new feed has the
+        `available` columns): read before the new feed's rows, and a batch at a time (the
+        streaming engine), so that the old rows' values are never held beside the new ones
+        (a city's insurance feed held twice took a month's publish past 4 GB)."""
+        fields = value_fields(feed, available)
+        self.previous_fingerprints = None
         if not self.previous.has(feed):
-            return links
+            return
         old_rows = self.previous.scan(feed)
         if value_fields(feed, old_rows.collect_schema().names()) != fields:
-            return links  # the feed's columns changed: every record anew
-        old = fingerprints(
+            return  # the feed's columns changed: every record anew
+        self.previous_fingerprints = fingerprints(
             old_rows.select(*ADDRESS, *fields),
             self.previous_links.filter(pl.col("feed") == feed).select(*ADDRESS, *LINK_VALUES),
             fields,
-        ).collect()
-        new = fingerprints(rows.lazy(), links.lazy(), fields).collect()
+        ).collect(engine="streaming")
+
+    def split(self, feed: str, rows: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+        """The feed's new links whose records must be built (the rest are carried), against
+        the fingerprints `read_previous` read."""
+        old, self.previous_fingerprints = self.previous_fingerprints, None
+        if old is None:
+            return links
+        new = fingerprints(rows.lazy(), links.lazy(), value_fields(feed, rows.columns)).collect()
         kept = new.join(old, on=[*ADDRESS, "row_hash", "link_hash"], how="inner").select(ADDRESS)
         if not kept.height:
             return links

@@ -479,6 +479,8 @@ class Publication:
                 continue
             # Only what a record keeps: its address and values, not the feed's ID numbers.
             available = snapshot.scan(feed.name).collect_schema().names()
+            if carried is not None:
+                carried.read_previous(feed.name, available)
             kept = [
                 *ADDRESS,
                 *(f.name for f in TABLES[feed.name].fields if f.kind is not Kind.ID_NUMBER),
