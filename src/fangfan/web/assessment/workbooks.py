@@ -20,6 +20,7 @@ from typing import IO, Any
 from fangfan.engine.masking import mask_id, mask_phone, mask_text
 from fangfan.engine.rectification.workbooks import NUMBER, TEXT, Column
 from fangfan.engine.rectification.workbooks import _Book as Book
+from fangfan.web.assessment.estimates import overall
 from fangfan.web.assessment.results import DATE, MONEY, RESULT_FIELDS, YES_NO
 
 UNIT_COLUMNS = (
@@ -135,7 +136,8 @@ def write_report(
 ) -> None:
     """A county's readiness report: the four sheets of the module's docstring."""
     book = Book(target, made_on, full_id=False)
-    book.sheet("评估结论", title, MEASURE_COLUMNS, measures)
+    verdict = {"measure": "总体结论", "verdict": overall([row["verdict"] for row in measures])}
+    book.sheet("评估结论", title, MEASURE_COLUMNS, measures, totals=verdict)
     book.sheet("村排名", f"{title}：样本村问题排名（问题多的在前）", VILLAGE_COLUMNS, _numbered(villages))
     book.sheet("错退漏评线索", f"{title}：错退、漏评线索及筛查发现的问题", LEAD_COLUMNS, _numbered(leads))
     book.sheet("样本户", f"{title}：样本户及走访结果", (*UNIT_COLUMNS, *RESULT_COLUMNS), _numbered(units))
