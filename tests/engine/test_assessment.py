@@ -15,10 +15,11 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from scipy.special import betainc
 
 from cast import LIXIAN, SHANGPING, SHIQIAO, WANG_XIUYING, ZHANG_DESHUN
 from fangfan.engine.assessment.estimate import VERDICT_FAILED, VERDICT_MET, VERDICT_UNCERTAIN, estimate
-from fangfan.engine.assessment.intervals import clopper_pearson, incomplete_beta, wilson
+from fangfan.engine.assessment.intervals import clopper_pearson, t_quantile, wilson
 from fangfan.engine.assessment.plan import PlanError, load_bars, load_plan, plan_names
 from fangfan.engine.assessment.population import population
 from fangfan.engine.assessment.sample import draw_sample
@@ -217,10 +218,24 @@ def test_clopper_pearson_solves_its_defining_equations():
     assert upper[0] == pytest.approx(1 - 0.025 ** (1 / 100), rel=1e-9)  # x = 0 has a closed form
     assert lower[2] == pytest.approx(0.025 ** (1 / 100), rel=1e-9)
     # P(X ≥ 3 | p = lower) = 0.025 and P(X ≤ 3 | p = upper) = 0.025
-    assert incomplete_beta(3.0, 98.0, lower[1]) == pytest.approx(0.025, abs=1e-9)
-    assert 1 - incomplete_beta(4.0, 97.0, upper[1]) == pytest.approx(0.025, abs=1e-9)
+    assert betainc(3.0, 98.0, lower[1]) == pytest.approx(0.025, abs=1e-9)
+    assert 1 - betainc(4.0, 97.0, upper[1]) == pytest.approx(0.025, abs=1e-9)
     wilson_lower, wilson_upper = wilson(np.array([0.03]), np.array([100.0]))
     assert lower[1] < wilson_lower[0] < 0.03 < wilson_upper[0] < upper[1]  # exact is the wider
+
+
+def test_clopper_pearson_gives_the_published_values():
+    # Tables of the exact interval: 0 of 100 → (0, 3.62 %); 5 of 50 → (3.33 %, 21.81 %).
+    lower, upper = clopper_pearson(np.array([0.0, 5.0]), np.array([100.0, 50.0]))
+    assert (lower[0], round(float(upper[0]), 4)) == (0.0, 0.0362)
+    assert (round(float(lower[1]), 4), round(float(upper[1]), 4)) == (0.0333, 0.2181)
+    # a fractional (effective) count lies between its integer neighbours
+    middle_lower, middle_upper = clopper_pearson(np.array([5.5]), np.array([50.0]))
+    assert lower[1] < middle_lower[0] and upper[1] < middle_upper[0]
+
+
+def test_t_quantile_is_the_two_sided_student_quantile():
+    assert t_quantile(np.array([1.0, 10.0, 1e9])) == pytest.approx([12.7062, 2.2281, 1.95996], abs=1e-4)
 
 
 def test_generator_plants_assessment_truth_and_leaves_every_other_file_byte_identical(tmp_path):

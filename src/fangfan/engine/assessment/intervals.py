@@ -1,26 +1,20 @@
-"""Confidence intervals for a proportion, vectorised over numpy arrays (no SciPy needed).
+"""Confidence intervals for a proportion, vectorised over numpy arrays.
 
 >>> lower, upper = clopper_pearson(np.array([0.0]), np.array([100.0]))
 >>> round(float(upper[0]), 4)  # no positives in 100: the rate is below 3.6 % with 95 % confidence
 0.0362
 
 `clopper_pearson` accepts non-integer counts, which the Korn–Graubard interval needs
-(x* = p̂·n*, n* the effective sample size). The beta quantile is found by bisection on the
-regularised incomplete beta function (continued fraction, Numerical Recipes §6.4).
+(x* = p̂·n*, n* the effective sample size). The beta and Student t quantiles are SciPy's
+(`scipy.special.betaincinv`, `scipy.special.stdtrit`), which take such counts as they are.
 """
 
 from __future__ import annotations
 
-import math
 from statistics import NormalDist
 
 import numpy as np
-
-_TINY = 1e-300
-_EPS = 3e-15
-_ITERATIONS = 400
-_BISECTIONS = 100
-_lgamma = np.vectorize(math.lgamma, otypes=[float])
+from scipy.special import betaincinv, stdtrit
 
 
 def normal_quantile(confidence: float = 0.95) -> float:
@@ -28,78 +22,10 @@ def normal_quantile(confidence: float = 0.95) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
-def _continued_fraction(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = np.ones_like(x)
-    d = 1.0 - qab * x / qap
-    d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
-    h = d.copy()
-    for m in range(1, _ITERATIONS + 1):
-        m2 = 2 * m
-        for numerator in (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
-            c = 1.0 + numerator / c
-            c = np.where(np.abs(c) < _TINY, _TINY, c)
-            step = d * c
-            h = h * step
-        if np.all(np.abs(step - 1.0) < _EPS):
-            break
-    return h
-
-
-def incomplete_beta(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The regularised incomplete beta function I_x(a, b) for a, b > 0."""
-    a, b, x = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, x)))
-    inside = np.clip(x, 1e-300, 1 - 1e-16)
-    swap = inside > (a + 1.0) / (a + b + 2.0)
-    aa, bb = np.where(swap, b, a), np.where(swap, a, b)
-    xx = np.where(swap, 1.0 - inside, inside)
-    log_front = aa * np.log(xx) + bb * np.log1p(-xx) - (_lgamma(aa) + _lgamma(bb) - _lgamma(aa + bb))
-    part = np.exp(log_front) * _continued_fraction(aa, bb, xx) / aa
-    value = np.where(swap, 1.0 - part, part)
-    return np.where(x <= 0, 0.0, np.where(x >= 1, 1.0, value))
-
-
-def beta_quantile(q: np.ndarray | float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """x with I_x(a, b) = q (a, b > 0): Newton steps kept inside a shrinking bracket.
-
-    Only the entries not yet converged are worked on, so a batch of many intervals costs
-    about as many incomplete-beta evaluations as its slowest few entries need."""
-    a, b, q = (np.array(v, dtype=float) for v in np.broadcast_arrays(a, b, q))
-    shape = a.shape
-    log_beta = _lgamma(a) + _lgamma(b) - _lgamma(a + b)
-    low, high = np.zeros_like(a), np.ones_like(a)
-    x = np.clip(a / (a + b), 1e-12, 1 - 1e-12)
-    active = np.flatnonzero(np.ones(a.shape, dtype=bool).reshape(-1))
-    a, b, q, log_beta, low, high, x = (v.reshape(-1) for v in (a, b, q, log_beta, low, high, x))
-    for _ in range(_BISECTIONS):
-        if active.size == 0:
-            break
-        xa, qa, aa, ba = x[active], q[active], a[active], b[active]
-        value = incomplete_beta(aa, ba, xa)
-        below = value < qa
-        low[active] = np.where(below, xa, low[active])
-        high[active] = np.where(below, high[active], xa)
-        density = np.exp((aa - 1) * np.log(xa) + (ba - 1) * np.log1p(-xa) - log_beta[active])
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            step = xa - (value - qa) / density
-        inside = (step >= low[active]) & (step <= high[active]) & np.isfinite(step)
-        new = np.where(inside, step, (low[active] + high[active]) / 2)
-        done = (np.abs(new - xa) <= 1e-10 * xa + 1e-15) | (np.abs(value - qa) < 1e-13)
-        x[active] = new
-        active = active[~done]
-    return x.reshape(shape)
-
-
 def t_quantile(degrees: np.ndarray, confidence: float = 0.95) -> np.ndarray:
     """Two-sided Student t quantile with `degrees` degrees of freedom (≥ 1)."""
     degrees = np.maximum(np.asarray(degrees, dtype=float), 1.0)
-    x = beta_quantile(np.full_like(degrees, 1.0 - confidence), degrees / 2, np.full_like(degrees, 0.5))
-    return np.asarray(np.sqrt(degrees * (1.0 - x) / x), dtype=float)
+    return np.asarray(stdtrit(degrees, 0.5 + confidence / 2), dtype=float)
 
 
 def clopper_pearson(
@@ -113,8 +39,8 @@ def clopper_pearson(
     safe_n = np.maximum(n, 1e-9)
     lower_a, lower_b = np.maximum(x, 1e-12), np.maximum(safe_n - x + 1.0, 1e-12)
     upper_a, upper_b = x + 1.0, np.maximum(safe_n - x, 1e-12)
-    lower = np.where(x <= 0, 0.0, beta_quantile(alpha / 2, lower_a, lower_b))
-    upper = np.where(x >= safe_n, 1.0, beta_quantile(1.0 - alpha / 2, upper_a, upper_b))
+    lower = np.where(x <= 0, 0.0, betaincinv(lower_a, lower_b, alpha / 2))
+    upper = np.where(x >= safe_n, 1.0, betaincinv(upper_a, upper_b, 1.0 - alpha / 2))
     empty = n <= 0
     return np.where(empty, 0.0, lower), np.where(empty, 1.0, upper)
 
