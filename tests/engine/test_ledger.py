@@ -249,3 +249,17 @@ def test_township_rows_are_written_byte_for_byte_as_xlsxwriter_writes_them_cell_
     assert fast_sheet == slow_sheet
     assert fast_styles == slow_styles
     assert (b"621226201001011234" in fast_sheet) == full_id
+
+
+def test_workbooks_temporary_files_go_to_tmpfs_only_when_it_has_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fangfan.engine import ledger
+
+    monkeypatch.setattr(ledger, "SCRATCH", tmp_path)
+    monkeypatch.setattr(ledger, "SCRATCH_FREE_BYTES", 1)
+    assert ledger.scratch_dir() == str(tmp_path)
+    monkeypatch.setattr(ledger, "SCRATCH_FREE_BYTES", 10**18)  # a container's small /dev/shm
+    assert ledger.scratch_dir() is None
+    monkeypatch.setattr(ledger, "SCRATCH", tmp_path / "absent")
+    assert ledger.scratch_dir() is None

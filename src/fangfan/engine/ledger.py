@@ -25,6 +25,7 @@ header of every printed page say which (`privacy_note`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -360,9 +361,27 @@ def _by_township(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
 def _workbook(path: Path) -> xlsxwriter.Workbook:
     # constant_memory: each sheet's rows go to disk as they are written, in order, so a
     # county's workbook is never held whole in memory (strings are written inline).
-    return xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    )
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+    return xlsxwriter.Workbook(str(path), {**options, "tmpdir": scratch_dir()})
+
+
+# xlsxwriter writes each sheet's rows, then each part of the package, to a temporary file
+# that lives for a moment before it is zipped and deleted. On a busy disk, deleting them
+# cost seconds for a city's ledgers (county CSV, ledgers alone on a shared machine: 5.3 s
+# wall against 2.6 s on tmpfs), so they go to tmpfs when it has room for the largest
+# county's sheets (a container's /dev/shm may be only 64 MB), else to the usual place.
+SCRATCH = Path("/dev/shm")
+SCRATCH_FREE_BYTES = 2 * 1024**3
+
+
+def scratch_dir() -> str | None:
+    """Where workbooks' temporary files go: tmpfs with room enough, else None (the default)."""
+    try:
+        usage = os.statvfs(SCRATCH)
+    except OSError:
+        return None
+    roomy = usage.f_bavail * usage.f_frsize >= SCRATCH_FREE_BYTES
+    return str(SCRATCH) if roomy and os.access(SCRATCH, os.W_OK) else None
 
 
 def _write_county_workbook(

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from fangfan.engine.ledger import scratch_dir
 from fangfan.engine.link.report import REPORT_HEADERS, feed_labels
 
 METHODS = {
@@ -84,7 +85,8 @@ def write_linkage_workbook(report: pl.DataFrame, links: pl.DataFrame | pl.LazyFr
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = _readable(links.lazy().select(READ_COLUMNS).filter(SHOWN).collect())
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    options = {"strings_to_formulas": False, "strings_to_numbers": False, "tmpdir": scratch_dir()}
+    workbook = xlsxwriter.Workbook(str(path), options)
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     _write_report(workbook, header, cell, report)
