@@ -403,8 +403,11 @@ def mark_duplicates(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     key_columns = [_t(n) if dtype_of(table.field(n)) == pl.String() else _v(n) for n in table.key]
     if not key_columns:
         key_columns = [_t(f.name) for f in table.fields]
-    key = pl.struct(key_columns)
-    repeated = ~pl.col("_excluded") & ~key.is_first_distinct().over(pl.col("_excluded"))
+    # A row still in repeats an earlier row still in: its key together with `_excluded`
+    # (false) is not the first of its kind. The same as comparing keys within each value of
+    # `_excluded`, without a window.
+    key = pl.struct([*key_columns, "_excluded"])
+    repeated = ~pl.col("_excluded") & ~key.is_first_distinct()
     return frame.with_columns(repeated.alias("_duplicate")).with_columns(
         (pl.col("_excluded") | pl.col("_duplicate")).alias("_excluded")
     )
