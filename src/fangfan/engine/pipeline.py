@@ -175,20 +175,23 @@ def run_monthly(
 
     steps = StepMeter(progress)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = import_link_screen(
-        input_dir, as_of=as_of, progress=progress, steps=steps, as_of_source=as_of_source
-    )
-    imported, linked, screened = result.imported, result.linked, result.screened
-    findings = screened.findings
-    snapshot = imported.snapshot
-    with steps.step("registry_shown", "读取清单所列农户"):
-        registry = _registry_shown(snapshot, screened)
     # The county ledgers, the largest workbooks, are written by a helper process while
     # this one writes the others: workbook writing is mostly single-threaded Python
     # (xlsxwriter, evidence in words), so the two share the machine's cores. The helper
     # measures its own step (wall, CPU, peak) and the summary records it as "ledgers".
-    # spawn, not fork: Polars' thread pool does not survive a fork.
+    # It starts first, so that it has imported Polars and the workbook code by the time
+    # the ledgers are handed to it (it waits meanwhile). spawn, not fork: Polars' thread
+    # pool does not survive a fork.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        helper.submit(_ready)
+        result = import_link_screen(
+            input_dir, as_of=as_of, progress=progress, steps=steps, as_of_source=as_of_source
+        )
+        imported, linked, screened = result.imported, result.linked, result.screened
+        findings = screened.findings
+        snapshot = imported.snapshot
+        with steps.step("registry_shown", "读取清单所列农户"):
+            registry = _registry_shown(snapshot, screened)
         steps.progress.start("写出各县问题台账", None)
         ledgers_written = helper.submit(
             measured_in_process,
@@ -255,6 +258,10 @@ def run_monthly(
         monitoring_lists=monitoring_lists,
         steps=summary["steps"],
     )
+
+
+def _ready() -> None:
+    """Nothing: handed to the helper process first, so that it imports this module."""
 
 
 def write_county_ledgers(
