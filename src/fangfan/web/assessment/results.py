@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
+from fangfan.engine.assessment.files import RESULT_HEADERS
 from fangfan.web.assessment.models import GUARANTEES, Found, Unit
 from fangfan.web.bounds import MONEY_MAX, today
 
@@ -25,19 +26,22 @@ class ResultField:
     width: int = 10
 
 
-RESULT_FIELDS = (
-    ResultField("visited_on", "走访日期", DATE, 12),
-    ResultField("visitor", "走访人", TEXT, 10),
-    *(ResultField(name, header, FOUND, 8) for name, header in GUARANTEES),
-    ResultField("income_per_person", "核算人均纯收入(元)", MONEY, 12),
-    ResultField("wrongly_exited", "是否错退", YES_NO, 8),
-    ResultField("wrongly_exited_reason", "错退原因", TEXT, 16),
-    ResultField("should_register", "是否应纳未纳", YES_NO, 8),
-    ResultField("should_register_reason", "漏评原因", TEXT, 16),
-    ResultField("approves", "是否认可", YES_NO, 8),
-    ResultField("aware_count", "知晓的政策数", COUNT, 8),
-    ResultField("policy_count", "享受的政策数", COUNT, 8),
+# (name, kind, column width); each header is the engine's (`files.RESULT_HEADERS`), so a visit
+# list filled in on paper reads back here and in `fangfan assess estimate` alike.
+_FIELDS = (
+    ("visited_on", DATE, 12),
+    ("visitor", TEXT, 10),
+    *((name, FOUND, 8) for name, _ in GUARANTEES),
+    ("income_per_person", MONEY, 12),
+    ("wrongly_exited", YES_NO, 8),
+    ("wrongly_exited_reason", TEXT, 16),
+    ("should_register", YES_NO, 8),
+    ("should_register_reason", TEXT, 16),
+    ("approves", YES_NO, 8),
+    ("aware_count", COUNT, 8),
+    ("policy_count", COUNT, 8),
 )
+RESULT_FIELDS = tuple(ResultField(name, RESULT_HEADERS[name], kind, width) for name, kind, width in _FIELDS)
 HEADERS = {field.name: field.header for field in RESULT_FIELDS}
 YES, NO = "是", "否"
 # No household receives more policies than this; a count above is a slip of the pen.
