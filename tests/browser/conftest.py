@@ -18,6 +18,9 @@ Fixtures for every app's browser tests:
 - `run_worker()`: starts the database backend's worker in a thread (what
   `manage.py db_worker` does) until one task is done; returns the thread to `join`.
 - `shoot(page, name)`: a full-page screenshot to var/screenshots/<name>.png.
+- `watch_csp(*pages)`: records, from now on, every Content Security Policy violation
+  (event and console) and every 404 the pages meet; `.violations()` and `.missing` are
+  for the test to assert empty.
 
     def test_the_dashboard_shows_the_city(page, signed_in, published, shoot):
         signed_in(page, published.users["city"])
@@ -123,6 +126,51 @@ def signed_in(live_server: Any) -> Callable[..., Any]:
         return page
 
     return sign_in
+
+
+# Records every CSP violation the page reports (an init script is not itself under the policy).
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  const element = event.target && event.target.id ? "#" + event.target.id : "";
+  const where = [event.violatedDirective, event.blockedURI, location.pathname, element, event.sourceFile];
+  window.__cspViolations.push(where.join(" "));
+});
+"""
+
+
+@dataclass
+class Watched:
+    """What `watch_csp` saw on its pages."""
+
+    pages: tuple[Any, ...]
+    console: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def violations(self) -> list[str]:
+        """The CSP violations reported so far, on the console and as events, of every page."""
+        reported = [item for page in self.pages for item in page.evaluate("window.__cspViolations || []")]
+        return [*self.console, *reported]
+
+
+@pytest.fixture
+def watch_csp() -> Callable[..., Watched]:
+    def watch(*pages: Any) -> Watched:
+        watched = Watched(pages)
+        for page in pages:
+            page.add_init_script(WATCH_CSP)
+            page.on(
+                "console",
+                lambda message: (
+                    "Content Security Policy" in message.text and watched.console.append(message.text)
+                ),
+            )
+            page.on(
+                "response", lambda response: response.status == 404 and watched.missing.append(response.url)
+            )
+        return watched
+
+    return watch
 
 
 @pytest.fixture

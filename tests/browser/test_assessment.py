@@ -15,23 +15,14 @@ from django.utils import timezone
 from fangfan.web.assessment.models import Result, Round, Unit
 
 Shoot = Callable[[Any, str], Path]
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
 GUARANTEES = ("food", "clothing", "housing", "medical", "education", "water")
 
 
 def test_a_round_is_drawn_a_result_recorded_on_a_phone_and_the_estimate_read(
-    page: Any, phone: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot
+    page: Any, phone: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot, watch_csp: Any
 ) -> None:
     county = published.users["county"]
-    missing: list[str] = []
-    for each in (page, phone):
-        each.add_init_script(WATCH_CSP)
-        each.on("response", lambda response: response.status == 404 and missing.append(response.url))
+    watched = watch_csp(page, phone)
 
     signed_in(page, county)
     page.goto("/assessment/")
@@ -71,6 +62,5 @@ def test_a_round_is_drawn_a_result_recorded_on_a_phone_and_the_estimate_read(
     row = phone.locator("tr.measure-row[data-measure='错退率']").first
     assert "0.00%" in row.inner_text()
     shoot(phone, "assessment-estimates")
-    for each in (page, phone):
-        assert each.evaluate("window.__cspViolations || []") == []
-    assert missing == []
+    assert watched.violations() == []
+    assert watched.missing == []

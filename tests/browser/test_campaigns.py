@@ -15,12 +15,6 @@ from fangfan.web.campaigns.testing import make_target
 from fangfan.web.registry.models import Household
 
 Shoot = Callable[[Any, str], Path]
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
 
 
 def _target_in(village_code: str) -> Target:
@@ -34,13 +28,10 @@ def _target_in(village_code: str) -> Target:
 
 
 def test_a_campaign_is_drawn_visited_on_a_phone_and_its_progress_read(
-    page: Any, phone: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot
+    page: Any, phone: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot, watch_csp: Any
 ) -> None:
     users = published.users
-    missing: list[str] = []
-    for each in (page, phone):
-        each.add_init_script(WATCH_CSP)
-        each.on("response", lambda response: response.status == 404 and missing.append(response.url))
+    watched = watch_csp(page, phone)
 
     signed_in(page, users["county"])
     page.goto("/campaigns/warm_winter/")
@@ -77,6 +68,5 @@ def test_a_campaign_is_drawn_visited_on_a_phone_and_its_progress_read(
     shoot(page, "campaign-progress-county")
     page.goto("/campaigns/")
     shoot(page, "campaign-list-county")
-    for each in (page, phone):
-        assert each.evaluate("window.__cspViolations || []") == []
-    assert missing == []
+    assert watched.violations() == []
+    assert watched.missing == []

@@ -25,12 +25,6 @@ from fangfan.web.rectification.models import Problem
 from fangfan.web.rectification.testing import make_problem
 
 Shoot = Callable[[Any, str], Path]
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push([event.violatedDirective, event.blockedURI, location.pathname].join(" "));
-});
-"""
 
 
 @pytest.fixture
@@ -61,10 +55,14 @@ def offices(transactional_db: None) -> dict[str, User]:
 
 
 def test_the_county_finds_what_is_left_and_drills_down_to_a_cleared_village(
-    page: Any, phone: Any, signed_in: Callable[..., Any], offices: dict[str, User], shoot: Shoot
+    page: Any,
+    phone: Any,
+    signed_in: Callable[..., Any],
+    offices: dict[str, User],
+    shoot: Shoot,
+    watch_csp: Any,
 ) -> None:
-    for each in (page, phone):
-        each.add_init_script(WATCH_CSP)
+    watched = watch_csp(page, phone)
     signed_in(page, offices["county"])
     page.get_by_role("link", name="一个不剩").click()
     page.wait_for_selector("#oversight-figures")
@@ -90,5 +88,4 @@ def test_the_county_finds_what_is_left_and_drills_down_to_a_cleared_village(
     phone.wait_for_selector("#oversight-figures")
     assert phone.locator("#figure-open").inner_text() == "2"
     shoot(phone, "oversight-township-phone")
-    for each in (page, phone):
-        assert each.evaluate("window.__cspViolations") == []
+    assert watched.violations() == []

@@ -26,14 +26,6 @@ from fangfan.web.rectification.models import Problem
 from fangfan.web.rectification.testing import PNG
 
 Shoot = Callable[[Any, str], Path]
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  const element = event.target && event.target.id ? "#" + event.target.id : "";
-  const where = [event.violatedDirective, event.blockedURI, location.pathname, element];
-  window.__cspViolations.push(where.join(" "));
-});
-"""
 HEADER = ["序号", "问题描述", "涉及县区", "涉及乡镇", "涉及村", "整改措施", "责任单位", "责任人", "整改时限"]
 
 
@@ -112,11 +104,9 @@ def test_a_problem_goes_from_the_feedback_list_to_closed_out(
     offices: dict[str, User],
     shoot: Shoot,
     tmp_path: Path,
+    watch_csp: Any,
 ) -> None:
-    missing: list[str] = []
-    for each in (page, phone):
-        each.add_init_script(WATCH_CSP)
-        each.on("response", lambda response: response.status == 404 and missing.append(response.url))
+    watched = watch_csp(page, phone)
 
     signed_in(page, offices["county"])
     _import(page, feedback_list(tmp_path / "省际考核反馈问题.xlsx", fixed=False))
@@ -133,7 +123,7 @@ def test_a_problem_goes_from_the_feedback_list_to_closed_out(
     assert "已导入反馈清单：3 个整改问题" in page.locator(".messages").inner_text()
     assert Problem.objects.count() == 3
     shoot(page, "rectification-import-loaded")
-    assert page.evaluate("window.__cspViolations") == []  # the import page and the ledger
+    assert watched.violations() == []  # the import page and the ledger
 
     cistern = Problem.objects.get(serial="1")
     signed_in(phone, offices["township"])
@@ -168,6 +158,5 @@ def test_a_problem_goes_from_the_feedback_list_to_closed_out(
 
     # Every step form has field ids of its own (id_<verb>_note): with one id shared by
     # several forms, htmx's settle left a blocked inline style on it.
-    for each in (page, phone):
-        assert each.evaluate("window.__cspViolations") == []
-    assert missing == []
+    assert watched.violations() == []
+    assert watched.missing == []

@@ -21,29 +21,6 @@ from fangfan.web.workqueue.actions import STILL_FLAGGED_MESSAGE
 from fangfan.web.workqueue.testing import make_finding
 
 Shoot = Callable[[Any, str], Path]
-# Records every CSP violation the page reports (an init script is not itself under the policy).
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI + " " + event.sourceFile);
-});
-"""
-
-
-def _watch(page: Any) -> dict[str, list[str]]:
-    """CSP violations (console and event) and 404s seen by the page, for the test to assert on."""
-    seen: dict[str, list[str]] = {"console": [], "missing": []}
-    page.add_init_script(WATCH_CSP)
-    page.on(
-        "console",
-        lambda message: "Content Security Policy" in message.text and seen["console"].append(message.text),
-    )
-    page.on("response", lambda response: response.status == 404 and seen["missing"].append(response.url))
-    return seen
-
-
-def _violations(page: Any, seen: dict[str, list[str]]) -> list[str]:
-    return [*seen["console"], *page.evaluate("window.__cspViolations || []")]
 
 
 def _finding_in(village_code: str) -> Finding:
@@ -52,12 +29,12 @@ def _finding_in(village_code: str) -> Finding:
 
 
 def test_a_finding_is_assigned_fixed_and_closed(
-    page: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot
+    page: Any, signed_in: Callable[..., Any], published: Any, shoot: Shoot, watch_csp: Any
 ) -> None:
     users = published.users
     finding = _finding_in(users["village"].region.code)
     deadline = dt.date.today() + dt.timedelta(days=14)
-    seen = _watch(page)
+    watched = watch_csp(page)
 
     signed_in(page, users["township"])
     page.goto("/findings/")
@@ -70,7 +47,7 @@ def test_a_finding_is_assigned_fixed_and_closed(
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#finding-status:has-text('已分派')")
     shoot(page, "workqueue-assigned")
-    assert _violations(page, seen) == []  # the boosted form's swap injected no style
+    assert watched.violations() == []  # the boosted form's swap injected no style
 
     page.context.clear_cookies()
     signed_in(page, users["village"])
@@ -104,8 +81,8 @@ def test_a_finding_is_assigned_fixed_and_closed(
     page.wait_for_selector("#finding-status:has-text('已核销')")
     assert "核销时仍被筛出" in page.locator("main").inner_text()
     shoot(page, "workqueue-closed")
-    assert _violations(page, seen) == []
-    assert seen["missing"] == []
+    assert watched.violations() == []
+    assert watched.missing == []
 
     finding.refresh_from_db()
     assert finding.status == Finding.Status.CLOSED

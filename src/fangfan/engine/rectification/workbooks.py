@@ -135,7 +135,7 @@ FEEDBACK_ROWS = (
 Target = str | Path | IO[bytes]
 
 
-class _Book:
+class Book:
     """One workbook and its formats; `sheet` writes a titled, dated, frozen table."""
 
     def __init__(self, target: Target, made_on: dt.date, full_id: bool):
@@ -244,7 +244,7 @@ def write_three_lists(
 ) -> None:
     """问题清单, 任务清单 and 责任清单 of `problems` in one workbook; `title` names the region or batch."""
     rows = _numbered(_masked(with_marks(problems, today), full_id))
-    book = _Book(target, today, full_id)
+    book = Book(target, today, full_id)
     book.sheet("问题清单", f"{title}问题清单", PROBLEM_LIST, rows)
     book.sheet("任务清单", f"{title}任务清单", TASK_LIST, rows)
     book.sheet("责任清单", f"{title}责任清单", DUTY_LIST, rows)
@@ -262,7 +262,7 @@ def write_county_ledger(
 ) -> list[str]:
     """One county's 整改台账: 汇总, then a sheet per source (`by="source"`) or township; the sheet names."""
     marked = _masked(with_marks(problems, today), full_id)
-    book = _Book(target, today, full_id)
+    book = Book(target, today, full_id)
     groups = _groups(marked, by)
     summary = [
         {"group": name, **totals_row(progress_rows(part, today=today, by=()))} for name, part in groups
@@ -307,7 +307,7 @@ def write_progress_report(
 ) -> None:
     """The progress report of `problems` (as of `today`): by source, by county (by township
     with `by_township`, for a county's own report), then by both."""
-    book = _Book(target, today, full_id=False)
+    book = Book(target, today, full_id=False)
     place = (
         ("township_code", "township_name", "乡镇") if by_township else ("county_code", "county_name", "县区")
     )
@@ -341,7 +341,7 @@ def write_progress_report(
 
 def write_feedback_report(target: Target, feedback: FeedbackList, *, today: dt.date) -> None:
     """What reading a feedback list found: every problem by file, row and column, then the rows it read."""
-    book = _Book(target, today, full_id=False)
+    book = Book(target, today, full_id=False)
     file = mask_text(feedback.file)  # a list saved under a person's name and number
     verdict = "可以导入" if feedback.loadable else "有错误，整个文件未导入，请修改后重新上传"
     problems = feedback.problems.with_columns(

@@ -18,8 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from fangfan.engine.masking import mask_id, mask_phone, mask_text
-from fangfan.engine.rectification.workbooks import NUMBER, TEXT, Column
-from fangfan.engine.rectification.workbooks import _Book as Book
+from fangfan.engine.rectification.workbooks import NUMBER, TEXT, Book, Column
 from fangfan.web.assessment.estimates import overall
 from fangfan.web.assessment.results import DATE, MONEY, RESULT_FIELDS, YES_NO
 
