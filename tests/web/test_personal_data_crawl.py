@@ -56,6 +56,8 @@ PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 MASKED_ID = re.compile(r"(?<![0-9])(\d{6})(\*{5,8})(\d{2,3}[\dXx])(?![0-9])")
 LINK = re.compile(r"""(?:href|hx-get|action|src)="([^"]+)\"""")
 SKIP = ("/static/", "/admin/", "/accounts/logout/", "/media/")
+# A PDF is its Excel workbook printed by LibreOffice (seconds each): the workbook is crawled.
+SKIP_SUFFIXES = (".pdf",)
 
 
 def whole_ids(text: str, known_ids: Iterable[str] = ()) -> list[str]:
@@ -287,6 +289,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         grievance_actions.register_opinion(users["county"], sighting)
         _upload_with_problems(users["department"], households[0])
         _rectification_and_campaign(users, home, village)
+        _assessment_round(users, home, village)
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
         known |= set(Household.objects.values_list("head_id_number", flat=True))
@@ -295,7 +298,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         for finding in Finding.objects.filter(rule_code__in=("IDN-001", "CON-003", "EDU-001", "EDU-002")):
             seeds += [f"/findings/{finding.pk}/", f"/households/{finding.household_id}/"]
             seeds.append(f"/households/{finding.household_id}/household.xlsx")
-        seeds += ["/rectification/", "/rectification/recheck/", "/campaigns/warm_winter/"]
+        seeds += ["/rectification/", "/rectification/recheck/", "/campaigns/warm_winter/", "/assessment/"]
         seeds.append(f"/rectification/excel/ledger/{village[:6]}/")
         yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
     finally:
@@ -375,6 +378,37 @@ def _rectification_and_campaign(users: dict[str, User], home: Household, village
     campaign_actions.record_visit(users["village"], target, campaign("warm_winter"), data)
 
 
+def _assessment_round(users: dict[str, User], home: Household, village: str) -> None:
+    """The county draws a national round over its county (王秀英's household made certain to be
+    in it), and a visit's result on her household carries her numbers in every free text."""
+    from django.utils import timezone
+
+    from fangfan.web.assessment import actions as assessment_actions
+    from fangfan.web.assessment.models import Unit
+    from fangfan.web.assessment.results import ResultInput
+
+    drawn = assessment_actions.draw_round(users["county"], "national", 7, [village[:6]])
+    unit = Unit.objects.filter(round=drawn, village_code=village).order_by("household_id").first()
+    assert unit is not None, "the round drew no household of the crawl's village"
+    Household.objects.filter(pk=unit.household_id).update(head_id_number=WANG_ID, phone=WANG_PHONE)
+    unit.refresh_from_db()
+    said = f"电话{WANG_PHONE}，身份证{WANG_ID}"
+    result = ResultInput(
+        visited_on=timezone.localdate(),
+        visitor=f"李干部{CADRE_PHONE}",
+        **dict.fromkeys(("food", "clothing", "housing", "medical", "education", "water"), "有保障"),
+        income_per_person=3200.0,
+        wrongly_exited=True if unit.exited else None,
+        wrongly_exited_reason=f"医疗支出大，{said}" if unit.exited else "",
+        should_register=None if unit.registered else True,
+        should_register_reason="" if unit.registered else f"收入低于标准，{said}",
+        approves=False,
+        aware_count=1,
+        policy_count=1,
+    )
+    assessment_actions.record_result(users["village"], unit, result)
+
+
 def _upload_with_problems(clerk: User, household: Household) -> None:
     """The county's school-roll clerk sent a file whose problems name a member: number, birth date, phone."""
     from fangfan.web.imports.models import Upload, UploadProblem
@@ -442,6 +476,8 @@ def _links(base: str, text: str) -> Iterator[str]:
         parts = urlsplit(urljoin(base, raw))
         if parts.netloc not in ("", "testserver") or parts.path.startswith(SKIP):
             continue
+        if parts.path.endswith(SKIP_SUFFIXES):
+            continue
         yield parts.path + (f"?{parts.query}" if parts.query else "")
 
 
@@ -501,6 +537,13 @@ MUST_READ = {
     "campaigns:targets",
     "campaigns:target",
     "campaigns:targets_excel",
+    "assessment:list",
+    "assessment:round",
+    "assessment:village",
+    "assessment:visit_list_excel",
+    "assessment:unit",
+    "assessment:estimates",
+    "assessment:overview",
 }
 
 
@@ -519,6 +562,9 @@ def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet
     assert MUST_READ - set(report["township"][1]) == set()
     # 回头看 is the county and city offices' (a township does not draw or record it).
     assert {"rectification:recheck_list", "rectification:recheck_detail"} <= set(report["county"][1])
+    # A county's readiness report is the county's and the city's (a township reads its villages).
+    for role in ("city", "county"):
+        assert "assessment:report_excel" in report[role][1], (role, report[role][1])
     # The uploads and their problems, read by the clerk who sent them and the county office.
     for role in ("department", "county"):
         assert {"imports:detail", "imports:problems"} <= set(report[role][1]), (role, report[role][1])

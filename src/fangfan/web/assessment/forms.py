@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from fangfan.engine.assessment.plan import plan_names
+from fangfan.engine.masking import mask_text
 from fangfan.web import bounds
 from fangfan.web.accounts.models import User
 from fangfan.web.assessment.models import Found
@@ -107,9 +108,12 @@ class ResultForm(forms.Form):
 
 
 def initial_from(result: Any) -> dict[str, Any]:
-    """A kept result as the form's initial values (for correcting it)."""
+    """A kept result as the form's initial values (for correcting it). The free texts come
+    back masked: a form is a page too, and a number typed into a reason is not the result."""
     answers = {True: "yes", False: "no", None: ""}
     initial = {name: getattr(result, name) for name in HEADERS}
+    for name in ("visitor", "wrongly_exited_reason", "should_register_reason"):
+        initial[name] = mask_text(initial[name] or "")
     for name in ("wrongly_exited", "should_register", "approves"):
         initial[name] = answers[initial[name]]
     return initial
