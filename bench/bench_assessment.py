@@ -39,7 +39,7 @@ CITY_COUNTIES = ("621202", "621221", "621222", "621223", "621224", "621225", "62
 
 def coverage_table(draws: int) -> pl.DataFrame:
     # 200 villages per county, as many as a Longnan county has: the national plan draws 29 of
-    # them, so the villages-with-replacement variance is not inflated by a large fraction drawn
+    # them, a realistic fraction for the finite-population correction
     # (the test, tests/engine/test_assessment_coverage.py, uses 30 villages to stay quick).
     planted = planted_population(seed=21, villages_per_county=200, households_per_village=(100, 260))
     return pl.concat([coverage(planted, load_plan(name), draws, seed=2020) for name in PLANS])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -18,11 +19,18 @@ import pytest
 from scipy.special import betainc
 
 from cast import LIXIAN, SHANGPING, SHIQIAO, WANG_XIUYING, ZHANG_DESHUN
-from fangfan.engine.assessment.estimate import VERDICT_FAILED, VERDICT_MET, VERDICT_UNCERTAIN, estimate
+from fangfan.engine.assessment.estimate import (
+    VERDICT_FAILED,
+    VERDICT_MET,
+    VERDICT_UNCERTAIN,
+    Design,
+    estimate,
+    ratios,
+)
 from fangfan.engine.assessment.intervals import clopper_pearson, t_quantile, wilson
 from fangfan.engine.assessment.plan import PlanError, load_bars, load_plan, plan_names
 from fangfan.engine.assessment.population import population
-from fangfan.engine.assessment.sample import draw_sample
+from fangfan.engine.assessment.sample import Frame, draw_indices, draw_sample
 from fangfan.engine.assessment.simulate import planted_population, population_frame
 from fangfan.engine.assessment.size import cochran_size, margin_of_error
 
@@ -280,3 +288,71 @@ def test_planted_truth_follows_the_rates_file_per_county():
     by_county = dict(rates.iter_rows())
     assert 0.02 < by_county[LIXIAN] < 0.04  # planted at 3 % (礼县's override)
     assert 0.004 < by_county[WUDU] < 0.016  # the default 1 %
+
+
+def test_every_household_is_drawn_as_often_as_its_inclusion_probability_says():
+    # Villages of 3 to 40 households, several smaller than the quota of 8 (those are taken
+    # whole), a self-check's flagged cells: over 4,000 draws each household turns up in the
+    # share of samples its probability says, and it carries the same probability every time.
+    rng = np.random.default_rng(5)
+    sizes = np.array([3, 6, 9, 12, 20, 40, 8, 15, 30, 5])
+    village = np.repeat(np.arange(sizes.size), sizes)
+    size = village.size
+    frame = Frame(
+        np.zeros(size, dtype=np.int64),
+        village,
+        np.isin(village, [0, 1, 2, 6]),
+        rng.random(size) < 0.4,
+        rng.random(size) < 0.2,
+    )
+    plan = replace(load_plan("self_check"), villages_per_county=5, households_per_village=8)
+    draws = 4000
+    hits, probability = np.zeros(size), np.full(size, np.nan)
+    for _ in range(draws):
+        draw = draw_indices(frame, plan, rng)
+        drawn = draw.village_prob * draw.household_prob
+        seen = probability[draw.index]
+        assert np.all(np.isnan(seen) | np.isclose(seen, drawn))
+        probability[draw.index], hits[draw.index] = drawn, hits[draw.index] + 1
+    assert not np.isnan(probability).any()  # every household can be drawn
+    standard_error = np.sqrt(probability * (1 - probability) / draws)
+    assert np.all(np.abs(hits / draws - probability) <= 4.5 * standard_error + 1e-12)
+
+
+def _two_village_design(rng: np.random.Generator, village_fraction: float) -> tuple[Design, np.ndarray]:
+    # two villages (one stratum) of 12 drawn households each, in cells of 4 and 8 drawn at 1/5 and 1/3
+    cell = np.repeat(np.arange(4), [4, 8, 4, 8])
+    cell_fraction = np.where(cell % 2 == 0, 0.2, 1 / 3)
+    psu_fraction = np.full(cell.size, village_fraction)
+    design = Design(
+        np.zeros(cell.size, dtype=np.int64),
+        cell // 2,
+        np.zeros(cell.size, dtype=np.int64),
+        1 / (psu_fraction * cell_fraction),
+        psu_fraction,
+        cell,
+        cell_fraction,
+    )
+    return design, (rng.random(cell.size) < 0.7).astype(float)
+
+
+def test_with_every_village_drawn_the_variance_is_the_stratified_household_one():
+    design, y = _two_village_design(np.random.default_rng(3), village_fraction=1.0)
+    z, mask = np.ones_like(y), np.ones(y.size, dtype=bool)
+    result = ratios(design, 1, mask, y, z)
+    weighted_total = design.weight.sum()
+    residual = (y - result.estimate[0]) / weighted_total
+    expected = 0.0
+    for code in range(4):  # Σ_c N_c² (1 − f_c) s_c² / m_c over the cells (textbook SRSWOR)
+        inside = design.cell == code
+        m, f = inside.sum(), design.cell_fraction[inside][0]
+        expected += (m / f) ** 2 * (1 - f) * residual[inside].var(ddof=1) / m
+    assert result.variance[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_with_few_villages_drawn_the_variance_is_the_ultimate_cluster_one():
+    design, y = _two_village_design(np.random.default_rng(3), village_fraction=1e-9)
+    z, mask = np.ones_like(y), np.ones(y.size, dtype=bool)
+    corrected = ratios(design, 1, mask, y, z).variance[0]
+    with_replacement = ratios(replace(design, psu_fraction=None), 1, mask, y, z).variance[0]
+    assert corrected == pytest.approx(with_replacement, rel=1e-6)

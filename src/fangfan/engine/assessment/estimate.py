@@ -9,16 +9,18 @@ the inclusion probability's inverse):
     知晓率  households asked about policies       y = aware_count                z = policy_count
 
 so the person-level rates count people, as DOMAIN.md defines them. The variance is the
-linearised (Taylor) one of a stratified sample of villages treated as drawn with replacement
-(the "ultimate cluster" estimator: it takes in the household stage too and errs on the wide
-side); a stratum with one village is merged with its county's other stratum. The interval
+linearised (Taylor) one of a stratified two-stage sample: the "ultimate cluster" estimator
+over the villages shrunk by the first-stage finite-population correction (1 − f_h), plus
+the household stage's own term for what the shrinking takes out (`_finite_population`);
+without the design's probabilities it is the with-replacement estimator, which errs on the
+wide side. A stratum with one village is merged with its county's other stratum. The interval
 is Clopper–Pearson on the Korn–Graubard effective sample size, or plain Clopper–Pearson on
 the counts for a household measure of a simple random sample (docs/assessment.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -42,6 +44,10 @@ class Design:
     psu: np.ndarray  # first-stage unit (village; the household itself in a simple sample)
     stratum: np.ndarray  # variance stratum of the psu (county × village stratum)
     weight: np.ndarray
+    # Finite-population correction (None: the psus are treated as drawn with replacement).
+    psu_fraction: np.ndarray | None = None  # the psu's own probability (n_h / N_h)
+    cell: np.ndarray | None = None  # second-stage cell: village × registered × flagged
+    cell_fraction: np.ndarray | None = None  # the household's probability within its village
 
     @cached_property
     def structure(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -130,6 +136,8 @@ def ratios(design: Design, groups: int, mask: np.ndarray, y: np.ndarray, z: np.n
     squares = np.bincount(psu_stratum, (psu_total - mean_h[psu_stratum]) ** 2, minlength=strata)
     stratum_variance = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1) * squares, 0.0)
     variance = np.bincount(stratum_group, stratum_variance, minlength=groups)
+    if design.psu_fraction is not None:
+        variance = _finite_population(design, groups, linearised, stratum_variance)
     used_strata = np.bincount(stratum_group[n_h > 0], minlength=groups)
     degrees = np.bincount(psu_group, minlength=groups) - used_strata
     counted = mask.astype(float)
@@ -149,6 +157,31 @@ def ratios(design: Design, groups: int, mask: np.ndarray, y: np.ndarray, z: np.n
         _equal_weights(design.group[mask], design.weight[mask], groups),
         _kish(design.group[mask], (design.weight * z)[mask], groups),
     )
+
+
+def _finite_population(
+    design: Design, groups: int, linearised: np.ndarray, stratum_variance: np.ndarray
+) -> np.ndarray:
+    """Two-stage variance with the villages drawn without replacement (Särndal et al. 4.3):
+    Σ_h (1 − f_h)·v_h + Σ_c f_v (1 − f_c)·m_c/(m_c − 1)·Σ_{i∈c} (u_i − ū_c)², where v_h is the
+    ultimate-cluster term above, f_h the stratum's village fraction, and the second sum runs
+    over the cells c (m_c households drawn at the fraction f_c) of the drawn villages (of
+    probability f_v). With every village drawn it is the stratified household variance; with
+    few it is the ultimate-cluster one. A cell of one household adds nothing (no spread)."""
+    assert design.psu_fraction is not None
+    psu_stratum, _, n_h, stratum_group = design.structure
+    psu_fraction = np.bincount(design.psu, design.psu_fraction) / np.bincount(design.psu)
+    stratum_fraction = np.bincount(psu_stratum, psu_fraction, minlength=n_h.size) / np.maximum(n_h, 1)
+    variance = np.bincount(stratum_group, (1.0 - stratum_fraction) * stratum_variance, minlength=groups)
+    if design.cell is None or design.cell_fraction is None:
+        return variance
+    m_c = np.bincount(design.cell).astype(float)
+    mean_c = np.bincount(design.cell, linearised) / np.maximum(m_c, 1)
+    squares_c = np.bincount(design.cell, (linearised - mean_c[design.cell]) ** 2)
+    per_cell = np.where(m_c > 1, m_c / np.maximum(m_c - 1, 1) * squares_c, 0.0)
+    share = (1.0 - design.cell_fraction) * design.psu_fraction / m_c[design.cell]
+    # each unit carries 1/m_c of its cell's term, so the sum per group needs no cell → group map
+    return variance + np.bincount(design.group, share * per_cell[design.cell], minlength=groups)
 
 
 def _kish(group: np.ndarray, weight: np.ndarray, groups: int) -> np.ndarray:
@@ -204,16 +237,37 @@ def verdicts(lower: np.ndarray, upper: np.ndarray, bar: float, kind: str) -> lis
 def design_of(units: pl.DataFrame, plan: SamplingPlan) -> tuple[Design, list[str]]:
     """County-scope design codes of a sample, and the county codes in index order."""
     counties, county = np.unique(units["county_code"].to_numpy(), return_inverse=True)
+    weight = units["weight"].cast(pl.Float64).to_numpy()
+    group = county.astype(np.int64)
     if plan.design == "simple" or "village_code" not in units.columns:
         psu = np.arange(units.height)
-        stratum = county.astype(np.int64)
-    else:
-        _, psu = np.unique(units["village_code"].to_numpy(), return_inverse=True)
-        labels = units["stratum"].to_numpy() if "stratum" in units.columns else np.zeros(units.height)
-        _, stratum_code = np.unique(labels, return_inverse=True)
-        stratum = _collapse_single_psu_strata(county * (stratum_code.max() + 1) + stratum_code, psu, county)
-    weight = units["weight"].cast(pl.Float64).to_numpy()
-    return Design(county.astype(np.int64), psu.astype(np.int64), stratum, weight), [str(c) for c in counties]
+        fraction = _column(units, "inclusion_prob")
+        return Design(group, psu, group, weight, fraction), [str(c) for c in counties]
+    _, psu = np.unique(units["village_code"].to_numpy(), return_inverse=True)
+    labels = units["stratum"].to_numpy() if "stratum" in units.columns else np.zeros(units.height)
+    _, stratum_code = np.unique(labels, return_inverse=True)
+    stratum = _collapse_single_psu_strata(county * (stratum_code.max() + 1) + stratum_code, psu, county)
+    village_fraction, household_fraction = _column(units, "village_prob"), _column(units, "household_prob")
+    cell = None
+    if household_fraction is not None:
+        registered = units["registered"].fill_null(False).to_numpy().astype(np.int64)
+        targeted = (
+            units["targeted"].fill_null(False).to_numpy().astype(np.int64)
+            if "targeted" in units.columns
+            else 0
+        )
+        cell = np.unique(psu * 4 + registered * 2 + targeted, return_inverse=True)[1].astype(np.int64)
+    design = Design(group, psu.astype(np.int64), stratum, weight, village_fraction, cell, household_fraction)
+    return design, [str(c) for c in counties]
+
+
+def _column(units: pl.DataFrame, name: str) -> np.ndarray | None:
+    """A design probability column as floats, or None when absent or incomplete (then the
+    variance is the with-replacement one, which errs on the wide side)."""
+    if name not in units.columns or units[name].null_count() > 0:
+        return None
+    values = units[name].cast(pl.Float64).to_numpy()
+    return values if bool(np.all((values > 0) & (values <= 1))) else None
 
 
 def _collapse_single_psu_strata(stratum: np.ndarray, psu: np.ndarray, county: np.ndarray) -> np.ndarray:
@@ -237,7 +291,7 @@ def estimate(units: pl.DataFrame, plan: SamplingPlan) -> pl.DataFrame:
     design, counties = design_of(units, plan)
     values = measure_values(units)
     bars = load_bars()
-    city = Design(np.zeros_like(design.group), design.psu, design.stratum, design.weight)
+    city = replace(design, group=np.zeros_like(design.group))
     rows: list[dict[str, object]] = []
     for scope, scope_design, codes in (("county", design, counties), ("city", city, [None])):
         for measure in MEASURES:

@@ -27,7 +27,7 @@ from fangfan.engine.assessment.estimate import (
 )
 from fangfan.engine.assessment.intervals import normal_quantile
 from fangfan.engine.assessment.plan import SamplingPlan, load_bars
-from fangfan.engine.assessment.sample import Frame, draw_indices
+from fangfan.engine.assessment.sample import Draw, Frame, draw_indices
 
 # Per county: true-rate targets of each measure (near the bars, and near 0–2 %).
 DEFAULT_RATES: dict[str, tuple[float, ...]] = {
@@ -206,6 +206,46 @@ def _boolean(values: np.ndarray) -> pl.Series:
     return pl.Series(values).fill_nan(None).cast(pl.Boolean)
 
 
+def _design(frame: Frame, plan: SamplingPlan, draw: Draw, county: np.ndarray, weight: np.ndarray) -> Design:
+    """The design codes `estimate.design_of` would give the drawn units."""
+    if plan.design == "simple":
+        return Design(county, np.arange(county.size), county, weight, draw.household_prob)
+    village = frame.village[draw.index]
+    psu = np.unique(village, return_inverse=True)[1]
+    stratum = np.unique(county * 2 + frame.poor_village[draw.index], return_inverse=True)[1]
+    targeted = frame.targeted[draw.index] if plan.targeted_share > 0 else False
+    cell = np.unique(psu * 4 + frame.registered[draw.index] * 2 + targeted, return_inverse=True)[1]
+    return Design(county, psu, stratum, weight, draw.village_prob, cell, draw.household_prob)
+
+
+def _stacked(design: Design, counties: int) -> Design:
+    """One design holding every measure at both scopes, so a draw costs one `ratios` call:
+    the units repeated once per (scope, measure) block, each block with psus, strata and
+    cells of its own. Groups: measure k of county c is k·counties + c; of the city,
+    len(MEASURES)·counties + k (the `coverage` loop reads them back in that order)."""
+    measures, size = len(MEASURES), design.group.size
+    block = np.repeat(np.arange(2 * measures), size)  # blocks 0..3 county scope, 4..7 city
+
+    def tiled(codes: np.ndarray) -> np.ndarray:
+        return np.tile(codes, 2 * measures) + block * (int(codes.max()) + 1)
+
+    measure = block % measures
+    group = np.where(
+        block < measures,
+        measure * counties + np.tile(design.group, 2 * measures),
+        measures * counties + measure,
+    )
+    return Design(
+        group,
+        tiled(design.psu),
+        tiled(design.stratum),
+        np.tile(design.weight, 2 * measures),
+        None if design.psu_fraction is None else np.tile(design.psu_fraction, 2 * measures),
+        None if design.cell is None else tiled(design.cell),
+        None if design.cell_fraction is None else np.tile(design.cell_fraction, 2 * measures),
+    )
+
+
 def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.DataFrame:
     """Draw `draws` samples of `plan`; per measure and county (and the city): the true rate,
     coverage of the 95 % interval, mean width, mean estimate, its standard error over the
@@ -229,19 +269,17 @@ def coverage(planted: Planted, plan: SamplingPlan, draws: int, seed: int) -> pl.
         index = draw.index
         weight = 1.0 / (draw.village_prob * draw.household_prob)
         county = planted.frame.county[index]
-        psu = index if plan.design == "simple" else planted.frame.village[index]
-        stratum = county if plan.design == "simple" else county * 2 + planted.frame.poor_village[index]
-        psu = np.unique(psu, return_inverse=True)[1]
-        stratum = np.unique(stratum, return_inverse=True)[1]
-        designs = (Design(county, psu, stratum, weight), Design(np.zeros_like(county), psu, stratum, weight))
-        for measure, (all_mask, all_y, all_z) in population_values.items():
-            mask, y, z = all_mask[index], all_y[index], all_z[index]
-            rows = []
-            for design in designs:
-                result = ratios(design, planted.counties, mask, y, z)
-                rows.append(np.stack([getattr(result, name)[: planted.counties] for name in stats_names]))
-            county_rows, city_rows = rows
-            collected[measure].append(np.concatenate([county_rows, city_rows[:, :1]], axis=1))
+        design = _stacked(_design(planted.frame, plan, draw, county, weight), planted.counties)
+        mask, y, z = (
+            np.tile(np.concatenate([population_values[m][part][index] for m in MEASURES]), 2)
+            for part in range(3)
+        )
+        result = ratios(design, len(MEASURES) * groups, mask, y, z)
+        table = np.stack([getattr(result, name) for name in stats_names]).reshape(len(stats_names), -1)
+        for k, measure in enumerate(MEASURES):
+            county_part = table[:, k * planted.counties : (k + 1) * planted.counties]
+            city_part = table[:, len(MEASURES) * planted.counties + k, None]
+            collected[measure].append(np.concatenate([county_part, city_part], axis=1))
     truth = planted.true_rates()
     bars = load_bars()
     records = []
