@@ -230,7 +230,7 @@ def _frame_digest(frame: pl.DataFrame) -> bytes:
     schema = ";".join(f"{name}:{dtype}" for name, dtype in frame.schema.items())
     rows = frame.hash_rows(seed=0) if frame.width else pl.Series([], dtype=pl.UInt64)
     digest = hashlib.sha256(schema.encode())
-    digest.update(rows.rechunk().to_numpy())  # the hashes' own buffer, not a copy of it
+    digest.update(rows.rechunk().to_numpy().data)  # the hashes' own buffer, not a copy of it
     return digest.digest()
 
 
