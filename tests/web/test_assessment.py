@@ -504,3 +504,172 @@ def test_a_targeted_self_check_shows_the_weighted_and_the_unweighted_figure(cast
     record(cast["village"], cast["zhao"], wrongly_exited="no")
     page = client_for(cast["county"]).get(reverse("assessment:estimates", args=[made.pk])).content.decode()
     assert "未加权比例" in page and "多抽带来的偏差" in page
+
+
+def test_another_countys_office_opens_no_page_and_downloads_nothing_of_the_round(cast):
+    made = _visited_county(cast)
+    wang = unit_of(cast["wang"])
+    refused = [
+        reverse("assessment:round", args=[made.pk]),
+        reverse("assessment:estimates", args=[made.pk]),
+        reverse("assessment:overview", args=[made.pk]),
+        reverse("assessment:village", args=[made.pk, SHIQIAO]),
+        reverse("assessment:visit_list_excel", args=[made.pk, SHIQIAO]),
+        reverse("assessment:visit_list_pdf", args=[made.pk, SHIQIAO]),
+        reverse("assessment:visit_lists_excel", args=[made.pk, "621226100"]),
+        reverse("assessment:visit_lists_pdf", args=[made.pk, "621226"]),
+        reverse("assessment:report_excel", args=[made.pk, "621226"]),
+        reverse("assessment:report_pdf", args=[made.pk, "621226"]),
+        reverse("assessment:import", args=[made.pk]),
+        reverse("assessment:import_problems", args=[made.pk]),
+        reverse("assessment:unit", args=[wang.pk]),
+    ]
+    wudu = client_for(cast["wudu"])
+    assert {url: wudu.get(url).status_code for url in refused} == dict.fromkeys(refused, 404)
+    # 石桥村's team asks for its township's lists and another village's: only its own village.
+    village = client_for(cast["village"])
+    assert (
+        village.get(reverse("assessment:visit_lists_excel", args=[made.pk, "621226100"])).status_code == 404
+    )
+    assert village.get(reverse("assessment:visit_lists_excel", args=[made.pk, SHIQIAO])).status_code == 200
+
+
+def test_writes_take_a_post_with_its_csrf_token_and_nothing_else(cast):
+    draw(cast["county"])
+    made, wang = Round.objects.get(), unit_of(cast["wang"])
+    village = client_for(cast["village"])
+    assert village.get(reverse("assessment:record_result", args=[wang.pk])).status_code == 405
+    assert client_for(cast["county"]).get(reverse("assessment:draw")).status_code == 405
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(cast["village"])
+    url = reverse("assessment:record_result", args=[wang.pk])
+    assert guarded.post(url, good_result(wrongly_exited="no")).status_code == 403
+    county = Client(enforce_csrf_checks=True)
+    county.force_login(cast["county"])
+    data = {"plan": "national", "seed": 8, "counties": ["621226"]}
+    assert county.post(reverse("assessment:draw"), data).status_code == 403
+    assert not Result.objects.exists() and Round.objects.get() == made
+
+
+def test_a_township_prints_every_village_list_in_one_workbook_a_sheet_per_village(cast):
+    draw(cast["county"])
+    made = Round.objects.get()
+    page = client_for(cast["township"]).get(reverse("assessment:round", args=[made.pk])).content.decode()
+    url = reverse("assessment:visit_lists_excel", args=[made.pk, "621226100"])
+    assert url in page
+    response = client_for(cast["township"]).get(url)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheet_names == ["城关镇石桥村", "城关镇上坪村"]  # in village code order
+    shiqiao = book.get_sheet_by_name("城关镇石桥村").to_python()
+    assert {row[3] for row in shiqiao[3:]} == {"王秀英", "赵永福", "刘大山", "陈小梅"}
+    assert "轮次编号" in shiqiao[0][0]
+    text = " ".join(
+        str(cell)
+        for name in book.sheet_names
+        for row in book.get_sheet_by_name(name).to_python()
+        for cell in row
+    )
+    assert WANG_ID not in text and WANG_PHONE not in text and "马占山" not in text
+
+
+def test_a_visit_list_of_another_round_is_refused_whole_and_named(cast):
+    draw(cast["county"])
+    first = Round.objects.get()
+    draw(cast["county"], seed=8)
+    second = Round.objects.exclude(pk=first.pk).get()
+    workbook = filled_visit_list(cast["village"], first, SHIQIAO, {"王秀英": WANG_FOUND})
+    response = upload(cast["village"], second, workbook)
+    assert response.status_code == 400
+    assert f"这是第{first.pk}号轮次的入户调查表，不是本轮次（第{second.pk}号）的" in response.content.decode()
+    assert not Result.objects.exists()
+
+
+def test_a_refused_imports_problems_download_as_excel_with_file_row_column_and_message(cast):
+    draw(cast["county"])
+    made = Round.objects.get()
+    answers = {"王秀英": {**WANG_FOUND, "是否错退": "也许"}, "赵永福": {**ZHAO_FOUND, "享受的政策数": "500"}}
+    village = client_for(cast["village"])
+    workbook = filled_visit_list(cast["village"], made, SHIQIAO, answers)
+    page = village.post(reverse("assessment:import", args=[made.pk]), {"file": workbook}).content.decode()
+    url = reverse("assessment:import_problems", args=[made.pk])
+    assert url in page
+    rows = sheet_rows(village.get(url))
+    header = rows.index(["文件", "工作表", "行号", "列", "值", "问题"])
+    problems = {row[3]: row for row in rows[header + 1 :]}
+    assert problems["是否错退"][0] == "石桥村入户调查表.xlsx" and problems["是否错退"][2] == 4
+    assert "应填“是”或“否”" in problems["是否错退"][5]
+    assert "享受的政策数" in problems and not Result.objects.exists()
+    # Another account's session holds no problems of this round.
+    assert client_for(cast["township"]).get(url).status_code == 404
+
+
+def test_a_file_that_is_no_workbook_or_has_no_visit_list_sheet_is_refused_in_chinese(cast):
+    draw(cast["county"])
+    made = Round.objects.get()
+    fake = io.BytesIO(b"not a workbook at all")
+    fake.name = "走访结果.xlsx"
+    page = upload(cast["village"], made, fake).content.decode()
+    assert "走访结果.xlsx" in page and "整个文件未导入" in page
+    other = io.BytesIO()
+    book = xlsxwriter.Workbook(other)
+    book.add_worksheet("花名册").write_row(0, 0, ["姓名", "电话"])
+    book.close()
+    other.seek(0)
+    other.name = "花名册.xlsx"
+    page = upload(cast["village"], made, other).content.decode()
+    assert "没有找到表头含“户编号”的工作表" in page
+    picture = io.BytesIO(b"GIF89a")
+    picture.name = "照片.gif"
+    assert "不支持“.gif”文件" in upload(cast["village"], made, picture).content.decode()
+    assert not Result.objects.exists()
+
+
+def test_a_round_too_large_for_a_request_is_drawn_by_the_worker_while_its_page_shows_progress(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from fangfan.web.assessment import actions
+    from fangfan.web.assessment.tasks import draw_round_task
+
+    monkeypatch.setattr(actions, "INLINE_HOUSEHOLDS", 3)  # 礼县's six households: a "city"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = draw(cast["county"])
+    made = Round.objects.get()
+    assert made.status == Round.Status.DRAWING and not made.units.exists()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[made.pk]).count() == 1
+    page = response.content.decode()
+    assert "已交后台抽取" in page and "抽样中" in page and 'http-equiv="refresh"' in page
+
+    draw_round_task.call(made.pk)
+    made.refresh_from_db()
+    assert made.status == Round.Status.READY and made.unit_count == made.units.count() == 6
+    page = client_for(cast["county"]).get(reverse("assessment:round", args=[made.pk])).content.decode()
+    assert 'http-equiv="refresh"' not in page and "石桥村" in page
+    # Drawn inline, the same plan and seed give the same households.
+    monkeypatch.setattr(actions, "INLINE_HOUSEHOLDS", 100_000)
+    draw(cast["county"])
+    inline = Round.objects.exclude(pk=made.pk).get()
+    assert set(inline.units.values_list("household_id", flat=True)) == set(
+        made.units.values_list("household_id", flat=True)
+    )
+
+
+def test_a_background_draw_that_breaks_off_leaves_no_units_and_says_so(cast, monkeypatch):
+    from fangfan.web.assessment import actions
+    from fangfan.web.assessment.tasks import draw_round_task
+
+    monkeypatch.setattr(actions, "INLINE_HOUSEHOLDS", 3)
+    draw(cast["county"])
+    made = Round.objects.get()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(actions, "draw_sample", broken)
+    with pytest.raises(RuntimeError):
+        draw_round_task.call(made.pk)
+    made.refresh_from_db()
+    assert made.status == Round.Status.FAILED and not made.units.exists()
+    page = client_for(cast["county"]).get(reverse("assessment:round", args=[made.pk])).content.decode()
+    assert "抽样失败" in page and "disk full" not in page

@@ -541,6 +541,7 @@ MUST_READ = {
     "assessment:round",
     "assessment:village",
     "assessment:visit_list_excel",
+    "assessment:visit_lists_excel",
     "assessment:unit",
     "assessment:estimates",
     "assessment:overview",

@@ -267,7 +267,11 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "assessment:size": lambda place: {},
     **{
         f"assessment:{name}": lambda place: {"round_id": place.round_id}
-        for name in ("round", "import", "estimates", "overview")
+        for name in ("round", "import", "import_problems", "estimates", "overview")
+    },
+    **{
+        f"assessment:{name}": lambda place: {"round_id": place.round_id, "region_code": place.village}
+        for name in ("visit_lists_excel", "visit_lists_pdf")
     },
     **{
         f"assessment:{name}": lambda place: {"round_id": place.round_id, "village_code": place.village}

@@ -15,6 +15,7 @@ result is kept through `actions.record_result` (audited) in one transaction.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -45,6 +46,8 @@ from fangfan.web.assessment.results import (
 from fangfan.web.assessment.rounds import units_for_user
 
 KEY_HEADER = "户编号"
+# The visit list's title names its round (`views.visit_list_title`): a list of another round is refused whole.
+ROUND_MARK = re.compile(r"轮次编号(\d+)")
 # A round's results are a few thousand rows: the limits keep a hostile file from costing more.
 LIMITS = ReadLimits(max_unpacked_bytes=200 * MB, max_compression_ratio=25, max_rows=100_000)
 HEADER_SCAN_ROWS = 20
@@ -82,7 +85,8 @@ def import_results(user: User, round: Round, upload: File[bytes]) -> ImportOutco
             for chunk in upload.chunks():
                 copy.write(chunk)
         try:
-            rows = [row for sheet in read_sheets(path, name, LIMITS) for row in _sheet_rows(sheet, outcome)]
+            sheets = read_sheets(path, name, LIMITS)
+            rows = [row for sheet in sheets for row in _sheet_rows(sheet, outcome, round.pk)]
         except UnreadableFile as refused:
             outcome.add("", None, "", "", str(refused))
             return outcome
@@ -107,11 +111,16 @@ class Row:
     parsed: dict[str, Any]  # field name → its value (None: blank or unreadable)
 
 
-def _sheet_rows(sheet: Sheet, outcome: ImportOutcome) -> list[Row]:
+def _sheet_rows(sheet: Sheet, outcome: ImportOutcome, round_id: int) -> list[Row]:
     header = _header(sheet)
     if header is None:
         return []
     index, columns = header
+    other = _other_round(sheet, index, round_id)
+    if other is not None:
+        message = f"这是第{other}号轮次的入户调查表，不是本轮次（第{round_id}号）的，请上传本轮次下载的表"
+        outcome.add(sheet.sheet, 1, "标题", "", message)
+        return []
     missing = [field.header for field in RESULT_FIELDS if field.name not in columns]
     if missing:
         outcome.add(
@@ -136,6 +145,16 @@ def _sheet_rows(sheet: Sheet, outcome: ImportOutcome) -> list[Row]:
         row = Row(sheet.sheet, text_row["row"], text_row["household_id"], results, value_row)
         rows.append(row)
     return rows
+
+
+def _other_round(sheet: Sheet, header_index: int, round_id: int) -> int | None:
+    """The round a visit list's title names, when it is not `round_id` (None: ours, or no title)."""
+    for cells in sheet.head_rows(header_index):
+        for cell in cells:
+            found = ROUND_MARK.search(cell)
+            if found and int(found.group(1)) != round_id:
+                return int(found.group(1))
+    return None
 
 
 def _cell(cell: pl.Expr, kind: str) -> pl.Expr:

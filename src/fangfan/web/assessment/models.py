@@ -26,9 +26,17 @@ GUARANTEES = (
 
 
 class Round(models.Model):
-    """One draw of a sampling plan over the counties of a region, from one published run."""
+    """One draw of a sampling plan over the counties of a region, from one published run.
+
+    A small round is drawn in the request; a large one (a city's) is 抽样中 while the
+    background worker draws it (`tasks.draw_round_task`), its `progress` saying how far."""
 
     REGION_FIELD = "region_code"
+
+    class Status(models.TextChoices):
+        DRAWING = "drawing", "抽样中"
+        READY = "ready", "已抽取"
+        FAILED = "failed", "抽样失败"
 
     title = models.CharField("轮次名称", max_length=100)
     plan = models.CharField("抽样方案", max_length=40)
@@ -48,6 +56,8 @@ class Round(models.Model):
     )
     drawn_at = models.DateTimeField("抽样时间", auto_now_add=True)
     unit_count = models.PositiveIntegerField("样本户数", default=0)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.READY)
+    progress = models.CharField("进度", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "评估模拟轮次"

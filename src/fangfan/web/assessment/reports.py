@@ -39,6 +39,17 @@ def visit_list(units: QuerySet[Unit], title: str) -> Writer:
     return lambda target: workbooks.write_visit_list(target, rows, title=title, made_on=timezone.localdate())
 
 
+def visit_lists(units: QuerySet[Unit], title: str) -> Writer:
+    """Every village's visit list of the units, a sheet each (villages in code order)."""
+    villages: dict[str, list[dict[str, Any]]] = {}
+    for unit in _units(units):
+        villages.setdefault(unit.village_code, []).append(workbooks.unit_row(unit, _result(unit)))
+    lists = list(villages.values())
+    return lambda target: workbooks.write_visit_lists(
+        target, lists, title=title, made_on=timezone.localdate()
+    )
+
+
 def village_rows(units: list[Unit]) -> list[dict[str, Any]]:
     """Per village: units, visits and what they found; the villages with most problems first."""
     villages: dict[str, dict[str, Any]] = {}

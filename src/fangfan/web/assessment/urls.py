@@ -12,6 +12,7 @@ urlpatterns = [
     path("assessment/size/", views.size, name="size"),
     path("assessment/<int:round_id>/", views.round_detail, name="round"),
     path("assessment/<int:round_id>/import/", views.import_page, name="import"),
+    path("assessment/<int:round_id>/import/problems.xlsx", views.import_problems, name="import_problems"),
     path("assessment/<int:round_id>/estimates/", views.estimates, name="estimates"),
     path("assessment/<int:round_id>/overview/", views.overview, name="overview"),
     path("assessment/<int:round_id>/villages/<str:village_code>/", views.village, name="village"),
@@ -24,6 +25,16 @@ urlpatterns = [
         "assessment/<int:round_id>/villages/<str:village_code>/visit-list.pdf",
         views.visit_list_pdf,
         name="visit_list_pdf",
+    ),
+    path(
+        "assessment/<int:round_id>/regions/<str:region_code>/visit-lists.xlsx",
+        views.visit_lists_excel,
+        name="visit_lists_excel",
+    ),
+    path(
+        "assessment/<int:round_id>/regions/<str:region_code>/visit-lists.pdf",
+        views.visit_lists_pdf,
+        name="visit_lists_pdf",
     ),
     path(
         "assessment/<int:round_id>/counties/<str:county_code>/report.xlsx",

@@ -21,6 +21,7 @@ from fangfan.web.accounts.access import (
     REGION_READERS,
     region_for_user,
     require_roles,
+    within_region,
 )
 from fangfan.web.accounts.models import User
 from fangfan.web.assessment import actions, reports
@@ -32,8 +33,17 @@ from fangfan.web.assessment.pdf import PdfUnavailable, pdf_response, xlsx_to_pdf
 from fangfan.web.assessment.rounds import round_for_user, rounds_for_user, unit_for_user, units_for_user
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.regions.models import Region
-from fangfan.web.shared.excel import written_response
+from fangfan.web.shared.excel import NUMBER, Column, excel_response, written_response
 from fangfan.web.shared.pagination import page_of
+
+PROBLEM_COLUMNS = (
+    Column("文件", "file", width=24),
+    Column("工作表", "sheet", width=14),
+    Column("行号", "row", NUMBER, width=8),
+    Column("列", "column", width=16),
+    Column("值", "value", width=20),
+    Column("问题", "message", width=60),
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -74,7 +84,10 @@ def draw(request: HttpRequest) -> HttpResponse:
     except WorkflowError as refused:
         messages.error(request, str(refused))
         return redirect("assessment:list")
-    messages.success(request, f"已抽取样本：{made.unit_count} 户")
+    if made.status == Round.Status.DRAWING:
+        messages.info(request, "样本较大，已交后台抽取：本页显示进度，抽完后自动显示样本村")
+    else:
+        messages.success(request, f"已抽取样本：{made.unit_count} 户")
     return redirect("assessment:round", round_id=made.pk)
 
 
@@ -90,15 +103,28 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         .annotate(units=Count("id"), visited=Count("result"))
         .order_by("village_code")
     )
-    counties = Region.objects.filter(code__in=chosen.counties).order_by("code")
+    counties = [
+        county
+        for county in Region.objects.filter(code__in=chosen.counties).order_by("code")
+        if _may_open(user, county.code)
+    ]
     context = {
         "round": chosen,
         "villages": page_of(villages, request.GET.get("page")),
-        "counties": [county for county in counties if _may_open(user, county.code)],
+        "counties": counties,
+        "print_places": _print_places(user, counties),
         "may_record": user.role in ASSESSMENT_RECORDERS,
         "plan": load_plan(chosen.plan),
     }
     return render(request, "assessment/round.html", context)
+
+
+def _print_places(user: User, counties: list[Region]) -> list[Region]:
+    """Where all villages' visit lists are printed at once: a township's own, else by county."""
+    region = region_for_user(user)
+    if region.level == Region.Level.VILLAGE:
+        return []
+    return [region] if region.level == Region.Level.TOWNSHIP else counties
 
 
 def _may_open(user: User, code: str) -> bool:
@@ -134,7 +160,8 @@ def village(request: HttpRequest, round_id: int, village_code: str) -> HttpRespo
 
 
 def _visit_list_title(chosen: Round, place: Region) -> str:
-    return f"{place.name}入户调查表（{chosen.title}）"
+    # The round's number lets the import refuse a list of another round (`imports.ROUND_MARK`).
+    return f"{place.name}入户调查表（{chosen.title}，轮次编号{chosen.pk}）"
 
 
 @require_GET
@@ -151,6 +178,35 @@ def visit_list_pdf(request: HttpRequest, round_id: int, village_code: str) -> Ht
     chosen, place, units = _village_units(request, round_id, village_code)
     title = _visit_list_title(chosen, place)
     return _pdf(request, title, reports.visit_list(units, title))
+
+
+def _region_units(request: HttpRequest, round_id: int, region_code: str) -> tuple[Round, Region, Any]:
+    """The round's units of a township or county (or village) inside the user's region."""
+    user = _user(request)
+    chosen = round_for_user(user, round_id)
+    place = region_for_user(user, region_code)  # 404 outside the user's region
+    units = units_for_user(user, chosen).filter(within_region("village_code", place))
+    if not units.exists():
+        raise Http404("该地区没有本轮样本户")
+    return chosen, place, units
+
+
+@require_GET
+@require_roles(*REGION_READERS)
+def visit_lists_excel(request: HttpRequest, round_id: int, region_code: str) -> FileResponse:
+    """Every village's 入户调查表 of a township or county: one workbook, a sheet per village."""
+    chosen, place, units = _region_units(request, round_id, region_code)
+    title = _visit_list_title(chosen, place)
+    return written_response(title, reports.visit_lists(units, title))
+
+
+@require_GET
+@require_roles(*REGION_READERS)
+def visit_lists_pdf(request: HttpRequest, round_id: int, region_code: str) -> HttpResponseBase:
+    """The same, printed: one PDF, each village on pages of its own."""
+    chosen, place, units = _region_units(request, round_id, region_code)
+    title = _visit_list_title(chosen, place)
+    return _pdf(request, title, reports.visit_lists(units, title))
 
 
 def _pdf(request: HttpRequest, title: str, write: reports.Writer) -> HttpResponseBase:
@@ -216,6 +272,8 @@ def import_page(request: HttpRequest, round_id: int) -> HttpResponse:
     outcome = None
     if request.method == "POST" and form.is_valid():
         outcome = import_results(user, chosen, form.cleaned_data["file"])
+        # The problems (their values masked) kept for the Excel download of the list.
+        request.session[_problems_key(chosen)] = outcome.problems
         if not outcome.problems:
             messages.success(
                 request, f"已导入 {outcome.loaded} 户的走访结果（未填写的 {outcome.skipped} 户跳过）"
@@ -225,6 +283,21 @@ def import_page(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(
         request, "assessment/import.html", {"round": chosen, "form": form, "outcome": outcome}, status=status
     )
+
+
+def _problems_key(chosen: Round) -> str:
+    return f"assessment-import-problems-{chosen.pk}"
+
+
+@require_GET
+@require_roles(*ASSESSMENT_RECORDERS)
+def import_problems(request: HttpRequest, round_id: int) -> FileResponse:
+    """The last refused import's problems of this round, as an Excel list to work through."""
+    chosen = round_for_user(_user(request), round_id)
+    problems = request.session.get(_problems_key(chosen))
+    if not problems:
+        raise Http404("没有待下载的导入问题")
+    return excel_response(f"走访结果导入问题（{chosen.title}）", PROBLEM_COLUMNS, problems)
 
 
 def _estimates(request: HttpRequest, round_id: int) -> tuple[Round, list[dict[str, Any]]]:

@@ -63,6 +63,7 @@ VILLAGE_COLUMNS = (
     Column("政策知晓率", "awareness_text", 10),
     Column("问题合计", "problems", 8, NUMBER),
 )
+VISIT_COLUMNS = (*UNIT_COLUMNS, *RESULT_COLUMNS)
 LEAD_COLUMNS = (
     Column("序号", "_number", 6, NUMBER),
     Column("行政村", "village_name", 10),
@@ -119,8 +120,31 @@ def write_visit_list(
 ) -> None:
     """One village's 入户调查表: the sample households, then the result columns to fill in."""
     book = Book(target, made_on, full_id=False)
-    book.sheet("入户调查表", title, (*UNIT_COLUMNS, *RESULT_COLUMNS), _numbered(rows))
+    book.sheet("入户调查表", title, VISIT_COLUMNS, _numbered(rows))
     book.close()
+
+
+def write_visit_lists(
+    target: IO[bytes], villages: Sequence[Sequence[dict[str, Any]]], *, title: str, made_on: dt.date
+) -> None:
+    """A township's or county's 入户调查表: a sheet per village (named by its township and village), each as
+    `write_visit_list`'s, so each prints on pages of its own and imports as it is."""
+    book = Book(target, made_on, full_id=False)
+    used: set[str] = set()
+    for rows in villages:
+        place = f"{rows[0]['township_name'] or ''}{rows[0]['village_name'] or ''}"
+        book.sheet(_sheet_name(place, used), f"{title}：{place}", VISIT_COLUMNS, _numbered(rows))
+    book.close()
+
+
+def _sheet_name(wanted: str, used: set[str]) -> str:
+    """Unique in the workbook, within Excel's 31 characters (the book cleans the rest)."""
+    name = wanted[:28] or "村"
+    candidate, number = name, 2
+    while candidate in used:
+        candidate, number = f"{name}{number}", number + 1
+    used.add(candidate)
+    return candidate
 
 
 def write_report(
