@@ -479,6 +479,13 @@ def test_the_county_report_and_a_visit_list_print_to_pdf_with_their_figures(cast
     )
     text = _pdf_text(visit_list, tmp_path)
     assert "石桥村入户调查表" in text and WANG_XIUYING.name in text and WANG_ID not in text
+    township = client_for(cast["township"]).get(
+        reverse("assessment:visit_lists_pdf", args=[made.pk, "621226100"])
+    )
+    text = _pdf_text(township, tmp_path)
+    # One PDF, each village's list on pages of its own.
+    assert text.count("城关镇入户调查表") >= 2 and "石桥村" in text and "上坪村" in text and "张德顺" in text
+    assert WANG_ID not in text and WANG_PHONE not in text
 
 
 def test_the_city_overview_lists_each_county_with_its_verdict(cast):
