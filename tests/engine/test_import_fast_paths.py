@@ -12,8 +12,9 @@ work that cannot change the outcome; each is held here to the long way it replac
 - a UTF-8 CSV is parsed by Polars straight from the file (`read._read_utf8_csv`) —
   checked against decoding it in Python on the shapes CSV exports come in;
 - a workbook's cell types are read a second time only when its XML holds a number that
-  can show 16 digits (`read.may_hold_long_numbers`), and files are read two at a time,
-  the largest first (`assemble.READ_WORKERS`) — checked against reading one at a time.
+  can show 16 digits (`read.may_hold_long_numbers`), and a city's workbooks are read in
+  worker processes that write their rows to Arrow files (`assemble._workbook_pool`) —
+  checked against reading in threads.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def test_a_sheet_the_scan_cannot_find_counts_as_holding_long_numbers(tmp_path: P
     assert read.may_hold_long_numbers(tmp_path / "坏.xlsx", "成员")
 
 
-def test_files_read_two_at_a_time_assemble_as_read_one_at_a_time(
+def test_workbooks_read_in_worker_processes_assemble_as_in_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "导出"
@@ -227,15 +228,19 @@ def test_files_read_two_at_a_time_assemble_as_read_one_at_a_time(
     _workbook(folder / "成员_乙.xlsx", ["622628550607121", "62122619900101123X"])
     (folder / "收入.csv").write_text("户编号,年度,人均纯收入\nH001,2024,8000\n", encoding="utf-8")
     synonyms = headers.load_synonyms()
-    two_at_a_time = assembling.assemble(folder, synonyms, SilentProgress())
-    monkeypatch.setattr(assembling, "READ_WORKERS", 1)
-    one_at_a_time = assembling.assemble(folder, synonyms, SilentProgress())
-    assert one_at_a_time.sources == two_at_a_time.sources
-    assert one_at_a_time.layout_rows == two_at_a_time.layout_rows
-    assert one_at_a_time.frames.keys() == two_at_a_time.frames.keys()
-    for name, frame in two_at_a_time.frames.items():
-        assert one_at_a_time.frames[name].equals(frame)
-        assert one_at_a_time.headers[name].equals(two_at_a_time.headers[name])
-    members = one_at_a_time.frames["members"]
+    in_threads = assembling.assemble(folder, synonyms, SilentProgress())
+    monkeypatch.setattr(assembling, "PROCESS_READ_MIN_BYTES", 0)
+    in_processes = assembling.assemble(folder, synonyms, SilentProgress())
+    (tmp_path / "spill").mkdir()
+    spilled = assembling.assemble(folder, synonyms, SilentProgress(), spill=tmp_path / "spill")
+    assert spilled.frames == {}
+    assert sorted(spilled.spilled) == sorted(in_threads.frames)  # the members by the workers
+    for other in (in_processes, spilled):
+        assert other.sources == in_threads.sources
+        assert other.layout_rows == in_threads.layout_rows
+        for name, frame in in_threads.frames.items():
+            assert other.take(name).equals(frame)
+            assert other.headers[name].equals(in_threads.headers[name])
+    members = in_threads.frames["members"]
     first = members.filter(pl.col("_file") == "成员_甲.xlsx").get_column("id_number")
     assert first.to_list() == ["621226199001011234", "6.21226199001011E+17"]

@@ -11,13 +11,15 @@ Steps: read every sheet as text (`read`), recognise its table from the header ro
 (`asof`: given, else the export's own date, else the newest date in the data), commit
 the snapshot (`SnapshotStore.stage`, atomic) and then the Excel report (`report`, atomic).
 
-A city's text is gigabytes, and so are its typed tables: each table's text is taken from
-what was read, validated, written into the staged snapshot and let go before the next.
+A city's text is gigabytes, and so are its typed tables: a city's workbooks' text is kept
+on disk beside the snapshots (`assemble`'s spill folder), and each table is taken from what
+was read, validated, written into the staged snapshot and let go before the next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,8 +91,8 @@ def import_directory(
     report.clean_debris(reports_dir())
     synonym_map = header_rows.load_synonyms(synonyms)
     store.root.mkdir(parents=True, exist_ok=True)
-    with store.stage() as staging:
-        assembled = assemble(Path(input_dir), synonym_map, progress)
+    with tempfile.TemporaryDirectory(prefix=".tmp-", dir=store.root) as spill, store.stage() as staging:
+        assembled = assemble(Path(input_dir), synonym_map, progress, spill=Path(spill))
         absent = [t.name for t in ALL_TABLES if not assembled.has(t.name)]
         kept, problems, rejected = _validate_all(assembled, progress, staging)
         households = kept.get(HOUSEHOLDS.name)

@@ -7,7 +7,9 @@ table in source order, plus `_src`, `_file`, `_sheet` and `_row`.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,18 +26,20 @@ from fangfan.engine.schema import Kind
 
 LEADING_CELLS = 3
 READ_TASK = "读取文件"
-# Files read at once, on threads: Polars parses a CSV and calamine (fastexcel) a sheet with
-# the GIL released, so two threads keep both cores busy. Threads rather than worker
-# processes: handing a city's workbooks' text back from processes (pickled, then spilled to
-# disk) cost the city's xlsx import about a fifth of its CPU time.
 READ_WORKERS = 2
+# Workbooks above this much in all are read in worker processes. calamine parses with the GIL
+# released, but on threads a city's xlsx import peaked at 4.6 GB against 3.4 GB in processes
+# (2026-12-05: the memory calamine frees stays with the process), and kept 1.3 cores busy,
+# not 1.8. Below it, starting the processes costs more than it saves.
+PROCESS_READ_MIN_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
 class Assembled:
-    """Every table found, as text."""
+    """Every table found, as text: in `frames`, or on disk in `spilled` when `assemble` was given a folder."""
 
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    spilled: dict[str, pl.LazyFrame] = field(default_factory=dict)
     headers: dict[str, pl.DataFrame] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     unrecognised: list[dict[str, Any]] = field(default_factory=list)
@@ -45,24 +49,40 @@ class Assembled:
     titles: list[dict[str, Any]] = field(default_factory=list)
 
     def has(self, table: str) -> bool:
-        return table in self.frames
+        return table in self.frames or table in self.spilled
 
     def take(self, table: str) -> pl.DataFrame:
         """The table's text, let go here: whoever takes it holds the only copy."""
-        return self.frames.pop(table)
+        if table in self.frames:
+            return self.frames.pop(table)
+        return self.spilled.pop(table).collect()
 
 
 @dataclass
 class _Parts:
     frames: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    spilled: dict[str, list[pl.LazyFrame]] = field(default_factory=dict)
+    # Arrow files a worker process wrote its frames to, instead of handing them back pickled.
+    files: dict[str, list[Path]] = field(default_factory=dict)
     headers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     file_problems: list[dict[str, Any]] = field(default_factory=list)
 
 
 def assemble(
-    input_dir: Path, synonyms: Synonyms, progress: Progress, limits: ReadLimits | None = None
+    input_dir: Path,
+    synonyms: Synonyms,
+    progress: Progress,
+    limits: ReadLimits | None = None,
+    spill: Path | None = None,
 ) -> Assembled:
-    """Read and recognise every file under `input_dir`; each file is checked against `limits` first."""
+    """Read and recognise every file under `input_dir`; each file is checked against `limits` first.
+
+    With `spill` (an empty folder the caller removes afterwards) and workbooks enough to read
+    them in worker processes, each worker writes a workbook's rows there as Arrow files and
+    the tables come back in `spilled`: a city's text is gigabytes, its importer needs one
+    table of it at a time, and writing the files in the workers spares pickling the frames
+    to the parent and writing them there.
+    """
     result = Assembled()
     parts = _Parts()
     files, others = read.table_files(input_dir)
@@ -77,20 +97,35 @@ def assemble(
             }
         )
     progress.start(READ_TASK, total=len(files))
-    # Two files at a time, the largest first (so that the last to finish is a small one);
-    # results are merged in file order, so the outcome is the same. Reading one CSV at a
-    # time, the city's import took 8 s longer (2026-12-05: 32.8 s against 24.4 s) for 0.5 GB
-    # less at its peak, and the run's peak is the screening's (3.2 GB) either way.
-    with ThreadPoolExecutor(max_workers=READ_WORKERS) as threads:
+    # calamine holds the GIL while it parses, so a city's workbooks go to worker processes
+    # (`_workbook_pool`); CSV files are read on a thread beside them. The largest files start
+    # first, and results are merged in file order, so the outcome is the same.
+    with ExitStack() as stack:
+        # Two CSV files at a time: reading one at a time, the city's import took 8 s longer
+        # (2026-12-05: 32.8 s against 24.4 s) for 0.5 GB less at its peak, and the run's peak
+        # is the screening's (3.2 GB) either way.
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=READ_WORKERS))
+        processes = _workbook_pool(files, stack)
+        # The text is spilled to disk only for a city's workbooks, whose reading is slow anyway
+        # (and whose worker processes hand their frames over); CSV text stays in memory:
+        # writing and reading it back cost the city's CSV import 8 s for 0.06 GB.
+        spill = spill if processes else None
         reading: dict[Path, Future[tuple[Assembled, _Parts]]] = {}
         for path in sorted(files, key=lambda item: item.stat().st_size, reverse=True):
-            reading[path] = threads.submit(_read_file, input_dir, path, synonyms, limits)
+            if processes and path.suffix.lower() in read.WORKBOOK_SUFFIXES:
+                to = spill / f"file{files.index(path)}" if spill else None
+                reading[path] = processes.submit(_read_file, input_dir, path, synonyms, limits, to)
+            else:
+                reading[path] = threads.submit(_read_file, input_dir, path, synonyms, limits)
         for path in files:
-            _merge(result, parts, *reading.pop(path).result())
+            _merge(result, parts, *reading.pop(path).result(), spill=spill)
             progress.advance(READ_TASK)
     progress.finish(READ_TASK)
     for table_name, frames in parts.frames.items():
         result.frames[table_name] = pl.concat(frames, how="diagonal_relaxed")
+    for table_name, lazy in parts.spilled.items():
+        result.spilled[table_name] = pl.concat(lazy, how="diagonal_relaxed")
+    for table_name in (*parts.frames, *parts.spilled):
         result.headers[table_name] = pl.DataFrame(
             parts.headers[table_name], schema={"_src": pl.Int64, "field": pl.String, "column": pl.String}
         )
@@ -99,10 +134,27 @@ def assemble(
     return result
 
 
+def _workbook_pool(files: list[Path], stack: ExitStack) -> Executor | None:
+    """Worker processes for the workbooks, when there is enough to read to be worth them."""
+    workbooks = [path for path in files if path.suffix.lower() in read.WORKBOOK_SUFFIXES]
+    if len(workbooks) < 2 or sum(path.stat().st_size for path in workbooks) < PROCESS_READ_MIN_BYTES:
+        return None
+    # "spawn": a forked child would inherit Polars' thread pool in whatever state it was.
+    context = multiprocessing.get_context("spawn")
+    return stack.enter_context(ProcessPoolExecutor(max_workers=READ_WORKERS, mp_context=context))
+
+
 def _read_file(
-    input_dir: Path, path: Path, synonyms: Synonyms, limits: ReadLimits | None = None
+    input_dir: Path,
+    path: Path,
+    synonyms: Synonyms,
+    limits: ReadLimits | None = None,
+    spill_to: Path | None = None,
 ) -> tuple[Assembled, _Parts]:
-    """Every sheet of one file, with source numbers counted from 0 within the file."""
+    """Every sheet of one file, with source numbers counted from 0 within the file.
+
+    With `spill_to`, the frames are written to Arrow files named after it and `files` names them.
+    """
     result, parts = Assembled(), _Parts()
     name = path.relative_to(input_dir).as_posix()
     try:
@@ -110,10 +162,19 @@ def _read_file(
             _take_sheet(sheet, synonyms, result, parts)
     except read.UnreadableFile as error:
         _refuse(result, parts, name, "", Problem.FILE_UNREADABLE, str(error))
+    if spill_to is not None:
+        for table_name, frames in parts.frames.items():
+            for index, frame in enumerate(frames):
+                target = spill_to.with_name(f"{spill_to.name}-{table_name}-{index}.arrow")
+                frame.write_ipc(target, compression="uncompressed")
+                parts.files.setdefault(table_name, []).append(target)
+        parts.frames = {}
     return result, parts
 
 
-def _merge(result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts) -> None:
+def _merge(
+    result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts, *, spill: Path | None = None
+) -> None:
     offset = len(result.sources)
     result.sources.extend(one.sources)
     result.unrecognised.extend(one.unrecognised)
@@ -121,9 +182,20 @@ def _merge(result: Assembled, parts: _Parts, one: Assembled, one_parts: _Parts) 
     result.titles.extend(one.titles)
     parts.file_problems.extend(one_parts.file_problems)
     for table_name, frames in one_parts.frames.items():
-        parts.frames.setdefault(table_name, []).extend(
-            f.with_columns(pl.col("_src") + offset) for f in frames
+        shifted = [f.with_columns(pl.col("_src") + offset) for f in frames]
+        if spill is None:
+            parts.frames.setdefault(table_name, []).extend(shifted)
+        else:
+            spilled = parts.spilled.setdefault(table_name, [])
+            for frame in shifted:
+                target = spill / f"{table_name}-{len(spilled)}.arrow"
+                frame.write_ipc(target, compression="uncompressed")
+                spilled.append(pl.scan_ipc(target))
+    for table_name, paths in one_parts.files.items():
+        parts.spilled.setdefault(table_name, []).extend(
+            pl.scan_ipc(path).with_columns(pl.col("_src") + offset) for path in paths
         )
+    for table_name in (*one_parts.frames, *one_parts.files):
         parts.headers.setdefault(table_name, []).extend(
             {**item, "_src": item["_src"] + offset} for item in one_parts.headers[table_name]
         )
