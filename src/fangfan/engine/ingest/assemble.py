@@ -28,9 +28,9 @@ LEADING_CELLS = 3
 READ_TASK = "读取文件"
 READ_WORKERS = 2
 # Workbooks above this much in all are read in worker processes. calamine parses with the GIL
-# released, but on threads a city's xlsx import peaked at 4.6 GB against 3.4 GB in processes
-# (2026-12-05: the memory calamine frees stays with the process), and kept 1.3 cores busy,
-# not 1.8. Below it, starting the processes costs more than it saves.
+# released, but on threads a city's xlsx import peaked at 4.6 GB against 3.3 GB in processes
+# (2026-12-05: the memory calamine frees stays with the one process). Below it, starting the
+# processes costs more than it saves.
 PROCESS_READ_MIN_BYTES = 16 * 1024 * 1024
 
 
