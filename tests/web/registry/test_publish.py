@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
 
 import polars as pl
 import pytest
@@ -480,49 +479,3 @@ def test_on_postgresql_a_failure_beside_the_records_thread_leaves_nothing(
     monkeypatch.undo()
     publish_run(engine_data.first_run, engine_data.first_snapshot)  # and the next publish goes ahead
     assert DepartmentRecord.objects.count() == Run.objects.get(is_current=True).department_records > 0
-
-
-def _record_rows(rows: list[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
-    """Department records (`frames.DEPARTMENT_SCHEMA`'s columns) as comparable tuples, their
-    values (a dict, or its JSON) as sorted JSON."""
-    data = list(publishing.frames.DEPARTMENT_SCHEMA).index("data")
-    return {(*row[:data], json.dumps(_as_dict(row[data]), sort_keys=True), *row[data + 1 :]) for row in rows}
-
-
-def _as_dict(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-@postgresql_only
-def test_on_postgresql_a_months_update_carries_the_unchanged_records_over(
-    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Records whose feed row and link did not change are copied from the live table (with
-    # the new snapshot's id) instead of loaded again: the table ends as a full load leaves it.
-    from fangfan.engine.schema import DEPARTMENT_FEEDS
-    from fangfan.web.registry.carried_records import CarriedRecords
-
-    carried: list[int] = []
-    carry = CarriedRecords.carry
-
-    def counted(self: CarriedRecords, *args: Any) -> int:
-        carried.append(carry(self, *args))
-        return carried[-1]
-
-    monkeypatch.setattr(CarriedRecords, "carry", counted)
-    publish_run(engine_data.first_run, engine_data.first_snapshot)
-    links = engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet"
-
-    publish_run(engine_data.second_run, engine_data.second_snapshot, links=links)
-
-    second = Run.objects.get(is_current=True)
-    feeds = {
-        feed.name: _snapshot_table(engine_data.second_snapshot, feed.name)
-        for feed in DEPARTMENT_FEEDS
-        if (engine_data.second_snapshot / f"{feed.name}.parquet").exists()
-    }
-    columns = list(publishing.frames.DEPARTMENT_SCHEMA)
-    expected = publishing.frames.department_frame(pl.read_parquet(links), feeds, second.snapshot_id)
-    published = list(DepartmentRecord.all_objects.values_list(*columns))
-    assert len(carried) == 1 and 0 < carried[0] <= second.department_records == expected.height
-    assert _record_rows(published) == _record_rows(expected.select(columns).rows())

@@ -21,9 +21,8 @@ previous state intact (docs/web.md, Publishing a run):
 
 On PostgreSQL the new snapshot's department records are loaded into a table of their own
 instead (`shared.loading.ShadowTable`), by a thread of their own while the rest is prepared,
-which takes the old table's name last in the switch; the old table is dropped after it. On a
-month's update the records that did not change are copied over inside the database
-(`carried_records`); a first publish also loads its members into a table of their own.
+which takes the old table's name last in the switch; the old table is dropped after it. A
+first publish also loads its members into a table of their own.
 
 Publishing a run already published does nothing. A run older than the current one is
 refused: history only moves forward. This module imports no other app's publishing step:
@@ -59,7 +58,6 @@ from fangfan.web.accounts.audit import field_values
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.regions.actions import sync_regions
 from fangfan.web.registry import frames
-from fangfan.web.registry.carried_records import ADDRESS, LINK_VALUES, LINKED, CarriedRecords
 from fangfan.web.registry.models import (
     DepartmentRecord,
     Finding,
@@ -128,7 +126,23 @@ UNFINISHED_AFTER = dt.timedelta(hours=1)
 # Department records are built this many links at a time (a feed's, or a slice of a big feed's).
 DEPARTMENT_PART_ROWS = 500_000
 # What a record is built from: a feed row's address, and its link's columns.
-LINK_COLUMNS = (*ADDRESS, "feed", *LINK_VALUES)
+RECORD_ADDRESS = ("_file", "_sheet", "_row")
+LINK_COLUMNS = (
+    *RECORD_ADDRESS,
+    "feed",
+    "status",
+    "linked_household_id",
+    "linked_village_code",
+    "id_as_written",
+    "linked_id_number",
+    "name",
+    "method",
+    "match_probability",
+    "note",
+)
+_LINKED = (pl.col("status") == "linked") & (
+    pl.col("linked_household_id").is_not_null() | pl.col("linked_village_code").is_not_null()
+)
 # The engine's side of a finding; status, assignee, deadline and first_seen_run stay as they are.
 FINDING_UPDATE = (
     "person_name",
@@ -455,23 +469,13 @@ class Publication:
         self.progress.start(STEP_DEPARTMENTS, total=self._department_total())
         self.departments_started = True
         shadow.create()
-        carried = None
-        if self.previous is not None:  # a month's update: what did not change is carried over
-            carried = CarriedRecords.of(
-                self.engine.snapshot, self.previous.snapshot_id, self.previous.department_records
-            )
-        count = shadow.copy_parts(
-            self._department_parts(carried),
-            self._advance(STEP_DEPARTMENTS),
-            then=None if carried is None else lambda cursor: carried.carry(shadow, cursor),
-        )
+        count = shadow.copy_parts(self._department_parts(), self._advance(STEP_DEPARTMENTS))
         shadow.build()
         return count
 
-    def _department_parts(self, carried: CarriedRecords | None = None) -> Iterator[pl.DataFrame]:
+    def _department_parts(self) -> Iterator[pl.DataFrame]:
         """`frames.department_frame` of the snapshot's feeds, in parts of at most
-        DEPARTMENT_PART_ROWS links, in the order of the feeds (the whole never held at once);
-        with `carried`, of the links whose records it does not carry over."""
+        DEPARTMENT_PART_ROWS links, in the order of the feeds (the whole never held at once)."""
         snapshot, links = self.engine.snapshot, self.engine.links
         assert links is not None
         for feed in DEPARTMENT_FEEDS:
@@ -479,18 +483,14 @@ class Publication:
                 continue
             # Only what a record keeps: its address and values, not the feed's ID numbers.
             available = snapshot.scan(feed.name).collect_schema().names()
-            if carried is not None:
-                carried.read_previous(feed.name, available)
             kept = [
-                *ADDRESS,
+                *RECORD_ADDRESS,
                 *(f.name for f in TABLES[feed.name].fields if f.kind is not Kind.ID_NUMBER),
             ]
             rows = snapshot.scan(feed.name).select(c for c in dict.fromkeys(kept) if c in available).collect()
             if not rows.height:
                 continue
-            feed_links = links.filter(LINKED & (pl.col("feed") == feed.name)).select(LINK_COLUMNS).collect()
-            if carried is not None:
-                feed_links = carried.split(feed.name, rows, feed_links)
+            feed_links = links.filter(_LINKED & (pl.col("feed") == feed.name)).select(LINK_COLUMNS).collect()
             for offset in range(0, feed_links.height, DEPARTMENT_PART_ROWS):
                 if self.stopping.is_set():  # the publish failed meanwhile (`discard`)
                     raise PublishError("发布已中止")
@@ -504,7 +504,7 @@ class Publication:
         """The links that become records (for the progress bar, before they are built)."""
         assert self.engine.links is not None
         feeds = [feed.name for feed in DEPARTMENT_FEEDS if self.engine.snapshot.has(feed.name)]
-        linked = self.engine.links.filter(LINKED & pl.col("feed").is_in(feeds))
+        linked = self.engine.links.filter(_LINKED & pl.col("feed").is_in(feeds))
         return int(linked.select(pl.len()).collect().item())
 
     def _insert_in_batches(self, model: type[Model], frame: pl.DataFrame, step: str | None = None) -> None:

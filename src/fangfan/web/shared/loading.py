@@ -425,15 +425,9 @@ class ShadowTable:
         CopyLoader()._copy(self.next, frame.columns, _batches(frame, CSV_ROWS), advance)
         return frame.height
 
-    def copy_parts(
-        self,
-        parts: Iterable[pl.DataFrame],
-        advance: Advance | None = None,
-        then: Callable[[psycopg.Cursor[Any]], int] | None = None,
-    ) -> int:
-        """COPY every part into the next table, emptied first, in one transaction; then
-        `then(cursor)` in the same transaction (e.g. `carry`: rows kept from the live table),
-        its count added; returns how many rows.
+    def copy_parts(self, parts: Iterable[pl.DataFrame], advance: Advance | None = None) -> int:
+        """COPY every part into the next table, emptied first, in one transaction; returns
+        how many rows.
 
         `FREEZE`: rows loaded into a table emptied in the same transaction are written
         frozen and their pages all-visible, so the index builds, the statistics and the
@@ -445,18 +439,14 @@ class ShadowTable:
         (`QueuedLibpqWriter`) while the next part is built."""
         if connection.in_atomic_block:
             with transaction.atomic(), connection.cursor() as cursor:
-                return self._copy_frozen(cursor.cursor, parts, advance, then)
+                return self._copy_frozen(cursor.cursor, parts, advance)
         with psycopg.connect(**connection.get_connection_params(), autocommit=True) as own:
             own.execute("SET synchronous_commit = off")  # as `asynchronous_commits`
             with own.transaction(), own.cursor() as cursor:
-                return self._copy_frozen(cursor, parts, advance, then)
+                return self._copy_frozen(cursor, parts, advance)
 
     def _copy_frozen(
-        self,
-        cursor: psycopg.Cursor[Any],
-        parts: Iterable[pl.DataFrame],
-        advance: Advance | None,
-        then: Callable[[psycopg.Cursor[Any]], int] | None,
+        self, cursor: psycopg.Cursor[Any], parts: Iterable[pl.DataFrame], advance: Advance | None
     ) -> int:
         quote = connection.ops.quote_name
         cursor.execute(f"TRUNCATE {quote(self.next)}")
@@ -474,53 +464,7 @@ class ShadowTable:
                     if advance:
                         advance(chunk.height)
                 count += frame.height
-        if then is not None:
-            carried = then(cursor)
-            if advance:
-                advance(carried)
-            count += carried
         return count
-
-    def carry(
-        self,
-        cursor: psycopg.Cursor[Any],
-        where: str,
-        params: Sequence[Any],
-        dropped: pl.DataFrame,
-        values: dict[str, Any],
-    ) -> int:
-        """Copy the live table's rows that match `where` (SQL on its columns, `params` for its
-        placeholders) into the next table, except those whose `dropped.columns` equal a row
-        of `dropped`, with the `values` columns given those values; returns how many.
-
-        An `INSERT … SELECT` inside the database: the rows are neither sent nor parsed again
-        (a city's department records: a COPY parses each row's text and its JSON, about
-        three times the work of copying the stored row). Not frozen: `FREEZE` is COPY's."""
-        quote = connection.ops.quote_name
-        columns = list(_fields(self.model))
-        keys = dropped.columns
-        exclude = f"{self.next}_dropped"
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(exclude)}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {quote(exclude)} ON COMMIT DROP AS SELECT {', '.join(map(quote, keys))} "
-            f"FROM {quote(self.table)} WITH NO DATA"
-        )
-        if dropped.height:
-            with cursor.copy(
-                f"COPY {quote(exclude)} ({', '.join(map(quote, keys))}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
-                for chunk in _batches(dropped, CSV_ROWS):
-                    copy.write(chunk.write_csv(include_header=False))
-            cursor.execute(f"ANALYZE {quote(exclude)}")
-        selected = ", ".join("%s" if column in values else quote(column) for column in columns)
-        same = " AND ".join(f"d.{quote(key)} = r.{quote(key)}" for key in keys)
-        cursor.execute(
-            f"INSERT INTO {quote(self.next)} ({', '.join(map(quote, columns))}) SELECT {selected} "
-            f"FROM {quote(self.table)} r WHERE ({where}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {quote(exclude)} d WHERE {same})",
-            [*(values[column] for column in columns if column in values), *params],
-        )
-        return int(cursor.rowcount)
 
     def build(self) -> None:
         """The live table's indexes and key constraints on the next table (temporary index
