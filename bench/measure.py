@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shlex
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,10 @@ def run_captured(
 def _run(
     label: str, command: list[str], env: dict[str, str] | None, *, capture: bool
 ) -> tuple[Measurement, str]:
-    # wait4 reports the larger of the child's own peak and that of any process it waited for;
-    # the child's stderr goes to ours.
+    # The peak is the larger of wait4's (the child's own peak, or that of any one process it
+    # waited for) and the whole process tree's resident memory summed, sampled every 20 ms:
+    # a job whose worker processes hold data beside it uses their memory at the same time,
+    # which wait4's maximum over single processes would not show. The child's stderr goes to ours.
     shown = ["<script>" if "\n" in argument else argument for argument in command]
     print(f"  … {label}: {shlex.join(shown)}", flush=True)
     load = os.getloadavg()[0]
@@ -54,19 +60,50 @@ def _run(
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
     )
+    tree = _TreePeak(child.pid)
     output = child.stdout.read().decode() if child.stdout is not None else ""
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
+    tree.stop.set()
+    tree.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"{label} failed with exit code {child.returncode}")
     cpu = usage.ru_utime + usage.ru_stime
-    result = Measurement(label, seconds, usage.ru_maxrss / 1024, child.returncode, load, cpu)
+    peak_mb = max(usage.ru_maxrss / 1024, tree.peak_bytes / 1024**2)
+    result = Measurement(label, seconds, peak_mb, child.returncode, load, cpu)
     print(
         f"    {result.seconds:,.1f} s (CPU {cpu:,.1f} s), peak {result.peak_rss_mb:,.0f} MB, load {load:.1f}",
         flush=True,
     )
     return result, output
+
+
+class _TreePeak(threading.Thread):
+    """Samples the resident memory of a process and all its descendants, summed, every 20 ms
+    until `stop` is set or the process ends (a zombie waiting for wait4 counts as ended)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(name="tree-peak", daemon=True)
+        self.root = psutil.Process(pid)
+        self.stop = threading.Event()
+        self.peak_bytes = 0
+        self.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.root.status() == psutil.STATUS_ZOMBIE:
+                    return
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                return
+            total = 0
+            for process in processes:
+                with contextlib.suppress(psutil.Error):  # ended between the listing and here
+                    total += process.memory_info().rss
+            self.peak_bytes = max(self.peak_bytes, total)
+            self.stop.wait(0.02)
 
 
 def machine_description() -> str:
