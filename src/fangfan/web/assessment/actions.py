@@ -31,9 +31,9 @@ from fangfan.web.registry.models import Household, Run
 
 # Units are written in batches of this many rows.
 BATCH = 2_000
-# Above this many households a draw is the background worker's: reading 600,000 households
-# and writing 9,000 units takes a city's draw well past what a request should wait
-# (about 0.5 s for 60,000 households in 2 counties, 4 s for 60,000 in 9 on this machine).
+# Above this many households a draw is the background worker's: a city's (600,000 households,
+# 9 counties, 9,135 units) took 4.4 s with SQLite on a loaded 2-core machine, 3.9 s of it
+# reading the households; 60,000 in 2 counties 0.5 s.
 INLINE_HOUSEHOLDS = 100_000
 
 
