@@ -256,6 +256,8 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             "inspector": make_user(Role.INSPECTOR, village[:6]),
         }
         home = households[0]
+        # A helper's phone written into the household's 帮扶措施, as offices do.
+        Household.objects.filter(pk=home.pk).update(measures=f"产业奖补（帮扶人电话{CADRE_PHONE}）；健康帮扶")
         make_intake(
             village,
             household=home,

@@ -15,7 +15,7 @@ from fangfan.web.accounts.access import (
     require_roles,
     scope,
 )
-from fangfan.web.accounts.personal import mask_id, mask_phone
+from fangfan.web.accounts.personal import mask_id, mask_phone, mask_text
 from fangfan.web.regions.models import Region
 from fangfan.web.registry import columns
 from fangfan.web.registry.household_page import (
@@ -173,7 +173,7 @@ def _facts(household: Household) -> list[dict[str, object]]:
         ("住房等级", household.house_grade),
         ("饮水", household.water_supply),
         ("帮扶责任人", household.helper_name),
-        ("帮扶措施", "、".join(household.measure_list)),
+        ("帮扶措施", mask_text("、".join(household.measure_list))),
     ]
     return [{"label": label, "value": value} for label, value in facts]
 
