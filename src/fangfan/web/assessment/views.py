@@ -136,13 +136,7 @@ def _may_open(user: User, code: str) -> bool:
 
 
 def _village_units(request: HttpRequest, round_id: int, village_code: str) -> tuple[Round, Region, Any]:
-    user = _user(request)
-    chosen = round_for_user(user, round_id)
-    village = region_for_user(user, village_code)  # 404 outside the user's region
-    units = units_for_user(user, chosen).filter(village_code=village.code)
-    if not units.exists():
-        raise Http404("该行政村没有本轮样本户")
-    return chosen, village, units
+    return _region_units(request, round_id, village_code, empty="该行政村没有本轮样本户")
 
 
 @require_GET
@@ -180,14 +174,16 @@ def visit_list_pdf(request: HttpRequest, round_id: int, village_code: str) -> Ht
     return _pdf(request, title, reports.visit_list(units, title))
 
 
-def _region_units(request: HttpRequest, round_id: int, region_code: str) -> tuple[Round, Region, Any]:
+def _region_units(
+    request: HttpRequest, round_id: int, region_code: str, empty: str = "该地区没有本轮样本户"
+) -> tuple[Round, Region, Any]:
     """The round's units of a township or county (or village) inside the user's region."""
     user = _user(request)
     chosen = round_for_user(user, round_id)
     place = region_for_user(user, region_code)  # 404 outside the user's region
     units = units_for_user(user, chosen).filter(within_region("village_code", place))
     if not units.exists():
-        raise Http404("该地区没有本轮样本户")
+        raise Http404(empty)
     return chosen, place, units
 
 
