@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "fangfan.web.rectification",
     "fangfan.web.campaigns",
     "fangfan.web.assessment",
+    "fangfan.web.evidence",  # 佐证资料: proof files on the household page
+    "fangfan.web.cards",  # policy cards (明白卡): reads the registry
     "fangfan.web.oversight",  # reads rectification, grievances and campaigns
     "fangfan.web.publishing",  # above the apps: a publish calls each one's step
 ]
@@ -301,3 +303,7 @@ FANGFAN_UPLOAD_HOLD_ROWS_PERCENT = env_int("FANGFAN_UPLOAD_HOLD_ROWS_PERCENT", 5
 FANGFAN_UPLOAD_HOLD_VALID_ID_DROP = env_int("FANGFAN_UPLOAD_HOLD_VALID_ID_DROP", 10)
 FANGFAN_UPLOAD_HOLD_LINKED_DROP = env_int("FANGFAN_UPLOAD_HOLD_LINKED_DROP", 20)
 FANGFAN_UPLOAD_HOLD_COUNTIES_LOST = env_int("FANGFAN_UPLOAD_HOLD_COUNTIES_LOST", 0)
+# Evidence (佐证资料, docs/evidence.md): the largest proof file accepted, and the most pixels a
+# photo may decode to (a phone's 50-megapixel photo passes; a decompression bomb does not).
+FANGFAN_EVIDENCE_MAX_BYTES = env_int("FANGFAN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+FANGFAN_EVIDENCE_MAX_PIXELS = env_int("FANGFAN_EVIDENCE_MAX_PIXELS", 60_000_000)
