@@ -39,6 +39,8 @@ from fangfan.web.assessment.testing import make_round
 from fangfan.web.campaigns.models import Draw, Target
 from fangfan.web.campaigns.models import Visit as CampaignVisit
 from fangfan.web.campaigns.testing import make_target
+from fangfan.web.evidence.models import EvidenceItem, StoredFile
+from fangfan.web.evidence.testing import make_evidence
 from fangfan.web.grievances import actions as grievance_actions
 from fangfan.web.grievances.models import Grievance, GrievanceEvent, OpinionEvent, OpinionItem
 from fangfan.web.grievances.urls import GRIEVANCE_STEPS, OPINION_STEPS
@@ -62,6 +64,8 @@ from fangfan.web.monitoring.testing import (
     make_reassessment,
     make_visit,
 )
+from fangfan.web.odk.models import Submission as OdkSubmission
+from fangfan.web.odk.models import SubmissionImport
 from fangfan.web.rectification.models import (
     Problem,
     ProblemEvent,
@@ -110,6 +114,8 @@ class Place:
     recheck_item_id: int = 0
     round_id: int = 0  # an assessment round over the county, its household a unit (fangfan.web.assessment)
     unit_id: int = 0
+    evidence_item_id: int = 0  # a photo filed for the household's open finding (fangfan.web.evidence)
+    odk_import_id: int = 0  # an import of ODK submissions by the village (fangfan.web.odk)
 
 
 MONITORING_CASE_VERBS = (
@@ -282,6 +288,20 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
         for name in ("report_excel", "report_pdf")
     },
     "assessment:unit": lambda place: {"unit_id": place.unit_id},
+    "evidence:home": lambda place: {},
+    **{f"evidence:{name}": lambda place: {"code": place.village} for name in ("region", "region_excel")},
+    **{
+        f"evidence:{name}": lambda place: {"household_id": place.household_id}
+        for name in ("household", "upload", "household_zip")
+    },
+    **{f"evidence:{name}": lambda place: {"item_id": place.evidence_item_id} for name in ("file", "remove")},
+    "odk:index": lambda place: {},
+    "odk:upload": lambda place: {},
+    **{f"odk:{name}": lambda place: {"village_code": place.village} for name in ("form", "preload")},
+    **{
+        f"odk:{name}": lambda place: {"import_id": place.odk_import_id}
+        for name in ("import_detail", "import_report")
+    },
     "assessment:record_result": lambda place: {"unit_id": place.unit_id},
 }
 # Public by design: the household's own report form, the place choices it loads and the
@@ -303,6 +323,9 @@ WRITERS = frozenset(
         "assessment:draw",
         "assessment:import",
         "assessment:record_result",
+        "evidence:upload",
+        "evidence:remove",
+        "odk:upload",
         *(
             f"workqueue:{verb}"
             for verb in ("assign", "mark_fixed", "mark_explained", "verify_close", "reject")
@@ -437,16 +460,36 @@ def world(settings, tmp_path):
         outside, target_id=make_target(Household.objects.get(pk=outside.household_id)).pk
     )
     inside = _with_rectification(inside, users[Role.COUNTY], "石桥村的问题")
+    inside = _with_evidence(inside, users[Role.VILLAGE])
+    outside = _with_evidence(outside, make_user(Role.VILLAGE, BEIGUAN, username="wudu-evidence"))
     inside = _with_assessment(inside)
     outside = _with_assessment(outside)
     outside = _with_rectification(
         outside, make_user(Role.COUNTY, "621202", username="wudu-county"), "北关村的外部问题"
     )
+    inside = _with_odk(inside, users[Role.VILLAGE])
+    outside = _with_odk(outside, wudu_officer)
     inside = _with_grievances(inside, users[Role.COUNTY], "石桥村的问题")
     outside = _with_grievances(
         outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题"
     )
     return users, inside, outside
+
+
+def _with_odk(place: Place, uploader: User) -> Place:
+    """An import of ODK submissions in the village, with an unplaced row naming its household head."""
+    head = Household.objects.get(household_id=place.household_id).head_name
+    unplaced = [{"row": 2, "column": "income-wage_income", "value": head, "problem": head, "household_id": ""}]
+    batch = SubmissionImport.objects.create(
+        uploaded_by=uploader, region_code=place.village, file_name=f"{head}.csv", unplaced=unplaced
+    )
+    return dataclasses.replace(place, odk_import_id=batch.pk)
+
+
+def _with_evidence(place: Place, team: User) -> Place:
+    """A photo of the household's home filed by the village team for its open food finding."""
+    household = Household.objects.get(household_id=place.household_id)
+    return dataclasses.replace(place, evidence_item_id=make_evidence(team, household, "home_photos").pk)
 
 
 def _with_assessment(place: Place) -> Place:
@@ -539,6 +582,11 @@ def _writes() -> tuple[int, ...]:
         RecheckItem.objects.exclude(result="pending").count(),
         AssessmentRound.objects.count(),
         AssessmentResult.objects.count(),
+        EvidenceItem.all_objects.count(),
+        EvidenceItem.all_objects.exclude(deleted_at=None).count(),
+        StoredFile.objects.count(),
+        SubmissionImport.objects.count(),
+        OdkSubmission.objects.count(),
     )
 
 
@@ -621,7 +669,8 @@ def test_the_records_inside_the_region_do_answer(world, role):
         "monitoring:elimination",
     )
     rectification = ("rectification:problem_detail", "rectification:problem_evidence")
-    for name in (*answering, *monitoring, *rectification):
+    evidence = ("evidence:household", "evidence:file", "evidence:household_zip", "evidence:region")
+    for name in (*answering, *monitoring, *rectification, *evidence):
         method = "post" if name == "unmask" else "get"
         response = getattr(_signed_in(users[role]), method)(
             reverse(name, kwargs=ROUTES[name](inside)), WRITE_PAYLOAD

@@ -11,6 +11,7 @@ Defaults run with no services: SQLite under FANGFAN_HOME, DEBUG off unless asked
 | FANGFAN_HOME | data folder (snapshots, runs, the SQLite file, the generated secret key) | ./var |
 | FANGFAN_HTTPS | served over HTTPS: redirects, HSTS, secure cookies | false |
 | FANGFAN_TRUSTED_PROXIES | reverse proxies (addresses) whose X-Forwarded-For is believed | none |
+| FANGFAN_SITE_URL | the site's public address, printed in policy cards' QR codes | http://127.0.0.1:8000 |
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("FANGFAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+# The address printed in a policy card's QR code (its verification page): the public one.
+SITE_URL = env_str("FANGFAN_SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
     "fangfan.web.rectification",
     "fangfan.web.campaigns",
     "fangfan.web.assessment",
+    "fangfan.web.odk",  # offline visits (ODK / KoboToolbox): records visits through monitoring's verb
     "fangfan.web.evidence",  # 佐证资料: proof files on the household page
     "fangfan.web.cards",  # policy cards (明白卡): reads the registry
     "fangfan.web.oversight",  # reads rectification, grievances and campaigns

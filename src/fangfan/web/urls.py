@@ -18,9 +18,11 @@ urlpatterns = [
     path("", include("fangfan.web.rectification.urls")),
     path("", include("fangfan.web.campaigns.urls")),
     path("", include("fangfan.web.assessment.urls")),
+    path("", include("fangfan.web.odk.urls")),
     path("", include("fangfan.web.oversight.urls")),
     path("regions/", views.region_overview, name="region_overview"),
     path("admin/", admin.site.urls),
     path("accounts/", include("fangfan.web.accounts.urls")),
     path("imports/", include("fangfan.web.imports.urls")),
+    path("evidence/", include("fangfan.web.evidence.urls")),
 ]

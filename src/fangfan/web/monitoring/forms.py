@@ -251,10 +251,22 @@ class VisitForm(forms.Form):
     # Asked only when the registry holds no size for the household (`income.household_size_for`).
     household_size = forms.IntegerField(label="家庭人口数", min_value=1, max_value=50, required=False)
     situation = _text("走访情况", required=False)
+    # 政策知晓: offered the policies the household receives (`awareness.received_keys`).
+    policies_known = forms.MultipleChoiceField(
+        label="政策知晓：该户能说出自己享受的哪些政策（说得出的才勾选）",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     AMOUNTS = AMOUNT_FIELDS  # the amounts a visit's and a re-assessment's account take
 
-    def __init__(self, *args: Any, size_known: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        size_known: bool = True,
+        received: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("visited_on", timezone.localdate())
@@ -262,6 +274,10 @@ class VisitForm(forms.Form):
             del self.fields["household_size"]
         else:
             self.fields["household_size"].required = True
+        if received:
+            cast(forms.MultipleChoiceField, self.fields["policies_known"]).choices = received
+        else:
+            del self.fields["policies_known"]  # nothing received: nothing to know
 
     def amounts(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.AMOUNTS}

@@ -10,6 +10,7 @@ take_up / dismiss     the township opens a case on a lead, or says why not
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from fangfan.engine.rules.model import load_catalogue
 from fangfan.web.accounts.access import can, code_within, scope
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
+from fangfan.web.monitoring import awareness
 from fangfan.web.monitoring.actions.common import household_in_hand, require_amounts, threshold_on
 from fangfan.web.monitoring.actions.income import assessment_account
 from fangfan.web.monitoring.actions.reports import (
@@ -106,12 +108,15 @@ def record_visit(
     situation: str = "",
     income_year: int | None = None,
     household_size: int | None = None,
+    policies_known: Sequence[str] | None = None,
 ) -> VisitResult:
     """走访记录 with 算细账; a household in range gets a lead unless it is already in hand.
 
     `amounts` holds wage_income, business_income, property_income, transfer_income,
     business_cost and rigid_spending, in yuan. The size divided by is the registry's, or
     `household_size` typed in when the registry holds none (`income.household_size_for`).
+    `policies_known` (政策知晓, `awareness`): the keys of the policies the household knew
+    it receives, each one it receives; None when awareness was not asked.
     """
     if not can(user, "monitoring_visit", household):
         raise PermissionDenied("您无权记录该户的走访")
@@ -126,6 +131,7 @@ def record_visit(
         visited_on=visited_on,
         situation=situation.strip(),
         **assessment_values(account, threshold.year, threshold.note),
+        **_awareness(household, policies_known),
     )
     record_creation(user, visit)
     if not account.in_range:
@@ -146,6 +152,19 @@ def record_visit(
         recorded_by=user,
     )
     return VisitResult(visit, create_intake(user, intake), "")
+
+
+def _awareness(household: Household, known: Sequence[str] | None) -> dict[str, list[str] | None]:
+    """The visit's policies received and known; one named that the household does not receive is refused."""
+    if known is None:
+        return {"policies_received": None, "policies_known": None}
+    received = awareness.received_keys([household])[household.household_id]
+    strange = awareness.unknown_to_household(known, received)
+    if strange:
+        names = awareness.policy_names()
+        listed = "、".join(names.get(key, key) for key in strange)
+        raise WorkflowError(f"政策知晓中的“{listed}”不在该户享受的政策中（系统中该户未享受）")
+    return {"policies_received": received, "policies_known": [key for key in received if key in set(known)]}
 
 
 def signal_sources(policy_year: int) -> dict[str, str]:

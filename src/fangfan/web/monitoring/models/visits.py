@@ -33,6 +33,16 @@ class Visit(SoftDeleteModel, IncomeAssessment):
     # The registry's size at the time of the visit (`income.household_size_for`).
     household_size = models.PositiveSmallIntegerField("家庭人口数", help_text="走访时系统在册人数")
 
+    # 政策知晓 (`monitoring.awareness`): the policy keys the household received when visited
+    # (the policy catalogue's, `cards.policies.policies_for_households`) and those it knew
+    # it receives. None for visits recorded before awareness was asked.
+    policies_received: models.JSONField[list[str] | None] = models.JSONField(
+        "享受的政策", null=True, blank=True, default=None
+    )
+    policies_known: models.JSONField[list[str] | None] = models.JSONField(
+        "知晓享受的政策", null=True, blank=True, default=None
+    )
+
     class Meta:
         verbose_name = "走访记录"
         verbose_name_plural = "走访记录"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fangfan.web.accounts.access import FIELD_TEAMS, REGION_READERS, get_scoped_or_404, require_roles
+from fangfan.web.monitoring import awareness
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.forms import VisitForm
 from fangfan.web.monitoring.income import registered_size
@@ -25,7 +26,9 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
     """记录走访: the income item by item; below the year's threshold a lead opens by itself."""
     household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
     size = registered_size(household.people, household.household_size)
-    form = VisitForm(request.POST or None, size_known=size is not None)
+    names = awareness.policy_names()
+    received = [(key, names.get(key, key)) for key in awareness.received_keys([household])[household_id]]
+    form = VisitForm(request.POST or None, size_known=size is not None, received=received)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -37,6 +40,7 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
                 data["situation"],
                 data.get("income_year"),
                 data.get("household_size"),
+                data.get("policies_known", []),
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
@@ -65,6 +69,8 @@ def visit_new(request: HttpRequest, household_id: str) -> HttpResponse:
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     """One visit: the 算细账 as recorded, against the threshold of its year."""
     visit = get_scoped_or_404(Visit.objects.select_related("household", "visitor"), request.user, pk=visit_id)
-    return render(
-        request, "monitoring/visit_detail.html", {"visit": visit, "intake": getattr(visit, "intake", None)}
-    )
+    names = awareness.policy_names() if visit.policies_received is not None else {}
+    known = set(visit.policies_known or ())
+    policies = [(names.get(key, key), key in known) for key in visit.policies_received or ()]
+    context = {"visit": visit, "intake": getattr(visit, "intake", None), "policies": policies}
+    return render(request, "monitoring/visit_detail.html", context)

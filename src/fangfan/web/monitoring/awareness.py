@@ -1,0 +1,91 @@
+"""政策知晓: which of the policies a household receives it knows it receives, and the rate.
+
+A visit (web form or ODK) records the keys of the policies the household received when
+it was visited (`received_keys`: the policy cards' own `policies_for_households`, keys
+from the year's catalogue) and those the household could name (`Visit.policies_known`).
+
+The awareness rate of a region (知晓率) is known ÷ received, summed over the visited
+households of the region, each household counted once by its latest visit that asked
+(a visit before awareness was asked, `policies_received` None, is not counted; a
+household receiving nothing adds nothing to either side). One household that names
+3 of its 4 policies and another that names 1 of 2 make 4 ÷ 6 = 66.7%.
+
+>>> Awareness(households=2, received=6, known=4).rate_text
+'66.7%'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from fangfan.web.cards.policies import catalogue_for, policies_for_households
+from fangfan.web.registry.models import Household
+
+PERCENT = Decimal("0.1")
+
+
+def received_keys(households: Iterable[Household | str]) -> dict[str, list[str]]:
+    """household_id → the keys of the policies it receives this policy year, catalogue order."""
+    found = policies_for_households(households)
+    return {household: list(dict.fromkeys(p.key for p in policies)) for household, policies in found.items()}
+
+
+def policy_names() -> dict[str, str]:
+    """key → name of every policy in the current policy year's catalogue, in its order."""
+    return {policy.key: policy.name for policy in catalogue_for().policies}
+
+
+def unknown_to_household(known: Iterable[str], received: Iterable[str]) -> list[str]:
+    """The keys named as known that the household does not receive (a visit refuses them)."""
+    receiving = set(received)
+    return [key for key in known if key not in receiving]
+
+
+@dataclass(frozen=True)
+class Awareness:
+    households: int = 0  # visited households whose latest visit asked
+    received: int = 0  # policies they receive, summed
+    known: int = 0  # of those, policies they knew they receive
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.received:
+            return None
+        return (Decimal(100 * self.known) / self.received).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate}%"
+
+    def __add__(self, other: Awareness) -> Awareness:
+        return Awareness(
+            self.households + other.households, self.received + other.received, self.known + other.known
+        )
+
+
+def awareness_by_code(visits: QuerySet[Any], length: int | None) -> dict[str, Awareness]:
+    """{code prefix of `length` digits (None: ""): Awareness} over `visits` (already scoped).
+
+    Each household counts once, by its latest visit with awareness recorded.
+    """
+    rows = (
+        visits.filter(policies_received__isnull=False)
+        .order_by("household_id", "-visited_on", "-pk")
+        .values_list("household_id", "village_code", "policies_received", "policies_known")
+    )
+    seen: set[str] = set()
+    totals: dict[str, Awareness] = {}
+    for household_id, village_code, received, known in rows.iterator(chunk_size=2_000):
+        if household_id in seen:
+            continue
+        seen.add(household_id)
+        code = village_code[:length] if length is not None else ""
+        receiving = set(received or ())
+        counted = Awareness(1, len(receiving), len(receiving & set(known or ())))
+        totals[code] = totals.get(code, Awareness()) + counted
+    return totals

@@ -1,0 +1,180 @@
+"""`import_submissions`: an ODK Central / KoboToolbox export's rows recorded as visits.
+
+**Per row, with a report.** A file that is not an export of the visit form (no instance
+id column, no household or visit-date column, not a table at all) is refused whole and
+nothing is written. Otherwise each submission is its own visit by its own household,
+and one household that moved or one mistyped amount should not hold back a month of
+other visits: every row that can be placed is recorded, every row that cannot is listed
+in the import's report (row, column, value, problem) and written nowhere. The whole
+import still runs in one transaction, so a failure half-way leaves nothing behind, and
+each row's writes in a savepoint of their own, so a row the verb refuses leaves no trace.
+
+A row is placed when its cells read (`engine.odk.submissions`), its household is in the
+published registry and inside the uploader's region, and `record_visit` — the same verb
+as the web form, which opens the monitoring lead — accepts it. A submission whose
+instance id was imported before, or that appears twice in the file, is skipped and
+counted as a duplicate, never recorded twice.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from fangfan.engine.odk.form import EXTRA_GUARANTEES, GUARANTEE_FIELDS, FormSpec
+from fangfan.engine.odk.submissions import Submission as Row
+from fangfan.engine.odk.submissions import SubmissionFileError, read_submissions
+from fangfan.web.accounts.access import scope
+from fangfan.web.accounts.models import User
+from fangfan.web.monitoring.actions.discovery import record_visit
+from fangfan.web.monitoring.forms import VisitForm
+from fangfan.web.odk.models import Submission, SubmissionImport
+from fangfan.web.odk.schema import visit_form_spec
+from fangfan.web.procedures.base import WorkflowError
+from fangfan.web.registry.models import Household
+
+SUFFIXES = (".csv", ".xlsx")
+MAX_BYTES = 20 * 1024 * 1024
+# Answers that show a guarantee not met, written into the visit's 走访情况.
+FAILING = frozenset({"否", "C", "D"})
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    row: int
+    column: str
+    value: str
+    problem: str
+    household_id: str = ""
+
+
+def import_submissions(user: User, upload: UploadedFile[bytes]) -> SubmissionImport:
+    """Import one uploaded export; the returned record holds the counts and the unplaced rows."""
+    if not user.region:
+        raise PermissionDenied("您的账号没有所属区划，不能导入")
+    name = PurePath(upload.name or "").name or "上传的文件"
+    batch = SubmissionImport(uploaded_by=user, region_code=user.region.code, file_name=name[:200])
+    refused = _refusal(upload, name)
+    if refused:
+        batch.refused = refused
+        batch.save()
+        return batch
+    spec = visit_form_spec(user.region.code, user.region.name)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"export{PurePath(name).suffix.lower()}"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        try:
+            parsed = read_submissions(path, name, spec)
+        except SubmissionFileError as error:
+            batch.refused = str(error)
+            batch.save()
+            return batch
+    batch.source = parsed.source
+    with transaction.atomic():
+        batch.save()
+        _load(batch, user, parsed.rows, spec)
+        batch.save()
+    return batch
+
+
+def _refusal(upload: UploadedFile[bytes], name: str) -> str:
+    if PurePath(name).suffix.lower() not in SUFFIXES:
+        return f"《{name}》不是 CSV 或 XLSX 文件：请上传 ODK Central 导出的 CSV 或 KoboToolbox 导出的 XLSX"
+    if upload.size and upload.size > MAX_BYTES:
+        return f"《{name}》超过 {MAX_BYTES // 1024 // 1024}MB：请按村或按月分开导出"
+    return ""
+
+
+def _load(batch: SubmissionImport, user: User, rows: list[Row], spec: FormSpec) -> None:
+    unplaced: list[Unplaced] = []
+    known = set(
+        Submission.objects.filter(
+            instance_id__in=[row.instance_id for row in rows if row.instance_id]
+        ).values_list("instance_id", flat=True)
+    )
+    for row in rows:
+        batch.rows += 1
+        if row.duplicate_of is not None or row.instance_id in known:
+            batch.duplicates += 1
+            continue
+        problems = _place(batch, user, row, spec)
+        if problems:
+            unplaced.extend(problems)
+            batch.unplaced_count += 1
+    batch.unplaced = [asdict(item) for item in unplaced]
+
+
+def _place(batch: SubmissionImport, user: User, row: Row, spec: FormSpec) -> list[Unplaced]:
+    """Record the row as a visit; the reasons it cannot be placed, when it cannot."""
+    household_id = str(row.answers.get("household_id") or "")
+    if row.problems:
+        return [Unplaced(p.row, p.column, p.value, p.message, household_id) for p in row.problems]
+    column = "household_id"
+    household = scope(Household.objects.all(), user).filter(pk=household_id).first()
+    if household is None:
+        exists = Household.objects.filter(pk=household_id).exists()
+        problem = (
+            "该户不在您的辖区内，不能由您导入"
+            if exists
+            else "系统中没有该户编号的农户（或该户已不在最新发布的数据中）"
+        )
+        return [Unplaced(row.row, column, household_id, problem, household_id)]
+    answers = row.answers
+    try:
+        with transaction.atomic():
+            result = record_visit(
+                user,
+                household,
+                answers["visited_on"],
+                {name: answers.get(name) for name in VisitForm.AMOUNTS},
+                _situation(answers, spec),
+                answers.get("income_year"),
+                answers.get("household_size"),
+                answers.get("policies_known") or [],
+            )
+            Submission.objects.create(
+                instance_id=row.instance_id,
+                visit=result.visit,
+                batch=batch,
+                row=row.row,
+                submitted_at=row.submitted_at[:40],
+                submitter=row.submitter[:80],
+                answers=_kept(answers),
+            )
+    except (WorkflowError, PermissionDenied) as refused:
+        return [Unplaced(row.row, "", "", str(refused), household_id)]
+    batch.created += 1
+    batch.leads += result.intake is not None
+    return []
+
+
+def _situation(answers: dict[str, Any], spec: FormSpec) -> str:
+    """What the cadre wrote, then the guarantees found not met at the door."""
+    failing = [
+        f"{spec.question(name).label}：{_label(spec, name, answers[name])}"
+        for name in (*GUARANTEE_FIELDS, *(name for name, _ in EXTRA_GUARANTEES))
+        if str(answers.get(name) or "") in FAILING
+    ]
+    written = str(answers.get("situation") or "").strip()
+    found = f"入户核实两不愁三保障及饮水安全未达标：{'；'.join(failing)}" if failing else ""
+    return "\n".join(part for part in ("（ODK 离线走访导入）", written, found) if part)
+
+
+def _label(spec: FormSpec, name: str, value: object) -> str:
+    question = spec.question(name)
+    list_name = "yes_no" if question.kind == "yes_no" else question.list_name
+    labels = {choice.name: choice.label for choice in spec.choices.get(list_name, ())}
+    return labels.get(str(value), str(value))
+
+
+def _kept(answers: dict[str, Any]) -> dict[str, Any]:
+    names = (*GUARANTEE_FIELDS, *(name for name, _ in EXTRA_GUARANTEES), "photo")
+    return {name: answers.get(name) for name in names if answers.get(name) not in (None, "")}
