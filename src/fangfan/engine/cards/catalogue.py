@@ -92,6 +92,17 @@ def load_catalogue(year: int) -> Catalogue:
     return _catalogue(year, data)
 
 
+def applicable_catalogue(year: int) -> Catalogue:
+    """The catalogue that applies to `year`: its own, else the nearest earlier one (as
+    policy files are borrowed); a year before every catalogue is refused.
+
+    >>> applicable_catalogue(2031).year
+    2026
+    """
+    earlier = [known for known in catalogue_years() if known <= year]
+    return load_catalogue(earlier[-1] if earlier else year)
+
+
 def _catalogue(year: int, data: dict[str, Any]) -> Catalogue:
     from fangfan.engine.cards.received import SOURCES  # the names a policy may cite
 

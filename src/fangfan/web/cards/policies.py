@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from fangfan.engine.cards.catalogue import Catalogue, catalogue_years, load_catalogue
+from fangfan.engine.cards.catalogue import Catalogue, applicable_catalogue, catalogue_years
 from fangfan.engine.cards.inputs import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 from fangfan.engine.cards.received import CARD_FEEDS, CardInputs, feed_source_text, received_policies
 from fangfan.web.registry.models import DepartmentRecord, Household, Member, Run
@@ -50,13 +50,7 @@ def current_policy_year() -> int:
 def catalogue_for(year: int | None = None) -> Catalogue:
     """The catalogue of `year` (default: the current policy year); a year without its own
     catalogue uses the nearest earlier one, as policy files do."""
-    year = current_policy_year() if year is None else year
-    years = catalogue_years()
-    if year in years:
-        return load_catalogue(year)
-    earlier = [known for known in years if known <= year]
-    # A year before every catalogue is refused, with the catalogue's own Chinese message.
-    return load_catalogue(earlier[-1] if earlier else year)
+    return applicable_catalogue(current_policy_year() if year is None else year)
 
 
 def policies_for_households(
