@@ -244,3 +244,90 @@ def test_workbooks_read_in_worker_processes_assemble_as_in_threads(
     members = in_threads.frames["members"]
     first = members.filter(pl.col("_file") == "成员_甲.xlsx").get_column("id_number")
     assert first.to_list() == ["621226199001011234", "6.21226199001011E+17"]
+
+
+def test_a_workbook_whose_id_column_is_text_throughout_is_told_so_by_the_read_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _workbook(tmp_path / "成员.xlsx", ["621226199001011234", "622628550607121", "62122619900101123X"])
+    plain = next(read.read_sheets(path, "成员.xlsx"))
+    sheet = next(read.read_sheets(path, "成员.xlsx", text_columns=lambda rows: [2]))
+    assert sheet.cells.equals(plain.cells)
+    assert sheet.text_only == frozenset({2})
+
+    def no_second_look(path: Path, sheet: str) -> bool:
+        raise AssertionError("the sheet's XML was scanned again")
+
+    monkeypatch.setattr(read, "may_hold_long_numbers", no_second_look)
+    assert sheet.number_cells([2]).get_column("c2").to_list() == [False] * 4
+
+
+def test_a_number_in_an_id_column_below_the_first_rows_sends_the_read_the_long_way(tmp_path: Path) -> None:
+    ids: list[str | float] = [*(f"6212261990010{i:04d}{i % 10}" for i in range(30)), 6.21226199001011e17]
+    path = _workbook(tmp_path / "成员.xlsx", ids)
+    plain = next(read.read_sheets(path, "成员.xlsx"))
+    sheet = next(read.read_sheets(path, "成员.xlsx", text_columns=lambda rows: [2]))
+    assert sheet.cells.equals(plain.cells)
+    assert sheet.text_only == frozenset()
+    assert sheet.number_cells([2]).get_column("c2").to_list() == [False] * 31 + [True]
+
+
+def test_a_number_in_an_id_column_among_the_first_rows_is_not_asked_about(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "成员.xlsx", [6.21226199001011e17, "621226199001011234"])
+    asked: list[list[list[str]]] = []
+    sheet = next(read.read_sheets(path, "成员.xlsx", text_columns=lambda rows: asked.append(rows) or [2]))
+    assert asked[0][1][:3] == ["H001", "王秀英", "6.212261990010109E+17"]  # the number, as its XML holds it
+    assert sheet.text_only == frozenset()
+    assert sheet.number_cells([2]).get_column("c2").to_list() == [False, True, False]
+
+
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["shared strings", "inline strings"])
+def test_the_first_rows_taken_from_the_xml_are_the_rows_calamine_reads(
+    tmp_path: Path, constant_memory: bool
+) -> None:
+    path = tmp_path / "户.xlsx"
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": constant_memory})
+    sheet = workbook.add_worksheet("户信息")
+    bold = workbook.add_format({"bold": True})
+    sheet.write_string(2, 1, "陇南市 户信息 <截至 2026-10-31> & 备注")
+    sheet.write_row(3, 1, ["户编号", "户主姓名", "户主身份证号", "家庭人口数"], bold)
+    sheet.write_row(4, 1, ["H001", "王秀英", "621226199001011234"])
+    sheet.write_number(4, 4, 5)
+    sheet.write_rich_string(5, 1, bold, "H0", "02")
+    sheet.write_row(5, 2, ["李 明", "62122619900101123X"])
+    sheet.write_number(5, 4, 2.5)
+    workbook.close()
+    calamine = next(read.read_sheets(path, "户.xlsx")).head_rows()
+    head = read.workbook_head(path, "户信息")
+    assert head is not None
+    assert [[text for text, _ in row] for row in head] == calamine
+    assert [[is_text for _, is_text in row] for row in head][4:] == [[True] * 3 + [False]] * 2
+
+
+def test_a_sheet_whose_first_rows_cannot_be_taken_from_its_xml_has_none(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "成员.xlsx", ["621226199001011234"])
+    assert read.workbook_head(path, "没有这张表") is None
+    (tmp_path / "坏.xlsx").write_bytes(b"not a zip")
+    assert read.workbook_head(tmp_path / "坏.xlsx", "成员") is None
+
+
+def test_workbooks_whose_id_columns_the_read_is_asked_about_assemble_as_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "导出"
+    folder.mkdir()
+    _workbook(folder / "成员_甲.xlsx", ["621226199001011234", 6.21226199001011e17, "622628550607121"])
+    _workbook(folder / "成员_乙.xlsx", ["622628550607121", "62122619900101123X"])
+    synonyms = headers.load_synonyms()
+    asked = assembling.assemble(folder, synonyms, SilentProgress())
+    monkeypatch.setattr(assembling, "_id_columns", lambda rows, synonyms: [])
+    not_asked = assembling.assemble(folder, synonyms, SilentProgress())
+    assert asked.sources == not_asked.sources
+    assert asked.frames["members"].equals(not_asked.frames["members"])
+    assert asked.frames["members"].get_column("id_number").to_list() == [
+        "622628550607121",  # 成员_乙.xlsx comes first
+        "62122619900101123X",
+        "621226199001011234",
+        "6.21226199001011E+17",
+        "622628550607121",
+    ]

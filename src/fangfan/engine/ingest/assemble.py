@@ -158,7 +158,9 @@ def _read_file(
     result, parts = Assembled(), _Parts()
     name = path.relative_to(input_dir).as_posix()
     try:
-        for sheet in read.read_sheets(path, name, limits):
+        for sheet in read.read_sheets(
+            path, name, limits, text_columns=lambda rows: _id_columns(rows, synonyms)
+        ):
             _take_sheet(sheet, synonyms, result, parts)
     except read.UnreadableFile as error:
         _refuse(result, parts, name, "", Problem.FILE_UNREADABLE, str(error))
@@ -170,6 +172,18 @@ def _read_file(
                 parts.files.setdefault(table_name, []).append(target)
         parts.frames = {}
     return result, parts
+
+
+def _id_columns(rows: list[list[str]], synonyms: Synonyms) -> list[int]:
+    """The ID-number columns of a sheet whose first rows are `rows` (`_mark_number_ids` asks about them)."""
+    recognition = recognise(rows, synonyms)
+    if recognition is None:
+        return []
+    return [
+        recognition.columns[f.name]
+        for f in recognition.table.fields
+        if f.kind == Kind.ID_NUMBER and f.name in recognition.columns
+    ]
 
 
 def _merge(

@@ -104,14 +104,24 @@ def match_row(
     cells: Sequence[str], table: Table, synonyms: Synonyms
 ) -> tuple[dict[str, int], dict[str, str]]:
     """Fields of `table` found among `cells` (first column wins when two match)."""
+    return _match_keys(cells, _keys(cells), synonyms[table.name])
+
+
+def _keys(cells: Sequence[str]) -> list[str | None]:
+    """Each cell's `header_key` (None for an empty cell)."""
+    return [header_key(cell) if cell else None for cell in cells]
+
+
+def _match_keys(
+    cells: Sequence[str], keys: Sequence[str | None], known: dict[str, str]
+) -> tuple[dict[str, int], dict[str, str]]:
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
-    known = synonyms[table.name]
-    for index, cell in enumerate(cells):
-        name = known.get(header_key(cell)) if cell else None
+    for index, key in enumerate(keys):
+        name = known.get(key) if key is not None else None
         if name is not None and name not in columns:
             columns[name] = index
-            headers[name] = cell.strip()
+            headers[name] = cells[index].strip()
     return columns, headers
 
 
@@ -124,8 +134,9 @@ def recognise(rows: Iterable[Sequence[str]], synonyms: Synonyms) -> Recognition 
     """
     best: tuple[tuple[int, float, int], Recognition] | None = None
     for index, cells in enumerate(rows):
+        keys = _keys(cells)  # once per row, not once per table (a city has dozens of sheets)
         for table in ALL_TABLES:
-            columns, headers = match_row(cells, table, synonyms)
+            columns, headers = _match_keys(cells, keys, synonyms[table.name])
             if len(columns) < MIN_MATCHED_HEADERS:
                 continue
             score = (len(columns), len(columns) / len(table.fields), -index)

@@ -4,8 +4,12 @@ Workbooks are read through calamine (fastexcel), never openpyxl. Every cell come
 back as text, because an export's types cannot be trusted; the one thing text
 hides is whether an ID cell was a *number* cell, which matters because Excel keeps
 only 15 significant digits. `Sheet.number_cells` answers that for the columns
-that need it, reading the sheet a second time only when its XML holds a number that
-could show 16 or more digits (`may_hold_long_numbers`): most sheets hold none.
+that need it. The read itself answers it for the columns the caller names from the
+sheet's first rows (`read_sheets(text_columns=…)`, the first rows taken from the
+sheet's XML, `workbook_head`): calamine is asked to find those columns' type, and a
+column it finds to be text throughout held no number (`Sheet.text_only`). Otherwise
+the sheet is read a second time, only when its XML holds a number that could show
+16 or more digits (`may_hold_long_numbers`): most sheets hold none.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree
 
 import fastexcel
@@ -41,6 +46,21 @@ LONG_NUMBER = re.compile(rb"<v>[-+]?[0-9.]*(?:[0-9]{16}|[eE])")
 # to LONG_NUMBER one by one.
 LONG_VALUE = re.compile(rb"<v>(?:[^<]{16}|[^<]*[eE])")
 XML_BLOCK = 16 * 1024 * 1024
+# The first rows of a sheet are looked for in at most this much of its XML, and shared strings
+# in at most this much of the shared-string table; beyond, the read does without them.
+HEAD_XML_BYTES = 1024 * 1024
+HEAD_BLOCK = 64 * 1024
+HEAD_SHARED_STRINGS = 50_000
+EXCEL_COLUMNS = 16_384  # XFD, the widest a sheet can be
+_NAME = rb"(?:[\w.-]+:)?"  # an element's name, with or without a namespace prefix
+_ROOT = re.compile(rb"<(" + _NAME + rb"worksheet)\b")
+_SHEET_DATA = re.compile(rb"<(" + _NAME + rb"sheetData)\b[^>]*?(/?)>")
+_SHEET_DATA_END = re.compile(rb"</" + _NAME + rb"sheetData>")
+_ROW_END = re.compile(rb"</" + _NAME + rb"row>|<" + _NAME + rb"row\b[^>]*/>")
+_DIMENSION = re.compile(rb"<" + _NAME + rb"dimension\b[^>]*?\bref=\"\$?([A-Za-z]+)")
+_CELL_REFERENCE = re.compile(r"\$?([A-Za-z]+)\$?([0-9]+)")
+# Cell types that are text: a shared string, an inline string, a formula's text result.
+TEXT_CELL_TYPES = ("s", "inlineStr", "str")
 OFFICE_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -61,6 +81,9 @@ class Sheet:
     path: Path
     cells: pl.DataFrame
     _workbook: fastexcel.ExcelReader | None = field(default=None, repr=False)
+    # Columns calamine found to hold text cells only (no number, date, boolean or error cell),
+    # as asked by `read_sheets(text_columns=…)`: none of their cells was a number.
+    text_only: frozenset[int] = frozenset()
 
     @property
     def is_workbook(self) -> bool:
@@ -77,7 +100,12 @@ class Sheet:
         CSV has no number cells, so everything is false there.
         """
         names = [f"c{index}" for index in columns]
-        if self._workbook is None or not columns or not self._long_numbers_possible:
+        if (
+            self._workbook is None
+            or not columns
+            or self.text_only.issuperset(columns)
+            or not self._long_numbers_possible
+        ):
             return pl.DataFrame({name: pl.repeat(False, self.cells.height, eager=True) for name in names})
         loaded = self._workbook.load_sheet(
             self.sheet, header_row=None, skip_rows=0, dtypes="boolean", use_columns=columns
@@ -166,12 +194,23 @@ def table_files(input_dir: Path) -> tuple[list[Path], list[Path]]:
     return tables, others
 
 
-def read_sheets(path: Path, name: str, limits: ReadLimits | None = None) -> Iterator[Sheet]:
+def read_sheets(
+    path: Path,
+    name: str,
+    limits: ReadLimits | None = None,
+    *,
+    text_columns: Callable[[list[list[str]]], list[int]] | None = None,
+) -> Iterator[Sheet]:
     """Every sheet of the file at `path`; `name` is how reports call the file.
 
     The file is looked at first (`guard.check_file`: unpacked size, declared rows) and
     each sheet is read no further than `limits.max_rows`; a file over a limit raises
     UnreadableFile. Messages are Chinese and carry no library text or server path.
+
+    `text_columns`, given a workbook sheet's first rows (`workbook_head`), names the columns
+    whose cells matter as numbers (`Sheet.number_cells`); the same read finds whether each
+    holds text only (`Sheet.text_only`), so that no second look is needed. The cells are the
+    same either way.
     """
     limits = limits or ReadLimits.from_environment()
     problem = check_file(path, name, limits)
@@ -186,16 +225,208 @@ def read_sheets(path: Path, name: str, limits: ReadLimits | None = None) -> Iter
     except Exception as error:
         raise UnreadableFile(f"无法打开工作簿“{name}”：文件已损坏、加密或并非 Excel 文件") from error
     for sheet_name in sheet_names:
-        try:
-            loaded = workbook.load_sheet(
-                sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limits.max_rows + 1
-            )
-            frame = loaded.to_polars()
-        except Exception as error:
-            raise UnreadableFile(f"工作表“{sheet_name}”无法读取：内容已损坏或格式不受支持") from error
+        asked = _asked_columns(path, sheet_name, text_columns)
+        frame, text_only = _load_typed(workbook, sheet_name, limits, asked) if asked else (None, frozenset())
+        if frame is None:
+            try:
+                loaded = workbook.load_sheet(
+                    sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limits.max_rows + 1
+                )
+                frame = loaded.to_polars()
+            except Exception as error:
+                raise UnreadableFile(f"工作表“{sheet_name}”无法读取：内容已损坏或格式不受支持") from error
         if frame.height > limits.max_rows:
             raise UnreadableFile(too_many_rows(name, limits, sheet_name))
-        yield Sheet(name, sheet_name, path, _numbered(frame, first_row=1), workbook)
+        yield Sheet(name, sheet_name, path, _numbered(frame, first_row=1), workbook, text_only)
+
+
+def _asked_columns(
+    path: Path, sheet: str, text_columns: Callable[[list[list[str]]], list[int]] | None
+) -> list[int]:
+    """The columns `text_columns` names from the sheet's first rows, less those with a non-text cell there."""
+    if text_columns is None or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    head = workbook_head(path, sheet)
+    if not head:
+        return []
+    named = text_columns([[text for text, _ in row] for row in head])
+    # A column with a number among its first rows is not text throughout: asking calamine
+    # would only fail and cost a read.
+    return [column for column in named if all(column >= len(row) or row[column][1] for row in head)]
+
+
+def _load_typed(
+    workbook: fastexcel.ExcelReader, sheet: str, limits: ReadLimits, asked: list[int]
+) -> tuple[pl.DataFrame | None, frozenset[int]]:
+    """The sheet as text, with the `asked` columns' type found by calamine from every cell.
+
+    Every other column is read as text; an asked column comes back as text too when its
+    cells are all text (or empty), and is then text-only. When one holds another type
+    calamine refuses ("strict"), and None says: read it as plain text.
+    """
+    dtypes: dict[str | int, fastexcel.DType] = {i: "string" for i in range(EXCEL_COLUMNS) if i not in asked}
+    try:
+        loaded = workbook.load_sheet(
+            sheet,
+            header_row=None,
+            skip_rows=0,
+            dtypes=dtypes,
+            dtype_coercion="strict",
+            schema_sample_rows=None,
+            n_rows=limits.max_rows + 1,
+        )
+        found = {column.index: column.dtype for column in loaded.available_columns()}
+        if any(dtype != "string" for dtype in found.values()):
+            return None, frozenset()
+        return loaded.to_polars(), frozenset(index for index in asked if found.get(index) == "string")
+    except Exception:
+        return None, frozenset()
+
+
+def workbook_head(
+    path: Path, sheet: str, count: int = HEADER_SCAN_ROWS
+) -> list[list[tuple[str, bool]]] | None:
+    """The first `count` rows of an .xlsx sheet, taken from the start of its XML; None when they cannot be.
+
+    Each cell is (text, whether it is a text cell: a string, or empty); rows count from the
+    sheet's first and columns from its first used one, as the read's do. Only the start of the sheet's
+    XML is unpacked (and of the shared strings, as far as the rows need), so this costs
+    little whatever the sheet's size; a sheet whose first rows are not found there gives None.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return None
+            with archive.open(member) as stream:
+                rows = _head_rows(stream, count)
+            if rows is None:
+                return None
+            wanted = max(
+                (int(text) for row in rows.values() for _, kind, text in row if kind == "s"), default=-1
+            )
+            strings = _shared_strings(archive, wanted) if wanted >= 0 else []
+            if strings is None:
+                return None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, ElementTree.ParseError):
+        return None
+    return _head_table(rows, strings, count)
+
+
+def _head_rows(stream: IO[bytes], count: int) -> dict[int, list[tuple[int, str, str]]] | None:
+    """The sheet XML's first `count` rows: row number -> [(column number, cell type, value)]."""
+    buffer = b""
+    while True:
+        block = stream.read(HEAD_BLOCK)
+        buffer += block
+        start = _SHEET_DATA.search(buffer)
+        if start is not None:
+            if start.group(2):  # <sheetData/>: an empty sheet
+                return {}
+            ends = [
+                end.end()
+                for _, end in zip(range(count), _ROW_END.finditer(buffer, start.end()), strict=False)
+            ]
+            closed = _SHEET_DATA_END.search(buffer, start.end())
+            if len(ends) == count or closed is not None or not block:
+                cut = ends[-1] if len(ends) == count else closed.start() if closed is not None else None
+                break
+        if not block or len(buffer) > HEAD_XML_BYTES:
+            return None
+    root = _ROOT.search(buffer)
+    if cut is None or root is None:
+        return None
+    document = buffer[:cut] + b"</" + start.group(1) + b"></" + root.group(1) + b">"
+    dimension = _DIMENSION.search(buffer, 0, start.start())
+    first_column = _column_number(dimension.group(1).decode()) if dimension else None
+    rows: dict[int, list[tuple[int, str, str]]] = {}
+    row_number = 0
+    for row in (e for e in ElementTree.fromstring(document).iter() if _local(e.tag) == "row"):
+        row_number = int(row.get("r") or row_number + 1)
+        cells: list[tuple[int, str, str]] = []
+        column = 0
+        for cell in (e for e in row if _local(e.tag) == "c"):
+            reference = _CELL_REFERENCE.fullmatch(cell.get("r") or "")
+            column = _column_number(reference.group(1)) if reference else column + 1
+            kind = cell.get("t") or "n"
+            if kind == "inlineStr":
+                text = "".join(_string_text(part) for part in cell if _local(part.tag) == "is")
+            else:
+                value = next((part.text or "" for part in cell if _local(part.tag) == "v"), None)
+                if value is None:
+                    continue
+                text = value
+            cells.append((column, kind, text))
+        rows[row_number] = cells
+    if first_column is not None:
+        columns = [column for cells in rows.values() for column, _, _ in cells]
+        if columns and min(columns) < first_column:
+            first_column = None
+    if first_column is None:
+        first_column = min((column for cells in rows.values() for column, _, _ in cells), default=1)
+    return {
+        number: [(column - first_column, kind, text) for column, kind, text in cells]
+        for number, cells in rows.items()
+    }
+
+
+def _head_table(
+    rows: dict[int, list[tuple[int, str, str]]], strings: list[str], count: int
+) -> list[list[tuple[str, bool]]]:
+    """The rows as a table of (text, is text) from the sheet's row 1, as the read's rows count."""
+    used = [number for number, cells in rows.items() if cells]
+    if not used:
+        return []
+    width = 1 + max(column for cells in rows.values() for column, _, _ in cells)
+    table: list[list[tuple[str, bool]]] = []
+    for number in range(1, min(count, max(used)) + 1):
+        line: list[tuple[str, bool]] = [("", True)] * width
+        for column, kind, text in rows.get(number, []):
+            line[column] = (strings[int(text)] if kind == "s" else text, kind in TEXT_CELL_TYPES)
+        table.append(line)
+    return table
+
+
+def _shared_strings(archive: zipfile.ZipFile, wanted: int) -> list[str] | None:
+    """The workbook's shared strings up to number `wanted`, or None when they lie too far in."""
+    if wanted >= HEAD_SHARED_STRINGS:
+        return None
+    member = next((n for n in archive.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
+    if member is None:
+        return None
+    strings: list[str] = []
+    with archive.open(member) as stream:
+        for _, element in ElementTree.iterparse(stream, events=("end",)):
+            if _local(element.tag) == "si":
+                strings.append(_string_text(element))
+                element.clear()
+                if len(strings) > wanted:
+                    return strings
+    return None
+
+
+def _string_text(item: ElementTree.Element) -> str:
+    """The text of a shared or inline string: its <t>, or its runs' <t>, without phonetic guides."""
+    parts: list[str] = []
+    for part in item:
+        name = _local(part.tag)
+        if name == "t":
+            parts.append(part.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in part if _local(t.tag) == "t")
+    return "".join(parts)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _column_number(letters: str) -> int:
+    """A column's number from its letters: A is 1, Z 26, AA 27."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
 
 
 def _numbered(frame: pl.DataFrame, *, first_row: int) -> pl.DataFrame:
