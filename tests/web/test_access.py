@@ -91,6 +91,9 @@ for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
     MAY[office] |= {"rectification_accept"}
 for office in (Role.CITY, Role.COUNTY):
     MAY[office] |= {"rectification_close", "rectification_recheck"}
+# Evidence (佐证资料): the teams that hold the papers file a household's proofs.
+for team in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
+    MAY[team] |= {"evidence_upload"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 

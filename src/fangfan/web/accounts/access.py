@@ -68,6 +68,7 @@ ACTIONS = (
     "grievance_handle",
     "opinion_handle",
     "campaign_visit",
+    "evidence_upload",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -111,6 +112,9 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "opinion_handle": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
     # Campaigns (专项行动, fangfan.web.campaigns): the teams on the ground visit the targets.
     "campaign_visit": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    # Evidence (佐证资料, fangfan.web.evidence): the teams that hold the papers upload and remove
+    # a household's proof files; the city office and inspectors read them.
+    "evidence_upload": frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
 }
 
 # Role groups: who may open a family of pages (`@require_roles(*REGION_READERS)`); inspectors
