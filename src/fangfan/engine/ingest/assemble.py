@@ -328,6 +328,8 @@ def _mark_number_ids(sheet: read.Sheet, recognition: Recognition, frame: pl.Data
     ]
     if not sheet.is_workbook or not id_fields:
         return frame
+    if sheet.text_only.issuperset(recognition.columns[n] for n in id_fields):
+        return frame  # the read found these columns text throughout: no cell was a number
     long_digits = pl.any_horizontal(
         pl.col(n).str.contains(r"^\s*\d{16,}\s*$").fill_null(False) for n in id_fields
     )
