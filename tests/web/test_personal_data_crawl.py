@@ -571,3 +571,42 @@ def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet
     # The uploads and their problems, read by the clerk who sent them and the county office.
     for role in ("department", "county"):
         assert {"imports:detail", "imports:problems"} <= set(report[role][1]), (role, report[role][1])
+
+
+def test_a_policy_card_and_its_qr_page_show_no_members_number_and_no_phone_but_the_helpers() -> None:
+    """The card is handed to the household: its helper's phone is printed on purpose (the
+    cadre they call), nothing else of the kind, for every role that may print it. Its QR
+    page is public and shows no phone at all. (The crawl skips PDFs; cards are read here.)"""
+    import subprocess
+    import tempfile
+
+    from fangfan.web.cards.batch import cards_for
+
+    make_regions()
+    household, _ = _finding_with_numbers_in_it("621226100201")
+    Household.objects.filter(pk=household.pk).update(
+        phone=WANG_PHONE,
+        helper_name="刘海燕",
+        helper_phone=CADRE_PHONE,
+        measures=f"其他（户主电话{WANG_PHONE}）",
+    )
+    for role, region in (("city", "621200"), ("county", "621226"), ("township", "621226100"),
+                         ("village", "621226100201"), ("inspector", "621226")):  # fmt: skip
+        client = Client()
+        client.force_login(make_user(role, region))
+        for address in (f"/cards/household/{household.household_id}.pdf", "/cards/region/621226100201.pdf"):
+            response = client.get(address)
+            assert response.status_code == 200, (role, address)
+            with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+                handle.write(b"".join(response.streaming_content))
+                handle.flush()
+                text = subprocess.run(
+                    ["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True
+                )
+            compact = re.sub(r"\s+", "", text.stdout)
+            assert CADRE_PHONE in compact and "张燕萱" in compact, (role, address)
+            assert leaks(compact.replace(CADRE_PHONE, ""), [WANG_ID]) == [], (role, address)
+    [card], _ = cards_for([Household.objects.get(pk=household.pk)])
+    address = urlsplit(card.verify_url)
+    page = _text(Client().get(f"{address.path}?{address.query}"))
+    assert "本卡由本系统签发" in page and leaks(page, [WANG_ID]) == [] and CADRE_PHONE not in page

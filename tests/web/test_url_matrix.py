@@ -303,10 +303,16 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
         for name in ("import_detail", "import_report")
     },
     "assessment:record_result": lambda place: {"unit_id": place.unit_id},
+    "cards:household": lambda place: {"household_id": place.household_id},
+    "cards:region": lambda place: {"code": place.village},
+    "cards:verify": lambda place: {},
 }
 # Public by design: the household's own report form, the place choices it loads and the
 # look-up of a report's stage (reference number and phone, nothing more).
-PUBLIC = frozenset({"monitoring:report", "monitoring:report_places", "monitoring:report_status"})
+# The page a policy card's QR code opens (a signed link in its query string; a masked summary).
+PUBLIC = frozenset(
+    {"monitoring:report", "monitoring:report_places", "monitoring:report_status", "cards:verify"}
+)
 # URLs that take a record: outside the region they must not answer.
 # URLs whose parameter names a campaign's definition file, the same in every region: no record.
 DEFINITIONS = frozenset(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("fangfan.web.rectification.urls")),
     path("", include("fangfan.web.campaigns.urls")),
     path("", include("fangfan.web.assessment.urls")),
+    path("", include("fangfan.web.cards.urls")),
     path("", include("fangfan.web.odk.urls")),
     path("", include("fangfan.web.oversight.urls")),
     path("regions/", views.region_overview, name="region_overview"),

@@ -17,6 +17,7 @@ import polars as pl
 from fangfan.engine.cards.catalogue import Catalogue
 from fangfan.engine.cards.received import GONE
 from fangfan.engine.cards.signing import CardSigner, content_digest
+from fangfan.engine.masking import mask_text
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def card_for(
         lines=lines,
         helper_name=str(household.get("helper_name") or ""),
         helper_phone=str(household.get("helper_phone") or ""),
-        measures=tuple(measures),
+        # Free text: a cadre once wrote a helper's phone into 帮扶措施 (masked, as on the pages).
+        measures=tuple(mask_text(item) for item in measures),
         year=catalogue.year,
         issued_on=issued_on,
         verify_url=signer.url(household_id, catalogue.year, issued_on, digest) if signer else "",

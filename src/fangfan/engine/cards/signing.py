@@ -22,9 +22,10 @@ import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 SALT = b"fangfan.cards.verify"
-VERIFY_PATH = "/cards/verify/"
+VERIFY_PATH = "/cards/verify/?t="  # a query string: the page takes no record in its path
 TOKEN = re.compile(
     r"^(?P<household>[0-9A-Za-z_-]{1,32})\.(?P<year>\d{4})\.(?P<issued>\d{8})\.(?P<expires>\d{8})\.(?P<digest>[0-9a-f]{8})\.(?P<signature>[A-Za-z0-9_-]{22})$"
 )
@@ -62,7 +63,7 @@ class CardSigner:
         return f"{payload}.{_signature(self.secret_key, payload)}"
 
     def url(self, household_id: str, year: int, issued_on: dt.date, digest: str) -> str:
-        return f"{self.base_url.rstrip('/')}{VERIFY_PATH}{self.token(household_id, year, issued_on, digest)}/"
+        return f"{self.base_url.rstrip('/')}{VERIFY_PATH}{self.token(household_id, year, issued_on, digest)}"
 
 
 def _signature(secret_key: str, payload: str) -> str:
@@ -98,7 +99,9 @@ def read_token(token: str, secret_key: str, today: dt.date) -> CardToken:
     return card
 
 
-def content_digest(household_id: str, year: int, lines: Iterable[tuple[str, str, float | None]]) -> str:
+def content_digest(
+    household_id: str, year: int, lines: Iterable[tuple[str, str, float | Decimal | None]]
+) -> str:
     """Eight hex characters of what a card lists (policy key, person, amount), order-free:
     the web compares it with what the data says now to tell an outdated card."""
     parts = sorted(
