@@ -49,7 +49,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone  # tests/cast.py
 CADRE_PHONE = "18809876543"
 PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
-PER_ROLE = 220  # addresses crawled per role at most
+PER_ROLE = 240  # addresses crawled per role at most (the awareness panel and its Excel take ten)
 
 ID_CANDIDATE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -292,6 +292,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         _upload_with_problems(users["department"], households[0])
         _rectification_and_campaign(users, home, village)
         _assessment_round(users, home, village)
+        _odk_import(users["village"], home)
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
         known |= set(Household.objects.values_list("head_id_number", flat=True))
@@ -302,6 +303,11 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             seeds.append(f"/households/{finding.household_id}/household.xlsx")
         seeds += ["/rectification/", "/rectification/recheck/", "/campaigns/warm_winter/", "/assessment/"]
         seeds.append(f"/rectification/excel/ledger/{village[:6]}/")
+        seeds += [
+            "/odk/",
+            f"/odk/villages/{village}/households.csv",
+            f"/monitoring/awareness/?region={village[:6]}",
+        ]
         yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
     finally:
         if previous_home is None:
@@ -409,6 +415,29 @@ def _assessment_round(users: dict[str, User], home: Household, village: str) -> 
         policy_count=1,
     )
     assessment_actions.record_result(users["village"], unit, result)
+
+
+def _odk_import(team: User, home: Household) -> None:
+    """An ODK Central export the village team uploaded: a visit to the first household whose
+    situation carries 王秀英's numbers, and a row whose household was typed as her ID number
+    (unplaced: the report and its Excel show the value)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangfan.web.odk.imports import import_submissions
+
+    header = (
+        "SubmissionDate,household-household_id,visit-visited_on,income-wage_income,income-business_income,"
+    )
+    header += "income-property_income,income-transfer_income,income-business_cost,income-rigid_spending,"
+    header += "closing-situation,meta-instanceID,KEY\n"
+    said = f"户主电话{WANG_PHONE}，身份证{WANG_ID}"
+    rows = [
+        f"2026-10-30T09:00:00Z,{home.household_id},2026-10-30,3000,0,0,0,0,0,{said},uuid:crawl-1,uuid:crawl-1\n",
+        f"2026-10-30T09:00:00Z,{WANG_ID},2026-10-30,3000,0,0,0,0,0,{said},uuid:crawl-2,uuid:crawl-2\n",
+    ]
+    export = SimpleUploadedFile("submissions.csv", (header + "".join(rows)).encode())
+    batch = import_submissions(team, export)
+    assert (batch.created, batch.unplaced_count) == (1, 1), batch.unplaced
 
 
 def _upload_with_problems(clerk: User, household: Household) -> None:
@@ -547,6 +576,12 @@ MUST_READ = {
     "assessment:unit",
     "assessment:estimates",
     "assessment:overview",
+    "odk:index",
+    "odk:form",
+    "odk:preload",
+    "odk:import_detail",
+    "odk:import_report",
+    "monitoring:awareness",
 }
 
 

@@ -193,6 +193,8 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     "monitoring:notice": lambda place: {"village_code": place.village},
     "monitoring:dashboard": lambda place: {},
     "monitoring:dashboard_excel": lambda place: {},
+    "monitoring:awareness": lambda place: {},
+    "monitoring:awareness_excel": lambda place: {},
     "monitoring:monitored_list": lambda place: {},
     "monitoring:monitored_list_excel": lambda place: {},
     "monitoring:monitored": lambda place: {"monitored_id": place.monitored_id},
@@ -485,7 +487,9 @@ def world(settings, tmp_path):
 def _with_odk(place: Place, uploader: User) -> Place:
     """An import of ODK submissions in the village, with an unplaced row naming its household head."""
     head = Household.objects.get(household_id=place.household_id).head_name
-    unplaced = [{"row": 2, "column": "income-wage_income", "value": head, "problem": head, "household_id": ""}]
+    unplaced = [
+        {"row": 2, "column": "income-wage_income", "value": head, "problem": head, "household_id": ""}
+    ]
     batch = SubmissionImport.objects.create(
         uploaded_by=uploader, region_code=place.village, file_name=f"{head}.csv", unplaced=unplaced
     )

@@ -141,7 +141,15 @@ def test_the_dashboard_downloads_its_tables_and_stays_inside_the_region(cast, cl
     assert client_for(cast["inspector"]).get(reverse("monitoring:dashboard")).status_code == 200
     response = county.get(reverse("monitoring:dashboard_excel"))
     book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheet_names == ["汇总", "按类别", "按风险类型", "按环节", "逐月新增与消除", "各乡(镇)比较"]
+    assert book.sheet_names == [
+        "汇总",
+        "按类别",
+        "按风险类型",
+        "按环节",
+        "逐月新增与消除",
+        "各乡(镇)比较",
+        "政策知晓率",
+    ]
     summary = book.get_sheet_by_name("汇总").to_python()
     assert summary[1][:9] == ["礼县", 1, 1, 1, 1, 1, 1, 1, 2]
     categories = book.get_sheet_by_name("按类别").to_python()

@@ -12,7 +12,8 @@ Two shapes arrive (docs/odk.md has examples):
 A header may also be a question's bare name or its label (an export "with labels").
 Each answered question of the `FormSpec` is looked for; the household, the visit date,
 the submission's instance id and the income amounts must be there, or the file is
-refused as a whole (`SubmissionFileError`, naming the file and the missing column).
+refused as a whole; another question's column missing (an export of an earlier version
+of the form) leaves that answer blank (`SubmissionFileError`, naming the file and the missing column).
 Everything else is checked per row: a cell that cannot be read, is out of the
 question's bounds or is not one of its choices becomes a `RowProblem` naming the row,
 the column as written in the file and the value. The same instance id twice in the
@@ -205,13 +206,16 @@ def _submission(text: dict[str, Any], typed: dict[str, Any], columns: _Columns, 
         )
     for group, question in spec.answered():
         header = columns.answers.get(question.name)
-        raw = text.get(header) if header else None
+        if header is None:  # not in this export (an earlier version of the form): not answered
+            submission.answers[question.name] = None
+            continue
+        raw = text.get(header)
         value, problem = _answer(
             question, raw, typed.get(question.name), spec, _asked_always(group, question)
         )
         submission.answers[question.name] = value
         if problem:
-            submission.problems.append(RowProblem(row, header or question.name, raw or "", problem))
+            submission.problems.append(RowProblem(row, header, raw or "", problem))
     return submission
 
 

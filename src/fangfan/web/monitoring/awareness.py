@@ -23,7 +23,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from fangfan.web.accounts.access import prefix_length, regions_within, scope, within_region
+from fangfan.web.accounts.models import User
 from fangfan.web.cards.policies import catalogue_for, policies_for_households
+from fangfan.web.monitoring.models import Visit
+from fangfan.web.regions.models import Region
+from fangfan.web.registry.dashboard import CHILDREN
 from fangfan.web.registry.models import Household
 
 PERCENT = Decimal("0.1")
@@ -89,3 +94,42 @@ def awareness_by_code(visits: QuerySet[Any], length: int | None) -> dict[str, Aw
         counted = Awareness(1, len(receiving), len(receiving & set(known or ())))
         totals[code] = totals.get(code, Awareness()) + counted
     return totals
+
+
+@dataclass(frozen=True)
+class ChildAwareness:
+    code: str
+    name: str
+    awareness: Awareness
+
+
+@dataclass(frozen=True)
+class AwarenessPanel:
+    """The awareness of a region and of each child region (counties, townships or villages)."""
+
+    region: Region
+    total: Awareness
+    children: list[ChildAwareness]
+    child_level: str
+
+    @property
+    def rows(self) -> list[ChildAwareness]:
+        """The region itself first, then its children: what the table and the Excel list."""
+        return [ChildAwareness(self.region.code, self.region.name, self.total), *self.children]
+
+
+def awareness_panel(user: User, region: Region) -> AwarenessPanel:
+    """知晓率 of `region` (already checked with `region_for_user`) and its children, from the visits."""
+    visits = scope(Visit.objects.filter(within_region("village_code", region)), user)
+    child = CHILDREN.get(region.level)
+    total = awareness_by_code(visits, None).get("", Awareness())
+    if child is None:
+        return AwarenessPanel(region, total, [], "")
+    level = child[0]
+    per_child = awareness_by_code(visits, prefix_length(level))
+    names = dict(regions_within(region).filter(level=level).values_list("code", "name"))
+    children = [
+        ChildAwareness(code, names.get(code, code), per_child.get(code, Awareness()))
+        for code in sorted(set(names) | set(per_child))
+    ]
+    return AwarenessPanel(region, total, children, Region.Level(level).label)

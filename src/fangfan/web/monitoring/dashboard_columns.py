@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fangfan.web.monitoring.awareness import AwarenessPanel
 from fangfan.web.monitoring.dashboard import MonitoringDashboard
 from fangfan.web.shared.excel import NUMBER, Column, Sheet
 
@@ -46,3 +47,18 @@ def dashboard_sheets(board: MonitoringDashboard) -> list[Sheet]:
         columns = (Column(level, "name", width=16), Column("代码", "code", width=14), *FIGURE_COLUMNS)
         sheets.append(Sheet(f"各{level}比较", columns, board.children))
     return sheets
+
+
+AWARENESS_COLUMNS = (
+    Column("区域", "name", width=16),
+    Column("代码", "code", width=14),
+    Column("走访户数", "awareness.households", kind=NUMBER, width=10),
+    Column("享受政策项数", "awareness.received", kind=NUMBER, width=12),
+    Column("知晓项数", "awareness.known", kind=NUMBER, width=10),
+    Column("知晓率", "awareness.rate_text", width=10),
+)
+
+
+def awareness_sheet(panel: AwarenessPanel) -> Sheet:
+    """政策知晓率: the region's row first, then each child region's (`awareness.AwarenessPanel.rows`)."""
+    return Sheet("政策知晓率", AWARENESS_COLUMNS, panel.rows)

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0005_registry_measures_clock_amount_period'),
+        ("monitoring", "0005_registry_measures_clock_amount_period"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='policies_known',
-            field=models.JSONField(blank=True, default=None, null=True, verbose_name='知晓享受的政策'),
+            model_name="visit",
+            name="policies_known",
+            field=models.JSONField(blank=True, default=None, null=True, verbose_name="知晓享受的政策"),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='policies_received',
-            field=models.JSONField(blank=True, default=None, null=True, verbose_name='享受的政策'),
+            model_name="visit",
+            name="policies_received",
+            field=models.JSONField(blank=True, default=None, null=True, verbose_name="享受的政策"),
         ),
     ]
