@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook
 from cast import BEIGUAN, LI_HAO, SHIQIAO, WANG_XIUYING
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
-from fangfan.web.evidence.models import EvidenceItem, StoredFile
+from fangfan.web.evidence.models import EvidenceItem, StoredFile, VillageTally
 from fangfan.web.evidence.testing import PDF, TAKEN, camera_photo, make_evidence
 from fangfan.web.registry.models import Household, Member
 from fangfan.web.workqueue.testing import current_run, make_finding, make_household
@@ -382,3 +382,41 @@ def test_the_inspectors_zip_has_a_chinese_index_chinese_names_and_no_whole_numbe
     assert "2026年10月30日 14:05" in index  # the date taken, kept
     assert WANG_XIUYING.id_number not in index and WANG_XIUYING.phone not in index
     assert WANG_XIUYING.id_number[:6] in index  # the masked number and the original name's ends
+
+
+def test_a_countys_count_is_kept_per_village_and_worked_out_again_when_the_village_uploads(cast):
+    county = _client(cast["county"])
+    first = county.get(f"/evidence/region/{SHIQIAO[:6]}/").content.decode()
+    kept = VillageTally.objects.get()
+    assert (kept.village_code, kept.needed, kept.held) == (SHIQIAO, 3, 0) and "0%" in first
+
+    make_evidence(cast["village"], cast["wang"])
+    assert VillageTally.objects.count() == 0  # the upload forgot the village's count
+    again = county.get(f"/evidence/region/{SHIQIAO[:6]}/").content.decode()
+    workbook = _sheets(county.get(f"/evidence/region/{SHIQIAO[:6]}/missing.xlsx"))
+
+    assert "33%" in again and VillageTally.objects.get().held == 1
+    assert list(workbook) == ["完成情况", "各村情况"]
+    assert workbook["各村情况"][1][:7] == [SHIQIAO, "石桥村", 1.0, 0.0, 3.0, 1.0, 2.0]
+
+
+def test_a_large_region_is_counted_by_the_background_worker_and_the_page_says_so(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from fangfan.web.evidence import completeness
+    from fangfan.web.evidence.tasks import count_region_task
+
+    monkeypatch.setattr(completeness, "LIVE_HOUSEHOLDS", 0)
+    county = _client(cast["county"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = county.get(f"/evidence/region/{SHIQIAO[:6]}/").content.decode()
+        county.get(f"/evidence/region/{SHIQIAO[:6]}/")  # a second look queues nothing more
+    assert "还有 1 个村的完成情况正在后台计算" in waiting and VillageTally.objects.count() == 0
+    assert DBTaskResult.objects.count() == 1
+    count_region_task.call(SHIQIAO[:6], 2026)
+    counted = county.get(f"/evidence/region/{SHIQIAO[:6]}/").content.decode()
+
+    assert "正在后台计算" not in counted and "0%" in counted and VillageTally.objects.get().needed == 3

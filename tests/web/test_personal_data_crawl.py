@@ -23,6 +23,7 @@ import html
 import io
 import os
 import re
+import zipfile
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone  # tests/cast.py
 CADRE_PHONE = "18809876543"
 PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
-PER_ROLE = 240  # addresses crawled per role at most (the awareness panel and its Excel take ten)
+PER_ROLE = 265  # addresses crawled per role at most (the awareness panel and its Excel take ten; evidence 25)
 
 ID_CANDIDATE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -293,6 +294,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         _rectification_and_campaign(users, home, village)
         _assessment_round(users, home, village)
         _odk_import(users["village"], home)
+        _evidence(users, home)
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
         known |= set(Household.objects.values_list("head_id_number", flat=True))
@@ -307,6 +309,10 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             "/odk/",
             f"/odk/villages/{village}/households.csv",
             f"/monitoring/awareness/?region={village[:6]}",
+        ]
+        seeds += [
+            f"/evidence/households/{home.household_id}/",
+            f"/evidence/households/{home.household_id}/evidence.zip",
         ]
         yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
     finally:
@@ -417,6 +423,17 @@ def _assessment_round(users: dict[str, User], home: Household, village: str) -> 
     assessment_actions.record_result(users["village"], unit, result)
 
 
+def _evidence(users: dict[str, User], home: Household) -> None:
+    """The village team photographed the renovated house of the household with 王秀英's numbers
+    in the photo's file name and in the note it wrote (the zip's index and names carry both)."""
+    from fangfan.web.evidence.testing import make_evidence
+
+    Household.objects.filter(pk=home.pk).update(house_renovated=True)
+    home.refresh_from_db()
+    said = f"户主电话{WANG_PHONE}，身份证{WANG_ID}"
+    make_evidence(users["village"], home, name=f"王秀英{WANG_ID}{WANG_PHONE}.jpg", note=said)
+
+
 def _odk_import(team: User, home: Household) -> None:
     """An ODK Central export the village team uploaded: a visit to the first household whose
     situation carries 王秀英's numbers, and a row whose household was typed as her ID number
@@ -487,6 +504,14 @@ def _text(response: object) -> str:
             rows = workbook.get_sheet_by_name(name).to_python()
             sheets.append("\n".join("\t".join(str(cell) for cell in row) for row in rows))
         return "\n\f\n".join(sheets)
+    if response["Content-Type"] == "application/zip":  # type: ignore[index]
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        texts = [
+            archive.read(name).decode("utf-8-sig") for name in archive.namelist() if name.endswith(".txt")
+        ]
+        return "\n".join([*archive.namelist(), *texts])
+    if response["Content-Type"].startswith(("image/", "application/pdf")):  # type: ignore[index]
+        return ""  # a re-encoded photo or a PDF: no text of ours (tests/web/test_evidence.py)
     return html.unescape(content.decode("utf-8", errors="replace"))
 
 
@@ -526,7 +551,7 @@ def crawl(client: Client, seeds: list[str], known_ids: frozenset[str]) -> tuple[
         text = _text(response)
         for piece in _pieces(text):
             found += [f"{views[-1]}: {leak}" for leak in leaks(piece, known_ids)]
-        if response["Content-Type"].startswith(XLSX):
+        if response["Content-Type"].startswith((XLSX, "application/zip")):
             continue
         for link in _links(path, text):
             view = _view(urlsplit(link).path)
@@ -582,6 +607,11 @@ MUST_READ = {
     "odk:import_detail",
     "odk:import_report",
     "monitoring:awareness",
+    "evidence:home",
+    "evidence:region",
+    "evidence:region_excel",
+    "evidence:household",
+    "evidence:household_zip",
 }
 
 

@@ -21,6 +21,7 @@ from fangfan.engine.evidence.needs import Need
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import record_creation
 from fangfan.web.accounts.models import User
+from fangfan.web.evidence.completeness import forget_village
 from fangfan.web.evidence.files import Refused, check_file, shown_name, size_text
 from fangfan.web.evidence.models import EvidenceItem
 from fangfan.web.evidence.storage import keep
@@ -88,6 +89,7 @@ def upload_evidence(
             uploaded_by=user,
         )
         record_creation(user, item)
+        forget_village(household.village_code)
     return item
 
 
@@ -106,3 +108,4 @@ def remove_evidence(user: User, item: EvidenceItem, reason: str) -> None:
     item.removal_reason = reason[:200]
     item.save(update_fields=["removal_reason"])
     item.soft_delete(user)
+    forget_village(item.village_code)

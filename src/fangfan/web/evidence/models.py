@@ -78,3 +78,32 @@ class EvidenceItem(SoftDeleteModel):
     @property
     def slot(self) -> tuple[str, str, str]:
         return (self.requirement, self.subject, self.proof)
+
+
+class VillageTally(models.Model):
+    """A village's completeness in a policy year under one published run, kept until the run
+    changes (its key) or an item of the village is uploaded or removed (the verbs delete it):
+    counties and the city are summed from these instead of from every household."""
+
+    REGION_FIELD = "village_code"
+
+    village_code = models.CharField("行政区划代码", max_length=12)
+    policy_year = models.PositiveSmallIntegerField("政策年度")
+    run_id = models.CharField("筛查批次", max_length=64)
+    households = models.PositiveIntegerField("需佐证户数", default=0)
+    complete = models.PositiveIntegerField("材料齐全户数", default=0)
+    needed = models.PositiveIntegerField("应有材料", default=0)
+    held = models.PositiveIntegerField("已上传", default=0)
+    computed_at = models.DateTimeField("计算时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "村佐证资料完成情况"
+        verbose_name_plural = "村佐证资料完成情况"
+        constraints = (
+            models.UniqueConstraint(
+                fields=("village_code", "policy_year", "run_id"), name="evidence_village_tally_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.village_code} {self.policy_year} {self.held}/{self.needed}"

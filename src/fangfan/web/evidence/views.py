@@ -29,10 +29,13 @@ from fangfan.web.evidence.archive import safe_name, zip_response
 from fangfan.web.evidence.columns import HOUSEHOLD_COLUMNS, MISSING_COLUMNS, TALLY_COLUMNS
 from fangfan.web.evidence.completeness import (
     HouseholdEvidence,
+    Tally,
     evidence_year,
     in_chunks,
     one_household,
     region_tallies,
+    summed_tallies,
+    village_tallies,
 )
 from fangfan.web.evidence.files import EXTENSIONS, Refused
 from fangfan.web.evidence.forms import RemoveForm, UploadForm
@@ -177,7 +180,8 @@ def _region_lists(request: HttpRequest, code: str | None) -> dict[str, Any]:
         )
         context["total"], context["children"] = region_tallies(region, rows)
     else:
-        context["total"], context["children"] = region_tallies(region, in_chunks(households, year))
+        villages, context["pending"] = village_tallies(region, households, year)
+        context["total"], context["children"] = summed_tallies(region, villages)
     return context
 
 
@@ -195,10 +199,37 @@ def region(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @require_GET
 @require_roles(*REGION_READERS)
 def region_excel(request: HttpRequest, code: str) -> FileResponse:
-    """The region's completeness and every missing proof of every household, as a workbook."""
+    """The region's completeness as a workbook: the regions below it and, from a township down,
+    every household with needs and every missing proof (a county's or the city's missing
+    proofs are its townships' workbooks: hundreds of thousands of rows help nobody)."""
     found = region_for_user(request.user, code)
     households = scope(Household.objects.filter(within_region("village_code", found)), request.user)
     year = evidence_year()
+    title = f"{found.name}佐证资料完成情况（{year}年度）"
+    if found.level in (Region.Level.CITY, Region.Level.COUNTY):
+        villages, pending = village_tallies(found, households, year)
+        total, children = summed_tallies(found, villages)
+        if pending:  # the background worker is still counting them: said in the sheet, not hidden
+            children.append(Tally("", f"另有{pending}个村正在后台计算，未计入合计"))
+        names = dict(
+            Region.objects.filter(code__in=[v.village_code for v in villages]).values_list("code", "name")
+        )
+        village_rows = [
+            Tally(
+                v.village_code,
+                names.get(v.village_code, v.village_code),
+                v.households,
+                v.complete,
+                v.needed,
+                v.held,
+            )
+            for v in villages
+        ]
+        sheets = [
+            Sheet("完成情况", TALLY_COLUMNS, [*children, total]),
+            Sheet("各村情况", TALLY_COLUMNS, village_rows),
+        ]
+        return workbook_response(title, sheets)
     rows: list[HouseholdEvidence] = [evidence for evidence in in_chunks(households, year) if evidence.total]
     total, children = region_tallies(found, rows)
     missing = [MissingRow(evidence.household, need) for evidence in rows for need in evidence.missing]
@@ -207,4 +238,4 @@ def region_excel(request: HttpRequest, code: str) -> FileResponse:
         Sheet("各户情况", HOUSEHOLD_COLUMNS, rows),
         Sheet("缺少的材料", MISSING_COLUMNS, missing),
     ]
-    return workbook_response(f"{found.name}佐证资料完成情况（{year}年度）", sheets)
+    return workbook_response(title, sheets)
