@@ -133,6 +133,7 @@ def size_text(size: int) -> str:
 
 def _clean_image(shown: str, data: bytes, kind: str, max_pixels: int) -> Checked:
     with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a corrupt EXIF block: its date is lost, not the photo
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))  # reads the header only
