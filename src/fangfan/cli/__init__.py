@@ -23,6 +23,7 @@ COMMANDS = {
     "publish": "fangfan.cli.publish:publish_command",
     "rectification": "fangfan.cli.rectification:rectification_group",
     "assess": "fangfan.cli.assess:assess_group",
+    "odk": "fangfan.cli.odk:odk_group",
     "cards": "fangfan.cli.cards:cards_command",
 }
 

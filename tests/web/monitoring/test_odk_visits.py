@@ -27,6 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
+from pyxform.xls2xform import convert
 
 from cast import WANG_XIUYING
 from fangfan.web.monitoring.models import Intake, Visit
@@ -150,11 +151,16 @@ def upload(client: Any, name: str, content: bytes) -> Any:
     return client.post(reverse("odk:upload"), {"export": SimpleUploadedFile(name, content)})
 
 
-def test_the_village_team_downloads_its_form_and_a_masked_household_list(cast, client_for):
+def test_the_village_team_downloads_its_form_and_a_masked_household_list(cast, client_for, tmp_path):
     village = client_for(cast["village"])
     form = village.get(reverse("odk:form", args=[SHIQIAO]))
     assert form.status_code == 200
-    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(form.streaming_content)))
+    content = b"".join(form.streaming_content)
+    (tmp_path / "form.xlsx").write_bytes(content)
+    xform = convert(xlsform=str(tmp_path / "form.xlsx")).xform  # the web form's own fields, converted
+    assert "工资性收入" in xform and 'constraint=". &gt;= 0 and . &lt;= 10000000"' in xform
+    assert "最低生活保障" in xform and "刚性支出（医疗、教育等自付部分，可为0）" in xform
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     assert book.sheet_names == ["survey", "choices", "settings"]
     names = [row[1] for row in book.get_sheet_by_name("survey").to_python()]
     assert {"household_id", "wage_income", "rigid_spending", "food_enough", "water_supply", "photo"} <= set(
@@ -278,3 +284,39 @@ def test_another_teams_import_is_not_found(cast, client_for):
     )
     assert client_for(cast["shangping"]).get(reverse("odk:import_report", args=[batch.pk])).status_code == 404
     assert client_for(cast["township"]).get(reverse("odk:import_detail", args=[batch.pk])).status_code == 200
+
+
+def test_the_cli_writes_the_form_and_imports_as_the_named_account(cast, tmp_path):
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+
+    runner = CliRunner()
+    team = cast["village"].username
+    written = runner.invoke(
+        main, ["odk", "form", "--user", team, "--village", SHIQIAO, "--out", str(tmp_path)]
+    )
+    assert written.exit_code == 0, written.output
+    preload = (tmp_path / "households.csv").read_text("utf-8")
+    assert "王秀英" in preload and WANG_XIUYING.id_number not in preload
+    assert (tmp_path / f"石桥村入户走访表单-{SHIQIAO}.xlsx").exists()
+    outside = runner.invoke(main, ["odk", "form", "--user", team, "--village", "621202001201"])
+    assert outside.exit_code == 1 and "不在账号" in outside.output
+
+    export = tmp_path / "submissions.csv"
+    export.write_bytes(
+        central_csv([("cli-1", _answers(WANG_HOUSEHOLD, "6000")), ("cli-2", _answers(MA_HOUSEHOLD, "6000"))])
+    )
+    loaded = runner.invoke(main, ["odk", "import", str(export), "--user", team])
+    assert loaded.exit_code == 0, loaded.output
+    assert "新增走访 1 条" in loaded.output and "生成发现线索 1 条" in loaded.output
+    report = tmp_path / "submissions-导入报告.xlsx"
+    rows = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("未能导入的行").to_python()
+    assert rows[1][1:3] == [3, "household-household_id"]
+    again = runner.invoke(main, ["odk", "import", str(export), "--user", team])
+    assert "重复提交已忽略 1 条" in again.output and Visit.objects.count() == 1
+
+    bad = tmp_path / "名单.csv"
+    bad.write_text("户编号,姓名\n1,张三\n", encoding="utf-8")
+    refused = runner.invoke(main, ["odk", "import", str(bad), "--user", team])
+    assert refused.exit_code == 1 and "没有提交编号列" in refused.output

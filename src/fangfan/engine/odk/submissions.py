@@ -78,6 +78,10 @@ class SubmissionFile:
     name: str
     source: str  # "ODK Central" or "KoboToolbox" (or "导出文件" when neither is recognisable)
     rows: list[Submission]
+    headers: dict[str, str] = field(default_factory=dict)  # question name -> its column as written
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, name)
 
 
 def read_submissions(path: Path, name: str, spec: FormSpec) -> SubmissionFile:
@@ -88,13 +92,14 @@ def read_submissions(path: Path, name: str, spec: FormSpec) -> SubmissionFile:
         raise SubmissionFileError(str(error)) from None
     if sheet is None or sheet.cells.height == 0:
         raise SubmissionFileError(f"《{name}》是空的：没有表头，也没有提交记录")
-    header = [_text(cell) for cell in sheet.cells.row(0)[1:]]
+    cells = sheet.cells.select(pl.exclude("row"))
+    header = [_text(cell) for cell in cells.row(0)]
     columns = _columns(header, spec, name)
     frame = _frame(sheet, header)
     source = _source(header)
     rows = list(_rows(frame, columns, spec))
     _mark_duplicates(rows)
-    return SubmissionFile(name, source, rows)
+    return SubmissionFile(name, source, rows, columns.answers)
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ def _source(header: list[str]) -> str:
 def _frame(sheet: Sheet, header: list[str]) -> pl.DataFrame:
     """The rows below the header, one cleaned text column per header (the first of a repeated one)."""
     body = sheet.cells.slice(1)
-    names = body.columns[1:]
+    names = [column for column in body.columns if column != "row"]
     chosen: dict[str, str] = {}
     for column, title in zip(names, header, strict=False):
         if title and title not in chosen:

@@ -29,7 +29,7 @@ from django.db import transaction
 
 from fangfan.engine.odk.form import EXTRA_GUARANTEES, GUARANTEE_FIELDS, FormSpec
 from fangfan.engine.odk.submissions import Submission as Row
-from fangfan.engine.odk.submissions import SubmissionFileError, read_submissions
+from fangfan.engine.odk.submissions import SubmissionFile, SubmissionFileError, read_submissions
 from fangfan.web.accounts.access import scope
 from fangfan.web.accounts.models import User
 from fangfan.web.monitoring.actions.discovery import record_visit
@@ -80,7 +80,7 @@ def import_submissions(user: User, upload: UploadedFile[bytes]) -> SubmissionImp
     batch.source = parsed.source
     with transaction.atomic():
         batch.save()
-        _load(batch, user, parsed.rows, spec)
+        _load(batch, user, parsed, spec)
         batch.save()
     return batch
 
@@ -93,7 +93,8 @@ def _refusal(upload: UploadedFile[bytes], name: str) -> str:
     return ""
 
 
-def _load(batch: SubmissionImport, user: User, rows: list[Row], spec: FormSpec) -> None:
+def _load(batch: SubmissionImport, user: User, parsed: SubmissionFile, spec: FormSpec) -> None:
+    rows = parsed.rows
     unplaced: list[Unplaced] = []
     known = set(
         Submission.objects.filter(
@@ -105,19 +106,18 @@ def _load(batch: SubmissionImport, user: User, rows: list[Row], spec: FormSpec) 
         if row.duplicate_of is not None or row.instance_id in known:
             batch.duplicates += 1
             continue
-        problems = _place(batch, user, row, spec)
+        problems = _place(batch, user, row, spec, parsed.header("household_id"))
         if problems:
             unplaced.extend(problems)
             batch.unplaced_count += 1
     batch.unplaced = [asdict(item) for item in unplaced]
 
 
-def _place(batch: SubmissionImport, user: User, row: Row, spec: FormSpec) -> list[Unplaced]:
+def _place(batch: SubmissionImport, user: User, row: Row, spec: FormSpec, column: str) -> list[Unplaced]:
     """Record the row as a visit; the reasons it cannot be placed, when it cannot."""
     household_id = str(row.answers.get("household_id") or "")
     if row.problems:
         return [Unplaced(p.row, p.column, p.value, p.message, household_id) for p in row.problems]
-    column = "household_id"
     household = scope(Household.objects.all(), user).filter(pk=household_id).first()
     if household is None:
         exists = Household.objects.filter(pk=household_id).exists()
