@@ -24,7 +24,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 
 from fangfan.engine.odk.form import EXTRA_GUARANTEES, GUARANTEE_FIELDS, FormSpec
@@ -54,8 +54,9 @@ class Unplaced:
     household_id: str = ""
 
 
-def import_submissions(user: User, upload: UploadedFile[bytes]) -> SubmissionImport:
-    """Import one uploaded export; the returned record holds the counts and the unplaced rows."""
+def import_submissions(user: User, upload: File[bytes]) -> SubmissionImport:
+    """Import one export (an upload, or a file the CLI opened); the returned record holds the
+    counts and the unplaced rows."""
     if not user.region:
         raise PermissionDenied("您的账号没有所属区划，不能导入")
     name = PurePath(upload.name or "").name or "上传的文件"
@@ -85,7 +86,7 @@ def import_submissions(user: User, upload: UploadedFile[bytes]) -> SubmissionImp
     return batch
 
 
-def _refusal(upload: UploadedFile[bytes], name: str) -> str:
+def _refusal(upload: File[bytes], name: str) -> str:
     if PurePath(name).suffix.lower() not in SUFFIXES:
         return f"《{name}》不是 CSV 或 XLSX 文件：请上传 ODK Central 导出的 CSV 或 KoboToolbox 导出的 XLSX"
     if upload.size and upload.size > MAX_BYTES:
