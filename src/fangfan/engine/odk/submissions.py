@@ -39,7 +39,9 @@ from fangfan.engine.ingest import values
 from fangfan.engine.ingest.read import Sheet, UnreadableFile, read_sheets
 from fangfan.engine.odk.form import FormSpec, Group, Kind, Question
 
-INSTANCE_HEADERS = ("meta-instanceID", "meta/instanceID", "instanceID", "KEY", "_uuid")
+# The submission's id, the one an edit keeps first: Central's KEY and Kobo's meta/rootUuid
+# name the submission as first sent; an edit changes meta/instanceID (and Kobo's _uuid).
+INSTANCE_HEADERS = ("KEY", "meta/rootUuid", "meta-instanceID", "meta/instanceID", "instanceID", "_uuid")
 SUBMITTED_HEADERS = ("SubmissionDate", "_submission_time")
 SUBMITTER_HEADERS = ("SubmitterName", "_submitted_by")
 # Without these a row is no visit; the file is refused when one is missing.
