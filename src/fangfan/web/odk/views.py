@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,12 +45,15 @@ def _village(request: HttpRequest, village_code: str) -> Region:
 @require_roles(*FIELD_TEAMS)
 def index(request: HttpRequest) -> HttpResponse:
     """The villages of the user's region with their downloads, the upload, the recent imports."""
+    return render(request, "odk/index.html", _index(request, UploadForm()))
+
+
+def _index(request: HttpRequest, form: UploadForm) -> dict[str, Any]:
     user = user_of(request)
     assert user.region is not None
     villages = regions_within(user.region).filter(level=Region.Level.VILLAGE).select_related("parent")
     imports = scope(SubmissionImport.objects.select_related("uploaded_by"), user)[:RECENT]
-    context = {"villages": villages.order_by("code"), "imports": imports, "form": UploadForm()}
-    return render(request, "odk/index.html", context)
+    return {"villages": villages.order_by("code"), "imports": imports, "form": form}
 
 
 @require_GET
@@ -82,8 +86,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     """Import an export: the rows that can be placed become visits; the report lists the rest."""
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        context = {"villages": [], "imports": [], "form": form}
-        return render(request, "odk/index.html", context, status=400)
+        return render(request, "odk/index.html", _index(request, form), status=400)
     batch = import_submissions(user_of(request), form.cleaned_data["export"])
     return redirect("odk:import_detail", import_id=batch.pk)
 
