@@ -53,5 +53,7 @@ def test_a_village_cadre_uploads_a_photo_on_the_phone_and_the_households_count_g
     assert item.uploaded_by == team and item.taken_at is not None
     overflow = phone.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
     shoot(phone, "evidence-phone")
+    panel = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "evidence-phone-panel.png"
+    phone.locator("#evidence").screenshot(path=str(panel))
     assert overflow[0] <= overflow[1], f"页面宽 {overflow[0]}px，屏幕宽 {overflow[1]}px"
     assert watched.violations() == [] and watched.missing == []
