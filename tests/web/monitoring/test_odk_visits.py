@@ -157,7 +157,9 @@ def test_the_village_team_downloads_its_form_and_a_masked_household_list(cast, c
     assert form.status_code == 200
     content = b"".join(form.streaming_content)
     (tmp_path / "form.xlsx").write_bytes(content)
-    xform = convert(xlsform=str(tmp_path / "form.xlsx")).xform  # the web form's own fields, converted
+    converted = convert(xlsform=str(tmp_path / "form.xlsx"))  # the web form's own fields
+    assert converted.warnings == []
+    xform = converted.xform
     assert "工资性收入" in xform and 'constraint=". &gt;= 0 and . &lt;= 10000000"' in xform
     assert "最低生活保障" in xform and "刚性支出（医疗、教育等自付部分，可为0）" in xform
     book = CalamineWorkbook.from_filelike(io.BytesIO(content))
