@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections import Counter
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -38,11 +37,9 @@ def archive_name(evidence: HouseholdEvidence) -> str:
 def write_archive(target: BinaryIO, evidence: HouseholdEvidence, user: User) -> None:
     folder = archive_name(evidence)
     files: list[tuple[str, EvidenceItem]] = []
-    used: Counter[str] = Counter()
     ordered = [item for _, items in evidence.rows for item in items] + evidence.extra
     for number, item in enumerate(ordered, start=1):
-        base = safe_name(f"{number:02d}-{item.title.replace('·', '-')}")
-        used[base] += 1
+        base = safe_name(f"{number:02d}-{item.title.replace('·', '-')}")  # numbered: never two alike
         files.append((f"{base}{EXTENSIONS.get(item.file.content_type, '')}", item))
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         index = _index(evidence, files, user)
