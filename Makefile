@@ -9,7 +9,7 @@ SEED ?= 2020
 PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench bench-run bench-web bench-publish bench-publish-pg bench-assessment install clean
+.PHONY: demo test lint bench bench-run bench-web bench-publish bench-publish-pg bench-assessment bench-cards install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -64,6 +64,12 @@ bench-publish-pg: $(BIN)/.installed
 # city (ASSESS_SNAPSHOT=<snapshot folder> reads a real one).
 bench-assessment: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_assessment $(if $(ASSESS_SNAPSHOT),--snapshot $(ASSESS_SNAPSHOT))
+
+# Policy cards (bench/bench_cards.py, issue 17): the township nearest 3,000 households, cut out of
+# the city-scale CSV export (CITY_CSV=<folder>; default bench/out/city/csv, else /work/city/csv),
+# imported and linked, then `fangfan cards --township` measured against the 60 s target.
+bench-cards: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_cards $(if $(CITY_CSV),--city-csv $(CITY_CSV))
 
 clean:
 	rm -rf $(VENV) var bench/out

@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench import bench_assessment, bench_link, bench_run
+from bench import bench_assessment, bench_cards, bench_link, bench_run
 from bench.measure import TABLE_HEADER, Measurement, machine_description, run_measured
 from fangfan.engine.snapshot import SnapshotStore
 
@@ -228,6 +228,7 @@ def record(
         *link_lines(out, scales),
         *screen_comparison(out, scales),
         *accuracy_lines(out, scales),
+        *bench_cards.lines(out / "cards.json"),
         "",
         "The monthly job, `fangfan run` (issue 14):",
         "",
@@ -258,6 +259,11 @@ def main() -> None:
         results += bench_scale(name, households, arguments.out, not arguments.no_xlsx, runs)
     # issue 16: coverage table and city draw/estimate times, in bench/out/assessment.json
     results.append(run_measured("assessment", bench_assessment.command(arguments.out / "assessment.json")))
+    # issue 17: a township's policy cards, cut out of the city's CSV (bench/bench_cards.py)
+    city_csv = arguments.out / "city" / "csv"
+    if (city_csv / "户信息.csv").exists():
+        cards_json = arguments.out / "cards.json"
+        results.append(run_measured("cards", bench_cards.command(cards_json, arguments.out, city_csv)))
     print(record(results, chosen, arguments.out, runs))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -160,6 +161,19 @@ def test_the_qr_link_verifies_and_a_changed_or_late_one_does_not() -> None:
     assert late.value.expired
     with pytest.raises(TokenError):
         read_token(token, "t" * 50, today=ISSUED)
+
+
+@pytest.mark.skipif(
+    shutil.which("zbarimg") is None and os.environ.get("CI") != "true", reason="zbar-tools not installed"
+)
+def test_the_printed_qr_code_reads_back_as_the_verification_link(tmp_path: Path) -> None:
+    card = _sun_card()
+    path = tmp_path / "card.pdf"
+    path.write_bytes(_pdf([card]))
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(path), str(tmp_path / "page")], check=True)
+    [png] = sorted(tmp_path.glob("page*.png"))
+    read = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True)
+    assert read.stdout.strip() == card.verify_url  # type: ignore[attr-defined]
 
 
 def test_a_changed_card_has_another_digest() -> None:

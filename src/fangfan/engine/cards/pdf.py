@@ -46,7 +46,7 @@ QR_SIZE = 32 * mm
 QR_QUIET_MODULES = 2
 FOOTER_HEIGHT = 44 * mm
 # Column widths of the policy table: policy, who, amount, wording and source.
-COLUMNS = (40 * mm, 34 * mm, 24 * mm, WIDTH - 98 * mm)
+COLUMNS = (38 * mm, 32 * mm, 28 * mm, WIDTH - 98 * mm)
 SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35)
 PAD = 1.6 * mm
 GREY = (0.35, 0.35, 0.35)
@@ -273,6 +273,8 @@ def _policy_rows(lines: Sequence[CardLine]) -> list[_Row]:
                 )
             )
         )
+    if not total:
+        return rows
     rows.append(
         _Row(
             (
