@@ -25,6 +25,7 @@ PostgreSQL commit without waiting for each flush.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import re
 import time
@@ -266,6 +267,15 @@ def with_defaults(model: type[Model], frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(missing).select(list(fields))
 
 
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """`frame` as CSV for COPY (no header), as bytes: Polars writes them twice as fast as a
+    `str`, which psycopg would then encode back to bytes (at city scale 10 million rows a
+    publish: about 10 s of CPU beside PostgreSQL's own)."""
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False)
+    return buffer.getvalue()
+
+
 def _batches(frame: pl.DataFrame, rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
     for offset in range(0, frame.height, rows):
         yield frame.slice(offset, rows)
@@ -363,7 +373,7 @@ class CopyLoader:
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
                 for chunk in chunks:
-                    copy.write(chunk.write_csv(include_header=False))
+                    copy.write(csv_bytes(chunk))
                     if advance:
                         advance(chunk.height)
 
@@ -460,7 +470,7 @@ class ShadowTable:
                     sql = f"COPY {quote(self.next)} ({names}) FROM STDIN WITH (FORMAT csv, FREEZE)"
                     copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
                 for chunk in _batches(frame, CSV_ROWS):
-                    copy.write(chunk.write_csv(include_header=False))
+                    copy.write(csv_bytes(chunk))
                     if advance:
                         advance(chunk.height)
                 count += frame.height
