@@ -91,6 +91,11 @@ def _feed_records(snapshot: Snapshot, feed: str, placed: pl.DataFrame) -> pl.Dat
     rows = snapshot.scan(feed).with_columns(ADDRESS_TYPES)
     if "household_id" in rows.collect_schema().names():
         rows = rows.drop("household_id")
-    joined = rows.join(placed.lazy(), on=list(ADDRESS), how="inner", nulls_equal=True).collect()
+    # In file order, as the web reads its records: a person's sources are listed in that order.
+    joined = (
+        rows.join(placed.lazy(), on=list(ADDRESS), how="inner", nulls_equal=True)
+        .sort(pl.col("_file").fill_null(""), pl.col("_sheet").fill_null(""), "_row")
+        .collect()
+    )
     name = "head_name" if "head_name" in joined.columns else "name"
     return joined.with_columns(pl.col(name).alias("name"), feed_source_expr(feed).alias("source"))

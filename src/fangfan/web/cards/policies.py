@@ -96,7 +96,9 @@ def database_inputs(household_ids: Sequence[str]) -> CardInputs:
             .order_by("household_id", "position")
             .values(*MEMBER_COLUMNS)
         )
-        found = DepartmentRecord.objects.filter(household_id__in=chunk, feed__in=CARD_FEEDS).values_list(
+        # In file order, as the engine reads them: a person's sources are listed in that order.
+        records_of_chunk = DepartmentRecord.objects.filter(household_id__in=chunk, feed__in=CARD_FEEDS)
+        found = records_of_chunk.order_by("feed", "source_file", "source_sheet", "source_row").values_list(
             "feed",
             "household_id",
             "linked_id_number",
