@@ -227,3 +227,21 @@ def test_the_verification_page_is_rate_limited_per_address(cast: dict[str, House
     for _ in range(60):
         assert client.get(reverse("cards:verify"), {"t": "abc"}).status_code == 200
     assert client.get(reverse("cards:verify"), {"t": "abc"}).status_code == 429
+
+
+def test_a_server_without_the_cjk_font_says_which_package_to_install(
+    cast: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fangfan.engine.cards.pdf import FontMissing
+
+    def missing(*args: object, **kwargs: object) -> int:
+        raise FontMissing("未找到可嵌入 PDF 的中文字体：请安装 Debian 软件包 fonts-wqy-zenhei")
+
+    monkeypatch.setattr("fangfan.web.cards.batch.write_cards", missing)
+    response = _client(Role.VILLAGE, SHANGPING).get(
+        reverse("cards:household", args=[cast["sun"].household_id])
+    )
+    assert response.status_code == 503
+    assert (
+        "fonts-wqy-zenhei" in response.content.decode() and "暂时不能打印明白卡" in response.content.decode()
+    )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from fangfan.engine.cards.catalogue import CatalogueError
+from fangfan.engine.cards.pdf import FontMissing
 from fangfan.web.accounts.access import (
     REGION_READERS,
     get_scoped_or_404,
@@ -36,24 +39,30 @@ def _year(request: HttpRequest) -> int | None:
 
 @require_roles(*REGION_READERS)
 @require_GET
-def household_card(request: HttpRequest, household_id: str) -> FileResponse:
+def household_card(request: HttpRequest, household_id: str) -> HttpResponseBase:
     """One household's card (the household page's link)."""
     household = get_scoped_or_404(Household.objects.all(), request.user, household_id=household_id)
-    assert isinstance(request.user, User)
-    return cards_response(request.user, f"{household.head_name}户", [household], _year(request))
+    return _download(request, f"{household.head_name}户", [household])
 
 
 @require_roles(*REGION_READERS)
 @require_GET
-def region_cards(request: HttpRequest, code: str) -> FileResponse:
+def region_cards(request: HttpRequest, code: str) -> HttpResponseBase:
     """Every household's card of a village or township, one page each, in one PDF."""
     region = region_for_user(request.user, code)
     if region.level not in BATCH_LEVELS:
         raise Http404("明白卡按行政村或乡镇打印")
     inside = Household.objects.filter(within_region("village_code", region))
     households = scope(inside, request.user).order_by("village_code", "household_id")
+    return _download(request, region.name, list(households))
+
+
+def _download(request: HttpRequest, title: str, households: list[Household]) -> HttpResponseBase:
     assert isinstance(request.user, User)
-    return cards_response(request.user, region.name, list(households), _year(request))
+    try:
+        return cards_response(request.user, title, households, _year(request))
+    except (FontMissing, CatalogueError) as error:  # the server's installation, not the request
+        return render(request, "cards/unavailable.html", {"reason": str(error)}, status=503)
 
 
 @login_not_required
