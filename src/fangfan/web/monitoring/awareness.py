@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Substr
 
 from fangfan.web.accounts.access import prefix_length, regions_within, scope, within_region
 from fangfan.web.accounts.models import User
@@ -73,27 +74,44 @@ class Awareness:
         )
 
 
+class JsonArrayLength(Func):
+    """The number of items of a JSON array column (SQLite's json_array_length, PostgreSQL's jsonb)."""
+
+    function = "json_array_length"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
 def awareness_by_code(visits: QuerySet[Any], length: int | None) -> dict[str, Awareness]:
     """{code prefix of `length` digits (None: ""): Awareness} over `visits` (already scoped).
 
-    Each household counts once, by its latest visit with awareness recorded.
+    Each household counts once, by its latest visit with awareness recorded; one query
+    (the latest visit found by a correlated subquery on the household's visits, the arrays'
+    lengths summed per group). `policies_known` is a subset of `policies_received`, as
+    `record_visit` stores it, so its length is the number known.
     """
-    rows = (
-        visits.filter(policies_received__isnull=False)
-        .order_by("household_id", "-visited_on", "-pk")
-        .values_list("household_id", "village_code", "policies_received", "policies_known")
+    asked = Visit.objects.filter(policies_received__isnull=False)
+    latest = (
+        asked.filter(household_id=OuterRef("household_id")).order_by("-visited_on", "-pk").values("pk")[:1]
     )
-    seen: set[str] = set()
-    totals: dict[str, Awareness] = {}
-    for household_id, village_code, received, known in rows.iterator(chunk_size=2_000):
-        if household_id in seen:
-            continue
-        seen.add(household_id)
-        code = village_code[:length] if length is not None else ""
-        receiving = set(received or ())
-        counted = Awareness(1, len(receiving), len(receiving & set(known or ())))
-        totals[code] = totals.get(code, Awareness()) + counted
-    return totals
+    rows = visits.filter(policies_received__isnull=False, pk=Subquery(latest))
+    code = Substr("village_code", 1, length) if length is not None else Value("")
+    grouped = (
+        rows.annotate(code=code)
+        .values("code")
+        .annotate(
+            households=Count("pk"),
+            received=Sum(JsonArrayLength("policies_received")),
+            known=Sum(JsonArrayLength("policies_known")),
+        )
+        .order_by()
+    )
+    return {
+        row["code"]: Awareness(row["households"], int(row["received"] or 0), int(row["known"] or 0))
+        for row in grouped
+    }
 
 
 @dataclass(frozen=True)
