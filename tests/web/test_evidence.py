@@ -334,6 +334,10 @@ def test_removing_a_proof_asks_why_records_it_and_the_count_drops(cast):
     assert EvidenceItem.objects.count() == 0 and EvidenceItem.all_objects.get().removal_reason == "拍错了房子"
     deletion = AuditEvent.objects.get(action="delete", object_id=str(item.pk))
     assert deletion.user == cast["village"] and deletion.old["removal_reason"] == "拍错了房子"
+    record = (
+        _client(cast["inspector"]).get(f"/evidence/households/{cast['wang'].household_id}/").content.decode()
+    )
+    assert "已删除的材料" in record and "拍错了房子" in record
 
 
 def _sheets(response: Any) -> dict[str, list[list[Any]]]:

@@ -72,6 +72,11 @@ def _page(
         "form": form or UploadForm(evidence.needs),
         "may_upload": can(request.user, "evidence_upload", household),
         "full": True,
+        # Removed proofs stay on record: who removed which, when and why (the audit trail's words).
+        "removed": scope(EvidenceItem.all_objects.filter(household=household), request.user)
+        .exclude(deleted_at=None)
+        .select_related("deleted_by", "uploaded_by")
+        .order_by("-deleted_at", "-pk"),
     }
     return render(request, "evidence/household.html", context, status=status)
 
