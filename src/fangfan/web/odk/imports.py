@@ -32,6 +32,7 @@ from fangfan.engine.odk.submissions import Submission as Row
 from fangfan.engine.odk.submissions import SubmissionFile, SubmissionFileError, read_submissions
 from fangfan.web.accounts.access import scope
 from fangfan.web.accounts.models import User
+from fangfan.web.monitoring import awareness
 from fangfan.web.monitoring.actions.discovery import record_visit
 from fangfan.web.monitoring.forms import VisitForm
 from fangfan.web.odk.models import Submission, SubmissionImport
@@ -94,6 +95,23 @@ def _refusal(upload: File[bytes], name: str) -> str:
     return ""
 
 
+@dataclass
+class _Households:
+    """The households an export names, looked up once: those inside the uploader's region,
+    the ids that exist outside it, and what each inside receives (one batch)."""
+
+    inside: dict[str, Household]
+    outside: set[str]
+    received: dict[str, list[str]]
+
+    @classmethod
+    def named_in(cls, rows: list[Row], user: User) -> _Households:
+        ids = {str(row.answers.get("household_id") or "") for row in rows if not row.problems}
+        inside = {h.pk: h for h in scope(Household.objects.filter(pk__in=ids), user)}
+        outside = set(Household.objects.filter(pk__in=ids - inside.keys()).values_list("pk", flat=True))
+        return cls(inside, outside, awareness.received_keys(list(inside.values())))
+
+
 def _load(batch: SubmissionImport, user: User, parsed: SubmissionFile, spec: FormSpec) -> None:
     rows = parsed.rows
     unplaced: list[Unplaced] = []
@@ -102,29 +120,29 @@ def _load(batch: SubmissionImport, user: User, parsed: SubmissionFile, spec: For
             instance_id__in=[row.instance_id for row in rows if row.instance_id]
         ).values_list("instance_id", flat=True)
     )
-    for row in rows:
-        batch.rows += 1
-        if row.duplicate_of is not None or row.instance_id in known:
-            batch.duplicates += 1
-            continue
-        problems = _place(batch, user, row, spec, parsed.header("household_id"))
+    fresh = [row for row in rows if row.duplicate_of is None and row.instance_id not in known]
+    households = _Households.named_in(fresh, user)
+    batch.rows, batch.duplicates = len(rows), len(rows) - len(fresh)
+    for row in fresh:
+        problems = _place(batch, user, row, spec, households, parsed.header("household_id"))
         if problems:
             unplaced.extend(problems)
             batch.unplaced_count += 1
     batch.unplaced = [asdict(item) for item in unplaced]
 
 
-def _place(batch: SubmissionImport, user: User, row: Row, spec: FormSpec, column: str) -> list[Unplaced]:
+def _place(
+    batch: SubmissionImport, user: User, row: Row, spec: FormSpec, households: _Households, column: str
+) -> list[Unplaced]:
     """Record the row as a visit; the reasons it cannot be placed, when it cannot."""
     household_id = str(row.answers.get("household_id") or "")
     if row.problems:
         return [Unplaced(p.row, p.column, p.value, p.message, household_id) for p in row.problems]
-    household = scope(Household.objects.all(), user).filter(pk=household_id).first()
+    household = households.inside.get(household_id)
     if household is None:
-        exists = Household.objects.filter(pk=household_id).exists()
         problem = (
             "该户不在您的辖区内，不能由您导入"
-            if exists
+            if household_id in households.outside
             else "系统中没有该户编号的农户（或该户已不在最新发布的数据中）"
         )
         return [Unplaced(row.row, column, household_id, problem, household_id)]
@@ -140,6 +158,7 @@ def _place(batch: SubmissionImport, user: User, row: Row, spec: FormSpec, column
                 answers.get("income_year"),
                 answers.get("household_size"),
                 answers.get("policies_known") or [],
+                policies_received=households.received[household_id],
             )
             Submission.objects.create(
                 instance_id=row.instance_id,

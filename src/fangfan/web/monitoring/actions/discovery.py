@@ -109,6 +109,8 @@ def record_visit(
     income_year: int | None = None,
     household_size: int | None = None,
     policies_known: Sequence[str] | None = None,
+    *,
+    policies_received: Sequence[str] | None = None,
 ) -> VisitResult:
     """走访记录 with 算细账; a household in range gets a lead unless it is already in hand.
 
@@ -116,7 +118,9 @@ def record_visit(
     business_cost and rigid_spending, in yuan. The size divided by is the registry's, or
     `household_size` typed in when the registry holds none (`income.household_size_for`).
     `policies_known` (政策知晓, `awareness`): the keys of the policies the household knew
-    it receives, each one it receives; None when awareness was not asked.
+    it receives, each one it receives; None when awareness was not asked. What it receives
+    is looked up here, or taken from `policies_received` when the caller looked up a batch
+    of households at once (`awareness.received_keys`, as an import of many visits does).
     """
     if not can(user, "monitoring_visit", household):
         raise PermissionDenied("您无权记录该户的走访")
@@ -131,7 +135,7 @@ def record_visit(
         visited_on=visited_on,
         situation=situation.strip(),
         **assessment_values(account, threshold.year, threshold.note),
-        **_awareness(household, policies_known),
+        **_awareness(household, policies_known, policies_received),
     )
     record_creation(user, visit)
     if not account.in_range:
@@ -154,11 +158,17 @@ def record_visit(
     return VisitResult(visit, create_intake(user, intake), "")
 
 
-def _awareness(household: Household, known: Sequence[str] | None) -> dict[str, list[str] | None]:
+def _awareness(
+    household: Household, known: Sequence[str] | None, looked_up: Sequence[str] | None
+) -> dict[str, list[str] | None]:
     """The visit's policies received and known; one named that the household does not receive is refused."""
     if known is None:
         return {"policies_received": None, "policies_known": None}
-    received = awareness.received_keys([household])[household.household_id]
+    received = (
+        list(looked_up)
+        if looked_up is not None
+        else awareness.received_keys([household])[household.household_id]
+    )
     strange = awareness.unknown_to_household(known, received)
     if strange:
         names = awareness.policy_names()
