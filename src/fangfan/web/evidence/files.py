@@ -18,6 +18,8 @@ fangfan.web.evidence.files.Refused: 文件“照片.jpg”按内容是SVG图形�
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import io
 import re
@@ -195,25 +197,161 @@ def _check_pdf(shown: str, data: bytes) -> Checked:
 
 
 def _pdf_names(shown: str, data: bytes) -> set[bytes]:
-    """The active names (PDF_ACTIVE) in the raw bytes and in every stream zlib can inflate."""
+    """The active names (PDF_ACTIVE) in the raw bytes and in every stream's decoded bytes."""
     found: set[bytes] = set()
-    budget = PDF_INFLATED_LIMIT
-    for chunk in (data, *_inflated_streams(shown, data, budget)):
+    for chunk in (data, *_decoded_streams(shown, data)):
         decoded = _PDF_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), chunk)
         found |= {match.group(1) for match in _PDF_NAME.finditer(decoded)}
     return found
 
 
-def _inflated_streams(shown: str, data: bytes, budget: int) -> list[bytes]:
-    streams = []
+# A stream's dictionary is read from the bytes before `stream` (after the last `obj`).
+_STREAM_HEAD = 4096
+_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
+_FILTER_NAME = re.compile(rb"/([A-Za-z0-9]+)")
+_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9])")
+_ENCRYPT = re.compile(rb"/Encrypt(?![A-Za-z0-9])")
+FILTER_ALIASES = {b"AHx": b"ASCIIHexDecode", b"A85": b"ASCII85Decode", b"Fl": b"FlateDecode"}
+FILTER_ALIASES |= {b"LZW": b"LZWDecode", b"RL": b"RunLengthDecode", b"DCT": b"DCTDecode"}
+FILTER_ALIASES |= {b"CCF": b"CCITTFaxDecode"}
+# Image data from here on: nothing a reader parses for objects (its raw bytes are scanned anyway).
+IMAGE_FILTERS = frozenset({b"DCTDecode", b"JPXDecode", b"CCITTFaxDecode", b"JBIG2Decode"})
+
+
+class _Budget:
+    """How many more bytes the file's streams may decode to while being checked."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown, self.left = shown, PDF_INFLATED_LIMIT
+
+    def take(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise Refused(f"PDF“{self.shown}”解压后内容过大，无法检查，未保存。")
+
+
+def _decoded_streams(shown: str, data: bytes) -> list[bytes]:
+    """Every stream decoded through its filters (ASCIIHex, ASCII85, Flate with its predictor),
+    so a name hidden in an object stream behind any chain of them is seen. An object stream
+    behind a filter we cannot decode (LZW, RunLength, Crypt) or encrypted is refused: what
+    it holds cannot be checked."""
+    budget, streams = _Budget(shown), []
+    encrypted = _ENCRYPT.search(data) is not None
     for match in _PDF_STREAM.finditer(data):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget + 1)
-        except zlib.error:
-            continue  # not Flate (a JPEG image, say): its raw bytes were read with the file
-        budget -= len(inflated)
-        if budget < 0:
-            raise Refused(f"PDF“{shown}”解压后内容过大，无法检查，未保存。")
-        streams.append(inflated)
+        head = data[max(0, match.start() - _STREAM_HEAD) : match.start()]
+        head = _PDF_ESCAPE.sub(lambda found: bytes([int(found.group(1), 16)]), head.rsplit(b" obj", 1)[-1])
+        objects = _OBJECT_STREAM.search(head) is not None
+        if objects and encrypted:
+            raise Refused(
+                f"PDF“{shown}”已加密，其中的内容无法检查，出于安全考虑不能上传；请另存为未加密的PDF，或打印后扫描再上传。"
+            )
+        filters = next(reversed(list(_FILTER.finditer(head))), None)  # this stream's, the last
+        if filters is None:  # a raw stream, or a dictionary we did not find: try Flate as before
+            inflated = _inflate(match.group(1), budget)
+            if inflated:
+                streams.append(inflated)
+            continue
+        content: bytes | None = match.group(1)
+        for name in _FILTER_NAME.findall(filters.group(1)):
+            name = FILTER_ALIASES.get(name, name)
+            if name in IMAGE_FILTERS or content is None:
+                break
+            if name == b"ASCIIHexDecode":
+                content = _ascii_hex(content)
+            elif name == b"ASCII85Decode":
+                content = _ascii_85(content)
+            elif name == b"FlateDecode":
+                content = _unpredicted(_inflate(content, budget), head, budget)
+            elif objects:
+                raise Refused(
+                    f"PDF“{shown}”使用了无法检查的压缩方式（{name.decode('ascii', 'replace')}），"
+                    "出于安全考虑不能上传；请另存为普通PDF，或打印后扫描再上传。"
+                )
+            else:
+                content = None  # an image or page content in an old compression: no objects inside
+        if content:
+            streams.append(content)
     return streams
+
+
+def _inflate(raw: bytes, budget: _Budget) -> bytes:
+    """What zlib can inflate of `raw`, up to the error a damaged stream hits (a reader shows
+    as much, so as much is checked)."""
+    inflater, output = zlib.decompressobj(), bytearray()
+    for start in range(0, len(raw), 65536):
+        try:
+            piece = inflater.decompress(raw[start : start + 65536], budget.left + 1)
+        except zlib.error:
+            break
+        budget.take(len(piece))
+        output += piece
+        if inflater.eof:
+            break
+    return bytes(output)
+
+
+def _ascii_hex(raw: bytes) -> bytes:
+    digits = re.sub(rb"[^0-9A-Fa-f]", b"", raw.split(b">", 1)[0])
+    try:
+        return binascii.unhexlify(digits + b"0" * (len(digits) % 2))
+    except binascii.Error:
+        return b""
+
+
+def _ascii_85(raw: bytes) -> bytes:
+    text = re.sub(rb"\s", b"", raw.split(b"~>", 1)[0]).removeprefix(b"<~")
+    try:
+        return base64.a85decode(text)
+    except ValueError:
+        return base64.a85decode(text[: len(text) // 5 * 5]) if len(text) >= 5 else b""
+
+
+_PREDICTOR = re.compile(rb"/Predictor\s+(\d+)")
+_COLUMNS = re.compile(rb"/Columns\s+(\d+)")
+_COLORS = re.compile(rb"/Colors\s+(\d+)")
+_BITS = re.compile(rb"/BitsPerComponent\s+(\d+)")
+
+
+def _number(pattern: re.Pattern[bytes], head: bytes, default: int) -> int:
+    found = pattern.search(head)
+    return min(int(found.group(1)), 1 << 16) if found else default
+
+
+def _unpredicted(data: bytes, head: bytes, budget: _Budget) -> bytes:
+    """`data` with the Flate stream's PNG or TIFF predictor undone (rows of bytes, each
+    coded against its neighbours: otherwise a name could be split across rows)."""
+    predictor = _number(_PREDICTOR, head, 1)
+    if predictor < 2 or not data:
+        return data
+    bits = _number(_COLORS, head, 1) * _number(_BITS, head, 8)
+    step, width = max(1, bits // 8), max(1, (bits * _number(_COLUMNS, head, 1) + 7) // 8)
+    output = bytearray()
+    if predictor == 2:
+        for start in range(0, len(data), width):
+            row = bytearray(data[start : start + width])
+            for index in range(step, len(row)):
+                row[index] = (row[index] + row[index - step]) & 0xFF
+            output += row
+        return bytes(output)
+    prior = bytearray(width)
+    for start in range(0, len(data), width + 1):
+        kind, row = data[start], bytearray(data[start + 1 : start + 1 + width].ljust(width, b"\0"))
+        for index in range(width):
+            left = row[index - step] if index >= step else 0
+            up, corner = prior[index], prior[index - step] if index >= step else 0
+            if kind == 1:
+                row[index] = (row[index] + left) & 0xFF
+            elif kind == 2:
+                row[index] = (row[index] + up) & 0xFF
+            elif kind == 3:
+                row[index] = (row[index] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                guess = left + up - corner
+                near = min(
+                    (abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - corner), 2, corner)
+                )
+                row[index] = (row[index] + near[2]) & 0xFF
+        output += row
+        prior = row
+    budget.take(len(output) - len(data))
+    return bytes(output)
