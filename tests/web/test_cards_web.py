@@ -23,6 +23,7 @@ from fangfan.engine import idnumber
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.cards.batch import cards_for
+from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import DepartmentRecord, Household, Member
 from fangfan.web.workqueue.testing import current_run, make_household
 
@@ -138,10 +139,17 @@ def test_village_team_prints_her_card_with_allowance_and_helper_phone_but_not_he
 def test_township_prints_every_household_of_a_village_or_of_itself_one_page_each(
     cast: dict[str, Household], tmp_path: Path
 ) -> None:
+    """A village prints at once; the township's batch goes to the worker (test_cards_batches)."""
+    from fangfan.web.cards.background import region_households
+    from fangfan.web.cards.batch import cards_response
+
     township = _client(Role.TOWNSHIP, "621226100")
     village = township.get(reverse("cards:region", args=[SHANGPING]))
     assert village.status_code == 200 and "PAGES=2" in _pdf_text(village, tmp_path)
-    whole = township.get(reverse("cards:region", args=["621226100"]))
+    offered = township.get(reverse("cards:region", args=["621226100"])).content.decode()
+    assert "城关镇共 3 户" in offered and reverse("cards:batch_new", args=["621226100"]) in offered
+    user, region = User.objects.get(role=Role.TOWNSHIP), Region.objects.get(code="621226100")
+    whole = cards_response(user, "城关镇", list(region_households(region, user)))
     text = _pdf_text(whole, tmp_path)
     assert "PAGES=3" in text and "石桥户" in text and "北关户" not in text
     assert "本年度数据中暂无享受的帮扶政策记录" in text  # 张德顺 and 石桥户

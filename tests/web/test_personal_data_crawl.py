@@ -294,6 +294,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         _rectification_and_campaign(users, home, village)
         _assessment_round(users, home, village)
         _odk_import(users["village"], home)
+        card_batch = _card_batch(users["township"], village)
         _evidence(users, home)
         known = {WANG_ID}
         known |= set(Member.objects.values_list("id_number", flat=True))
@@ -309,6 +310,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             "/odk/",
             f"/odk/villages/{village}/households.csv",
             f"/monitoring/awareness/?region={village[:6]}",
+            f"/cards/batches/{card_batch}/",
         ]
         seeds += [
             f"/evidence/households/{home.household_id}/",
@@ -455,6 +457,17 @@ def _odk_import(team: User, home: Household) -> None:
     export = SimpleUploadedFile("submissions.csv", (header + "".join(rows)).encode())
     batch = import_submissions(team, export)
     assert (batch.created, batch.unplaced_count) == (1, 1), batch.unplaced
+
+
+def _card_batch(township: User, village: str) -> int:
+    """The village's policy cards asked for by the township and printed by the worker (the
+    page and its status panel are crawled; the PDF is read in the cards test below)."""
+    from fangfan.web.cards.background import print_batch, request_batch
+    from fangfan.web.regions.models import Region
+
+    batch = request_batch(township, Region.objects.get(code=village), None)
+    print_batch(batch.pk)
+    return batch.pk
 
 
 def _upload_with_problems(clerk: User, household: Household) -> None:
@@ -606,6 +619,7 @@ MUST_READ = {
     "odk:preload",
     "odk:import_detail",
     "odk:import_report",
+    "cards:batch",
     "monitoring:awareness",
     "evidence:home",
     "evidence:region",
@@ -638,10 +652,13 @@ def test_no_role_finds_a_whole_or_rebuildable_id_or_a_phone_on_any_page_or_sheet
         assert {"imports:detail", "imports:problems"} <= set(report[role][1]), (role, report[role][1])
 
 
-def test_a_policy_card_and_its_qr_page_show_no_members_number_and_no_phone_but_the_helpers() -> None:
+def test_a_policy_card_and_its_qr_page_show_no_members_number_and_no_phone_but_the_helpers(
+    settings: object, tmp_path: Path
+) -> None:
     """The card is handed to the household: its helper's phone is printed on purpose (the
     cadre they call), nothing else of the kind, for every role that may print it. Its QR
     page is public and shows no phone at all. (The crawl skips PDFs; cards are read here.)"""
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]  # the worker prints here
     import subprocess
     import tempfile
 
@@ -671,6 +688,25 @@ def test_a_policy_card_and_its_qr_page_show_no_members_number_and_no_phone_but_t
             compact = re.sub(r"\s+", "", text.stdout)
             assert CADRE_PHONE in compact and "张燕萱" in compact, (role, address)
             assert leaks(compact.replace(CADRE_PHONE, ""), [WANG_ID]) == [], (role, address)
+    # The same cards printed by the worker for the township (a batch too large for a request).
+    from fangfan.web.cards.background import print_batch, request_batch
+    from fangfan.web.regions.models import Region
+
+    township = User.objects.get(role="township")
+    batch = request_batch(township, Region.objects.get(code="621226100"), None)
+    print_batch(batch.pk)
+    for reader in User.objects.filter(role__in=("city", "county", "township", "inspector")):
+        client = Client()
+        client.force_login(reader)
+        response = client.get(f"/cards/batches/{batch.pk}.pdf")
+        assert response.status_code == 200, reader.role
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+            handle.write(b"".join(response.streaming_content))
+            handle.flush()
+            text = subprocess.run(["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True)
+        compact = re.sub(r"\s+", "", text.stdout)
+        assert CADRE_PHONE in compact and "张燕萱" in compact, reader.role
+        assert leaks(compact.replace(CADRE_PHONE, ""), [WANG_ID]) == [], reader.role
     [card], _ = cards_for([Household.objects.get(pk=household.pk)])
     address = urlsplit(card.verify_url)
     page = _text(Client().get(f"{address.path}?{address.query}"))

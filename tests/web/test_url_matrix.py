@@ -39,6 +39,7 @@ from fangfan.web.assessment.testing import make_round
 from fangfan.web.campaigns.models import Draw, Target
 from fangfan.web.campaigns.models import Visit as CampaignVisit
 from fangfan.web.campaigns.testing import make_target
+from fangfan.web.cards.models import CardBatch
 from fangfan.web.evidence.models import EvidenceItem, StoredFile
 from fangfan.web.evidence.testing import make_evidence
 from fangfan.web.grievances import actions as grievance_actions
@@ -116,6 +117,7 @@ class Place:
     unit_id: int = 0
     evidence_item_id: int = 0  # a photo filed for the household's open finding (fangfan.web.evidence)
     odk_import_id: int = 0  # an import of ODK submissions by the village (fangfan.web.odk)
+    card_batch_id: int = 0  # the village's policy cards printed by the worker (fangfan.web.cards)
 
 
 MONITORING_CASE_VERBS = (
@@ -302,11 +304,16 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     **{f"odk:{name}": lambda place: {"village_code": place.village} for name in ("form", "preload")},
     **{
         f"odk:{name}": lambda place: {"import_id": place.odk_import_id}
-        for name in ("import_detail", "import_report")
+        for name in ("import_detail", "import_report", "import_status")
     },
     "assessment:record_result": lambda place: {"unit_id": place.unit_id},
     "cards:household": lambda place: {"household_id": place.household_id},
     "cards:region": lambda place: {"code": place.village},
+    "cards:batch_new": lambda place: {"code": place.village},
+    **{
+        f"cards:{name}": lambda place: {"batch_id": place.card_batch_id}
+        for name in ("batch", "batch_status", "batch_download")
+    },
     "cards:verify": lambda place: {},
 }
 # Public by design: the household's own report form, the place choices it loads and the
@@ -334,6 +341,7 @@ WRITERS = frozenset(
         "evidence:upload",
         "evidence:remove",
         "odk:upload",
+        "cards:batch_new",
         *(
             f"workqueue:{verb}"
             for verb in ("assign", "mark_fixed", "mark_explained", "verify_close", "reject")
@@ -477,6 +485,8 @@ def world(settings, tmp_path):
     )
     inside = _with_odk(inside, users[Role.VILLAGE])
     outside = _with_odk(outside, wudu_officer)
+    inside = _with_card_batch(inside, users[Role.VILLAGE])
+    outside = _with_card_batch(outside, wudu_officer)
     inside = _with_grievances(inside, users[Role.COUNTY], "石桥村的问题")
     outside = _with_grievances(
         outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题"
@@ -494,6 +504,16 @@ def _with_odk(place: Place, uploader: User) -> Place:
         uploaded_by=uploader, region_code=place.village, file_name=f"{head}.csv", unplaced=unplaced
     )
     return dataclasses.replace(place, odk_import_id=batch.pk)
+
+
+def _with_card_batch(place: Place, requester: User) -> Place:
+    """The village's cards printed by the worker, its PDF ready to download."""
+    batch = CardBatch.objects.create(
+        requested_by=requester, region_code=place.village, title="村", status="ready", file="cards/1.pdf"
+    )
+    default_storage.save(f"cards/{batch.pk}.pdf", ContentFile(b"%PDF-1.4"))
+    CardBatch.objects.filter(pk=batch.pk).update(file=f"cards/{batch.pk}.pdf", finished_at=timezone.now())
+    return dataclasses.replace(place, card_batch_id=batch.pk)
 
 
 def _with_evidence(place: Place, team: User) -> Place:
@@ -597,6 +617,7 @@ def _writes() -> tuple[int, ...]:
         StoredFile.objects.count(),
         SubmissionImport.objects.count(),
         OdkSubmission.objects.count(),
+        CardBatch.objects.count(),
     )
 
 

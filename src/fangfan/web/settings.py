@@ -311,3 +311,10 @@ FANGFAN_UPLOAD_HOLD_COUNTIES_LOST = env_int("FANGFAN_UPLOAD_HOLD_COUNTIES_LOST",
 # photo may decode to (a phone's 50-megapixel photo passes; a decompression bomb does not).
 FANGFAN_EVIDENCE_MAX_BYTES = env_int("FANGFAN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 FANGFAN_EVIDENCE_MAX_PIXELS = env_int("FANGFAN_EVIDENCE_MAX_PIXELS", 60_000_000)
+# Policy cards (docs/cards.md): a village of at most this many households prints while the
+# request waits; a larger village or any township goes to the background worker, and its
+# finished PDF is kept this many hours for download, then removed.
+FANGFAN_CARDS_INLINE_HOUSEHOLDS = env_int("FANGFAN_CARDS_INLINE_HOUSEHOLDS", 300)
+FANGFAN_CARDS_KEEP_HOURS = env_int("FANGFAN_CARDS_KEEP_HOURS", 72)
+# ODK submissions (docs/odk.md): an export of more rows than this is imported by the worker.
+FANGFAN_ODK_INLINE_ROWS = env_int("FANGFAN_ODK_INLINE_ROWS", 300)
