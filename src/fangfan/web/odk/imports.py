@@ -14,17 +14,26 @@ published registry and inside the uploader's region, and `record_visit` — the 
 as the web form, which opens the monitoring lead — accepts it. A submission whose
 instance id was imported before, or that appears twice in the file, is skipped and
 counted as a duplicate, never recorded twice.
+
+**Large exports in the background.** Called from the web with `may_defer`, an export of more
+than `FANGFAN_ODK_INLINE_ROWS` rows is checked and read as above, then kept under MEDIA_ROOT
+and imported by the worker (`tasks.import_waiting_task` → `import_waiting`) in the same one
+transaction; its page shows the progress and then the same report. A failure there leaves no
+visit, says so in Chinese, and the kept file is removed either way.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from fangfan.engine.odk.form import EXTRA_GUARANTEES, GUARANTEE_FIELDS, FormSpec
@@ -40,7 +49,9 @@ from fangfan.web.odk.schema import visit_form_spec
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.registry.models import Household
 
+logger = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx")
+FAILED = "导入时出现系统错误，没有导入任何一行，请重新上传或联系系统管理员"
 MAX_BYTES = 20 * 1024 * 1024
 # Answers that show a guarantee not met, written into the visit's 走访情况.
 FAILING = frozenset({"否", "C", "D"})
@@ -55,9 +66,9 @@ class Unplaced:
     household_id: str = ""
 
 
-def import_submissions(user: User, upload: File[bytes]) -> SubmissionImport:
+def import_submissions(user: User, upload: File[bytes], *, may_defer: bool = False) -> SubmissionImport:
     """Import one export (an upload, or a file the CLI opened); the returned record holds the
-    counts and the unplaced rows."""
+    counts and the unplaced rows. With `may_defer`, a large export is left 排队中 for the worker."""
     if not user.region:
         raise PermissionDenied("您的账号没有所属区划，不能导入")
     name = PurePath(upload.name or "").name or "上传的文件"
@@ -79,12 +90,72 @@ def import_submissions(user: User, upload: File[bytes]) -> SubmissionImport:
             batch.refused = str(error)
             batch.save()
             return batch
-    batch.source = parsed.source
+        batch.source = parsed.source
+        if may_defer and len(parsed.rows) > settings.FANGFAN_ODK_INLINE_ROWS:
+            return _defer(batch, path, len(parsed.rows))
     with transaction.atomic():
         batch.save()
         _load(batch, user, parsed, spec)
         batch.save()
     return batch
+
+
+@transaction.atomic
+def _defer(batch: SubmissionImport, path: Path, rows: int) -> SubmissionImport:
+    """Keep the export for the worker and queue it (once this transaction commits)."""
+    batch.rows, batch.status = rows, SubmissionImport.Status.QUEUED
+    batch.save()
+    with path.open("rb") as handle:
+        batch.waiting_file = default_storage.save(f"odk/waiting/{batch.pk}{path.suffix}", File(handle))
+    batch.save(update_fields=["waiting_file"])
+    transaction.on_commit(lambda: _enqueue(batch.pk))
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    from fangfan.web.odk.tasks import import_waiting_task
+
+    import_waiting_task.enqueue(batch_id)
+
+
+def import_waiting(batch_id: int) -> None:
+    """Import a 排队中 export in the worker (a no-op if it is gone or taken): all its rows in
+    one transaction as `import_submissions` does; on a failure nothing of it, and the page says so."""
+    taken = SubmissionImport.objects.filter(pk=batch_id, status=SubmissionImport.Status.QUEUED).update(
+        status=SubmissionImport.Status.RUNNING
+    )
+    if not taken:
+        return
+    batch = SubmissionImport.objects.select_related("uploaded_by").get(pk=batch_id)
+    kept = batch.waiting_file
+    try:
+        _import_kept(batch)
+    except Exception:
+        logger.exception("importing ODK submissions %s failed", batch_id)
+        SubmissionImport.objects.filter(pk=batch_id).update(
+            status=SubmissionImport.Status.FAILED, refused=FAILED, waiting_file=""
+        )
+        raise
+    finally:
+        if kept:
+            default_storage.delete(kept)
+
+
+def _import_kept(batch: SubmissionImport) -> None:
+    user = batch.uploaded_by
+    if not user.is_active or user.region is None:
+        raise PermissionDenied("导入人账号已停用或没有所属区划")
+    spec = visit_form_spec(user.region.code, user.region.name)
+    try:
+        parsed = read_submissions(Path(default_storage.path(batch.waiting_file)), batch.file_name, spec)
+    except SubmissionFileError as error:  # read once in the request already; said as it is
+        batch.refused, batch.status, batch.waiting_file = str(error), SubmissionImport.Status.DONE, ""
+        batch.save()
+        return
+    with transaction.atomic():
+        _load(batch, user, parsed, spec)
+        batch.status, batch.waiting_file = SubmissionImport.Status.DONE, ""
+        batch.save()
 
 
 def _refusal(upload: File[bytes], name: str) -> str:

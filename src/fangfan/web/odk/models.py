@@ -23,6 +23,14 @@ class SubmissionImport(models.Model):
 
     REGION_FIELD = "region_code"
 
+    class Status(models.TextChoices):
+        """An export of more than `FANGFAN_ODK_INLINE_ROWS` rows waits for the worker (web/odk/tasks.py)."""
+
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在导入"
+        DONE = "done", "已完成"
+        FAILED = "failed", "导入失败"
+
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
     )
@@ -38,6 +46,9 @@ class SubmissionImport(models.Model):
     # [{"row", "column", "value", "problem", "household_id"}]: what the report lists.
     unplaced: models.JSONField[list[dict[str, Any]]] = models.JSONField("未能导入的行", default=list)
     refused = models.TextField("整个文件未能导入的原因", blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DONE)
+    # The export waiting for the worker, under MEDIA_ROOT; removed once it is imported.
+    waiting_file = models.CharField("待导入文件", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "离线走访导入"
@@ -46,6 +57,10 @@ class SubmissionImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.uploaded_at:%Y-%m-%d %H:%M}）"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class Submission(models.Model):

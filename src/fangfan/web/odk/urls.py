@@ -13,4 +13,5 @@ urlpatterns = [
     path("odk/imports/new", views.upload, name="upload"),
     path("odk/imports/<int:import_id>/", views.import_detail, name="import_detail"),
     path("odk/imports/<int:import_id>/report.xlsx", views.import_report, name="import_report"),
+    path("odk/imports/<int:import_id>/status", views.import_status, name="import_status"),
 ]

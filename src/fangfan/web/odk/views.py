@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -87,7 +88,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "odk/index.html", _index(request, form), status=400)
-    batch = import_submissions(user_of(request), form.cleaned_data["export"])
+    batch = import_submissions(user_of(request), form.cleaned_data["export"], may_defer=True)
+    if batch.in_progress:
+        messages.info(
+            request, f"文件较大（{batch.rows:,} 条提交），已交后台导入：本页显示进度，导入完成后显示导入报告"
+        )
     return redirect("odk:import_detail", import_id=batch.pk)
 
 
@@ -100,6 +105,17 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     )
     visits = batch.submissions.select_related("visit__household").order_by("row")
     return render(request, "odk/import_detail.html", {"batch": batch, "submissions": visits})
+
+
+@require_GET
+@require_roles(*FIELD_TEAMS)
+def import_status(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The progress panel alone, for htmx polling; a finished import reloads the page (its report)."""
+    batch = get_scoped_or_404(SubmissionImport.objects.all(), request.user, pk=import_id)
+    response = render(request, "odk/_import_status.html", {"batch": batch})
+    if not batch.in_progress:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_GET
