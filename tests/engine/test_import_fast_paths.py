@@ -11,7 +11,9 @@ work that cannot change the outcome; each is held here to the long way it replac
   (`validate._maybe_layout`) — checked over every Unicode code point;
 - a UTF-8 CSV is parsed by Polars straight from the file (`read._read_utf8_csv`) —
   checked against decoding it in Python on the shapes CSV exports come in;
-- a workbook's cell types are read a second time only when its XML holds a number that
+- a workbook's ID columns are found text throughout by the read itself (named from the
+  sheet's first rows, taken from its XML: `read.workbook_head`), else its cell types are
+  read a second time only when its XML holds a number that
   can show 16 digits (`read.may_hold_long_numbers`), and a city's workbooks are read in
   worker processes that write their rows to Arrow files (`assemble._workbook_pool`) —
   checked against reading in threads.
