@@ -60,6 +60,9 @@ def upload_evidence(
         max_pixels=settings.FANGFAN_EVIDENCE_MAX_PIXELS,
     )
     with transaction.atomic():
+        # One upload at a time per household (PostgreSQL; SQLite's writers queue anyway): the
+        # same photo sent twice at once is then 已上传过 the second time, not filed twice.
+        list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk", flat=True))
         stored = keep(checked)
         earlier = (
             EvidenceItem.objects.filter(
