@@ -39,6 +39,13 @@ FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
     ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),  # fonts-arphic-uming
     ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),  # fonts-arphic-ukai
 )
+# Characters the main font lacks (names with rare characters of CJK Extension B and beyond,
+# such as 𠮷 or 𪚥) are drawn from these TrueType fonts, the first that has them
+# (fonts-hanazono); a name is never printed with a character silently left out.
+FALLBACK_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("CardCJKRareB", "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),
+    ("CardCJKRareA", "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"),
+)
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 14 * mm
 WIDTH = PAGE_WIDTH - 2 * MARGIN
@@ -77,9 +84,44 @@ def register_font() -> TTFont:
 
 
 @cache
+def _fallbacks() -> tuple[tuple[str, TTFont], ...]:
+    """The installed fallback fonts, registered on the first character the main font lacks."""
+    found = []
+    for name, path in FALLBACK_CANDIDATES:
+        if Path(path).exists():
+            font = TTFont(name, path)
+            pdfmetrics.registerFont(font)
+            found.append((name, font))
+    return tuple(found)
+
+
+@cache
+def font_of(character: str) -> str:
+    """The font a character is drawn in: the main one, or a fallback that has it."""
+    if ord(character) in register_font().face.charToGlyph or character in "\n\t ":
+        return FONT
+    for name, font in _fallbacks():
+        if ord(character) in font.face.charToGlyph:
+            return name
+    return FONT
+
+
+@cache
 def _em(character: str) -> float:
     """A character's advance at size 1."""
-    return float(register_font().stringWidth(character, 1))
+    return float(pdfmetrics.getFont(font_of(character)).stringWidth(character, 1))
+
+
+def draw(canvas: Canvas, x: float, y: float, text: str, size: float, align: str = "left") -> None:
+    """`text` at (x, y), left-aligned, centred ("centre") or right-aligned ("right"), each
+    run of characters in the font that has them."""
+    runs = [(font, "".join(run)) for font, run in itertools.groupby(text, key=font_of)]
+    if align != "left":
+        x -= text_width(text, size) / (2 if align == "centre" else 1)
+    for font, run in runs:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, run)
+        x += text_width(run, size)
 
 
 def text_width(text: str, size: float) -> float:
@@ -127,7 +169,7 @@ def write_cards(
         progress.advance(TASK)
     if not count:
         canvas.setFont(FONT, 12)
-        canvas.drawString(MARGIN, PAGE_HEIGHT - MARGIN - 12, "没有要打印的明白卡（所选地区没有农户）")
+        draw(canvas, MARGIN, PAGE_HEIGHT - MARGIN - 12, "没有要打印的明白卡（所选地区没有农户）", 12)
         canvas.showPage()
     canvas.save()
     progress.finish(TASK)
@@ -158,9 +200,9 @@ class _Pen:
             if self.draw:
                 self.canvas.setFont(FONT, size)
                 if centred:
-                    self.canvas.drawCentredString(PAGE_WIDTH / 2, self.y + size * 0.3, line)
+                    draw(self.canvas, PAGE_WIDTH / 2, self.y + size * 0.3, line, size, "centre")
                 else:
-                    self.canvas.drawString(MARGIN, self.y + size * 0.3, line)
+                    draw(self.canvas, MARGIN, self.y + size * 0.3, line, size)
 
     def table(self, rows: Sequence[_Row]) -> None:
         for row in rows:
@@ -194,9 +236,9 @@ class _Pen:
                     canvas.setFillColorRGB(*(GREY if grey else (0, 0, 0)))
                     canvas.setFont(FONT, size)
                     if number == 2 and not row.header:
-                        canvas.drawRightString(x + width - PAD, line_y + size * 0.3, line)
+                        draw(canvas, x + width - PAD, line_y + size * 0.3, line, size, "right")
                     else:
-                        canvas.drawString(x + PAD, line_y + size * 0.3, line)
+                        draw(canvas, x + PAD, line_y + size * 0.3, line, size)
                 x += width
             canvas.setFillGray(0)
 
@@ -305,14 +347,14 @@ def _footer(canvas: Canvas, card: Card, catalogue: Catalogue) -> None:
         canvas.setFillColorRGB(*(GREY if grey else (0, 0, 0)))
         for line in wrap(text, size, text_width_available):
             y -= size * 1.45
-            canvas.drawString(MARGIN + 4 * mm, y, line)
+            draw(canvas, MARGIN + 4 * mm, y, line, size)
         y -= 2 * mm
     canvas.setFillGray(0)
     if card.verify_url:
         left = MARGIN + WIDTH - QR_SIZE - 4 * mm
         _draw_qr(canvas, card.verify_url, left, bottom + 8 * mm, QR_SIZE)
         canvas.setFont(FONT, 7.5)
-        canvas.drawCentredString(left + QR_SIZE / 2, bottom + 4 * mm, catalogue.verify_wording)
+        draw(canvas, left + QR_SIZE / 2, bottom + 4 * mm, catalogue.verify_wording, 7.5, "centre")
 
 
 def qr_modules(text: str) -> list[list[bool]]:
