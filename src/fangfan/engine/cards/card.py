@@ -74,15 +74,15 @@ def card_for(
         for row in received
     )
     household_id = str(household["household_id"])
+    place = "".join(
+        str(household.get(name) or "") for name in ("county_name", "township_name", "village_name")
+    )
     digest = content_digest(
-        household_id, catalogue.year, ((line.key, line.member_name, line.amount) for line in lines)
+        household_id, catalogue.year, ((line.key, line.member_name, line.amount) for line in lines), place
     )
     measures = household.get("measures") or ()
     if isinstance(measures, str):
         measures = [item for item in measures.replace(";", "；").split("；") if item]
-    place = "".join(
-        str(household.get(name) or "") for name in ("county_name", "township_name", "village_name")
-    )
     return Card(
         household_id=household_id,
         place=place,

@@ -100,12 +100,13 @@ def read_token(token: str, secret_key: str, today: dt.date) -> CardToken:
 
 
 def content_digest(
-    household_id: str, year: int, lines: Iterable[tuple[str, str, float | Decimal | None]]
+    household_id: str, year: int, lines: Iterable[tuple[str, str, float | Decimal | None]], place: str = ""
 ) -> str:
-    """Eight hex characters of what a card lists (policy key, person, amount), order-free:
-    the web compares it with what the data says now to tell an outdated card."""
+    """Eight hex characters of what a card lists (policy key, person, amount, order-free) and
+    where the household lives (县乡村 names): the web compares it with what the data says now
+    to tell an outdated card, a household since moved to another village included."""
     parts = sorted(
         f"{key}|{member}|{'' if amount is None else f'{float(amount):.2f}'}" for key, member, amount in lines
     )
-    text = "\n".join([household_id, str(year), *parts])
+    text = "\n".join([household_id, str(year), place, *parts])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]

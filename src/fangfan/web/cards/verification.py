@@ -46,21 +46,22 @@ def verify(token: str, today: dt.date | None = None) -> Verdict:
             True, "本卡由本系统签发", "该户已不在当前建档立卡数据中，请联系村委会核实。", token=card
         )
     policies = policies_for_households([household], year=card.year)[household.household_id]
+    place = f"{household.county_name}{household.township_name}{household.village_name}"
     digest = content_digest(
-        card.household_id, card.year, ((p.key, p.member_name, p.amount) for p in policies)
+        card.household_id, card.year, ((p.key, p.member_name, p.amount) for p in policies), place
     )
     current = digest == card.digest
     detail = (
         "卡上所列政策与当前数据一致。"
         if current
-        else "本卡签发后该户的政策数据已有变化，请以村里最新发放的明白卡为准。"
+        else "本卡签发后该户的政策数据已有变化（或该户已迁到别的村），请以村里最新发放的明白卡为准。"
     )
     return Verdict(
         True,
         "本卡由本系统签发",
         detail,
         token=card,
-        place=f"{household.county_name}{household.township_name}{household.village_name}",
+        place=place,
         head=masked_name(household.head_name),
         members=household.people,
         policies=tuple(dict.fromkeys(policy.name for policy in policies)),
