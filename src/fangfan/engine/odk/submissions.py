@@ -91,7 +91,8 @@ def read_submissions(path: Path, name: str, spec: FormSpec) -> SubmissionFile:
     try:
         sheet = next(iter(read_sheets(path, name)), None)
     except UnreadableFile as error:
-        raise SubmissionFileError(str(error)) from None
+        message = str(error)  # some of the reader's messages do not name the file: this one does
+        raise SubmissionFileError(message if name in message else f"《{name}》：{message}") from None
     if sheet is None or sheet.cells.height == 0:
         raise SubmissionFileError(f"《{name}》是空的：没有表头，也没有提交记录")
     cells = sheet.cells.select(pl.exclude("row"))
