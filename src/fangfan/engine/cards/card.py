@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -80,17 +80,23 @@ def card_for(
     digest = content_digest(
         household_id, catalogue.year, ((line.key, line.member_name, line.amount) for line in lines), place
     )
+    # Every text printed passes the masking of free text: a name or a department file's name
+    # carrying a whole ID or phone number (a column shifted in a feed) is printed masked.
+    lines = tuple(
+        replace(line, member_name=mask_text(line.member_name), source=mask_text(line.source))
+        for line in lines
+    )
     measures = household.get("measures") or ()
     if isinstance(measures, str):
         measures = [item for item in measures.replace(";", "；").split("；") if item]
     return Card(
         household_id=household_id,
         place=place,
-        head_name=str(household.get("head_name") or ""),
-        household_type=str(household.get("household_type") or ""),
-        members=tuple(members),
+        head_name=mask_text(household.get("head_name") or ""),
+        household_type=mask_text(household.get("household_type") or ""),
+        members=tuple((mask_text(name), mask_text(relation)) for name, relation in members),
         lines=lines,
-        helper_name=str(household.get("helper_name") or ""),
+        helper_name=mask_text(household.get("helper_name") or ""),
         helper_phone=str(household.get("helper_phone") or ""),
         # Free text: a cadre once wrote a helper's phone into 帮扶措施 (masked, as on the pages).
         measures=tuple(mask_text(item) for item in measures),
