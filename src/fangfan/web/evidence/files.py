@@ -205,11 +205,13 @@ def _pdf_names(shown: str, data: bytes) -> set[bytes]:
     return found
 
 
+PREDICTED_LIMIT = 2 * 1024 * 1024  # the most a stream's predictor rows are undone for
 # A stream's dictionary is read from the bytes before `stream` (after the last `obj`).
 _STREAM_HEAD = 4096
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
 _FILTER_NAME = re.compile(rb"/([A-Za-z0-9]+)")
 _OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9])")
+_IMAGE = re.compile(rb"/Subtype\s*/Image(?![A-Za-z0-9])")
 _ENCRYPT = re.compile(rb"/Encrypt(?![A-Za-z0-9])")
 FILTER_ALIASES = {b"AHx": b"ASCIIHexDecode", b"A85": b"ASCII85Decode", b"Fl": b"FlateDecode"}
 FILTER_ALIASES |= {b"LZW": b"LZWDecode", b"RL": b"RunLengthDecode", b"DCT": b"DCTDecode"}
@@ -261,7 +263,13 @@ def _decoded_streams(shown: str, data: bytes) -> list[bytes]:
             elif name == b"ASCII85Decode":
                 content = _ascii_85(content)
             elif name == b"FlateDecode":
-                content = _unpredicted(_inflate(content, budget), head, budget)
+                content = _inflate(content, budget)
+                # A picture's pixel rows hold no names; rows are undone in Python, so only up to
+                # PREDICTED_LIMIT (an object stream is far smaller; a larger one is refused).
+                if objects and len(content) > PREDICTED_LIMIT and _PREDICTOR.search(head):
+                    raise Refused(f"PDF“{shown}”的对象流过大，无法检查，未保存。")
+                if len(content) <= PREDICTED_LIMIT and (objects or _IMAGE.search(head) is None):
+                    content = _unpredicted(content, head, budget)
             elif objects:
                 raise Refused(
                     f"PDF“{shown}”使用了无法检查的压缩方式（{name.decode('ascii', 'replace')}），"
