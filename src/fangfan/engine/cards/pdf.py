@@ -115,6 +115,15 @@ def _em(character: str) -> float:
 def draw(canvas: Canvas, x: float, y: float, text: str, size: float, align: str = "left") -> None:
     """`text` at (x, y), left-aligned, centred ("centre") or right-aligned ("right"), each
     run of characters in the font that has them."""
+    if all(font_of(character) == FONT for character in text):  # nearly every line: one font
+        canvas.setFont(FONT, size)
+        if align == "left":
+            canvas.drawString(x, y, text)
+        elif align == "centre":
+            canvas.drawCentredString(x, y, text)
+        else:
+            canvas.drawRightString(x, y, text)
+        return
     runs = [(font, "".join(run)) for font, run in itertools.groupby(text, key=font_of)]
     if align != "left":
         x -= text_width(text, size) / (2 if align == "centre" else 1)
