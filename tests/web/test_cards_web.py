@@ -253,3 +253,15 @@ def test_a_server_without_the_cjk_font_says_which_package_to_install(
     assert (
         "fonts-wqy-zenhei" in response.content.decode() and "暂时不能打印明白卡" in response.content.decode()
     )
+
+
+def test_a_card_for_a_year_without_a_catalogue_is_not_found_not_a_server_error(
+    cast: dict[str, Household],
+) -> None:
+    client = _client(Role.VILLAGE, SHANGPING)
+    url = reverse("cards:household", args=[cast["sun"].household_id])
+    for year in ("1999", "3000", "20x6"):
+        response = client.get(url, {"year": year})
+        assert response.status_code == 404, year
+        assert "policies/" not in response.content.decode()
+    assert client.get(url, {"year": "2026"}).status_code == 200

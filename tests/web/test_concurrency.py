@@ -153,7 +153,7 @@ def _wait_for(url: str) -> None:
         try:
             urllib.request.urlopen(url, timeout=5)
             return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # slow to answer under load
             time.sleep(0.5)
     raise AssertionError(f"the server did not answer at {url}")
 

@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from fangfan.engine.cards.catalogue import CatalogueError
+from fangfan.engine.cards.catalogue import CatalogueError, catalogue_years
 from fangfan.engine.cards.pdf import FontMissing
 from fangfan.web.accounts.access import (
     REGION_READERS,
@@ -39,8 +39,18 @@ BATCH_LEVELS = (Region.Level.VILLAGE, Region.Level.TOWNSHIP)
 
 
 def _year(request: HttpRequest) -> int | None:
-    year = request.GET.get("year", "")
-    return int(year) if year.isdigit() and len(year) == 4 else None
+    return _policy_year(request.GET.get("year", ""))
+
+
+def _policy_year(year: str) -> int | None:
+    """The year asked for, or None for the current one; a year no catalogue covers (before the
+    first, or past the next) is a page that does not exist, not the server's fault."""
+    if not year.strip():
+        return None
+    known = catalogue_years()
+    if not (year.isdigit() and len(year) == 4) or not known or not known[0] <= int(year) <= known[-1] + 1:
+        raise Http404("没有这一年度的明白卡")
+    return int(year)
 
 
 @require_roles(*REGION_READERS)
@@ -96,8 +106,7 @@ def batch_new(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _year_posted(request: HttpRequest) -> int | None:
-    year = request.POST.get("year", "")
-    return int(year) if year.isdigit() and len(year) == 4 else None
+    return _policy_year(request.POST.get("year", ""))
 
 
 @require_roles(*REGION_READERS)
