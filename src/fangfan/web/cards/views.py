@@ -29,6 +29,7 @@ from fangfan.web.cards.verification import verify
 from fangfan.web.monitoring import spam
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
+from fangfan.web.shared.polling import progress_panel
 
 # The verification page answers at most this many look-ups an hour from one address.
 VERIFY_LIMIT = 60
@@ -122,10 +123,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 def batch_status(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The progress panel alone, for htmx polling; a finished batch reloads the page."""
     batch = get_scoped_or_404(CardBatch.objects.all(), request.user, pk=batch_id)
-    response = render(request, "cards/_batch_status.html", {"batch": batch})
-    if not batch.in_progress:
-        response["HX-Refresh"] = "true"
-    return response
+    return progress_panel(request, "cards/_batch_status.html", {"batch": batch}, running=batch.in_progress)
 
 
 @require_roles(*REGION_READERS)

@@ -31,6 +31,7 @@ from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
 from fangfan.web.imports.models import Upload, UploadProblem, masked_problem_value
 from fangfan.web.imports.rows import comparison_rows
 from fangfan.web.shared.excel import DATE, NUMBER, Column, excel_response
+from fangfan.web.shared.polling import progress_panel
 
 Role = User.Role
 LIST_PAGE = 30
@@ -143,10 +144,7 @@ def upload_reject(request: HttpRequest, upload_id: int) -> HttpResponse:
 def upload_status(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The status panel alone, for htmx polling; a finished upload reloads the page to show the result."""
     upload = _upload(request, upload_id)
-    response = render(request, "imports/_status.html", {"upload": upload})
-    if not upload.in_progress:
-        response["HX-Refresh"] = "true"
-    return response
+    return progress_panel(request, "imports/_status.html", {"upload": upload}, running=upload.in_progress)
 
 
 @require_GET

@@ -31,6 +31,7 @@ from fangfan.web.odk.schema import visit_form_spec
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
 from fangfan.web.shared.excel import workbook_response, written_response
+from fangfan.web.shared.polling import progress_panel
 
 RECENT = 20
 
@@ -112,10 +113,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     """The progress panel alone, for htmx polling; a finished import reloads the page (its report)."""
     batch = get_scoped_or_404(SubmissionImport.objects.all(), request.user, pk=import_id)
-    response = render(request, "odk/_import_status.html", {"batch": batch})
-    if not batch.in_progress:
-        response["HX-Refresh"] = "true"
-    return response
+    return progress_panel(request, "odk/_import_status.html", {"batch": batch}, running=batch.in_progress)
 
 
 @require_GET
