@@ -16,6 +16,7 @@ page cannot slip past this test without someone saying how to try it.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -118,6 +119,9 @@ class Place:
     evidence_item_id: int = 0  # a photo filed for the household's open finding (fangfan.web.evidence)
     odk_import_id: int = 0  # an import of ODK submissions by the village (fangfan.web.odk)
     card_batch_id: int = 0  # the village's policy cards printed by the worker (fangfan.web.cards)
+    # Field work II (teams, jobs, projects, industry): each app's records by name, made by its
+    # `testing.url_records` and read by its `testing.URL_ROUTES`.
+    field: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 MONITORING_CASE_VERBS = (
@@ -316,6 +320,10 @@ ROUTES: dict[str, Callable[[Place], dict[str, Any]]] = {
     },
     "cards:verify": lambda place: {},
 }
+# Field work II: each app says how to fill its own URLs (fangfan.web.<app>.testing.URL_ROUTES).
+FIELD_WORK_APPS = ("teams", "jobs", "projects", "industry")
+for _app in FIELD_WORK_APPS:
+    ROUTES.update(importlib.import_module(f"fangfan.web.{_app}.testing").URL_ROUTES)
 # Public by design: the household's own report form, the place choices it loads and the
 # look-up of a report's stage (reference number and phone, nothing more).
 # The page a policy card's QR code opens (a signed link in its query string; a masked summary).
@@ -491,7 +499,19 @@ def world(settings, tmp_path):
     outside = _with_grievances(
         outside, make_user(Role.COUNTY, "621202", username="wudu-grievances"), "北关村的外部问题"
     )
+    inside = _with_field_work(inside)
+    outside = _with_field_work(outside)
     return users, inside, outside
+
+
+def _with_field_work(place: Place) -> Place:
+    """Each field-work app's records in the place's village, on its household (its own
+    `testing.url_records`: a team and a check-in, a post, a project, a planting …)."""
+    records: dict[str, int] = {}
+    for app in FIELD_WORK_APPS:
+        testing = importlib.import_module(f"fangfan.web.{app}.testing")
+        records |= testing.url_records(place.village, place.household_id)
+    return dataclasses.replace(place, field=records)
 
 
 def _with_odk(place: Place, uploader: User) -> Place:

@@ -25,6 +25,11 @@ COMMANDS = {
     "assess": "fangfan.cli.assess:assess_group",
     "odk": "fangfan.cli.odk:odk_group",
     "cards": "fangfan.cli.cards:cards_command",
+    # field work II (docs/fieldwork.md): each part adds its group on its own line below
+    # teams
+    # jobs
+    # projects
+    # industry
 }
 
 

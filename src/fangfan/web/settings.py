@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "fangfan.web.odk",  # offline visits (ODK / KoboToolbox): records visits through monitoring's verb
     "fangfan.web.evidence",  # 佐证资料: proof files on the household page
     "fangfan.web.cards",  # policy cards (明白卡): reads the registry
+    "fangfan.web.teams",  # 驻村工作队: rosters, check-ins, leave, attendance
+    "fangfan.web.jobs",  # 公益性岗位: posts, selection, eligibility, appraisal and pay
+    "fangfan.web.projects",  # 衔接资金项目: project library, progress, payments, alerts
+    "fangfan.web.industry",  # 产业收入: plantings and livestock against the targets
     "fangfan.web.oversight",  # reads rectification, grievances and campaigns
     "fangfan.web.publishing",  # above the apps: a publish calls each one's step
 ]

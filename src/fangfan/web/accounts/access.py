@@ -69,6 +69,11 @@ ACTIONS = (
     "opinion_handle",
     "campaign_visit",
     "evidence_upload",
+    # field work II: each part adds its actions on the lines under its name
+    # teams
+    # jobs
+    # projects
+    # industry
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -115,6 +120,11 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     # Evidence (佐证资料, fangfan.web.evidence): the teams that hold the papers upload and remove
     # a household's proof files; the city office and inspectors read them.
     "evidence_upload": frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
+    # Field work II (docs/fieldwork.md): each part's actions under its name.
+    # teams
+    # jobs
+    # projects
+    # industry
 }
 
 # Role groups: who may open a family of pages (`@require_roles(*REGION_READERS)`); inspectors

@@ -1,0 +1,1 @@
+"""产业收入 (fangfan.web.industry): see docs/fieldwork.md."""
