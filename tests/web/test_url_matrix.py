@@ -16,8 +16,8 @@ page cannot slip past this test without someone saying how to try it.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import datetime as dt
+import importlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
