@@ -10,6 +10,9 @@
    into the database, each step timed.
    Then the rectification ledger and the grievances (bench/web_ledger.py: 20,000 problems
    and 50,000 grievances by default, bulk-created over the city's villages), unless there.
+   Then field work II (bench/web_fieldwork.py, each app's `synthetic.populate`): village work
+   teams, 30,000 public-welfare posts with a year of pay, 5,000 projects and the industry
+   records, replaced on every run at `--field-work-scale` (1 = the city; 0 skips them).
 2. Accounts: one per level in several regions (`bench-*`, password printed), and for each
    what it may look at: its dashboards, names to search for, household pages, work queue,
    problem and grievance list filters and 一个不剩 boards, all inside its region (written
@@ -43,9 +46,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import TABLE_HEADER, Measurement, machine_description, run_measured
+from bench.web_fieldwork import APPS as FIELD_WORK_PAGES
+from bench.web_fieldwork import PAGE_NAMES as FIELD_WORK_PAGE_NAMES
+from bench.web_fieldwork import field_work_paths
 
-PAGES = ("dashboard", "search", "household", "workqueue", "problems", "grievances", "oversight")
-PAGE_NAMES = {
+CORE_PAGES = ("dashboard", "search", "household", "workqueue", "problems", "grievances", "oversight")
+PAGES = CORE_PAGES + FIELD_WORK_PAGES
+PAGE_NAMES = FIELD_WORK_PAGE_NAMES | {
     "dashboard": "首页与下钻",
     "search": "查找农户",
     "household": "农户页",
@@ -206,6 +213,14 @@ def make_accounts(seed: int = 2026) -> list[dict[str, Any]]:
         grievances += ["/grievances/?channel=12317", "/grievances/?stage=handling", "/grievances/?page=2"]
         grievances += [f"/grievances/?region={child}" for child in children[:3]]
         boards = ["/oversight/"] + [f"/oversight/?region={child}" for child in children[:4]]
+        # Field work II's reports are a county's or a township's: the city and inspectors open
+        # a county's, a village team its township's (each app's own `report_paths`).
+        report_region = {Level.CITY: children[0] if children else code, Level.VILLAGE: code[:9]}.get(
+            region.level, code
+        )
+        field_work = (
+            field_work_paths(report_region) if role != Role.VILLAGE else {app: [] for app in FIELD_WORK_PAGES}
+        )
         accounts.append(
             {
                 "username": user.username,
@@ -219,6 +234,7 @@ def make_accounts(seed: int = 2026) -> list[dict[str, Any]]:
                 "problems": problems,
                 "grievances": grievances,
                 "boards": boards,
+                **field_work,
             }
         )
     return accounts
@@ -382,6 +398,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--problems", type=int, default=20_000, help="rectification problems (整改问题)")
     parser.add_argument("--grievances", type=int, default=50_000, help="grievances (信访事项)")
+    parser.add_argument(
+        "--field-work-scale",
+        type=float,
+        default=1.0,
+        help="驻村、公益性岗位、项目、产业数据的规模"
+        "（1 = 全市：3,200 个村的工作队、30,000 个岗位、5,000 个项目；0 = 不生成）",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the city again even if it is there")
     parser.add_argument("--no-record", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -397,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.web_fieldwork import markers, seed_field_work
     from bench.web_ledger import seed_ledger
     from fangfan.web.grievances.models import Grievance
     from fangfan.web.rectification.models import Problem
@@ -405,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", verbosity=0)  # a city built by an older checkout gets the new tables
     added = seed_ledger(args.problems, args.grievances)
     print(f"整改问题新增 {added['problems']:,} 条，信访事项新增 {added['grievances']:,} 件", flush=True)
+    if args.field_work_scale > 0:
+        print(f"驻村、公益性岗位、项目和产业数据（规模 {args.field_work_scale:g}）…", flush=True)
+        setup += seed_field_work(args.field_work_scale)
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -421,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     accounts = make_accounts()
     counts["accounts"] = len(accounts)
     targets = work / "targets.json"
-    targets.write_text(json.dumps({"accounts": accounts}, ensure_ascii=False, indent=1), "utf-8")
+    targets.write_text(
+        json.dumps({"accounts": accounts, "markers": markers()}, ensure_ascii=False, indent=1), "utf-8"
+    )
     connection.close()
     print(f"压测账号 {len(accounts)} 个（bench-01 …），密码 {PASSWORD}", flush=True)
 

@@ -6,12 +6,13 @@ may look at to the JSON file named by FANGFAN_BENCH_TARGETS:
     {"accounts": [{"username": ..., "password": ..., "dashboards": [...],
                    "searches": [...], "households": [...], "queues": [...]}, ...]}
 
-Seven pages are timed, each under its own name: the dashboard (the user's region and its
+Eleven pages are timed, each under its own name: the dashboard (the user's region and its
 child regions), household search, the household page, the work queue, the rectification
-ledger (整改台账) and the grievance list (each with and without filters), and the 一个不剩
-board (the user's region and its child regions). A response counts as an error unless it
-is 200 and is the page asked for (a sign-in page or an error page returned with 200 is an
-error too).
+ledger (整改台账) and the grievance list (each with and without filters), the 一个不剩
+board (the user's region and its child regions), and field work II's reports of a county
+or township (village teams, public-welfare jobs, projects and funds, industry income).
+A response counts as an error unless it is 200 and is the page asked for (a sign-in page
+or an error page returned with 200 is an error too).
 
 FANGFAN_BENCH_WAIT is the pause between pages, "low,high" seconds ("0,0" for none).
 """
@@ -28,7 +29,8 @@ from typing import Any
 from locust import HttpUser, between, constant, task
 
 with open(os.environ["FANGFAN_BENCH_TARGETS"], encoding="utf-8") as targets_file:
-    ACCOUNTS: list[dict[str, Any]] = json.load(targets_file)["accounts"]
+    TARGETS: dict[str, Any] = json.load(targets_file)
+ACCOUNTS: list[dict[str, Any]] = TARGETS["accounts"]
 NEXT_ACCOUNT = itertools.cycle(ACCOUNTS)
 LOW, HIGH = (float(part) for part in os.environ.get("FANGFAN_BENCH_WAIT", "1,3").split(","))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -41,6 +43,8 @@ MARKERS = {
     "problems": "<h1>整改台账",
     "grievances": "<h1>信访事项",
     "oversight": 'id="oversight-figures"',
+    # Field work II: each app's REPORT_MARKER (bench/web_fieldwork.py), written with the targets.
+    **TARGETS.get("markers", {}),
 }
 
 
@@ -100,3 +104,24 @@ class OfficeUser(HttpUser):
     @task
     def oversight(self) -> None:
         self._page("oversight", random.choice(self.account["boards"]))
+
+    # Field work II's reports (a county's or a township's): a village account has none.
+    def _report(self, app: str) -> None:
+        if self.account.get(app):
+            self._page(app, random.choice(self.account[app]))
+
+    @task
+    def teams(self) -> None:
+        self._report("teams")
+
+    @task
+    def jobs(self) -> None:
+        self._report("jobs")
+
+    @task
+    def projects(self) -> None:
+        self._report("projects")
+
+    @task
+    def industry(self) -> None:
+        self._report("industry")
