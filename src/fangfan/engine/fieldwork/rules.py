@@ -36,6 +36,7 @@ class FieldRules:
     public_welfare_work_days_per_month: int
     project_payment_gap_points: int
     project_acceptance_days: int
+    project_schedule_gap_points: int
     industry_planting_yuan_per_mu: int
     industry_livestock_yuan_per_household: int
 
