@@ -68,7 +68,8 @@ def test_a_disabled_applicant_is_flagged_first_and_a_near_miss_is_not():
 def test_a_cadres_wife_is_refused_and_a_woman_of_another_household_is_not():
     wife = replace(ABLE, name="王桂英", cadre_relatives=("张建国（村委会主任）",))
     assert eligibility(wife, RULES, DAY).reasons == ("为村干部张建国（村委会主任）的家庭成员（同户）",)
-    assert eligibility(replace(ABLE, cadre_position="村会计"), RULES, DAY).reasons == ("本人为村干部（村会计）",)
+    accountant = replace(ABLE, cadre_position="村会计")
+    assert eligibility(accountant, RULES, DAY).reasons == ("本人为村干部（村会计）",)
     assert eligibility(replace(ABLE, name="王桂芳"), RULES, DAY).eligible
 
 
@@ -108,7 +109,8 @@ def test_ages_at_the_bounds_count_completed_years():
     assert eligibility(replace(ABLE, birth_date=dt.date(1960, 6, 1)), RULES, DAY).reasons == (
         "年龄66岁（须在16至65岁之间）",
     )
-    assert eligibility(replace(ABLE, birth_date=None), RULES, DAY).reasons == ("出生日期未登记，无法核实年龄",)
+    unknown = replace(ABLE, birth_date=None)
+    assert eligibility(unknown, RULES, DAY).reasons == ("出生日期未登记，无法核实年龄",)
 
 
 def test_pay_deducts_absence_to_the_fen_and_nothing_for_a_failed_month():

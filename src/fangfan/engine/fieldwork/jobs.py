@@ -85,7 +85,7 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 
 def eligibility(facts: PersonFacts, rules: FieldRules, on: dt.date) -> Verdict:
-    """Check every rule (DOMAIN.md, Field work rules); a refusal names each one broken and the data behind it."""
+    """Check every rule (DOMAIN.md, Field work rules); a refusal names each broken one and its data."""
     reasons = [
         *_household_reasons(facts),
         *_age_reasons(facts, rules, on),
@@ -134,9 +134,8 @@ def _work_reasons(facts: PersonFacts) -> list[str]:
     if facts.work_status in WORKING_AWAY:
         reasons.append(f"务工状态为{facts.work_status}（外出务工人员不安排公益性岗位）")
     if working_away_by_feed(facts):
-        reasons.append(
-            f"人社就业信息为就业，就业地点{facts.employment_place}（不在{facts.county_name or '本县'}，已外出就业）"
-        )
+        county = facts.county_name or "本县"
+        reasons.append(f"人社就业信息为就业，就业地点{facts.employment_place}（不在{county}，已外出就业）")
     return reasons
 
 
@@ -158,7 +157,8 @@ def _cadre_reasons(facts: PersonFacts) -> list[str]:
 def _gone_reasons(facts: PersonFacts) -> list[str]:
     reasons = []
     if facts.registration_status in GONE:
-        when = f"，变动日期{date_text(facts.registration_changed_on)}" if facts.registration_changed_on else ""
+        changed = facts.registration_changed_on
+        when = f"，变动日期{date_text(changed)}" if changed else ""
         reasons.append(f"公安户籍状态为{facts.registration_status}{when}")
     if facts.member_status and facts.member_status != "正常":
         reasons.append(f"成员信息人员状态为{facts.member_status}")
@@ -266,7 +266,7 @@ def paid_after_death(payments: Iterable[PaymentFact], deaths: dict[str, dt.date]
 
 
 def parse_month(text: str) -> dt.date:
-    """"2026-05" (or 2026-5, 2026年5月) → its first day; ValueError in Chinese otherwise."""
+    """ "2026-05" (or 2026-5, 2026年5月) → its first day; ValueError in Chinese otherwise."""
     cleaned = text.strip().replace("年", "-").replace("月", "").replace("/", "-")
     try:
         year, month = (int(part) for part in cleaned.split("-")[:2])
