@@ -27,9 +27,12 @@ COMMANDS = {
     "cards": "fangfan.cli.cards:cards_command",
     # field work II (docs/fieldwork.md): each part adds its group on its own line below
     # teams
+    "teams": "fangfan.cli.teams:teams_group",
     # jobs
     # projects
+    "projects": "fangfan.cli.projects:projects_group",
     # industry
+    "industry": "fangfan.cli.industry:industry_group",
 }
 
 

@@ -71,9 +71,24 @@ ACTIONS = (
     "evidence_upload",
     # field work II: each part adds its actions on the lines under its name
     # teams
+    "team_roster",
+    "team_checkin",
+    "team_leave_township",
+    "team_leave_county",
     # jobs
+    "jobs_post",
+    "jobs_village_review",
+    "jobs_township_check",
+    "jobs_county_record",
+    "jobs_appraise",
+    "jobs_check",
     # projects
+    "project_edit",
+    "project_progress",
+    "project_accept",
     # industry
+    "industry_record",
+    "industry_import",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -122,9 +137,35 @@ WORKFLOW_ROLES: dict[str, frozenset[str]] = {
     "evidence_upload": frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
     # Field work II (docs/fieldwork.md): each part's actions under its name.
     # teams
-    # jobs
+    # Village work teams (驻村工作队, fangfan.web.teams): the offices keep the roster; a member
+    # checks in and asks for leave with the village account linked to them; the township decides
+    # a short leave, the county a longer one (`field_rules(year).team_leave_township_max_days`).
+    "team_roster": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
+    "team_checkin": frozenset({Role.VILLAGE}),
+    "team_leave_township": frozenset({Role.TOWNSHIP}),
+    "team_leave_county": frozenset({Role.COUNTY}),
+    # jobs: townships and counties set up posts, end them and import the cadre rosters; the
+    # village records applications, its review and the monthly appraisal (the township too);
+    # the township checks and posts the notice, the county records; offices run the monthly check.
+    "jobs_post": frozenset({Role.COUNTY, Role.TOWNSHIP}),
+    "jobs_village_review": frozenset({Role.VILLAGE}),
+    "jobs_township_check": frozenset({Role.TOWNSHIP}),
+    "jobs_county_record": frozenset({Role.COUNTY}),
+    "jobs_appraise": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "jobs_check": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
     # projects
+    # projects: counties, townships (and the city) keep the library, its payments and beneficiaries;
+    # the teams on the ground report progress with photos; acceptance (验收) by another user than
+    # the one who reported the finish (the verb's own rule).
+    "project_edit": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
+    "project_progress": frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
+    "project_accept": frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP}),
     # industry
+    # Industry income (产业收入, fangfan.web.industry): the teams on the ground record, correct and
+    # remove a household's plantings and livestock from their visits; the offices down to the
+    # villages load them from an Excel list (each row into a household inside their region).
+    "industry_record": frozenset({Role.TOWNSHIP, Role.VILLAGE}),
+    "industry_import": frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE}),
 }
 
 # Role groups: who may open a family of pages (`@require_roles(*REGION_READERS)`); inspectors
