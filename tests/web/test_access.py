@@ -94,6 +94,12 @@ for office in (Role.CITY, Role.COUNTY):
 # Evidence (佐证资料): the teams that hold the papers file a household's proofs.
 for team in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
     MAY[team] |= {"evidence_upload"}
+# Industry income (产业收入, fangfan.web.industry): the teams on the ground record from visits;
+# the offices down to the villages import Excel lists.
+for team in (Role.TOWNSHIP, Role.VILLAGE):
+    MAY[team] |= {"industry_record"}
+for office in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
+    MAY[office] |= {"industry_import"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 
