@@ -114,7 +114,9 @@ class CheckIn(models.Model):
 
     REGION_FIELD = "village_code"
 
-    member = models.ForeignKey(TeamMember, verbose_name="队员", on_delete=models.PROTECT, related_name="check_ins")
+    member = models.ForeignKey(
+        TeamMember, verbose_name="队员", on_delete=models.PROTECT, related_name="check_ins"
+    )
     village_code = models.CharField("行政区划代码", max_length=12)
     day = models.DateField("日期")
     at = models.DateTimeField("签到时间")
@@ -155,7 +157,9 @@ class Leave(models.Model):
         TOWNSHIP = "township", "乡镇"
         COUNTY = "county", "县区"
 
-    member = models.ForeignKey(TeamMember, verbose_name="队员", on_delete=models.PROTECT, related_name="leaves")
+    member = models.ForeignKey(
+        TeamMember, verbose_name="队员", on_delete=models.PROTECT, related_name="leaves"
+    )
     village_code = models.CharField("行政区划代码", max_length=12)
     start = models.DateField("开始日期")
     end = models.DateField("结束日期")

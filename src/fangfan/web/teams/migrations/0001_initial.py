@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,114 +14,234 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('village_code', models.CharField(max_length=12, verbose_name='行政区划代码')),
-                ('unit', models.CharField(max_length=100, verbose_name='派出单位')),
-                ('unit_level', models.CharField(choices=[('province', '省'), ('city', '市'), ('county', '县'), ('township', '乡')], max_length=10, verbose_name='派出单位层级')),
-                ('term_start', models.DateField(verbose_name='任期开始')),
-                ('term_end', models.DateField(blank=True, null=True, verbose_name='任期结束')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='演示数据')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("village_code", models.CharField(max_length=12, verbose_name="行政区划代码")),
+                ("unit", models.CharField(max_length=100, verbose_name="派出单位")),
+                (
+                    "unit_level",
+                    models.CharField(
+                        choices=[("province", "省"), ("city", "市"), ("county", "县"), ("township", "乡")],
+                        max_length=10,
+                        verbose_name="派出单位层级",
+                    ),
+                ),
+                ("term_start", models.DateField(verbose_name="任期开始")),
+                ("term_end", models.DateField(blank=True, null=True, verbose_name="任期结束")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                ("synthetic", models.BooleanField(default=False, verbose_name="演示数据")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驻村工作队',
-                'verbose_name_plural': '驻村工作队',
-                'ordering': ('village_code', '-term_start', 'pk'),
+                "verbose_name": "驻村工作队",
+                "verbose_name_plural": "驻村工作队",
+                "ordering": ("village_code", "-term_start", "pk"),
             },
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('village_code', models.CharField(max_length=12, verbose_name='行政区划代码')),
-                ('name', models.CharField(max_length=32, verbose_name='姓名')),
-                ('id_number', models.CharField(max_length=18, verbose_name='身份证号')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('duty', models.CharField(choices=[('first_secretary', '第一书记'), ('first_secretary_leader', '第一书记兼队长'), ('leader', '队长'), ('member', '队员')], max_length=24, verbose_name='职务')),
-                ('unit', models.CharField(blank=True, max_length=100, verbose_name='派出单位')),
-                ('joined', models.DateField(verbose_name='驻村开始')),
-                ('left', models.DateField(blank=True, null=True, verbose_name='离队日期')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='teams.team', verbose_name='工作队')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='team_memberships', to=settings.AUTH_USER_MODEL, verbose_name='登录账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("village_code", models.CharField(max_length=12, verbose_name="行政区划代码")),
+                ("name", models.CharField(max_length=32, verbose_name="姓名")),
+                ("id_number", models.CharField(max_length=18, verbose_name="身份证号")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                (
+                    "duty",
+                    models.CharField(
+                        choices=[
+                            ("first_secretary", "第一书记"),
+                            ("first_secretary_leader", "第一书记兼队长"),
+                            ("leader", "队长"),
+                            ("member", "队员"),
+                        ],
+                        max_length=24,
+                        verbose_name="职务",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=100, verbose_name="派出单位")),
+                ("joined", models.DateField(verbose_name="驻村开始")),
+                ("left", models.DateField(blank=True, null=True, verbose_name="离队日期")),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="teams.team",
+                        verbose_name="工作队",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="team_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登录账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驻村工作队队员',
-                'verbose_name_plural': '驻村工作队队员',
-                'ordering': ('team', 'duty', 'name', 'pk'),
+                "verbose_name": "驻村工作队队员",
+                "verbose_name_plural": "驻村工作队队员",
+                "ordering": ("team", "duty", "name", "pk"),
             },
         ),
         migrations.CreateModel(
-            name='Leave',
+            name="Leave",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('village_code', models.CharField(max_length=12, verbose_name='行政区划代码')),
-                ('start', models.DateField(verbose_name='开始日期')),
-                ('end', models.DateField(verbose_name='结束日期')),
-                ('days', models.PositiveSmallIntegerField(verbose_name='天数')),
-                ('reason', models.CharField(max_length=200, verbose_name='事由')),
-                ('approver', models.CharField(choices=[('township', '乡镇'), ('county', '县区')], max_length=10, verbose_name='审批层级')),
-                ('status', models.CharField(choices=[('pending', '待审批'), ('approved', '已批准'), ('rejected', '未批准')], default='pending', max_length=10, verbose_name='状态')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审批时间')),
-                ('decision_note', models.CharField(blank=True, max_length=200, verbose_name='审批意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审批人')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leaves', to='teams.teammember', verbose_name='队员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("village_code", models.CharField(max_length=12, verbose_name="行政区划代码")),
+                ("start", models.DateField(verbose_name="开始日期")),
+                ("end", models.DateField(verbose_name="结束日期")),
+                ("days", models.PositiveSmallIntegerField(verbose_name="天数")),
+                ("reason", models.CharField(max_length=200, verbose_name="事由")),
+                (
+                    "approver",
+                    models.CharField(
+                        choices=[("township", "乡镇"), ("county", "县区")],
+                        max_length=10,
+                        verbose_name="审批层级",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待审批"), ("approved", "已批准"), ("rejected", "未批准")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="审批时间")),
+                ("decision_note", models.CharField(blank=True, max_length=200, verbose_name="审批意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审批人",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请人",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leaves",
+                        to="teams.teammember",
+                        verbose_name="队员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驻村请假',
-                'verbose_name_plural': '驻村请假',
-                'ordering': ('-requested_at', '-pk'),
+                "verbose_name": "驻村请假",
+                "verbose_name_plural": "驻村请假",
+                "ordering": ("-requested_at", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('village_code', models.CharField(max_length=12, verbose_name='行政区划代码')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('at', models.DateTimeField(verbose_name='签到时间')),
-                ('first_of_day', models.BooleanField(default=True, verbose_name='当日首次签到')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='纬度')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('accuracy', models.FloatField(blank=True, null=True, verbose_name='定位精度（米）')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_ins', to='teams.teammember', verbose_name='队员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("village_code", models.CharField(max_length=12, verbose_name="行政区划代码")),
+                ("day", models.DateField(verbose_name="日期")),
+                ("at", models.DateTimeField(verbose_name="签到时间")),
+                ("first_of_day", models.BooleanField(default=True, verbose_name="当日首次签到")),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="纬度")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                ("accuracy", models.FloatField(blank=True, null=True, verbose_name="定位精度（米）")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_ins",
+                        to="teams.teammember",
+                        verbose_name="队员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驻村签到',
-                'verbose_name_plural': '驻村签到',
-                'ordering': ('-at', '-pk'),
+                "verbose_name": "驻村签到",
+                "verbose_name_plural": "驻村签到",
+                "ordering": ("-at", "-pk"),
             },
         ),
         migrations.AddIndex(
-            model_name='team',
-            index=models.Index(fields=['village_code', 'term_start'], name='teams_team_village_idx'),
+            model_name="team",
+            index=models.Index(fields=["village_code", "term_start"], name="teams_team_village_idx"),
         ),
         migrations.AddIndex(
-            model_name='teammember',
-            index=models.Index(fields=['village_code', 'joined'], name='teams_member_village_idx'),
+            model_name="teammember",
+            index=models.Index(fields=["village_code", "joined"], name="teams_member_village_idx"),
         ),
         migrations.AddIndex(
-            model_name='leave',
-            index=models.Index(fields=['village_code', 'status'], name='teams_leave_village_idx'),
+            model_name="leave",
+            index=models.Index(fields=["village_code", "status"], name="teams_leave_village_idx"),
         ),
         migrations.AddIndex(
-            model_name='leave',
-            index=models.Index(fields=['member', 'start'], name='teams_leave_member_idx'),
+            model_name="leave",
+            index=models.Index(fields=["member", "start"], name="teams_leave_member_idx"),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['village_code', 'day'], name='teams_checkin_village_idx'),
+            model_name="checkin",
+            index=models.Index(fields=["village_code", "day"], name="teams_checkin_village_idx"),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['member', 'day'], name='teams_checkin_member_idx'),
+            model_name="checkin",
+            index=models.Index(fields=["member", "day"], name="teams_checkin_member_idx"),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.UniqueConstraint(condition=models.Q(('first_of_day', True)), fields=('member', 'day'), name='teams_one_checkin_a_day'),
+            model_name="checkin",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("first_of_day", True)),
+                fields=("member", "day"),
+                name="teams_one_checkin_a_day",
+            ),
         ),
     ]

@@ -1,0 +1,221 @@
+"""What the offices read about their teams: roster warnings, monthly attendance, the panel.
+
+Everything is counted in SQL over the region's indexed village codes (members in post,
+check-ins a day, approved leave) and handed to the engine's rules
+(`fangfan.engine.fieldwork.attendance`) a member at a time; no check-in row is loaded into
+Python except for the few members with approved leave in the month (whose days must not
+be counted twice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from fangfan.engine.fieldwork.attendance import (
+    MonthAttendance,
+    counted_attendance,
+    month_attendance,
+    month_end,
+    previous_month,
+    team_warnings,
+)
+from fangfan.engine.fieldwork.rules import field_rules
+from fangfan.web.accounts.access import regions_within, scope, within_region
+from fangfan.web.accounts.models import User
+from fangfan.web.regions.models import Region
+from fangfan.web.teams.models import FIRST_SECRETARIES, CheckIn, Leave, Team, TeamMember, active_on
+
+
+def village_names(region: Region) -> dict[str, str]:
+    return dict(regions_within(region).filter(level=Region.Level.VILLAGE).values_list("code", "name"))
+
+
+def active_teams(user: User, region: Region, today: dt.date) -> QuerySet[Team]:
+    """The region's teams in their term today, with their members in post counted."""
+    in_post = active_on(today, "members__joined", "members__left")
+    return (
+        scope(Team.objects.filter(within_region("village_code", region)), user)
+        .filter(active_on(today, "term_start", "term_end"))
+        .annotate(
+            member_count=Count("members", filter=in_post, distinct=True),
+            secretary_count=Count(
+                "members", filter=in_post & Q(members__duty__in=FIRST_SECRETARIES), distinct=True
+            ),
+        )
+        .order_by("village_code", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Warning:
+    village_code: str
+    village_name: str
+    team: Team | None
+    message: str
+
+
+def roster_warnings(user: User, region: Region, today: dt.date) -> list[Warning]:
+    """Villages without a team in post, and each team's shortcomings (`team_warnings`)."""
+    rules = field_rules(today.year)
+    names = village_names(region)
+    teams = list(active_teams(user, region, today))
+    served = {team.village_code for team in teams}
+    found = [
+        Warning(code, name, None, "没有在任的驻村工作队")
+        for code, name in names.items()
+        if code not in served
+    ]
+    for team in teams:
+        for message in team_warnings(
+            members=getattr(team, "member_count", 0),
+            first_secretaries=getattr(team, "secretary_count", 0),
+            term_start=team.term_start,
+            term_end=team.term_end,
+            rules=rules,
+        ):
+            found.append(
+                Warning(team.village_code, names.get(team.village_code, team.village_code), team, message)
+            )
+    return sorted(found, key=lambda warning: (warning.village_code, warning.message))
+
+
+@dataclass(frozen=True)
+class PersonMonth:
+    member: TeamMember
+    village_name: str
+    attendance: MonthAttendance
+
+
+def members_in_month(user: User, region: Region, month: dt.date) -> QuerySet[TeamMember]:
+    last = month_end(month)
+    return (
+        scope(TeamMember.objects.filter(within_region("village_code", region)), user)
+        .filter(joined__lte=last)
+        .exclude(left__lt=month)
+        .select_related("team")
+        .order_by("village_code", "duty", "name", "pk")
+    )
+
+
+def attendance(user: User, region: Region, month: dt.date, today: dt.date) -> list[PersonMonth]:
+    """Every member in post in `month` in the region, with the month's attendance."""
+    last, rules = month_end(month), field_rules(month.year)
+    members = list(members_in_month(user, region, month))
+    in_month = Q(day__gte=month, day__lte=min(last, today), first_of_day=True)
+    days = dict(
+        scope(CheckIn.objects.filter(within_region("village_code", region)), user)
+        .filter(in_month)
+        .values("member_id")
+        .annotate(days=Count("pk"))
+        .values_list("member_id", "days")
+    )
+    leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    approved = scope(Leave.objects.filter(within_region("village_code", region)), user).filter(
+        status=Leave.Status.APPROVED, start__lte=last, end__gte=month
+    )
+    for member_id, start, end in approved.values_list("member_id", "start", "end"):
+        leaves[member_id].append((start, end))
+    on_leave_days: dict[int, list[dt.date]] = defaultdict(list)
+    for member_id, day in CheckIn.objects.filter(in_month, member_id__in=list(leaves)).values_list(
+        "member_id", "day"
+    ):
+        on_leave_days[member_id].append(day)
+    names = village_names(region)
+    rows = []
+    for member in members:
+        if member.pk in leaves:
+            month_row = month_attendance(
+                month,
+                today=today,
+                rules=rules,
+                check_ins=on_leave_days[member.pk],
+                leaves=leaves[member.pk],
+                joined=member.joined,
+                left=member.left,
+            )
+        else:
+            month_row = counted_attendance(
+                month,
+                today=today,
+                rules=rules,
+                checked_in=days.get(member.pk, 0),
+                joined=member.joined,
+                left=member.left,
+            )
+        rows.append(PersonMonth(member, names.get(member.village_code, member.village_code), month_row))
+    return rows
+
+
+@dataclass
+class VillageMonth:
+    code: str
+    name: str
+    members: int = 0
+    met: int = 0
+    not_met: int = 0
+    running: int = 0
+    checked_in: int = 0
+    leave_days: int = 0
+    absent_without_leave: int = 0
+
+    @property
+    def met_share(self) -> int | None:
+        decided = self.met + self.not_met
+        return round(100 * self.met / decided) if decided else None
+
+
+def by_village(rows: Iterable[PersonMonth]) -> tuple[list[VillageMonth], VillageMonth]:
+    """The month summed per village, and the region's total (code "")."""
+    villages: dict[str, VillageMonth] = {}
+    total = VillageMonth("", "合计")
+    for row in rows:
+        village = villages.setdefault(
+            row.member.village_code, VillageMonth(row.member.village_code, row.village_name)
+        )
+        for tally in (village, total):
+            tally.members += 1
+            met = row.attendance.met
+            tally.met += met is True
+            tally.not_met += met is False
+            tally.running += met is None
+            tally.checked_in += row.attendance.checked_in
+            tally.leave_days += row.attendance.leave_days
+            tally.absent_without_leave += row.attendance.absent_without_leave
+    return sorted(villages.values(), key=lambda village: village.code), total
+
+
+@dataclass(frozen=True)
+class Panel:
+    region: Region
+    villages: int
+    with_team: int
+    members: int
+    month: dt.date
+    last_month: VillageMonth
+    warnings: int
+
+    @property
+    def without_team(self) -> int:
+        return self.villages - self.with_team
+
+
+def panel(user: User, region: Region, today: dt.date) -> Panel:
+    """The dashboard's 驻村工作队 panel: teams in post, members, last month's attendance."""
+    villages = regions_within(region).filter(level=Region.Level.VILLAGE).count()
+    teams = active_teams(user, region, today)
+    with_team = teams.values("village_code").distinct().count()
+    members = (
+        scope(TeamMember.objects.filter(within_region("village_code", region)), user)
+        .filter(active_on(today, "joined", "left"))
+        .count()
+    )
+    month = previous_month(today)
+    _, total = by_village(attendance(user, region, month, today))
+    return Panel(
+        region, villages, with_team, members, month, total, len(roster_warnings(user, region, today))
+    )
