@@ -2,15 +2,117 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-# URL name -> how to fill its parameters from the URL matrix's Place (tests/web/test_url_matrix.py):
-#     "jobs:detail": lambda place: {"team_id": place.field["team"]},
-URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {}
+from django.utils import timezone
+
+from fangfan.web.jobs.models import JobCheck, JobFinding, Kind, Payment, Post, Selection, Stage
+from fangfan.web.jobs.procedure import SELECTION
+from fangfan.web.registry.models import Household
+
+
+def _code(place: Any) -> dict[str, Any]:
+    return {"code": place.village}
+
+
+def _selection(place: Any) -> dict[str, Any]:
+    return {"selection_id": place.field.get("job_selection", 0)}
+
+
+# URL name -> how to fill its parameters from the URL matrix's Place (tests/web/test_url_matrix.py).
+URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    **{
+        f"jobs:{name}": _code
+        for name in (
+            "posts",
+            "post_new",
+            "pay_sheet",
+            "pay_sheet_excel",
+            "findings",
+            "findings_excel",
+            "check",
+            "cadres",
+            "panel",
+        )
+    },
+    "jobs:post": lambda place: {"post_id": place.field.get("job_post", 0)},
+    "jobs:apply": lambda place: {"post_id": place.field.get("job_post", 0)},
+    "jobs:selection": _selection,
+    "jobs:appraise": _selection,
+    **{f"jobs:selection_{verb}": _selection for verb in SELECTION.verbs},
+    "jobs:household": lambda place: {"household_id": place.household_id},
+}
+
+
+def make_post(village_code: str, *, kind: str = Kind.RANGER, monthly_pay: int = 800, **fields: Any) -> Post:
+    values: dict[str, Any] = {
+        "village_code": village_code,
+        "township_code": village_code[:9],
+        "county_code": village_code[:6],
+        "kind": kind,
+        "title": f"{Kind(kind).label}{village_code[-3:]}",
+        "monthly_pay": monthly_pay,
+        "announced_on": timezone.localdate() - dt.timedelta(days=200),
+        **fields,
+    }
+    return Post.objects.create(**values)
+
+
+def make_holder(post: Post, household: Household, name: str, id_number: str, **fields: Any) -> Selection:
+    """A person in post since 180 days ago (straight in: the steps are the verbs' tests)."""
+    started = timezone.localdate() - dt.timedelta(days=180)
+    values: dict[str, Any] = {
+        "post": post,
+        "village_code": post.village_code,
+        "township_code": post.township_code,
+        "household": household,
+        "name": name,
+        "id_number": id_number,
+        "stage": Stage.IN_POST,
+        "applied_on": started - dt.timedelta(days=20),
+        "started_on": started,
+        **fields,
+    }
+    return Selection.objects.create(**values)
+
+
+def make_payment(selection: Selection, month: dt.date, net: str = "800", **fields: Any) -> Payment:
+    amount = Decimal(net)
+    values: dict[str, Any] = {
+        "selection": selection,
+        "village_code": selection.village_code,
+        "township_code": selection.township_code,
+        "id_number": selection.id_number,
+        "month": month,
+        "grade": "合格",
+        "gross": amount,
+        "deduction": Decimal("0"),
+        "net": amount,
+        **fields,
+    }
+    return Payment.objects.create(**values)
 
 
 def url_records(village_code: str, household_id: str) -> dict[str, int]:
-    """Make this app's records in the village (on the household) for the URL matrix;
-    return their keys by name, read back by `URL_ROUTES` as `place.field[name]`."""
-    return {}
+    """A post held by the household's head, a month paid, and a finding of that month."""
+    household = Household.objects.get(household_id=household_id)
+    post = make_post(village_code)
+    holder = make_holder(post, household, household.head_name, household.head_id_number or "X")
+    month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    make_payment(holder, month)
+    check = JobCheck.objects.create(region_code=village_code, month=month, status=JobCheck.Status.DONE)
+    JobFinding.objects.create(
+        check_run=check,
+        kind=JobFinding.Kind.INELIGIBLE,
+        month=month,
+        village_code=village_code,
+        township_code=village_code[:9],
+        selection=holder,
+        name=household.head_name,
+        id_number=holder.id_number,
+        reason=f"{household.head_name}户类型为一般农户（须为脱贫户或监测户）",
+    )
+    return {"job_post": post.pk, "job_selection": holder.pk}
