@@ -100,6 +100,19 @@ for team in (Role.TOWNSHIP, Role.VILLAGE):
     MAY[team] |= {"industry_record"}
 for office in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
     MAY[office] |= {"industry_import"}
+# Village work teams (驻村工作队, fangfan.web.teams): the offices keep the roster; a member checks
+# in with the village account; the township decides short leave, the county longer leave.
+for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+    MAY[office] |= {"team_roster"}
+MAY[Role.VILLAGE] |= {"team_checkin"}
+MAY[Role.TOWNSHIP] |= {"team_leave_township"}
+MAY[Role.COUNTY] |= {"team_leave_county"}
+# 衔接资金项目 (fangfan.web.projects): the offices keep the library; counties down to villages
+# report progress; the offices accept (never the one who reported the finish: the verb's rule).
+for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+    MAY[office] |= {"project_edit", "project_accept"}
+for team in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
+    MAY[team] |= {"project_progress"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 
