@@ -26,7 +26,10 @@ URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {
         for name in ("household", "record")
     },
     **{
-        f"industry:{name}": lambda place: {"kind": "planting", "row_id": place.field["industry_planting"]}
+        f"industry:{name}": lambda place: {
+            "kind": "planting",
+            "row_id": place.field.get("industry_planting", 0),
+        }
         for name in ("edit", "remove")
     },
     "industry:import": lambda place: {},
