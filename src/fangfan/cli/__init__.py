@@ -29,6 +29,7 @@ COMMANDS = {
     # teams
     "teams": "fangfan.cli.teams:teams_group",
     # jobs
+    "jobs": "fangfan.cli.jobs:jobs_group",
     # projects
     "projects": "fangfan.cli.projects:projects_group",
     # industry
