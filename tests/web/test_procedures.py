@@ -25,6 +25,8 @@ from fangfan.web.campaigns.procedure import CAMPAIGN_TARGET
 from fangfan.web.grievances import opinion_views
 from fangfan.web.grievances import views as grievance_views
 from fangfan.web.grievances.procedure import GRIEVANCE, OPINION
+from fangfan.web.jobs import views as jobs_views
+from fangfan.web.jobs.procedure import SELECTION as JOB_SELECTION
 from fangfan.web.monitoring.procedures import ELIMINATION, IDENTIFICATION
 from fangfan.web.monitoring.views import cases, eliminations
 from fangfan.web.procedures import base
@@ -45,6 +47,7 @@ PROCEDURES: dict[str, Procedure] = {
     "grievance": GRIEVANCE,
     "opinion": OPINION,
     "campaign_target": CAMPAIGN_TARGET,
+    "job_selection": JOB_SELECTION,
 }
 PAGES: dict[str, Page] = {
     "identification": cases.PAGE,
@@ -54,6 +57,7 @@ PAGES: dict[str, Page] = {
     "grievance": grievance_views.PAGE,
     "opinion": opinion_views.OPINION_PAGE,
     "campaign_target": campaign_views.PAGE,
+    "job_selection": jobs_views.PAGE,
 }
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 declared = pytest.mark.parametrize("name", PROCEDURES)
