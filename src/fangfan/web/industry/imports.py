@@ -109,7 +109,9 @@ def import_list(user: User, upload: File[bytes], *, default_year: int | None) ->
             return ImportOutcome(name, 0, [problem], _keep_report(user, [problem]))
         found = read_workbook(path, name, default_year=default_year)
     matched, problems = _matched(user, name, found.sheet, found.rows)
-    problems = sorted([*found.problems, *problems], key=lambda problem: (problem.row, problem.column))
+    problems = sorted(
+        [*found.problems, *problems], key=lambda problem: problem.row
+    )  # stable: columns in order
     loaded = 0
     if not problems:
         try:
