@@ -190,7 +190,7 @@ def _decide(user: User, leave: Leave, status: str, note: str) -> Leave:
             )
         raise PermissionDenied("您无权审批该请假")
     if leave.status != Leave.Status.PENDING:
-        raise Refused(f"该请假已{leave.get_status_display()}，不能再审批")
+        raise Refused(f"该请假{leave.get_status_display()}，不能再审批")
     with track_changes(user, leave, ["status", "decided_by", "decided_at", "decision_note"]):
         leave.status = status
         leave.decided_by = user

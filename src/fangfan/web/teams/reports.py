@@ -13,8 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 
 from fangfan.engine.fieldwork.attendance import (
     MonthAttendance,
@@ -30,16 +31,24 @@ from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.teams.models import FIRST_SECRETARIES, CheckIn, Leave, Team, TeamMember, active_on
 
+M = TypeVar("M", bound=Model)
+
+
+def _scoped(queryset: QuerySet[M], user: User | None) -> QuerySet[M]:
+    """The gate's scope for a signed-in user; None is the server's own operator (the CLI), who
+    names the region and reads it whole."""
+    return queryset if user is None else scope(queryset, user)
+
 
 def village_names(region: Region) -> dict[str, str]:
     return dict(regions_within(region).filter(level=Region.Level.VILLAGE).values_list("code", "name"))
 
 
-def active_teams(user: User, region: Region, today: dt.date) -> QuerySet[Team]:
+def active_teams(user: User | None, region: Region, today: dt.date) -> QuerySet[Team]:
     """The region's teams in their term today, with their members in post counted."""
     in_post = active_on(today, "members__joined", "members__left")
     return (
-        scope(Team.objects.filter(within_region("village_code", region)), user)
+        _scoped(Team.objects.filter(within_region("village_code", region)), user)
         .filter(active_on(today, "term_start", "term_end"))
         .annotate(
             member_count=Count("members", filter=in_post, distinct=True),
@@ -59,7 +68,7 @@ class Warning:
     message: str
 
 
-def roster_warnings(user: User, region: Region, today: dt.date) -> list[Warning]:
+def roster_warnings(user: User | None, region: Region, today: dt.date) -> list[Warning]:
     """Villages without a team in post, and each team's shortcomings (`team_warnings`)."""
     rules = field_rules(today.year)
     names = village_names(region)
@@ -91,10 +100,10 @@ class PersonMonth:
     attendance: MonthAttendance
 
 
-def members_in_month(user: User, region: Region, month: dt.date) -> QuerySet[TeamMember]:
+def members_in_month(user: User | None, region: Region, month: dt.date) -> QuerySet[TeamMember]:
     last = month_end(month)
     return (
-        scope(TeamMember.objects.filter(within_region("village_code", region)), user)
+        _scoped(TeamMember.objects.filter(within_region("village_code", region)), user)
         .filter(joined__lte=last)
         .exclude(left__lt=month)
         .select_related("team")
@@ -102,20 +111,20 @@ def members_in_month(user: User, region: Region, month: dt.date) -> QuerySet[Tea
     )
 
 
-def attendance(user: User, region: Region, month: dt.date, today: dt.date) -> list[PersonMonth]:
+def attendance(user: User | None, region: Region, month: dt.date, today: dt.date) -> list[PersonMonth]:
     """Every member in post in `month` in the region, with the month's attendance."""
     last, rules = month_end(month), field_rules(month.year)
     members = list(members_in_month(user, region, month))
     in_month = Q(day__gte=month, day__lte=min(last, today), first_of_day=True)
     days = dict(
-        scope(CheckIn.objects.filter(within_region("village_code", region)), user)
+        _scoped(CheckIn.objects.filter(within_region("village_code", region)), user)
         .filter(in_month)
         .values("member_id")
         .annotate(days=Count("pk"))
         .values_list("member_id", "days")
     )
     leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    approved = scope(Leave.objects.filter(within_region("village_code", region)), user).filter(
+    approved = _scoped(Leave.objects.filter(within_region("village_code", region)), user).filter(
         status=Leave.Status.APPROVED, start__lte=last, end__gte=month
     )
     for member_id, start, end in approved.values_list("member_id", "start", "end"):
@@ -204,13 +213,13 @@ class Panel:
         return self.villages - self.with_team
 
 
-def panel(user: User, region: Region, today: dt.date) -> Panel:
+def panel(user: User | None, region: Region, today: dt.date) -> Panel:
     """The dashboard's 驻村工作队 panel: teams in post, members, last month's attendance."""
     villages = regions_within(region).filter(level=Region.Level.VILLAGE).count()
     teams = active_teams(user, region, today)
     with_team = teams.values("village_code").distinct().count()
     members = (
-        scope(TeamMember.objects.filter(within_region("village_code", region)), user)
+        _scoped(TeamMember.objects.filter(within_region("village_code", region)), user)
         .filter(active_on(today, "joined", "left"))
         .count()
     )

@@ -28,7 +28,10 @@ URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {
         f"teams:{name}": lambda place: {"code": place.village, "month": "2026-11"}
         for name in ("report", "report_excel")
     },
-    **{f"teams:{name}": lambda place: {"team_id": place.field.get("team", 0)} for name in ("team", "member_add")},
+    **{
+        f"teams:{name}": lambda place: {"team_id": place.field.get("team", 0)}
+        for name in ("team", "member_add")
+    },
     "teams:member_end": lambda place: {"member_id": place.field.get("team_member", 0)},
     **{
         f"teams:{name}": lambda place: {"leave_id": place.field.get("team_leave", 0)}
