@@ -1,16 +1,96 @@
-"""Test helpers for fangfan.web.projects (the URL matrix reads `url_records` and `URL_ROUTES`)."""
+"""Projects for tests, made through the verbs; and the URL matrix's hooks.
+
+from fangfan.web.projects.testing import make_project
+project = make_project(county_user, "621226100201", planned_start=today - dt.timedelta(days=10))
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-# URL name -> how to fill its parameters from the URL matrix's Place (tests/web/test_url_matrix.py):
-#     "projects:detail": lambda place: {"team_id": place.field["team"]},
-URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {}
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from fangfan.web.accounts.models import User
+from fangfan.web.projects import actions
+from fangfan.web.projects.models import Project
+from fangfan.web.regions.models import Region
+from fangfan.web.registry.models import Household
+
+
+def photo(name: str = "施工现场.jpg", colour: str = "green") -> SimpleUploadedFile:
+    output = io.BytesIO()
+    Image.new("RGB", (48, 32), colour).save(output, "JPEG")
+    return SimpleUploadedFile(name, output.getvalue(), content_type="image/jpeg")
+
+
+def make_project(user: User, region_code: str, **fields: Any) -> Project:
+    """A project of the region, ¥1,000,000 (中央 600,000 + 县级 400,000), planned from 30 days ago
+    to 300 days ahead unless `fields` say otherwise."""
+    today = timezone.localdate()
+    number = fields.pop("number", "")
+    values: dict[str, Any] = {
+        "name": f"{Region.objects.get(code=region_code).name}产业路硬化项目",
+        "kind": "infrastructure",
+        "content": "硬化村组道路2公里",
+        "planned_start": today - dt.timedelta(days=30),
+        "planned_finish": today + dt.timedelta(days=300),
+        "funds": {"central": Decimal(600_000), "county": Decimal(400_000)},
+        "budget_yuan": Decimal(1_000_000),
+        **fields,
+    }
+    region = Region.objects.get(code=region_code)
+    return actions.create_project(user, region, actions.Plan(**values), number=number)
+
+
+def _user(role: str, region_code: str, name: str) -> User:
+    region = Region.objects.get(code=region_code)
+    user, _ = User.objects.get_or_create(username=name, defaults={"role": role, "region": region})
+    return user
+
+
+# URL name -> how to fill its parameters from the URL matrix's Place (tests/web/test_url_matrix.py).
+URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "projects:home": lambda place: {},
+    "projects:new": lambda place: {},
+    "projects:import": lambda place: {},
+    # An import report is kept for its uploader alone: any other token is a 404 for everyone.
+    "projects:import_report": lambda place: {"token": "0" * 32},
+    **{
+        f"projects:{name}": lambda place: {"project_id": place.field.get("project", 0)}
+        for name in ("detail", "progress", "payment", "accept", "beneficiary")
+    },
+    "projects:photo": lambda place: {"photo_id": place.field.get("project_photo", 0)},
+    **{
+        f"projects:{name}": lambda place: {"code": place.village}
+        for name in ("list", "list_excel", "alerts", "alerts_excel", "report", "report_excel", "panel")
+    },
+}
 
 
 def url_records(village_code: str, household_id: str) -> dict[str, int]:
-    """Make this app's records in the village (on the household) for the URL matrix;
-    return their keys by name, read back by `URL_ROUTES` as `place.field[name]`."""
-    return {}
+    """A village project of the county office, with a progress report (one photo) by the village
+    team, a payment and the household as a beneficiary; named after the household head so a
+    page that leaks it outside the region trips the matrix's markers."""
+    county = _user(User.Role.COUNTY, village_code[:6], f"projects-county-{village_code}")
+    village = _user(User.Role.VILLAGE, village_code, f"projects-village-{village_code}")
+    household = Household.objects.get(household_id=household_id)
+    project = make_project(county, village_code, name=f"{household.head_name}受益的项目")
+    report = actions.report_progress(
+        village,
+        project,
+        reported_on=timezone.localdate(),
+        percent=20,
+        note=f"{household.head_name}家旁施工",
+        photos=[photo()],
+    )
+    actions.record_payment(
+        county, project, paid_on=timezone.localdate(), amount_yuan=Decimal(100_000), level="central"
+    )
+    actions.add_beneficiary(county, project, household, benefit="work", yuan_per_year=Decimal(6_000))
+    return {"project": project.pk, "project_photo": report.photos.get().pk}
