@@ -21,6 +21,7 @@ from fangfan.engine.fieldwork.attendance import parse_month, previous_month
 from fangfan.engine.fieldwork.rules import field_rules
 from fangfan.web.accounts.access import (
     REGION_READERS,
+    WORKFLOW_ROLES,
     can,
     get_scoped_or_404,
     region_for_user,
@@ -44,7 +45,11 @@ from fangfan.web.teams.forms import (
 from fangfan.web.teams.models import Leave, Team, TeamMember, active_on
 
 Role = User.Role
-ROSTER_KEEPERS = (Role.CITY, Role.COUNTY, Role.TOWNSHIP)
+# Who opens the roster's writing pages and who decides leave: the gate's own cells for these
+# actions (accounts/access.py), not a second list.
+ROSTER_KEEPERS = tuple(sorted(WORKFLOW_ROLES["team_roster"]))
+LEAVE_DECIDERS = tuple(sorted(WORKFLOW_ROLES["team_leave_township"] | WORKFLOW_ROLES["team_leave_county"]))
+MEMBERS = tuple(sorted(WORKFLOW_ROLES["team_checkin"]))
 TEAMS_PER_PAGE = 50
 
 
@@ -272,7 +277,7 @@ def _member(request: HttpRequest) -> TeamMember | None:
 
 
 @require_http_methods(["GET", "POST"])
-@require_roles(Role.VILLAGE)
+@require_roles(*MEMBERS)
 def checkin(request: HttpRequest) -> HttpResponse:
     """签到 from a phone: one big button; the time is the server's, the position optional."""
     member = _member(request)
@@ -306,7 +311,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@require_roles(Role.VILLAGE)
+@require_roles(*MEMBERS)
 def leave_new(request: HttpRequest) -> HttpResponse:
     """请假 from a phone: dates and reason; says who will decide."""
     member = _member(request)
@@ -377,13 +382,13 @@ def _decide(request: HttpRequest, leave_id: int, approve: bool) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.TOWNSHIP, Role.COUNTY)
+@require_roles(*LEAVE_DECIDERS)
 def leave_approve(request: HttpRequest, leave_id: int) -> HttpResponse:
     return _decide(request, leave_id, approve=True)
 
 
 @require_POST
-@require_roles(Role.TOWNSHIP, Role.COUNTY)
+@require_roles(*LEAVE_DECIDERS)
 def leave_reject(request: HttpRequest, leave_id: int) -> HttpResponse:
     return _decide(request, leave_id, approve=False)
 
