@@ -113,6 +113,18 @@ for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
     MAY[office] |= {"project_edit", "project_accept"}
 for team in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
     MAY[team] |= {"project_progress"}
+# Public-welfare jobs (公益性岗位, fangfan.web.jobs): townships and counties set up posts and import
+# cadre rosters; the village reviews applications; the township checks and posts the notice; the
+# county records; the village and township appraise each month; the offices run the monthly check.
+for office in (Role.COUNTY, Role.TOWNSHIP):
+    MAY[office] |= {"jobs_post"}
+MAY[Role.VILLAGE] |= {"jobs_village_review"}
+MAY[Role.TOWNSHIP] |= {"jobs_township_check"}
+MAY[Role.COUNTY] |= {"jobs_county_record"}
+for team in (Role.TOWNSHIP, Role.VILLAGE):
+    MAY[team] |= {"jobs_appraise"}
+for office in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+    MAY[office] |= {"jobs_check"}
 RECORD_ACTIONS = [action for action in ACTIONS if action != "upload"]
 
 
