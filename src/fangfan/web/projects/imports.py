@@ -111,16 +111,14 @@ def import_projects(user: User, upload: Any) -> ImportOutcome:
     name = str(getattr(upload, "name", "") or "项目库.xlsx")
     book = read_project_workbook(upload.read(), name)
     outcome = ImportOutcome(file=name)
-    if not book.problems:
-        _load(user, book, outcome)
-    else:
-        outcome.problems = list(book.problems)
+    _load(user, book, outcome)
     if outcome.problems:
         outcome.token = _keep_report(user, outcome.problems)
     return outcome
 
 
 def _load(user: User, book: ProjectWorkbook, outcome: ImportOutcome) -> None:
+    """Check the rows the engine read against the database, then write them all, or nothing."""
     places = Places(user)
     located = {}
     for row in book.projects:
@@ -131,8 +129,8 @@ def _load(user: User, book: ProjectWorkbook, outcome: ImportOutcome) -> None:
             located[row.row, row.sheet] = region
     _check_numbers(user, book)
     households = _households(user, book)
-    if book.problems:
-        outcome.problems = list(book.problems)
+    if book.problems:  # the file's own and these: every one listed at once, nothing loaded
+        outcome.problems = sorted(book.problems, key=lambda problem: (problem.sheet, problem.row or 0))
         return
     with transaction.atomic():
         projects: dict[str, Project] = {}
