@@ -5,11 +5,14 @@
 3. make the exports the office's input set, import → link → screen, and publish the run
    (regions are synced as it is published);
 4. create the demo accounts, one per role;
-5. print the address and every account's user name and password;
-6. start the background worker (`manage.py db_worker`) and the web server on
+5. fill field work II at the city's proportions (village work teams with their check-ins,
+   public-welfare posts with a year of pay, projects, industry income: each app's
+   `synthetic.populate`), the demo village account a member of its village's team;
+6. print the address and every account's user name and password;
+7. start the background worker (`manage.py db_worker`) and the web server on
    http://127.0.0.1:8000 in the foreground; Ctrl-C stops both.
 
-`--no-serve` stops after step 5 (tests run it that way).
+`--no-serve` stops after step 6 (tests run it that way).
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ from fangfan.engine import config
 
 SETTINGS_MODULE = "fangfan.web.settings"
 NOT_EXPORTS = frozenset({"ground_truth.csv", "generate.json"})
-STEPS = 5
+STEPS = 6
+CITY_HOUSEHOLDS = 600_000  # field work II's synthetic sizes are the whole city's
+# Each app's `populate(scale=…)`: teams and industry fill a share of the villages and households
+# there are (the whole share in the demo); jobs and projects a number of posts and projects sized
+# for the city (30,000 and 5,000), scaled to the demo's households.
+FIELD_WORK_APPS = {"teams": False, "jobs": True, "projects": True, "industry": False}
 STOP_SECONDS = 10
 
 
@@ -52,6 +60,7 @@ def demo_command(households: int, seed: int, messy: bool, port: int, no_serve: b
 
     print_summary(result.snapshot, console)
     accounts = _accounts(console)
+    _field_work(console, households / CITY_HOUSEHOLDS, seed)
     url = f"http://127.0.0.1:{port}"
     _print_ready(console, url, accounts, time.perf_counter() - started)
     if not no_serve:
@@ -112,10 +121,34 @@ def _accounts(console: Console) -> list[Any]:
     return accounts
 
 
+def _field_work(console: Console, scale: float, seed: int) -> None:
+    import importlib
+
+    from fangfan.web.accounts.demo import demo_regions
+    from fangfan.web.accounts.models import User
+    from fangfan.web.teams.models import TeamMember
+
+    console.print(f"[bold]5/{STEPS} 驻村工作队、公益性岗位、衔接资金项目和产业收入的演示数据[/]")
+    for app, sized_for_city in FIELD_WORK_APPS.items():
+        synthetic = importlib.import_module(f"fangfan.web.{app}.synthetic")
+        counts = synthetic.populate(seed=seed, scale=scale if sized_for_city else 1.0)
+        console.print("，".join(f"{label} {number:,}" for label, number in counts.items()))
+    # The demo village account signs in as its village's first team member: it can check in.
+    village = demo_regions()["village"]
+    account = User.objects.filter(username="demo-village").first()
+    member = (
+        TeamMember.objects.filter(village_code=getattr(village, "code", "")).order_by("duty", "pk").first()
+    )
+    if account is not None and member is not None:
+        TeamMember.objects.filter(user=account).update(user=None)
+        TeamMember.objects.filter(pk=member.pk).update(user=account)
+        console.print(f"演示村账号 demo-village 即驻村工作队队员 {member.name}，可以签到、请假")
+
+
 def _print_ready(console: Console, url: str, accounts: Sequence[Any], seconds: float) -> None:
     from fangfan.web.accounts.models import User
 
-    console.print(f"[bold]5/{STEPS} 准备完成[/]，用时 {seconds:,.0f} 秒。网站地址：[bold green]{url}[/]")
+    console.print(f"[bold]6/{STEPS} 准备完成[/]，用时 {seconds:,.0f} 秒。网站地址：[bold green]{url}[/]")
     table = Table(title="演示账号（仅供演示：密码是公开的，不要在真实使用的服务器上运行）")
     for header in ("角色", "用户名", "密码", "所属区划"):
         table.add_column(header)

@@ -71,9 +71,21 @@ def test_demo_without_serving_ends_with_a_published_run_and_the_accounts_printed
         runs = database.execute("select run_id, is_current, households from registry_run").fetchall()
         users = {row[0] for row in database.execute("select username from accounts_user")}
         counties = database.execute("select count(*) from regions_region where level = 'county'").fetchone()
+        field_tables = ("teams_team", "teams_checkin", "jobs_post", "jobs_payment", "projects_project")
+        field_work = {
+            table: database.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in (*field_tables, "industry_planting")
+        }
+        team_member = database.execute(
+            "select count(*) from teams_teammember m join accounts_user u on m.user_id = u.id"
+            " where u.username = 'demo-village'"
+        ).fetchone()
     assert len(runs) == 1 and runs[0][1] == 1 and runs[0][2] == 150
     assert runs[0][0] in output
     assert set(ACCOUNTS) <= users and counties == (9,)
+    # Field work II is there to look at, and the demo village account can check in.
+    assert all(count > 0 for count in field_work.values()), field_work
+    assert team_member == (1,) and "demo-village 即驻村工作队队员" in output
     index = json.loads((home / "inputs" / "current" / ".index.json").read_text("utf-8"))
     assert {table for item in index["files"] for table in item["tables"]} == {t.name for t in ALL_TABLES}
     assert index["snapshot_id"] == runs[0][0].split("-", 1)[1]
