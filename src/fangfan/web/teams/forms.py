@@ -12,7 +12,15 @@ from fangfan.web.teams.models import Duty, UnitLevel
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class TeamForm(forms.Form):
+class Form(forms.Form):
+    """A form whose labels end in a Chinese colon."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "：")
+        super().__init__(*args, **kwargs)
+
+
+class TeamForm(Form):
     village_code = forms.CharField(label="行政村", max_length=12)
     unit = forms.CharField(label="派出单位", max_length=100)
     unit_level = forms.ChoiceField(label="派出单位层级", choices=UnitLevel.choices)
@@ -24,7 +32,7 @@ class TeamForm(forms.Form):
         self.fields["village_code"] = forms.ChoiceField(label="行政村", choices=villages)
 
 
-class MemberForm(forms.Form):
+class MemberForm(Form):
     name = forms.CharField(label="姓名", max_length=32)
     id_number = forms.CharField(label="身份证号", max_length=18)
     duty = forms.ChoiceField(label="职务", choices=Duty.choices)
@@ -41,11 +49,11 @@ class MemberForm(forms.Form):
         return number
 
 
-class EndForm(forms.Form):
+class EndForm(Form):
     left = forms.DateField(label="离队日期", widget=DATE)
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(Form):
     """The browser's position, when the member allowed it (all three or none)."""
 
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
@@ -53,15 +61,15 @@ class CheckInForm(forms.Form):
     accuracy = forms.FloatField(required=False, min_value=0)
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(Form):
     start = forms.DateField(label="开始日期", widget=DATE)
     end = forms.DateField(label="结束日期", widget=DATE)
     reason = forms.CharField(label="事由", max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     note = forms.CharField(label="审批意见", max_length=200, required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(label="花名册（Excel）")

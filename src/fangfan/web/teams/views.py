@@ -51,6 +51,7 @@ ROSTER_KEEPERS = tuple(sorted(WORKFLOW_ROLES["team_roster"]))
 LEAVE_DECIDERS = tuple(sorted(WORKFLOW_ROLES["team_leave_township"] | WORKFLOW_ROLES["team_leave_county"]))
 MEMBERS = tuple(sorted(WORKFLOW_ROLES["team_checkin"]))
 TEAMS_PER_PAGE = 50
+CHECKIN_PERMISSIONS = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
 
 
 def _user(request: HttpRequest) -> User:
@@ -305,9 +306,13 @@ def checkin(request: HttpRequest) -> HttpResponse:
         context["month"] = reports.attendance(_user(request), home, today.replace(day=1), today)
         context["mine"] = next((row for row in context["month"] if row.member.pk == member.pk), None)
         context["leaves"] = member.leaves.order_by("-start")[:5]
-    return render(
+    response = render(
         request, "teams/checkin.html", context, status=200 if member or request.method == "GET" else 403
     )
+    # The site denies every page the browser's location (accounts/middleware.py); this page
+    # alone may ask for it, from its own origin, when the member ticks 记录我的位置.
+    response.headers["Permissions-Policy"] = CHECKIN_PERMISSIONS
+    return response
 
 
 @require_http_methods(["GET", "POST"])
