@@ -129,7 +129,7 @@ def _children(
     ]
     reports = []
     if project.actual_start is not None:
-        steps = sorted({max(1, project.progress_percent * step // 3) for step in (1, 2, 3)})
+        steps = sorted({max(1, project.progress_percent * step // 4) for step in (1, 2, 3, 4)})
         span = max(1, (today - project.actual_start).days)
         for index, percent in enumerate(steps, start=1):
             day = project.actual_start + dt.timedelta(days=span * index // len(steps))
@@ -141,7 +141,7 @@ def _children(
     payments = []
     paid: Decimal = made["paid"]
     if paid > 0:
-        parts = [paid // 4] * 3 + [paid - paid // 4 * 3]
+        parts = [paid // 5] * 4 + [paid - paid // 5 * 4]
         first = project.actual_start or project.planned_start
         for index, amount in enumerate(parts):
             if amount > 0:
