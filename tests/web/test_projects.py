@@ -356,3 +356,19 @@ def test_synthetic_projects_fill_the_small_city_and_the_report_pages_answer(cast
         response = client.get(path)
         assert response.status_code == 200, path
         assert synthetic.REPORT_MARKER in text(response)
+
+
+def test_the_project_list_excel_is_titled_with_the_region_dated_and_in_yuan(cast):
+    workbook = sheets(
+        signed_in(cast["county"]).get(reverse("projects:list_excel", args=[LIXIAN]) + "?kind=industry")
+    )
+    rows = workbook["项目库"]
+    assert rows[0][0] == "礼县衔接资金项目库" and rows[1][0].startswith("制表日期：")
+    assert "项目预算（元）" in rows[2]
+    assert [row[2] for row in rows[3:]] == ["礼县花椒加工厂"], "the list's filters hold in the download"
+    assert rows[3][rows[2].index("项目预算（元）")] == 1_000_000
+
+
+def test_the_fund_sources_of_a_project_are_on_its_trail(cast):
+    created = AuditEvent.objects.filter(object_id=str(cast["road"].pk), new__has_key="资金来源").get()
+    assert created.new["资金来源"] == {"中央": "600000.00", "县级": "400000.00"}

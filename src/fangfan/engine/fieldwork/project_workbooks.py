@@ -385,6 +385,23 @@ BENEFIT_COLUMNS = (
 )
 
 
+LIST_COLUMNS = (
+    Column("序号", "_number", 6, NUMBER),
+    Column("项目编号", "number", 16),
+    Column("项目名称", "name", 30),
+    Column("项目类别", "kind", 10),
+    Column("所在地", "place", 20),
+    Column("项目预算（元）", "budget", 16, NUMBER),
+    Column("已支付（元）", "paid", 16, NUMBER),
+    Column("最新进度（%）", "progress", 10, NUMBER),
+    Column("计划开工", "planned_start", 14, DATE),
+    Column("计划完工", "planned_finish", 14, DATE),
+    Column("实际开工", "actual_start", 14, DATE),
+    Column("实际完工", "actual_finish", 14, DATE),
+    Column("验收日期", "accepted_on", 14, DATE),
+)
+
+
 def _numbered(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "_number": index} for index, row in enumerate(rows, start=1)]
 
@@ -402,6 +419,14 @@ def write_alerts(target: Target, rows: Sequence[dict[str, Any]], *, title: str, 
     book = Book(target, today, False)
     masked = [{**row, "details": mask_text(row["details"]), "name": mask_text(row["name"])} for row in rows]
     book.sheet("项目预警", f"{title}衔接资金项目预警清单", ALERT_COLUMNS, _numbered(masked))
+    book.close()
+
+
+def write_project_list(target: Target, rows: Iterable[dict[str, Any]], *, title: str, today: dt.date) -> None:
+    """项目库: one row per project, titled with the region and dated."""
+    book = Book(target, today, False)
+    masked = ({**row, "name": mask_text(row["name"])} for row in rows)
+    book.sheet("项目库", f"{title}衔接资金项目库", LIST_COLUMNS, _numbered(masked))
     book.close()
 
 

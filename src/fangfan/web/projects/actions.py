@@ -31,8 +31,8 @@ from fangfan.engine.fieldwork.projects import BENEFIT_LABELS, FUND_LABELS, KIND_
 from fangfan.engine.formatting import date_text, money_text
 from fangfan.web import bounds
 from fangfan.web.accounts.access import can, code_in_region, level_prefix
-from fangfan.web.accounts.audit import record_creation, track_changes
-from fangfan.web.accounts.models import User
+from fangfan.web.accounts.audit import record_change, record_creation, track_changes
+from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.evidence.actions import _aware
 from fangfan.web.evidence.files import Checked, Refused, check_file, shown_name, size_text
 from fangfan.web.evidence.storage import keep
@@ -50,6 +50,7 @@ from fangfan.web.registry.models import Household
 
 PLAN_AHEAD_DAYS = 10 * 366  # a plan may run years ahead; a date further off is a typing slip
 MAX_PHOTOS = 9
+FEN = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,12 @@ def _apply(project: Project, plan: Plan) -> None:
     project.budget_yuan = plan.budget_yuan
 
 
-def _set_funds(project: Project, funds: Mapping[str, Decimal]) -> None:
+def _set_funds(user: User, project: Project, funds: Mapping[str, Decimal]) -> None:
+    """Replace the project's fund sources, the change recorded on the project's trail."""
+    old = {fund.get_level_display(): str(fund.amount_yuan.quantize(FEN)) for fund in project.funds.all()}
+    new = {FUND_LABELS[level]: str(amount.quantize(FEN)) for level, amount in funds.items() if amount}
+    if old != new:
+        record_change(user, project, {"资金来源": old}, {"资金来源": new}, AuditEvent.Action.UPDATE)
     project.funds.all().delete()
     FundSource.objects.bulk_create(
         FundSource(project=project, level=level, amount_yuan=amount)
@@ -119,7 +125,7 @@ def create_project(user: User, region: Region, plan: Plan, number: str = "") -> 
         raise WorkflowError(f"项目编号“{project.number}”已存在")
     _apply(project, plan)
     project.save()
-    _set_funds(project, plan.funds)
+    _set_funds(user, project, plan.funds)
     record_creation(user, project)
     return project
 
@@ -137,7 +143,7 @@ def update_project(user: User, project: Project, region: Region, plan: Plan) -> 
         project.county_code = level_prefix(region.code, Region.Level.COUNTY)
         _require(user, "project_edit", project, "项目所在地不在您的区划内")
         project.save()
-    _set_funds(project, plan.funds)
+    _set_funds(user, project, plan.funds)
     return project
 
 

@@ -291,5 +291,32 @@ def county_report(user: User, region: Region, today: dt.date) -> tuple[Figures, 
     return key, report
 
 
+def list_rows(projects: QuerySet[Project]) -> list[dict[str, Any]]:
+    """The projects as the list workbook's rows (places by name, yuan as numbers)."""
+    rows = list(
+        projects.values(
+            "number",
+            "name",
+            "kind",
+            "region_code",
+            "budget_yuan",
+            "paid_yuan",
+            "progress_percent",
+            "planned_start",
+            "planned_finish",
+            "actual_start",
+            "actual_finish",
+            "accepted_on",
+        )
+    )
+    places = place_names({row["region_code"] for row in rows})
+    for row in rows:
+        row["kind"] = KIND_LABELS.get(row["kind"], row["kind"])
+        row["place"] = places[row["region_code"]]
+        row["budget"], row["paid"] = float(row["budget_yuan"]), float(row["paid_yuan"])
+        row["progress"] = row["progress_percent"]
+    return rows
+
+
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)

@@ -43,26 +43,12 @@ from fangfan.web.projects.forms import (
 from fangfan.web.projects.models import ProgressPhoto, Project
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
-from fangfan.web.shared.excel import CONTENT_TYPE, Column, excel_response, written_response
+from fangfan.web.shared.excel import CONTENT_TYPE, written_response
 
 # Who opens the library's write pages and who reports progress: the gate's own roles for the actions.
 EDITORS = tuple(WORKFLOW_ROLES["project_edit"])
 REPORTERS = tuple(WORKFLOW_ROLES["project_progress"])
 PER_PAGE = 50
-LIST_COLUMNS = (
-    Column("项目编号", "number", width=16),
-    Column("项目名称", "name", width=30),
-    Column("项目类别", lambda project: project.get_kind_display()),
-    Column("所在地区划代码", "region_code", width=14),
-    Column("项目预算（元）", "budget_yuan", kind="money", width=16),
-    Column("已支付（元）", "paid_yuan", kind="money", width=16),
-    Column("最新进度（%）", "progress_percent", kind="number"),
-    Column("计划开工", "planned_start", kind="date"),
-    Column("计划完工", "planned_finish", kind="date"),
-    Column("实际开工", "actual_start", kind="date"),
-    Column("实际完工", "actual_finish", kind="date"),
-    Column("验收日期", "accepted_on", kind="date"),
-)
 
 
 def _user(request: HttpRequest) -> User:
@@ -127,8 +113,11 @@ def list_excel(request: HttpRequest, code: str) -> FileResponse:
     user = _user(request)
     region = region_for_user(user, code)
     projects = _filtered(reports.region_projects(user, region), ListFilter(request.GET))
-    return excel_response(
-        f"{region.name}衔接资金项目库", LIST_COLUMNS, projects.order_by("region_code", "number")
+    rows = reports.list_rows(projects.order_by("region_code", "number"))
+    today = timezone.localdate()
+    return written_response(
+        f"{region.name}衔接资金项目库",
+        lambda handle: project_workbooks.write_project_list(handle, rows, title=region.name, today=today),
     )
 
 
