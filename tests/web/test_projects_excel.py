@@ -197,3 +197,13 @@ def test_the_cli_refuses_a_bad_library_whole_and_writes_its_problems(cast, tmp_p
     assert "项目类别应为" in result.output
     assert (tmp_path / "坏的项目库-导入问题.xlsx").exists()
     assert not Project.objects.filter(number="LX-001").exists()
+
+
+def test_a_project_may_not_move_away_from_the_households_it_benefits(cast):
+    client = signed_in(cast["county"])
+    upload = workbook([ROAD], [["LX-001", cast["wang"].household_id, "", "务工", 6000]])
+    assert client.post(reverse("projects:import"), {"file": upload}).status_code == 302
+    moved = [*ROAD[:5], "上坪村", *ROAD[6:]]
+    response = client.post(reverse("projects:import"), {"file": workbook([moved])})
+    assert response.status_code == 400 and "不能把项目所在地改为上坪村" in response.content.decode()
+    assert Project.objects.get(number="LX-001").region_code == SHIQIAO

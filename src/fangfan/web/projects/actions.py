@@ -30,7 +30,7 @@ from django.utils import timezone
 from fangfan.engine.fieldwork.projects import BENEFIT_LABELS, FUND_LABELS, KIND_LABELS, budget_problem
 from fangfan.engine.formatting import date_text, money_text
 from fangfan.web import bounds
-from fangfan.web.accounts.access import can, code_in_region, level_prefix
+from fangfan.web.accounts.access import can, code_in_region, level_prefix, within_region
 from fangfan.web.accounts.audit import record_change, record_creation, track_changes
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.evidence.actions import _aware
@@ -137,6 +137,8 @@ def update_project(user: User, project: Project, region: Region, plan: Plan) -> 
     _check_plan(plan)
     if project.paid_yuan > plan.budget_yuan:
         raise WorkflowError(f"已支付{money_text(project.paid_yuan)}，预算不能少于已支付金额")
+    if project.beneficiaries.exclude(within_region("household__village_code", region)).exists():
+        raise WorkflowError(f"该项目已登记的受益户有不在{region.name}的，不能把项目所在地改为{region.name}")
     with track_changes(user, project):
         _apply(project, plan)
         project.region_code = region.code
@@ -144,6 +146,7 @@ def update_project(user: User, project: Project, region: Region, plan: Plan) -> 
         _require(user, "project_edit", project, "项目所在地不在您的区划内")
         project.save()
     _set_funds(user, project, plan.funds)
+    project.beneficiaries.exclude(region_code=project.region_code).update(region_code=project.region_code)
     return project
 
 
