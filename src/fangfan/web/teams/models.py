@@ -130,7 +130,12 @@ class CheckIn(models.Model):
         verbose_name_plural = "驻村签到"
         ordering = ("-at", "-pk")
         indexes = (
-            models.Index(fields=["village_code", "day"], name="teams_checkin_village_idx"),
+            # Covers the monthly counts (days a member checked in, per region): an index-only scan.
+            models.Index(
+                fields=["village_code", "day", "member"],
+                name="teams_checkin_village_idx",
+                condition=Q(first_of_day=True),
+            ),
             models.Index(fields=["member", "day"], name="teams_checkin_member_idx"),
         )
         constraints = (

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.core.cache import cache
 from django.db.models import Count, Model, Q, QuerySet
 
 from fangfan.engine.fieldwork.attendance import (
@@ -106,7 +107,7 @@ def members_in_month(user: User | None, region: Region, month: dt.date) -> Query
         _scoped(TeamMember.objects.filter(within_region("village_code", region)), user)
         .filter(joined__lte=last)
         .exclude(left__lt=month)
-        .select_related("team")
+        .only("village_code", "name", "id_number", "phone", "duty", "joined", "left")
         .order_by("village_code", "duty", "name", "pk")
     )
 
@@ -120,7 +121,7 @@ def attendance(user: User | None, region: Region, month: dt.date, today: dt.date
         _scoped(CheckIn.objects.filter(within_region("village_code", region)), user)
         .filter(in_month)
         .values("member_id")
-        .annotate(days=Count("pk"))
+        .annotate(days=Count("day"))
         .values_list("member_id", "days")
     )
     leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
@@ -213,8 +214,26 @@ class Panel:
         return self.villages - self.with_team
 
 
+CITY_PANEL_SECONDS = 300
+
+
 def panel(user: User | None, region: Region, today: dt.date) -> Panel:
-    """The dashboard's 驻村工作队 panel: teams in post, members, last month's attendance."""
+    """The dashboard's 驻村工作队 panel: teams in post, members, last month's attendance.
+
+    The whole city's (every member's month, a second's work) is kept five minutes: every
+    office of the city reads the same numbers, and a dashboard need not be to the minute.
+    """
+    if region.level != Region.Level.CITY:
+        return _panel(user, region, today)
+    key = f"teams-panel:{region.code}:{today:%Y%m%d}"
+    found = cache.get(key)
+    if not isinstance(found, Panel):
+        found = _panel(user, region, today)
+        cache.set(key, found, CITY_PANEL_SECONDS)
+    return found
+
+
+def _panel(user: User | None, region: Region, today: dt.date) -> Panel:
     villages = regions_within(region).filter(level=Region.Level.VILLAGE).count()
     teams = active_teams(user, region, today)
     with_team = teams.values("village_code").distinct().count()

@@ -96,3 +96,32 @@ def url_records(village_code: str, household_id: str) -> dict[str, int]:
         requested_by=account or User.objects.order_by("pk").first(),
     )
     return {"team": team.pk, "team_member": member.pk, "team_leave": leave.pk}
+
+
+def crawl_records(users: dict[str, User], home: Any) -> list[str]:
+    """For tests/web/test_personal_data_crawl.py: a team in the household's village whose
+    members' ID numbers and phones must show masked everywhere, the first secretary linked to
+    the village account and on approved leave; the pages to start from."""
+    village = home.village_code
+    team = make_team(village, term_start=timezone.localdate() - dt.timedelta(days=100), term_end=None)
+    member = team.members.get(duty="first_secretary")
+    TeamMember.objects.filter(pk=member.pk).update(user=users["village"])
+    today = timezone.localdate()
+    Leave.objects.create(
+        member=member,
+        village_code=village,
+        start=today - dt.timedelta(days=20),
+        end=today - dt.timedelta(days=18),
+        days=3,
+        reason=f"联系电话{member.phone}",
+        approver=Leave.Approver.TOWNSHIP,
+        status=Leave.Status.APPROVED,
+        requested_by=users["village"],
+    )
+    month = f"{today:%Y-%m}"
+    return [
+        f"/teams/team/{team.pk}/",
+        f"/teams/region/{village[:9]}/attendance/{month}/",
+        f"/teams/region/{village[:9]}/attendance/{month}.xlsx",
+        f"/teams/region/{village[:9]}/roster.xlsx",
+    ]
