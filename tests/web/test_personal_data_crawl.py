@@ -316,6 +316,9 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             f"/evidence/households/{home.household_id}/",
             f"/evidence/households/{home.household_id}/evidence.zip",
         ]
+        from fangfan.web.projects.testing import crawl_records as project_records  # notes with numbers
+
+        seeds += project_records(users, home)
         yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
     finally:
         if previous_home is None:

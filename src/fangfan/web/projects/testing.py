@@ -94,3 +94,26 @@ def url_records(village_code: str, household_id: str) -> dict[str, int]:
     )
     actions.add_beneficiary(county, project, household, benefit="work", yuan_per_year=Decimal(6_000))
     return {"project": project.pk, "project_photo": report.photos.get().pk}
+
+
+def crawl_records(users: dict[str, User], home: Household) -> list[str]:
+    """For tests/web/test_personal_data_crawl.py: a project in the household's village whose
+    notes carry the household head's ID number and phone (as cadres write them), reported
+    finished and accepted, the household its beneficiary; the pages to start from."""
+    village, county = home.village_code, users["county"]
+    numbers = f"户主身份证{home.head_id_number}，电话{home.phone or '13912345678'}"
+    project = make_project(county, village, name="产业路", content=f"联系人{numbers}")
+    today = timezone.localdate()
+    actions.report_progress(users["village"], project, reported_on=today, percent=100, note=numbers)
+    actions.record_payment(
+        county, project, paid_on=today, amount_yuan=Decimal(1000), level="central", note=numbers
+    )
+    actions.accept_project(county, project, accepted_on=today, accepted_by_names=numbers, note=numbers)
+    actions.add_beneficiary(county, project, home, benefit="work", yuan_per_year=Decimal(6_000))
+    region = village[:6]
+    return [
+        f"/projects/{project.pk}/",
+        f"/projects/region/{region}/",
+        f"/projects/region/{region}/excel/",
+        f"/projects/region/{region}/report/excel/",
+    ]
