@@ -265,3 +265,14 @@ def test_the_problems_workbook_has_a_title_a_date_and_a_frozen_header():
     assert "2026年12月6日" in rows[1][0]
     assert rows[2][:4] == ["文件", "工作表", "行", "列"]
     assert rows[3][1:4] == ["项目库", 3.0, "项目类别"]
+
+
+def test_the_import_template_reads_back_clean_with_its_example_project_and_beneficiary():
+    output = io.BytesIO()
+    workbooks.write_import_template(output)
+    book = workbooks.read_project_workbook(output.getvalue(), "导入模板.xlsx")
+    assert book.problems == []
+    assert [(row.number, row.village, row.budget_yuan) for row in book.projects] == [
+        ("2026-001", "石桥村", MILLION)
+    ]
+    assert [(row.number, row.benefit) for row in book.beneficiaries] == [("2026-001", "work")]

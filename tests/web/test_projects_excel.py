@@ -207,3 +207,13 @@ def test_a_project_may_not_move_away_from_the_households_it_benefits(cast):
     response = client.post(reverse("projects:import"), {"file": workbook([moved])})
     assert response.status_code == 400 and "不能把项目所在地改为上坪村" in response.content.decode()
     assert Project.objects.get(number="LX-001").region_code == SHIQIAO
+
+
+def test_the_offices_download_the_import_template_and_village_teams_do_not(cast):
+    response = signed_in(cast["county"]).get(reverse("projects:import_template"))
+    assert response.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheet_names == ["项目库", "联农带农"]
+    assert "项目预算（元）" in book.get_sheet_by_name("项目库").to_python()[1]
+    village = make_user(Role.VILLAGE, SHIQIAO)
+    assert signed_in(village).get(reverse("projects:import_template")).status_code == 403

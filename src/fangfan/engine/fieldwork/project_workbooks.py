@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from fangfan.engine.fieldwork.projects import BENEFITS, KINDS, budget_problem
@@ -428,6 +429,73 @@ def write_project_list(target: Target, rows: Iterable[dict[str, Any]], *, title:
     masked = ({**row, "name": mask_text(row["name"])} for row in rows)
     book.sheet("项目库", f"{title}衔接资金项目库", LIST_COLUMNS, _numbered(masked))
     book.close()
+
+
+TEMPLATE_PROJECT_HEADER = (
+    "项目编号",
+    "项目名称",
+    "项目类别",
+    "县区",
+    "乡镇",
+    "村",
+    "建设内容",
+    "中央资金（元）",
+    "省级资金（元）",
+    "市级资金（元）",
+    "县级资金（元）",
+    "其他资金（元）",
+    "项目预算（元）",
+    "计划开工日期",
+    "计划完工日期",
+)
+TEMPLATE_PROJECT_EXAMPLE = (
+    "2026-001",
+    "石桥村产业路硬化",
+    "基础设施",
+    "礼县",
+    "城关镇",
+    "石桥村",
+    "硬化产业路2公里",
+    600000,
+    0,
+    0,
+    400000,
+    0,
+    1000000,
+    "2026-03-01",
+    "2026-10-31",
+)
+TEMPLATE_BENEFICIARY_HEADER = ("项目编号", "户编号", "户主身份证号", "带动方式", "年收益（元）")
+TEMPLATE_BENEFICIARY_EXAMPLE = ("2026-001", "6212261002010001", "", "务工", 6000)
+
+
+def write_import_template(target: Target) -> None:
+    """The workbook offices fill in: 项目库 and 联农带农, each with its header and an example row."""
+    workbook = xlsxwriter.Workbook(target, {"strings_to_numbers": False})
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    note = workbook.add_format({"italic": True, "font_color": "#C00000"})
+    notes = {
+        "项目库": "项目类别：产业发展、基础设施、就业、乡村建设、其他；"
+        "项目预算须等于各级资金之和；金额列写“万元”时按万元计。",
+        "联农带农": "户编号或户主身份证号填一项；带动方式：分红、务工、土地流转、带动发展。",
+    }
+    sheets = (
+        ("项目库", TEMPLATE_PROJECT_HEADER, TEMPLATE_PROJECT_EXAMPLE),
+        ("联农带农", TEMPLATE_BENEFICIARY_HEADER, TEMPLATE_BENEFICIARY_EXAMPLE),
+    )
+    for name, columns, example in sheets:
+        sheet = workbook.add_worksheet(name)
+        sheet.write_string(0, 0, notes[name], note)
+        for index, title in enumerate(columns):
+            sheet.set_column(index, index, 14)
+            sheet.write_string(1, index, title, header)
+        for index, value in enumerate(example):
+            if isinstance(value, str):
+                sheet.write_string(2, index, value)
+            else:
+                sheet.write_number(2, index, value)
+        sheet.freeze_panes(2, 0)
+    workbook.close()
 
 
 @dataclass(frozen=True)

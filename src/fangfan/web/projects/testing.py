@@ -59,6 +59,7 @@ URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "projects:home": lambda place: {},
     "projects:new": lambda place: {},
     "projects:import": lambda place: {},
+    "projects:import_template": lambda place: {},
     # An import report is kept for its uploader alone: any other token is a 404 for everyone.
     "projects:import_report": lambda place: {"token": "0" * 32},
     **{

@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/", views.home, name="home"),
     path("projects/new/", views.create, name="new"),
     path("projects/import/", views.import_projects, name="import"),
+    path("projects/import/template/", views.import_template, name="import_template"),
     path("projects/import/report/<slug:token>/", views.import_report, name="import_report"),
     path("projects/<int:project_id>/", views.detail, name="detail"),
     path("projects/<int:project_id>/progress/", views.progress, name="progress"),

@@ -408,6 +408,13 @@ def import_projects(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_roles(*EDITORS)
+def import_template(request: HttpRequest) -> FileResponse:
+    """导入模板: the two sheets an office fills in, each with an example row."""
+    return written_response("衔接资金项目库导入模板", project_workbooks.write_import_template)
+
+
+@require_GET
+@require_roles(*EDITORS)
 def import_report(request: HttpRequest, token: str) -> FileResponse:
     """The problems of an import, kept for its uploader alone."""
     response = FileResponse(imports.report_file(_user(request), token), content_type=CONTENT_TYPE)
