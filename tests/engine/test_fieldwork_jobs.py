@@ -101,6 +101,8 @@ def test_every_reason_is_given_at_once_with_its_data():
 def test_working_in_the_own_county_is_no_bar():
     local = replace(ABLE, employment_status="就业", employment_place="礼县城关镇", work_status="县内务工")
     assert eligibility(local, RULES, DAY).eligible
+    assert eligibility(replace(local, employment_place="本县"), RULES, DAY).eligible
+    assert not eligibility(replace(local, employment_place="兰州市"), RULES, DAY).eligible
 
 
 def test_ages_at_the_bounds_count_completed_years():

@@ -15,7 +15,8 @@ from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.jobs import synthetic
 from fangfan.web.jobs.models import JobFinding, Payment, Post, Selection
 from fangfan.web.jobs.testing import make_post
-from fangfan.web.workqueue.testing import make_household
+from fangfan.web.registry.models import Member
+from fangfan.web.workqueue.testing import current_run, make_household
 
 pytestmark = pytest.mark.django_db
 VILLAGES = ("621226100201", "621202001201")
@@ -27,7 +28,17 @@ def city():
     for village in VILLAGES:
         for number in range(1, 9):
             kind = "一般农户" if number == 8 else ("监测户" if number % 3 == 0 else "脱贫户")
-            make_household(village, number, household_type=kind, head_name=f"户主{number}")
+            household = make_household(village, number, household_type=kind, head_name=f"户主{number}")
+            Member.objects.create(
+                household=household,
+                village_code=village,
+                name=household.head_name,
+                id_number=household.head_id_number,
+                birth_date=dt.date(1970 + number, 1, 1),
+                labour="普通劳动力" if number != 7 else "丧失劳动力",
+                member_status="正常",
+                last_run=current_run(),
+            )
 
 
 def test_populate_fills_every_village_deterministically_and_replaces_its_own_rows(city):
@@ -46,6 +57,9 @@ def test_populate_fills_every_village_deterministically_and_replaces_its_own_row
         == first
     )
     assert Post.objects.filter(pk=own.pk).exists()
+    # Only the able heads of 脱贫户/监测户 are given posts (户主7 cannot work), but for the planted.
+    names = set(holders.values_list("name", flat=True))
+    assert "户主7" not in names and names <= {f"户主{number}" for number in range(1, 9)}
     planted = JobFinding.objects.filter(kind="ineligible")
     assert planted.exists() and all("户类型为一般农户" in finding.reason for finding in planted)
 

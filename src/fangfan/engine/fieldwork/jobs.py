@@ -29,6 +29,8 @@ ELIGIBLE_TYPES = ("脱贫户", "监测户")
 UNABLE_TO_WORK = ("无劳动力", "丧失劳动力")
 WORKING_AWAY = ("省内县外务工", "省外务工")
 GONE = ("死亡", "迁出", "注销")
+# How the 人社 feed writes a place inside the person's own county.
+LOCAL_PLACES = ("本县", "县内", "本乡", "本镇", "乡内", "镇内", "本村", "村内")
 GRADES = ("优秀", "合格", "不合格")
 # 不合格: the month is not paid (the whole month deducted); docs/fieldwork.md, jobs.
 FAILED_GRADE = "不合格"
@@ -141,9 +143,10 @@ def _work_reasons(facts: PersonFacts) -> list[str]:
 
 def working_away_by_feed(facts: PersonFacts) -> bool:
     """The 人社 feed says employed, at a place that is not the person's own county."""
-    if facts.employment_status != "就业" or not facts.employment_place:
+    place = facts.employment_place
+    if facts.employment_status != "就业" or not place or any(local in place for local in LOCAL_PLACES):
         return False
-    return not facts.county_name or facts.county_name not in facts.employment_place
+    return not facts.county_name or facts.county_name not in place
 
 
 def _cadre_reasons(facts: PersonFacts) -> list[str]:

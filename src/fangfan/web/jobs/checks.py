@@ -14,16 +14,23 @@ import logging
 from dataclasses import replace
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fangfan.engine.fieldwork.jobs import PaymentFact, double_payments, eligibility, paid_after_death
 from fangfan.engine.fieldwork.rules import field_rules
-from fangfan.web.accounts.access import code_within
+from fangfan.web.accounts.access import within_region
 from fangfan.web.jobs.facts import deaths, facts_for
 from fangfan.web.jobs.models import JobCheck, JobFinding, Payment, Selection, Stage
+from fangfan.web.regions.models import Region
 
 logger = logging.getLogger("fangfan.jobs")
 Kind = JobFinding.Kind
+
+
+def _inside(check: JobCheck) -> Q:
+    """The check's region as a filter (the city's 621200 covers every code starting 6212)."""
+    return within_region("village_code", Region.objects.get(code=check.region_code))
 
 
 def month_end(month: dt.date) -> dt.date:
@@ -41,9 +48,7 @@ def run_check(check: JobCheck) -> JobCheck:
     try:
         findings, holders = _findings(check)
         with transaction.atomic():
-            JobFinding.objects.filter(
-                code_within("village_code", check.region_code), month=check.month
-            ).delete()
+            JobFinding.objects.filter(_inside(check), month=check.month).delete()
             JobFinding.objects.bulk_create(findings, batch_size=2_000)
             JobCheck.objects.filter(pk=check.pk).update(
                 status=JobCheck.Status.DONE, finished_at=timezone.now(), holders=holders, found=len(findings)
@@ -60,7 +65,7 @@ def _findings(check: JobCheck) -> tuple[list[JobFinding], int]:
     on = min(month_end(check.month), timezone.localdate())
     holders = list(
         Selection.objects.filter(
-            code_within("village_code", check.region_code),
+            _inside(check),
             stage=Stage.IN_POST,
             started_on__lte=month_end(check.month),
         )
@@ -87,7 +92,7 @@ def _without_own(posts: tuple[str, ...], holder: Selection) -> tuple[str, ...]:
 
 
 def _payment_findings(check: JobCheck) -> list[JobFinding]:
-    month_rows = Payment.objects.filter(code_within("village_code", check.region_code), month=check.month)
+    month_rows = Payment.objects.filter(_inside(check), month=check.month)
     id_numbers = set(month_rows.values_list("id_number", flat=True))
     everywhere = Payment.objects.filter(month=check.month, id_number__in=id_numbers).select_related(
         "selection__post"

@@ -63,9 +63,12 @@ def write_pay_sheet(handle: BinaryIO, region: Region, month: Any, *, unmask: boo
     townships = [(row.code, row.name) for row in reports.pay_by_township(region, month)]
     paid = reports.month_payments(region, month).values_list("village_code", flat=True)
     villages = reports.region_names(set(paid.distinct()))
+    named = [name for _, name in townships]
     for code, name in townships or [(region.code[:9], region.name)]:
         rows = reports.month_payments(region, month).filter(township_code=code)
-        _pay_sheet(workbook, styles, region, name, month, rows, villages, unmask)
+        # Townships of two counties share names (城关镇): such a sheet carries its code too.
+        sheet = name if named.count(name) < 2 else f"{name[:20]}{code}"
+        _pay_sheet(workbook, styles, region, name, sheet, month, rows, villages, unmask)
     workbook.close()
 
 
@@ -74,12 +77,13 @@ def _pay_sheet(
     styles: dict[str, Any],
     region: Region,
     township: str,
+    sheet_name: str,
     month: Any,
     rows: Iterable[Payment],
     villages: dict[str, str],
     unmask: bool,
 ) -> None:
-    sheet = workbook.add_worksheet(township[:31])
+    sheet = workbook.add_worksheet(sheet_name[:31])
     last = len(PAY_COLUMNS) - 1
     sheet.merge_range(0, 0, 0, last, f"{township}{month_label(month)}公益性岗位工资发放表", styles["title"])
     sheet.write_string(

@@ -227,6 +227,8 @@ class Payment(models.Model):
         constraints = (models.UniqueConstraint(fields=["selection", "month"], name="jobs_payment_month_key"),)
         indexes = (
             models.Index(fields=["township_code", "month"], name="jobs_payment_township_idx"),
+            # A region's month (pay sheet, panel): the month, then the village code's range.
+            models.Index(fields=["month", "village_code"], name="jobs_payment_month_idx"),
             models.Index(fields=["id_number", "month"], name="jobs_payment_person_idx"),
         )
 

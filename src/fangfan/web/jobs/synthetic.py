@@ -17,11 +17,13 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from fangfan.engine.fieldwork.jobs import (
+    UNABLE_TO_WORK,
+    WORKING_AWAY,
     PaymentFact,
     PersonFacts,
     double_payments,
@@ -40,7 +42,7 @@ from fangfan.web.jobs.models import (
     Stage,
 )
 from fangfan.web.regions.models import Region
-from fangfan.web.registry.models import Household
+from fangfan.web.registry.models import Household, Member
 
 REPORT_MARKER = "公益性岗位"
 POSTS = 30_000
@@ -50,6 +52,7 @@ PLANTED = 5  # of each kind of anomaly
 PAYS = (500, 600, 700, 800, 900, 1000)
 KINDS = list(Kind)
 ELIGIBLE = ("脱贫户", "监测户")
+Person = tuple[str, str, str, str]  # household id, name, ID number, household type
 
 
 def _months(today: dt.date) -> list[dt.date]:
@@ -75,17 +78,35 @@ def _clear() -> None:
     Post.all_objects.filter(synthetic=True)._raw_delete(Post.objects.db)  # type: ignore[attr-defined]
 
 
-def _candidates() -> dict[str, list[tuple[str, str, str, str]]]:
-    """Village → the heads of its households as (household id, name, ID number, type)."""
-    found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    rows = Household.objects.exclude(head_id_number="").values_list(
-        "village_code", "household_id", "head_name", "head_id_number", "household_type"
+def _candidates(today: dt.date) -> tuple[dict[str, list[Person]], dict[str, list[Person]]]:
+    """Village → the people who may hold a post (of 脱贫户/监测户, of age, able, not away), and
+    village → a few heads of ordinary households (for the planted anomalies)."""
+    rules = field_rules(today.year)
+    youngest = today.replace(year=today.year - rules.public_welfare_age_min)
+    oldest = today.replace(year=today.year - rules.public_welfare_age_max - 1) + dt.timedelta(days=1)
+    members = (
+        Member.objects.filter(
+            household__household_type__in=ELIGIBLE,
+            birth_date__gte=oldest,
+            birth_date__lte=youngest,
+            member_status="正常",
+        )
+        .exclude(labour__in=UNABLE_TO_WORK)
+        .exclude(work_status__in=WORKING_AWAY)
+        .values_list("village_code", "household_id", "name", "id_number", "household__household_type")
     )
-    for village, household_id, name, id_number, kind in rows.order_by(
-        "village_code", "household_id"
-    ).iterator(chunk_size=10_000):
-        found[village].append((household_id, name, id_number, kind))
-    return found
+    eligible: dict[str, list[Person]] = defaultdict(list)
+    for village, *person in members.iterator(chunk_size=20_000):
+        eligible[village].append((person[0], person[1], person[2], person[3]))
+    for rows in eligible.values():
+        rows.sort()
+    ordinary = Household.objects.filter(household_type="一般农户").exclude(head_id_number="")
+    others: dict[str, list[Person]] = defaultdict(list)
+    for village, household_id, name, id_number in ordinary.order_by("household_id").values_list(
+        "village_code", "household_id", "head_name", "head_id_number"
+    )[:5_000]:
+        others[village].append((household_id, name, id_number, "一般农户"))
+    return eligible, others
 
 
 def populate(*, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
@@ -95,25 +116,38 @@ def populate(*, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
     months = _months(today)
     with transaction.atomic():
         _clear()
-        people = _candidates()
-        villages = sorted(people) or sorted(
-            Region.objects.filter(level=Region.Level.VILLAGE).values_list("code", flat=True)
+        people, others = _candidates(today)
+        villages = sorted(
+            set(Household.objects.values_list("village_code", flat=True).distinct())
+            or Region.objects.filter(level=Region.Level.VILLAGE).values_list("code", flat=True)
         )
         posts = _posts(rng, villages, people, scale, months[0])
         Post.objects.bulk_create(posts, batch_size=BATCH)
-        holders = _holders(rng, posts, people, months[0])
+        holders = _holders(rng, posts, people, others, months[0])
         _plant_double_posts(rng, posts, holders, months[0])
         Selection.objects.bulk_create(holders, batch_size=BATCH)
         payments = _payments(rng, holders, months)
         Payment.objects.bulk_create(payments, batch_size=BATCH)
-        types = {person[0]: person[3] for rows in people.values() for person in rows}
+        types = {
+            person[0]: person[3] for group in (people, others) for rows in group.values() for person in rows
+        }
         findings = _findings(holders, types, payments, months[-1], today)
+    _analyze()
     return {
         "岗位": len(posts),
         "在岗人员": len(holders),
         "发放记录": len(payments),
         "检查问题": findings,
     }
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the tables just filled (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Post, Selection, Payment, JobFinding):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _posts(
@@ -145,7 +179,8 @@ def _posts(
 def _holders(
     rng: random.Random,
     posts: list[Post],
-    people: dict[str, list[tuple[str, str, str, str]]],
+    people: dict[str, list[Person]],
+    ordinary: dict[str, list[Person]],
     started: dt.date,
 ) -> list[Selection]:
     by_village: dict[str, list[Post]] = defaultdict(list)
@@ -155,15 +190,19 @@ def _holders(
     # A few vacant posts go to the head of an ordinary household: the check must find them.
     misplaced: list[tuple[Post, tuple[str, str, str, str]]] = []
     for code, village_posts in by_village.items():
-        eligible = [person for person in people.get(code, []) if person[3] in ELIGIBLE]
-        others = [person for person in people.get(code, []) if person[3] not in ELIGIBLE]
+        eligible = list(people.get(code, []))
+        others = ordinary.get(code, [])
         rng.shuffle(eligible)
+        taken: set[str] = set()
         vacant = []
         for post in village_posts:
+            while eligible and eligible[-1][2] in taken:
+                eligible.pop()
             if rng.random() > HELD_SHARE or not eligible:
                 vacant.append(post)
                 continue
             household_id, name, id_number, _ = eligible.pop()
+            taken.add(id_number)
             holders.append(_selection(rng, post, household_id, name, id_number, started))
         if vacant and others:
             misplaced.append((vacant[0], others[0]))
