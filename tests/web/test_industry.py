@@ -29,7 +29,7 @@ from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.industry import synthetic
 from fangfan.web.industry.ledger import this_year
-from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting
+from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting, VillageIndustry
 from fangfan.web.industry.testing import make_row
 from fangfan.web.registry.models import Household
 from fangfan.web.workqueue.testing import make_household
@@ -162,6 +162,11 @@ def test_a_removal_needs_a_reason_and_drops_the_household_from_the_lists(cast):
     assert removed.deleted_by == cast["team"] and removed.removal_reason == "重复登记"
     assert not HouseholdIndustry.objects.filter(household=cast["du_chunlin"]).exists()
     assert AuditEvent.objects.filter(object_id=str(row.pk), action="delete").exists()
+    # The village's and county's totals follow at once.
+    village = VillageIndustry.objects.get(village_code=SHIQIAO, year=YEAR)
+    assert (village.planting_households, village.planting_below, village.below_households) == (1, 0, 0)
+    summary = signed_in(cast["county"]).get(reverse("industry:summary", args=["621226"]))
+    assert summary.context["total"].planting_below == 0
 
 
 def test_offices_read_but_only_the_teams_on_the_ground_record(cast):
@@ -212,7 +217,9 @@ def test_the_summary_workbook_has_the_townships_the_total_and_each_village(cast)
 
 def test_the_below_list_names_the_neighbour_not_the_household_at_the_target(cast):
     client = signed_in(cast["township"])
-    page = text(client.get(reverse("industry:below", args=["621226100"])))
+    response = client.get(reverse("industry:below", args=["621226100"]))
+    page = text(response)
+    assert response.context["page"].paginator.count == 1
     assert "杜春林" in page and "杜春生" not in page and "冯玉兰" not in page and "罗建华" not in page
     assert "低于每亩3,000元" in page
     livestock_only = text(client.get(reverse("industry:below", args=["621226100"]), {"kind": "livestock"}))

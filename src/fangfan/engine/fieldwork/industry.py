@@ -120,6 +120,23 @@ def figures(
     )
 
 
+def statuses(found: HouseholdIndustryFigures, rules: FieldRules) -> tuple[str, str]:
+    """(planting status, livestock status) alone, as `judge` decides them without the words:
+    for the bench's hundreds of thousands of households."""
+    if found.planting_rows == 0:
+        planting = NONE
+    elif found.mu <= 0:
+        planting = NOT_JUDGED
+    else:
+        meets = planting_meets(found.planting_income, found.mu, rules.industry_planting_yuan_per_mu)
+        planting = MEETS if meets else BELOW
+    if found.livestock_rows == 0:
+        livestock = NONE
+    else:
+        livestock = MEETS if found.livestock_income >= rules.industry_livestock_yuan_per_household else BELOW
+    return planting, livestock
+
+
 def judge(found: HouseholdIndustryFigures, rules: FieldRules) -> tuple[Verdict, Verdict]:
     """(planting verdict, livestock verdict) of a household's totals."""
     return (
@@ -142,6 +159,7 @@ class AreaSummary:
     head: int = 0
     livestock_income: Decimal = ZERO
     livestock_below: int = 0
+    below_households: int = 0  # below either target (a household below both counts once)
 
     @property
     def per_mu(self) -> Decimal | None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from fangfan.engine.fieldwork import industry as engine
 from fangfan.engine.fieldwork.rules import FieldRules, field_rules
 from fangfan.web.accounts.access import prefix_length, within_region
-from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting
+from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting, VillageIndustry
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
 
@@ -49,6 +49,7 @@ def refresh_household(household: Household, year: int) -> HouseholdIndustry | No
     livestock = list(Livestock.objects.filter(household=household, year=year).values_list("head", "income"))
     if not plantings and not livestock:
         HouseholdIndustry.objects.filter(household=household, year=year).delete()
+        refresh_village(household.village_code, year)
         return None
     found = engine.figures(plantings, livestock)
     planting, animals = engine.judge(found, field_rules(year))
@@ -67,13 +68,53 @@ def refresh_household(household: Household, year: int) -> HouseholdIndustry | No
             "livestock_status": animals.status,
         },
     )
+    refresh_village(household.village_code, year)
     return tally
+
+
+def refresh_village(village_code: str, year: int) -> None:
+    """Rewrite the village's totals for `year` from its households' rows (none: removed)."""
+    found = (
+        HouseholdIndustry.objects.filter(village_code=village_code, year=year)
+        .values("village_code")
+        .order_by("village_code")
+        .annotate(**SUMMARY, households=Count("pk"))
+        .first()
+    )
+    if found is None:
+        VillageIndustry.objects.filter(village_code=village_code, year=year).delete()
+        return
+    values = {name: dict(found)[name] for name in VILLAGE_FIELDS}
+    VillageIndustry.objects.update_or_create(village_code=village_code, year=year, defaults=values)
+
+
+def rebuild_villages(year: int) -> int:
+    """Every village's totals for `year` again, from the household rows (after a bulk load)."""
+    VillageIndustry.objects.filter(year=year).delete()
+    grouped = (
+        HouseholdIndustry.objects.filter(year=year)
+        .values("village_code")
+        .order_by("village_code")
+        .annotate(**SUMMARY, households=Count("pk"))
+    )
+    rows = [
+        VillageIndustry(year=year, **{name: found[name] for name in ("village_code", *VILLAGE_FIELDS)})
+        for found in map(dict, grouped)
+    ]
+    VillageIndustry.objects.bulk_create(rows, batch_size=2_000)
+    return len(rows)
 
 
 def tallies(region: Region, year: int) -> QuerySet[HouseholdIndustry]:
     return HouseholdIndustry.objects.filter(within_region("village_code", region), year=year)
 
 
+def villages_of(region: Region, year: int) -> QuerySet[VillageIndustry]:
+    return VillageIndustry.objects.filter(within_region("village_code", region), year=year)
+
+
+BELOW_EITHER = Q(planting_status=engine.BELOW) | Q(livestock_status=engine.BELOW)
+# Per household row (HouseholdIndustry) → a summary; per village row (VillageIndustry) → its sums.
 SUMMARY = {
     "planting_households": Count("pk", filter=Q(planting_rows__gt=0)),
     "mu": Coalesce(Sum("mu"), ZERO),
@@ -84,6 +125,14 @@ SUMMARY = {
     "head": Coalesce(Sum("head"), 0),
     "livestock_income": Coalesce(Sum("livestock_income"), ZERO),
     "livestock_below": Count("pk", filter=Q(livestock_status=engine.BELOW)),
+    "below_households": Count(
+        "pk", filter=Q(planting_status=engine.BELOW) | Q(livestock_status=engine.BELOW)
+    ),
+}
+VILLAGE_FIELDS = (*SUMMARY, "households")
+SUMMED = {
+    name: Coalesce(Sum(name), ZERO if name in ("mu", "planting_income", "livestock_income") else 0)
+    for name in SUMMARY
 }
 
 
@@ -92,8 +141,8 @@ def _summary(values: dict[str, Any]) -> engine.AreaSummary:
 
 
 def region_summary(region: Region, year: int) -> engine.AreaSummary:
-    """The region's totals (one aggregate query)."""
-    return _summary(tallies(region, year).aggregate(**SUMMARY))
+    """The region's totals (one aggregate over its villages' rows)."""
+    return _summary(villages_of(region, year).aggregate(**SUMMED))
 
 
 def child_summaries(region: Region, year: int) -> list[tuple[Region, engine.AreaSummary]]:
@@ -105,26 +154,21 @@ def child_summaries(region: Region, year: int) -> list[tuple[Region, engine.Area
     length = prefix_length(level)
     grouped = {
         values["prefix"]: _summary(dict(values))
-        for values in tallies(region, year)
+        for values in villages_of(region, year)
         .annotate(prefix=Substr("village_code", 1, length))
         .values("prefix")
         .order_by()
-        .annotate(**SUMMARY)
+        .annotate(**SUMMED)
     }
     children = Region.objects.filter(parent=region, level=level).order_by("code")
     return [(child, grouped.get(child.code[:length], engine.AreaSummary())) for child in children]
 
 
 def village_summaries(region: Region, year: int, rules: FieldRules, *, below_only: bool) -> QuerySet[Any]:
-    """Each village of the region with records, grouped in SQL, sorted by code; `below_only`:
-    the villages whose planting income per mu (their households together) is below the
-    target, or whose livestock households earn less than the target on average."""
-    rows = (
-        tallies(region, year)
-        .values("village_code")
-        .order_by("village_code")
-        .annotate(**SUMMARY, households=Count("pk"))
-    )
+    """Each village of the region with records, sorted by code; `below_only`: the villages
+    whose planting income per mu (their households together) is below the target, or whose
+    livestock households earn less than the target on average."""
+    rows = villages_of(region, year).order_by("village_code")
     if below_only:
         per_mu = rules.industry_planting_yuan_per_mu
         per_household = rules.industry_livestock_yuan_per_household
@@ -132,11 +176,12 @@ def village_summaries(region: Region, year: int, rules: FieldRules, *, below_onl
             Q(mu__gt=0, planting_income__lt=F("mu") * per_mu)
             | Q(livestock_households__gt=0, livestock_income__lt=F("livestock_households") * per_household)
         )
-    return rows
+    values: QuerySet[Any] = rows.values("village_code", *VILLAGE_FIELDS)
+    return values
 
 
 def village_rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Grouped village values with their name and summary, for a page or a sheet."""
+    """Village values with their name and summary, for a page or a sheet."""
     names = dict(
         Region.objects.filter(code__in=[row["village_code"] for row in values]).values_list("code", "name")
     )
@@ -151,6 +196,15 @@ def village_rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def below_count(region: Region, year: int, *, kind: str = "", village: str = "") -> int:
+    """How many households `below_households` lists, from the village rows (no count of households)."""
+    rows = villages_of(region, year)
+    if village:
+        rows = rows.filter(village_code=village)
+    field = {"planting": "planting_below", "livestock": "livestock_below"}.get(kind, "below_households")
+    return int(rows.aggregate(total=Coalesce(Sum(field), 0))["total"])
+
+
 def below_households(
     region: Region, year: int, *, kind: str = "", village: str = ""
 ) -> QuerySet[HouseholdIndustry]:
@@ -162,7 +216,7 @@ def below_households(
     elif kind == "livestock":
         rows = rows.filter(livestock_status=engine.BELOW)
     else:
-        rows = rows.filter(Q(planting_status=engine.BELOW) | Q(livestock_status=engine.BELOW))
+        rows = rows.filter(BELOW_EITHER)
     if village:
         rows = rows.filter(village_code=village)
     return rows.select_related("household").order_by("village_code", "household_id")

@@ -130,3 +130,35 @@ class HouseholdIndustry(models.Model):
             self.head,
             self.livestock_income,
         )
+
+
+class VillageIndustry(models.Model):
+    """A village's totals in a year, summed from its households' `HouseholdIndustry` rows by
+    the same verbs (`ledger.refresh_village`): counties and the city add up a few thousand of
+    these instead of every household."""
+
+    REGION_FIELD = "village_code"
+
+    village_code = models.CharField("行政区划代码", max_length=12)
+    year = models.PositiveSmallIntegerField("年度")
+    households = models.PositiveIntegerField("登记户数", default=0)
+    planting_households = models.PositiveIntegerField("种植户数", default=0)
+    mu = models.DecimalField("种植面积（亩）", max_digits=14, decimal_places=2, default=0)
+    planting_income = models.DecimalField("种植收入（元）", max_digits=16, decimal_places=2, default=0)
+    planting_below = models.PositiveIntegerField("种植未达标户数", default=0)
+    planting_not_judged = models.PositiveIntegerField("种植未登记面积户数", default=0)
+    livestock_households = models.PositiveIntegerField("养殖户数", default=0)
+    head = models.PositiveIntegerField("养殖数量", default=0)
+    livestock_income = models.DecimalField("养殖收入（元）", max_digits=16, decimal_places=2, default=0)
+    livestock_below = models.PositiveIntegerField("养殖未达标户数", default=0)
+    below_households = models.PositiveIntegerField("未达标户数", default=0, help_text="种植或养殖未达标")
+
+    class Meta:
+        verbose_name = "村产业收入"
+        verbose_name_plural = "村产业收入"
+        constraints = (
+            models.UniqueConstraint(fields=("year", "village_code"), name="industry_village_year_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.village_code} {self.year}"

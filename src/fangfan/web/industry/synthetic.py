@@ -16,12 +16,13 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from fangfan.engine.fieldwork import industry as engine
 from fangfan.engine.fieldwork.rules import field_rules
-from fangfan.web.industry.ledger import refresh_household, this_year
+from fangfan.web.industry.ledger import rebuild_villages, refresh_household, this_year
 from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting, Source
 from fangfan.web.registry.models import Household
 
@@ -34,7 +35,10 @@ NO_MU_SHARE = 0.02  # plantings recorded without their mu: not judged
 HEAD_RANGE = {"牛": (1, 6), "羊": (5, 40), "猪": (2, 12), "鸡": (20, 150), "中蜂": (5, 40)}
 
 
-def _plantings(rng: random.Random, household: tuple[str, str], year: int) -> list[Planting]:
+Row = dict[str, Any]  # column values by attribute name (`household_id`, `mu`, …)
+
+
+def _plantings(rng: random.Random, household: tuple[str, str], year: int) -> list[Row]:
     household_id, village_code = household
     rows = []
     no_mu = rng.random() < NO_MU_SHARE
@@ -42,81 +46,99 @@ def _plantings(rng: random.Random, household: tuple[str, str], year: int) -> lis
         mu = Decimal(rng.randint(1, 12)) / 2
         income = (mu * rng.randint(1_600, 4_600)).quantize(Decimal("1"))
         rows.append(
-            Planting(
-                household_id=household_id,
-                village_code=village_code,
-                year=year,
-                crop=crop,
-                mu=None if no_mu else mu,
-                income=income,
-                source=Source.SYNTHETIC,
-            )
+            {
+                "household_id": household_id,
+                "village_code": village_code,
+                "year": year,
+                "crop": crop,
+                "mu": None if no_mu else mu,
+                "income": income,
+                "source": Source.SYNTHETIC.value,
+            }
         )
     return rows
 
 
-def _livestock(rng: random.Random, household: tuple[str, str], year: int) -> list[Livestock]:
+def _livestock(rng: random.Random, household: tuple[str, str], year: int) -> list[Row]:
     household_id, village_code = household
     rows = []
     for kind in rng.sample(engine.LIVESTOCK_KINDS, rng.randint(1, 2)):
         low, high = HEAD_RANGE[kind]
         rows.append(
-            Livestock(
-                household_id=household_id,
-                village_code=village_code,
-                year=year,
-                kind=kind,
-                head=rng.randint(low, high),
-                income=Decimal(rng.randint(25, 90) * 100),
-                source=Source.SYNTHETIC,
-            )
+            {
+                "household_id": household_id,
+                "village_code": village_code,
+                "year": year,
+                "kind": kind,
+                "head": rng.randint(low, high),
+                "income": Decimal(rng.randint(25, 90) * 100),
+                "source": Source.SYNTHETIC.value,
+            }
         )
     return rows
 
 
 def _tally(
-    household: tuple[str, str], year: int, plantings: list[Planting], livestock: list[Livestock], rules: Any
-) -> HouseholdIndustry:
+    household: tuple[str, str], year: int, plantings: list[Row], livestock: list[Row], rules: Any
+) -> Row:
     found = engine.figures(
-        [(row.mu, row.income) for row in plantings], [(row.head, row.income) for row in livestock]
+        [(row["mu"], row["income"]) for row in plantings], [(row["head"], row["income"]) for row in livestock]
     )
-    planting, animals = engine.judge(found, rules)
-    return HouseholdIndustry(
-        household_id=household[0],
-        village_code=household[1],
-        year=year,
-        planting_rows=found.planting_rows,
-        mu=found.mu,
-        planting_income=found.planting_income,
-        planting_status=planting.status,
-        livestock_rows=found.livestock_rows,
-        head=found.head,
-        livestock_income=found.livestock_income,
-        livestock_status=animals.status,
-    )
+    planting, animals = engine.statuses(found, rules)
+    return {
+        "household_id": household[0],
+        "village_code": household[1],
+        "year": year,
+        "planting_rows": found.planting_rows,
+        "mu": found.mu,
+        "planting_income": found.planting_income,
+        "planting_status": planting,
+        "livestock_rows": found.livestock_rows,
+        "head": found.head,
+        "livestock_income": found.livestock_income,
+        "livestock_status": animals,
+    }
 
 
 class _Batches:
-    """Rows waiting to be written, flushed in batches of `BATCH`."""
+    """Rows waiting to be written, by model, flushed in batches of `BATCH`."""
 
     def __init__(self) -> None:
-        self.waiting: dict[type[Any], list[Any]] = {Planting: [], Livestock: [], HouseholdIndustry: []}
+        self.waiting: dict[type[Any], list[Row]] = {Planting: [], Livestock: [], HouseholdIndustry: []}
         self.written: dict[type[Any], int] = dict.fromkeys(self.waiting, 0)
 
-    def add(self, rows: list[Any]) -> None:
-        for row in rows:
-            waiting = self.waiting[type(row)]
-            waiting.append(row)
-            if len(waiting) >= BATCH:
-                self.flush(type(row))
+    def add(self, model: type[Any], rows: list[Row]) -> None:
+        waiting = self.waiting[model]
+        waiting.extend(rows)
+        if len(waiting) >= BATCH:
+            self.flush(model)
 
     def flush(self, model: type[Any] | None = None) -> None:
         for kind in [model] if model else list(self.waiting):
             rows = self.waiting[kind]
             if rows:
-                kind.objects.bulk_create(rows, batch_size=BATCH)
+                _write(kind, rows)
                 self.written[kind] += len(rows)
                 rows.clear()
+
+
+def _write(model: type[Any], rows: list[Row]) -> None:
+    """bulk_create, or on PostgreSQL a COPY (the city's 900,000 rows in seconds, not minutes)."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return
+    now = timezone.now()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    defaults = {
+        field.attname: now if getattr(field, "auto_now_add", False) else field.get_default()
+        for field in fields
+    }
+    names = list(defaults)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.get(name, defaults[name]) for name in names])
 
 
 def populate(*, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
@@ -141,14 +163,18 @@ def populate(*, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
                 continue
             plantings = _plantings(rng, household, year) if plants else []
             livestock = _livestock(rng, household, year) if keeps else []
-            batches.add([*plantings, *livestock, _tally(household, year, plantings, livestock, rules)])
+            batches.add(Planting, plantings)
+            batches.add(Livestock, livestock)
+            batches.add(HouseholdIndustry, [_tally(household, year, plantings, livestock, rules)])
         batches.flush()
         for owner in Household.all_objects.filter(household_id__in=own):
             refresh_household(owner, year)
+        villages = rebuild_villages(year)
     return {
         "种植记录": batches.written[Planting],
         "养殖记录": batches.written[Livestock],
         "登记户": batches.written[HouseholdIndustry],
+        "有登记的村": villages,
     }
 
 

@@ -267,7 +267,9 @@ def _below(request: HttpRequest, code: str) -> dict[str, Any]:
 def below(request: HttpRequest, code: str) -> HttpResponse:
     """产业收入未达标农户: households below a target, filtered by kind and village, paginated."""
     context = _below(request, code)
-    context["page"] = page_of(context["rows"], request.GET.get("page"))
+    region, year = context["region"], context["year"]
+    count = ledger.below_count(region, year, kind=context["kind"], village=context["village"])
+    context["page"] = page_of(context["rows"], request.GET.get("page"), count=count)
     rules = context["rules"]
     context["listed"] = [
         (tally, *engine.judge(tally.figures, rules)) for tally in context["page"].object_list
