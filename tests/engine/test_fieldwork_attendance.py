@@ -17,6 +17,7 @@ import xlsxwriter
 
 from fangfan.engine import idnumber
 from fangfan.engine.fieldwork.attendance import (
+    counted_attendance,
     leave_approver,
     month_attendance,
     parse_month,
@@ -242,3 +243,16 @@ def test_a_file_that_is_not_a_workbook_is_one_sentence(tmp_path):
     path.write_bytes(b"not a workbook")
     (problem,) = read_roster(path, "名单.xlsx").problems
     assert problem.row == 0 and "名单.xlsx" in problem.message
+
+
+def test_counts_made_in_sql_give_the_same_month_as_the_days_themselves():
+    days = {dt.date(2026, 11, day) for day in (2, 3, 5, 8, 13, 21)}
+    from_days = month_attendance(NOVEMBER, today=dt.date(2026, 11, 25), rules=RULES, check_ins=days)
+    from_counts = counted_attendance(NOVEMBER, today=dt.date(2026, 11, 25), rules=RULES, checked_in=6)
+    assert from_days == from_counts
+    assert (from_counts.days_elapsed, from_counts.absent_without_leave, from_counts.met) == (25, 14, None)
+
+
+def test_a_member_who_left_mid_month_is_judged_on_his_days_in_post():
+    gone = counted_attendance(NOVEMBER, today=TODAY, rules=RULES, checked_in=9, left=dt.date(2026, 11, 15))
+    assert (gone.days_in_post, gone.required, gone.absent_without_leave, gone.met) == (15, 10, 1, False)

@@ -434,3 +434,15 @@ def test_synthetic_teams_fill_every_village_and_the_report_pages_answer(cast):
     for user, code in ((cast["county"], "621226"), (cast["township"], "621226100"), (cast["city"], "621226")):
         for path in synthetic.report_paths(code, cast["today"]):
             assert synthetic.REPORT_MARKER in text(signed_in(user).get(path)), path
+
+
+def test_the_roster_excel_is_masked_and_the_county_may_unmask_a_member_on_record(cast):
+    workbook = sheets(signed_in(cast["county"]).get(reverse("teams:roster_excel", args=["621226"])))
+    rows = {row[4]: row for row in workbook["花名册"][1:]}
+    assert set(rows) == {"赵建国", "钱小军", "孙丽", "周明", "吴芳"}
+    assert rows["赵建国"][5] != cast["zhao"].id_number and "*" in rows["赵建国"][5]
+    url = reverse("unmask", args=["teams.teammember", cast["zhao"].pk, "id_number"])
+    shown = signed_in(cast["county"]).post(url, {"reason": "核对派出单位报送的名单"})
+    assert cast["zhao"].id_number in text(shown)
+    assert signed_in(cast["township"]).post(url, {"reason": "看看"}).status_code == 403
+    assert signed_in(cast["wudu"]).post(url, {"reason": "看看"}).status_code == 404
