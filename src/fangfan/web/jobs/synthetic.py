@@ -91,6 +91,7 @@ def _candidates(today: dt.date) -> tuple[dict[str, list[Person]], dict[str, list
             birth_date__lte=youngest,
             member_status="正常",
         )
+        .exclude(household__household_type="监测户", household__risk_eliminated=True)
         .exclude(labour__in=UNABLE_TO_WORK)
         .exclude(work_status__in=WORKING_AWAY)
         .values_list("village_code", "household_id", "name", "id_number", "household__household_type")
