@@ -29,6 +29,7 @@ from python_calamine import CalamineWorkbook
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.jobs import actions
+from fangfan.web.jobs.checks import run_check
 from fangfan.web.jobs.models import JobCheck, JobFinding, Payment, Post, Selection, Stage, VillageCadre
 from fangfan.web.jobs.testing import make_holder, make_payment, make_post
 from fangfan.web.registry.models import DepartmentRecord, Household, Member
@@ -414,3 +415,25 @@ def test_the_household_page_section_and_the_dashboard_panel_show_the_post_and_th
     assert "公益性岗位" in panel and "在岗" in panel
     region = _client(users["county"]).get(reverse("registry:region", args=[SHIQIAO[:6]])).content.decode()
     assert reverse("jobs:panel", args=[SHIQIAO[:6]]) in region
+
+
+def test_the_city_pay_sheet_keeps_two_townships_of_one_name_apart_and_the_city_check_covers_every_county(
+    cast,
+):
+    users, people = cast
+    from fangfan.web.regions.models import Region
+
+    Region.objects.filter(code=BEIGUAN[:9]).update(name="城关镇")  # 武都区 has its 城关镇 too
+    for village, name in ((SHIQIAO, "马大军"), (BEIGUAN, "王桂芳")):
+        person = people[name]
+        holder = make_holder(
+            make_post(village), person.household, name, person.id_number, village_code=village
+        )
+        Selection.objects.filter(pk=holder.pk).update(township_code=village[:9])
+        make_payment(Selection.objects.get(pk=holder.pk), MAY)
+    response = _client(users["city"]).get(reverse("jobs:pay_sheet_excel", args=["621200"]) + "?month=2026-05")
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(book.sheet_names) == ["城关镇621202001", "城关镇621226100"]
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    check = run_check(JobCheck.objects.create(region_code="621200", month=last_month))
+    assert check.holders == 2  # the city's code 621200 covers every village code starting 6212
