@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+from django.db.models import QuerySet
 
 from fangfan.engine.fieldwork import industry as engine
 from fangfan.engine.fieldwork.industry_workbook import TEMPLATE_HEADERS
@@ -10,7 +13,7 @@ from fangfan.engine.fieldwork.rules import FieldRules
 from fangfan.web.industry.models import HouseholdIndustry
 from fangfan.web.shared.excel import ID, MONEY, NUMBER, Column
 
-__all__ = ["AREA_COLUMNS", "HOUSEHOLD_COLUMNS", "TEMPLATE_HEADERS", "area_row", "household_row"]
+__all__ = ["AREA_COLUMNS", "HOUSEHOLD_COLUMNS", "TEMPLATE_HEADERS", "area_row", "household_rows"]
 
 AREA_COLUMNS = (
     Column("区划代码", "code", width=14),
@@ -52,11 +55,26 @@ def area_row(code: str, name: str, summary: engine.AreaSummary) -> dict[str, Any
     return {"code": code, "name": name, "summary": summary}
 
 
-def household_row(tally: HouseholdIndustry, rules: FieldRules) -> dict[str, Any]:
-    planting, livestock = engine.judge(tally.figures, rules)
-    return {
-        "tally": tally,
-        "household": tally.household,
-        "planting": planting,
-        "livestock": livestock,
-    }
+HOUSEHOLD_FIELDS = (
+    "county_name",
+    "township_name",
+    "village_name",
+    "household_id",
+    "head_name",
+    "head_id_number",
+)
+TALLY_FIELDS = ("planting_rows", "mu", "planting_income", "livestock_rows", "head", "livestock_income")
+
+
+def household_rows(tallies: QuerySet[HouseholdIndustry], rules: FieldRules) -> Iterator[dict[str, Any]]:
+    """The sheet's rows, read as plain values (a city's list is a hundred thousand households)."""
+    names = [f"household__{name}" for name in HOUSEHOLD_FIELDS]
+    for values in tallies.values(*TALLY_FIELDS, *names).iterator(chunk_size=5_000):
+        figures = engine.HouseholdIndustryFigures(*(values[name] for name in TALLY_FIELDS))
+        planting, livestock = engine.judge(figures, rules)
+        yield {
+            "tally": values,
+            "household": {name: values[f"household__{name}"] for name in HOUSEHOLD_FIELDS},
+            "planting": planting,
+            "livestock": livestock,
+        }

@@ -23,7 +23,7 @@ from django.utils import timezone
 from fangfan.engine.fieldwork import industry as engine
 from fangfan.engine.fieldwork.rules import field_rules
 from fangfan.web.industry.ledger import rebuild_villages, refresh_household, this_year
-from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting, Source
+from fangfan.web.industry.models import HouseholdIndustry, Livestock, Planting, Source, VillageIndustry
 from fangfan.web.registry.models import Household
 
 REPORT_MARKER = "产业收入"
@@ -141,6 +141,16 @@ def _write(model: type[Any], rows: list[Row]) -> None:
             copy.write_row([row.get(name, defaults[name]) for name in names])
 
 
+def _analyze() -> None:
+    """Fresh planner statistics for the tables just filled (else PostgreSQL plans the reports for
+    the empty tables it last saw, and sorts a county's rows instead of reading them in order)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Planting, Livestock, HouseholdIndustry, VillageIndustry):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def populate(*, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
     """Replace the synthetic plantings and livestock of this year (see the module's docstring)."""
     year = this_year()
@@ -170,6 +180,7 @@ def populate(*, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
         for owner in Household.all_objects.filter(household_id__in=own):
             refresh_household(owner, year)
         villages = rebuild_villages(year)
+        _analyze()
     return {
         "种植记录": batches.written[Planting],
         "养殖记录": batches.written[Livestock],

@@ -284,7 +284,7 @@ def below(request: HttpRequest, code: str) -> HttpResponse:
 def below_excel(request: HttpRequest, code: str) -> FileResponse:
     context = _below(request, code)
     rules = context["rules"]
-    rows = (columns.household_row(tally, rules) for tally in context["rows"].iterator(chunk_size=2000))
+    rows = columns.household_rows(context["rows"], rules)
     title = f"{context['region'].name}产业收入未达标农户（{context['year']}年度）"
     return workbook_response(title, [Sheet("未达标农户", columns.HOUSEHOLD_COLUMNS, rows)])
 
