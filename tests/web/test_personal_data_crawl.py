@@ -51,8 +51,9 @@ WANG_ID, WANG_PHONE = WANG_XIUYING.id_number, WANG_XIUYING.phone  # tests/cast.p
 CADRE_PHONE = "18809876543"
 PER_VIEW = 5  # distinct addresses crawled per view (a list's pages, a household's siblings)
 # Addresses crawled per role at most (the awareness panel and its Excel take ten; evidence 25;
-# field work about 80, read early: the county reaches imports:problems 331st).
-PER_ROLE = 345
+# field work about 100 with the public-welfare jobs' seeds, read early: the county reaches
+# imports:problems near the 350th).
+PER_ROLE = 365
 
 ID_CANDIDATE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -324,6 +325,9 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
         from fangfan.web.projects.testing import crawl_records as project_records  # notes with numbers
 
         seeds += project_records(users, home)
+        from fangfan.web.jobs.testing import crawl_records as job_records  # a post held, notes with numbers
+
+        seeds += job_records(users, home)
         yield Demo(frozenset(i.upper() for i in known if i), users, seeds)
     finally:
         if previous_home is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from fangfan.web.jobs.models import JobCheck, JobFinding, Kind, Payment, Post, Selection, Stage
+from fangfan.web.jobs.models import JobCheck, JobFinding, Kind, Payment, Post, Selection, Stage, VillageCadre
 from fangfan.web.jobs.procedure import SELECTION
 from fangfan.web.registry.models import Household
 
@@ -116,3 +116,41 @@ def url_records(village_code: str, household_id: str) -> dict[str, int]:
         reason=f"{household.head_name}户类型为一般农户（须为脱贫户或监测户）",
     )
     return {"job_post": post.pk, "job_selection": holder.pk}
+
+
+def crawl_records(users: dict[str, Any], home: Household) -> list[str]:
+    """For tests/web/test_personal_data_crawl.py: the household head holding a post, with a
+    month's appraisal whose note carries the head's ID number and phone, the head on the
+    village's cadre roster and a finding of the month; the pages to start from."""
+    village = home.village_code
+    numbers = f"户主身份证{home.head_id_number}，电话{home.phone or '13912345678'}"
+    holder = make_holder(make_post(village, title="护林员"), home, home.head_name, home.head_id_number or "X")
+    month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    make_payment(holder, month, note=numbers)
+    VillageCadre.objects.create(
+        village_code=village, name=home.head_name, id_number=holder.id_number, position="村委会主任"
+    )
+    check = JobCheck.objects.create(region_code=village, month=month, status=JobCheck.Status.DONE)
+    JobFinding.objects.create(
+        check_run=check,
+        kind=JobFinding.Kind.INELIGIBLE,
+        month=month,
+        village_code=village,
+        township_code=village[:9],
+        selection=holder,
+        name=home.head_name,
+        id_number=holder.id_number,
+        reason=f"本人为村干部（村委会主任）；{numbers}",
+    )
+    query = f"?month={month:%Y-%m}"
+    return [
+        f"/job-selections/{holder.pk}/",
+        f"/job-selections/{holder.pk}/appraise/",
+        f"/job-posts/{holder.post_id}/",
+        f"/jobs/{village[:9]}/pay/{query}",
+        f"/jobs/{village[:9]}/pay.xlsx{query}",
+        f"/jobs/{village[:6]}/findings/{query}",
+        f"/jobs/{village[:6]}/findings.xlsx{query}",
+        f"/jobs/{village}/cadres/",
+        f"/households/{home.household_id}/jobs/",
+    ]
