@@ -17,6 +17,7 @@ from fangfan.engine.fieldwork.rules import field_rules
 from fangfan.web.accounts.access import (
     FIELD_TEAMS,
     REGION_READERS,
+    WORKFLOW_ROLES,
     can,
     get_scoped_or_404,
     region_for_user,
@@ -32,8 +33,8 @@ from fangfan.web.registry.models import Household
 from fangfan.web.shared.excel import Sheet, workbook_response
 from fangfan.web.shared.pagination import page_of
 
-# Who loads an Excel list (each row into a household inside their region): counties down to villages.
-IMPORTERS = (User.Role.COUNTY, User.Role.TOWNSHIP, User.Role.VILLAGE)
+# Who loads an Excel list (each row into a household inside their region): the gate's cell.
+IMPORTERS = tuple(sorted(WORKFLOW_ROLES["industry_import"]))
 
 
 def _user(request: HttpRequest) -> User:
