@@ -24,6 +24,7 @@ file that is streamed back, so a city-wide list does not fill the server's memor
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 MONEY_FORMAT = '#,##0.00" 元"'
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_575  # one sheet's rows below the header
+DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -126,14 +128,78 @@ def _write_sheet(workbook: Any, spec: Sheet, header: Any, formats: dict[str, Any
         sheet.set_column(index, index, column.width)
         sheet.write_string(0, index, column.header, header)
     sheet.freeze_panes(1, 0)
+    # Each column's reader and writer chosen once, not per cell (a city's list is
+    # millions of cells): the per-cell work is the value and xlsxwriter's own.
+    cells = [
+        (index, _reader(column), _writer(sheet, column, unmask, formats))
+        for index, column in enumerate(spec.columns)
+    ]
     count = 0
     for count, row in enumerate(_rows(spec.rows), start=1):
         if count > MAX_ROWS:
             break
-        for index, column in enumerate(spec.columns):
-            _write(sheet, count, index, column, column.read(row), unmask, formats)
+        for index, read, write in cells:
+            write(count, index, read(row))
     sheet.autofilter(0, 0, max(count, 1), max(len(spec.columns) - 1, 0))
     return min(count, MAX_ROWS)
+
+
+def _reader(column: Column) -> Callable[[Any], Any]:
+    if callable(column.value):
+        return column.value
+    parts = column.value.split(".")
+    read: Callable[[Any], Any] = _step(parts[-1])
+    for name in reversed(parts[:-1]):
+        read = _then(_step(name), read)
+    return read
+
+
+def _step(name: str) -> Callable[[Any], Any]:
+    return lambda value: value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def _then(first: Callable[[Any], Any], rest: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def read(row: Any) -> Any:
+        value = first(row)
+        return None if value is None else rest(value)
+
+    return read
+
+
+def _mask_text(text: str) -> str:
+    # Every pattern `mask_text` masks holds a digit: most cells (names, places) have none.
+    return mask_text(text) if DIGIT.search(text) else text
+
+
+def _writer(
+    sheet: Any, column: Column, unmask: bool, formats: dict[str, Any]
+) -> Callable[[int, int, Any], None]:
+    """The cell writer of one column: `_write` with the column's choices made once; text
+    written with xlsxwriter's unchecked writers (the row and column are always in range)."""
+    write_string, write_blank = sheet._write_string, sheet._write_blank
+    kind = column.kind
+    if kind in (ID, PHONE) and not unmask:
+        mask = mask_id if kind == ID else mask_phone
+    elif unmask:
+        mask = str
+    else:
+        mask = _mask_text
+    plain = kind in (TEXT, ID, PHONE) and not unmask
+    write_number = sheet._write_number
+    number_format = formats[MONEY] if kind == MONEY else None
+    numeric = kind in (NUMBER, MONEY)
+
+    def write(row: int, col: int, value: Any) -> None:
+        if value is None or value == "":
+            write_blank(row, col, None)
+        elif plain and value.__class__ is str:
+            write_string(row, col, mask(value))
+        elif numeric and value.__class__ in (Decimal, int, float):
+            write_number(row, col, float(value), number_format)
+        else:
+            _write(sheet, row, col, column, value, unmask, formats)
+
+    return write
 
 
 def _write(
