@@ -16,6 +16,7 @@ and never writes.
 from __future__ import annotations
 
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from fangfan.engine.formatting import date_text
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.industry import synthetic
@@ -87,9 +90,11 @@ def text(response: Any) -> str:
     return response.content.decode()
 
 
-def sheet_rows(response: Any, index: int = 0) -> list[list[Any]]:
+def sheet_rows(response: Any, index: int = 0, *, titled: bool = False) -> list[list[Any]]:
+    """The sheet's header and rows (with `titled`: also the title and 制表日期 lines above)."""
     data = b"".join(response.streaming_content)
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(index).to_python()
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(index).to_python()
+    return rows if titled else rows[2:]
 
 
 def tally(household: Household) -> HouseholdIndustry:
@@ -207,7 +212,7 @@ def test_the_county_summary_counts_each_township_and_the_whole(cast):
 def test_the_summary_workbook_has_the_townships_the_total_and_each_village(cast):
     response = signed_in(cast["county"]).get(reverse("industry:summary_excel", args=["621226"]))
     rows = sheet_rows(response)
-    assert rows[0][:4] == ["区划代码", "名称", "种植户数", "种植面积（亩）"]
+    assert rows[0][:4] == ["区划代码", "名称", "种植户数（户）", "种植面积（亩）"]
     assert [row[1] for row in rows[1:]] == ["城关镇", "礼县合计"]
     assert rows[2][2] == 3 and rows[2][4] == 16999
     again = signed_in(cast["county"]).get(reverse("industry:summary_excel", args=["621226"]))
@@ -235,6 +240,23 @@ def test_the_below_workbook_masks_id_numbers_and_gives_the_reason(cast):
     record = dict(zip(header, row, strict=True))
     assert record["户主"] == "杜春林" and "*" in record["户主身份证号"]
     assert record["依据"].startswith("种植1亩，收入2,999元")
+
+
+def test_the_industry_workbooks_are_office_documents_titled_with_the_region_and_year(cast):
+    client = signed_in(cast["county"])
+    for name in ("industry:below_excel", "industry:villages_excel", "industry:summary_excel"):
+        response = client.get(reverse(name, args=["621226"]))
+        data = b"".join(response.streaming_content)
+        title, made, header = (
+            CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()[:3]
+        )
+        assert title[0].startswith("礼县产业收入") and title[0].endswith(f"（{YEAR}年度）"), name
+        assert made[0] == f"制表日期：{date_text(timezone.localdate())}"
+        assert "身份证号已脱敏" in made[3]
+        assert header[0] in ("县（区）", "区划代码")
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        assert 'ySplit="3"' in sheet and '<autoFilter ref="A3:' in sheet
 
 
 def test_villages_below_target_are_listed_with_their_share(cast):

@@ -211,15 +211,17 @@ def summary_excel(request: HttpRequest, code: str) -> FileResponse:
     villages = ledger.village_rows(
         list(ledger.village_summaries(region, year, context["rules"], below_only=False))
     )
+    title = f"{region.name}产业收入汇总（{year}年度）"
     sheets = [
-        Sheet("汇总", columns.AREA_COLUMNS, rows),
+        Sheet("汇总", columns.AREA_COLUMNS, rows, title=title),
         Sheet(
             "各村",
             columns.AREA_COLUMNS,
             [columns.area_row(v["code"], v["name"], v["summary"]) for v in villages],
+            title=f"{region.name}产业收入各村情况（{year}年度）",
         ),
     ]
-    return workbook_response(f"{region.name}产业收入汇总（{year}年度）", sheets)
+    return workbook_response(title, sheets)
 
 
 @require_GET
@@ -248,7 +250,7 @@ def villages_excel(request: HttpRequest, code: str) -> FileResponse:
     title = (
         f"{context['region'].name}产业收入{'未达标村' if below_only else '各村情况'}（{context['year']}年度）"
     )
-    return workbook_response(title, [Sheet("各村", columns.AREA_COLUMNS, found)])
+    return workbook_response(title, [Sheet("各村", columns.AREA_COLUMNS, found, title=title)])
 
 
 def _below(request: HttpRequest, code: str) -> dict[str, Any]:
@@ -287,7 +289,7 @@ def below_excel(request: HttpRequest, code: str) -> FileResponse:
     rules = context["rules"]
     rows = columns.household_rows(context["rows"], rules)
     title = f"{context['region'].name}产业收入未达标农户（{context['year']}年度）"
-    return workbook_response(title, [Sheet("未达标农户", columns.HOUSEHOLD_COLUMNS, rows)])
+    return workbook_response(title, [Sheet("未达标农户", columns.HOUSEHOLD_COLUMNS, rows, title=title)])
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -19,6 +19,10 @@ every whole ID number, mobile number and labelled birth date inside any other te
 (a finding's message, a note, what a reporter wrote: `personal.mask_text`). Rows are
 read with `iterator()` and written in xlsxwriter's constant-memory mode to a temporary
 file that is streamed back, so a city-wide list does not fill the server's memory.
+
+A sheet given a `title` (`Sheet(..., title="武都区产业收入未达标农户（2026年度）")`) is an
+office document like the ledgers: the title across the top, 制表日期 and what it says
+about ID numbers, the header on the third row (frozen, with the filter).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
+from fangfan.engine.formatting import date_text
+from fangfan.engine.ledger import privacy_note
 from fangfan.web.accounts.personal import mask_id, mask_phone, mask_text
 
 TEXT = "text"
@@ -94,6 +100,9 @@ class Sheet:
     name: str
     columns: Sequence[Column]
     rows: QuerySet[Any] | Iterable[Any]
+    # An office document's title (the region and the year): then the sheet opens with
+    # it, a line with 制表日期 and what it says about ID numbers, and the header below.
+    title: str = ""
 
 
 def write_workbook(
@@ -116,6 +125,8 @@ def write_sheets(target: str | BinaryIO, sheets: Sequence[Sheet], *, unmask: boo
         formats = {
             DATE: workbook.add_format({"num_format": DATE_FORMAT}),
             MONEY: workbook.add_format({"num_format": MONEY_FORMAT}),
+            "title": workbook.add_format({"bold": True, "font_size": 14, "align": "center"}),
+            "note": workbook.add_format({"italic": True, "font_color": "#C00000"}),
         }
         return [_write_sheet(workbook, sheet, header, formats, unmask) for sheet in sheets]
     finally:
@@ -124,10 +135,11 @@ def write_sheets(target: str | BinaryIO, sheets: Sequence[Sheet], *, unmask: boo
 
 def _write_sheet(workbook: Any, spec: Sheet, header: Any, formats: dict[str, Any], unmask: bool) -> int:
     sheet = workbook.add_worksheet(spec.name[:31])
+    top = _title(sheet, spec, formats, unmask) if spec.title else 0
     for index, column in enumerate(spec.columns):
         sheet.set_column(index, index, column.width)
-        sheet.write_string(0, index, column.header, header)
-    sheet.freeze_panes(1, 0)
+        sheet.write_string(top, index, column.header, header)
+    sheet.freeze_panes(top + 1, 0)
     # Each column's reader and writer chosen once, not per cell (a city's list is
     # millions of cells): the per-cell work is the value and xlsxwriter's own.
     cells = [
@@ -136,12 +148,25 @@ def _write_sheet(workbook: Any, spec: Sheet, header: Any, formats: dict[str, Any
     ]
     count = 0
     for count, row in enumerate(_rows(spec.rows), start=1):
-        if count > MAX_ROWS:
+        if count > MAX_ROWS - top:
             break
         for index, read, write in cells:
-            write(count, index, read(row))
-    sheet.autofilter(0, 0, max(count, 1), max(len(spec.columns) - 1, 0))
-    return min(count, MAX_ROWS)
+            write(top + count, index, read(row))
+    sheet.autofilter(top, 0, top + max(count, 1), max(len(spec.columns) - 1, 0))
+    return min(count, MAX_ROWS - top)
+
+
+def _title(sheet: Any, spec: Sheet, formats: dict[str, Any], unmask: bool) -> int:
+    """The title row and the 制表日期 line of an office document; the header's row."""
+    last = max(len(spec.columns) - 1, 0)
+    if last:
+        sheet.merge_range(0, 0, 0, last, spec.title, formats["title"])
+    else:
+        sheet.write_string(0, 0, spec.title, formats["title"])
+    sheet.write_string(1, 0, f"制表日期：{date_text(timezone.localdate())}")
+    if last:
+        sheet.write_string(1, min(3, last), privacy_note(unmask), formats["note"])
+    return 2
 
 
 def _reader(column: Column) -> Callable[[Any], Any]:
