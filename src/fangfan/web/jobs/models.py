@@ -228,7 +228,13 @@ class Payment(models.Model):
         indexes = (
             models.Index(fields=["township_code", "month"], name="jobs_payment_township_idx"),
             # A region's month (pay sheet, panel): the month, then the village code's range.
-            models.Index(fields=["month", "village_code"], name="jobs_payment_month_idx"),
+            # Its sums (panel, pay by township) read from the index alone: a month's rows are
+            # spread over the whole table (`include` is PostgreSQL's; SQLite keeps the key).
+            models.Index(
+                fields=["month", "village_code"],
+                name="jobs_payment_month_idx",
+                include=["id", "township_code", "gross", "deduction", "net"],
+            ),
             models.Index(fields=["id_number", "month"], name="jobs_payment_person_idx"),
         )
 

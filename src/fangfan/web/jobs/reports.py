@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from fangfan.web.accounts.access import within_region
@@ -141,7 +142,27 @@ class Panel:
     month: dt.date
 
 
+CITY_PANEL_SECONDS = 300
+
+
 def panel(region: Region, month: dt.date) -> Panel:
+    """The dashboard's 公益性岗位 panel: posts, holders, the month's pay and findings.
+
+    The whole city's (every post and every holder's month, a second's work uncached) is
+    kept five minutes, like the teams' city panel: every office of the city reads the same
+    numbers, and a dashboard need not be to the minute.
+    """
+    if region.level != Region.Level.CITY:
+        return _panel(region, month)
+    key = f"jobs-panel:{region.code}:{month:%Y%m}"
+    found = cache.get(key)
+    if not isinstance(found, Panel):
+        found = _panel(region, month)
+        cache.set(key, found, CITY_PANEL_SECONDS)
+    return found
+
+
+def _panel(region: Region, month: dt.date) -> Panel:
     kinds = post_summary(region)[-1]
     holders = in_region(Selection.objects.filter(stage=Stage.IN_POST), region)
     return Panel(
