@@ -446,3 +446,34 @@ def test_the_roster_excel_is_masked_and_the_county_may_unmask_a_member_on_record
     assert cast["zhao"].id_number in text(shown)
     assert signed_in(cast["township"]).post(url, {"reason": "看看"}).status_code == 403
     assert signed_in(cast["wudu"]).post(url, {"reason": "看看"}).status_code == 404
+
+
+def test_zhao_takes_back_his_pending_leave_but_not_one_the_county_has_decided(cast):
+    start = cast["today"] + dt.timedelta(days=2)
+    phone = signed_in(cast["team_user"])
+    form = {
+        "start": start.isoformat(),
+        "end": (start + dt.timedelta(days=4)).isoformat(),
+        "reason": "子女升学",
+    }
+    phone.post(reverse("teams:leave_new"), form)
+    leave = Leave.objects.get(reason="子女升学")
+    cancel = reverse("teams:leave_cancel", args=[leave.pk])
+    assert phone.get(cancel).status_code == 405
+    assert signed_in(cast["township"]).post(cancel).status_code == 403
+    leave.refresh_from_db()
+    assert leave.status == "pending"
+    assert "撤销请假" in text(phone.get(reverse("teams:leave", args=[leave.pk])))
+    done = phone.post(cancel, follow=True)
+    assert "已撤销请假" in text(done) and "已撤销" in text(done)
+    leave.refresh_from_db()
+    assert leave.status == "cancelled"
+    assert AuditEvent.objects.filter(object_id=str(leave.pk), action="update").exists()
+    # The same days may be asked for again, and that one, once approved, stays.
+    phone.post(reverse("teams:leave_new"), form)
+    again = Leave.objects.get(reason="子女升学", status="pending")
+    signed_in(cast["county"]).post(reverse("teams:leave_approve", args=[again.pk]), {"note": "同意"})
+    refused = phone.post(reverse("teams:leave_cancel", args=[again.pk]), follow=True)
+    assert "该请假已批准，不能再撤销" in text(refused)
+    again.refresh_from_db()
+    assert again.status == "approved"

@@ -161,7 +161,9 @@ def request_leave(user: User, member: TeamMember, start: dt.date, end: dt.date, 
         raise Refused("一次请假不能超过60天")
     if not reason.strip():
         raise Refused("请填写请假事由")
-    overlapping = member.leaves.exclude(status=Leave.Status.REJECTED).filter(start__lte=end, end__gte=start)
+    overlapping = member.leaves.exclude(status__in=(Leave.Status.REJECTED, Leave.Status.CANCELLED)).filter(
+        start__lte=end, end__gte=start
+    )
     if overlapping.exists():
         raise Refused("这段时间已有请假申请")
     leave = Leave.objects.create(
@@ -204,6 +206,19 @@ def _decide(user: User, leave: Leave, status: str, note: str) -> Leave:
 def approve_leave(user: User, leave: Leave, note: str = "") -> Leave:
     """批准 (by the level the rule names)."""
     return _decide(user, leave, Leave.Status.APPROVED, note)
+
+
+@transaction.atomic
+def cancel_leave(user: User, leave: Leave) -> Leave:
+    """撤销: the member takes back their own leave while nobody has decided it."""
+    if leave.member.user_id != user.pk:
+        raise PermissionDenied("只能撤销自己的请假")
+    if leave.status != Leave.Status.PENDING:
+        raise Refused(f"该请假{leave.get_status_display()}，不能再撤销")
+    with track_changes(user, leave, ["status"]):
+        leave.status = Leave.Status.CANCELLED
+        leave.save(update_fields=["status"])
+    return leave
 
 
 @transaction.atomic

@@ -157,6 +157,7 @@ class Leave(models.Model):
         PENDING = "pending", "待审批"
         APPROVED = "approved", "已批准"
         REJECTED = "rejected", "未批准"
+        CANCELLED = "cancelled", "已撤销"
 
     class Approver(models.TextChoices):
         TOWNSHIP = "township", "乡镇"

@@ -35,7 +35,7 @@ URL_ROUTES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "teams:member_end": lambda place: {"member_id": place.field.get("team_member", 0)},
     **{
         f"teams:{name}": lambda place: {"leave_id": place.field.get("team_leave", 0)}
-        for name in ("leave", "leave_approve", "leave_reject")
+        for name in ("leave", "leave_approve", "leave_reject", "leave_cancel")
     },
     **{f"teams:{name}": lambda place: {} for name in ("checkin", "leave_new", "leaves", "import", "panel")},
     "teams:import_report": lambda place: {"token": TOKEN},

@@ -24,6 +24,7 @@ urlpatterns = [
     path("teams/leaves/<int:leave_id>/", views.leave, name="leave"),
     path("teams/leaves/<int:leave_id>/approve/", views.leave_approve, name="leave_approve"),
     path("teams/leaves/<int:leave_id>/reject/", views.leave_reject, name="leave_reject"),
+    path("teams/leaves/<int:leave_id>/cancel/", views.leave_cancel, name="leave_cancel"),
     path("teams/import/", views.import_roster, name="import"),
     path("teams/import/<str:token>.xlsx", views.import_report, name="import_report"),
     path("teams/panel/", views.panel, name="panel"),

@@ -364,6 +364,7 @@ def leave(request: HttpRequest, leave_id: int) -> HttpResponse:
     context = {
         "leave": found,
         "may_decide": can(request.user, f"team_leave_{found.approver}", found),
+        "may_cancel": found.member.user_id == request.user.pk,
         "form": DecisionForm(),
         "rules": field_rules(found.start.year),
     }
@@ -396,6 +397,20 @@ def leave_approve(request: HttpRequest, leave_id: int) -> HttpResponse:
 @require_roles(*LEAVE_DECIDERS)
 def leave_reject(request: HttpRequest, leave_id: int) -> HttpResponse:
     return _decide(request, leave_id, approve=False)
+
+
+@require_POST
+@require_roles(*MEMBERS)
+def leave_cancel(request: HttpRequest, leave_id: int) -> HttpResponse:
+    """撤销请假: the member's own, while it waits for a decision."""
+    found = _leave(request, leave_id)
+    try:
+        actions.cancel_leave(_user(request), found)
+    except actions.Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已撤销请假：{found}")
+    return HttpResponseRedirect(reverse("teams:leave", args=[found.pk]))
 
 
 @require_http_methods(["GET", "POST"])
