@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def _django() -> None:
     django.setup()
 
 
-def _month(text: str) -> object:
+def _month(text: str) -> dt.date:
     from fangfan.engine.fieldwork.jobs import parse_month
 
     try:

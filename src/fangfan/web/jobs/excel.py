@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 import xlsxwriter
@@ -95,7 +96,7 @@ def _pay_sheet(
         sheet.set_column(index, index, width)
         sheet.write_string(2, index, header, styles["header"])
     sheet.freeze_panes(3, 0)
-    row_number, sums = 3, [0.0, 0.0, 0.0]
+    row_number, sums = 3, [Decimal(0), Decimal(0), Decimal(0)]  # to the fen, summed exactly
     for serial, payment in enumerate(rows, start=1):
         selection = payment.selection
         id_text = selection.id_number if unmask else mask_id(selection.id_number)
@@ -112,13 +113,13 @@ def _pay_sheet(
             sheet.write_string(row_number, index, text, styles["cell"])
         for offset, amount in enumerate((payment.gross, payment.deduction, payment.net)):
             sheet.write_number(row_number, 7 + offset, float(amount), styles["money"])
-            sums[offset] += float(amount)
+            sums[offset] += amount
         sheet.write_blank(row_number, 10, None, styles["cell"])
         row_number += 1
     sheet.write_string(row_number, 0, "合计", styles["total"])
     sheet.write_string(row_number, 2, f"{row_number - 3}人", styles["total"])
-    for offset, amount in enumerate(sums):
-        sheet.write_number(row_number, 7 + offset, round(amount, 2), styles["total_money"])
+    for offset, total in enumerate(sums):
+        sheet.write_number(row_number, 7 + offset, float(total), styles["total_money"])
     sheet.write_string(row_number + 2, 0, "制表人：　　　　　　审核人：　　　　　　乡镇负责人：")
 
 

@@ -31,13 +31,14 @@ def in_region(model_rows: QuerySet[Any], region: Region) -> QuerySet[Any]:
 def posts(region: Region) -> QuerySet[Post]:
     """The region's posts with their holder's name and the applications under way."""
     holder = Selection.objects.filter(post=OuterRef("pk"), stage=Stage.IN_POST)
-    return in_region(Post.objects.all(), region).annotate(
+    annotated: QuerySet[Post] = in_region(Post.objects.all(), region).annotate(
         holder_name=Subquery(holder.values("name")[:1]),
         holder_id=Subquery(holder.values("pk")[:1]),
         applications=Count(
             "selections", filter=Q(selections__stage__in=(Stage.APPLIED, Stage.REVIEWED, Stage.CHECKED))
         ),
     )
+    return annotated
 
 
 @dataclass(frozen=True)

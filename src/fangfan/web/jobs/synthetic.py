@@ -67,15 +67,15 @@ def _months(today: dt.date) -> list[dt.date]:
 
 def _clear() -> None:
     """Remove the previous synthetic rows (and the checks that only held their findings)."""
-    JobFinding.objects.filter(selection__synthetic=True)._raw_delete(JobFinding.objects.db)  # type: ignore[attr-defined]
+    JobFinding.objects.filter(selection__synthetic=True)._raw_delete(JobFinding.objects.db)
     empty = list(
         JobCheck.objects.filter(requested_by=None, findings__isnull=True).values_list("pk", flat=True)
     )
     JobCheck.objects.filter(pk__in=empty).delete()
-    Payment.objects.filter(selection__synthetic=True)._raw_delete(Payment.objects.db)  # type: ignore[attr-defined]
-    SelectionEvent.objects.filter(selection__synthetic=True)._raw_delete(SelectionEvent.objects.db)  # type: ignore[attr-defined]
-    Selection.all_objects.filter(synthetic=True)._raw_delete(Selection.objects.db)  # type: ignore[attr-defined]
-    Post.all_objects.filter(synthetic=True)._raw_delete(Post.objects.db)  # type: ignore[attr-defined]
+    Payment.objects.filter(selection__synthetic=True)._raw_delete(Payment.objects.db)
+    SelectionEvent.objects.filter(selection__synthetic=True)._raw_delete(SelectionEvent.objects.db)
+    Selection.all_objects.filter(synthetic=True)._raw_delete(Selection.objects.db)
+    Post.all_objects.filter(synthetic=True)._raw_delete(Post.objects.db)
 
 
 def _candidates(today: dt.date) -> tuple[dict[str, list[Person]], dict[str, list[Person]]]:

@@ -73,7 +73,8 @@ def _month(request: HttpRequest) -> dt.date:
 
 
 def _breadcrumbs(region: Region) -> list[Region]:
-    chain, place = [], region
+    chain: list[Region] = []
+    place: Region | None = region
     while place is not None:
         chain.append(place)
         place = place.parent

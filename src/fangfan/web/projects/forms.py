@@ -13,7 +13,7 @@ from fangfan.engine.fieldwork.projects import BENEFITS, FUND_LEVELS, KINDS
 from fangfan.web import bounds
 
 CHOOSE = [("", "请选择")]
-DATE_INPUT = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+DATE_INPUT: dict[str, Any] = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 PLAN_AHEAD = bounds.days_from_today(10 * 366)
 
 

@@ -19,7 +19,8 @@ from fangfan.engine.fieldwork.projects import BENEFITS, FUND_LEVELS, KINDS
 from fangfan.web.evidence.models import StoredFile
 from fangfan.web.registry.models import Household
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+# Sums in yuan to the fen, up to a trillion (written out at each field: the stubs type them).
+MONEY_DIGITS, MONEY_PLACES = 14, 2
 
 
 class Project(models.Model):
@@ -31,14 +32,16 @@ class Project(models.Model):
     region_code = models.CharField("所在地区划代码", max_length=12)
     county_code = models.CharField("县区代码", max_length=6)
     content = models.TextField("建设内容", blank=True)
-    budget_yuan = models.DecimalField("项目预算（元）", **MONEY)
+    budget_yuan = models.DecimalField("项目预算（元）", max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     planned_start = models.DateField("计划开工日期")
     planned_finish = models.DateField("计划完工日期")
     actual_start = models.DateField("实际开工日期", null=True, blank=True)
     actual_finish = models.DateField("实际完工日期", null=True, blank=True)
     progress_percent = models.PositiveSmallIntegerField("最新进度（%）", default=0)
     progress_on = models.DateField("最新进度日期", null=True, blank=True)
-    paid_yuan = models.DecimalField("已支付（元）", default=0, **MONEY)
+    paid_yuan = models.DecimalField(
+        "已支付（元）", default=0, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES
+    )
     finish_reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="完工报告人",
@@ -101,7 +104,7 @@ class FundSource(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funds")
     level = models.CharField("资金来源", max_length=10, choices=FUND_LEVELS)
-    amount_yuan = models.DecimalField("金额（元）", **MONEY)
+    amount_yuan = models.DecimalField("金额（元）", max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
 
     class Meta:
         verbose_name = "项目资金来源"
@@ -160,7 +163,7 @@ class Payment(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments")
     paid_on = models.DateField("支付日期")
-    amount_yuan = models.DecimalField("金额（元）", **MONEY)
+    amount_yuan = models.DecimalField("金额（元）", max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     level = models.CharField("资金来源", max_length=10, choices=FUND_LEVELS)
     note = models.CharField("说明", max_length=200, blank=True)
     recorded_by = models.ForeignKey(
@@ -192,7 +195,9 @@ class Beneficiary(models.Model):
     )
     region_code = models.CharField("项目所在地区划代码", max_length=12)
     benefit = models.CharField("带动方式", max_length=20, choices=BENEFITS)
-    yuan_per_year = models.DecimalField("年受益金额（元）", **MONEY)
+    yuan_per_year = models.DecimalField(
+        "年受益金额（元）", max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES
+    )
 
     class Meta:
         verbose_name = "联农带农受益户"

@@ -192,12 +192,14 @@ def by_kind(projects: QuerySet[Project]) -> list[dict[str, Any]]:
             projects=Count("pk"),
             budget=Sum("budget_yuan"),
             paid=Sum("paid_yuan"),
-            started=Count("pk", filter=~Q(actual_start=None)),
+            started_count=Count("pk", filter=~Q(actual_start=None)),
         )
     }
     rows = []
     for kind, label in KINDS:
-        row = grouped.get(kind, {"projects": 0, "budget": 0, "paid": 0, "started": 0})
+        row: dict[str, Any] = dict(
+            grouped.get(kind, {"projects": 0, "budget": 0, "paid": 0, "started_count": 0})
+        )
         budget, paid = row["budget"] or Decimal(0), row["paid"] or Decimal(0)
         rows.append(
             {
@@ -207,8 +209,8 @@ def by_kind(projects: QuerySet[Project]) -> list[dict[str, Any]]:
                 "paid": float(paid),
                 "budget_text": money_text(budget),
                 "paid_text": money_text(paid),
-                "started": row["started"],
-                "started_share": share_text(row["started"], row["projects"]),
+                "started": row["started_count"],
+                "started_share": share_text(row["started_count"], row["projects"]),
                 "paid_share": share_text(paid, budget),
             }
         )
@@ -218,7 +220,7 @@ def by_kind(projects: QuerySet[Project]) -> list[dict[str, Any]]:
 def overdue(projects: QuerySet[Project], today: dt.date) -> list[dict[str, Any]]:
     """The overdue projects (not started by the planned start, not finished by the planned
     finish), the longest overdue first, at most OVERDUE_SHOWN."""
-    rows = list(
+    values = (
         projects.filter(_overdue_filter(today))
         .order_by("planned_start", "number")[:OVERDUE_SHOWN]
         .values(
@@ -232,6 +234,7 @@ def overdue(projects: QuerySet[Project], today: dt.date) -> list[dict[str, Any]]
             "actual_start",
         )
     )
+    rows: list[dict[str, Any]] = [dict(row) for row in values]
     places = place_names({row["region_code"] for row in rows})
     for row in rows:
         row["place"] = places[row["region_code"]]
@@ -293,22 +296,21 @@ def county_report(user: User, region: Region, today: dt.date) -> tuple[Figures, 
 
 def list_rows(projects: QuerySet[Project]) -> list[dict[str, Any]]:
     """The projects as the list workbook's rows (places by name, yuan as numbers)."""
-    rows = list(
-        projects.values(
-            "number",
-            "name",
-            "kind",
-            "region_code",
-            "budget_yuan",
-            "paid_yuan",
-            "progress_percent",
-            "planned_start",
-            "planned_finish",
-            "actual_start",
-            "actual_finish",
-            "accepted_on",
-        )
+    values = projects.values(
+        "number",
+        "name",
+        "kind",
+        "region_code",
+        "budget_yuan",
+        "paid_yuan",
+        "progress_percent",
+        "planned_start",
+        "planned_finish",
+        "actual_start",
+        "actual_finish",
+        "accepted_on",
     )
+    rows: list[dict[str, Any]] = [dict(row) for row in values]
     places = place_names({row["region_code"] for row in rows})
     for row in rows:
         row["kind"] = KIND_LABELS.get(row["kind"], row["kind"])

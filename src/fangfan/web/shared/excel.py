@@ -203,6 +203,7 @@ def _writer(
     written with xlsxwriter's unchecked writers (the row and column are always in range)."""
     write_string, write_blank = sheet._write_string, sheet._write_blank
     kind = column.kind
+    mask: Callable[[Any], str]
     if kind in (ID, PHONE) and not unmask:
         mask = mask_id if kind == ID else mask_phone
     elif unmask:
