@@ -376,6 +376,24 @@ def test_the_cli_check_finds_two_posts_paid_in_a_month_and_pay_after_death_with_
     assert JobFinding.objects.filter(kind="paid_after_death").count() == 1
 
 
+def test_numbers_typed_into_the_duties_and_the_reason_for_leaving_show_masked(cast):
+    # The township types the ranger's ID number and phone into 离岗原因 and a phone into 岗位职责:
+    # the post's and the selection's pages, read by the village and the township, show them masked.
+    users, people = cast
+    person = people["马大军"]
+    phone = "13912345678"
+    post = make_post(SHIQIAO, title="石桥村护林员", duties=f"护林巡山，联系电话{phone}")
+    holder = make_holder(post, person.household, "马大军", person.id_number)
+    reason = f"马大军（{person.id_number}，电话{phone}）外出务工辞职"
+    actions.end_post(users["township"], holder, timezone.localdate(), reason)
+    for user in (users["village"], users["township"]):
+        for url in (reverse("jobs:post", args=[post.pk]), reverse("jobs:selection", args=[holder.pk])):
+            page = _client(user).get(url).content.decode()
+            assert person.id_number not in page and phone not in page, url
+        page = _client(user).get(reverse("jobs:selection", args=[holder.pk])).content.decode()
+        assert f"{person.id_number[:6]}********{person.id_number[-4:]}" in page and "139****5678" in page
+
+
 def test_the_township_pay_sheet_masks_id_numbers_keeps_a_signature_column_and_totals(cast):
     users, people = cast
     for name in ("马大军", "王桂芳"):

@@ -119,12 +119,22 @@ def url_records(village_code: str, household_id: str) -> dict[str, int]:
 
 
 def crawl_records(users: dict[str, Any], home: Household) -> list[str]:
-    """For tests/web/test_personal_data_crawl.py: the household head holding a post, with a
-    month's appraisal whose note carries the head's ID number and phone, the head on the
-    village's cadre roster and a finding of the month; the pages to start from."""
+    """For tests/web/test_personal_data_crawl.py: the household head holding a post (its duties
+    carrying his phone) until today, with a month's appraisal whose note and the reason he left
+    carry the head's ID number and phone, the head on the village's cadre roster and a finding
+    of the month; the pages to start from."""
     village = home.village_code
     numbers = f"户主身份证{home.head_id_number}，电话{home.phone or '13912345678'}"
-    holder = make_holder(make_post(village, title="护林员"), home, home.head_name, home.head_id_number or "X")
+    post = make_post(village, title="护林员", duties=f"巡山护林，{numbers}")
+    holder = make_holder(
+        post,
+        home,
+        home.head_name,
+        home.head_id_number or "X",
+        stage=Stage.ENDED,
+        ended_on=timezone.localdate(),
+        end_reason=f"外出务工辞职，{numbers}",
+    )
     month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     make_payment(holder, month, note=numbers)
     VillageCadre.objects.create(
