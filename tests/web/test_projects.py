@@ -295,6 +295,26 @@ def test_the_household_page_shows_the_projects_it_benefits_from(cast):
     assert "联农带农" in page and "石桥村产业路" in page and "务工" in page and "6,000" in page
 
 
+def test_a_phone_typed_into_a_project_name_shows_masked_on_every_page_as_in_the_workbooks(cast):
+    # An office names the road after its contractor's mobile; the workbooks always masked the name,
+    # the pages showed it whole. Every page that names the project masks it now.
+    phone = "13912345678"
+    road = cast["road"]
+    Project.objects.filter(pk=road.pk).update(name=f"石桥村产业路（联系人{phone}）")
+    county, village = signed_in(cast["county"]), signed_in(cast["village"])
+    pages = [
+        county.get(reverse("projects:list", args=[LIXIAN])),
+        county.get(reverse("projects:detail", args=[road.pk])),
+        county.get(reverse("projects:alerts", args=[LIXIAN])),
+        county.get(reverse("projects:report", args=[LIXIAN])),
+        village.get(reverse("projects:progress", args=[road.pk])),
+        village.get(reverse("registry:household", args=[cast["wang"].household_id])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert phone not in text(page) and "139****5678" in text(page), page.wsgi_request.path
+
+
 def test_the_county_report_shows_funds_by_source_and_kind_shares_overdue_and_beneficiaries(cast):
     client = signed_in(cast["county"])
     page = text(client.get(reverse("projects:report", args=[LIXIAN])))
