@@ -247,6 +247,38 @@ def test_a_budget_that_does_not_add_up_is_a_problem_of_its_row():
     assert "不等于各级资金合计" in problem.message
 
 
+def test_a_sum_too_large_for_the_library_is_a_problem_of_its_cell_not_a_crash():
+    # A mistyped budget (1e30, or 1e13 yuan) must be named like any bad cell; the library keeps
+    # yuan in 14 digits, and a quantize of 1e30 raised InvalidOperation (a 500 on the import page).
+    content = _workbook(
+        [
+            ["LX-001", "产业路", "基础设施", "礼县", "", "", "", 1e30, 0, 1e30, "2026-03-01", "2026-10-31"],
+            ["LX-002", "水窖", "基础设施", "礼县", "", "", "", "NaN", 0, 1e9, "2026-03-01", "2026-10-31"],
+        ],
+        [["LX-001", "6212261002010001", "", "务工", 1e13]],
+    )
+    book = workbooks.read_project_workbook(content, "项目库.xlsx")
+    found = {(problem.sheet, problem.row, problem.column): problem.message for problem in book.problems}
+    assert found[("项目库", 3, "中央资金（万元）")].startswith("金额过大")
+    assert found[("项目库", 3, "项目预算（万元）")].startswith("金额过大")
+    assert found[("项目库", 4, "中央资金（万元）")] == "应为金额（数字）"
+    assert found[("项目库", 4, "项目预算（万元）")].startswith("金额过大")  # 1e9 万元 is 1e13 yuan
+    assert found[("联农带农", 2, "年收益（元）")].startswith("金额过大")
+    assert book.projects == [] and book.beneficiaries == []
+
+
+def test_a_beneficiarys_id_number_kept_as_a_number_by_excel_is_named_as_such():
+    content = _workbook(
+        [["LX-001", "产业路", "基础设施", "礼县", "", "", "", 60, 40, 100, "2026-03-01", "2026-10-31"]],
+        [["LX-001", "", 621226196001010020.0, "务工", 6000], ["LX-001", "", 621226600101002.0, "务工", 10]],
+    )
+    book = workbooks.read_project_workbook(content, "项目库.xlsx")
+    (problem,) = book.problems
+    assert (problem.sheet, problem.row, problem.column) == ("联农带农", 2, "户主身份证号")
+    assert problem.message.startswith("身份证号被Excel存成了数字")
+    assert [row.id_number for row in book.beneficiaries] == ["621226600101002"]
+
+
 def test_a_file_that_is_no_workbook_is_one_problem():
     (problem,) = workbooks.read_project_workbook(b"not excel", "x.xlsx").problems
     assert "无法读取" in problem.message

@@ -148,6 +148,17 @@ def test_one_bad_row_loads_nothing_and_the_problems_name_file_sheet_row_and_colu
     assert signed_in(cast["township"]).get(reverse("projects:import_report", args=[token])).status_code == 404
 
 
+def test_a_budget_of_a_billion_ten_thousands_is_a_problem_of_its_cell_not_a_server_error(cast):
+    # 1e9 万元 is 1e13 yuan: PostgreSQL's numeric(14, 2) cannot hold it (a 500 before), nor can a
+    # 1e30 typed by mistake be rounded to the fen (InvalidOperation on any database).
+    huge = [*ROAD[:7], 1e9, 0, 0, 1e9, *ROAD[11:]]
+    upload = workbook([huge, [*PLANT[:7], 1e30, 0, 0, 1e30, *PLANT[11:]]])
+    response = signed_in(cast["county"]).post(reverse("projects:import"), {"file": upload})
+    assert response.status_code == 400
+    assert response.content.decode().count("金额过大") == 4
+    assert not Project.objects.filter(number__startswith="LX-00").exists()
+
+
 def test_a_known_project_number_updates_the_project_and_one_outside_the_region_is_refused(cast):
     client = signed_in(cast["county"])
     assert client.post(reverse("projects:import"), {"file": workbook([ROAD])}).status_code == 302

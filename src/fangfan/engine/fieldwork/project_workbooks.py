@@ -26,10 +26,14 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from fangfan.engine.fieldwork.projects import BENEFITS, KINDS, budget_problem
+from fangfan.engine.formatting import money_text
 from fangfan.engine.masking import mask_text
 from fangfan.engine.rectification.workbooks import DATE, NUMBER, Book, Column, Target
 
 TEN_THOUSAND = Decimal(10_000)
+ID_AS_NUMBER = "身份证号被Excel存成了数字，后几位已丢失；请把该列设为“文本”格式后重新输入18位号码"
+# The most a money cell may hold: the library keeps yuan in 14 digits, two after the point.
+MAX_YUAN = Decimal("999999999999.99")
 HEADER_SEARCH_ROWS = 10
 # The library's columns: field -> the header texts offices use (after spaces are removed).
 PROJECT_HEADERS: dict[str, tuple[str, ...]] = {
@@ -283,10 +287,16 @@ def _money(
     except InvalidOperation:
         book.problem(sheet, row, column[1], value, "应为金额（数字）")
         return None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        book.problem(sheet, row, column[1], value, "应为金额（数字）")
+        return None
+    if amount < 0:
         book.problem(sheet, row, column[1], value, "金额不能为负数")
         return None
     scaled = amount * TEN_THOUSAND if "万元" in column[1] else amount
+    if scaled > MAX_YUAN:
+        book.problem(sheet, row, column[1], value, f"金额过大：不能超过{money_text(MAX_YUAN)}，请核对单位")
+        return None
     return scaled.quantize(Decimal("0.01"))
 
 
@@ -320,6 +330,10 @@ def _read_beneficiaries(book: ProjectWorkbook, sheet: str, rows: list[list[Any]]
         project = _text(_cell(row, columns["number"]))
         household_id = _text(_cell(row, columns.get("household_id")))
         id_number = _text(_cell(row, columns.get("id_number"))).upper()
+        raw_id = _cell(row, columns.get("id_number"))
+        if not household_id and isinstance(raw_id, int | float) and abs(raw_id) >= 1e15:
+            column = columns["id_number"][1]
+            book.problem(sheet, number, column, "", ID_AS_NUMBER)
         benefit_text = _text(_cell(row, columns["benefit"]))
         if not project:
             book.problem(sheet, number, columns["number"][1], "", "不能为空")
