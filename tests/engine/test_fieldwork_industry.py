@@ -132,6 +132,39 @@ def test_every_unreadable_cell_is_named_by_row_and_column():
     assert all(problem.file == "清单.xlsx" and problem.message for problem in found.problems)
 
 
+def test_a_mistyped_huge_figure_is_a_problem_of_its_cell():
+    # 1e13 yuan, ten million mu or a billion head cannot be a household's row (nor fit the ledger):
+    # each is named by its row and column like any unreadable cell, never loaded.
+    grid = [
+        HEADER,
+        ["6212261002010001", "", "杜春生", "种植", "花椒", 4, "", 1e13, 2026, ""],
+        ["6212261002010001", "", "杜春生", "种植", "花椒", "10000000", "", 12000, 2026, ""],
+        ["6212261002010002", "", "杜春林", "养殖", "鸡", "", 1e9, 4000, 2026, ""],
+    ]
+    found = read_list(grid, "清单.xlsx", "Sheet1", default_year=None)
+    assert found.rows == []
+    where = {(problem.row, problem.column): problem.message for problem in found.problems}
+    assert where[(2, "收入（元）")].startswith("收入（元）过大")
+    assert where[(3, "面积（亩）")].startswith("面积（亩）过大")
+    assert where[(4, "数量（头、只、箱）")].startswith("数量（头、只、箱）过大")
+
+
+def test_an_id_number_excel_kept_as_a_number_is_named_as_such_and_an_old_15_digit_one_reads():
+    # 621226196001010020 typed into a General cell becomes 6.21226196001010e17: its last digits
+    # are gone, so the row cannot be matched; saying "not found" would send the office hunting.
+    # An old 15-digit number survives as a number and reads whole.
+    grid = [
+        HEADER,
+        ["", 621226196001010020.0, "冯玉兰", "养殖", "牛", "", 3, 6000, 2026, ""],
+        ["", 621226600101002.0, "冯玉兰", "养殖", "牛", "", 3, 6000, 2026, ""],
+    ]
+    found = read_list(grid, "清单.xlsx", "Sheet1", default_year=None)
+    (problem,) = found.problems
+    assert (problem.row, problem.column) == (2, "户主身份证号")
+    assert problem.message.startswith("身份证号被Excel存成了数字")
+    assert [row.id_number for row in found.rows] == ["621226600101002"]
+
+
 def test_a_sheet_without_the_header_is_one_problem_for_the_whole_file():
     found = read_list([["姓名", "收入"]], "别的表.xlsx", "Sheet1", default_year=2026)
     assert [(problem.row, problem.message[:7]) for problem in found.problems] == [(0, "没有找到表头：")]

@@ -134,6 +134,24 @@ def test_the_village_team_records_a_planting_from_its_phone(cast):
     assert tally(cast["du_chunlin"]).planting_status == "meets"
 
 
+def test_a_second_tap_on_a_slow_phone_records_the_planting_once(cast):
+    # The team taps 登记 twice; the same row twice would double 杜春林's planting income. A second,
+    # different row (another crop the same minute) is recorded as usual.
+    client = signed_in(cast["team"])
+    url = reverse("industry:record", args=[cast["du_chunlin"].pk])
+    row = {"kind": "planting", "year": YEAR, "name": "花椒", "mu": "1", "income": "4001", "note": ""}
+    assert client.post(url, row).status_code == 302
+    assert client.post(url, row).status_code == 302
+    assert client.post(url, {**row, "name": "核桃", "income": "900"}).status_code == 302
+    rows = Planting.objects.filter(household=cast["du_chunlin"], year=YEAR)
+    assert sorted(rows.values_list("crop", "income")) == [
+        ("核桃", Decimal("900")),  # the new row
+        ("核桃", Decimal("2999")),  # recorded before
+        ("花椒", Decimal("4001")),  # once
+    ]
+    assert tally(cast["du_chunlin"]).planting_income == Decimal("7900")
+
+
 def test_a_livestock_row_needs_its_head_and_says_so(cast):
     response = signed_in(cast["team"]).post(
         reverse("industry:record", args=[cast["du_chunlin"].pk]),
@@ -141,6 +159,26 @@ def test_a_livestock_row_needs_its_head_and_says_so(cast):
     )
     assert response.status_code == 400 and "请填写养殖数量" in text(response)
     assert not Livestock.objects.filter(household=cast["du_chunlin"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "figures", "why"),
+    [
+        ("planting", {"mu": "99999999", "income": "4000"}, "面积（亩）过大"),
+        ("livestock", {"head": "1000000000000", "income": "4000"}, "数量（头、只、箱）过大"),
+    ],
+)
+def test_a_slip_of_the_thumb_on_the_visit_form_is_refused_in_chinese_not_a_server_error(
+    cast, kind, figures, why
+):
+    # 99,999,999 mu does not fit the ledger's column: it was a 500 (the row saved, then unreadable).
+    response = signed_in(cast["team"]).post(
+        reverse("industry:record", args=[cast["du_chunlin"].pk]),
+        {"kind": kind, "year": YEAR, "name": "花椒", **figures},
+    )
+    assert response.status_code == 400 and why in text(response)
+    assert not Planting.objects.filter(household=cast["du_chunlin"], crop="花椒").exists()
+    assert not Livestock.objects.filter(household=cast["du_chunlin"], kind="花椒").exists()
 
 
 def test_a_correction_is_audited_and_rejudges_the_household(cast):

@@ -32,6 +32,14 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "note": ("说明", "备注"),
 }
 KIND_WORDS = {"种植": "planting", "养殖": "livestock"}
+ID_AS_NUMBER = "身份证号被Excel存成了数字，后几位已丢失；请把该列设为“文本”格式后重新输入18位号码"
+# The most one row may say (what the ledger's columns hold): a mistyped 1e13 is a problem of its
+# cell, never a row the database cannot keep.
+LIMITS: dict[str, Decimal] = {
+    "mu": Decimal("9999999.99"),
+    "head": Decimal(10_000_000),
+    "income": Decimal("9999999999.99"),
+}
 TEMPLATE_HEADERS = (
     "户编号",
     "户主身份证号",
@@ -91,6 +99,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def too_large(field: str) -> str:
+    """Why a planting's 面积, a herd's 数量 or a row's 收入 is refused as too large, in Chinese."""
+    return f"{HEADERS[field][0]}过大：一行不能超过{LIMITS[field]:,f}，请核对"
+
+
 def _header_row(grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     for index, cells in enumerate(grid[:10]):
         texts = [_text(cell).replace(" ", "") for cell in cells]
@@ -125,6 +138,12 @@ class _Row:
         index = self.columns.get(field)
         return _text(self.cells[index]) if index is not None and index < len(self.cells) else ""
 
+    def mangled_id(self, field: str) -> bool:
+        """An 18-digit number Excel kept as a number: its last digits are lost (15 digits are kept)."""
+        index = self.columns.get(field)
+        value = self.cells[index] if index is not None and index < len(self.cells) else None
+        return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15
+
     def problem(self, field: str, message: str) -> None:
         header = HEADERS[field][0]
         shown = mask_text(self.text(field))[:40]
@@ -142,6 +161,9 @@ class _Row:
         if value is None:
             kind = "非负整数" if whole else "非负数字"
             self.problem(field, f"{HEADERS[field][0]}应为{kind}")
+        elif field in LIMITS and value > LIMITS[field]:
+            self.problem(field, too_large(field))
+            return None
         return value
 
 
@@ -154,6 +176,8 @@ def _read_row(source: IndustryList, cells: _Row, default_year: int | None) -> Li
     )
     if not household_id and not id_number:
         cells.problem("household_id", "请填写户编号或户主身份证号")
+    elif id_number and not household_id and cells.mangled_id("id_number"):
+        cells.problem("id_number", ID_AS_NUMBER)
     if not head_name:
         cells.problem("head_name", "请填写户主姓名，用于核对")
     kind = KIND_WORDS.get(cells.text("kind"))

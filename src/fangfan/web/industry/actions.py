@@ -7,6 +7,7 @@ household's totals and verdicts (`ledger.refresh_household`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
+from fangfan.engine.fieldwork.industry_workbook import LIMITS, too_large
 from fangfan.web.accounts.access import can
 from fangfan.web.accounts.audit import record_creation, track_changes
 from fangfan.web.accounts.models import User
@@ -23,6 +26,8 @@ from fangfan.web.industry.models import IndustryRow, Livestock, Planting, Source
 from fangfan.web.registry.models import Household
 
 KINDS: dict[str, type[IndustryRow]] = {"planting": Planting, "livestock": Livestock}
+# A second 登记 of the very same row by the same user this soon is the same visit tapped twice.
+DOUBLE_TAP = dt.timedelta(minutes=2)
 CENTS = Decimal("0.01")
 
 
@@ -68,6 +73,9 @@ def _check(entry: RowInput) -> None:
         raise Refused("面积不能为负数")
     if entry.head < 0:
         raise Refused("数量不能为负数")
+    for field, value in (("income", entry.income), ("mu", entry.mu), ("head", entry.head)):
+        if value is not None and value > LIMITS[field]:
+            raise Refused(too_large(field))
 
 
 def _create(
@@ -88,8 +96,28 @@ def _create(
 
 @transaction.atomic
 def record_row(user: User, household: Household, entry: RowInput) -> IndustryRow:
-    """登记 a planting or livestock row from a visit (source 走访)."""
+    """登记 a planting or livestock row from a visit (source 走访).
+
+    The same row again from the same user within `DOUBLE_TAP` is the first one (a second tap on
+    a slow phone), not another: it would double the household's income.
+    """
     _require(user, household)
+    _check(entry)
+    Household.objects.select_for_update().filter(pk=household.pk).first()  # one visit at a time
+    again = (
+        KINDS[entry.kind]
+        .objects.filter(
+            household=household,
+            recorded_by=user,
+            source=Source.VISIT,
+            recorded_at__gte=timezone.now() - DOUBLE_TAP,
+            **_fields(entry),
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if again is not None:
+        return again
     row = _create(user, household, entry, Source.VISIT)
     refresh_household(household, entry.year)
     return row
