@@ -293,7 +293,7 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             "weibo", timezone.now(), village, f"帖子称王秀英（{WANG_PHONE}）没人管"
         )
         grievance_actions.register_opinion(users["county"], sighting)
-        _upload_with_problems(users["department"], households[0])
+        upload_id = _upload_with_problems(users["department"], households[0])
         _rectification_and_campaign(users, home, village)
         _assessment_round(users, home, village)
         _odk_import(users["village"], home)
@@ -308,6 +308,8 @@ def demo(tmp_path: Path, settings: object) -> Iterator[Demo]:
             seeds += [f"/findings/{finding.pk}/", f"/households/{finding.household_id}/"]
             seeds.append(f"/households/{finding.household_id}/household.xlsx")
         seeds += ["/rectification/", "/rectification/recheck/", "/campaigns/warm_winter/", "/assessment/"]
+        # The upload and its problems are seeds: however many pages come before them in the crawl.
+        seeds += [f"/imports/{upload_id}/", f"/imports/{upload_id}/problems.xlsx"]
         seeds.append(f"/rectification/excel/ledger/{village[:6]}/")
         seeds += [
             "/odk/",
@@ -482,7 +484,7 @@ def _card_batch(township: User, village: str) -> int:
     return batch.pk
 
 
-def _upload_with_problems(clerk: User, household: Household) -> None:
+def _upload_with_problems(clerk: User, household: Household) -> int:
     """The county's school-roll clerk sent a file whose problems name a member: number, birth date, phone."""
     from fangfan.web.imports.models import Upload, UploadProblem
 
@@ -518,6 +520,7 @@ def _upload_with_problems(clerk: User, household: Household) -> None:
             message=message,
             action="kept",
         )
+    return upload.pk
 
 
 def _text(response: object) -> str:
