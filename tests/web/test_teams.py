@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +268,31 @@ def test_the_team_page_masks_numbers_and_the_office_adds_and_ends_members(cast):
         .status_code
         == 403
     )
+
+
+def test_linking_an_account_tells_nothing_of_accounts_outside_the_village(cast):
+    # The 礼县 office types the name of 武都区's office account, then a name nobody has: the same
+    # answer both times (before, the first said 只能关联该村的村级账号, the second 没有账号).
+    make_user(Role.COUNTY, "621202", username="wudu-office")
+    county = signed_in(cast["county"])
+    answers = []
+    for name in ("wudu-office", "nobody-at-all"):
+        new_id = idnumber.make("621226", dt.date(1991, 4, 5), 21)
+        response = county.post(
+            reverse("teams:member_add", args=[cast["shiqiao"].pk]),
+            {
+                "name": "李明",
+                "id_number": new_id,
+                "duty": "member",
+                "account": name,
+                "joined": cast["today"].isoformat(),
+            },
+        )
+        assert response.status_code == 400
+        page = response.content.decode()
+        answers.append(set(re.findall(r"[^>]*没有[^<]*", page)))
+    assert answers == [{"该村没有村级账号“wudu-office”"}, {"该村没有村级账号“nobody-at-all”"}]
+    assert not TeamMember.objects.filter(name="李明").exists()
 
 
 def _roster(rows: list[list[Any]]) -> bytes:

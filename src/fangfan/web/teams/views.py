@@ -240,10 +240,14 @@ def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
         data = form.cleaned_data
         account = None
         if data["account"]:
-            account = User.objects.filter(username=data["account"], is_active=True).first()
+            # Only the village's own accounts are looked up: whether a name exists elsewhere is
+            # not this office's to learn.
+            account = User.objects.filter(
+                username=data["account"], is_active=True, role=Role.VILLAGE, region__code=found.village_code
+            ).first()
         try:
             if data["account"] and account is None:
-                raise actions.Refused(f"没有账号“{data['account']}”")
+                raise actions.Refused(f"该村没有村级账号“{data['account']}”")
             new = actions.NewMember(
                 data["name"], data["id_number"], data["duty"], data["joined"], data["phone"]
             )
