@@ -33,6 +33,7 @@ from python_calamine import CalamineWorkbook
 from fangfan.cli import main
 from fangfan.engine import idnumber
 from fangfan.engine.fieldwork.attendance import previous_month
+from fangfan.engine.fieldwork.rules import field_rules
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
 from fangfan.web.teams import synthetic
@@ -181,6 +182,19 @@ def test_the_township_may_not_approve_a_five_day_leave_the_county_does(cast):
         reverse("teams:leave_reject", args=[leave.pk]), {"note": "撤回"}, follow=True
     )
     assert "该请假已批准，不能再审批" in text(again)
+
+
+def test_a_leave_longer_than_the_policy_files_limit_is_refused_and_the_limit_itself_is_not(cast):
+    start = cast["today"] + dt.timedelta(days=1)
+    longest = field_rules(start.year).team_leave_max_days
+    phone = signed_in(cast["team_user"])
+    too_long = {"start": start.isoformat(), "end": (start + dt.timedelta(days=longest)).isoformat()}
+    refused = phone.post(reverse("teams:leave_new"), {**too_long, "reason": "长期病休"})
+    assert refused.status_code == 400 and f"一次请假不能超过{longest}天" in refused.content.decode()
+    assert not Leave.objects.filter(reason="长期病休").exists()
+    at_limit = {"start": start.isoformat(), "end": (start + dt.timedelta(days=longest - 1)).isoformat()}
+    phone.post(reverse("teams:leave_new"), {**at_limit, "reason": "住院治疗"})
+    assert Leave.objects.get(reason="住院治疗").days == longest
 
 
 def test_a_short_leave_is_the_townships_and_a_refusal_needs_a_reason(cast):

@@ -29,6 +29,7 @@ class FieldRules:
     team_min_term_years: int
     team_min_days_in_village_per_month: int
     team_leave_township_max_days: int
+    team_leave_max_days: int
     public_welfare_age_min: int
     public_welfare_age_max: int
     public_welfare_pay_min: int

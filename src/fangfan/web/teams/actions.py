@@ -157,8 +157,9 @@ def request_leave(user: User, member: TeamMember, start: dt.date, end: dt.date, 
     if end < start:
         raise Refused("结束日期早于开始日期")
     days = leave_days(start, end)
-    if days > 60:
-        raise Refused("一次请假不能超过60天")
+    longest = field_rules(start.year).team_leave_max_days
+    if days > longest:
+        raise Refused(f"一次请假不能超过{longest}天")
     if not reason.strip():
         raise Refused("请填写请假事由")
     overlapping = member.leaves.exclude(status__in=(Leave.Status.REJECTED, Leave.Status.CANCELLED)).filter(
