@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -36,7 +37,7 @@ from fangfan.engine.fieldwork.attendance import previous_month
 from fangfan.engine.fieldwork.rules import field_rules
 from fangfan.web.accounts.models import AuditEvent, User
 from fangfan.web.accounts.testing import make_regions, make_user
-from fangfan.web.teams import synthetic
+from fangfan.web.teams import reports, synthetic
 from fangfan.web.teams.models import CheckIn, Leave, Team, TeamMember
 from fangfan.web.teams.testing import make_team
 from fangfan.web.workqueue.testing import make_household
@@ -65,6 +66,7 @@ def sheets(response: Any) -> dict[str, list[list[Any]]]:
 
 @pytest.fixture
 def cast() -> dict[str, Any]:
+    cache.clear()  # a county's month is kept a few minutes (reports.village_months)
     make_regions()
     today = timezone.localdate()
     month = previous_month(today)
@@ -195,6 +197,34 @@ def test_a_leave_longer_than_the_policy_files_limit_is_refused_and_the_limit_its
     at_limit = {"start": start.isoformat(), "end": (start + dt.timedelta(days=longest - 1)).isoformat()}
     phone.post(reverse("teams:leave_new"), {**at_limit, "reason": "住院治疗"})
     assert Leave.objects.get(reason="住院治疗").days == longest
+
+
+def test_a_countys_month_is_counted_once_and_a_new_check_in_counts_at_once(cast, monkeypatch):
+    counted = []
+    original = reports.attendance
+
+    def counting(*arguments: Any) -> Any:
+        counted.append(arguments[1].code)
+        return original(*arguments)
+
+    monkeypatch.setattr(reports, "attendance", counting)
+    county = signed_in(cast["county"])
+    url = reverse("teams:report", args=["621226", f"{cast['month']:%Y-%m}"])
+    first = county.get(url)
+    again = county.get(url)
+    assert counted == ["621226"]
+    assert first.context["total"].checked_in == again.context["total"].checked_in == 30
+    moment = timezone.make_aware(dt.datetime.combine(cast["month"].replace(day=3), dt.time(9, 0)))
+    sun = cast["shiqiao"].members.get(name="孙丽")
+    CheckIn.objects.create(member=sun, village_code=SHIQIAO, day=moment.date(), at=moment)
+    assert county.get(url).context["total"].checked_in == 31
+    assert counted == ["621226", "621226"]
+    rows = county.get(url).content.decode().split('id="teams-villages"', 1)[1].split("</table>", 1)[0]
+    assert "<h2>各乡镇</h2>" in county.get(url).content.decode() and "城关镇" in rows and "石桥村" not in rows
+    township = signed_in(cast["township"])  # a township's, with every person, is counted each time
+    township.get(reverse("teams:report", args=["621226100", f"{cast['month']:%Y-%m}"]))
+    township.get(reverse("teams:report", args=["621226100", f"{cast['month']:%Y-%m}"]))
+    assert counted[2:] == ["621226100", "621226100"]
 
 
 def test_a_short_leave_is_the_townships_and_a_refusal_needs_a_reason(cast):

@@ -142,16 +142,22 @@ def roster_excel(request: HttpRequest, code: str) -> FileResponse:
 def report(request: HttpRequest, code: str, month: str) -> HttpResponse:
     """驻村考勤月报: the month per village (and per person from a township down)."""
     context = _region_context(request, code)
-    first = _month(month)
-    rows = reports.attendance(_user(request), context["region"], first, context["today"])
-    villages, total = reports.by_village(rows)
+    first, region, today = _month(month), context["region"], context["today"]
+    people = None
+    if region.level in (Region.Level.TOWNSHIP, Region.Level.VILLAGE):
+        people = reports.attendance(_user(request), region, first, today)
+        villages, total = reports.by_village(people)
+    else:  # a county's townships or the city's counties, kept a few minutes (reports.village_months)
+        villages, total = reports.village_months(_user(request), region, first, today)
+        villages = reports.by_child_region(villages, region)
     context |= {
         "month": first,
         "villages": villages,
         "total": total,
         "previous": previous_month(first),
         "rules": field_rules(first.year),
-        "people": rows if context["region"].level in (Region.Level.TOWNSHIP, Region.Level.VILLAGE) else None,
+        "people": people,
+        "areas_title": {Region.Level.COUNTY: "各乡镇", Region.Level.CITY: "各县区"}.get(region.level, "各村"),
     }
     return render(request, "teams/report.html", context)
 
