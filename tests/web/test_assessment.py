@@ -601,7 +601,7 @@ def test_a_refused_imports_problems_download_as_excel_with_file_row_column_and_m
     url = reverse("assessment:import_problems", args=[made.pk])
     assert url in page
     rows = sheet_rows(village.get(url))
-    header = rows.index(["文件", "工作表", "行号", "列", "值", "问题"])
+    header = rows.index(["文件", "工作表", "行号", "列", "单元格内容", "问题"])
     problems = {row[3]: row for row in rows[header + 1 :]}
     assert problems["是否错退"][0] == "石桥村入户调查表.xlsx" and problems["是否错退"][2] == 4
     assert "应填“是”或“否”" in problems["是否错退"][5]

@@ -77,3 +77,33 @@ def test_text_without_a_digit_is_not_scanned_for_personal_numbers(monkeypatch: p
     monkeypatch.setattr(excel, "mask_text", lambda text: scanned.append(text) or text)
     write_workbook(io.BytesIO(), "名单", COLUMNS, [wang_xiuying(1)])
     assert scanned == ["联系人手机13893912345，第1户"]
+
+
+def test_every_upload_lists_its_problems_under_the_same_headers_with_the_cell_masked():
+    from fangfan.web.assessment.views import PROBLEM_COLUMNS as ASSESSMENT
+    from fangfan.web.industry.imports import PROBLEM_COLUMNS as INDUSTRY
+    from fangfan.web.teams.imports import PROBLEM_COLUMNS as TEAMS
+
+    headers = ["文件", "工作表", "行号", "列", "单元格内容", "问题"]
+    assert [column.header for column in INDUSTRY] == headers
+    assert [column.header for column in ASSESSMENT] == headers
+    # The roster's reader never names a cell's content: no column left empty for it.
+    assert [column.header for column in TEAMS] == [h for h in headers if h != "单元格内容"]
+    problems: list[Any] = [
+        {"file": "名单.xlsx", "sheet": "", "row": 0, "column": "", "value": "", "message": "不是产业名单"},
+        {
+            "file": "名单.xlsx",
+            "sheet": "种植",
+            "row": 7,
+            "column": "身份证号",
+            "value": WANG_XIUYING_ID,
+            "message": "身份证号校验位不对",
+        },
+    ]
+    buffer = io.BytesIO()
+    write_workbook(buffer, "导入问题", INDUSTRY, problems)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue())).get_sheet_by_index(0).to_python()
+    body = [row for row in rows if row and row[0] == "名单.xlsx"]
+    assert body[0][2] == ""  # the file as a whole: no row number
+    assert body[1][2] == 7
+    assert WANG_XIUYING_ID not in str(rows) and body[1][4].startswith("621202")

@@ -140,7 +140,7 @@ def test_the_problems_download_as_excel_for_the_uploader_alone(cast):
     assert response.status_code == 200
     rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
     table = rows.get_sheet_by_index(0).to_python()
-    assert table[0] == ["文件", "工作表", "行号", "列", "内容", "问题"]
+    assert table[0] == ["文件", "工作表", "行号", "列", "单元格内容", "问题"]
     first = table[1]
     assert (first[0], first[1], int(first[2]), first[3]) == ("城关镇产业收入.xlsx", "清单", 3, "户编号")
     assert first[5] == "请填写户编号或户主身份证号"

@@ -33,17 +33,10 @@ from fangfan.web.assessment.pdf import PdfUnavailable, pdf_response, xlsx_to_pdf
 from fangfan.web.assessment.rounds import round_for_user, rounds_for_user, unit_for_user, units_for_user
 from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.regions.models import Region
-from fangfan.web.shared.excel import NUMBER, Column, excel_response, written_response
+from fangfan.web.shared.excel import excel_response, import_problem_columns, written_response
 from fangfan.web.shared.pagination import page_of
 
-PROBLEM_COLUMNS = (
-    Column("文件", "file", width=24),
-    Column("工作表", "sheet", width=14),
-    Column("行号", "row", NUMBER, width=8),
-    Column("列", "column", width=16),
-    Column("值", "value", width=20),
-    Column("问题", "message", width=60),
-)
+PROBLEM_COLUMNS = import_problem_columns()
 
 
 def _user(request: HttpRequest) -> User:

@@ -29,18 +29,11 @@ from fangfan.web.accounts.access import scope
 from fangfan.web.accounts.models import User
 from fangfan.web.industry import actions
 from fangfan.web.registry.models import Household
-from fangfan.web.shared.excel import NUMBER, Column, write_workbook
+from fangfan.web.shared.excel import import_problem_columns, write_workbook
 
 REPORTS = "industry/import-reports"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-PROBLEM_COLUMNS = (
-    Column("文件", "file", width=24),
-    Column("工作表", "sheet"),
-    Column("行号", lambda problem: problem.row or None, kind=NUMBER, width=8),
-    Column("列", "column", width=16),
-    Column("内容", "value", width=24),
-    Column("问题", "message", width=60),
-)
+PROBLEM_COLUMNS = import_problem_columns()
 
 
 @dataclass(frozen=True)

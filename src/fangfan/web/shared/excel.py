@@ -89,6 +89,26 @@ class Column:
         return value
 
 
+def import_problem_columns(*, with_value: bool = True) -> tuple[Column, ...]:
+    """The list of an upload's problems, the same columns in every part of the site.
+
+    Each problem (an object or a dict) has `file`, `sheet`, `row` (the row Excel shows; 0 or
+    nothing for the file as a whole, written blank), `column`, `message`, and, where the reader
+    knows it, `value` (the cell's content, masked like any other cell). `with_value=False` for a
+    reader whose problems never name a cell's content, so the list has no empty column.
+    """
+    columns = [
+        Column("文件", "file", width=24),
+        Column("工作表", "sheet", width=14),
+        Column("行号", lambda problem: _step("row")(problem) or None, kind=NUMBER, width=8),
+        Column("列", "column", width=16),
+    ]
+    if with_value:
+        columns.append(Column("单元格内容", "value", width=24))
+    columns.append(Column("问题", "message", width=60))
+    return tuple(columns)
+
+
 def _rows(rows: QuerySet[Any] | Iterable[Any]) -> Iterable[Any]:
     return rows.iterator(chunk_size=2_000) if isinstance(rows, QuerySet) else rows
 

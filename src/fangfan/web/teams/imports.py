@@ -30,19 +30,13 @@ from fangfan.engine.fieldwork.roster import LABELS, Problem, Roster, RosterRow, 
 from fangfan.web.accounts.access import regions_within
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
-from fangfan.web.shared.excel import NUMBER, Column, write_workbook
+from fangfan.web.shared.excel import import_problem_columns, write_workbook
 from fangfan.web.teams import actions
 from fangfan.web.teams.models import FIRST_SECRETARIES, Team, TeamMember, active_on
 
 REPORTS = "teams/import-reports"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-PROBLEM_COLUMNS = (
-    Column("文件", "file", width=24),
-    Column("工作表", "sheet", width=14),
-    Column("行", lambda problem: problem.row or None, kind=NUMBER, width=6),
-    Column("列", "column", width=14),
-    Column("问题", "message", width=60),
-)
+PROBLEM_COLUMNS = import_problem_columns(with_value=False)
 
 
 @dataclass(frozen=True)
