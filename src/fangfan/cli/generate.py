@@ -1,4 +1,4 @@
-"""`fangfan generate`: write a synthetic Longnan with its ground truth."""
+"""`fangfan generate`: write a synthetic Longnan (or Gansu, `--province gansu`) with its ground truth."""
 
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ from rich.console import Console
     metavar="default|FILE.toml",
     help="另按给定的真实比例埋入错退、漏评、不认可和不知晓，写出 assessment_truth.csv（default 用内置比例）",
 )
+@click.option(
+    "--province",
+    type=click.Choice(["gansu"]),
+    default=None,
+    help="按全省生成（gansu：甘肃省14个市州、88个县区、约1400个乡镇；导入前设 FANGFAN_REGION=gansu）",
+)
 def generate(
     households: int,
     seed: int,
@@ -35,8 +41,9 @@ def generate(
     file_format: str,
     as_of: dt.datetime | None,
     assessment_truth: str | None,
+    province: str | None,
 ) -> None:
-    """生成模拟的陇南市建档立卡数据、行业部门数据和问题清单（ground_truth.csv）。"""
+    """生成模拟的陇南市（或甘肃省）建档立卡数据、行业部门数据和问题清单（ground_truth.csv）。"""
     from fangfan.engine.config import ConfigError
     from fangfan.engine.progress import RichProgress
     from fangfan.engine.synth import generate_dataset
@@ -59,6 +66,7 @@ def generate(
             as_of=as_of.date() if as_of else None,
             progress=progress,
             assessment_truth=assessment_truth,
+            province=province,
         )
     problems = sum(result.kinds.values())
     console.print(

@@ -46,7 +46,7 @@ PROBLEM_TEXT: dict[Problem, str] = {
     Problem.BIRTH_DATE_MISMATCH: "出生日期与身份证号不一致",
     Problem.SEX_MISMATCH: "性别与身份证号不一致",
     Problem.VILLAGE_CODE_FORMAT: "行政区划代码应为12位数字",
-    Problem.TOWNSHIP_UNKNOWN: "行政区划代码所属乡镇不在陇南市乡镇名录中",
+    Problem.TOWNSHIP_UNKNOWN: "行政区划代码所属乡镇不在所设区划的乡镇名录中（FANGFAN_REGION，默认陇南市）",
     Problem.DUPLICATE_KEY: "重复记录（关键字段与前面的行相同）",
     Problem.UNKNOWN_HOUSEHOLD: "户编号在户信息表中不存在",
 }

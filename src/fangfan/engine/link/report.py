@@ -6,21 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
-from fangfan.engine.regions import counties
+from fangfan.engine.regions import counties, old_area_codes
 from fangfan.engine.schema import DEPARTMENT_FEEDS
 
-# Address codes in force before 2004 (DOMAIN.md) and the county each became.
-OLD_AREA_CODES = {
-    "622621": "621202",
-    "622623": "621223",
-    "622624": "621221",
-    "622625": "621224",
-    "622626": "621222",
-    "622627": "621225",
-    "622628": "621226",
-    "622629": "621228",
-    "622630": "621227",
-}
 UNKNOWN_COUNTY = "未知"
 REPORT_HEADERS = {
     "department": "部门",
@@ -44,7 +32,8 @@ def county_expr(written: str = "id_as_written") -> pl.Expr:
 
 
 def _id_county(written: pl.Expr) -> pl.Expr:
-    return written.fill_null("").str.replace_all(r"\D", "").str.slice(0, 6).replace(OLD_AREA_CODES)
+    """Address codes in force before 2004 (DOMAIN.md) read as the county each became."""
+    return written.fill_null("").str.replace_all(r"\D", "").str.slice(0, 6).replace(old_area_codes())
 
 
 def linkage_report(links: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from fangfan.engine.progress import Progress, SilentProgress
+from fangfan.engine.regions import RegionSet
 from fangfan.engine.schema import ALL_TABLES
 from fangfan.engine.synth import feeds, property, writers
 from fangfan.engine.synth.income import build_income, finish_households
@@ -31,6 +32,7 @@ from fangfan.engine.synth.inject import (
     natural_occurrences,
 )
 from fangfan.engine.synth.links import inject_links
+from fangfan.engine.synth.regions import region_of
 from fangfan.engine.synth.registry import build_registry
 from fangfan.engine.synth.truth import Truth
 
@@ -66,8 +68,9 @@ def generate_dataset(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     assessment_truth: str | Path | None = None,
+    province: str | None = None,
 ) -> GenerateResult:
-    """Write the synthetic city into `out_dir` and return what was written.
+    """Write the synthetic city (or `province`, "gansu") into `out_dir` and return what was written.
 
     `assessment_truth` ("default" or a TOML path) also plants assessment answers at known
     rates and writes `assessment_truth.csv` (`synth.assessment`); the other files do not change.
@@ -85,7 +88,8 @@ def generate_dataset(
     )
     truth = Truth()
     progress.start("生成户籍与成员", total=4)
-    registry = build_registry(rngs["registry"], households, as_of)
+    region = region_of(province)
+    registry = build_registry(rngs["registry"], households, as_of, region)
     progress.advance("生成户籍与成员")
     members = inject_structure(rngs["structure"], registry.members, truth)
     households_frame = finish_households(registry.households, members)
@@ -99,7 +103,7 @@ def generate_dataset(
     inject_links(rngs["links"], tables, truth)
     progress.finish("生成户籍与成员")
     out_dir.mkdir(parents=True, exist_ok=True)
-    books = _layout(rngs["messy"], tables, out_dir, messy, file_format, as_of, truth)
+    books = _layout(rngs["messy"], tables, out_dir, messy, file_format, as_of, truth, region)
     progress.start("写出文件", total=len(books))
     places = writers.write_books(books, workers=2, progress=lambda name: progress.advance("写出文件"))
     progress.finish("写出文件")
@@ -113,7 +117,7 @@ def generate_dataset(
 
         extra_files.append(write_assessment_truth(out_dir, tables["households"], seed, assessment_truth))
     _write_manifest(
-        out_dir, seed, households, as_of, years, counts, kinds, messy, file_format, assessment_truth
+        out_dir, seed, households, as_of, years, counts, kinds, messy, file_format, assessment_truth, province
     )
     files = [
         *sorted({b.path for b in books}),
@@ -175,6 +179,7 @@ def _layout(
     file_format: str,
     as_of: dt.date,
     truth: Truth,
+    region: RegionSet,
 ) -> list[writers.Workbook]:
     registry_tables = {"households", "members", "income"}
     exported = {
@@ -187,7 +192,7 @@ def _layout(
     if messy:
         from fangfan.engine.synth.messy import messy_books
 
-        return messy_books(rng, exported, out_dir, as_of, truth)
+        return messy_books(rng, exported, out_dir, as_of, truth, region)
     return writers.clean_books(exported, out_dir, file_format)
 
 
@@ -213,6 +218,7 @@ def _write_manifest(
     messy: bool,
     file_format: str,
     assessment_truth: str | Path | None = None,
+    province: str | None = None,
 ) -> None:
     manifest: dict[str, object] = {
         "seed": seed,
@@ -227,5 +233,7 @@ def _write_manifest(
     }
     if assessment_truth is not None:
         manifest["assessment_truth"] = str(assessment_truth)
+    if province is not None:
+        manifest["province"] = province  # FANGFAN_REGION=province to import it
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False)
     (out_dir / "generate.json").write_text(text + "\n", encoding="utf-8")

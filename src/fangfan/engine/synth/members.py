@@ -9,7 +9,7 @@ import polars as pl
 
 from fangfan.engine.synth import people
 from fangfan.engine.synth.names import person_names
-from fangfan.engine.synth.regions import TIBETAN_COUNTIES
+from fangfan.engine.synth.regions import MAJORITY_MINORITIES, TIBETAN_COUNTIES
 
 IN_SCHOOL = ("小学", "七年级", "八年级", "九年级", "高中", "中职", "高职", "大专及以上", "送教上门")
 
@@ -70,6 +70,12 @@ def _ethnicity(rng: np.random.Generator, households: pl.DataFrame, household: np
     draw = rng.random(len(households))[household]  # a household shares its ethnicity
     ethnicity = np.where(draw < 0.022, "回族", "汉族")
     ethnicity = np.where(tibetan_county & (draw > 0.93), "藏族", ethnicity)
+    county = households["county_code"]  # the province's minorities: none in Longnan
+    shares = {code: share for code, (_, share) in MAJORITY_MINORITIES.items()}
+    names = {code: minority for code, (minority, _) in MAJORITY_MINORITIES.items()}
+    share = county.replace_strict(shares, default=0.0, return_dtype=pl.Float64).to_numpy()[household]
+    minority = county.replace_strict(names, default="汉族").to_numpy().astype(str)[household]
+    ethnicity = np.where(draw > 1 - share, minority, ethnicity)
     other = rng.random(count) < 0.002
     return pl.Series(np.where(other, rng.choice(["东乡族", "满族", "土族"], count), ethnicity))
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from fangfan.engine.regions import RegionSet
 from fangfan.engine.schema import TABLES, Kind
 from fangfan.engine.synth.imports import inject_imports
+from fangfan.engine.synth.regions import LONGNAN, city_of_county_name
 from fangfan.engine.synth.truth import Truth
 from fangfan.engine.synth.writers import MAX_SHEET_ROWS, Sheet, Workbook, headers_of
 
@@ -37,7 +39,12 @@ NUMBER_ID_SHEETS = ("disability", "social_assistance")
 
 
 def messy_books(
-    rng: np.random.Generator, tables: dict[str, pl.DataFrame], out_dir: Path, as_of: dt.date, truth: Truth
+    rng: np.random.Generator,
+    tables: dict[str, pl.DataFrame],
+    out_dir: Path,
+    as_of: dt.date,
+    truth: Truth,
+    region: RegionSet = LONGNAN,
 ) -> list[Workbook]:
     tables = {name: _text_dates(rng, name, frame, name not in GB18030_CSV) for name, frame in tables.items()}
     inject_imports(rng, tables, truth)
@@ -47,6 +54,7 @@ def messy_books(
     stamp = f"{as_of.year}年{as_of.month}月{as_of.day}日"
     books: list[Workbook] = []
     counties = tables["households"]["county_name"].unique(maintain_order=True).sort().to_list()
+    cities = city_of_county_name(region)
     for county in counties:
         sheets = [
             _sheet(
@@ -55,7 +63,7 @@ def messy_books(
                 name,
                 tables[name].filter(pl.col("_county") == county),
                 synonyms,
-                title=f"陇南市{county}建档立卡{TABLES[name].title}（截至{stamp}）",
+                title=f"{cities[county]}{county}建档立卡{TABLES[name].title}（截至{stamp}）",
                 totals=name != "members",
             )
             for i, name in enumerate(("households", "members", "income"))

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from fangfan.engine.idnumber import CHECK_CHARACTERS, WEIGHTS
-from fangfan.engine.synth.regions import OLD_AREA_CODE
+from fangfan.engine.synth.regions import PROVINCES, old_area_code
 
 SIZE_SHARES = (0.08, 0.15, 0.18, 0.22, 0.18, 0.11, 0.05, 0.03)  # 1..8 people, mean ≈ 4
 MALE_RELATIONS = ("户主", "之子", "之孙子", "之父", "之女婿")
@@ -121,11 +121,16 @@ def exact_age(born: pl.Expr, as_of: dt.date) -> pl.Expr:
 def id_numbers(
     rng: np.random.Generator, county_code: np.ndarray, born: np.ndarray, male: np.ndarray
 ) -> np.ndarray:
-    """Unique ID numbers: 6226xx for most born before 2004, 6212xx after, a few old 15-digit ones."""
+    """Unique ID numbers: 6226xx for most born before 2004, 6212xx after, a few old 15-digit ones.
+
+    The old code of a county is the province's (reference/old_area_codes.csv), whichever
+    region is generated: a county that kept its code carries it before 2004 too.
+    """
     count = len(born)
     year = born.astype("datetime64[Y]").astype(np.int64) + 1970
-    keys = np.array(sorted(int(k) for k in OLD_AREA_CODE))
-    olds = np.array([int(OLD_AREA_CODE[str(k)]) for k in keys])
+    old_codes = old_area_code(PROVINCES["gansu"])
+    keys = np.array(sorted(int(k) for k in old_codes))
+    olds = np.array([int(old_codes[str(k)]) for k in keys])
     old_code = olds[np.searchsorted(keys, county_code)]
     use_old = (year < 2004) & (rng.random(count) < 0.9)
     area = np.where(use_old, old_code, county_code).astype(np.int64)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from fangfan.engine.regions import RegionSet
 from fangfan.engine.schema import MEASURES, RISK_TYPES
 from fangfan.engine.synth import people
 from fangfan.engine.synth.members import member_frame
 from fangfan.engine.synth.names import masked, person_names, phones
-from fangfan.engine.synth.regions import LATE_EXIT_COUNTIES, place_households
+from fangfan.engine.synth.regions import LATE_EXIT_COUNTIES, LONGNAN, place_households
 
 
 @dataclass
@@ -26,8 +27,10 @@ class Registry:
     villages: pl.DataFrame
 
 
-def build_registry(rng: np.random.Generator, count: int, as_of: dt.date) -> Registry:
-    placement = place_households(rng, count)
+def build_registry(
+    rng: np.random.Generator, count: int, as_of: dt.date, region: RegionSet = LONGNAN
+) -> Registry:
+    placement = place_households(rng, count, region)
     villages = placement.villages
     households = _household_frame(rng, villages, placement.village_of_household, as_of)
     _, members = people.compose(rng, count)
