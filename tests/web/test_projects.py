@@ -236,6 +236,23 @@ def test_a_payment_beyond_the_budget_is_refused(cast):
     assert cast["pepper"].paid_yuan == Decimal(600_000)
 
 
+def test_a_payment_clicked_twice_is_paid_once_and_the_same_sum_later_is_a_second_payment(cast):
+    pepper, county = cast["pepper"], cast["county"]
+    form = {"paid_on": timezone.localdate().isoformat(), "amount_yuan": "100000", "level": "county"}
+    for _ in range(2):
+        response = signed_in(county).post(reverse("projects:payment", args=[pepper.pk]), form)
+        assert response.status_code in (200, 302)
+    pepper.refresh_from_db()
+    assert pepper.paid_yuan == Decimal(700_000) and pepper.payments.count() == 2
+    # Three minutes on, the same sum again is a real second payment.
+    pepper.payments.filter(amount_yuan=Decimal(100_000)).update(
+        recorded_at=timezone.now() - dt.timedelta(minutes=3)
+    )
+    signed_in(county).post(reverse("projects:payment", args=[pepper.pk]), form)
+    pepper.refresh_from_db()
+    assert pepper.paid_yuan == Decimal(800_000) and pepper.payments.count() == 3
+
+
 def test_a_budget_that_is_not_the_sum_of_its_sources_is_refused_and_a_right_one_is_kept(cast):
     client = signed_in(cast["county"])
     form = {

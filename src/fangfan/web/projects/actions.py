@@ -50,6 +50,8 @@ from fangfan.web.registry.models import Household
 
 PLAN_AHEAD_DAYS = 10 * 366  # a plan may run years ahead; a date further off is a typing slip
 MAX_PHOTOS = 9
+# A second 登记 of the very same payment by the same person this soon is one click counted twice.
+DOUBLE_TAP = dt.timedelta(minutes=2)
 FEN = Decimal("0.01")
 
 
@@ -219,7 +221,11 @@ def report_progress(
 def record_payment(
     user: User, project: Project, *, paid_on: dt.date, amount_yuan: Decimal, level: str, note: str = ""
 ) -> Payment:
-    """登记支付: a sum paid from one of the project's sources; never more than the budget in all."""
+    """登记支付: a sum paid from one of the project's sources; never more than the budget in all.
+
+    The same payment (day, sum, source, note) from the same person within `DOUBLE_TAP` is the
+    first one (a second click while the page was slow), not a second payment.
+    """
     _require(user, "project_edit", project, "您无权登记该项目的资金支付")
     project = Project.objects.select_for_update().get(pk=project.pk)
     require_date(paid_on, bounds.EARLIEST_EVENT, timezone.localdate(), "支付日期")
@@ -227,6 +233,20 @@ def record_payment(
         raise WorkflowError("请选择资金来源")
     if amount_yuan <= 0:
         raise WorkflowError("支付金额应大于0")
+    again = (
+        project.payments.filter(
+            paid_on=paid_on,
+            amount_yuan=amount_yuan,
+            level=level,
+            note=note.strip()[:200],
+            recorded_by=user,
+            recorded_at__gte=timezone.now() - DOUBLE_TAP,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if again is not None:
+        return again
     if project.paid_yuan + amount_yuan > project.budget_yuan:
         raise WorkflowError(
             f"已支付{money_text(project.paid_yuan)}，再付{money_text(amount_yuan)}将超过项目预算"

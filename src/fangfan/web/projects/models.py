@@ -169,6 +169,9 @@ class Payment(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # When it was entered (blank for payments entered before this was kept): a second 登记 of the
+    # same payment by the same person moments later is the first one, not another.
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True, null=True)
 
     class Meta:
         verbose_name = "项目资金支付"
