@@ -43,6 +43,14 @@ bench-run: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_run $(if $(RUN_CSV),--csv $(RUN_CSV)) $(if $(RUN_XLSX),--xlsx $(RUN_XLSX)) \
 		$(if $(COUNTY_CSV),--county-csv $(COUNTY_CSV))
 
+# Gansu at 3,000,000 households on one machine with the default engine: generate, `fangfan run`
+# (time and peak memory per step), accuracy; stops the run past 20 GB (bench/bench_province.py).
+# Heavy: run it alone, e.g. flock /tmp/city.lock make bench-province PROVINCE_OUT=/tmp/province/bench
+.PHONY: bench-province
+bench-province: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_province $(if $(PROVINCE_OUT),--out $(PROVINCE_OUT)) \
+		$(if $(PROVINCE_HOUSEHOLDS),--households $(PROVINCE_HOUSEHOLDS))
+
 # Page times with the city on PostgreSQL under 20 users (bench/bench_web.py; needs a local
 # PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use, then
 # adds 20,000 rectification problems and 50,000 grievances (bench/web_ledger.py) unless there.
