@@ -21,6 +21,7 @@ COMMANDS = {
     "screen": "fangfan.cli.screen:screen_command",
     "link": "fangfan.cli.link:link_command",
     "publish": "fangfan.cli.publish:publish_command",
+    "status": "fangfan.cli.status:status_command",
     "rectification": "fangfan.cli.rectification:rectification_group",
     "assess": "fangfan.cli.assess:assess_group",
     "odk": "fangfan.cli.odk:odk_group",

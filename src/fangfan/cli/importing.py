@@ -55,6 +55,13 @@ def import_command(input_dir: Path, as_of: dt.date | None, synonyms: Path | None
     except (NothingToImport, SynonymError) as error:
         Console(stderr=True).print(f"[bold red]导入失败：[/]{error}")
         sys.exit(1)
+    except Exception as error:  # a full disk: the snapshot being written is removed, the old ones stay
+        from fangfan.engine.journal import DISK_FULL, is_disk_full
+
+        if not is_disk_full(error):
+            raise
+        Console(stderr=True).print(f"[bold red]导入失败：[/]{DISK_FULL}")
+        sys.exit(1)
     counts = RichTable(title="导入的表")
     for heading in ("表", "来源（文件/工作表）", "读入行数"):
         counts.add_column(heading)

@@ -16,6 +16,7 @@ def publish_command(run_dir: Path | None) -> None:
     import django
 
     django.setup()
+    from fangfan.engine import journal
     from fangfan.engine.progress import RichProgress
     from fangfan.web.publishing import (
         PublishError,
@@ -24,12 +25,14 @@ def publish_command(run_dir: Path | None) -> None:
         unapplied_migrations,
     )
 
+    journal.sweep()  # a publish or run killed before is marked failed (fangfan status lists it)
     try:
         if unapplied_migrations():
             raise PublishError("网页系统的数据库尚未建好或不是最新，请先运行 python manage.py migrate")
         target = run_dir or latest_run_dir()
-        with RichProgress() as progress:
-            result = publish_with_snapshot(target, progress=progress)
+        with journal.begin("publish", run_dir=str(target.resolve())) as job, RichProgress() as progress:
+            result = publish_with_snapshot(target, progress=journal.JournalProgress(progress, job))
+            job.succeed(run_id=result.run.run_id, findings=result.run.findings)
     except PublishError as error:
         raise click.ClickException(str(error)) from None
     click.echo(result.describe())

@@ -33,24 +33,33 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
 
     各县台账和清单要下发乡镇、村，身份证号默认脱敏（只显示前6位和后4位，出生日期只显示年份）。
     """
+    from fangfan.engine import journal
     from fangfan.engine.ingest import NothingToImport
     from fangfan.engine.ingest.asof import GIVEN_ON_COMMAND_LINE
     from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.pipeline import run_monthly
 
     console = Console(soft_wrap=True)  # a path is one line, also in a log file
+    journal.sweep()  # a run killed before is marked failed (fangfan status lists it)
+    job = journal.begin("run", input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()))
     try:
-        with RichProgress() as progress:
+        with job, RichProgress() as progress:
             result = run_monthly(
                 input_dir,
                 out_dir,
                 as_of=as_of.date() if as_of else None,
-                progress=progress,
+                progress=journal.JournalProgress(progress, job),
                 full_id=full_id,
                 as_of_source=GIVEN_ON_COMMAND_LINE,
             )
+            job.succeed(snapshot_id=result.snapshot_id, run_id=result.run_id, findings=result.findings)
     except (NothingToImport, SynonymError) as error:
         Console(stderr=True).print(f"[bold red]运行失败：[/]{error}")
+        sys.exit(1)
+    except Exception as error:
+        if not journal.is_disk_full(error):
+            raise
+        Console(stderr=True).print(f"[bold red]运行失败：[/]{journal.DISK_FULL}")
         sys.exit(1)
     console.print(f"快照 {result.snapshot_id}，筛查批次 {result.run_id}：发现问题 {result.findings:,} 条")
     if full_id:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 import shutil
 from collections import defaultdict
 from collections.abc import Mapping
@@ -52,6 +53,14 @@ if TYPE_CHECKING:
     from fangfan.engine.link import LinkResult
     from fangfan.engine.screen import ScreenResult
     from fangfan.engine.snapshot import Snapshot
+
+
+UNFINISHED = "运行未完成.txt"
+UNFINISHED_TEXT = (
+    "本目录的月度运行尚未完成（或已中断）：这里的文件可能不全，请勿使用。\n"
+    "运行完成时本文件会被删除，并写出 运行摘要.json；运行中断时请重新运行 fangfan run，"
+    "用 fangfan status 查看运行记录。\n"
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,10 @@ def run_monthly(
 
     steps = StepMeter(progress)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Until the summary is written the folder says the run is unfinished, and an older
+    # summary is gone: a run killed midway never looks complete beside a previous one's files.
+    (out_dir / UNFINISHED).write_text(UNFINISHED_TEXT, "utf-8")
+    (out_dir / "运行摘要.json").unlink(missing_ok=True)
     # The county ledgers, the largest workbooks, are written by a helper process while
     # this one writes the others: workbook writing is mostly single-threaded Python
     # (xlsxwriter, evidence in words), so the two share the machine's cores. The helper
@@ -182,7 +195,10 @@ def run_monthly(
     # It starts first, so that it has imported Polars and the workbook code by the time
     # the ledgers are handed to it (it waits meanwhile). spawn, not fork: Polars' thread
     # pool does not survive a fork.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as helper:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=spawn, initializer=_end_with_parent, initargs=(os.getpid(),)
+    ) as helper:
         helper.submit(_ready)
         result = import_link_screen(
             input_dir, as_of=as_of, progress=progress, steps=steps, as_of_source=as_of_source
@@ -243,7 +259,10 @@ def run_monthly(
         "full_id_numbers": full_id,
         "steps": steps.as_dict(),
     }
-    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    partial = out_dir / ".运行摘要.json.tmp"
+    partial.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    partial.replace(summary_path)  # whole or absent, never half
+    (out_dir / UNFINISHED).unlink(missing_ok=True)
     return MonthlyRunResult(
         snapshot_id=snapshot.id,
         run_id=screened.run_id,
@@ -262,6 +281,20 @@ def run_monthly(
 
 def _ready() -> None:
     """Nothing: handed to the helper process first, so that it imports this module."""
+
+
+def _end_with_parent(parent: int) -> None:
+    """In the helper: exit when the run that started it (`parent`) is gone (killed: kill -9, out
+    of memory), instead of idling, or writing ledgers into the office's folder, behind its back."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def write_county_ledgers(

@@ -295,5 +295,7 @@ def write_run(
     for name, frame in (extra or {}).items():
         paths[name] = folder / f"{name}.parquet"
         frame.write_parquet(paths[name], compression="zstd")
-    paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    partial = folder / ".summary.json.tmp"  # renamed into place: a run with summary.json is whole
+    partial.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    partial.replace(paths["summary"])
     return paths
