@@ -26,6 +26,9 @@ COMMANDS = {
     "assess": "fangfan.cli.assess:assess_group",
     "odk": "fangfan.cli.odk:odk_group",
     "cards": "fangfan.cli.cards:cards_command",
+    # backup and restore (issue 20)
+    "backup": "fangfan.cli.backup:backup_command",
+    "restore": "fangfan.cli.backup:restore_command",
     # field work II (docs/fieldwork.md): each part adds its group on its own line below
     # teams
     "teams": "fangfan.cli.teams:teams_group",
