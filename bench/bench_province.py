@@ -10,10 +10,11 @@
 3. if the run finished, the findings against the ground truth (`bench.accuracy`).
 
 How far it goes: a step that fails (an exception, the kernel's OOM killer) or that takes
-the process tree past `--limit-gb` (a watchdog stops it there, so the machine's other
-users are not the OOM killer's victims) ends the bench; the report names the last step
-the run had started (its "… 开始" lines) and the memory at that moment. The data is
-deleted afterwards unless --keep. Run it alone: `flock /tmp/city.lock make bench-province`.
+the process tree past `--limit-gb` or leaves the machine less than 1 GB available (a
+watchdog stops it there, so the machine's other users are not the OOM killer's victims)
+ends the bench; the report names the last step the run had started (its "… 开始" lines)
+and the memory at that moment. The data is deleted afterwards unless --keep. Run it
+alone: `flock /tmp/city.lock make bench-province`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bench.measure import machine_description
 
 AS_OF = "2026-10-31"
 SEED = 2020
+MACHINE_RESERVE = 1024**3  # the machine's available memory below this also stops the bench
 STARTED = re.compile(r"^\s*(\S.*?) 开始\s*$")
 
 
@@ -49,6 +51,7 @@ class Step:
     peak_mb: float
     returncode: int
     stopped_by_watchdog: bool = False
+    machine_free_min_mb: float = 0.0  # the machine's lowest available memory during the step
     last_started: str = ""  # the last "… 开始" line printed: where a failed step was
     log: str = ""
     tail: list[str] = field(default_factory=list)
@@ -84,6 +87,7 @@ def _measured(label: str, command: list[str], env: dict[str, str], log: Path, li
         round(max(usage.ru_maxrss / 1024, watch.peak_bytes / 1024**2)),
         os.waitstatus_to_exitcode(status),
         watch.fired,
+        round(watch.machine_free / 1024**2),
         starts[-1] if starts else "",
         str(log),
         text[-15:],
@@ -94,7 +98,8 @@ def _measured(label: str, command: list[str], env: dict[str, str], log: Path, li
 
 
 class _Watchdog(threading.Thread):
-    """The process tree's resident memory, summed every 50 ms; past the limit, SIGKILL the group."""
+    """The process tree's resident memory, summed every 50 ms; past the limit, or with less
+    than MACHINE_RESERVE left on the machine (shared: other users' jobs), SIGKILL the group."""
 
     def __init__(self, pid: int, limit_bytes: int) -> None:
         super().__init__(name="watchdog", daemon=True)
@@ -103,6 +108,7 @@ class _Watchdog(threading.Thread):
         self.stop = threading.Event()
         self.peak_bytes = 0
         self.fired = False
+        self.machine_free = psutil.virtual_memory().available  # the lowest seen
         self.start()
 
     def run(self) -> None:
@@ -118,7 +124,8 @@ class _Watchdog(threading.Thread):
                 with contextlib.suppress(psutil.Error):  # ended between the listing and here
                     total += process.memory_info().rss
             self.peak_bytes = max(self.peak_bytes, total)
-            if total > self.limit:
+            self.machine_free = min(self.machine_free, psutil.virtual_memory().available)
+            if total > self.limit or self.machine_free < MACHINE_RESERVE:
                 self.fired = True
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.pid, signal.SIGKILL)
