@@ -103,16 +103,16 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
         offset += rows.height
         if rows.get_column("village_code").null_count() < rows.height:
             villages.append(rows.select("record_id", "village_code"))
-        rows, fifteen, irregular_with_id = _keyed(rows)
-        with_id += rows.height - rows.get_column("key").null_count() + irregular_with_id
+        rows = keyed(rows)
+        with_id += int(rows.get_column("counted").sum())
         found = rows.join(registry, on="key", how="inner")
-        links.append(_exact_links(found, fifteen))
+        links.append(exact_links(found))
         # The rows left over are those the join did not find (the registry's keys are
         # unique): looked up among the found record_ids, not by an anti join, which
         # hashed the registry's 2.4 million keys again for every feed.
         placed = found.get_column("record_id").implode()
         del found
-        left = rows.filter(~pl.col("record_id").is_in(placed)).drop("key")
+        left = rows.filter(~pl.col("record_id").is_in(placed)).drop("key", *KEYED_FLAGS)
         residual.append(with_written(left))
         del rows
     if not links:
@@ -125,22 +125,39 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
     )
 
 
-def _keyed(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series, int]:
-    """`rows` with the key of every ID that was not in 18-character form as written; the
-    record_ids whose normalised ID had 15 digits, and how many of those rows have an ID."""
+KEYED_FLAGS = ("fifteen", "counted")
+
+
+def keyed(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (record_id, `feed_rows`' columns, key = `written_key`) with the key of every ID
+    that was not in 18-character form as written, and per row: `fifteen`, its normalised ID
+    had 15 digits; `counted`, how often it counts among the rows with an ID (`with_id`:
+    once when keyed, once more when irregular with an ID). Row by row, so Spark runs it
+    on its batches too (`link.spark`)."""
     irregular = with_written(rows.filter(pl.col("key").is_null()).drop("key"))
     if irregular.is_empty():
-        return rows, pl.Series("record_id", [], dtype=pl.Int64), 0
-    fifteen = irregular.filter(pl.col("id_written").str.len_chars() == 15).get_column("record_id")
-    keys = irregular.select(id_key(pl.col("id18"))).to_series()
+        return rows.with_columns(
+            pl.lit(False).alias("fifteen"), pl.col("key").is_not_null().cast(pl.Int64).alias("counted")
+        )
     positions = rows.select(pl.arg_where(pl.col("key").is_null())).to_series()
-    key = rows.get_column("key").scatter(positions, keys)
-    return rows.with_columns(key), fifteen, irregular.height - irregular.get_column("id_written").null_count()
+    key = rows.get_column("key").scatter(positions, irregular.select(id_key(pl.col("id18"))).to_series())
+    fifteen = pl.repeat(False, rows.height, eager=True).scatter(
+        positions, irregular.get_column("id_written").str.len_chars() == 15
+    )
+    written = pl.repeat(0, rows.height, dtype=pl.Int64, eager=True).scatter(
+        positions, irregular.get_column("id_written").is_not_null().cast(pl.Int64)
+    )
+    return rows.with_columns(
+        key,
+        fifteen.fill_null(False).alias("fifteen"),
+        (key.is_not_null().cast(pl.Int64) + written).alias("counted"),
+    )
 
 
-def _exact_links(found: pl.DataFrame, fifteen: pl.Series) -> pl.DataFrame:
-    """LINK_COLUMNS of the joined rows; the note names a second household and a name that
-    differs from the registry's in pinyin (pinyin only for the rows whose names differ)."""
+def exact_links(found: pl.DataFrame) -> pl.DataFrame:
+    """LINK_COLUMNS of the joined rows (`keyed` rows with `registry_keys`); the note names a
+    second household and a name that differs from the registry's in pinyin (pinyin only for
+    the rows whose names differ)."""
     differing = found.filter(pl.col("name") != pl.col("registry_name")).select(
         "record_id", "name", "registry_name"
     )
@@ -158,7 +175,7 @@ def _exact_links(found: pl.DataFrame, fifteen: pl.Series) -> pl.DataFrame:
             default=None,
             return_dtype=pl.String,
         )
-    fifteen_digits = pl.col("registry_15") | pl.col("record_id").is_in(fifteen.implode())
+    fifteen_digits = pl.col("registry_15") | pl.col("fifteen")
     return found.select(
         "record_id",
         "feed",

@@ -1,4 +1,4 @@
-"""Probabilistic linkage with Splink on DuckDB, trained on the snapshot itself.
+"""Probabilistic linkage with Splink (DuckDB, or Spark: `link.spark`), trained on the snapshot itself.
 
 The model (Fellegi–Sunter, see docs/linkage.md) compares a feed record with a
 registry person on five features: the name (exact, same pinyin, pinyin
@@ -9,6 +9,10 @@ feed has one. u is estimated by random sampling, m by expectation maximisation
 in two sessions (blocked on the first 14 ID characters, then on name pinyin and
 birth year) so that every comparison is trained once outside its blocking rule.
 Nothing is downloaded. Splink is imported here only, inside the functions.
+
+Training ends in `Levels`, the (m, u) of every comparison level, kept beside the links
+(`link.run`, link_model.json): pairs are always scored from them, on either engine, so
+DuckDB and Spark give the same links from the same snapshot.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -44,7 +48,8 @@ class ScoredPairs:
 # households. m: how often the level holds for the same person (a typo or Excel's
 # rounding makes the lower levels); u: for two people of one county (most share the
 # address code; a birth date is one of about 20,000).
-PRESET_LEVELS: dict[str, tuple[tuple[float, float], ...]] = {
+Levels = dict[str, tuple[tuple[float, float], ...]]
+PRESET_LEVELS: Levels = {
     "name": ((0.90, 0.001), (0.05, 0.0005), (0.03, 0.005), (0.02, 0.9935)),
     "area": ((0.97, 0.3), (0.03, 0.7)),
     "birth": ((0.93, 0.00005), (0.05, 0.0005), (0.02, 0.99945)),
@@ -54,21 +59,22 @@ PRESET_LEVELS: dict[str, tuple[tuple[float, float], ...]] = {
 MIN_TRAINING_LINKS = 2_000  # fewer exactly linked rows than this: preset m and u, no EM
 
 
-def comparisons(preset: bool = False) -> list[Any]:
-    """The model's comparisons; with `preset`, every level carries its PRESET_LEVELS m and u."""
+def comparisons(levels: Levels | None = None, dialect: str = "duckdb") -> list[Any]:
+    """The model's comparisons; with `levels` (PRESET_LEVELS or a trained model's), every
+    level carries its m and u. `dialect` is Splink's ("duckdb" or "spark")."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
     def configured(name: str, creators: list[Any]) -> list[Any]:
-        if not preset:
+        if levels is None:
             return creators
-        values = PRESET_LEVELS[name]
+        values = levels[name]
         return [creators[0]] + [
             level.configure(m_probability=m, u_probability=u)
             for level, (m, u) in zip(creators[1:], values, strict=True)
         ]
 
-    def levels(name: str, *middle: Any) -> Any:
+    def listed(name: str, *middle: Any) -> Any:
         return cl.CustomComparison(
             comparison_levels=configured(
                 name, [cll.NullLevel(name), cll.ExactMatchLevel(name), *middle, cll.ElseLevel()]
@@ -98,37 +104,57 @@ def comparisons(preset: bool = False) -> list[Any]:
             ),
             output_column_name="name",
         ),
-        levels("area"),
-        levels("birth", one_edit("birth")),
-        levels(
+        listed("area"),
+        listed("birth", one_edit("birth", dialect)),
+        listed(
             "sequence",
             cll.CustomLevel(check_only, "仅校验位不同"),
-            one_edit("sequence"),
+            one_edit("sequence", dialect),
             cll.CustomLevel(only_first, "仅存首位且相同"),
         ),
-        levels("village_code"),
+        listed("village_code"),
     ]
 
 
-def one_edit(name: str) -> Any:
+def one_edit(name: str, dialect: str = "duckdb") -> Any:
     """Splink's `DamerauLevenshteinLevel(name, 1)`, the same pairs at a fraction of the cost.
 
     DuckDB's damerau_levenshtein takes microseconds a pair; two strings of one length
     one edit apart differ in at most two places (a transposition), so the cheap
-    `hamming` (equal lengths only) leaves it a few pairs in a thousand. The label is
-    Splink's own.
+    `hamming` (equal lengths only) leaves it a few pairs in a thousand. Spark has no
+    `hamming`: there the distance alone (Splink's jar) decides, the same pairs. The
+    label is Splink's own.
     """
     import splink.comparison_level_library as cll
 
     left, right = f"{name}_l", f"{name}_r"
     near = (
         f"CASE WHEN length({left}) = length({right}) THEN hamming({left}, {right}) <= 2 "
-        f"ELSE abs(length({left}) - length({right})) <= 1 END"
+        f"ELSE abs(length({left}) - length({right})) <= 1 END AND "
     )
     return cll.CustomLevel(
-        f"{near} AND damerau_levenshtein({left}, {right}) <= 1",
+        f"{near if dialect == 'duckdb' else ''}damerau_levenshtein({left}, {right}) <= 1",
         f"Damerau-Levenshtein distance of {name} <= 1",
     )
+
+
+def trained_levels(model: dict[str, Any]) -> Levels:
+    """The (m, u) of every non-null level of a Splink model (`save_model_to_json()`), in
+    `comparisons`' order: what `comparisons(levels)` configures. A level no training pair
+    reached (EM leaves it without m, e.g. IDs Excel rounded when a province's sample has
+    none of them) keeps the preset's value for it."""
+    found: Levels = {}
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        kept = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        found[name] = tuple(
+            (
+                float(level.get("m_probability", preset[0])),
+                float(level.get("u_probability", preset[1])),
+            )
+            for level, preset in zip(kept, PRESET_LEVELS[name], strict=True)
+        )
+    return found
 
 
 # Candidate pairs share one of these (documented in docs/linkage.md).
@@ -170,6 +196,61 @@ def candidates(
     return people.filter(pl.col("unique_id").is_in(pl.concat(found).implode()))
 
 
+class Backend(Protocol):
+    """Where Splink runs: DuckDB here (`DuckDBBackend`), Spark in `link.spark`."""
+
+    dialect: str
+    api: Any
+
+    def table(self, frame: pl.DataFrame, key: str, name: str) -> Any:
+        """`frame`'s comparison columns, `key` as unique_id, registered with Splink as `name`."""
+        ...
+
+    def pairs(self, predictions: Any) -> pl.DataFrame:
+        """Splink's predictions as `_evidence` pairs."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DuckDBBackend:
+    """Splink on an in-process DuckDB (a file in `work_dir` when given), two threads."""
+
+    dialect = "duckdb"
+
+    def __init__(self, work_dir: Path | None = None) -> None:
+        import duckdb
+        from splink import DuckDBAPI
+
+        self.connection = duckdb.connect(str(work_dir / "splink.duckdb") if work_dir else ":memory:")
+        self.connection.execute("SET threads TO 2")
+        self.api = DuckDBAPI(self.connection)
+
+    def table(self, frame: pl.DataFrame, key: str, name: str) -> Any:
+        # Arrow's string views are Polars' own strings: DuckDB reads them without a copy.
+        return self.api.register(side(frame, key, pl.CompatLevel.newest()), dataset_display_name=name)
+
+    def pairs(self, predictions: Any) -> pl.DataFrame:
+        return evidence(self.connection, predictions.physical_name)
+
+    def close(self) -> None:
+        self.connection.close()  # DuckDB's memory goes now, not whenever Splink's objects are collected
+
+
+def settings(levels: Levels | None, prior: float, dialect: str) -> Any:
+    """Splink's settings of the model (trained ones when `levels` is given)."""
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="link_only",
+        comparisons=comparisons(levels, dialect),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=prior,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["id18", "id_prefix"],
+    )
+
+
 def score(
     residual: pl.DataFrame,
     training: pl.DataFrame,
@@ -178,54 +259,56 @@ def score(
     *,
     progress: Progress,
     work_dir: Path | None = None,
-    preset: bool = False,
+    levels: Levels | None = None,
+    backend: Backend | None = None,
 ) -> ScoredPairs:
-    """Train on `training` (residual plus a sample of exactly linked records) and score `residual`.
-
-    With `preset` nothing is trained: the comparisons carry PRESET_LEVELS (small inputs).
+    """Score `residual` against the registry with `levels` (PRESET_LEVELS for small inputs,
+    or a stored model); without them, first train on `training` (residual plus a sample of
+    exactly linked records). The pairs are scored from the levels either way, so a stored
+    model gives the links its training gave. `backend`: DuckDB unless given (and closed here).
     """
     import time
 
-    import duckdb
-    from splink import DuckDBAPI, Linker, SettingsCreator
+    from splink import Linker
 
-    connection = duckdb.connect(str(work_dir / "splink.duckdb") if work_dir else ":memory:")
-    connection.execute("SET threads TO 2")
-    api = DuckDBAPI(connection)
-    registry = api.register(_side(people, "unique_id"), dataset_display_name="registry")
-    train = api.register(_side(training, "record_id"), dataset_display_name="feeds")
-    settings = SettingsCreator(
-        link_type="link_only",
-        comparisons=comparisons(preset),
-        blocking_rules_to_generate_predictions=blocking_rules(),
-        probability_two_random_records_match=prior,
-        retain_matching_columns=True,
-        additional_columns_to_retain=["id18", "id_prefix"],
-    )
-    linker = Linker([train, registry], settings, log_level=logging.ERROR)
-    if preset:
-        progress.advance("概率匹配", 3)
-    else:
-        # u is about random pairs, so it is estimated on the whole registry; EM sees only
-        # pairs blocked on EM_KEYS, i.e. the people sharing such a key with a training record.
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
-        progress.advance("概率匹配")
-        near = api.register(
-            _side(candidates(people, training, EM_KEYS), "unique_id"), dataset_display_name="registry_em"
+    backend = backend or DuckDBBackend(work_dir)
+    try:
+        if levels is None:
+            levels = train(backend, training, people, prior, progress)
+        else:
+            progress.advance("概率匹配", 3)
+        started = time.perf_counter()
+        target = backend.table(residual, "record_id", "residual")
+        near = backend.table(candidates(people, residual), "unique_id", "near")
+        linker = Linker([target, near], settings(levels, prior, backend.dialect), log_level=logging.ERROR)
+        predictions = linker.inference.predict(
+            threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
         )
-        linker = Linker([train, near], linker.misc.save_model_to_json(), log_level=logging.ERROR)
-        _expectation_maximisation(linker, progress)
-    started = time.perf_counter()
-    target = api.register(_side(residual, "record_id"), dataset_display_name="residual")
-    near = api.register(_side(candidates(people, residual), "unique_id"), dataset_display_name="near")
-    predictions = linker.inference.predict_between(
-        target, near, threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
-    )
-    pairs = _evidence(connection, predictions.physical_name)
-    model = linker.misc.save_model_to_json()
-    connection.close()  # DuckDB's memory goes now, not whenever Splink's objects are collected
+        pairs = backend.pairs(predictions)
+        model = linker.misc.save_model_to_json()
+    finally:
+        backend.close()
     progress.advance("概率匹配")
     return ScoredPairs(pairs, time.perf_counter() - started, model)
+
+
+def train(
+    backend: Backend, training: pl.DataFrame, people: pl.DataFrame, prior: float, progress: Progress
+) -> Levels:
+    """The model's (m, u) learnt from `training` against the registry `people`."""
+    from splink import Linker
+
+    registry = backend.table(people, "unique_id", "registry")
+    feeds = backend.table(training, "record_id", "feeds")
+    linker = Linker([feeds, registry], settings(None, prior, backend.dialect), log_level=logging.ERROR)
+    # u is about random pairs, so it is estimated on the whole registry; EM sees only
+    # pairs blocked on EM_KEYS, i.e. the people sharing such a key with a training record.
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
+    progress.advance("概率匹配")
+    near = backend.table(candidates(people, training, EM_KEYS), "unique_id", "registry_em")
+    linker = Linker([feeds, near], linker.misc.save_model_to_json(), log_level=logging.ERROR)
+    _expectation_maximisation(linker, progress)
+    return trained_levels(linker.misc.save_model_to_json())
 
 
 def _expectation_maximisation(linker: Any, progress: Progress) -> None:
@@ -238,13 +321,13 @@ def _expectation_maximisation(linker: Any, progress: Progress) -> None:
         progress.advance("概率匹配")
 
 
-def _side(frame: pl.DataFrame, key: str) -> Any:
-    # Arrow's string views are Polars' own strings: DuckDB reads them without a copy.
+def side(frame: pl.DataFrame, key: str, compat: pl.CompatLevel) -> Any:
+    """`frame`'s comparison columns with `key` as unique_id, as an Arrow table."""
     columns = frame.select(pl.col(key).alias("unique_id"), *COMPARISON_COLUMNS)
-    return columns.to_arrow(compat_level=pl.CompatLevel.newest())
+    return columns.to_arrow(compat_level=compat)
 
 
-def _evidence(connection: Any, table: str) -> pl.DataFrame:
+def evidence(connection: Any, table: str) -> pl.DataFrame:
     """Pairs as (feed record, registry person) with the ID edit distance and name similarity."""
     feed_left = "source_dataset_l = 'residual'"
     # A precision-lost ID's 15 digits are the true first 15, rounded: equal or one more.

@@ -304,13 +304,19 @@ def written_key(written: pl.Expr) -> pl.Expr:
 def feed_rows(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
     """One person- or household-kept feed: feed, _file, _sheet, _row, id_as_written, name,
     village_code (None for a village feed or a feed the snapshot lacks)."""
-    column = id_column(feed)
-    if column is None or not snapshot.has(feed):
+    if id_column(feed) is None or not snapshot.has(feed):
         return None
     frame = snapshot.scan(feed)
-    has_village = "village_code" in frame.collect_schema()
-    village = pl.col("village_code") if has_village else pl.lit(None, dtype=pl.String)
-    return frame.select(
+    return frame.select(feed_columns(feed, frame.collect_schema().names())).collect()
+
+
+def feed_columns(feed: str, columns: list[str]) -> list[pl.Expr]:
+    """`feed_rows`' columns of a person- or household-kept feed whose table has `columns`
+    (the same expressions on Spark's batches: `link.spark`)."""
+    column = id_column(feed)
+    assert column is not None, feed
+    village = pl.col("village_code") if "village_code" in columns else pl.lit(None, dtype=pl.String)
+    return [
         pl.lit(feed).alias("feed"),
         pl.col("_file").cast(pl.String),
         pl.col("_sheet").cast(pl.String),
@@ -318,7 +324,7 @@ def feed_rows(snapshot: Snapshot, feed: str) -> pl.DataFrame | None:
         pl.col(column).cast(pl.String).alias("id_as_written"),
         pl.col(name_column(feed)).cast(pl.String).alias("name"),
         village.cast(pl.String).alias("village_code"),
-    ).collect()
+    ]
 
 
 def with_written(rows: pl.DataFrame) -> pl.DataFrame:

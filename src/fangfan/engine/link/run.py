@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,15 @@ from fangfan.engine import config
 from fangfan.engine.link.decide import decide
 from fangfan.engine.link.exact import LINK_COLUMNS, ExactStep, exact_step, sample_records, village_links
 from fangfan.engine.link.fallback import damaged_id_links
-from fangfan.engine.link.model import MIN_TRAINING_LINKS, TRAINING_SAMPLE, score
+from fangfan.engine.link.model import (
+    MIN_TRAINING_LINKS,
+    PRESET_LEVELS,
+    TRAINING_SAMPLE,
+    Backend,
+    Levels,
+    score,
+    trained_levels,
+)
 from fangfan.engine.link.records import registry_people, with_comparison_columns
 from fangfan.engine.link.regions import keep_within_regions
 from fangfan.engine.link.report import linkage_report
@@ -25,6 +34,8 @@ from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.snapshot import Snapshot
 
 LINKS_FILE = "links.parquet"
+MODEL_FILE = "link_model.json"  # the trained (m, u) of the snapshot, for every engine
+ENGINES = ("polars", "duckdb", "spark")  # polars and duckdb link alike (Polars, Splink on DuckDB)
 ROW_GROUP = 500_000  # links.parquet's rows per row group
 MIN_FOR_MODEL = 1  # with no residual record there is nothing to score
 
@@ -61,14 +72,20 @@ def link_snapshot(
     progress: Progress | None = None,
     work_dir: Path | None = None,
     file_regions: Mapping[str, str] | None = None,
+    engine: str = "polars",
+    session: Any = None,
 ) -> LinkResult:
     """Link every department-feed row of `snapshot` to the registry (docs/linkage.md).
 
     Reuses `FANGFAN_HOME/derived/<snapshot_id>/links.parquet` when it exists.
     `file_regions` maps a file's folder (`"upload-12/"`) to the region code prefix its
     sender covers: a row of such a file is never linked to a person outside it
-    (`link.regions`).
+    (`link.regions`). `engine="spark"` joins the IDs and runs Splink on Spark (`session`,
+    else the configured one: `link.spark`); the links are the same. The model trained for
+    the snapshot is kept beside the links (MODEL_FILE) and used by every later run.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"未知的计算引擎：{engine}（可用：{'、'.join(ENGINES)}）")
     progress = progress or SilentProgress()
     path = derived_dir(snapshot) / LINKS_FILE
     if path.exists():
@@ -80,7 +97,12 @@ def link_snapshot(
             del links, kept
         return LinkResult(linkage_report(pl.scan_parquet(path)), path, reused=True)
     with _LinksFile(path, file_regions) as written:
-        links, timings, model = _link(snapshot, progress, work_dir, written)
+        if engine == "spark":
+            from fangfan.engine.link.spark import link_on_spark
+
+            links, timings, model = link_on_spark(snapshot, progress, work_dir, written, session)
+        else:
+            links, timings, model = _link(snapshot, progress, work_dir, written)
     report = linkage_report(links)
     del links
     return LinkResult(report, path, False, timings, model)
@@ -149,27 +171,36 @@ class _LinksFile:
 
 
 def _link(
-    snapshot: Snapshot, progress: Progress, work_dir: Path | None, written: _LinksFile
+    snapshot: Snapshot,
+    progress: Progress,
+    work_dir: Path | None,
+    written: _LinksFile,
+    *,
+    exact: Callable[[Snapshot, pl.DataFrame], ExactStep] = exact_step,
+    backend: Callable[[], Backend] | None = None,
 ) -> tuple[pl.DataFrame, dict[str, float], dict[str, Any]]:
     """Every link, in order: exact, damaged-ID, probabilistic, village; each part is handed
-    to `written` as soon as it is known."""
+    to `written` as soon as it is known. `exact` and `backend` are the engine's (`link.spark`)."""
     clock = time.perf_counter()
     progress.start("读取建档立卡与部门数据", total=2)
     people = registry_people(snapshot)
     progress.advance("读取建档立卡与部门数据")
     progress.finish("读取建档立卡与部门数据")
     progress.start("身份证号精确匹配", total=1)
-    step = exact_step(snapshot, people)
-    exact = written.add(step.links)
+    step = exact(snapshot, people)
+    exact_links = written.add(step.links)
     prior = _prior(step.with_id, step.links.height, people.height)
     # Registry people whose own ID is damaged: preset scores, so a township's export works too.
     repaired = damaged_id_links(step.residual, people, prior)
     residual = step.residual.join(repaired.select("record_id"), on="record_id", how="anti")
     progress.finish("身份证号精确匹配")
     timings = {"read": 0.0, "exact": time.perf_counter() - clock}
-    probable, model = _probabilistic(residual, step, people, prior, progress, work_dir, timings)
+    stored = derived_dir(snapshot) / MODEL_FILE
+    probable, model = _probabilistic(
+        residual, step, people, prior, progress, work_dir, timings, stored, backend
+    )
     rest = [written.add(part) for part in (repaired, probable, village_links(snapshot))]
-    links = pl.concat([exact, *rest], how="vertical_relaxed")
+    links = pl.concat([exact_links, *rest], how="vertical_relaxed")
     timings["total"] = time.perf_counter() - clock
     return links, timings, model
 
@@ -182,6 +213,8 @@ def _probabilistic(
     progress: Progress,
     work_dir: Path | None,
     timings: dict[str, float],
+    stored: Path,
+    backend: Callable[[], Backend] | None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     clock = time.perf_counter()
     progress.start("概率匹配", total=5)
@@ -193,13 +226,42 @@ def _probabilistic(
     training = pl.concat([residual, with_comparison_columns(sample)], how="vertical_relaxed")
     # EM learns nothing from a township's few dozen households: preset m and u instead.
     preset = step.links.height < MIN_TRAINING_LINKS
-    scored = score(residual, training, people, prior, progress=progress, work_dir=work_dir, preset=preset)
+    levels = read_levels(stored) or (PRESET_LEVELS if preset else None)
+    scored = score(
+        residual,
+        training,
+        people,
+        prior,
+        progress=progress,
+        work_dir=work_dir,
+        levels=levels,
+        backend=backend() if backend else None,
+    )
+    if levels is None:
+        write_levels(trained_levels(scored.model), stored)
     decided = decide(residual, scored.pairs, people)
     progress.finish("概率匹配")
     timings["probabilistic"] = time.perf_counter() - clock
     timings["predict"] = scored.seconds_predict
     timings["residual_records"] = float(residual.height)
     return decided, scored.model
+
+
+def read_levels(path: Path) -> Levels | None:
+    """The model trained for a snapshot (MODEL_FILE), or None when there is none yet."""
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text("utf-8"))
+    return {name: tuple((m, u) for m, u in pairs) for name, pairs in stored["levels"].items()}
+
+
+def write_levels(levels: Levels, path: Path) -> None:
+    """Keep the trained model beside the links, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        json.dump({"levels": {name: [list(pair) for pair in pairs] for name, pairs in levels.items()}}, file)
+    os.replace(temporary, path)
 
 
 def _prior(with_id: int, exact: int, people: int) -> float:
