@@ -6,6 +6,7 @@ Defaults run with no services at all: data under ./var, SQLite for the web app.
 |---|---|---|
 | FANGFAN_HOME | where snapshots, runs and reports are kept | ./var |
 | FANGFAN_HEADER_SYNONYMS | an office's extra header synonyms (TOML) | none |
+| FANGFAN_REGION | the region set the engine works on: longnan or gansu (engine/regions.py) | longnan |
 """
 
 from __future__ import annotations
