@@ -93,7 +93,7 @@ def assemble(
                 "file": name,
                 "sheet": "",
                 "code": "",
-                "reason": "不是表格文件（只读取 .xlsx、.xls、.csv），已跳过",
+                "reason": "不是表格文件（只读取 .xlsx、.xls、.et、.csv），已跳过",
             }
         )
     progress.start(READ_TASK, total=len(files))
@@ -253,6 +253,12 @@ def _take_sheet(sheet: read.Sheet, synonyms: Synonyms, result: Assembled, parts:
         return
     source = len(result.sources)
     frame, layout = _rows(sheet, recognition, source)
+    if frame.height == 0:
+        # A header over nothing is no table: taken as one, an empty school roll would make
+        # every child a dropout. The table stays absent, and the office is told why.
+        reason = f"只有表头，没有数据行（识别为{table.title}），该工作表未导入"
+        result.unrecognised.append({"file": sheet.file, "sheet": sheet.sheet, "code": "", "reason": reason})
+        return
     parts.frames.setdefault(table.name, []).append(frame)
     parts.headers.setdefault(table.name, []).extend(
         {"_src": source, "field": name, "column": header} for name, header in recognition.headers.items()

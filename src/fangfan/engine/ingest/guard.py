@@ -30,6 +30,13 @@ RATIO_FLOOR_BYTES = 64 * MB
 MIN_BYTES_PER_DECLARED_CELL = 0.5
 # Declarations up to this many cells are never questioned (small sheets, empty templates).
 DECLARED_CELLS_FREE = 1_000_000
+# An OLE compound file (.xls, .et, an encrypted .xlsx) starts with these bytes; its directory
+# names its streams (an encrypted workbook's "EncryptedPackage").
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+OLE_SCAN_BYTES = 64 * 1024
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+DEFLATE_OVERHEAD_BYTES = 1024
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 
 
@@ -55,13 +62,48 @@ class ReadLimits:
 def check_file(path: Path, name: str, limits: ReadLimits) -> str | None:
     """Why the file at `path` must not be parsed (Chinese, naming it as `name`), or None."""
     suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size == 0:
+        return f"文件“{name}”是空的（0 字节），未读取；请重新导出"
+    with path.open("rb") as stream:
+        start = stream.read(8)
+    if start == OLE_MAGIC:
+        problem = _ole_problem(path, name)
+        if problem:
+            return problem
+        # An old .xls saved under an .xlsx name is no zip: calamine reads it by its content.
+        suffix = ".xls" if suffix in (".xlsx", ".xlsm") else suffix
     if suffix in (".xlsx", ".xlsm"):
         return check_workbook(path, name, limits)
+    if suffix in (".xls", ".et") and start.lstrip().startswith(b"<"):
+        return (
+            f"文件“{name}”其实是网页文件，只是扩展名为 {suffix}，并非 Excel 工作簿，未读取；"
+            "请用 Excel 打开后另存为 .xlsx 再导入"
+        )
     if suffix == ".csv":
         return check_csv(path, name, limits)
-    size = path.stat().st_size
     if size > limits.max_unpacked_bytes:
         return f"文件“{name}”有 {_mb(size)}，超过上限 {_mb(limits.max_unpacked_bytes)}，未读取"
+    return None
+
+
+def _ole_problem(path: Path, name: str) -> str | None:
+    """An OLE compound file (.xls, .et, or an .xlsx with an opening password): refused if encrypted.
+
+    Excel and WPS store a password-protected .xlsx as an OLE file holding an
+    "EncryptedPackage" stream; its name is in the file's directory, in UTF-16.
+    """
+    with path.open("rb") as stream:
+        head = stream.read(OLE_SCAN_BYTES)
+        # The header gives the sector size and the directory's first sector, wherever it lies.
+        sector = 1 << min(int.from_bytes(head[0x1E:0x20], "little"), 16)
+        stream.seek((int.from_bytes(head[0x30:0x34], "little") + 1) * sector)
+        directory = stream.read(OLE_SCAN_BYTES)
+    if any(marker in part for part in (head, directory) for marker in (ENCRYPTED_PACKAGE, ENCRYPTION_INFO)):
+        return (
+            f"文件“{name}”设有打开密码（已加密），无法读取；"
+            "请在 Excel 或 WPS 中取消密码（文件→信息→保护工作簿）后重新保存再导入"
+        )
     return None
 
 
@@ -72,7 +114,7 @@ def check_workbook(path: Path, name: str, limits: ReadLimits) -> str | None:
             members = archive.infolist()
             unpacked = sum(member.file_size for member in members)
             packed = max(sum(member.compress_size for member in members), 1)
-            problem = _size_problem(name, unpacked, packed, limits)
+            problem = _size_problem(name, unpacked, packed, limits) or _declared_size_lies(name, members)
             if problem:
                 return problem
             sheets = [
@@ -95,6 +137,23 @@ def _size_problem(name: str, unpacked: int, packed: int, limits: ReadLimits) -> 
             f"文件“{name}”压缩比异常（{_mb(packed)} 解压后为 {_mb(unpacked)}，约 {ratio:.0f} 倍），"
             "不像系统导出的表格，未读取"
         )
+    return None
+
+
+def _declared_size_lies(name: str, members: list[zipfile.ZipInfo]) -> str | None:
+    """A member declaring fewer unpacked bytes than it has packed: a bomb hiding its size.
+
+    Deflate never grows data by more than a few bytes per 16 KB block, so an honest member
+    packs to at most a little over its size. calamine trusts the data, not the declaration,
+    and would unpack such a member whole, whatever its real size.
+    """
+    for member in members:
+        bound = member.file_size + member.file_size // 1000 + DEFLATE_OVERHEAD_BYTES
+        if member.compress_type == zipfile.ZIP_DEFLATED and member.compress_size > bound:
+            return (
+                f"文件“{name}”内部声明的大小与实际内容不符（其中一部分声明解压后 {_mb(member.file_size)}，"
+                f"压缩后却有 {_mb(member.compress_size)}），文件可能被改动过，未读取"
+            )
     return None
 
 

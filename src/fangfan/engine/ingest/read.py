@@ -29,14 +29,17 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from fangfan.engine.ingest.guard import ReadLimits, check_file, too_many_rows
+from fangfan.engine.ingest.guard import OLE_MAGIC, ReadLimits, check_file, too_many_rows
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# .et: WPS's own name for the workbooks it saves in the old Excel (BIFF8) format.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
 TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
 HEADER_SCAN_ROWS = 20
 # The width of a CSV is the widest of its first lines (a title row is narrower than the header).
 CSV_WIDTH_SCAN_LINES = 200
 UTF8_BOM = b"\xef\xbb\xbf"
+# Excel's "Unicode text" and some systems' exports: UTF-16 with its byte-order mark.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # A number cell's value in sheet XML (`<v>…</v>`) that can show 16 or more digits: 16 digits
 # in a row, or an exponent. A shared-string index is a short number and never matches.
 LONG_NUMBER = re.compile(rb"<v>[-+]?[0-9.]*(?:[0-9]{16}|[eE])")
@@ -220,7 +223,7 @@ def read_sheets(
         yield read_csv(path, name)
         return
     try:
-        workbook = fastexcel.read_excel(path)
+        workbook = fastexcel.read_excel(_workbook_source(path))
         sheet_names = list(workbook.sheet_names)
     except Exception as error:
         raise UnreadableFile(f"无法打开工作簿“{name}”：文件已损坏、加密或并非 Excel 文件") from error
@@ -234,10 +237,31 @@ def read_sheets(
                 )
                 frame = loaded.to_polars()
             except Exception as error:
-                raise UnreadableFile(f"工作表“{sheet_name}”无法读取：内容已损坏或格式不受支持") from error
+                raise UnreadableFile(_sheet_unreadable(name, sheet_name, error)) from error
         if frame.height > limits.max_rows:
             raise UnreadableFile(too_many_rows(name, limits, sheet_name))
         yield Sheet(name, sheet_name, path, _numbered(frame, first_row=1), workbook, text_only)
+
+
+def _workbook_source(path: Path) -> Path | bytes:
+    """What calamine opens: the path, or the bytes of an old .xls renamed .xlsx (found by content).
+
+    calamine picks its reader by the extension when given a path and by the content when
+    given bytes; an .xls is small (65,536 rows at most), so holding it costs little.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        with path.open("rb") as stream:
+            if stream.read(len(OLE_MAGIC)) == OLE_MAGIC:
+                return path.read_bytes()
+    return path
+
+
+def _sheet_unreadable(name: str, sheet: str, error: Exception) -> str:
+    """Why calamine could not read a sheet, in words an office can act on."""
+    reason = "内容已损坏或格式不受支持"
+    if "string index" in str(error):
+        reason = "单元格引用了不存在的共享文本（文件已损坏）"
+    return f"文件“{name}”的工作表“{sheet}”无法读取：{reason}；请用 Excel 打开后另存，再重新导入"
 
 
 def _asked_columns(
@@ -438,9 +462,14 @@ def _numbered(frame: pl.DataFrame, *, first_row: int) -> pl.DataFrame:
 
 
 def decode(raw: bytes) -> str:
-    """CSV text: UTF-8 (with or without BOM), else GB18030."""
+    """CSV text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (which covers GBK)."""
     if raw.startswith(UTF8_BOM):
         return raw[3:].decode("utf-8")
+    if raw.startswith(UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise UnreadableFile("文件以 UTF-16 标记开头，但内容不是有效的 UTF-16 文本") from error
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -448,7 +477,7 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError as error:
-        raise UnreadableFile("文件编码无法识别（应为 UTF-8 或 GB18030）") from error
+        raise UnreadableFile("文件编码无法识别（应为 UTF-8、UTF-16 或 GB18030/GBK）") from error
 
 
 def read_csv(path: Path, name: str) -> Sheet:
@@ -493,25 +522,33 @@ def _read_utf8_csv(path: Path) -> pl.DataFrame | None:
 def _read_any_csv(path: Path) -> pl.DataFrame | None:
     """Any accepted CSV: decoded in Python (UTF-8 or GB18030), ragged lines cut to the head's width."""
     text = decode(path.read_bytes())
-    width = max(
-        (len(row) for row in csv.reader(io.StringIO(_first_lines(text, CSV_WIDTH_SCAN_LINES)))), default=0
-    )
+    head = _first_lines(text, CSV_WIDTH_SCAN_LINES)
+    # Excel's "Unicode text" (UTF-16) separates its cells by tabs.
+    first = head.split("\n", 1)[0]
+    separator = "\t" if "\t" in first and "," not in first else ","
+    width = max((len(row) for row in csv.reader(io.StringIO(head), delimiter=separator)), default=0)
     if width == 0:
         return None
     # A title row has fewer fields than the header, and Polars takes the width from the first
     # line: lead with a line of `width` empty fields and drop it again.
     return _polars_csv(
-        io.BytesIO(("," * (width - 1) + "\n" + text).encode("utf-8")), width, truncate=True
+        io.BytesIO((separator * (width - 1) + "\n" + text).encode("utf-8")),
+        width,
+        truncate=True,
+        separator=separator,
     ).slice(1)
 
 
-def _polars_csv(source: Path | io.BytesIO, width: int, *, truncate: bool) -> pl.DataFrame:
+def _polars_csv(
+    source: Path | io.BytesIO, width: int, *, truncate: bool, separator: str = ","
+) -> pl.DataFrame:
     return pl.read_csv(
         source,
         has_header=False,
         schema={f"c{i}": pl.String for i in range(width)},
         truncate_ragged_lines=truncate,
         quote_char='"',
+        separator=separator,
     )
 
 

@@ -13,7 +13,7 @@ from fangfan.web.accounts.access import can
 from fangfan.web.accounts.models import User
 from fangfan.web.imports.models import FEED_CHOICES, default_as_of
 
-ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
+ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".et", ".csv")  # .et: WPS 表格 (old Excel format)
 
 
 def feeds_for(user: User | AnonymousUser) -> list[tuple[str, str]]:

@@ -81,7 +81,7 @@ def precheck_file(
     assembled = assemble(folder, load_synonyms(), progress, limits)
     tables = [name for name in ORDER if name in assembled.frames]
     parts = [assembled.file_problems]
-    refusals = _file_refusals(assembled.file_problems, tables)
+    refusals = _file_refusals(assembled.file_problems, tables, assembled.unrecognised)
     refusals += _permission_refusals(tables, declared, may_upload)
     households = _households(registry)
     places_registry = registry or Registry.empty()
@@ -109,11 +109,15 @@ def precheck_file(
     return check
 
 
-def _file_refusals(file_problems: pl.DataFrame, tables: list[str]) -> list[str]:
+def _file_refusals(
+    file_problems: pl.DataFrame, tables: list[str], unrecognised: list[dict[str, str]]
+) -> list[str]:
     lost = file_problems.filter(pl.col("code").is_in(SHEET_LOST))
     reasons = [_where(row) + str(row["message"]) for row in lost.iter_rows(named=True)]
     if not tables and not reasons:
-        reasons = ["文件中没有任何工作表能识别为已知的表格（表头不匹配），请确认上传的是系统导出的原始表格"]
+        # Why each sheet was passed over (empty, a header alone, headers unknown), then the advice.
+        reasons = [_where(dict(item)) + item["reason"] for item in unrecognised]
+        reasons.append("文件中没有任何工作表能识别为已知的表格，请确认上传的是系统导出的原始表格")
     return reasons
 
 
