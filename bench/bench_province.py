@@ -1,7 +1,7 @@
 """The province on one machine with the default engine (issue 19 part 4, second bullet).
 
     python -m bench.bench_province [--households 3000000] [--out /tmp/province/bench]
-                                   [--limit-gb 20] [--keep] [--json FILE]
+                                   [--limit-gb 20] [--max-minutes M] [--keep] [--json FILE]
 
 1. `fangfan generate --province gansu --households N` (CSV) into OUT/data;
 2. `fangfan run OUT/data` with FANGFAN_REGION=gansu and FANGFAN_HOME=OUT/home: wall time,
@@ -13,7 +13,8 @@ How far it goes: a step that fails (an exception, the kernel's OOM killer) or th
 the process tree past `--limit-gb` or leaves the machine less than 1 GB available (a
 watchdog stops it there, so the machine's other users are not the OOM killer's victims)
 ends the bench; the report names the last step the run had started (its "… 开始" lines)
-and the memory at that moment. The data is deleted afterwards unless --keep. Run it
+and the memory at that moment; so does `--max-minutes` running out (a shared machine's
+bench that must end by a time). The data is deleted afterwards unless --keep. Run it
 alone: `flock /tmp/city.lock make bench-province`.
 """
 
@@ -51,6 +52,7 @@ class Step:
     peak_mb: float
     returncode: int
     stopped_by_watchdog: bool = False
+    stopped_at_time_limit: bool = False
     machine_free_min_mb: float = 0.0  # the machine's lowest available memory during the step
     last_started: str = ""  # the last "… 开始" line printed: where a failed step was
     log: str = ""
@@ -65,15 +67,18 @@ def _fangfan() -> str:
     return str(Path(sys.executable).parent / "fangfan")
 
 
-def _measured(label: str, command: list[str], env: dict[str, str], log: Path, limit_bytes: int) -> Step:
-    """Run `command` in its own process group, its output to `log`; stop it past `limit_bytes`."""
+def _measured(
+    label: str, command: list[str], env: dict[str, str], log: Path, limit_bytes: int, deadline: float
+) -> Step:
+    """Run `command` in its own process group, its output to `log`; stop it past `limit_bytes`
+    or at `deadline` (time.time())."""
     print(f"  … {label}: {' '.join(command)}", flush=True)
     started = time.perf_counter()
     with log.open("wb") as out:
         child = subprocess.Popen(
             command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-        watch = _Watchdog(child.pid, limit_bytes)
+        watch = _Watchdog(child.pid, limit_bytes, deadline)
         _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     watch.stop.set()
@@ -87,6 +92,7 @@ def _measured(label: str, command: list[str], env: dict[str, str], log: Path, li
         round(max(usage.ru_maxrss / 1024, watch.peak_bytes / 1024**2)),
         os.waitstatus_to_exitcode(status),
         watch.fired,
+        watch.out_of_time,
         round(watch.machine_free / 1024**2),
         starts[-1] if starts else "",
         str(log),
@@ -101,9 +107,10 @@ class _Watchdog(threading.Thread):
     """The process tree's resident memory, summed every 50 ms; past the limit, or with less
     than MACHINE_RESERVE left on the machine (shared: other users' jobs), SIGKILL the group."""
 
-    def __init__(self, pid: int, limit_bytes: int) -> None:
+    def __init__(self, pid: int, limit_bytes: int, deadline: float) -> None:
         super().__init__(name="watchdog", daemon=True)
-        self.pid, self.limit = pid, limit_bytes
+        self.pid, self.limit, self.deadline = pid, limit_bytes, deadline
+        self.out_of_time = False
         self.root = psutil.Process(pid)
         self.stop = threading.Event()
         self.peak_bytes = 0
@@ -125,7 +132,8 @@ class _Watchdog(threading.Thread):
                     total += process.memory_info().rss
             self.peak_bytes = max(self.peak_bytes, total)
             self.machine_free = min(self.machine_free, psutil.virtual_memory().available)
-            if total > self.limit or self.machine_free < MACHINE_RESERVE:
+            self.out_of_time = time.time() > self.deadline
+            if total > self.limit or self.machine_free < MACHINE_RESERVE or self.out_of_time:
                 self.fired = True
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.pid, signal.SIGKILL)
@@ -143,12 +151,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/province/bench"))
     parser.add_argument("--limit-gb", type=float, default=20.0, help="stop the process tree past this")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and the run")
+    parser.add_argument("--max-minutes", type=float, default=0, help="stop the bench after this (0: never)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     arguments = parser.parse_args()
     out: Path = arguments.out
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     limit = int(arguments.limit_gb * 1024**3)
+    deadline = time.time() + arguments.max_minutes * 60 if arguments.max_minutes else float("inf")
     figures: dict[str, object] = {
         "households": arguments.households,
         "machine": machine_description(),
@@ -165,12 +175,12 @@ def main() -> None:
     data, home, run_out = out / "data", out / "home", out / "run"
     generate = [_fangfan(), "generate", "--province", "gansu", "--households", str(arguments.households)]
     generate += ["--seed", str(SEED), "--as-of", AS_OF, "--out", str(data)]
-    steps = [_measured("generate (CSV)", generate, {}, out / "generate.log", limit)]
+    steps = [_measured("generate (CSV)", generate, {}, out / "generate.log", limit, deadline)]
     if steps[0].ok:
         figures["data_mb"] = round(sum(p.stat().st_size for p in data.iterdir()) / 1024**2)
         run = [_fangfan(), "run", str(data), "--out", str(run_out), "--as-of", AS_OF]
         env = {"FANGFAN_HOME": str(home), "FANGFAN_REGION": "gansu"}
-        steps.append(_measured("fangfan run", run, env, out / "run.log", limit))
+        steps.append(_measured("fangfan run", run, env, out / "run.log", limit, deadline))
         summary = run_out / "运行摘要.json"
         if steps[-1].ok and summary.exists():
             run_summary = json.loads(summary.read_text("utf-8"))
@@ -178,7 +188,7 @@ def main() -> None:
             figures["findings"] = run_summary["findings"]
             accuracy = [sys.executable, "-m", "bench.accuracy", str(home), str(data / "ground_truth.csv")]
             accuracy += ["--json", str(out / "accuracy.json")]
-            steps.append(_measured("accuracy", accuracy, {}, out / "accuracy.log", limit))
+            steps.append(_measured("accuracy", accuracy, {}, out / "accuracy.log", limit, deadline))
             if steps[-1].ok:
                 figures["accuracy"] = json.loads((out / "accuracy.json").read_text("utf-8"))
     figures["steps"] = [asdict(step) for step in steps]
@@ -200,7 +210,8 @@ def _print(figures: dict[str, object]) -> None:
             if step["returncode"] == 0 and not step["stopped_by_watchdog"]
             else (
                 f"failed in “{step['last_started']}” (exit {step['returncode']}"
-                f"{', stopped at the memory limit' if step['stopped_by_watchdog'] else ''})"
+                f"{', stopped by the watchdog' if step['stopped_by_watchdog'] else ''}"
+                f"{' at the time limit' if step['stopped_at_time_limit'] else ''})"
             )
         )
         print(
