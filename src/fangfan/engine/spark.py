@@ -77,7 +77,7 @@ class SparkSettings:
     def conf(self) -> dict[str, str]:
         """Every Spark setting the session is built with."""
         log4j = self.folder / "log4j2.properties"
-        java_options = f"-Djava.io.tmpdir={self.folder / 'tmp'} -Dlog4j2.configurationFile=file:{log4j}"
+        java_options = f"-Djava.io.tmpdir={self.folder / 'tmp'} -Dlog4j2.configurationFile={log4j}"
         settings = {
             "spark.app.name": "fangfan",
             "spark.master": self.master,

@@ -75,7 +75,21 @@ def check_rule(rule: Rule, policy: Policy) -> CheckedRule:
                 f"规则 {rule.code}（{rule.name}）使用了未知参数 :{name}（{policy.year}年度政策文件中没有）"
             )
     _check_template_and_evidence(rule)
-    return CheckedRule(rule=rule, tree=tree, columns=columns, parameters=parameters)
+    checked = CheckedRule(rule=rule, tree=tree, columns=columns, parameters=parameters)
+    _check_every_engine(checked, policy)
+    return checked
+
+
+def _check_every_engine(checked: CheckedRule, policy: Policy) -> None:
+    """Refuse a condition an engine would answer differently (RuleError naming the rule).
+
+    The Spark engine's translation is pure sqlglot (no pyspark), so every catalogue is
+    checked for it on every machine: a rule Spark cannot run as DuckDB does is refused
+    here, never skipped on a cluster.
+    """
+    from fangfan.engine.rules.adapters.spark_adapter import spark_rule_condition  # imports this module
+
+    spark_rule_condition(checked, policy)
 
 
 def _parse(rule: Rule) -> exp.Expr:
