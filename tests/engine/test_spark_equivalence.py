@@ -225,3 +225,42 @@ def test_every_built_in_rule_runs_on_spark() -> None:
     for year in (2024, 2025):
         plans = SparkAdapter().compile(load_catalogue(year))
         assert sum(len(plan.rules) for plan in plans.values()) == len(load_catalogue(year))
+
+
+# --- the commands --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_fangfan_run_and_screen_with_engine_spark_write_what_the_default_engine_writes(
+    spark: Any, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from fangfan.cli import main
+    from fangfan.engine.synth import generate_dataset
+
+    generate_dataset(tmp_path / "exports", 600, 19, as_of=AS_OF)
+    written: dict[str, dict[str, pl.DataFrame]] = {}
+    for engine in ("polars", "spark"):
+        home, out = tmp_path / engine / "home", tmp_path / engine / "out"
+        arguments = ["run", str(tmp_path / "exports"), "--out", str(out), "--as-of", "2026-10-31"]
+        env = {"FANGFAN_HOME": str(home), "COLUMNS": "160"}
+        ran = CliRunner().invoke(main, [*arguments, "--engine", engine], env=env)
+        assert ran.exit_code == 0, ran.output
+        screened = CliRunner().invoke(main, ["screen", "--no-link", "--engine", engine], env=env)
+        assert screened.exit_code == 0, screened.output
+        runs = sorted((home / "runs").iterdir())
+        assert len(runs) == 2
+        written[engine] = {
+            "findings.csv": pl.read_csv(out / "findings.csv", infer_schema=False).drop("run_id"),
+            **{
+                f"{run_index}/{name}": pl.read_parquet(run / f"{name}.parquet").drop("run_id", strict=False)
+                for run_index, run in enumerate(runs)
+                for name in ("findings", "reconciliation", "warnings", "monitoring_signals")
+            },
+        }
+    assert written["spark"]["findings.csv"].height > 50
+    for name, frame in written["polars"].items():
+        assert written["spark"][name].equals(frame), (
+            f"{name} differs between `--engine spark` and the default"
+        )

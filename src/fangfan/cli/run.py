@@ -24,11 +24,20 @@ from fangfan.engine.schema import TABLES
     help="数据截止日期，如 2024-06-30（不给时取自数据：标题“截至…”、文件名或数据中最新的日期）",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["polars", "duckdb", "spark"]),
+    default="polars",
+    show_default=True,
+    help="执行规则的引擎（结果相同；spark 按 FANGFAN_SPARK_MASTER 在本机或集群上运行，需 Java 17）",
+)
+@click.option(
     "--full-id",
     is_flag=True,
     help="台账和清单含完整身份证号（仅供纠正全国系统数据的科室使用，不得下发）；默认脱敏",
 )
-def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_id: bool) -> None:
+def run_command(
+    input_dir: Path, out_dir: Path, as_of: dt.datetime | None, engine: str, full_id: bool
+) -> None:
     """导入、匹配部门数据、筛查，写出问题清单、导入问题报告、匹配情况、各县问题台账、部门筛查预警清单和防返贫监测候选清单。
 
     各县台账和清单要下发乡镇、村，身份证号默认脱敏（只显示前6位和后4位，出生日期只显示年份）。
@@ -38,6 +47,7 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
     from fangfan.engine.ingest.asof import GIVEN_ON_COMMAND_LINE
     from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.pipeline import run_monthly
+    from fangfan.engine.spark import SparkUnavailable
 
     console = Console(soft_wrap=True)  # a path is one line, also in a log file
     journal.sweep()  # a run killed before is marked failed (fangfan status lists it)
@@ -51,9 +61,10 @@ def run_command(input_dir: Path, out_dir: Path, as_of: dt.datetime | None, full_
                 progress=journal.JournalProgress(progress, job),
                 full_id=full_id,
                 as_of_source=GIVEN_ON_COMMAND_LINE,
+                engine=engine,
             )
             job.succeed(snapshot_id=result.snapshot_id, run_id=result.run_id, findings=result.findings)
-    except (NothingToImport, SynonymError) as error:
+    except (NothingToImport, SynonymError, SparkUnavailable) as error:
         Console(stderr=True).print(f"[bold red]运行失败：[/]{error}")
         sys.exit(1)
     except Exception as error:

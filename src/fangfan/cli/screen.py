@@ -15,10 +15,10 @@ from fangfan.engine.schema import TABLES
 @click.option("--year", type=int, help="按哪一年度的政策参数筛查（默认：快照的较新收入年度）")
 @click.option(
     "--engine",
-    type=click.Choice(["polars", "duckdb"]),
+    type=click.Choice(["polars", "duckdb", "spark"]),
     default="polars",
     show_default=True,
-    help="执行规则的引擎（结果相同，polars 更快）",
+    help="执行规则的引擎（结果相同；polars 单机最快，spark 在本机或 FANGFAN_SPARK_MASTER 所指集群上运行）",
 )
 @click.option(
     "--link/--no-link",
@@ -33,17 +33,19 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str, link:
     from fangfan.engine.rules import RuleError
     from fangfan.engine.screen import ENGINES, screen_snapshot
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
+    from fangfan.engine.spark import SparkUnavailable
 
     console = Console()
     try:
         store = SnapshotStore()
         snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
         with RichProgress() as progress:
+            # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend) hooks in here.
             links = link_snapshot(snapshot, progress=progress).links if link else None
             result = screen_snapshot(
                 snapshot, year=year, progress=progress, adapter=ENGINES[engine](), links=links
             )
-    except (SnapshotError, RuleError, PolicyError) as error:
+    except (SnapshotError, RuleError, PolicyError, SparkUnavailable) as error:
         raise click.ClickException(str(error)) from None
     summary = result.summary
     console.print(

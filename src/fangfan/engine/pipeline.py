@@ -132,11 +132,14 @@ def import_link_screen(
     file_regions: Mapping[str, str] | None = None,
     steps: StepMeter | None = None,
     as_of_source: str | None = None,
+    engine: str = "polars",
 ) -> PipelineResult:
     """Import every file under `input_dir` into a snapshot, link the departments, screen.
 
     `file_regions` (folder → region code prefix) keeps each sender's rows linked inside
-    its region (`fangfan.engine.link.regions`). `steps` measures the three as "import",
+    its region (`fangfan.engine.link.regions`). `engine` names the rule engine
+    (`screen.ENGINES`: polars, duckdb, spark; the same findings from each).
+    `steps` measures the three as "import",
     "link" and "screen" (`fangfan run` shows them; an upload, which shows its own steps,
     passes none and they are measured quietly).
 
@@ -144,16 +147,19 @@ def import_link_screen(
     """
     from fangfan.engine.ingest import import_directory
     from fangfan.engine.link import link_snapshot
-    from fangfan.engine.screen import screen_snapshot
+    from fangfan.engine.screen import ENGINES, screen_snapshot
 
     progress = progress or SilentProgress()
     steps = steps or StepMeter()
     with steps.step("import", "导入"):
         imported = import_directory(input_dir, as_of=as_of, progress=progress, as_of_source=as_of_source)
     with steps.step("link", "匹配部门数据"):
+        # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend) hooks in here.
         linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
     with steps.step("screen", "筛查"):
-        screened = screen_snapshot(imported.snapshot, progress=progress, links=linked.scan())
+        screened = screen_snapshot(
+            imported.snapshot, progress=progress, links=linked.scan(), adapter=ENGINES[engine]()
+        )
     return PipelineResult(imported, linked, screened, steps)
 
 
@@ -165,9 +171,11 @@ def run_monthly(
     progress: Progress | None = None,
     full_id: bool = False,
     as_of_source: str | None = None,
+    engine: str = "polars",
 ) -> MonthlyRunResult:
     """Import, link, screen and write the office's files into `out_dir`.
 
+    `engine` runs the rules (`import_link_screen`); everything written is the same.
     The county workbooks (ledgers, warning and candidate lists) are handed down to
     townships and villages: their ID numbers are masked unless `full_id`.
 
@@ -201,7 +209,12 @@ def run_monthly(
     ) as helper:
         helper.submit(_ready)
         result = import_link_screen(
-            input_dir, as_of=as_of, progress=progress, steps=steps, as_of_source=as_of_source
+            input_dir,
+            as_of=as_of,
+            progress=progress,
+            steps=steps,
+            as_of_source=as_of_source,
+            engine=engine,
         )
         imported, linked, screened = result.imported, result.linked, result.screened
         findings = screened.findings
@@ -257,6 +270,7 @@ def run_monthly(
         "monitoring_lists": [str(item.path.relative_to(out_dir)) for item in monitoring_lists],
         "linkage_report": str(linkage_report.relative_to(out_dir)),
         "full_id_numbers": full_id,
+        "engine": engine,
         "steps": steps.as_dict(),
     }
     partial = out_dir / ".运行摘要.json.tmp"

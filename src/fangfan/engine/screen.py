@@ -33,7 +33,13 @@ from fangfan.engine.monitoring import MonitoringResult, monitor_households, prev
 from fangfan.engine.policy import applicable_policy_year, borrowed_year_warning
 from fangfan.engine.progress import Progress, SilentProgress
 from fangfan.engine.reconcile import comparison_rows, warning_rows
-from fangfan.engine.rules.adapters import Adapter, DuckDBAdapter, PolarsAdapter, placeholder_notes
+from fangfan.engine.rules.adapters import (
+    Adapter,
+    DuckDBAdapter,
+    PolarsAdapter,
+    SparkAdapter,
+    placeholder_notes,
+)
 from fangfan.engine.rules.compare import compare_runs, previous_run_dir
 from fangfan.engine.rules.model import Catalogue, load_catalogue
 from fangfan.engine.snapshot import Snapshot
@@ -61,7 +67,8 @@ STEP_WIDE = "构建宽表"
 STEP_RULES = "执行筛查规则"
 STEP_MONITORING = "计算防返贫监测信号"
 STEP_WRITE = "写出筛查结果"
-ENGINES: dict[str, type[Adapter]] = {"polars": PolarsAdapter, "duckdb": DuckDBAdapter}
+# Spark (docs/scale.md) starts `engine.spark.spark_session()` when its rules run, not before.
+ENGINES: dict[str, type[Adapter]] = {"polars": PolarsAdapter, "duckdb": DuckDBAdapter, "spark": SparkAdapter}
 DEFAULT_ENGINE = "polars"
 
 
