@@ -7,6 +7,11 @@ from pathlib import Path
 
 import click
 
+INTERRUPTED_BY_DATABASE = (
+    "与数据库的连接中断（数据库重启或网络故障），本次发布没有完成；网页系统仍显示原来的批次。"
+    "请确认数据库已恢复后重新运行 fangfan publish"
+)
+
 
 @click.command("publish")
 @click.argument("run_dir", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
@@ -16,6 +21,8 @@ def publish_command(run_dir: Path | None) -> None:
     import django
 
     django.setup()
+    from django.db import InterfaceError, OperationalError
+
     from fangfan.engine import journal
     from fangfan.engine.progress import RichProgress
     from fangfan.web.publishing import (
@@ -35,4 +42,6 @@ def publish_command(run_dir: Path | None) -> None:
             job.succeed(run_id=result.run.run_id, findings=result.run.findings)
     except PublishError as error:
         raise click.ClickException(str(error)) from None
+    except (OperationalError, InterfaceError):  # the database restarted or went away midway
+        raise click.ClickException(INTERRUPTED_BY_DATABASE) from None
     click.echo(result.describe())

@@ -46,7 +46,7 @@ def status_command(limit: int) -> None:
             outcome = job.reason
         style = {"失败": "red", "运行中": "yellow"}.get(job.status, "")
         status = f"[{style}]{job.status}[/]" if style else job.status
-        started = str(data.get("started_at", "")).replace("T", " ")
+        started = journal.local_time(str(data.get("started_at", "")))
         table.add_row(started, str(data.get("title", "")), status, job.step, outcome)
     if entries:
         console.print(table)

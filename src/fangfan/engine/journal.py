@@ -47,7 +47,17 @@ def journal_dir() -> Path:
 
 
 def _now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")
+    """UTC, so that entries of processes in different time zones (Django sets its own) sort."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def local_time(stamp: str) -> str:
+    """An entry's time as the office reads it, on this machine's clock: 2026-12-06 14:30:05."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return (moment.astimezone() if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -220,6 +230,8 @@ def describe_error(error: BaseException) -> str:
     """An error as the office reads it: a full disk named as such, else its own message."""
     if is_disk_full(error):
         return DISK_FULL
+    if type(error).__name__ in ("OperationalError", "InterfaceError"):  # the database, e.g. restarted
+        return "与数据库的连接中断（数据库重启或网络故障），未完成"
     text = str(error).strip()
     if any("\u4e00" <= character <= "\u9fff" for character in text):
         return text[:300]  # the project's own errors speak Chinese already

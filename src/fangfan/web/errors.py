@@ -37,6 +37,7 @@ BUSY_MESSAGES = (
     "the database system is shutting down",
     "too many clients",
     "server closed the connection",
+    "terminating connection due to administrator command",  # PostgreSQL restarted under a query
 )
 
 

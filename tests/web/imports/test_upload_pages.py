@@ -276,6 +276,9 @@ def test_a_running_upload_shows_its_step_and_progress_and_keeps_polling(
     county_upload.step, county_upload.step_done, county_upload.step_total = "校验数据", 3, 16
     county_upload.save()
     client.force_login(cast["county_school"])
-    fragment = client.get(f"/imports/{county_upload.pk}/status/").content.decode()
+    from fangfan.web.imports.liveness import working_on
+
+    with working_on(county_upload.pk):  # its worker at work (a worker gone fails it: test_faults)
+        fragment = client.get(f"/imports/{county_upload.pk}/status/").content.decode()
     assert 'data-status="running"' in fragment and "正在：<strong>校验数据</strong>（3/16）" in fragment
     assert '<progress max="16" value="3">' in fragment and 'hx-trigger="every 2s"' in fragment

@@ -92,6 +92,23 @@ def fail_interrupted() -> int:
 
 
 @transaction.atomic
+def fail_running(upload_id: int, outcome: str) -> bool:
+    """Fail the upload if it is still 运行中 (its worker is gone: `liveness`); whether it was."""
+    upload = Upload.objects.select_for_update().filter(pk=upload_id, status=Upload.Status.RUNNING).first()
+    if upload is None:
+        return False
+    upload.update_audited(None, status=Upload.Status.FAILED, finished_at=timezone.now(), outcome=outcome)
+    from django_tasks_db.models import DBTaskResult
+
+    # The queue's own record of the task would say 运行中 for ever.
+    if upload.task_id:
+        DBTaskResult.objects.filter(id=upload.task_id, status="RUNNING").update(
+            status="FAILED", finished_at=timezone.now()
+        )
+    return True
+
+
+@transaction.atomic
 def finish_processing(
     upload: Upload,
     *,

@@ -38,7 +38,7 @@ from fangfan.engine.regions import CITY_CODE
 from fangfan.engine.schema import TABLES
 from fangfan.engine.snapshot import SnapshotError, SnapshotStore
 from fangfan.web.accounts.access import can, code_prefix, level_prefix
-from fangfan.web.imports import actions
+from fangfan.web.imports import actions, liveness
 from fangfan.web.imports.clean import CannotClean, without_rows
 from fangfan.web.imports.inputs import Candidate, InputConflict, InputFile, InputSet
 from fangfan.web.imports.models import Upload
@@ -55,7 +55,16 @@ UNCHANGED = "当前使用的数据没有改变。"
 
 
 def process_upload(upload_id: int) -> None:
-    """Process one queued upload to the end (done, failed or held); a no-op if it is not queued."""
+    """Process one queued upload to the end (done, failed or held); a no-op if it is not queued.
+
+    The upload's lock is held throughout (`liveness`): were this worker killed, the next look
+    at the uploads fails it with the reason instead of leaving it 运行中 for ever."""
+    liveness.fail_abandoned()
+    with liveness.working_on(upload_id):
+        _claim_and_process(upload_id)
+
+
+def _claim_and_process(upload_id: int) -> None:
     upload = actions.start_processing(upload_id)
     if upload is None:
         return

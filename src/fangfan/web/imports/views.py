@@ -25,7 +25,7 @@ from fangfan.web.accounts.access import (
 from fangfan.web.accounts.forms import UnmaskForm
 from fangfan.web.accounts.models import User
 from fangfan.web.accounts.personal import mask_text
-from fangfan.web.imports import actions
+from fangfan.web.imports import actions, liveness
 from fangfan.web.imports.excel import problems_workbook
 from fangfan.web.imports.forms import UploadForm, feeds_for, size_text
 from fangfan.web.imports.models import Upload, UploadProblem, masked_problem_value
@@ -39,10 +39,12 @@ PROBLEMS_SHOWN = 200
 
 
 def _uploads(request: HttpRequest) -> QuerySet[Upload]:
+    liveness.fail_abandoned()  # an upload whose worker was killed reads 失败 with the reason
     return scope(Upload.objects.select_related("uploaded_by", "region"), request.user)
 
 
 def _upload(request: HttpRequest, upload_id: int) -> Upload:
+    liveness.fail_abandoned()
     return get_scoped_or_404(
         Upload.objects.select_related("uploaded_by", "region"), request.user, pk=upload_id
     )
