@@ -28,7 +28,12 @@ from python_calamine import CalamineWorkbook
 
 from fangfan.web.accounts.models import AuditEvent
 from fangfan.web.monitoring.models import Elimination, Measure, MonitoredHousehold
-from fangfan.web.monitoring.registry_import import category_of, import_registry_monitored, risk_types_of
+from fangfan.web.monitoring.registry_import import (
+    category_of,
+    import_registry_monitored,
+    registry_measures,
+    risk_types_of,
+)
 from fangfan.web.monitoring.testing import make_case, make_measure, make_monitored, make_reassessment
 from fangfan.web.registry.models import Household, Run
 from fangfan.web.workqueue.testing import current_run, make_household
@@ -254,6 +259,69 @@ def test_publishing_a_run_imports_its_monitored_households(small_city):
     eliminated = monitored.filter(risk_eliminated=True).count()
     assert records.filter(status="eliminated").count() == eliminated
     assert Run.objects.get(is_current=True) == result.run
+
+
+@pytest.mark.django_db
+def test_a_published_runs_imported_records_and_measures_are_what_each_household_says(small_city):
+    """The import writes its records and measures as sets through the bulk loader: each
+    holds what the household's own row says, as `registry_measures` makes them one by one."""
+    from fangfan.web.publishing import publish_run
+
+    run = publish_run(*small_city).run
+    records = list(MonitoredHousehold.objects.filter(source=REGISTRY).select_related("household"))
+    assert records and sum(bool(r.household.measures) for r in records) > 1
+    fields = (
+        "household_id",
+        "village_code",
+        "kind",
+        "covers_everyone",
+        "content",
+        "start_date",
+        "cadre_name",
+        "cadre_phone",
+        "imported_run_id",
+        "person_name",
+        "item",
+        "amount_period",
+        "end_note",
+        "amount",
+        "end_date",
+        "member_id",
+        "cadre_id",
+        "created_by_id",
+        "deleted_at",
+    )
+    written = expected = 0
+    for record in records:
+        household = record.household
+        assert (record.name, record.village_code, record.category, record.risk_types) == (
+            household.head_name,
+            household.village_code,
+            category_of(household.monitoring_category),
+            risk_types_of(household.main_risk),
+        )
+        assert record.monitoring_start == (household.monitoring_since or run.as_of)
+        assert record.status == ("eliminated" if household.risk_eliminated else "monitored")
+        assert record.eliminated_on == (
+            (household.risk_eliminated_on or run.as_of) if household.risk_eliminated else None
+        )
+        assert (record.reassessment_clock_start, record.imported_run_id, record.case_id) == (
+            timezone.localdate(),
+            run.pk,
+            None,
+        )
+        made = registry_measures(
+            record, household.measures, household.helper_name, household.helper_phone, run
+        )
+        saved = list(record.measures.order_by("pk"))
+        assert [[getattr(m, f) for f in fields] for m in saved] == [
+            [getattr(m, f) for f in fields] for m in made
+        ]
+        assert all(m.is_current() and m.imported for m in saved)
+        written, expected = written + len(saved), expected + len(made)
+    assert written == expected > len(records) // 2
+    audit = AuditEvent.objects.get(new__import="registry_monitored")
+    assert (audit.new["created"], audit.new["measures"]) == (len(records), written)
 
 
 def test_on_day_one_imported_households_are_neither_falsely_overdue_nor_without_their_measures(

@@ -32,7 +32,7 @@ from fangfan.web.registry.models import (
 )
 from fangfan.web.workqueue import actions
 
-from .conftest import EngineData
+from .conftest import EngineData, wipe_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -479,3 +479,44 @@ def test_on_postgresql_a_failure_beside_the_records_thread_leaves_nothing(
     monkeypatch.undo()
     publish_run(engine_data.first_run, engine_data.first_snapshot)  # and the next publish goes ahead
     assert DepartmentRecord.objects.count() == Run.objects.get(is_current=True).department_records > 0
+
+
+def _live_rows(model: type[Household] | type[Member], left_out: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """The live rows' values, sorted, without the columns a publish's history sets."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname not in left_out]
+    return sorted(model.objects.values_list(*names), key=repr)
+
+
+def test_a_months_update_leaves_the_tables_as_a_first_publish_of_that_month_would(
+    engine_data: EngineData,
+) -> None:
+    """Only new and changed rows are flagged and merged (`loading.mark_changed`): a month's
+    update over rows some of which differ from the new snapshot leaves the households and
+    members exactly as publishing that snapshot into an empty database does; the rows that
+    did not change keep the run that last wrote them."""
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    first = Run.objects.get()
+    changed_members = list(Member.objects.order_by("pk").values_list("pk", flat=True)[5:9])
+    Member.objects.filter(pk__in=changed_members).update(name="改动过", work_months=None, dibao=None)
+    changed_household = Household.objects.exclude(household_id=engine_data.moved_household).order_by("pk")[3]
+    Household.objects.filter(pk=changed_household.pk).update(head_name="改动过")
+
+    publish_run(engine_data.second_run, engine_data.second_snapshot)
+    second = Run.objects.get(is_current=True)
+    member_columns = ("id", "last_run_id", "deleted_at", "deleted_by_id")
+    household_columns = ("first_run_id", "last_run_id", "deleted_at", "deleted_by_id")
+    updated = (_live_rows(Member, member_columns), _live_rows(Household, household_columns))
+    assert "改动过" not in {row[0] for row in Member.objects.values_list("name")}
+    rewritten = set(Member.objects.filter(last_run=second).values_list("pk", flat=True))
+    assert rewritten == set(changed_members)  # the rest were not written again
+    assert Member.objects.filter(last_run=first).count() == Member.objects.count() - len(changed_members) > 0
+    households_rewritten = set(Household.objects.filter(last_run=second).values_list("pk", flat=True))
+    assert changed_household.pk in households_rewritten
+    assert engine_data.cold_household in households_rewritten  # its 有御寒被褥 changed
+    assert len(households_rewritten) < Household.objects.count() // 10
+
+    wipe_registry()
+    publish_run(engine_data.second_run, engine_data.second_snapshot)
+    fresh = (_live_rows(Member, member_columns), _live_rows(Household, household_columns))
+    assert updated[0] == fresh[0] and len(fresh[0]) > 0
+    assert updated[1] == fresh[1] and len(fresh[1]) > 0

@@ -79,7 +79,7 @@ from fangfan.web.shared.loading import (
     index_stage,
     insert_staged,
     loader,
-    mark_unchanged,
+    mark_changed,
     merge,
     shadow_table,
     side_by_side,
@@ -353,7 +353,7 @@ class Publication:
         # What the tables already hold as staged is left out of the switch.
         for model, key in STAGED_KEYS.items():
             index_stage(model, key)
-            mark_unchanged(model, key, STAGED_COMPARE[model])
+            mark_changed(model, key, STAGED_COMPARE[model])
         self._stage_deletions()
         self._load_member_table()
         self.records_loaded = departments
@@ -774,13 +774,11 @@ class Publication:
                         f"DELETE FROM {stage_name(AuditEvent)} WHERE content_type_id = %s AND object_id = %s",
                         [content_type.pk, str(stale)],
                     )
-        if gone:
-            table, missing = self._missing(model)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} SET deleted_at = %s WHERE {missing}",
-                    [connection.ops.adapt_datetimefield_value(self.now)],
-                )
+        # By their keys, just read: a second comparison of the whole table with the stage
+        # (millions of members) would cost as much again inside the switch.
+        keys = sorted(gone)
+        for offset in range(0, len(keys), 5_000):
+            model._base_manager.filter(pk__in=keys[offset : offset + 5_000]).update(deleted_at=self.now)
         return len(gone)
 
     # Findings (inside the switch) --------------------------------------------------------

@@ -6,8 +6,8 @@
 
 For a publish that must not hold the write lock while it loads, `stage` fills a
 temporary table (the connection's own: on SQLite its writes take no lock on the
-database file) outside any transaction, `mark_unchanged` flags (still outside) the staged
-rows the table already holds as they are, and `merge` then moves the rest into the real
+database file) outside any transaction, `mark_changed` flags (still outside) the staged
+rows the table does not already hold as they are, and `merge` then moves those into the real
 table with one `INSERT … SELECT … ON CONFLICT DO UPDATE` inside the short switching
 transaction: only new and changed rows are written while the lock is held.
 
@@ -79,7 +79,7 @@ def create_stage(model: type[Model], columns: list[str], empty_clause: str) -> s
     return name
 
 
-UNCHANGED = "fangfan_unchanged"  # the stage's own column: the row is in the table as staged
+CHANGED = "fangfan_changed"  # the stage's own column: the row is new to the table, or differs
 
 
 def _same(left: str, right: str) -> str:
@@ -89,19 +89,26 @@ def _same(left: str, right: str) -> str:
     )
 
 
-def mark_unchanged(model: type[Model], unique: Sequence[str], compare: Sequence[str]) -> int:
-    """Flag the staged rows the table already holds with the same `compare` values, so
-    `merge` skips them. Reads the table and writes only the stage: run it before the
-    switching transaction. Returns how many rows are unchanged."""
+def mark_changed(model: type[Model], unique: Sequence[str], compare: Sequence[str]) -> int | None:
+    """Flag the staged rows the table does not already hold with the same `compare` values
+    (new keys, changed values), so `merge` moves only those. Reads the table and writes only
+    the stage, and of it only the flagged rows: a month's update flags a few thousand of
+    2.37 million members, where flagging the unchanged ones rewrote nearly every staged
+    row (38–47 s at city scale under load). Run it before the switching transaction.
+    Returns how many rows are flagged; None when the table is empty (a first publish:
+    every row is new, nothing flagged, `merge` moves them all)."""
     quote = connection.ops.quote_name
     table, stage = quote(model._meta.db_table), quote(stage_name(model))
     match = " AND ".join(_same(f"{table}.{quote(c)}", f"{stage}.{quote(c)}") for c in compare)
     keys = " AND ".join(f"{table}.{quote(c)} = {stage}.{quote(c)}" for c in unique)
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {stage} ADD COLUMN {UNCHANGED} boolean NOT NULL DEFAULT false")
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(f"ALTER TABLE {stage} ADD COLUMN {CHANGED} boolean NOT NULL DEFAULT false")
         cursor.execute(
-            f"UPDATE {stage} SET {UNCHANGED} = true "
-            f"WHERE EXISTS (SELECT 1 FROM {table} WHERE {keys} AND {match})"
+            f"UPDATE {stage} SET {CHANGED} = true "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {keys} AND {match})"
         )
         return int(cursor.rowcount)
 
@@ -119,7 +126,7 @@ def insert_staged(model: type[Model]) -> int:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {quote(stage_name(model))} LIMIT 0")
-        columns = ", ".join(quote(column[0]) for column in cursor.description if column[0] != UNCHANGED)
+        columns = ", ".join(quote(column[0]) for column in cursor.description if column[0] != CHANGED)
         table, stage = quote(model._meta.db_table), quote(stage_name(model))
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
         return int(cursor.rowcount)
@@ -127,16 +134,16 @@ def insert_staged(model: type[Model]) -> int:
 
 def merge(model: type[Model], unique: Sequence[str], update: Sequence[str], compare: Sequence[str]) -> int:
     """Move the staged rows into `model`'s table: new keys inserted; of existing ones, the
-    `update` columns rewritten where any `compare` column differs (rows `mark_unchanged`
-    flagged are not even looked at); into an empty table, a plain `INSERT … SELECT`.
+    `update` columns rewritten where any `compare` column differs (once `mark_changed` has
+    run, only the rows it flagged are looked at); into an empty table, a plain `INSERT … SELECT`.
     Returns rows written."""
     quote = connection.ops.quote_name
     table, stage = quote(model._meta.db_table), quote(stage_name(model))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {stage} LIMIT 0")
         names = [column[0] for column in cursor.description]
-        columns = ", ".join(quote(name) for name in names if name != UNCHANGED)
-        skip = f"NOT {UNCHANGED}" if UNCHANGED in names else "true"
+        columns = ", ".join(quote(name) for name in names if name != CHANGED)
+        skip = CHANGED if CHANGED in names else "true"
         assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in update)
         same = " AND ".join(_same(f"{table}.{quote(c)}", f"excluded.{quote(c)}") for c in compare)
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
