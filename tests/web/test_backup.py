@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,3 +269,19 @@ def test_a_backup_cut_short_by_a_full_disk_leaves_nothing_that_looks_complete(
     assert result.exit_code == 1 and "磁盘空间已满" in result.output and "未留下不完整的备份" in result.output
     assert copied and not (tmp_path / "备份").exists()
     assert not [path for path in tmp_path.iterdir() if ".partial-" in path.name]
+
+
+def test_a_backup_clears_what_a_killed_backup_left_beside_it(
+    bare_installation: Place, tmp_path: Path
+) -> None:
+    ended = subprocess.Popen(["true"])  # a process that has ended: nothing works in its folder
+    ended.wait()
+    abandoned = tmp_path / f".昨天.partial-{ended.pid}"
+    (abandoned / "database").mkdir(parents=True)
+    running = tmp_path / f".今天.partial-{os.getpid()}"  # this very process: still at work
+    running.mkdir()
+
+    _backup(tmp_path / "备份")
+
+    assert not abandoned.exists() and running.exists()
+    assert (tmp_path / "备份" / "manifest.json").is_file()

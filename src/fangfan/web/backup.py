@@ -174,6 +174,7 @@ def create_backup(
     destination.parent.mkdir(parents=True, exist_ok=True)
     sources = list(_sources(place))
     _require_space(destination.parent, sum(path.stat().st_size for _, path in sources))
+    _remove_abandoned(destination.parent)
     partial = destination.parent / f".{destination.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -197,6 +198,24 @@ def create_backup(
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return manifest
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Hidden folders of backups killed before they finished (their process is gone)."""
+    for leftover in folder.glob(".*.partial-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and leftover.is_dir() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fill(partial: Path, place: Place, sources: list[tuple[str, Path]], progress: Progress) -> Manifest:
