@@ -9,7 +9,7 @@ SEED ?= 2020
 PORT ?= 8000
 export FANGFAN_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench bench-run bench-web bench-publish bench-publish-pg bench-assessment bench-cards install clean
+.PHONY: demo test lint bench bench-run bench-web bench-load bench-publish bench-publish-pg bench-assessment bench-cards install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -56,6 +56,19 @@ bench-province: $(BIN)/.installed
 # adds 20,000 rectification problems and 50,000 grievances (bench/web_ledger.py) unless there.
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web
+
+# The sieve on Polars, DuckDB and Spark local[2] (bench/bench_engines.py, issue 19): county and
+# city generated once under bench/out/engines, each engine's step times and peak memory (the
+# JVM's included) after checking that all three wrote the same findings. Needs Java 17.
+.PHONY: bench-engines
+bench-engines: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_engines $(if $(ENGINE_SCALES),--scales $(ENGINE_SCALES))
+
+# The office under load, writes included (bench/bench_load.py, issue 20): 50 users for 5 minutes
+# on a COPY of bench-web's city (CREATE DATABASE fangfan_load TEMPLATE fangfan_bench; its home
+# copied to /tmp/load/home), then every acknowledged write checked in the database.
+bench-load: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_load --targets bench/out/web/targets.json
 
 # How long a publish keeps the office waiting on SQLite (bench/bench_publish.py): prepares a
 # 60,000-household run and its next month once under bench/out/publish-60000, publishes both.
