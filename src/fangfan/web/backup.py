@@ -200,12 +200,12 @@ def create_backup(
     return manifest
 
 
-def _remove_abandoned(folder: Path) -> None:
-    """Hidden folders of backups killed before they finished (their process is gone)."""
-    for leftover in folder.glob(".*.partial-*"):
+def _remove_abandoned(folder: Path, pattern: str = ".*.partial-*") -> None:
+    """What a backup or restore killed before it finished left under a hidden name (its process gone)."""
+    for leftover in folder.glob(pattern):
         pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and leftover.is_dir() and not _alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
+        if pid.isdigit() and not _alive(int(pid)):
+            _remove(leftover)
 
 
 def _alive(pid: int) -> bool:
@@ -546,6 +546,7 @@ def _restore_files(source: Path, manifest: Manifest, place: Place, progress: Pro
     progress.start("恢复文件", total=sum(len(paths) for paths in groups.values()))
     for final, paths in groups.items():
         staging = final.parent / f".{final.name}.restore-{os.getpid()}"
+        _remove_abandoned(final.parent, f".{final.name}.restore-*")
         _remove(staging)
         final.parent.mkdir(parents=True, exist_ok=True)
         for relative in paths:
@@ -582,6 +583,7 @@ def _restore_sqlite(backup: Path, target: Path) -> None:
     or SQLite would replay them onto the restored file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.restore-{os.getpid()}")
+    _remove_abandoned(target.parent, f".{target.name}.restore-*")
     _copy(backup, staging)
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
