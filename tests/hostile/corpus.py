@@ -17,6 +17,7 @@ imported, with `Case.rows` pupils. `make_corpus_files()` remakes the kept files.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -30,6 +31,8 @@ import polars as pl
 import xlsxwriter
 
 FILES = Path(__file__).resolve().parent / "files"
+REGISTRY = ("户信息.csv", "成员信息.csv", "收入信息.csv")  # what a hostile file is imported beside
+WIDE = {"COLUMNS": "1000"}  # rich wraps the CLI's output at 80 columns when not on a terminal
 MB = 1024 * 1024
 # Three pupils of 礼县 (621226): their IDs are valid, the registry knows none of them.
 PUPILS = pl.DataFrame(
@@ -150,7 +153,9 @@ def _patch_member(raw: bytearray, member: bytes, *, method: int, crc: int, size:
 
 def lying_bomb(folder: Path) -> Path:
     """The zip bomb again, its directory declaring 4 KB for the gigabyte its sheet inflates to."""
-    path = zip_bomb(folder).rename(folder / "学籍信息（谎报大小）.xlsx")
+    (folder / "源").mkdir()
+    path = zip_bomb(folder / "源").rename(folder / "学籍信息（谎报大小）.xlsx")
+    (folder / "源").rmdir()
     raw = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
         crc = archive.getinfo("xl/worksheets/sheet1.xml").CRC
@@ -315,14 +320,16 @@ def hundred_megabytes(folder: Path) -> Path:
     path = folder / "学籍信息（100MB）.csv"
     with path.open("wb") as stream:
         stream.write("身份证号,姓名,学校名称,学段,学籍状态\n".encode())
-        block_rows = 10_000
         number = 0
+        born = dt.date(2008, 1, 1)
         while stream.tell() < HUNDRED_MB:
+            # A thousand pupils a birthday: each ID is valid and different.
+            day = f"621226{born + dt.timedelta(days=number // 1000):%Y%m%d}"
             lines = []
-            for _ in range(block_rows):
-                first17 = f"6212262010{number % 100_000_000:07d}"[:17]
-                lines.append(f"{first17}{_check(first17)},学生{number},城关小学,小学,在读\n")
-                number += 1
+            for sequence in range(1000):
+                first17 = f"{day}{sequence:03d}"
+                lines.append(f"{first17}{_check(first17)},学生{number + sequence},城关小学,小学,在读\n")
+            number += 1000
             stream.write("".join(lines).encode())
     return path
 

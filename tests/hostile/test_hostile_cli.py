@@ -21,21 +21,7 @@ from click.testing import CliRunner
 
 from fangfan.cli import main
 from fangfan.engine.snapshot import SnapshotStore
-from hostile.corpus import CASES, Case
-
-REGISTRY = ("户信息.csv", "成员信息.csv", "收入信息.csv")
-WIDE = {"COLUMNS": "1000"}  # rich wraps at 80 columns when not on a terminal
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import datetime as dt
-
-    from fangfan.engine.synth import generate_dataset
-
-    folder = tmp_path_factory.mktemp("generated")
-    generate_dataset(folder, 20, 11, as_of=dt.date(2026, 10, 31))
-    return folder
+from hostile.corpus import CASES, REGISTRY, WIDE, Case
 
 
 @pytest.fixture
