@@ -23,20 +23,30 @@ COUNTS = {
 @click.command("link")
 @click.argument("snapshot_id", required=False)
 @click.option("--excel", type=click.Path(dir_okay=False, path_type=Path), help="匹配情况 Excel 的保存位置")
-def link_command(snapshot_id: str | None, excel: Path | None) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["polars", "duckdb", "spark"]),
+    default="polars",
+    show_default=True,
+    help="计算引擎：spark 在 Spark 上做证件号码精确匹配和概率匹配（结果与默认引擎相同，见 docs/scale.md）",
+)
+def link_command(snapshot_id: str | None, excel: Path | None, engine: str) -> None:
     """把部门数据逐条匹配到建档立卡人员（默认最新快照），报告精确、概率、未匹配和存疑的条数。"""
     from fangfan.engine.link import link_snapshot
     from fangfan.engine.link.run import derived_dir
     from fangfan.engine.link.workbook import write_linkage_workbook
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
+    from fangfan.engine.spark import SparkUnavailable  # pyspark itself only when Spark starts
 
     console = Console()
     try:
         store = SnapshotStore()
         snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
         with RichProgress() as progress:
-            result = link_snapshot(snapshot, progress=progress)
+            result = link_snapshot(snapshot, progress=progress, engine=engine)
     except SnapshotError as error:
+        raise click.ClickException(str(error)) from None
+    except SparkUnavailable as error:  # what to install, in Chinese
         raise click.ClickException(str(error)) from None
     reused = "（沿用已有结果）" if result.reused else ""
     rows = result.scan().select(pl.len()).collect().item()  # from the file's metadata
