@@ -33,15 +33,17 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str, link:
     from fangfan.engine.rules import RuleError
     from fangfan.engine.screen import ENGINES, screen_snapshot
     from fangfan.engine.snapshot import SnapshotError, SnapshotStore
-    from fangfan.engine.spark import SparkUnavailable
+    from fangfan.engine.spark import SparkUnavailable, require_spark
 
     console = Console()
     try:
+        if engine == "spark":
+            require_spark()  # before linking and the wide tables, not after
         store = SnapshotStore()
         snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
         with RichProgress() as progress:
-            # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend) hooks in here.
-            links = link_snapshot(snapshot, progress=progress).links if link else None
+            # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend, `link.spark`).
+            links = link_snapshot(snapshot, progress=progress, engine=engine).links if link else None
             result = screen_snapshot(
                 snapshot, year=year, progress=progress, adapter=ENGINES[engine](), links=links
             )

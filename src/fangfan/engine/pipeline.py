@@ -154,8 +154,8 @@ def import_link_screen(
     with steps.step("import", "导入"):
         imported = import_directory(input_dir, as_of=as_of, progress=progress, as_of_source=as_of_source)
     with steps.step("link", "匹配部门数据"):
-        # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend) hooks in here.
-        linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions)
+        # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend, `link.spark`).
+        linked = link_snapshot(imported.snapshot, progress=progress, file_regions=file_regions, engine=engine)
     with steps.step("screen", "筛查"):
         screened = screen_snapshot(
             imported.snapshot, progress=progress, links=linked.scan(), adapter=ENGINES[engine]()
