@@ -65,6 +65,7 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
     arguments += ["--seed", "19", "--as-of", "2026-10-31", "--out", str(root / "data")]
     generated = CliRunner().invoke(main, arguments, env={"COLUMNS": "160"})
     assert generated.exit_code == 0, generated.output
+    assert "FANGFAN_REGION=gansu" in generated.output
     run = ["run", str(root / "data"), "--out", str(root / "out"), "--as-of", "2026-10-31"]
     env = {"FANGFAN_HOME": str(root / "home"), "FANGFAN_REGION": "gansu", "COLUMNS": "160"}
     ran = CliRunner().invoke(main, run, env=env)

@@ -78,3 +78,5 @@ def generate(
         f"用时 {result.seconds:.1f} 秒。"
     )
     console.print(f"输出目录：{result.out_dir}")
+    if province is not None:
+        console.print(f"这是全省数据：导入或运行前请设置环境变量 FANGFAN_REGION={province}。")
