@@ -47,9 +47,15 @@ def run_command(
     from fangfan.engine.ingest.asof import GIVEN_ON_COMMAND_LINE
     from fangfan.engine.ingest.headers import SynonymError
     from fangfan.engine.pipeline import run_monthly
-    from fangfan.engine.spark import SparkUnavailable
+    from fangfan.engine.spark import SparkUnavailable, require_spark
 
     console = Console(soft_wrap=True)  # a path is one line, also in a log file
+    if engine == "spark":
+        try:
+            require_spark()  # before the import and the linkage, not after
+        except SparkUnavailable as error:
+            Console(stderr=True).print(f"[bold red]运行失败：[/]{error}")
+            sys.exit(1)
     journal.sweep()  # a run killed before is marked failed (fangfan status lists it)
     job = journal.begin("run", input_dir=str(input_dir.resolve()), out_dir=str(out_dir.resolve()))
     try:

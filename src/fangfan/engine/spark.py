@@ -182,6 +182,13 @@ def java_problem() -> str | None:
     return None
 
 
+def require_spark() -> None:
+    """Raise `SparkUnavailable` now, before any work, when Spark cannot start here."""
+    problem = java_problem()
+    if problem:
+        raise SparkUnavailable(problem)
+
+
 def spark_session(settings: SparkSettings | None = None) -> SparkSession:
     """The process's Spark session, started with `settings` (default `spark_settings()`)
     the first time; later calls return the same session whatever they pass.
