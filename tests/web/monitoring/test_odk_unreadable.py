@@ -23,7 +23,7 @@ def test_a_file_in_an_unknown_encoding_is_refused_naming_the_file(cast, client_f
     upload(client_for(cast["village"]), "走访.csv", text.encode("utf-32"))
 
     batch = SubmissionImport.objects.get()
-    assert batch.refused == "《走访.csv》：文件编码无法识别（应为 UTF-8 或 GB18030）"
+    assert batch.refused == "《走访.csv》：文件编码无法识别（应为 UTF-8、UTF-16 或 GB18030）"
     assert Visit.objects.count() == 0
 
 

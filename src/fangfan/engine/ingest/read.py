@@ -40,6 +40,7 @@ CSV_WIDTH_SCAN_LINES = 200
 UTF8_BOM = b"\xef\xbb\xbf"
 # Excel's "Unicode text" and some systems' exports: UTF-16 with its byte-order mark.
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # not read: no office saves it
 # A number cell's value in sheet XML (`<v>…</v>`) that can show 16 or more digits: 16 digits
 # in a row, or an exponent. A shared-string index is a short number and never matches.
 LONG_NUMBER = re.compile(rb"<v>[-+]?[0-9.]*(?:[0-9]{16}|[eE])")
@@ -465,7 +466,7 @@ def decode(raw: bytes) -> str:
     """CSV text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (which covers GBK)."""
     if raw.startswith(UTF8_BOM):
         return raw[3:].decode("utf-8")
-    if raw.startswith(UTF16_BOMS):
+    if raw.startswith(UTF16_BOMS) and not raw.startswith(UTF32_BOMS):
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as error:
@@ -477,7 +478,7 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError as error:
-        raise UnreadableFile("文件编码无法识别（应为 UTF-8、UTF-16 或 GB18030/GBK）") from error
+        raise UnreadableFile("文件编码无法识别（应为 UTF-8、UTF-16 或 GB18030）") from error
 
 
 def read_csv(path: Path, name: str) -> Sheet:
