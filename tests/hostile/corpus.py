@@ -44,6 +44,7 @@ PUPILS = pl.DataFrame(
         "学籍状态": ["在读", "在读", "在读"],
     }
 )
+QUOTED_BAD_ID = "621226201001030037"  # 621226201001030036 with a wrong check character
 GBK_PUPILS = PUPILS.with_columns(pl.col("姓名").str.replace("𬌗", "华"))
 
 
@@ -264,9 +265,14 @@ def tabbed(folder: Path) -> Path:
 
 
 def quoted(folder: Path) -> Path:
-    """A school's name over two lines, another with quotes and a comma, as Excel saves them."""
+    """A school's name over two lines, another with quotes and a comma, as Excel saves them.
+
+    The third pupil's ID has a wrong check character: its problem must name row 4, the row
+    Excel shows, not line 5 of the file.
+    """
     frame = PUPILS.with_columns(
-        pl.Series("学校名称", ["城关小学\n（东校区）", '礼县"希望"小学, 分校', "礼县第一中学"])
+        pl.Series("学校名称", ["城关小学\n（东校区）", '礼县"希望"小学, 分校', "礼县第一中学"]),
+        pl.Series("身份证号", [*PUPILS["身份证号"][:2], QUOTED_BAD_ID]),
     )
     path = folder / "学籍信息（换行与引号）.csv"
     path.write_bytes(b"\xef\xbb\xbf" + _csv_text(frame).encode("utf-8"))

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from fangfan.cli import main
 from fangfan.engine.snapshot import SnapshotStore
-from hostile.corpus import CASES, REGISTRY, WIDE, Case
+from hostile.corpus import CASES, QUOTED_BAD_ID, REGISTRY, WIDE, Case, quoted
 
 
 @pytest.fixture
@@ -89,3 +89,19 @@ def test_a_hostile_file_is_imported_or_named_with_a_chinese_reason_and_never_hal
     assert_no_crash(refused.output, refused.exception)
     assert refused.exit_code == 1 and "导入失败" in refused.output, refused.output
     assert store_state(SnapshotStore().root) == before
+
+
+def test_a_problem_below_a_cell_with_a_line_break_names_the_row_excel_shows(
+    registry: Path, home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "导出"
+    folder.mkdir()
+    for name in REGISTRY:
+        shutil.copy(registry / name, folder / name)
+    path = quoted(folder)
+    outcome = CliRunner(env=WIDE).invoke(main, ["import", str(folder)])
+    assert outcome.exit_code == 0, outcome.output
+    problems = SnapshotStore().latest().read("problems").filter(pl.col("file") == path.name)
+    assert problems.select("row", "column", "value", "code").rows() == [
+        (4, "身份证号", QUOTED_BAD_ID, "ID_CHECK_DIGIT")
+    ]
