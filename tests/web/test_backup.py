@@ -285,3 +285,22 @@ def test_a_backup_clears_what_a_killed_backup_left_beside_it(
 
     assert not abandoned.exists() and running.exists()
     assert (tmp_path / "备份" / "manifest.json").is_file()
+
+
+def test_an_older_backup_is_restored_and_names_the_migrations_still_to_run() -> None:
+    from fangfan.web.backup import RestoreResult, refuse_newer_schema
+
+    older = Manifest(
+        created_at="2026-11-01T02:30:00+08:00",
+        fangfan_version="0.1.0",
+        database={"vendor": "sqlite"},
+        migrations={"registry": ["0001_initial"]},
+        tables={},
+    )
+    known = {"registry": {"0001_initial", "0002_run_published"}, "jobs": {"0001_initial"}}
+
+    missing = refuse_newer_schema(older, known)
+
+    assert missing == ["jobs.0001_initial", "registry.0002_run_published"]
+    described = RestoreResult(1, 10, 2, 100, missing, []).describe()
+    assert "还有 2 个数据库迁移未执行" in described and "python manage.py migrate" in described
