@@ -1,0 +1,160 @@
+"""Linkage on each engine (issue 19, part 4): the default engine and Spark local[2].
+
+    python -m bench.bench_link_engines [--scales county] [--out bench/out/link-engines]
+
+For each scale (bench_engines.SCALES: county 60,000 households, city 600,000; seed 2020)
+the data is generated and imported once (`bench_engines.prepare`), then linked in a
+child process per engine, each in a fresh FANGFAN_HOME/derived (the snapshot shared):
+
+1. `default (trains)`: the default engine, which trains the model and keeps it;
+2. `spark (stored model)`: Spark local[2] with that model (what a second engine does);
+3. `spark (trains)`: Spark local[2] training its own model on Spark.
+
+Runs 1 and 2 must write the same links (every row) before any figure is shown. Run 3
+trains on Spark (u sampled by Spark, EM on Spark): its model differs in the last digits,
+and the rows whose links differ from run 1 are counted, not required to be none. Figures:
+wall seconds and peak memory of the child's whole process tree (the JVM included), and
+the link step's own timings (exact, probabilistic, predict).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from bench.bench_engines import SCALES, TreePeak, prepare
+from bench.measure import machine_description, run_measured
+
+RUNS = (
+    ("default (trains)", "polars", False),
+    ("spark (stored model)", "spark", True),
+    ("spark (trains)", "spark", False),
+)
+ORDER = ["feed", "_file", "_sheet", "_row"]
+
+
+def link_child(home: Path, derived: Path, engine: str, result: Path) -> None:
+    """In the child: link the latest snapshot on `engine`, figures to `result`."""
+    os.environ["FANGFAN_HOME"] = str(home)
+    from fangfan.engine.link import link_snapshot
+    from fangfan.engine.snapshot import SnapshotStore
+
+    peak = TreePeak()
+    started = time.perf_counter()
+    session = None
+    if engine == "spark":
+        from fangfan.engine.spark import spark_session
+
+        session = spark_session()
+    spark_start = time.perf_counter() - started
+    linked = link_snapshot(SnapshotStore().latest(), engine=engine, session=session)
+    seconds = time.perf_counter() - started
+    figures = {
+        "seconds": round(seconds, 1),
+        "spark_start": round(spark_start, 1),
+        "peak_mb": round(peak.finish()),
+        "timings": {k: round(v, 1) for k, v in linked.timings.items()},
+        "links": str(linked.path),
+        "rows": linked.scan().select(pl.len()).collect().item(),
+    }
+    result.write_text(json.dumps(figures, indent=2), "utf-8")
+
+
+def measure_scale(scale: str, out: Path) -> dict[str, Any]:
+    folder = out / scale
+    home = prepare(folder, SCALES[scale])
+    from fangfan.engine.snapshot import SnapshotStore
+
+    snapshot = SnapshotStore(home / "snapshots").latest().id
+    model = home / "derived" / snapshot / "link_model.json"
+    kept = folder / "link_model.json"
+    by_run: dict[str, Any] = {}
+    for label, engine, stored in RUNS:
+        shutil.rmtree(home / "derived", ignore_errors=True)
+        if stored:
+            model.parent.mkdir(parents=True)
+            shutil.copy(kept, model)
+        result = folder / f"link-{engine}-{'stored' if stored else 'trains'}.json"
+        script = [
+            sys.executable,
+            "-m",
+            "bench.bench_link_engines",
+            "--child",
+            engine,
+            str(home),
+            "-",
+            str(result),
+        ]
+        env = {"FANGFAN_SPARK_MASTER": "local[2]"}
+        env["FANGFAN_SPARK_DRIVER_MEMORY"] = os.environ.get("FANGFAN_SPARK_DRIVER_MEMORY", "6g")
+        whole = run_measured(f"{scale}: link, {label}", script, env=env)
+        figures = json.loads(result.read_text("utf-8"))
+        links = folder / f"links-{engine}-{'stored' if stored else 'trains'}.parquet"
+        shutil.copy(figures["links"], links)
+        if not stored and engine == "polars":
+            shutil.copy(model, kept)
+        by_run[label] = {**figures, "whole": whole.__dict__, "copy": str(links)}
+    first = pl.read_parquet(by_run[RUNS[0][0]]["copy"]).sort(ORDER, nulls_last=True)
+    second = pl.read_parquet(by_run[RUNS[1][0]]["copy"]).sort(ORDER, nulls_last=True)
+    if not first.equals(second):
+        raise SystemExit(f"{scale}: Spark with the stored model wrote other links than the default engine")
+    third = pl.read_parquet(by_run[RUNS[2][0]]["copy"]).sort(ORDER, nulls_last=True)
+    differing = third.join(first, on=list(first.columns), how="anti", nulls_equal=True).height
+    by_run[RUNS[2][0]]["rows_differing_from_default"] = differing
+    print(
+        f"  {scale}: Spark with the stored model wrote the default engine's {first.height:,} links, every row"
+    )
+    return by_run
+
+
+def table(scale: str, by_run: dict[str, Any]) -> list[str]:
+    lines = [
+        f"**{scale}** ({SCALES[scale]:,} households)",
+        "",
+        "| run | wall s (child) | peak MB (tree) | Spark start s | exact s | probabilistic s | predict s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, figures in by_run.items():
+        timings = figures["timings"]
+        steps = " | ".join(f"{timings.get(step, 0):.1f}" for step in ("exact", "probabilistic", "predict"))
+        lines.append(
+            f"| {label} | {figures['seconds']:,.1f} | {figures['peak_mb']:,} | "
+            f"{figures['spark_start']:.1f} | {steps} |"
+        )
+    differing = by_run[RUNS[2][0]]["rows_differing_from_default"]
+    lines += ["", f"- rows of `spark (trains)` differing from the default engine's: {differing:,}"]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="county")
+    parser.add_argument("--out", type=Path, default=Path("bench/out/link-engines"))
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        engine, home, _, result = arguments.child
+        link_child(Path(home), Path(home) / "derived", engine, Path(result))
+        return
+    out = arguments.out.resolve()
+    print(machine_description())
+    measured = {scale: measure_scale(scale, out) for scale in arguments.scales.split(",")}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    print(f"\ncommit {commit}, load {os.getloadavg()[0]:.1f} at the end\n")
+    for scale, by_run in measured.items():
+        print("\n".join(table(scale, by_run)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
