@@ -39,10 +39,11 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.bench_web import PASSWORD, make_accounts, server_env, setup_django, start_server
+from bench.bench_web import PASSWORD, make_accounts, server_env, setup_django
 from bench.measure import machine_description
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -268,6 +269,29 @@ def run_locust(
     return Path(f"{prefix}_stats.csv")
 
 
+def start_server(
+    database_url: str, home: Path, port: int, workers: int, threads: int
+) -> subprocess.Popen[bytes]:
+    """gunicorn as bench-web starts it, but keeping an idle connection 75 s (nginx's default):
+    on a machine this busy a user's next page can leave more than bench-web's 5 s after the
+    last, and a request sent just as the server closes the connection is reset."""
+    command = [
+        *(sys.executable, "-m", "gunicorn", "fangfan.web.wsgi:application"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"),
+        *("--threads", str(threads), "--keep-alive", "75", "--timeout", "120", "--log-level", "warning"),
+    ]
+    server = subprocess.Popen(command, env={**os.environ, **server_env(database_url, home)})
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError("gunicorn 未能在 120 秒内启动")
+
+
 def wait_for_upload(upload_id: int | None, limit: int) -> tuple[str, float]:
     """The upload's final status and when it finished (seconds from now, waiting at most `limit`)."""
     from fangfan.web.imports.models import Upload
@@ -393,7 +417,7 @@ def report(
         f"load average {load:.1f} as the run began (the machine is shared with other sessions' work). "
         f"Place: {counts['households']:,} households, {counts['findings']:,} findings. "
         f"Users: {', '.join(f'{n} {kind}' for kind, n in slot_counts(args.users).items())}; "
-        f"gunicorn {args.workers}×{args.threads} threads and the db_worker. "
+        f"gunicorn {args.workers}×{args.threads} threads (keep-alive 75 s) and the db_worker. "
         f"Upload at {args.upload_at} s: {upload[0]}, finished {upload[1]:.0f} s after the users stopped.",
         "",
         "| page or step | requests | errors | median (ms) | p95 (ms) | p99 (ms) |",
@@ -471,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     from fangfan.web.registry.models import Finding, Household, Run
 
     call_command("migrate", verbosity=0)
+    from fangfan.web.imports.actions import fail_interrupted
+
+    fail_interrupted()  # no worker runs yet: an upload left 运行中 by a killed one is marked failed
     seed_inputs(args.csv)
     readers = json.loads(args.targets.read_text("utf-8"))["accounts"] if args.targets else make_accounts()
     writers = make_writers(args.users)
@@ -503,7 +530,11 @@ def main(argv: list[str] | None = None) -> int:
         for process in (server, worker):
             process.send_signal(signal.SIGTERM)
         for process in (server, worker):
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a worker still publishing: cut off (marked failed next time)
+                process.kill()
+                process.wait()
     totals = check_writes(entries, args.tag, run_before)
     lines, ok = report(backend, read_stats(stats_path), totals, args, counts, upload_state, load)
     print("\n".join(lines))
