@@ -11,7 +11,10 @@ SQLite (built once when --home holds none). Then, each step a child process:
 3. a backup killed (SIGKILL) halfway: its destination must not exist; the next backup
    clears the hidden folder it left;
 4. a restore killed halfway: a plain restore into that place is refused (未完成), and
-   `--force` restores and checks everything.
+   `--force` restores and checks everything;
+5. a backup while another process commits a row every few milliseconds (WAL, like the site):
+   the copy passes SQLite's integrity and foreign-key checks and holds exactly the rows its
+   manifest counts.
 
 Figures go to stdout, for bench/RESULTS.md.
 """
@@ -19,9 +22,11 @@ Figures go to stdout, for bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -53,6 +58,51 @@ def _kill_halfway(command: list[str], env: dict[str, str], after: float, once: P
         raise RuntimeError(f"{command[-1]} finished before it could be killed ({after:.1f} s)")
     child.send_signal(signal.SIGKILL)
     child.wait()
+
+
+WRITER = """
+import os, sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], timeout=15, isolation_level=None)
+connection.execute("CREATE TABLE IF NOT EXISTS bench_backup_probe (id INTEGER PRIMARY KEY, at REAL)")
+writes, slowest = 0, 0.0
+while not os.path.exists(sys.argv[2]):
+    started = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute("INSERT INTO bench_backup_probe (at) VALUES (?)", (time.time(),))
+    connection.execute("COMMIT")
+    writes, slowest = writes + 1, max(slowest, time.perf_counter() - started)
+    time.sleep(0.005)
+print(writes, round(slowest * 1000))
+"""
+
+
+def _backup_while_writing(home: Path, work: Path) -> None:
+    """A writer commits every few milliseconds (WAL, as the site does) through a whole backup:
+    the copy must be sound and hold exactly the rows its manifest counts."""
+    database = home / "fangfan.sqlite3"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(database), str(work / "stop")], stdout=subprocess.PIPE, text=True
+    )
+    time.sleep(2)
+    run_captured("backup while writing", [*FANGFAN, "backup", str(work / "live")], _env(home))
+    (work / "stop").touch()
+    writes, slowest_ms = writer.communicate()[0].split()
+    copy = sqlite3.connect(work / "live" / "database" / "fangfan.sqlite3")
+    integrity = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    foreign = copy.execute("PRAGMA foreign_key_check").fetchall()
+    rows = copy.execute("SELECT COUNT(*) FROM bench_backup_probe").fetchone()[0]
+    copy.close()
+    counted = json.loads((work / "live" / "manifest.json").read_text("utf-8"))["tables"]["bench_backup_probe"]
+    live = sqlite3.connect(database)
+    now = live.execute("SELECT COUNT(*) FROM bench_backup_probe").fetchone()[0]
+    live.execute("DROP TABLE bench_backup_probe")
+    live.close()
+    print(
+        f"backup while writing: integrity {integrity}, foreign keys {len(foreign)} broken, "
+        f"probe rows {rows} in the copy = {counted} in its manifest; {now} in the live database after "
+        f"({writes} commits, the slowest {slowest_ms} ms)"
+    )
+    assert integrity == "ok" and not foreign and rows == counted and now > rows
 
 
 def main() -> None:
@@ -106,6 +156,7 @@ def main() -> None:
     )
     print(output.strip())
     assert "恢复完成并已核对" in output
+    _backup_while_writing(home, work)
     print(
         f"figures: backup {backup.seconds:.1f} s, restore {restore.seconds:.1f} s,"
         f" restore --force after a kill {forced.seconds:.1f} s"
