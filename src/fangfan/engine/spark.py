@@ -31,6 +31,7 @@ import os
 import shutil
 import subprocess
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,13 +46,18 @@ DEFAULT_DRIVER_MEMORY = "2g"
 _LOCK = threading.Lock()
 _SESSION: list[Any] = []  # the one session of this process, once started
 _LOG4J = """\
-rootLogger.level = error
+# WARN at the root, as Spark sets it for pyspark (were it another level, Spark would print
+# "Setting default log level" at every start); the session then lowers it to ERROR.
+rootLogger.level = warn
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
 appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+# Warnings of the start itself (no native Hadoop library: Java's own code is used).
+logger.hadoop.name = org.apache.hadoop
+logger.hadoop.level = error
 """
 
 
@@ -84,7 +90,6 @@ class SparkSettings:
             "spark.driver.memory": self.driver_memory,
             "spark.driver.extraJavaOptions": java_options,
             "spark.executor.extraJavaOptions": f"-Djava.io.tmpdir={self.folder / 'tmp'}",
-            "spark.local.dir": str(self.folder / "tmp"),
             "spark.sql.warehouse.dir": str(self.folder / "warehouse"),
             "spark.sql.session.timeZone": "UTC",
             # SQL's semantics as DuckDB has them: x / 0 is NULL, not an error.
@@ -212,12 +217,17 @@ def spark_session(settings: SparkSettings | None = None) -> SparkSession:
         (settings.folder / "log4j2.properties").write_text(_LOG4J, "utf-8")
         if settings.is_local:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            # Spark's scratch space (shuffle, spills); on a cluster its manager sets it.
+            os.environ.setdefault("SPARK_LOCAL_DIRS", str(settings.folder / "tmp"))
         os.environ.pop("PYSPARK_SUBMIT_ARGS", None)  # never --packages or other downloads
         builder = SparkSession.builder
         for key, value in settings.conf().items():
             builder = builder.config(key, value)
         try:
-            session = builder.getOrCreate()
+            with warnings.catch_warnings():
+                # pyspark checks pandas' version as it starts, and warns about pandas 3.
+                warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+                session = builder.getOrCreate()
         except Exception as error:  # the JVM's own error, e.g. a master that cannot be reached
             raise SparkUnavailable(
                 f"Spark 未能启动（{settings.master}）：{str(error).splitlines()[0]}"
