@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.measure import run_captured
 
@@ -38,10 +39,26 @@ ROOT = Path(__file__).resolve().parents[1]
 FANGFAN = [sys.executable, "-m", "fangfan.cli.__main__"]
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(home: Path, database_url: str | None = None) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FANGFAN_SECRET_KEY")}
     environment["FANGFAN_HOME"] = str(home)
+    if database_url:
+        environment["DATABASE_URL"] = database_url
     return environment
+
+
+def _fresh_database(database_url: str | None, suffix: str) -> str | None:
+    """A new, empty PostgreSQL database beside the one `database_url` names; None on SQLite."""
+    if not database_url:
+        return None
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = f"{parts.path.lstrip('/')}_{suffix}"
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def _size(folder: Path) -> int:
@@ -110,9 +127,12 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=ROOT / "bench" / "out" / "backup" / "home")
     parser.add_argument("--households", type=int, default=60000)
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "backup" / "work")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL holding the installation (published); restores go beside it"
+    )
     arguments = parser.parse_args()
-    home, work = arguments.home.resolve(), arguments.work.resolve()
-    if not (home / "fangfan.sqlite3").exists():
+    home, work, url = arguments.home.resolve(), arguments.work.resolve(), arguments.database_url
+    if not url and not (home / "fangfan.sqlite3").exists():
         run_captured(
             "demo",
             [*FANGFAN, "demo", "--households", str(arguments.households), "--no-serve"],
@@ -122,20 +142,23 @@ def main() -> None:
     work.mkdir(parents=True)
     print(f"load at start: {os.getloadavg()}")
 
-    backup, output = run_captured("backup", [*FANGFAN, "backup", str(work / "backup")], _env(home))
+    backup, output = run_captured("backup", [*FANGFAN, "backup", str(work / "backup")], _env(home, url))
     print(output.strip(), f"\n    backup folder {_size(work / 'backup') / 1024**2:,.0f} MB")
 
     target = work / "restored_home"
-    restore, output = run_captured("restore", [*FANGFAN, "restore", str(work / "backup")], _env(target))
+    restored = _fresh_database(url, "restored")
+    restore, output = run_captured(
+        "restore", [*FANGFAN, "restore", str(work / "backup")], _env(target, restored)
+    )
     print(output.strip())
     assert "恢复完成并已核对" in output
 
     # Killed halfway through a backup: nothing at the destination; the next backup clears up.
-    _kill_halfway([*FANGFAN, "backup", str(work / "killed")], _env(home), backup.seconds / 2)
+    _kill_halfway([*FANGFAN, "backup", str(work / "killed")], _env(home, url), backup.seconds / 2)
     leftovers = [path.name for path in work.iterdir() if ".partial-" in path.name]
     assert not (work / "killed").exists() and leftovers, leftovers
     print(f"killed backup: no {work / 'killed'}; hidden leftovers {leftovers}")
-    run_captured("backup after a killed one", [*FANGFAN, "backup", str(work / "again")], _env(home))
+    run_captured("backup after a killed one", [*FANGFAN, "backup", str(work / "again")], _env(home, url))
     assert not [path for path in work.iterdir() if ".partial-" in path.name]
     shutil.rmtree(work / "again")
     print("the next backup removed the leftovers")
@@ -144,19 +167,28 @@ def main() -> None:
     killed_target = work / "killed_home"
     # Half a second after its mark is written: its files are being copied into place.
     mark = killed_target / ".restore-incomplete"
-    _kill_halfway([*FANGFAN, "restore", str(work / "backup")], _env(killed_target), 0.5, once=mark)
+    killed_database = _fresh_database(url, "killed")
+    _kill_halfway(
+        [*FANGFAN, "restore", str(work / "backup")], _env(killed_target, killed_database), 0.5, once=mark
+    )
     assert mark.exists()
     refused = subprocess.run(
-        [*FANGFAN, "restore", str(work / "backup")], env=_env(killed_target), capture_output=True, text=True
+        [*FANGFAN, "restore", str(work / "backup")],
+        env=_env(killed_target, killed_database),
+        capture_output=True,
+        text=True,
     )
     print(f"after a killed restore, exit {refused.returncode}: {refused.stderr.strip()}")
     assert refused.returncode == 1 and "--force" in refused.stderr
     forced, output = run_captured(
-        "restore --force", [*FANGFAN, "restore", "--force", str(work / "backup")], _env(killed_target)
+        "restore --force",
+        [*FANGFAN, "restore", "--force", str(work / "backup")],
+        _env(killed_target, killed_database),
     )
     print(output.strip())
     assert "恢复完成并已核对" in output
-    _backup_while_writing(home, work)
+    if not url:
+        _backup_while_writing(home, work)
     print(
         f"figures: backup {backup.seconds:.1f} s, restore {restore.seconds:.1f} s,"
         f" restore --force after a kill {forced.seconds:.1f} s"

@@ -25,12 +25,15 @@ The module never starts Django: `fangfan.cli.backup` passes the settings in.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -52,6 +55,7 @@ HOME_FOLDERS = ("snapshots", "runs", "derived", "reports", "inputs", "cards")
 SECRET_KEY_FILE = "secret_key"
 INCOMPLETE_MARK = ".restore-incomplete"
 CHUNK = 1024 * 1024
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class BackupError(Exception):
@@ -708,9 +712,18 @@ def _run(arguments: list[str], database: Database, tool: str) -> None:
     environment = dict(os.environ)
     if database.password:
         environment["PGPASSWORD"] = database.password
-    result = subprocess.run(arguments, capture_output=True, text=True, env=environment, check=False)
+    result = subprocess.run(
+        arguments, capture_output=True, text=True, env=environment, check=False, preexec_fn=_die_with_parent
+    )
     if result.returncode != 0:
         raise BackupError(f"{tool} 失败（{database.describe()}）：{result.stderr.strip()[-800:]}")
+
+
+def _die_with_parent() -> None:
+    """Linux: pg_dump or pg_restore is killed when the backup or restore is (kill -9 of fangfan),
+    rather than writing on into an abandoned folder or restoring unwatched."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _client_version(tool: str) -> int:
