@@ -55,6 +55,7 @@ HOME_FOLDERS = ("snapshots", "runs", "derived", "reports", "inputs", "cards")
 SECRET_KEY_FILE = "secret_key"
 INCOMPLETE_MARK = ".restore-incomplete"
 CHUNK = 1024 * 1024
+SHA256_TEXT = re.compile(r"[0-9a-f]{64}")
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
@@ -387,6 +388,7 @@ def restore_backup(
             f"备份中的数据库是 {_vendor_name(manifest.database.get('vendor', ''))}，"
             f"而本机配置的是 {_vendor_name(place.database.vendor)}：请设置相应的 DATABASE_URL 后再恢复"
         )
+    check_entries(manifest)
     verify_files(source, manifest, progress=progress)
     missing = refuse_newer_schema(manifest, known_migrations)
     if not force:
@@ -421,6 +423,60 @@ def restore_backup(
         missing_migrations=missing,
         warnings=warnings,
     )
+
+
+def check_entries(manifest: Manifest) -> None:
+    """Every entry of the manifest is a file this module writes: a path under database/, one of
+    home's folders (or its key) or media/, without "..", "." or an empty part, with a size and a
+    SHA-256; the database file is among them. Else a BackupError naming the entry.
+
+    A restore replaces the folder each path is under (`_top`) and writes the file where the path
+    says (`_placed`): a path such as home/../media/x would make it remove the folder above the
+    data folder, so the manifest is read as untrusted input.
+    """
+    if not isinstance(manifest.files, list):
+        raise BackupError(f"备份清单 {MANIFEST} 中的文件列表无效：清单已被改动，拒绝恢复")
+    listed: set[str] = set()
+    for entry in manifest.files:
+        relative = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(relative, str):
+            raise BackupError(
+                f"备份清单 {MANIFEST} 中有一项没有文件路径（{str(entry)[:80]}）：清单已被改动，拒绝恢复"
+            )
+        size, digest = entry.get("size"), entry.get("sha256")
+        if (
+            not isinstance(size, int)
+            or isinstance(size, bool)
+            or size < 0
+            or not isinstance(digest, str)
+            or not SHA256_TEXT.fullmatch(digest)
+        ):
+            raise BackupError(
+                f"备份清单 {MANIFEST} 中文件 {relative} 的大小或 SHA-256 校验值无效：清单已被改动，拒绝恢复"
+            )
+        if not _backup_path(relative):
+            raise BackupError(
+                f"备份清单中的路径 {relative} 不是备份会写出的位置（只能在 database/、home/ 的数据文件夹"
+                "和 media/ 之下，不能含“..”）：清单已被改动，拒绝恢复"
+            )
+        if relative in listed:
+            raise BackupError(f"备份清单中的文件 {relative} 出现了两次：清单已被改动，拒绝恢复")
+        listed.add(relative)
+    database_file = SQLITE_FILE if manifest.database.get("vendor") == "sqlite" else PGDUMP_FILE
+    if database_file not in listed:
+        raise BackupError(f"备份清单中没有数据库文件 {database_file}：备份不完整或清单已被改动，拒绝恢复")
+
+
+def _backup_path(relative: str) -> bool:
+    """Whether `relative` is a path a backup writes (see `check_entries`)."""
+    parts = relative.split("/")
+    if "\x00" in relative or any(part in ("", ".", "..") for part in parts):
+        return False
+    if parts[0] == "database":
+        return relative in (SQLITE_FILE, PGDUMP_FILE)
+    if parts[0] == "home":
+        return parts[1:] == [SECRET_KEY_FILE] or (len(parts) >= 3 and parts[1] in HOME_FOLDERS)
+    return parts[0] == "media" and len(parts) >= 2
 
 
 def verify_files(source: Path, manifest: Manifest, *, progress: Progress | None = None) -> None:
