@@ -7,6 +7,7 @@ Each subcommand lives in its own module and imports the engine lazily, so
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
@@ -53,6 +54,16 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A setting the environment gives wrongly (FANGFAN_REGION=…, a limit that is no number)
+        stops any command with its Chinese message, not a traceback."""
+        from fangfan.engine.config import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            raise click.ClickException(f"环境变量设置有误：{error}") from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
