@@ -103,18 +103,34 @@ def honest(folder: Path) -> Path:
 
 
 def zip_bomb(folder: Path) -> Path:
-    """A 1 MB workbook whose sheet XML inflates to 1 GB of blanks before its rows.
+    """A 1 MB workbook whose sheet XML inflates to 1 GB of blanks before its rows."""
+    return _bomb(folder, "学籍信息（炸弹）.xlsx", blocks=64)
+
+
+def plausible_liar(folder: Path) -> Path:
+    """A 2.5 MB workbook that inflates to 2.5 GB, its directory declaring a plausible 50 MB."""
+    path = _bomb(folder, "学籍信息（声明合理的炸弹）.xlsx", blocks=160)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    raw = bytearray(path.read_bytes())
+    _patch_member(raw, sheet.filename.encode(), method=8, crc=sheet.CRC, size=sheet.compress_size * 20)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _bomb(folder: Path, name: str, *, blocks: int) -> Path:
+    """A workbook whose sheet XML holds `blocks` × 16 MB of blanks before its rows.
 
     The sheet is deflated by hand: each 16 MB block of blanks, compressed after a full
-    flush, packs to the same bytes, so the gigabyte is never made or compressed here.
+    flush, packs to the same bytes, so the gigabytes are never made or compressed here.
     """
     source = _workbook(folder, "源.xlsx", lambda book: _roll_sheet(book, "学籍"))
-    target = folder / "学籍信息（炸弹）.xlsx"
+    target = folder / name
     member = "xl/worksheets/sheet1.xml"
     with zipfile.ZipFile(source) as old:
         head, tail = old.read(member).split(b"<sheetData>", 1)
         others = [(item, old.read(item.filename)) for item in old.infolist() if item.filename != member]
-    block, blocks = b" " * (16 * MB), 64
+    block = b" " * (16 * MB)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)
     middle = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
@@ -349,6 +365,11 @@ def _check(first17: str) -> str:
 CASES = [
     Case("zip_bomb", zip_bomb, refusal=("学籍信息（炸弹）.xlsx", "压缩比异常", "解压后为 1,024 MB")),
     Case("lying_bomb", lying_bomb, refusal=("学籍信息（谎报大小）.xlsx", "声明的大小与实际内容不符")),
+    Case(
+        "plausible_liar",
+        plausible_liar,
+        refusal=("学籍信息（声明合理的炸弹）.xlsx", "解压后的内容比其内部声明的大小更大"),
+    ),
     Case("million_rows", million_rows, refusal=("学籍信息（百万行）.xlsx", "1,000,000 行", "与实际内容不符")),
     Case("hidden_sheets", hidden_sheets, rows=3, names=("李𬌗",)),
     Case("merged_cells", merged_cells, rows=3),

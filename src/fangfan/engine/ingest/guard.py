@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from fangfan.engine.config import env_int
 
@@ -37,6 +39,11 @@ OLE_SCAN_BYTES = 64 * 1024
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 DEFLATE_OVERHEAD_BYTES = 1024
+# Deflate packs at most about 1,032 to 1: a zip packing less than the unpacked cap divided by
+# this cannot unpack past the cap, whatever its directory declares.
+MAX_DEFLATE_RATIO = 1032
+LOCAL_HEADER_BYTES = 30
+INFLATE_BLOCK = 16 * MB
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 
 
@@ -114,7 +121,11 @@ def check_workbook(path: Path, name: str, limits: ReadLimits) -> str | None:
             members = archive.infolist()
             unpacked = sum(member.file_size for member in members)
             packed = max(sum(member.compress_size for member in members), 1)
-            problem = _size_problem(name, unpacked, packed, limits) or _declared_size_lies(name, members)
+            problem = (
+                _size_problem(name, unpacked, packed, limits)
+                or _declared_size_lies(name, members)
+                or _inflates_past_declared(path, name, members, limits)
+            )
             if problem:
                 return problem
             sheets = [
@@ -155,6 +166,54 @@ def _declared_size_lies(name: str, members: list[zipfile.ZipInfo]) -> str | None
                 f"压缩后却有 {_mb(member.compress_size)}），文件可能被改动过，未读取"
             )
     return None
+
+
+def _inflates_past_declared(
+    path: Path, name: str, members: list[zipfile.ZipInfo], limits: ReadLimits
+) -> str | None:
+    """A member that unpacks to more than its directory declares, found by unpacking it, capped.
+
+    A bomb can declare plausible sizes (under the ratio cap) and unpack to far more, and
+    calamine reads what the data holds. Each member is unpacked here in blocks, counted and
+    dropped, and stopped one byte past its declared size: memory stays at a block. A file
+    too small to unpack past the cap at deflate's highest ratio is not looked at (it costs
+    about a fifteenth of calamine's own read of the same sheets, 0.33 s for 94 MB of XML).
+    """
+    if sum(member.compress_size for member in members) * MAX_DEFLATE_RATIO <= limits.max_unpacked_bytes:
+        return None
+    with path.open("rb") as stream:
+        for member in members:
+            if member.compress_type != zipfile.ZIP_DEFLATED:
+                continue
+            if _unpacked_size(stream, member, stop_after=member.file_size) > member.file_size:
+                return (
+                    f"文件“{name}”解压后的内容比其内部声明的大小更大（文件可能被改动过，"
+                    "是压缩炸弹一类的文件），未读取"
+                )
+    return None
+
+
+def _unpacked_size(stream: BinaryIO, member: zipfile.ZipInfo, *, stop_after: int) -> int:
+    """How many bytes `member` unpacks to, counted no further than `stop_after` + 1 block."""
+    stream.seek(member.header_offset)
+    header = stream.read(LOCAL_HEADER_BYTES)
+    name_length = int.from_bytes(header[26:28], "little")
+    extra_length = int.from_bytes(header[28:30], "little")
+    stream.seek(member.header_offset + LOCAL_HEADER_BYTES + name_length + extra_length)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, count = member.compress_size, 0
+    while left > 0 and count <= stop_after and not inflater.eof:
+        packed = stream.read(min(left, INFLATE_BLOCK))
+        if not packed:
+            break
+        left -= len(packed)
+        try:
+            count += len(inflater.decompress(packed, INFLATE_BLOCK))
+            while inflater.unconsumed_tail and count <= stop_after:
+                count += len(inflater.decompress(inflater.unconsumed_tail, INFLATE_BLOCK))
+        except zlib.error:
+            return count  # broken data: calamine's read will say so
+    return count
 
 
 def _dimension_problem(
