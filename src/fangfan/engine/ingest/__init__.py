@@ -206,8 +206,13 @@ def _manifest(assembled: Assembled, absent: list[str], problems: pl.DataFrame) -
 def _nothing_message(input_dir: Path, assembled: Assembled) -> str:
     if not assembled.sources and not assembled.unrecognised:
         return f"目录 {input_dir} 中没有找到任何表格文件（.xlsx / .xls / .csv），未生成快照。"
-    missing = [u for u in assembled.unrecognised if u.get("code") == Problem.COLUMN_MISSING.value]
-    detail = "；".join(f"{u['file']} {u['sheet']}：{u['reason']}" for u in missing[:3])
+    # A file refused unread (its encoding, a bomb, a password) first: it may be the 户信息 itself.
+    missing = [u for u in assembled.unrecognised if u.get("code") == Problem.FILE_UNREADABLE.value] + [
+        u for u in assembled.unrecognised if u.get("code") == Problem.COLUMN_MISSING.value
+    ]
+    detail = "；".join(
+        f"{u['file']}{' ' + u['sheet'] if u['sheet'] else ''}：{u['reason']}" for u in missing[:3]
+    )
     return "没有可导入的户信息（国扶办系统导出的“户信息”表不存在或全部行都有问题），未生成快照。" + (
         f" {detail}" if detail else ""
     )

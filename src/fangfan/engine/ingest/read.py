@@ -473,12 +473,30 @@ def decode(raw: bytes) -> str:
             raise UnreadableFile("文件以 UTF-16 标记开头，但内容不是有效的 UTF-16 文本") from error
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        utf8_stop = error.start
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError as error:
-        raise UnreadableFile("文件编码无法识别（应为 UTF-8、UTF-16 或 GB18030）") from error
+        raise UnreadableFile(_undecodable(raw, utf8_stop, error.start)) from error
+
+
+def _undecodable(raw: bytes, utf8_stop: int, gb18030_stop: int) -> str:
+    """Why neither encoding reads `raw`; when one read Chinese text before it stopped, the file
+    mixes encodings (rows pasted from another export) and the line where it changes is named."""
+    read_by = [
+        (stop, name)
+        for stop, name in ((utf8_stop, "UTF-8"), (gb18030_stop, "GBK（GB18030）"))
+        if not raw[:stop].isascii()
+    ]
+    if not read_by:
+        return "文件编码无法识别（应为 UTF-8、UTF-16 或 GB18030）"
+    stop, name = max(read_by)
+    line = raw[:stop].count(b"\n") + 1
+    return (
+        f"文件编码不一致：前面的文字是 {name} 编码，第 {line} 行起混有其他编码的文字"
+        "（可能是从别的文件复制进来的行）；请在 WPS 或 Excel 中打开，另存为 CSV 后再导入"
+    )
 
 
 def read_csv(path: Path, name: str) -> Sheet:
