@@ -25,6 +25,7 @@ pyspark is imported only inside these functions.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 import tempfile
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from fangfan.engine.link.exact import LINK_COLUMNS, ExactStep, exact_links, keyed, registry_keys
+from fangfan.engine.link.exact import KEYED_FLAGS, LINK_COLUMNS, ExactStep, exact_links, keyed, registry_keys
 from fangfan.engine.link.model import evidence, side
 from fangfan.engine.link.records import empty_records, feed_columns, id_column, with_written, written_key
 from fangfan.engine.progress import Progress
@@ -163,43 +164,37 @@ def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, 
     registry_path = scratch / "registry_keys.parquet"
     registry_keys(people).write_parquet(registry_path)
     registry = session.read.parquet(str(registry_path))
-    links: list[pl.DataFrame] = []
-    residual: list[pl.DataFrame] = []
-    villages: list[pl.DataFrame] = []
-    with_id = 0
+    feeds: list[Any] = []
     offset = 0
     for table in DEPARTMENT_FEEDS:
         if id_column(table.name) is None or not snapshot.has(table.name):
             continue
-        path = snapshot.table_path(table.name)
-        count = int(snapshot.scan(table.name).select(pl.len()).collect().item())
-        raw = session.read.parquet(str(path))
-        columns = list(raw.columns)
-        rows = (
-            raw.select("*", F.col("_metadata.row_index").alias("row_index"))
-            .mapInArrow(_feed_keyed(table.name, columns, offset), _schema(_ROW_TYPES))
-            .persist()
-        )
-        offset += count
-        with_id += int(rows.agg(F.sum("counted")).collect()[0][0] or 0)
-        found = rows.join(registry, on="key", how="inner")
-        links.append(_collect(found.mapInArrow(_exact_batches, _schema(LINK_COLUMNS)).orderBy("record_id")))
-        left = _collect(
-            rows.join(registry.select("key"), on="key", how="left_anti").drop("key", "fifteen", "counted")
-        )
-        residual.append(with_written(left))
-        if "village_code" in columns:
-            villages.append(
-                _collect(rows.where(F.col("village_code").isNotNull()).select("record_id", "village_code"))
+        raw = session.read.parquet(str(snapshot.table_path(table.name)))
+        feeds.append(
+            raw.select("*", F.col("_metadata.row_index").alias("row_index")).mapInArrow(
+                _feed_keyed(table.name, list(raw.columns), offset), _schema(_ROW_TYPES)
             )
-        rows.unpersist()
-    if not links:
+        )
+        offset += int(snapshot.scan(table.name).select(pl.len()).collect().item())
+    if not feeds:
         return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, _no_villages())
+    # Every feed in one frame, so each question below is one Spark job, not one a feed.
+    rows = functools.reduce(lambda a, b: a.unionByName(b), feeds).persist()
+    try:
+        with_id = int(rows.agg(F.sum("counted")).collect()[0][0] or 0)
+        found = rows.join(registry, on="key", how="inner")
+        links = _collect(found.mapInArrow(_exact_batches, _schema(LINK_COLUMNS)).orderBy("record_id"))
+        left = _collect(
+            rows.join(registry.select("key"), on="key", how="left_anti").drop("key", *KEYED_FLAGS)
+        )
+        villages = _collect(rows.where(F.col("village_code").isNotNull()).select("record_id", "village_code"))
+    finally:
+        rows.unpersist()
     return ExactStep(
-        pl.concat(links).select(pl.col(name).cast(dtype) for name, dtype in LINK_COLUMNS.items()),
-        pl.concat(residual, how="vertical_relaxed").sort("record_id"),
+        links.select(pl.col(name).cast(dtype) for name, dtype in LINK_COLUMNS.items()),
+        with_written(left).sort("record_id"),
         with_id,
-        pl.concat(villages) if villages else _no_villages(),
+        villages,
     )
 
 
@@ -224,6 +219,7 @@ class SparkBackend:
 
         self.session = session
         self.scratch = scratch
+        self.registered: list[str] = []
         partitions = int(session.conf.get("spark.sql.shuffle.partitions", "200"))
         # persist: Splink's intermediate tables stay in Spark's memory (spilling to its
         # local folder), not in a checkpoint folder a cluster would have to share.
@@ -236,6 +232,7 @@ class SparkBackend:
         import pyarrow.parquet as pq
 
         pq.write_table(side(frame, key, pl.CompatLevel.oldest()), path)
+        self.registered.append(name)
         return self.api.register(self.session.read.parquet(str(path)), dataset_display_name=name)
 
     def pairs(self, predictions: Any) -> pl.DataFrame:
@@ -258,8 +255,9 @@ class SparkBackend:
             connection.close()
 
     def close(self) -> None:
+        """Drop the views this model made (a cached one is uncached with it)."""
         for table in self.session.catalog.listTables():
-            if table.isTemporary and table.name.startswith("__splink__"):
+            if table.isTemporary and (table.name.startswith("__splink__") or table.name in self.registered):
                 self.session.catalog.dropTempView(table.name)
 
 
