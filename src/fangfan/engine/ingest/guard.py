@@ -14,9 +14,11 @@ Plain Python (zipfile, re): no parser is involved.
 
 from __future__ import annotations
 
+import array
 import re
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +46,9 @@ DEFLATE_OVERHEAD_BYTES = 1024
 MAX_DEFLATE_RATIO = 1032
 LOCAL_HEADER_BYTES = 30
 INFLATE_BLOCK = 16 * MB
+# The shortest XML of a cell naming a shared string: <c t="s"><v>0</v></c>.
+SHARED_CELL_MIN_BYTES = 21
+SHARED_CELL = re.compile(rb'<c\b[^>]*?\bt="s"[^>]*>\s*<v>(\d+)</v>')
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 
 
@@ -131,8 +136,10 @@ def check_workbook(path: Path, name: str, limits: ReadLimits) -> str | None:
             sheets = [
                 m for m in members if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")
             ]
-            return _dimension_problem(archive, sheets, name, limits)
-    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile):
+            return _dimension_problem(archive, sheets, name, limits) or _shared_strings_problem(
+                archive, members, sheets, name, limits
+            )
+    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, zlib.error):
         return f"文件“{name}”不是有效的 Excel 工作簿（.xlsx 文件已损坏或并非 Excel 文件），未读取"
 
 
@@ -214,6 +221,68 @@ def _unpacked_size(stream: BinaryIO, member: zipfile.ZipInfo, *, stop_after: int
         except zlib.error:
             return count  # broken data: calamine's read will say so
     return count
+
+
+def _shared_strings_problem(
+    archive: zipfile.ZipFile,
+    members: list[zipfile.ZipInfo],
+    sheets: list[zipfile.ZipInfo],
+    name: str,
+    limits: ReadLimits,
+) -> str | None:
+    """A sheet whose cells point at the same long shared string again and again: a bomb of text.
+
+    calamine gives every cell its own copy of the shared string it names, so a 700 KB workbook
+    (one 32,767-character string, 200,000 cells naming it) asks for 20 GB, under every size and
+    ratio cap above. What the cells would hold is bounded first without unpacking the sheets
+    (no cell naming a shared string is under SHARED_CELL_MIN_BYTES of XML, no string longer than
+    the shared-strings part, then than the longest string in it); only a workbook that could
+    pass the cap has its sheets read, each cell's string length added up.
+    """
+    table = next((m for m in members if m.filename.lower() == "xl/sharedstrings.xml"), None)
+    if table is None or not sheets:
+        return None
+    cells = sum(member.file_size for member in sheets) // SHARED_CELL_MIN_BYTES
+    if cells * table.file_size <= limits.max_unpacked_bytes:
+        return None
+    lengths = _shared_string_lengths(archive, table)
+    if cells * max(lengths, default=0) <= limits.max_unpacked_bytes:
+        return None
+    total = 0
+    for member in sheets:
+        total += _shared_text_bytes(archive, member, lengths)
+        if total > limits.max_unpacked_bytes:
+            return (
+                f"文件“{name}”的单元格反复引用同一段长文字，读出后超过 {_mb(limits.max_unpacked_bytes)}"
+                "（文件可能被改动过，是压缩炸弹一类的文件），未读取"
+            )
+    return None
+
+
+def _shared_string_lengths(archive: zipfile.ZipFile, table: zipfile.ZipInfo) -> array.array[int]:
+    """Each shared string's length in bytes of XML (markup and entities included: an upper bound)."""
+    lengths: array.array[int] = array.array("Q")
+    carry = b""
+    with archive.open(table) as stream:
+        while block := stream.read(INFLATE_BLOCK):
+            parts = (carry + block).split(b"</si>")
+            carry = parts.pop()
+            lengths.extend(len(part) - max(part.find(b"<si"), 0) for part in parts)
+    return lengths
+
+
+def _shared_text_bytes(archive: zipfile.ZipFile, sheet: zipfile.ZipInfo, lengths: array.array[int]) -> int:
+    """The bytes of shared strings the cells of `sheet` name, each cell counted."""
+    counts: Counter[bytes] = Counter()
+    carry = b""
+    with archive.open(sheet) as stream:
+        while block := stream.read(INFLATE_BLOCK):
+            text = carry + block
+            end = text.rfind(b"</c>") + len(b"</c>")
+            counts.update(SHARED_CELL.findall(text, 0, end))
+            carry = text[end:]
+    known = len(lengths)
+    return sum(lengths[int(index)] * times for index, times in counts.items() if int(index) < known)
 
 
 def _dimension_problem(

@@ -1,0 +1,45 @@
+"""A bomb of text (review): cells naming one long shared string again and again are refused unread.
+
+calamine copies a shared string into every cell naming it, so a workbook well under every size
+and ratio cap can ask for gigabytes: a 700 KB file of 200,000 cells naming one 32,767-character
+string aborted the reader for want of memory (20 GB). The guard adds up what the cells name
+before calamine opens the file; here with a 64 MB cap, so the files stay small.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from fangfan.engine.ingest.guard import MB, ReadLimits, check_file
+
+LIMITS = ReadLimits(max_unpacked_bytes=64 * MB)
+LONG = "户" * 32_767  # Excel's longest cell: 98,301 bytes of UTF-8
+
+
+def _workbook(path: Path, cells: list[str]) -> Path:
+    book = xlsxwriter.Workbook(path)  # keeps one shared string per distinct text, as Excel does
+    sheet = book.add_worksheet("户信息")
+    sheet.write_row(0, 0, ["户编号", "备注"])
+    for row, text in enumerate(cells, 1):
+        sheet.write_string(row, 0, f"62120212120000{row:02d}")
+        sheet.write_string(row, 1, text)
+    book.close()
+    return path
+
+
+def test_cells_naming_one_long_string_past_the_cap_are_refused(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "户信息.xlsx", [LONG] * 1_000)  # 98 MB of text from a 100 KB file
+    assert path.stat().st_size < 200_000
+
+    problem = check_file(path, "户信息.xlsx", LIMITS)
+
+    assert problem is not None
+    assert problem.startswith("文件“户信息.xlsx”的单元格反复引用同一段长文字") and "64 MB" in problem
+
+
+def test_a_long_string_named_a_few_times_and_many_short_ones_are_read(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "户信息.xlsx", [LONG] * 100 + [f"第{i}户的备注" for i in range(20_000)])
+
+    assert check_file(path, "户信息.xlsx", LIMITS) is None
