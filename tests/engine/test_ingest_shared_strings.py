@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 
 from fangfan.engine.ingest.guard import MB, ReadLimits, check_file
@@ -43,3 +44,16 @@ def test_a_long_string_named_a_few_times_and_many_short_ones_are_read(tmp_path: 
     path = _workbook(tmp_path / "户信息.xlsx", [LONG] * 100 + [f"第{i}户的备注" for i in range(20_000)])
 
     assert check_file(path, "户信息.xlsx", LIMITS) is None
+
+
+def test_a_damaged_old_workbook_pointing_past_its_end_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """An .xls whose header is garbage: its directory's sector lies past the end of the file
+    (before, seek raised OSError and fangfan import stopped with a traceback)."""
+    from fangfan.engine.ingest.read import UnreadableFile, read_sheets
+
+    path = tmp_path / "其他.xls"
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\xff" * 600)
+
+    assert check_file(path, "其他.xls", LIMITS) is None  # not encrypted: calamine says what it is
+    with pytest.raises(UnreadableFile, match=r"无法打开工作簿“其他\.xls”"):
+        list(read_sheets(path, "其他.xls", LIMITS))

@@ -109,8 +109,12 @@ def _ole_problem(path: Path, name: str) -> str | None:
         head = stream.read(OLE_SCAN_BYTES)
         # The header gives the sector size and the directory's first sector, wherever it lies.
         sector = 1 << min(int.from_bytes(head[0x1E:0x20], "little"), 16)
-        stream.seek((int.from_bytes(head[0x30:0x34], "little") + 1) * sector)
-        directory = stream.read(OLE_SCAN_BYTES)
+        offset = (int.from_bytes(head[0x30:0x34], "little") + 1) * sector
+        # A damaged header can point past the file's end (seek refuses such offsets): no directory.
+        directory = b""
+        if offset < path.stat().st_size:
+            stream.seek(offset)
+            directory = stream.read(OLE_SCAN_BYTES)
     if any(marker in part for part in (head, directory) for marker in (ENCRYPTED_PACKAGE, ENCRYPTION_INFO)):
         return (
             f"文件“{name}”设有打开密码（已加密），无法读取；"
