@@ -57,3 +57,28 @@ def test_a_damaged_old_workbook_pointing_past_its_end_is_refused_not_a_crash(tmp
     assert check_file(path, "其他.xls", LIMITS) is None  # not encrypted: calamine says what it is
     with pytest.raises(UnreadableFile, match=r"无法打开工作簿“其他\.xls”"):
         list(read_sheets(path, "其他.xls", LIMITS))
+
+
+@pytest.mark.parametrize("suffix", [".et", ".xls"])
+def test_a_workbook_under_an_old_name_is_checked_as_the_zip_it_is(tmp_path: Path, suffix: str) -> None:
+    """A bomb named .et or .xls passed the guard unlooked-at (calamine then unpacks it by content)."""
+    bomb = _workbook(tmp_path / "bomb.xlsx", [LONG] * 1_000)
+    renamed = bomb.rename(tmp_path / f"户信息{suffix}")
+
+    problem = check_file(renamed, renamed.name, LIMITS)
+
+    assert problem is not None and "反复引用同一段长文字" in problem
+
+
+@pytest.mark.parametrize("suffix", [".et", ".xls"])
+def test_an_honest_workbook_under_an_old_name_is_read(tmp_path: Path, suffix: str) -> None:
+    """An .xlsx renamed .xls was refused as 文件已损坏; it is read by its content."""
+    from fangfan.engine.ingest.read import read_sheets
+
+    book = _workbook(tmp_path / "book.xlsx", ["张三家", "李四家"])
+    renamed = book.rename(tmp_path / f"户信息{suffix}")
+
+    [sheet] = list(read_sheets(renamed, renamed.name, LIMITS))
+
+    assert sheet.sheet == "户信息"
+    assert sheet.cells.height == 3 and "李四家" in sheet.cells.row(2)

@@ -37,6 +37,7 @@ DECLARED_CELLS_FREE = 1_000_000
 # An OLE compound file (.xls, .et, an encrypted .xlsx) starts with these bytes; its directory
 # names its streams (an encrypted workbook's "EncryptedPackage").
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+ZIP_MAGIC = b"PK\x03\x04"
 OLE_SCAN_BYTES = 64 * 1024
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -85,6 +86,10 @@ def check_file(path: Path, name: str, limits: ReadLimits) -> str | None:
             return problem
         # An old .xls saved under an .xlsx name is no zip: calamine reads it by its content.
         suffix = ".xls" if suffix in (".xlsx", ".xlsm") else suffix
+    if start.startswith(ZIP_MAGIC) and suffix in (".xls", ".et"):
+        # An .xlsx saved under an old name (WPS's .et is often one) is a zip all the same: calamine
+        # reads it by its content, so it is checked as one (a bomb named .et was not looked at).
+        suffix = ".xlsx"
     if suffix in (".xlsx", ".xlsm"):
         return check_workbook(path, name, limits)
     if suffix in (".xls", ".et") and start.lstrip().startswith(b"<"):

@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from fangfan.engine.ingest.guard import OLE_MAGIC, ReadLimits, check_file, too_many_rows
+from fangfan.engine.ingest.guard import OLE_MAGIC, ZIP_MAGIC, ReadLimits, check_file, too_many_rows
 
 # .et: WPS's own name for the workbooks it saves in the old Excel (BIFF8) format.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
@@ -248,12 +248,17 @@ def _workbook_source(path: Path) -> Path | bytes:
     """What calamine opens: the path, or the bytes of an old .xls renamed .xlsx (found by content).
 
     calamine picks its reader by the extension when given a path and by the content when
-    given bytes; an .xls is small (65,536 rows at most), so holding it costs little.
+    given bytes; an .xls is small (65,536 rows at most), so holding it costs little. An .xlsx
+    renamed .xls (a zip) is held too: packed, it is a fraction of what calamine unpacks from it.
     """
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
         with path.open("rb") as stream:
-            if stream.read(len(OLE_MAGIC)) == OLE_MAGIC:
-                return path.read_bytes()
+            start = stream.read(len(OLE_MAGIC))
+        old_named_new = suffix != ".xls" and start == OLE_MAGIC
+        new_named_old = suffix == ".xls" and start.startswith(ZIP_MAGIC)
+        if old_named_new or new_named_old:
+            return path.read_bytes()
     return path
 
 
