@@ -170,3 +170,29 @@ def test_a_sound_crafted_backup_is_restored(site: Place, tmp_path: Path) -> None
     assert (site.media / "evidence" / "照片.jpg").read_bytes() == b"jpeg"
     assert (site.home / "snapshots" / "s.parquet").read_bytes() == b"snapshot"
     assert (site.home.parent / "其他单位的数据.txt").read_text("utf-8") == "不能被删"
+
+
+def test_a_backup_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The database copy holds whole ID numbers: other accounts on the backup disk cannot open it
+    (before, the folder took the umask, 0755, and the copy 0644)."""
+    import os
+    import stat
+
+    from fangfan.web.backup import create_backup
+
+    (tmp_path / "home" / "snapshots").mkdir(parents=True)
+    (tmp_path / "home" / "snapshots" / "s.parquet").write_bytes(b"snapshot")
+    with sqlite3.connect(tmp_path / "home" / "fangfan.sqlite3") as database:
+        database.execute("CREATE TABLE registry_member (id_number TEXT)")
+        database.execute("INSERT INTO registry_member VALUES ('622621196407250124')")
+    place = Place(
+        tmp_path / "home", tmp_path / "media", Database("sqlite", str(tmp_path / "home" / "fangfan.sqlite3"))
+    )
+    previous = os.umask(0o022)
+    try:
+        create_backup(tmp_path / "备份", place)
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE((tmp_path / "备份").stat().st_mode) == 0o700
+    assert (tmp_path / "备份" / DATABASE).is_file()

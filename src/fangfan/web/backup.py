@@ -182,7 +182,9 @@ def create_backup(
     _remove_abandoned(destination.parent)
     partial = destination.parent / f".{destination.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    # Only its owner may read a backup: its database holds whole ID numbers, whatever the umask.
+    partial.mkdir(mode=0o700)
+    partial.chmod(0o700)
     try:
         manifest = _fill(partial, place, sources, progress)
         manifest.secret_key = (
