@@ -196,3 +196,20 @@ def test_a_backup_is_readable_by_its_owner_only(tmp_path: Path) -> None:
 
     assert stat.S_IMODE((tmp_path / "备份").stat().st_mode) == 0o700
     assert (tmp_path / "备份" / DATABASE).is_file()
+
+
+def test_a_restore_the_disk_cannot_hold_is_refused_before_anything_is_written(
+    site: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the files were copied folder by folder until the disk filled: some replaced, some not."""
+    from types import SimpleNamespace
+
+    from fangfan.web import backup as module
+
+    folder = tmp_path / "备份"
+    _files(folder, {"media/evidence/照片.jpg": b"j" * 5000})
+    listed = ("home/snapshots/s.parquet", "media/evidence/照片.jpg")
+    backup = _crafted(folder, [_entry(folder, path) for path in listed])
+    monkeypatch.setattr(module.shutil, "disk_usage", lambda path: SimpleNamespace(free=4000))
+
+    _refused(backup, site, r"恢复需要约 .* GB，拒绝恢复（未写入任何数据）")

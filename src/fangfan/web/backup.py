@@ -395,6 +395,7 @@ def restore_backup(
     missing = refuse_newer_schema(manifest, known_migrations)
     if not force:
         _require_empty(place)
+    _require_restore_space(place, manifest)
     mark = place.home / INCOMPLETE_MARK
     place.home.mkdir(parents=True, exist_ok=True)
     _write_file(mark, json.dumps({"source": str(source), "started_at": _now()}).encode("utf-8"))
@@ -577,6 +578,35 @@ def _require_empty(place: Place) -> None:
             f"恢复目标不是空的：{place.database.describe()} 中已有数据表。恢复只写入空的数据库；"
             "确认要覆盖现有数据时请加 --force"
         )
+
+
+def _require_restore_space(place: Place, manifest: Manifest) -> None:
+    """Room for every file where it is restored (copied beside what it replaces, which stays
+    until its copy is whole), checked before anything is written: a disk filling halfway
+    would leave some folders restored and others not."""
+    needed: dict[int, tuple[Path, int]] = {}
+    for entry in manifest.files:
+        relative = str(entry["path"])
+        if relative == PGDUMP_FILE:
+            continue  # restored into the database server, not onto this disk
+        target = Path(place.database.name) if relative == SQLITE_FILE else _placed(place, relative)
+        folder = _existing_ancestor(target.parent)
+        device = folder.stat().st_dev
+        known, total = needed.get(device, (folder, 0))
+        needed[device] = (known, total + int(entry["size"]))
+    for folder, total in needed.values():
+        free = shutil.disk_usage(folder).free
+        if free < total * 1.05:
+            raise BackupError(
+                f"{folder} 所在磁盘剩余 {free / 1024**3:,.1f} GB，恢复需要约 {total / 1024**3:,.1f} GB，"
+                "拒绝恢复（未写入任何数据）：请先清理或扩容"
+            )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _database_has_tables(database: Database) -> bool:
