@@ -266,6 +266,11 @@ def score(
     or a stored model); without them, first train on `training` (residual plus a sample of
     exactly linked records). The pairs are scored from the levels either way, so a stored
     model gives the links its training gave. `backend`: DuckDB unless given (and closed here).
+
+    Training is always DuckDB's, on the driver, whatever `backend` scores: `training` is a
+    sample and EM's answers move in their last digits from one SQL engine to another, so a
+    model learnt on Spark would decide a few borderline pairs otherwise. One trainer makes
+    every engine's links the same, as a stored model does.
     """
     import time
 
@@ -274,7 +279,14 @@ def score(
     backend = backend or DuckDBBackend(work_dir)
     try:
         if levels is None:
-            levels = train(backend, training, people, prior, progress)
+            if isinstance(backend, DuckDBBackend):
+                levels = train(backend, training, people, prior, progress)
+            else:
+                trainer = DuckDBBackend(work_dir)
+                try:
+                    levels = train(trainer, training, people, prior, progress)
+                finally:
+                    trainer.close()
         else:
             progress.advance("概率匹配", 3)
         started = time.perf_counter()
