@@ -33,6 +33,7 @@ from fangfan.web.registry.publish import (
     PublishError,
     PublishResult,
     clear_unfinished,
+    publishing_lock,
     read_engine_run,
     refuse_older,
 )
@@ -65,7 +66,7 @@ def publish_run(
     published = Run.objects.filter(run_id=engine.run_id, published=True).first()
     if published is not None:
         return PublishResult(run=published, created=False)
-    with asynchronous_commits():
+    with publishing_lock(), asynchronous_commits():
         clear_unfinished(engine.run_id)
         current = Run.objects.current()
         refuse_older(engine, current)

@@ -32,12 +32,15 @@ the registry knows nothing of monitoring (`fangfan.web.publishing` calls both).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import os
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,8 +124,10 @@ EVENT_SCHEMA = {
     "old": pl.String,
     "new": pl.String,
 }
-# A run left unpublished longer than this was interrupted (a publish at city scale takes minutes).
-UNFINISHED_AFTER = dt.timedelta(hours=1)
+# The publishing lock (`publishing_lock`): PostgreSQL's advisory lock with this key, or a file
+# locked beside the SQLite database.
+PUBLISH_LOCK_KEY = 620_000_014
+BUSY = "另一个发布正在进行，请等它完成后再发布"
 # Department records are built this many links at a time (a feed's, or a slice of a big feed's).
 DEPARTMENT_PART_ROWS = 500_000
 # What a record is built from: a feed row's address, and its link's columns.
@@ -252,11 +257,51 @@ def refuse_older(engine: EngineRun, current: Run | None) -> None:
         )
 
 
+@contextmanager
+def publishing_lock() -> Iterator[None]:
+    """Held by the one process publishing into this database, for the whole publish, and let go
+    by PostgreSQL or the operating system the moment that process dies (kill -9 included): a
+    run left unpublished while nobody holds it was left by a publish that is dead, however
+    recent, and one held means a publish is under way, however long it takes. Refused at
+    once (`BUSY`) while another process holds it.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [PUBLISH_LOCK_KEY])
+            row = cursor.fetchone()
+        if not row or not row[0]:
+            raise PublishError(BUSY)
+        try:
+            yield
+        finally:
+            if connection.is_usable():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [PUBLISH_LOCK_KEY])
+        return
+    with open(publishing_lock_path(), "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError(BUSY) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publishing_lock_path() -> Path:
+    """SQLite's lock file: beside the database file (an in-memory database, which no other
+    process can open, gets one of its own in the temporary folder)."""
+    name = str(connection.settings_dict["NAME"])
+    if name and ":memory:" not in name and "mode=memory" not in name:
+        return Path(name).with_name(Path(name).name + ".publish.lock")
+    return Path(tempfile.gettempdir()) / f"fangfan-publish-{os.getpid()}-{abs(hash(name))}.lock"
+
+
 def clear_unfinished(run_id: str) -> None:
-    """Remove what an interrupted publish left; refuse while another one is under way."""
+    """Remove what an interrupted publish left (called under `publishing_lock`: no other
+    publish is alive, so every unpublished run is one whose publisher died)."""
     for run in Run.objects.filter(published=False):
-        if run.run_id != run_id and run.published_at > timezone.now() - UNFINISHED_AFTER:
-            raise PublishError(f"筛查批次 {run.run_id} 正在发布，请等它完成后再发布")
         _discard_run(run)
     for model in (Member, DepartmentRecord):
         shadow = shadow_table(model)
