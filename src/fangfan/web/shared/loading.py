@@ -359,19 +359,31 @@ class CopyLoader:
     batch_rows = COPY_ROWS
 
     def insert(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> int:
+        """One COPY (all rows or none); `advance` told once it is over (`_copy`)."""
         frame = with_defaults(model, frame)
-        self._copy(model._meta.db_table, frame.columns, _batches(frame, CSV_ROWS), advance)
+        self._copy(model._meta.db_table, frame.columns, _batches(frame, CSV_ROWS))
+        if advance:
+            advance(frame.height)
         return frame.height
 
     def stage(self, model: type[Model], frame: pl.DataFrame, advance: Advance | None = None) -> str:
+        """A COPY a chunk, `advance` told between them, so a city's stage shows its progress
+        (nothing else sees the connection's own temporary table: were a load to fail
+        halfway, the next `create_stage` drops what it left)."""
         frame = with_defaults(model, frame)
         name = create_stage(model, frame.columns, "WITH NO DATA")
-        self._copy(name, frame.columns, _batches(frame, CSV_ROWS), advance)
+        for chunk in _batches(frame, CSV_ROWS):
+            self._copy(name, frame.columns, [chunk])
+            if advance:
+                advance(chunk.height)
         return name
 
-    def _copy(
-        self, table: str, columns: list[str], chunks: Iterable[pl.DataFrame], advance: Advance | None
-    ) -> None:
+    def _copy(self, table: str, columns: list[str], chunks: Iterable[pl.DataFrame]) -> None:
+        """One COPY of every chunk, on the default connection. Never a caller's callback
+        inside: psycopg holds the connection's lock while a COPY is open, and a progress
+        written meanwhile on the same connection (an upload's `UploadProgress`, this very
+        thread's connection) waits for that lock for ever, PostgreSQL waiting for the rest
+        of the COPY (`ClientRead`): a city's upload stopped so at 写入农户."""
         # Polars writes the CSV (a null as nothing, an empty text as ""), which is what
         # COPY's CSV format reads; far faster than handing psycopg one row at a time.
         quote = connection.ops.quote_name
@@ -381,8 +393,6 @@ class CopyLoader:
             with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
                 for chunk in chunks:
                     copy.write(csv_bytes(chunk))
-                    if advance:
-                        advance(chunk.height)
 
 
 # Replacing a whole table by another (PostgreSQL) -------------------------------------------
@@ -439,7 +449,9 @@ class ShadowTable:
     def copy(self, frame: pl.DataFrame, advance: Advance | None = None) -> int:
         """COPY `frame` (the model's columns, defaults filled) into the next table; autocommit."""
         frame = with_defaults(self.model, frame)
-        CopyLoader()._copy(self.next, frame.columns, _batches(frame, CSV_ROWS), advance)
+        CopyLoader()._copy(self.next, frame.columns, _batches(frame, CSV_ROWS))
+        if advance:
+            advance(frame.height)  # after the COPY (`CopyLoader._copy`)
         return frame.height
 
     def copy_parts(self, parts: Iterable[pl.DataFrame], advance: Advance | None = None) -> int:
@@ -455,8 +467,14 @@ class ShadowTable:
         next table) a savepoint of it. The chunks are sent by a thread of psycopg's
         (`QueuedLibpqWriter`) while the next part is built."""
         if connection.in_atomic_block:
+            # The caller's connection: its progress told once the COPY is over (`CopyLoader._copy`).
+            told: list[int] = []
             with transaction.atomic(), connection.cursor() as cursor:
-                return self._copy_frozen(cursor.cursor, parts, advance)
+                count = self._copy_frozen(cursor.cursor, parts, told.append if advance else None)
+            for amount in told:
+                assert advance is not None
+                advance(amount)
+            return count
         with psycopg.connect(**connection.get_connection_params(), autocommit=True) as own:
             own.execute("SET synchronous_commit = off")  # as `asynchronous_commits`
             with own.transaction(), own.cursor() as cursor:
