@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from fangfan.engine import config
-from fangfan.engine.progress import Progress
+from fangfan.engine.progress import Progress, StepFigures
 
 RUNNING = "运行中"
 DONE = "完成"
@@ -224,6 +224,14 @@ class JournalProgress:
 
     def finish(self, task: str) -> None:
         self.inner.finish(task)
+
+    def measured(self, task: str, figures: StepFigures) -> None:
+        """A measured step's figures (`StepMeter`) go on to a progress that shows them."""
+        measured = getattr(self.inner, "measured", None)
+        if measured is not None:
+            measured(task, figures)
+        else:
+            self.inner.finish(task)
 
 
 def describe_error(error: BaseException) -> str:

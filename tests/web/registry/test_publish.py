@@ -294,7 +294,11 @@ def another_publisher() -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_lock(%s)", [publishing.PUBLISH_LOCK_KEY])
             yield
         finally:
-            other.close()  # the session's lock goes with it, as with a process killed
+            # Let go before closing: a closed connection's backend ends (and frees its locks)
+            # a moment after the client has gone, and the next publish would race it.
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [publishing.PUBLISH_LOCK_KEY])
+            other.close()
         return
     with open(publishing.publishing_lock_path(), "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
