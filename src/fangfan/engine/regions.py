@@ -85,6 +85,9 @@ def _level(file: str, level: str) -> dict[str, Region]:
     return {r.code: r for r in _read(file) if r.level == level}
 
 
+# old_area_codes.csv: Longnan's rows are the codes the generator always used; the other former
+# prefectures' (定西, 平凉, 庆阳, 天水 …) were written from memory of the pre-2004 code list and
+# have not been checked against the official one: check them before relying on a county there.
 @cache
 def _old_codes(file: str) -> dict[str, str]:
     text = resources.files("fangfan.engine.reference").joinpath("old_area_codes.csv").read_text("utf-8")
