@@ -7,7 +7,6 @@ household's totals and verdicts (`ledger.refresh_household`).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from fangfan.engine.fieldwork.industry_workbook import LIMITS, too_large
 from fangfan.web.accounts.access import can
@@ -24,10 +22,9 @@ from fangfan.web.accounts.models import User
 from fangfan.web.industry.ledger import refresh_household
 from fangfan.web.industry.models import IndustryRow, Livestock, Planting, Source
 from fangfan.web.registry.models import Household
+from fangfan.web.shared.double_tap import tapped_again
 
 KINDS: dict[str, type[IndustryRow]] = {"planting": Planting, "livestock": Livestock}
-# A second 登记 of the very same row by the same user this soon is the same visit tapped twice.
-DOUBLE_TAP = dt.timedelta(minutes=2)
 CENTS = Decimal("0.01")
 
 
@@ -104,17 +101,8 @@ def record_row(user: User, household: Household, entry: RowInput) -> IndustryRow
     _require(user, household)
     _check(entry)
     Household.objects.select_for_update().filter(pk=household.pk).first()  # one visit at a time
-    again = (
-        KINDS[entry.kind]
-        .objects.filter(
-            household=household,
-            recorded_by=user,
-            source=Source.VISIT,
-            recorded_at__gte=timezone.now() - DOUBLE_TAP,
-            **_fields(entry),
-        )
-        .order_by("-pk")
-        .first()
+    again = tapped_again(
+        KINDS[entry.kind].objects.all(), user, household=household, source=Source.VISIT, **_fields(entry)
     )
     if again is not None:
         return again

@@ -47,11 +47,10 @@ from fangfan.web.projects.models import (
 )
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
+from fangfan.web.shared.double_tap import tapped_again
 
 PLAN_AHEAD_DAYS = 10 * 366  # a plan may run years ahead; a date further off is a typing slip
 MAX_PHOTOS = 9
-# A second 登记 of the very same payment by the same person this soon is one click counted twice.
-DOUBLE_TAP = dt.timedelta(minutes=2)
 FEN = Decimal("0.01")
 
 
@@ -233,17 +232,13 @@ def record_payment(
         raise WorkflowError("请选择资金来源")
     if amount_yuan <= 0:
         raise WorkflowError("支付金额应大于0")
-    again = (
-        project.payments.filter(
-            paid_on=paid_on,
-            amount_yuan=amount_yuan,
-            level=level,
-            note=note.strip()[:200],
-            recorded_by=user,
-            recorded_at__gte=timezone.now() - DOUBLE_TAP,
-        )
-        .order_by("-pk")
-        .first()
+    again = tapped_again(
+        project.payments.all(),
+        user,
+        paid_on=paid_on,
+        amount_yuan=amount_yuan,
+        level=level,
+        note=note.strip()[:200],
     )
     if again is not None:
         return again
