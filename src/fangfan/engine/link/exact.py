@@ -17,7 +17,9 @@ from fangfan.engine.link.records import (
 from fangfan.engine.schema import DEPARTMENT_FEEDS
 from fangfan.engine.snapshot import Snapshot
 
-LINK_COLUMNS: dict[str, pl.DataType] = {
+# A feed row as it stands in its file: its number across the feeds, where it is, what it says.
+# A link starts with these, and so do the keyed rows the Spark engine joins (`link.spark`).
+FEED_ROW_COLUMNS: dict[str, pl.DataType] = {
     "record_id": pl.Int64(),
     "feed": pl.String(),
     "_file": pl.String(),
@@ -25,6 +27,9 @@ LINK_COLUMNS: dict[str, pl.DataType] = {
     "_row": pl.Int64(),
     "id_as_written": pl.String(),
     "name": pl.String(),
+}
+LINK_COLUMNS: dict[str, pl.DataType] = {
+    **FEED_ROW_COLUMNS,
     "linked_id_number": pl.String(),
     "linked_household_id": pl.String(),
     "linked_village_code": pl.String(),
@@ -116,12 +121,12 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
         residual.append(with_written(left))
         del rows
     if not links:
-        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, _no_villages())
+        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, no_villages())
     return ExactStep(
         pl.concat(links),
         pl.concat(residual).sort("record_id"),
         with_id,
-        pl.concat(villages) if villages else _no_villages(),
+        pl.concat(villages) if villages else no_villages(),
     )
 
 
@@ -203,15 +208,15 @@ def sample_records(step: ExactStep, size: int, seed: int) -> pl.DataFrame:
     linked = step.links.get_column("record_id").sort().to_frame()
     chosen = linked.sample(min(linked.height, size), seed=seed)
     wanted = pl.col("record_id").is_in(chosen.get_column("record_id").implode())
-    columns = ("record_id", "feed", "_file", "_sheet", "_row", "id_as_written", "name")
-    found = step.links.lazy().filter(wanted).select(columns).collect(engine="streaming")
+    found = step.links.lazy().filter(wanted).select(list(FEED_ROW_COLUMNS)).collect(engine="streaming")
     rows = chosen.join(found, on="record_id", how="left", maintain_order="left").join(
         step.villages.filter(wanted), on="record_id", how="left", maintain_order="left"
     )
     return with_written(rows)
 
 
-def _no_villages() -> pl.DataFrame:
+def no_villages() -> pl.DataFrame:
+    """`ExactStep.villages` when no feed has a village code."""
     return pl.DataFrame(schema={"record_id": pl.Int64, "village_code": pl.String})
 
 

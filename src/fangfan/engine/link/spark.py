@@ -35,7 +35,16 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from fangfan.engine.link.exact import KEYED_FLAGS, LINK_COLUMNS, ExactStep, exact_links, keyed, registry_keys
+from fangfan.engine.link.exact import (
+    FEED_ROW_COLUMNS,
+    KEYED_FLAGS,
+    LINK_COLUMNS,
+    ExactStep,
+    exact_links,
+    keyed,
+    no_villages,
+    registry_keys,
+)
 from fangfan.engine.link.model import evidence, side
 from fangfan.engine.link.records import empty_records, feed_columns, id_column, with_written, written_key
 from fangfan.engine.progress import Progress
@@ -47,27 +56,9 @@ if TYPE_CHECKING:
 
 # Spark's types of the Polars types the link frames use.
 _SPARK_TYPES = {pl.Int64(): "bigint", pl.String(): "string", pl.Float64(): "double", pl.Boolean(): "boolean"}
-_ROWS = (
-    "record_id",
-    "feed",
-    "_file",
-    "_sheet",
-    "_row",
-    "id_as_written",
-    "name",
-    "village_code",
-    "key",
-    "fifteen",
-    "counted",
-)
+# The keyed rows of every feed, as Spark holds them (`exact.keyed`'s columns).
 _ROW_TYPES: dict[str, pl.DataType] = {
-    "record_id": pl.Int64(),
-    "feed": pl.String(),
-    "_file": pl.String(),
-    "_sheet": pl.String(),
-    "_row": pl.Int64(),
-    "id_as_written": pl.String(),
-    "name": pl.String(),
+    **FEED_ROW_COLUMNS,
     "village_code": pl.String(),
     "key": pl.Int64(),
     "fifteen": pl.Boolean(),
@@ -177,7 +168,7 @@ def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, 
         )
         offset += int(snapshot.scan(table.name).select(pl.len()).collect().item())
     if not feeds:
-        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, _no_villages())
+        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, no_villages())
     # Every feed in one frame, so each question below is one Spark job, not one a feed.
     rows = functools.reduce(lambda a, b: a.unionByName(b), feeds).persist()
     try:
@@ -196,10 +187,6 @@ def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, 
         with_id,
         villages,
     )
-
-
-def _no_villages() -> pl.DataFrame:
-    return pl.DataFrame(schema={"record_id": pl.Int64, "village_code": pl.String})
 
 
 def _collect(frame: Any) -> pl.DataFrame:
