@@ -2,10 +2,13 @@
 
     python -m bench.bench_engines [--scales county,city] [--engines polars,duckdb,spark]
                                   [--out bench/out/engines] [--json FILE]
+                                  [--exports city=/work/city/csv,county=DIR]
+    python -m bench.bench_engines --scaling county.json city.json   # time and peak against size
 
 For each scale (county 60,000 households, city 600,000; seed 2020, as of 2026-10-31) the
-data is generated and imported once under OUT/<scale>/ (reused while its generate.json
-says it is the same), then for each engine a child process screens the snapshot
+data is generated and imported once under OUT/<scale>/ (reused while its prepared.json
+says it is the same; with --exports a folder `fangfan generate` already wrote for that
+scale is imported instead, read only), then for each engine a child process screens the snapshot
 (`screen_snapshot` with that engine's adapter, no linkage: department rows join on the
 ID as written, the same for every engine) in a fresh runs folder. The child measures each
 step — Spark's start (Spark only), wide tables, rules, monitoring signals, writing —
@@ -29,6 +32,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -134,25 +138,53 @@ def screen_child(home: Path, runs: Path, engine: str, result: Path) -> None:
     result.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
 
 
-def prepare(folder: Path, households: int) -> Path:
-    """Generate and import the scale once; the FANGFAN_HOME holding its snapshot."""
+def prepare(folder: Path, households: int, exports: Path | None = None) -> Path:
+    """Generate (or take `exports`, a folder `fangfan generate` wrote) and import the scale once;
+    the FANGFAN_HOME holding its snapshot. Given exports must be this scale's: their
+    generate.json is checked for the households, seed and date (they are read, never written)."""
     marker = folder / "prepared.json"
-    wanted = {"households": households, "seed": SEED, "as_of": AS_OF.isoformat()}
+    wanted: dict[str, Any] = {"households": households, "seed": SEED, "as_of": AS_OF.isoformat()}
+    csv = folder / "csv"
+    if exports is not None:
+        csv = exports.resolve()
+        made = json.loads((csv / "generate.json").read_text("utf-8"))
+        found = {"households": made["households"], "seed": made["seed"], "as_of": made["as_of"]}
+        if found != wanted:
+            raise SystemExit(f"{csv} holds {found}, not {wanted}")
+        wanted["exports"] = str(csv)
     if marker.exists() and json.loads(marker.read_text("utf-8")) == wanted:
         return folder / "home"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder / "home", ignore_errors=True)
     fangfan = [sys.executable, "-m", "fangfan.cli"]
-    generate = [*fangfan, "generate", "--households", str(households), "--seed", str(SEED)]
-    generate += ["--out", str(folder / "csv"), "--as-of", AS_OF.isoformat()]
-    run_measured(f"generate {households:,} households", generate)
-    imported = [*fangfan, "import", str(folder / "csv"), "--as-of", AS_OF.isoformat()]
+    if exports is None:
+        generate = [*fangfan, "generate", "--households", str(households), "--seed", str(SEED)]
+        generate += ["--out", str(csv), "--as-of", AS_OF.isoformat()]
+        run_measured(f"generate {households:,} households", generate)
+    imported = [*fangfan, "import", str(csv), "--as-of", AS_OF.isoformat()]
     run_measured("import", imported, env={"FANGFAN_HOME": str(folder / "home")})
     marker.write_text(json.dumps(wanted), "utf-8")
     return folder / "home"
 
 
-def measure_scale(scale: str, out: Path, engines: tuple[str, ...]) -> dict[str, Any]:
+def parse_exports(text: str | None) -> dict[str, Path]:
+    """`county=DIR,city=DIR` → {scale: folder}; a scale not named is generated."""
+    if not text:
+        return {}
+    exports = {}
+    for item in text.split(","):
+        scale, _, folder = item.partition("=")
+        if scale not in SCALES or not folder:
+            raise SystemExit(f"--exports: {item!r} is not SCALE=FOLDER with SCALE one of {', '.join(SCALES)}")
+        exports[scale] = Path(folder)
+    return exports
+
+
+def measure_scale(
+    scale: str, out: Path, engines: tuple[str, ...], exports: Path | None = None
+) -> dict[str, Any]:
     folder = out / scale
-    home = prepare(folder, SCALES[scale])
+    home = prepare(folder, SCALES[scale], exports)
     by_engine: dict[str, Any] = {}
     for engine in engines:
         runs = folder / "runs" / engine
@@ -225,24 +257,68 @@ def table(scale: str, by_engine: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scaling(files: list[Path]) -> list[str]:
+    """How each step's time and peak grow with size: one row per engine and scale, from the
+    --json files of earlier runs (each checked equal across engines when it was made)."""
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+    for file in files:
+        saved = json.loads(file.read_text("utf-8"))
+        for scale, by_engine in saved["scales"].items():
+            for engine, figures in by_engine.items():
+                rows.append((engine, f"{scale} ({figures['households']:,}, {saved['commit']})", figures))
+    rows.sort(key=lambda row: (ENGINES.index(row[0]), row[2]["households"]))
+    lines = [
+        "| engine | scale (households, commit) | "
+        + " | ".join(f"{s} s / MB" for s in STEPS)
+        + " | whole s / MB |",
+        "|---|---|" + "---:|" * (len(STEPS) + 1),
+    ]
+    first: dict[str, dict[str, Any]] = {}
+    for engine, label, figures in rows:
+        base = first.setdefault(engine, figures)
+        cells = []
+        for step in STEPS:
+            if step not in figures["steps"]:
+                cells.append("–")
+                continue
+            seconds, peak = figures["steps"][step]["seconds"], figures["steps"][step]["peak_mb"]
+            cells.append(f"{seconds:,.1f} / {peak:,.0f}")
+        whole = figures["whole"]
+        growth = ""
+        if base is not figures:
+            size = figures["households"] / base["households"]
+            growth = f" ({whole['seconds'] / base['whole']['seconds']:.1f}× time for {size:.0f}× households)"
+        cells.append(f"{whole['seconds']:,.1f} / {whole['peak_rss_mb']:,.0f}{growth}")
+        lines.append(f"| {engine} | {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="county,city")
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--out", type=Path, default=Path("bench/out/engines"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--exports", help="SCALE=FOLDER,…: import these exports instead of generating")
+    parser.add_argument(
+        "--scaling", type=Path, nargs="+", help="print the scaling table of earlier --json files"
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         engine, home, runs, result = arguments.child
         screen_child(Path(home), Path(runs), engine, Path(result))
         return
+    if arguments.scaling:
+        print("\n".join(scaling(arguments.scaling)))
+        return
     engines = tuple(arguments.engines.split(","))
     out = arguments.out.resolve()
     print(machine_description())
+    exports = parse_exports(arguments.exports)
     measured = {}
     for scale in arguments.scales.split(","):
-        measured[scale] = measure_scale(scale, out, engines)
+        measured[scale] = measure_scale(scale, out, engines, exports.get(scale))
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()

@@ -1,6 +1,7 @@
 """Linkage on each engine (issue 19, part 4): the default engine and Spark local[2].
 
     python -m bench.bench_link_engines [--scales county] [--out bench/out/link-engines]
+                                       [--exports city=/work/city/csv] [--json FILE]
 
 For each scale (bench_engines.SCALES: county 60,000 households, city 600,000; seed 2020)
 the data is generated and imported once (`bench_engines.prepare`), then linked in a
@@ -30,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from bench.bench_engines import SCALES, TreePeak, prepare
+from bench.bench_engines import SCALES, TreePeak, parse_exports, prepare
 from bench.measure import machine_description, run_measured
 
 RUNS = (
@@ -68,9 +69,9 @@ def link_child(home: Path, derived: Path, engine: str, result: Path) -> None:
     result.write_text(json.dumps(figures, indent=2), "utf-8")
 
 
-def measure_scale(scale: str, out: Path) -> dict[str, Any]:
+def measure_scale(scale: str, out: Path, exports: Path | None = None) -> dict[str, Any]:
     folder = out / scale
-    home = prepare(folder, SCALES[scale])
+    home = prepare(folder, SCALES[scale], exports)
     from fangfan.engine.snapshot import SnapshotStore
 
     snapshot = SnapshotStore(home / "snapshots").latest().id
@@ -134,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="county")
     parser.add_argument("--out", type=Path, default=Path("bench/out/link-engines"))
+    parser.add_argument("--exports", help="SCALE=FOLDER,…: import these exports instead of generating")
+    parser.add_argument("--json", type=Path)
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
@@ -142,13 +145,16 @@ def main() -> None:
         return
     out = arguments.out.resolve()
     print(machine_description())
-    measured = {scale: measure_scale(scale, out) for scale in arguments.scales.split(",")}
+    exports = parse_exports(arguments.exports)
+    measured = {scale: measure_scale(scale, out, exports.get(scale)) for scale in arguments.scales.split(",")}
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     print(f"\ncommit {commit}, load {os.getloadavg()[0]:.1f} at the end\n")
     for scale, by_run in measured.items():
         print("\n".join(table(scale, by_run)) + "\n")
+    if arguments.json:
+        arguments.json.write_text(json.dumps({"commit": commit, "scales": measured}, indent=2), "utf-8")
 
 
 if __name__ == "__main__":
