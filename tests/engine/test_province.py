@@ -1,12 +1,13 @@
 """Gansu as one snapshot (issue 19 part 3): `fangfan generate --province gansu` and the engine on it.
 
-A province of 20,000 households covers every one of Gansu's 14 cities; its villages sit in
-their real townships; `fangfan run` with FANGFAN_REGION=gansu finds every ground-truth
-problem with the Longnan accuracy test's bar (tests/engine/test_screen_accuracy.py: recall
-100% per kind, precision at least 99% per rule) and writes a ledger for every county of the
-province that has households. Longnan, the default, is unchanged: the fingerprints below
-were recorded from the code before the province existed (commit 33d1c95), the same files
-byte for byte.
+A province of 20,000 households covers every one of Gansu's 14 cities, written one city at a
+time (each city appended to the one file per table, the ground truth's rows counted from the
+file's top); its villages sit in their real townships; `fangfan run` with FANGFAN_REGION=gansu
+finds every ground-truth problem with the Longnan accuracy test's bar
+(tests/engine/test_screen_accuracy.py: recall 100% per kind, precision at least 99% per rule)
+and writes a ledger for every county of the province that has households. Longnan, the
+default, is unchanged: the fingerprints below were recorded from the code before the province
+existed (commit 33d1c95), the same files byte for byte.
 """
 
 from __future__ import annotations
@@ -145,6 +146,63 @@ def test_the_run_keeps_a_ledger_for_every_county_of_the_province(
     assert len(summary["ledgers"]) == len(lived_in)  # 城关区, all 街道 and special units, has none
     ledgers = {path.name for path in (province / "out" / "台账").glob("*问题台账.xlsx")}
     assert {"临夏县问题台账.xlsx", "玛曲县问题台账.xlsx", "礼县问题台账.xlsx"} <= ledgers
+
+
+@pytest.mark.slow
+def test_the_province_written_city_by_city_reads_as_one_file_per_table(province: Path) -> None:
+    data = province / "data"
+    manifest = json.loads((data / "generate.json").read_text("utf-8"))
+    from fangfan.engine.schema import TABLES
+
+    for table, rows in manifest["counts"].items():
+        path = data / f"{TABLES[table].title}.csv"
+        lines = path.read_text("utf-8").splitlines()
+        header = lines[0]
+        assert lines.count(header) == 1, f"{path.name}: the header again inside the file"
+        assert len(lines) - 1 == rows, path.name
+    truth = pl.read_csv(data / "ground_truth.csv", infer_schema=False)
+    assert truth["problem_id"].cast(pl.Int64).to_list() == list(range(1, truth.height + 1))
+    assert sum(manifest["kinds"].values()) == truth.height
+    placed = truth.filter(pl.col("file") != "")
+    assert placed.height > 50
+    files: dict[str, list[str]] = {}
+    for file, row, value in placed.select("file", "row", "value").iter_rows():
+        lines = files.setdefault(file, (data / file).read_text("utf-8").splitlines())
+        assert value in lines[int(row) - 1], (file, row, value)  # counted from the file's top
+    last_city = placed.filter(pl.col("household_id").str.starts_with("6230"))
+    assert last_city.height > 0  # 甘南, written last: its rows come after every other city's
+
+
+def test_the_same_seed_gives_the_same_province_byte_for_byte(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from fangfan.engine.synth import generate_dataset
+
+    for name in ("first", "second"):
+        generate_dataset(tmp_path / name, 1200, 5, as_of=dt.date(2026, 10, 31), province="gansu")
+    assert _fingerprint(tmp_path / "first") == _fingerprint(tmp_path / "second")
+    households = pl.read_csv(tmp_path / "first" / "户信息.csv", infer_schema=False)
+    assert households.height == 1200 and households["户编号"].n_unique() == 1200
+    cities = households["行政区划代码"].str.slice(0, 4).value_counts()
+    assert cities.height == 14 and min(cities["count"].to_list()) >= 20  # every city, CITY_FLOOR at least
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--messy"], "只能写成规范的 CSV"),
+        (["--format", "xlsx"], "只能写成规范的 CSV"),
+        (["--households", "100"], "全省至少要 280 户"),
+    ],
+)
+def test_the_province_refuses_what_it_cannot_write_city_by_city(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    arguments = ["generate", "--province", "gansu", "--out", str(tmp_path / "out"), *extra]
+    result = CliRunner().invoke(main, arguments, env={"COLUMNS": "200"})
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not (tmp_path / "out" / "户信息.csv").exists()
 
 
 def test_the_region_set_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

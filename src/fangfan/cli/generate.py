@@ -57,17 +57,20 @@ def generate(
         except ConfigError as error:
             raise click.ClickException(str(error)) from None
     with RichProgress() as progress:
-        result = generate_dataset(
-            out_dir,
-            households,
-            seed,
-            messy=messy,
-            file_format=file_format,
-            as_of=as_of.date() if as_of else None,
-            progress=progress,
-            assessment_truth=assessment_truth,
-            province=province,
-        )
+        try:
+            result = generate_dataset(
+                out_dir,
+                households,
+                seed,
+                messy=messy,
+                file_format=file_format,
+                as_of=as_of.date() if as_of else None,
+                progress=progress,
+                assessment_truth=assessment_truth,
+                province=province,
+            )
+        except ConfigError as error:  # the province's limits, before anything is written
+            raise click.ClickException(str(error)) from None
     problems = sum(result.kinds.values())
     console.print(
         f"已生成 {result.counts['households']:,} 户、{result.counts['members']:,} 名成员，"

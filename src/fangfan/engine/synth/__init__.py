@@ -6,7 +6,9 @@
 
 The same seed and arguments give byte-identical files. Problems are injected on
 purpose (and arise naturally in the income tail); each one is a row of
-`ground_truth.csv`, as docs/ground_truth.md defines.
+`ground_truth.csv`, as docs/ground_truth.md defines. A province (`province="gansu"`)
+is generated and written one city at a time, so memory holds the largest city, not the
+province (`_generate_province`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,13 +35,14 @@ from fangfan.engine.synth.inject import (
     natural_occurrences,
 )
 from fangfan.engine.synth.links import inject_links
-from fangfan.engine.synth.regions import region_of
+from fangfan.engine.synth.regions import city_shares, region_of
 from fangfan.engine.synth.registry import build_registry
 from fangfan.engine.synth.truth import Truth
 
 __all__ = ["GenerateResult", "default_as_of", "generate_dataset"]
 
 STREAMS = ("registry", "structure", "income", "feeds", "rules", "links", "messy")
+CITY_FLOOR = 20  # households each city of a province gets at least: the generator needs about a dozen
 
 
 @dataclass
@@ -79,29 +83,14 @@ def generate_dataset(
     progress = progress or SilentProgress()
     as_of = as_of or default_as_of()
     years = (as_of.year - 2, as_of.year - 1)
-    rngs = dict(
-        zip(
-            STREAMS,
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
-            strict=True,
+    if province is not None:
+        return _generate_province(
+            out_dir, households, seed, province, as_of, years, progress, assessment_truth, messy, file_format
         )
-    )
+    rngs = _streams(np.random.SeedSequence(seed))
     truth = Truth()
-    progress.start("生成户籍与成员", total=4)
     region = region_of(province)
-    registry = build_registry(rngs["registry"], households, as_of, region)
-    progress.advance("生成户籍与成员")
-    members = inject_structure(rngs["structure"], registry.members, truth)
-    households_frame = finish_households(registry.households, members)
-    income = build_income(rngs["income"], households_frame, years)
-    progress.advance("生成户籍与成员")
-    tables = _feeds(rngs["feeds"], households_frame, members, income, registry.villages, years, as_of)
-    progress.advance("生成户籍与成员")
-    natural_income_tail(tables, years[1], truth)
-    inject_rules(rngs["rules"], tables, years, as_of, truth)
-    natural_occurrences(tables, years, truth)
-    inject_links(rngs["links"], tables, truth)
-    progress.finish("生成户籍与成员")
+    tables = _tables(rngs, households, as_of, years, truth, progress, region)
     out_dir.mkdir(parents=True, exist_ok=True)
     books = _layout(rngs["messy"], tables, out_dir, messy, file_format, as_of, truth, region)
     progress.start("写出文件", total=len(books))
@@ -126,6 +115,134 @@ def generate_dataset(
         out_dir / "generate.json",
     ]
     return GenerateResult(out_dir, files, counts, kinds, time.perf_counter() - started, years, as_of)
+
+
+def _streams(sequence: np.random.SeedSequence) -> dict[str, np.random.Generator]:
+    """One generator per stream of `STREAMS`, spawned from `sequence`."""
+    return dict(
+        zip(
+            STREAMS,
+            (np.random.default_rng(s) for s in sequence.spawn(len(STREAMS))),
+            strict=True,
+        )
+    )
+
+
+def _tables(
+    rngs: dict[str, np.random.Generator],
+    households: int,
+    as_of: dt.date,
+    years: tuple[int, int],
+    truth: Truth,
+    progress: Progress,
+    region: RegionSet,
+    city: str | None = None,
+    task: str = "生成户籍与成员",
+) -> dict[str, pl.DataFrame]:
+    """The registry, the feeds and every rule- and link-level problem of one city (`city` of a
+    province, or the whole of `region`), the problems recorded in `truth`."""
+    progress.start(task, total=4)
+    registry = build_registry(rngs["registry"], households, as_of, region, city)
+    progress.advance(task)
+    members = inject_structure(rngs["structure"], registry.members, truth)
+    households_frame = finish_households(registry.households, members)
+    income = build_income(rngs["income"], households_frame, years)
+    progress.advance(task)
+    tables = _feeds(rngs["feeds"], households_frame, members, income, registry.villages, years, as_of)
+    progress.advance(task)
+    natural_income_tail(tables, years[1], truth)
+    inject_rules(rngs["rules"], tables, years, as_of, truth)
+    natural_occurrences(tables, years, truth)
+    inject_links(rngs["links"], tables, truth)
+    progress.finish(task)
+    return tables
+
+
+def _generate_province(
+    out_dir: Path,
+    households: int,
+    seed: int,
+    province: str,
+    as_of: dt.date,
+    years: tuple[int, int],
+    progress: Progress,
+    assessment_truth: str | Path | None,
+    messy: bool,
+    file_format: str,
+) -> GenerateResult:
+    """The province one city at a time: each city's registry, feeds and problems generated,
+    appended to the files and dropped, so memory holds one city, never the province.
+
+    The households are split over the cities first (at least `CITY_FLOOR` each); each city
+    then draws from its own seed sequence, spawned from `seed`, so the files are the same
+    for the same seed. Problem ids run on from city to city.
+    """
+    from fangfan.engine.config import ConfigError
+
+    started = time.perf_counter()
+    if messy or file_format != "csv":
+        raise ConfigError("全省数据按市州逐个追加写出，只能写成规范的 CSV：请去掉 --messy 和 --format xlsx")
+    region = region_of(province)
+    shares = city_shares(region)
+    if households < CITY_FLOOR * len(shares):
+        raise ConfigError(f"全省至少要 {CITY_FLOOR * len(shares):,} 户（每个市州至少 {CITY_FLOOR} 户）")
+    sequences = np.random.SeedSequence(seed).spawn(len(shares) + 1)
+    split = np.random.default_rng(sequences[0])
+    per_city = split.multinomial(households - CITY_FLOOR * len(shares), list(shares.values())) + CITY_FLOOR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cities = region.cities()
+    rows_written: dict[Path, int] = {}
+    counts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    next_id = 1
+    extra_files: list[Path] = []
+    for part, (city, count) in enumerate(zip(shares, per_city, strict=True), start=1):
+        name = cities[city].name
+        rngs = _streams(sequences[part])
+        truth = Truth(next_id=next_id)
+        tables = _tables(rngs, int(count), as_of, years, truth, progress, region, city, f"生成{name}")
+        books = _layout(rngs["messy"], tables, out_dir, False, "csv", as_of, truth, region)
+        progress.start(f"写出{name}", total=len(books))
+        places = writers.append_csv(books, rows_written)
+        progress.finish(f"写出{name}")
+        ground_truth = truth.table(places)
+        _append_csv(ground_truth, out_dir / "ground_truth.csv", first=part == 1)
+        next_id = truth.next_id
+        counts.update({table: frame.height for table, frame in tables.items()})
+        kinds.update(dict(ground_truth.group_by("kind").len().iter_rows()))
+        if assessment_truth is not None:
+            from fangfan.engine.synth.assessment import write_assessment_truth
+
+            path = write_assessment_truth(
+                out_dir, tables["households"], seed, assessment_truth, part, append=part > 1
+            )
+            extra_files = [path]
+        del tables, books, ground_truth, truth
+    kinds_sorted = dict(sorted(kinds.items()))
+    _write_manifest(
+        out_dir,
+        seed,
+        households,
+        as_of,
+        years,
+        dict(counts),
+        kinds_sorted,
+        False,
+        "csv",
+        assessment_truth,
+        province,
+    )
+    files = [*sorted(rows_written), out_dir / "ground_truth.csv", *extra_files, out_dir / "generate.json"]
+    seconds = time.perf_counter() - started
+    return GenerateResult(out_dir, files, dict(counts), kinds_sorted, seconds, years, as_of)
+
+
+def _append_csv(frame: pl.DataFrame, path: Path, *, first: bool) -> None:
+    if first:
+        frame.write_csv(path)
+        return
+    with path.open("ab") as out:
+        frame.write_csv(out, include_header=False)
 
 
 def _feeds(

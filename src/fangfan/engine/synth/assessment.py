@@ -51,9 +51,15 @@ def load_rates(source: str | Path) -> dict[str, Any]:
     return data
 
 
-def assessment_truth(households: pl.DataFrame, seed: int, rates: dict[str, Any]) -> pl.DataFrame:
-    """One row per household: its true answers at the rates planted for its county."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM]))
+def assessment_truth(
+    households: pl.DataFrame, seed: int, rates: dict[str, Any], part: int | None = None
+) -> pl.DataFrame:
+    """One row per household: its true answers at the rates planted for its county.
+
+    `part` numbers a part of the province generated on its own (a city): its own seed.
+    """
+    key = [seed, STREAM] if part is None else [seed, STREAM, part]
+    rng = np.random.default_rng(np.random.SeedSequence(key))
     frame = households.select("household_id", "village_code", "household_type", "exit_year").sort(
         "household_id"
     )
@@ -92,9 +98,23 @@ def assessment_truth(households: pl.DataFrame, seed: int, rates: dict[str, Any])
     )
 
 
-def write_assessment_truth(out_dir: Path, households: pl.DataFrame, seed: int, source: str | Path) -> Path:
-    """Write `assessment_truth.csv` into `out_dir` and return its path."""
+def write_assessment_truth(
+    out_dir: Path,
+    households: pl.DataFrame,
+    seed: int,
+    source: str | Path,
+    part: int | None = None,
+    *,
+    append: bool = False,
+) -> Path:
+    """Write `assessment_truth.csv` into `out_dir` and return its path; `append` adds the rows
+    of a later `part` (a city of the province) to it."""
     rates = load_rates(source)
     path = out_dir / FILE
-    assessment_truth(households, seed, rates).write_csv(path)
+    frame = assessment_truth(households, seed, rates, part)
+    if append:
+        with path.open("ab") as out:
+            frame.write_csv(out, include_header=False)
+    else:
+        frame.write_csv(path)
     return path

@@ -140,12 +140,32 @@ class Placement:
     village_of_household: np.ndarray  # index into villages, sorted ascending
 
 
-def place_households(rng: np.random.Generator, households: int, region: RegionSet = LONGNAN) -> Placement:
-    """Spread households over townships, make villages, and give each household a village."""
+def city_shares(region: RegionSet) -> dict[str, float]:
+    """Each city's share of the province's rural households (summing to 1), cities in code order."""
+    total = sum(CITY_RURAL_PEOPLE[city] for city in region.cities())
+    return {city: CITY_RURAL_PEOPLE[city] / total for city in sorted(region.cities())}
+
+
+def place_households(
+    rng: np.random.Generator, households: int, region: RegionSet = LONGNAN, city: str | None = None
+) -> Placement:
+    """Spread households over townships, make villages, and give each household a village.
+
+    `city` (a city code of a province) keeps them inside that city: the province is generated
+    one city at a time.
+    """
+    counties = region.counties()
     township_list = sorted(
-        (t for t in region.townships().values() if t.code[6] in "012"), key=lambda r: r.code
+        (
+            t
+            for t in region.townships().values()
+            if t.code[6] in "012" and (city is None or counties[t.parent_code].parent_code == city)
+        ),
+        key=lambda r: r.code,
     )
     share = county_shares(region)
+    if city is not None:
+        share = {code: value for code, value in share.items() if counties[code].parent_code == city}
     weights = np.array([share[t.parent_code] for t in township_list])
     per_county = {code: sum(1 for t in township_list if t.parent_code == code) for code in share}
     weights = weights / np.array([per_county[t.parent_code] for t in township_list])

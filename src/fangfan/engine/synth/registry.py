@@ -28,9 +28,9 @@ class Registry:
 
 
 def build_registry(
-    rng: np.random.Generator, count: int, as_of: dt.date, region: RegionSet = LONGNAN
+    rng: np.random.Generator, count: int, as_of: dt.date, region: RegionSet = LONGNAN, city: str | None = None
 ) -> Registry:
-    placement = place_households(rng, count, region)
+    placement = place_households(rng, count, region, city)
     villages = placement.villages
     households = _household_frame(rng, villages, placement.village_of_household, as_of)
     _, members = people.compose(rng, count)

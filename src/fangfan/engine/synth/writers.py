@@ -127,6 +127,29 @@ def write_csv(book: Workbook) -> Places:
     return {mark: (book.path.name, "", row) for mark, row in _marks(sheet, data_row_numbers(sheet))}
 
 
+def append_csv(books: Sequence[Workbook], rows_written: dict[Path, int]) -> Places:
+    """Write each CSV after the rows earlier calls wrote to the same file (`rows_written`, updated):
+    the header only into a new file, the marked rows' places counted from the file's top.
+
+    The province is written so, one city at a time (`generate_dataset`).
+    """
+    from fangfan.engine.synth.text import csv_text
+
+    places: Places = {}
+    for book in books:
+        sheet = book.sheets[0]
+        if book.path.suffix != ".csv" or sheet.title:
+            raise ValueError(f"{book.path.name}: only plain CSV files are appended to")
+        before = rows_written.get(book.path, 0)
+        text = csv_text(sheet, headers_of(sheet.table), header=book.path not in rows_written)
+        with book.path.open("ab" if book.path in rows_written else "wb") as out:
+            out.write(text.encode(book.encoding))
+        rows_written[book.path] = before + sheet.frame.height
+        rows = [row + before for row in data_row_numbers(sheet)]
+        places |= {mark: (book.path.name, "", row) for mark, row in _marks(sheet, rows)}
+    return places
+
+
 def write_xlsx(book: Workbook) -> Places:
     from fangfan.engine.synth.excel import write_workbook
 
