@@ -45,11 +45,13 @@ bench-run: $(BIN)/.installed
 
 # Gansu at 3,000,000 households on one machine with the default engine: generate, `fangfan run`
 # (time and peak memory per step), accuracy; stops the run past 20 GB (bench/bench_province.py).
+# PROVINCE_ENGINE=spark then links and screens the run's snapshot on Spark local[2] too.
 # Heavy: run it alone, e.g. flock /tmp/city.lock make bench-province PROVINCE_OUT=/tmp/province/bench
 .PHONY: bench-province
 bench-province: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_province $(if $(PROVINCE_OUT),--out $(PROVINCE_OUT)) \
-		$(if $(PROVINCE_HOUSEHOLDS),--households $(PROVINCE_HOUSEHOLDS))
+		$(if $(PROVINCE_HOUSEHOLDS),--households $(PROVINCE_HOUSEHOLDS)) \
+		$(if $(PROVINCE_ENGINE),--engine $(PROVINCE_ENGINE))
 
 # Page times with the city on PostgreSQL under 20 users (bench/bench_web.py; needs a local
 # PostgreSQL, FANGFAN_BENCH_DATABASE_URL to use another). Builds the city on first use, then

@@ -1,47 +1,51 @@
-"""The province on one machine with the default engine (issue 19 part 4, second bullet).
+"""The province on one machine: the default engine, and Spark local[2] (issue 19 part 4).
 
     python -m bench.bench_province [--households 3000000] [--out /tmp/province/bench]
-                                   [--limit-gb 20] [--max-minutes M] [--keep] [--json FILE]
+                                   [--engine default|spark] [--spark-driver-memory 8g]
+                                   [--limit-gb 20] [--max-minutes M] [--keep] [--reuse]
+                                   [--json FILE]
 
-1. `fangfan generate --province gansu --households N` (CSV) into OUT/data;
+1. `fangfan generate --province gansu --households N` (CSV) into OUT/data: the generator
+   writes the province one city at a time, so its peak is the largest city's;
 2. `fangfan run OUT/data` with FANGFAN_REGION=gansu and FANGFAN_HOME=OUT/home: wall time,
    CPU time and peak memory of the whole run (the process tree's resident memory, sampled
-   every 50 ms), and each step's own figures from the run's 运行摘要.json;
-3. if the run finished, the findings against the ground truth (`bench.accuracy`).
+   every 50 ms), each step's own figures from the run's 运行摘要.json and each step's peak
+   of the whole tree (the watcher follows the run's "… 开始" lines);
+3. if the run finished, the findings against the ground truth (`bench.accuracy`);
+4. with `--engine spark`, on the snapshot the run imported: `fangfan link --engine spark`
+   then `fangfan screen --engine spark` (FANGFAN_SPARK_MASTER=local[2], the driver's heap
+   `--spark-driver-memory`), each measured the same way, the JVM in the tree.
 
 How far it goes: a step that fails (an exception, the kernel's OOM killer) or that takes
 the process tree past `--limit-gb` or leaves the machine less than 1 GB available (a
 watchdog stops it there, so the machine's other users are not the OOM killer's victims)
-ends the bench; the report names the last step the run had started (its "… 开始" lines)
-and the memory at that moment; so does `--max-minutes` running out (a shared machine's
-bench that must end by a time). The data is deleted afterwards unless --keep. Run it
-alone: `flock /tmp/city.lock make bench-province`.
+ends the bench; the report names the last step the command had started (its "… 开始"
+lines) and the memory at that moment; so does `--max-minutes` running out (a shared
+machine's bench that must end by a time). The data is deleted afterwards unless --keep;
+`--reuse` takes OUT as an earlier `--keep` left it and skips what it holds (the data, the
+default run). Run it alone: `make bench-province` (PROVINCE_ENGINE=spark for step 4).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import psutil
-
-from bench.measure import machine_description
+from bench.measure import TreeWatch, machine_description
 
 AS_OF = "2026-10-31"
 SEED = 2020
 MACHINE_RESERVE = 1024**3  # the machine's available memory below this also stops the bench
 STARTED = re.compile(r"^\s*(\S.*?) 开始\s*$")
+FINISHED = re.compile(r"^\s*(\S.*?) 完成 用时 ([\d,.]+) 秒(?:，CPU ([\d,.]+) 秒，内存峰值 ([\d,.]+) MB)?")
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Step:
     last_started: str = ""  # the last "… 开始" line printed: where a failed step was
     log: str = ""
     tail: list[str] = field(default_factory=list)
+    # each "… 完成" line's figures, and the whole tree's peak while that step ran (MB)
+    parts: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -78,7 +84,14 @@ def _measured(
         child = subprocess.Popen(
             command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-        watch = _Watchdog(child.pid, limit_bytes, deadline)
+        watch = TreeWatch(
+            child.pid,
+            interval=0.05,
+            limit_bytes=limit_bytes,
+            machine_reserve=MACHINE_RESERVE,
+            deadline=deadline,
+            log=log,
+        )
         _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     watch.stop.set()
@@ -88,7 +101,7 @@ def _measured(
     step = Step(
         label,
         round(seconds, 1),
-        round(usage.ru_utime + usage.ru_stime, 1),
+        round(max(usage.ru_utime + usage.ru_stime, watch.tree_cpu_seconds), 1),
         round(max(usage.ru_maxrss / 1024, watch.peak_bytes / 1024**2)),
         os.waitstatus_to_exitcode(status),
         watch.fired,
@@ -97,48 +110,30 @@ def _measured(
         starts[-1] if starts else "",
         str(log),
         text[-15:],
+        _parts(text, watch.step_peaks),
     )
     state = "ok" if step.ok else f"FAILED (exit {step.returncode}, watchdog {step.stopped_by_watchdog})"
     print(f"    {state}: {step.seconds:,.1f} s, CPU {step.cpu_seconds:,.1f} s, peak {step.peak_mb:,.0f} MB")
     return step
 
 
-class _Watchdog(threading.Thread):
-    """The process tree's resident memory, summed every 50 ms; past the limit, or with less
-    than MACHINE_RESERVE left on the machine (shared: other users' jobs), SIGKILL the group."""
-
-    def __init__(self, pid: int, limit_bytes: int, deadline: float) -> None:
-        super().__init__(name="watchdog", daemon=True)
-        self.pid, self.limit, self.deadline = pid, limit_bytes, deadline
-        self.out_of_time = False
-        self.root = psutil.Process(pid)
-        self.stop = threading.Event()
-        self.peak_bytes = 0
-        self.fired = False
-        self.machine_free = psutil.virtual_memory().available  # the lowest seen
-        self.start()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                if self.root.status() == psutil.STATUS_ZOMBIE:
-                    return
-                processes = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                return
-            total = 0
-            for process in processes:
-                with contextlib.suppress(psutil.Error):  # ended between the listing and here
-                    total += process.memory_info().rss
-            self.peak_bytes = max(self.peak_bytes, total)
-            self.machine_free = min(self.machine_free, psutil.virtual_memory().available)
-            self.out_of_time = time.time() > self.deadline
-            if total > self.limit or self.machine_free < MACHINE_RESERVE or self.out_of_time:
-                self.fired = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.pid, signal.SIGKILL)
-                return
-            self.stop.wait(0.05)
+def _parts(lines: list[str], tree_peaks: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Each finished step's seconds (and CPU seconds, own peak MB where the command measured
+    them) from its "… 完成" line, with the process tree's peak while it ran."""
+    parts: dict[str, dict[str, float]] = {}
+    for line in lines:
+        if match := FINISHED.match(line):
+            name, seconds, cpu, peak = match.groups()
+            figures = {"seconds": float(seconds.replace(",", ""))}
+            if cpu is not None and peak is not None:
+                figures |= {
+                    "cpu_seconds": float(cpu.replace(",", "")),
+                    "own_peak_mb": float(peak.replace(",", "")),
+                }
+            if name in tree_peaks:
+                figures["tree_peak_mb"] = round(tree_peaks[name] / 1024**2)
+            parts[name] = figures
+    return parts
 
 
 def _uptime() -> str:
@@ -146,59 +141,141 @@ def _uptime() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_province")
-    parser.add_argument("--households", type=int, default=3_000_000)
-    parser.add_argument("--out", type=Path, default=Path("/tmp/province/bench"))
-    parser.add_argument("--limit-gb", type=float, default=20.0, help="stop the process tree past this")
-    parser.add_argument("--keep", action="store_true", help="keep the generated data and the run")
-    parser.add_argument("--max-minutes", type=float, default=0, help="stop the bench after this (0: never)")
-    parser.add_argument("--json", type=Path, help="write the figures here too")
-    arguments = parser.parse_args()
+    arguments = _arguments()
     out: Path = arguments.out
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    if not arguments.reuse:
+        shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
     limit = int(arguments.limit_gb * 1024**3)
     deadline = time.time() + arguments.max_minutes * 60 if arguments.max_minutes else float("inf")
     figures: dict[str, object] = {
         "households": arguments.households,
+        "engine": arguments.engine,
         "machine": machine_description(),
         "uptime_start": _uptime(),
         "limit_gb": arguments.limit_gb,
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
         ).stdout.strip(),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
     }
     print(
-        f"province bench: {arguments.households:,} households; {figures['machine']}; "
-        f"{figures['uptime_start']}"
+        f"province bench: {arguments.households:,} households, engine {arguments.engine}; "
+        f"{figures['machine']}; {figures['uptime_start']}"
     )
-    data, home, run_out = out / "data", out / "home", out / "run"
-    generate = [_fangfan(), "generate", "--province", "gansu", "--households", str(arguments.households)]
-    generate += ["--seed", str(SEED), "--as-of", AS_OF, "--out", str(data)]
-    steps = [_measured("generate (CSV)", generate, {}, out / "generate.log", limit, deadline)]
-    if steps[0].ok:
-        figures["data_mb"] = round(sum(p.stat().st_size for p in data.iterdir()) / 1024**2)
-        run = [_fangfan(), "run", str(data), "--out", str(run_out), "--as-of", AS_OF]
-        env = {"FANGFAN_HOME": str(home), "FANGFAN_REGION": "gansu"}
-        steps.append(_measured("fangfan run", run, env, out / "run.log", limit, deadline))
-        summary = run_out / "运行摘要.json"
-        if steps[-1].ok and summary.exists():
-            run_summary = json.loads(summary.read_text("utf-8"))
-            figures["run_steps"] = run_summary["steps"]
-            figures["findings"] = run_summary["findings"]
-            accuracy = [sys.executable, "-m", "bench.accuracy", str(home), str(data / "ground_truth.csv")]
-            accuracy += ["--json", str(out / "accuracy.json")]
-            steps.append(_measured("accuracy", accuracy, {}, out / "accuracy.log", limit, deadline))
-            if steps[-1].ok:
-                figures["accuracy"] = json.loads((out / "accuracy.json").read_text("utf-8"))
+    steps = _default_engine(arguments, figures, limit, deadline)
+    if arguments.engine == "spark" and all(step.ok for step in steps):
+        steps += _spark(arguments, figures, limit, deadline)
     figures["steps"] = [asdict(step) for step in steps]
     figures["uptime_end"] = _uptime()
     _print(figures)
     if arguments.json:
+        arguments.json.parent.mkdir(parents=True, exist_ok=True)
         arguments.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
     if not arguments.keep:
-        for folder in (data, home, run_out):
-            shutil.rmtree(folder, ignore_errors=True)
+        for folder in ("data", "home", "run"):
+            shutil.rmtree(out / folder, ignore_errors=True)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_province")
+    parser.add_argument("--households", type=int, default=3_000_000)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/province/bench"))
+    parser.add_argument("--engine", choices=("default", "spark"), default="default")
+    parser.add_argument("--spark-driver-memory", default="8g", help="FANGFAN_SPARK_DRIVER_MEMORY")
+    parser.add_argument("--limit-gb", type=float, default=20.0, help="stop the process tree past this")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data and the run")
+    parser.add_argument("--reuse", action="store_true", help="use OUT's data and default run if there")
+    parser.add_argument("--max-minutes", type=float, default=0, help="stop the bench after this (0: never)")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    return parser.parse_args()
+
+
+def _default_engine(
+    arguments: argparse.Namespace, figures: dict[str, object], limit: int, deadline: float
+) -> list[Step]:
+    """Generate, `fangfan run` with the default engine, the accuracy; what --reuse finds done is skipped."""
+    out: Path = arguments.out
+    data, home, run_out = out / "data", out / "home", out / "run"
+    steps: list[Step] = []
+    if not (arguments.reuse and (data / "generate.json").exists()):
+        shutil.rmtree(data, ignore_errors=True)
+        generate = [_fangfan(), "generate", "--province", "gansu", "--households", str(arguments.households)]
+        generate += ["--seed", str(SEED), "--as-of", AS_OF, "--out", str(data)]
+        steps.append(_measured("generate (CSV)", generate, {}, out / "generate.log", limit, deadline))
+        if not steps[-1].ok:
+            return steps
+    figures["data_mb"] = round(sum(p.stat().st_size for p in data.iterdir()) / 1024**2)
+    summary = run_out / "运行摘要.json"
+    if not (arguments.reuse and summary.exists()):
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(run_out, ignore_errors=True)
+        run = [_fangfan(), "run", str(data), "--out", str(run_out), "--as-of", AS_OF]
+        steps.append(_measured("fangfan run", run, _env(home), out / "run.log", limit, deadline))
+        if not steps[-1].ok or not summary.exists():
+            return steps
+    run_summary = json.loads(summary.read_text("utf-8"))
+    figures["run_steps"] = run_summary["steps"]
+    figures["findings"] = run_summary["findings"]
+    if not (arguments.reuse and (out / "accuracy.json").exists()):
+        accuracy = [sys.executable, "-m", "bench.accuracy", str(home), str(data / "ground_truth.csv")]
+        accuracy += ["--json", str(out / "accuracy.json")]
+        steps.append(_measured("accuracy", accuracy, {}, out / "accuracy.log", limit, deadline))
+    if (out / "accuracy.json").exists():
+        figures["accuracy"] = json.loads((out / "accuracy.json").read_text("utf-8"))
+    return steps
+
+
+def _spark(
+    arguments: argparse.Namespace, figures: dict[str, object], limit: int, deadline: float
+) -> list[Step]:
+    """`fangfan link --engine spark`, then `fangfan screen --engine spark` on the run's snapshot."""
+    out: Path = arguments.out
+    env = _env(out / "home") | {
+        "FANGFAN_SPARK_MASTER": "local[2]",
+        "FANGFAN_SPARK_DRIVER_MEMORY": arguments.spark_driver_memory,
+    }
+    figures["spark"] = {"master": "local[2]", "driver_memory": arguments.spark_driver_memory}
+    # link_snapshot reuses the snapshot's links: the default run's are moved aside (the model it
+    # trained stays, as for every later run) so Spark links anew, and are compared after
+    links = next((out / "home" / "derived").glob("*/links.parquet"))
+    default_links = links.with_name("links-default.parquet")
+    if not default_links.exists():
+        links.rename(default_links)
+    else:
+        links.unlink(missing_ok=True)
+    steps = []
+    for label, command in (
+        (
+            "link on Spark",
+            [_fangfan(), "link", "--engine", "spark", "--excel", str(out / "spark-links.xlsx")],
+        ),
+        ("screen on Spark", [_fangfan(), "screen", "--engine", "spark"]),
+    ):
+        log = out / f"{label.replace(' ', '-')}.log"
+        steps.append(_measured(label, command, env, log, limit, deadline))
+        if not steps[-1].ok:
+            break
+        if label == "link on Spark":
+            figures["spark"]["links_equal_default"] = _same_links(links, default_links)  # type: ignore[index]
+    return steps
+
+
+def _same_links(spark: Path, default: Path) -> bool:
+    """The two links files' reports (exact, probabilistic, unlinked, ambiguous per feed and county) equal."""
+    import polars as pl
+
+    from fangfan.engine.link.run import linkage_report
+
+    def report(path: Path) -> pl.DataFrame:
+        frame: pl.DataFrame = linkage_report(pl.scan_parquet(path))
+        return frame.sort(frame.columns)
+
+    return report(spark).equals(report(default))
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"FANGFAN_HOME": str(home), "FANGFAN_REGION": "gansu"}
 
 
 def _print(figures: dict[str, object]) -> None:
@@ -218,6 +295,16 @@ def _print(figures: dict[str, object]) -> None:
             f"| {step['label']} | {step['seconds']:,.1f} | {step['cpu_seconds']:,.1f} "
             f"| {step['peak_mb']:,.0f} | {result} |"
         )
+    for step in figures["steps"]:  # type: ignore[attr-defined]
+        if step["parts"]:
+            print(f"\n| {step['label']}: step | seconds | CPU s | own peak MB | tree peak MB |")
+            print("|---|---:|---:|---:|---:|")
+            for name, part in step["parts"].items():
+                cells = [f"{part[key]:,.1f}" if key in part else "" for key in ("seconds", "cpu_seconds")]
+                cells += [
+                    f"{part[key]:,.0f}" if key in part else "" for key in ("own_peak_mb", "tree_peak_mb")
+                ]
+                print(f"| {name} | {' | '.join(cells)} |")
     run_steps = figures.get("run_steps")
     if isinstance(run_steps, dict):
         print("\n| run step (运行摘要.json) | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")

@@ -6,6 +6,7 @@ import contextlib
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import threading
 import time
@@ -60,7 +61,7 @@ def _run(
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
     )
-    tree = _TreePeak(child.pid)
+    tree = TreeWatch(child.pid)
     output = child.stdout.read().decode() if child.stdout is not None else ""
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
@@ -79,15 +80,43 @@ def _run(
     return result, output
 
 
-class _TreePeak(threading.Thread):
-    """Samples the resident memory of a process and all its descendants, summed, every 20 ms
-    until `stop` is set or the process ends (a zombie waiting for wait4 counts as ended)."""
+class TreeWatch(threading.Thread):
+    """Samples the resident memory of a process and all its descendants, summed, every
+    `interval` seconds until `stop` is set or the process ends (a zombie waiting for wait4
+    counts as ended).
 
-    def __init__(self, pid: int) -> None:
-        super().__init__(name="tree-peak", daemon=True)
+    With `limit_bytes`, `machine_reserve` or `deadline` (time.time()) it is also a watchdog:
+    past the limit, with less than the reserve available on the machine (a shared machine:
+    the kernel's OOM killer would pick other users' jobs) or past the deadline it SIGKILLs
+    the process group `pid` leads (start the child with start_new_session=True) and sets
+    `fired`. With `log` (the child's output file) it follows the "… 开始" and "… 完成" lines
+    the child prints and keeps each step's peak in `step_peaks` (a step inside another counts
+    for both).
+    """
+
+    def __init__(
+        self,
+        pid: int,
+        *,
+        interval: float = 0.02,
+        limit_bytes: int | None = None,
+        machine_reserve: int | None = None,
+        deadline: float | None = None,
+        log: Path | None = None,
+    ) -> None:
+        super().__init__(name="tree-watch", daemon=True)
         self.root = psutil.Process(pid)
+        self.pid, self.interval = pid, interval
+        self.limit, self.reserve, self.deadline = limit_bytes, machine_reserve, deadline
         self.stop = threading.Event()
         self.peak_bytes = 0
+        self.machine_free = psutil.virtual_memory().available  # the lowest seen
+        self.fired = False
+        self.out_of_time = False
+        self.log, self._log_offset, self._partial = log, 0, b""
+        self._cpu: dict[int, float] = {}  # pid → its CPU seconds when last seen
+        self.open_steps: set[str] = set()  # started ("… 开始"), not yet finished ("… 完成")
+        self.step_peaks: dict[str, int] = {}
         self.start()
 
     def run(self) -> None:
@@ -102,8 +131,51 @@ class _TreePeak(threading.Thread):
             for process in processes:
                 with contextlib.suppress(psutil.Error):  # ended between the listing and here
                     total += process.memory_info().rss
+                    times = process.cpu_times()
+                    self._cpu[process.pid] = times.user + times.system
             self.peak_bytes = max(self.peak_bytes, total)
-            self.stop.wait(0.02)
+            if self.log is not None:
+                self._follow_log()
+                for step in self.open_steps:
+                    self.step_peaks[step] = max(self.step_peaks.get(step, 0), total)
+            if self._over(total):
+                self.fired = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.pid, signal.SIGKILL)
+                return
+            self.stop.wait(self.interval)
+
+    @property
+    def tree_cpu_seconds(self) -> float:
+        """CPU seconds of every process seen in the tree, as of its last sample: counts what
+        wait4 does not (a JVM its parent never waited for)."""
+        return sum(self._cpu.values())
+
+    def _over(self, total: int) -> bool:
+        if self.reserve is not None:
+            self.machine_free = min(self.machine_free, psutil.virtual_memory().available)
+        self.out_of_time = self.deadline is not None and time.time() > self.deadline
+        too_big = self.limit is not None and total > self.limit
+        too_little_left = self.reserve is not None and self.machine_free < self.reserve
+        return too_big or too_little_left or self.out_of_time
+
+    def _follow_log(self) -> None:
+        assert self.log is not None
+        try:
+            with self.log.open("rb") as log:
+                log.seek(self._log_offset)
+                chunk = log.read()
+        except OSError:
+            return
+        self._log_offset += len(chunk)
+        lines = (self._partial + chunk).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            text = line.decode("utf-8", errors="replace").strip()
+            if text.endswith(" 开始"):
+                self.open_steps.add(text.removesuffix(" 开始").strip())
+            elif " 完成" in text:
+                self.open_steps.discard(text.split(" 完成", 1)[0].strip())
 
 
 def machine_description() -> str:
