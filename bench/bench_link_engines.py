@@ -2,6 +2,7 @@
 
     python -m bench.bench_link_engines [--scales county] [--out bench/out/link-engines]
                                        [--exports city=/work/city/csv] [--json FILE]
+                                       [--runs default,spark-stored,spark-trains]
 
 For each scale (bench_engines.SCALES: county 60,000 households, city 600,000; seed 2020)
 the data is generated and imported once (`bench_engines.prepare`), then linked in a
@@ -12,8 +13,9 @@ child process per engine, each in a fresh FANGFAN_HOME/derived (the snapshot sha
 3. `spark (trains)`: Spark local[2] with no stored model: the model trained as the default
    engine trains it (DuckDB on the driver, on a sample), the pairs scored on Spark.
 
-All three must write the same links (every row) before any figure is shown. Figures:
-wall seconds and peak memory of the child's whole process tree (the JVM included), and
+`--runs` picks some of them (the default engine's always runs first: it trains the model
+the second uses). All must write the same links (every row) before any figure is shown.
+Figures: wall seconds and peak memory of the child's whole process tree (the JVM included), and
 the link step's own timings (exact, probabilistic, predict).
 """
 
@@ -39,6 +41,7 @@ RUNS = (
     ("spark (stored model)", "spark", True),
     ("spark (trains)", "spark", False),
 )
+RUN_NAMES = {"default": RUNS[0], "spark-stored": RUNS[1], "spark-trains": RUNS[2]}
 ORDER = ["feed", "_file", "_sheet", "_row"]
 
 
@@ -69,7 +72,9 @@ def link_child(home: Path, derived: Path, engine: str, result: Path) -> None:
     result.write_text(json.dumps(figures, indent=2), "utf-8")
 
 
-def measure_scale(scale: str, out: Path, exports: Path | None = None) -> dict[str, Any]:
+def measure_scale(
+    scale: str, out: Path, exports: Path | None = None, runs: tuple[str, ...] = tuple(RUN_NAMES)
+) -> dict[str, Any]:
     folder = out / scale
     home = prepare(folder, SCALES[scale], exports)
     from fangfan.engine.snapshot import SnapshotStore
@@ -78,7 +83,9 @@ def measure_scale(scale: str, out: Path, exports: Path | None = None) -> dict[st
     model = home / "derived" / snapshot / "link_model.json"
     kept = folder / "link_model.json"
     by_run: dict[str, Any] = {}
-    for label, engine, stored in RUNS:
+    for label, engine, stored in (RUN_NAMES[name] for name in ("default", *runs) if name in RUN_NAMES):
+        if label in by_run:
+            continue
         shutil.rmtree(home / "derived", ignore_errors=True)
         if stored:
             model.parent.mkdir(parents=True)
@@ -104,13 +111,13 @@ def measure_scale(scale: str, out: Path, exports: Path | None = None) -> dict[st
             shutil.copy(model, kept)
         by_run[label] = {**figures, "whole": whole.__dict__, "copy": str(links)}
     first = pl.read_parquet(by_run[RUNS[0][0]]["copy"]).sort(ORDER, nulls_last=True)
-    second = pl.read_parquet(by_run[RUNS[1][0]]["copy"]).sort(ORDER, nulls_last=True)
-    if not first.equals(second):
-        raise SystemExit(f"{scale}: Spark with the stored model wrote other links than the default engine")
-    third = pl.read_parquet(by_run[RUNS[2][0]]["copy"]).sort(ORDER, nulls_last=True)
-    if not first.equals(third):
-        raise SystemExit(f"{scale}: Spark without a stored model wrote other links than the default engine")
-    print(f"  {scale}: Spark (stored model and not) wrote the default engine's {first.height:,} links")
+    for label in list(by_run)[1:]:
+        other = pl.read_parquet(by_run[label]["copy"]).sort(ORDER, nulls_last=True)
+        if not first.equals(other):
+            raise SystemExit(
+                f"{scale}: {label} wrote other links than the default engine; no figures are shown"
+            )
+    print(f"  {scale}: {', '.join(list(by_run)[1:])} wrote the default engine's {first.height:,} links")
     return by_run
 
 
@@ -136,6 +143,7 @@ def main() -> None:
     parser.add_argument("--scales", default="county")
     parser.add_argument("--out", type=Path, default=Path("bench/out/link-engines"))
     parser.add_argument("--exports", help="SCALE=FOLDER,…: import these exports instead of generating")
+    parser.add_argument("--runs", default=",".join(RUN_NAMES), help="of default,spark-stored,spark-trains")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -146,7 +154,13 @@ def main() -> None:
     out = arguments.out.resolve()
     print(machine_description())
     exports = parse_exports(arguments.exports)
-    measured = {scale: measure_scale(scale, out, exports.get(scale)) for scale in arguments.scales.split(",")}
+    runs = tuple(arguments.runs.split(","))
+    unknown = sorted(set(runs) - set(RUN_NAMES))
+    if unknown:
+        raise SystemExit(f"--runs: {', '.join(unknown)} not among {', '.join(RUN_NAMES)}")
+    measured = {}
+    for scale in arguments.scales.split(","):
+        measured[scale] = measure_scale(scale, out, exports.get(scale), runs)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
