@@ -35,16 +35,16 @@ import datetime as dt
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.bench_web import PASSWORD, make_accounts, server_env, setup_django
+from bench import webserver
+from bench.bench_web import PASSWORD, make_accounts
 from bench.measure import machine_description
+from bench.webserver import setup_django, site_env, start_gunicorn, stop
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## The office under load (issue 20)"
@@ -234,28 +234,6 @@ def upload_file(work: Path) -> dict[str, str]:
 def run_locust(
     port: int, targets: Path, journal: Path, work: Path, users: int, seconds: int, args: Any
 ) -> Path:
-    prefix = work / "office"
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(Path(__file__).with_name("locust_office.py")),
-        "--headless",
-        "--users",
-        str(users),
-        "--spawn-rate",
-        str(max(users // 5, 1)),
-        "--run-time",
-        f"{seconds}s",
-        "--host",
-        f"http://127.0.0.1:{port}",
-        "--csv",
-        str(prefix),
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-    ]
     env = {
         **os.environ,
         "FANGFAN_LOAD_TARGETS": str(targets),
@@ -264,32 +242,15 @@ def run_locust(
         "FANGFAN_LOAD_UPLOAD_AT": str(args.upload_at),
     }
     print(f"  … locust：{users} 个用户，{seconds} 秒，页间停顿 1–3 秒", flush=True)
-    with Path(f"{prefix}.log").open("w", encoding="utf-8") as log:
-        subprocess.run(command, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
-    return Path(f"{prefix}_stats.csv")
-
-
-def start_server(
-    database_url: str, home: Path, port: int, workers: int, threads: int
-) -> subprocess.Popen[bytes]:
-    """gunicorn as bench-web starts it, but keeping an idle connection 75 s (nginx's default):
-    on a machine this busy a user's next page can leave more than bench-web's 5 s after the
-    last, and a request sent just as the server closes the connection is reset."""
-    command = [
-        *(sys.executable, "-m", "gunicorn", "fangfan.web.wsgi:application"),
-        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"),
-        *("--threads", str(threads), "--keep-alive", "75", "--timeout", "120", "--log-level", "warning"),
-    ]
-    server = subprocess.Popen(command, env={**os.environ, **server_env(database_url, home)})
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.5)
-    server.terminate()
-    raise RuntimeError("gunicorn 未能在 120 秒内启动")
+    return webserver.run_locust(
+        Path(__file__).with_name("locust_office.py"),
+        port,
+        work / "office",
+        users=users,
+        spawn_rate=max(users // 5, 1),
+        seconds=seconds,
+        env=env,
+    )
 
 
 def wait_for_upload(upload_id: int | None, limit: int) -> tuple[str, float]:
@@ -517,9 +478,20 @@ def main(argv: list[str] | None = None) -> int:
     journal = work / f"journal-{args.tag}.jsonl"
     print(f"写操作账号 {len(writers['slots']) + 1} 个，读者 {len(readers)} 个；日志 {journal}", flush=True)
 
-    env = {**os.environ, **server_env(args.database_url, home)}
+    env = site_env(args.database_url, home)
     worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--no-reload"], env=env)
-    server = start_server(args.database_url, home, args.port, args.workers, args.threads)
+    # An idle connection kept 75 s (nginx's default), not bench-web's 5 s: on a machine this busy
+    # a user's next page can leave more than 5 s after the last, and a request sent just as the
+    # server closes the connection is reset.
+    server = start_gunicorn(
+        env,
+        args.port,
+        workers=args.workers,
+        threads=args.threads,
+        keep_alive=75,
+        timeout=120,
+        wait_seconds=120,
+    )
     try:
         load = os.getloadavg()[0]
         stats_path = run_locust(args.port, targets, journal, work, args.users, args.seconds, args)
@@ -527,14 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         sent = [entry["id"] for entry in entries if entry["kind"] == "upload" and entry["ok"]]
         upload_state = wait_for_upload(sent[0] if sent else None, args.upload_wait)
     finally:
-        for process in (server, worker):
-            process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:  # a worker still publishing: cut off (marked failed next time)
-                process.kill()
-                process.wait()
+        stop(server, worker)  # a worker still publishing is cut off (and marked failed next time)
     totals = check_writes(entries, args.tag, run_before)
     lines, ok = report(backend, read_stats(stats_path), totals, args, counts, upload_state, load)
     print("\n".join(lines))

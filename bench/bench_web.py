@@ -36,19 +36,18 @@ import datetime as dt
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import webserver
 from bench.measure import TABLE_HEADER, Measurement, machine_description, run_measured
 from bench.web_fieldwork import APPS as FIELD_WORK_PAGES
 from bench.web_fieldwork import PAGE_NAMES as FIELD_WORK_PAGE_NAMES
 from bench.web_fieldwork import field_work_paths
+from bench.webserver import server_env, setup_django, site_env, start_gunicorn, stop
 
 CORE_PAGES = ("dashboard", "search", "household", "workqueue", "problems", "grievances", "oversight")
 PAGES = CORE_PAGES + FIELD_WORK_PAGES
@@ -82,23 +81,6 @@ class PageStats:
 
 def fangfan(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "fangfan.cli", *arguments]
-
-
-def server_env(database_url: str, home: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "FANGFAN_HOME": str(home),
-        "FANGFAN_DEBUG": "false",
-        "FANGFAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "fangfan.web.settings",
-    }
-
-
-def setup_django(database_url: str, home: Path) -> None:
-    os.environ.update(server_env(database_url, home))
-    import django
-
-    django.setup()
 
 
 def published_households() -> int:
@@ -240,74 +222,23 @@ def make_accounts(seed: int = 2026) -> list[dict[str, Any]]:
     return accounts
 
 
-def start_server(
-    database_url: str, home: Path, port: int, workers: int, threads: int
-) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "fangfan.web.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        # Longer than a user's pause between pages (1–3 s): with gunicorn's 2 s default the
-        # server closes an idle connection just as the next request is sent on it, and the
-        # client sees "connection reset" (a browser retries such a GET; locust does not).
-        "--keep-alive",
-        "5",
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, env={**os.environ, **server_env(database_url, home)})
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.5)
-    server.terminate()
-    raise RuntimeError("gunicorn 未能在 60 秒内启动")
-
-
 def run_locust(
     label: str, port: int, targets: Path, out: Path, users: int, seconds: int, wait: str
 ) -> dict[str, PageStats]:
-    prefix = out / label
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(Path(__file__).with_name("locustfile.py")),
-        "--headless",
-        "--users",
-        str(users),
-        "--spawn-rate",
-        str(max(users, 1)),
-        "--run-time",
-        f"{seconds}s",
-        "--host",
-        f"http://127.0.0.1:{port}",
-        "--csv",
-        str(prefix),
-        "--reset-stats",
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-    ]
     env = {**os.environ, "FANGFAN_BENCH_TARGETS": str(targets), "FANGFAN_BENCH_WAIT": wait}
     print(f"  … locust {label}: {users} 个用户，{seconds} 秒，页间停顿 {wait} 秒", flush=True)
     LOADS[label] = os.getloadavg()[0]
-    with Path(f"{prefix}.log").open("w", encoding="utf-8") as log:
-        subprocess.run(command, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
-    return read_stats(Path(f"{prefix}_stats.csv"))
+    stats = webserver.run_locust(
+        Path(__file__).with_name("locustfile.py"),
+        port,
+        out / label,
+        users=users,
+        spawn_rate=max(users, 1),
+        seconds=seconds,
+        env=env,
+        reset_stats=True,
+    )
+    return read_stats(stats)
 
 
 def read_stats(path: Path) -> dict[str, PageStats]:
@@ -454,7 +385,12 @@ def main(argv: list[str] | None = None) -> int:
     connection.close()
     print(f"压测账号 {len(accounts)} 个（bench-01 …），密码 {PASSWORD}", flush=True)
 
-    server = start_server(args.database_url, home, args.port, args.workers, args.threads)
+    # keep-alive longer than a user's pause between pages (1–3 s): with gunicorn's 2 s default
+    # the server closes an idle connection just as the next request is sent on it, and the
+    # client sees "connection reset" (a browser retries such a GET; locust does not).
+    server = start_gunicorn(
+        site_env(args.database_url, home), args.port, workers=args.workers, threads=args.threads, keep_alive=5
+    )
     try:
         warm = run_locust("warmup", args.port, targets, work, 4, 20, "0,0")
         print(f"  预热：{sum(s.requests for s in warm.values())} 次请求", flush=True)
@@ -462,8 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         measured = run_locust("measured", args.port, targets, work, args.users, args.seconds, "1,3")
         saturated = run_locust("saturated", args.port, targets, work, args.users, 60, "0,0")
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server, seconds=30)
     lines, ok = report(baseline, measured, saturated, args.users, args.seconds, setup, counts)
     print("\n".join(lines))
     if not args.no_record:

@@ -26,19 +26,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections import Counter
-from http.cookiejar import CookieJar
 from pathlib import Path
+
+from bench.webserver import (
+    CSRF,
+    fetch,
+    free_port,
+    generate,
+    opener,
+    run_python,
+    site_env,
+    start_gunicorn,
+    stop,
+)
 
 HOUSEHOLDS = 1500
 READERS = 8
@@ -67,10 +74,10 @@ User.objects.create_user("faults", password=sys.argv[1], role="city", region=cit
 
 
 def _python(env: dict[str, str], *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, *arguments], env=env, capture_output=True, text=True, check=False)
-    if check and done.returncode != 0:
-        raise SystemExit(f"{arguments} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return done
+    try:
+        return run_python(env, *arguments, timeout=None, check=check)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
 
 
 CLUSTER = ["main", "5432"]  # the cluster restarted, and its port (--cluster, --port)
@@ -85,12 +92,6 @@ def _restart() -> float:
 def _ready() -> bool:
     probe = ["pg_isready", "-h", "127.0.0.1", "-p", CLUSTER[1]]
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Traffic:
@@ -116,43 +117,27 @@ class Traffic:
             thread.join(timeout=180)
 
     def _opener(self) -> urllib.request.OpenerDirector:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        browser = opener()
         while True:
-            status, page = _fetch(opener, f"{self.url}/accounts/login/")
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            status, page = fetch(browser, f"{self.url}/accounts/login/")
+            token = CSRF.search(page)
             if status == 200 and token:
                 data = {"csrfmiddlewaretoken": token.group(1), "username": "faults", "password": PASSWORD}
-                status, page = _fetch(opener, f"{self.url}/accounts/login/", data)
+                status, page = fetch(browser, f"{self.url}/accounts/login/", data)
                 if status == 200 and "退出登录" in page:
-                    return opener
+                    return browser
             time.sleep(0.5)
 
     def _read(self, number: int) -> None:
-        opener = self._opener()
+        browser = self._opener()
         index = number
         while self.running.is_set():
             page = PAGES[index % len(PAGES)]
-            status, body = _fetch(opener, f"{self.url}{page}")
+            status, body = fetch(browser, f"{self.url}{page}")
             with self.lock:
                 self.answers.append((time.monotonic(), page, status, "Traceback" in body))
             index += 1
             time.sleep(0.05)
-
-
-def _fetch(
-    opener: urllib.request.OpenerDirector, url: str, data: dict[str, str] | None = None
-) -> tuple[int, str]:
-    from urllib.parse import urlencode
-
-    body = urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Referer": url})
-    try:
-        with opener.open(request, timeout=120) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-        return 0, str(error)
 
 
 def main() -> int:
@@ -168,16 +153,7 @@ def main() -> int:
     shutil.rmtree(home, ignore_errors=True)  # snapshots, runs and the journal of an earlier try
     work.mkdir(parents=True, exist_ok=True)
     database_url = f"postgres://postgres@127.0.0.1:{arguments.port}/{arguments.database}"
-    env = {
-        **os.environ,
-        "FANGFAN_HOME": str(home),
-        "DATABASE_URL": database_url,
-        "FANGFAN_DEBUG": "false",
-        "FANGFAN_SECRET_KEY": "faults-pg-" + "x" * 60,
-        "FANGFAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "fangfan.web.settings",
-        "COLUMNS": "200",
-    }
+    env = site_env(database_url, home, FANGFAN_SECRET_KEY="faults-pg-" + "x" * 60, COLUMNS="200")
     checks: list[tuple[str, bool, str]] = []
     summary: dict[str, object] = {}
 
@@ -193,8 +169,7 @@ def main() -> int:
     cli = ("-m", "fangfan.cli")
     for as_of, name in (("2026-10-31", "first"), ("2026-11-30", "next")):
         if not (work / name / "户信息.csv").exists():
-            _python(env, *cli, "generate", "--households", str(HOUSEHOLDS), "--seed", "5", "--as-of", as_of,
-                    "--out", str(work / name))  # fmt: skip
+            generate(env, work / name, households=HOUSEHOLDS, seed=5, as_of=as_of)
         _python(env, *cli, "import", str(work / name), "--as-of", as_of)
         _python(env, *cli, "screen", "--no-link")
         time.sleep(1.1)  # run ids have whole seconds
@@ -204,19 +179,11 @@ def main() -> int:
     _python(env, "-c", _ACCOUNT, PASSWORD)
     before = json.loads(_python(env, "-c", _COUNTS).stdout.strip().splitlines()[-1])
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(work / "gunicorn.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "fangfan.web.wsgi", "-b", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--timeout", "120"],
-            env=env, stdout=subprocess.DEVNULL, stderr=log,
-        )  # fmt: skip
+        server = start_gunicorn(env, port, workers=2, threads=4, timeout=120, log=log, wait_seconds=120)
         try:
-            for _ in range(240):
-                if _fetch(urllib.request.build_opener(), f"{url}/accounts/login/")[0] == 200:
-                    break
-                time.sleep(0.5)
             traffic = Traffic(url)
             traffic.start()
             time.sleep(10)
@@ -281,8 +248,7 @@ def main() -> int:
             check("再次发布后为新批次、无未完成批次", newest, json.dumps(done))
             summary["counts"] = {"before": before, "after_interrupted": after, "after_retry": done}
         finally:
-            server.terminate()
-            server.wait(timeout=60)
+            stop(server)
             for _ in range(60):
                 if _ready():
                     break

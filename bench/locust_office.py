@@ -37,6 +37,8 @@ from typing import Any
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
+from bench import webserver
+
 with open(os.environ["FANGFAN_LOAD_TARGETS"], encoding="utf-8") as targets_file:
     TARGETS: dict[str, Any] = json.load(targets_file)
 SLOTS = itertools.cycle(TARGETS["slots"])
@@ -47,19 +49,9 @@ SEQUENCE = itertools.count(1)
 STARTED = time.monotonic()
 # Findings fixed by a township, waiting for its county's close-out: county code → ids.
 FIXED: dict[str, collections.deque[int]] = collections.defaultdict(collections.deque)
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 REFERENCE = re.compile(r'id="reference">([^<]+)<')
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a proof file: its first bytes are a PNG's
-MARKERS = {
-    "dashboard": '<span class="level">',
-    "search": "<h1>查找农户",
-    "household": '<span class="subtitle code">',
-    "workqueue": 'class="queue-filters"',
-    "problems": "<h1>整改台账",
-    "grievances": "<h1>信访事项",
-    "oversight": 'id="oversight-figures"',
-}
 READS = {
     "dashboard": "dashboards",
     "search": "searches",
@@ -102,42 +94,18 @@ class OfficeUser(HttpUser):
             self._login()
 
     def _login(self) -> None:
-        form = self.client.get("/accounts/login/", name="login: form")
-        response = self.client.post(
-            "/accounts/login/",
-            {
-                "username": self.slot["username"],
-                "password": self.slot["password"],
-                "csrfmiddlewaretoken": self._csrf(form.text),
-            },
-            allow_redirects=False,
-            name="login",
-        )
-        if response.status_code != 302:
-            raise RuntimeError(f"{self.slot['username']} 登录失败：HTTP {response.status_code}")
-
-    @staticmethod
-    def _csrf(text: str) -> str:
-        found = CSRF.search(text)
-        return found.group(1) if found else ""
+        webserver.sign_in(self.client, self.slot["username"], self.slot["password"], form_name="login: form")
 
     # Reading.
     def _page(self, name: str, path: str, marker_text: str) -> str | None:
-        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
-            if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code} {path} {response.error or ''}".rstrip())
-                return None
-            if marker_text not in response.text:
-                response.failure(f"不是所要的页面：{path}")
-                return None
-            return str(response.text)
+        return webserver.read_page(self.client, name, path, marker_text)
 
     def _read(self) -> None:
         reads = self.slot.get("reads") or {}
         choices = [name for name, key in READS.items() if reads.get(key)]
         if choices:
             name = random.choice(choices)
-            self._page(name, random.choice(reads[READS[name]]), MARKERS[name])
+            self._page(name, random.choice(reads[READS[name]]), webserver.MARKERS[name])
 
     # Writing: a POST answered by a redirect to the record's page is acknowledged.
     def _post(
@@ -155,7 +123,7 @@ class OfficeUser(HttpUser):
 
     def _form_token(self, name: str, path: str, marker_text: str) -> str | None:
         text = self._page(name, path, marker_text)
-        return self._csrf(text) if text is not None else None
+        return webserver.csrf_token(text) if text is not None else None
 
     @task
     def work(self) -> None:
@@ -297,7 +265,7 @@ class OfficeUser(HttpUser):
             "contact_phone": "",
             "website": "",
             "token": found.group(1),
-            "csrfmiddlewaretoken": self._csrf(text or ""),
+            "csrfmiddlewaretoken": webserver.csrf_token(text or ""),
         }
         address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
         with self.client.post(

@@ -23,29 +23,20 @@ import itertools
 import json
 import os
 import random
-import re
 from typing import Any
 
 from locust import HttpUser, between, constant, task
+
+from bench import webserver
 
 with open(os.environ["FANGFAN_BENCH_TARGETS"], encoding="utf-8") as targets_file:
     TARGETS: dict[str, Any] = json.load(targets_file)
 ACCOUNTS: list[dict[str, Any]] = TARGETS["accounts"]
 NEXT_ACCOUNT = itertools.cycle(ACCOUNTS)
 LOW, HIGH = (float(part) for part in os.environ.get("FANGFAN_BENCH_WAIT", "1,3").split(","))
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# What each page must contain to count as served.
-MARKERS = {
-    "dashboard": '<span class="level">',
-    "search": "<h1>查找农户",
-    "household": '<span class="subtitle code">',
-    "workqueue": 'class="queue-filters"',
-    "problems": "<h1>整改台账",
-    "grievances": "<h1>信访事项",
-    "oversight": 'id="oversight-figures"',
-    # Field work II: each app's REPORT_MARKER (bench/web_fieldwork.py), written with the targets.
-    **TARGETS.get("markers", {}),
-}
+# What each page must contain to count as served; field work II's, each app's REPORT_MARKER
+# (bench/web_fieldwork.py), are written with the targets.
+MARKERS = {**webserver.MARKERS, **TARGETS.get("markers", {})}
 
 
 class OfficeUser(HttpUser):
@@ -53,29 +44,10 @@ class OfficeUser(HttpUser):
 
     def on_start(self) -> None:
         self.account = next(NEXT_ACCOUNT)
-        form = self.client.get("/accounts/login/", name="login")
-        token = CSRF.search(form.text)
-        response = self.client.post(
-            "/accounts/login/",
-            {
-                "username": self.account["username"],
-                "password": self.account["password"],
-                "csrfmiddlewaretoken": token.group(1) if token else "",
-            },
-            headers={"Referer": f"{self.host}/accounts/login/"},
-            allow_redirects=False,
-            name="login",
-        )
-        if response.status_code != 302:
-            raise RuntimeError(f"{self.account['username']} 登录失败：HTTP {response.status_code}")
+        webserver.sign_in(self.client, self.account["username"], self.account["password"])
 
     def _page(self, name: str, path: str) -> None:
-        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
-            if response.status_code != 200:
-                # HTTP 0: no response at all; say why (connection reset, refused, timed out).
-                response.failure(f"HTTP {response.status_code} {path} {response.error or ''}".rstrip())
-            elif MARKERS[name] not in response.text:
-                response.failure(f"不是所要的页面：{path}")
+        webserver.read_page(self.client, name, path, MARKERS[name])
 
     @task
     def dashboard(self) -> None:
