@@ -11,17 +11,12 @@ report for the uploader alone, under `REPORTS/<user id>/<token>.xlsx`.
 
 from __future__ import annotations
 
-import io
-import re
-import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
-from django.http import Http404
+from django.core.files.base import File
 
 from fangfan.engine.fieldwork.industry_workbook import CellProblem, ListRow, read_workbook
 from fangfan.engine.ingest.guard import ReadLimits, check_file
@@ -30,9 +25,9 @@ from fangfan.web.accounts.models import User
 from fangfan.web.industry import actions
 from fangfan.web.registry.models import Household
 from fangfan.web.shared.excel import import_problem_columns, write_workbook
+from fangfan.web.shared.import_reports import keep_report, open_report
 
 REPORTS = "industry/import-reports"
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 PROBLEM_COLUMNS = import_problem_columns()
 
 
@@ -114,21 +109,13 @@ def import_list(user: User, upload: File[bytes], *, default_year: int | None) ->
     return ImportOutcome(name, loaded, problems, _keep_report(user, problems) if problems else "")
 
 
-def _report_name(user: User, token: str) -> str:
-    return f"{REPORTS}/{user.pk}/{token}.xlsx"
-
-
 def _keep_report(user: User, problems: list[CellProblem]) -> str:
-    token = secrets.token_hex(16)
-    buffer = io.BytesIO()
-    write_workbook(buffer, "导入问题", PROBLEM_COLUMNS, problems)
-    default_storage.save(_report_name(user, token), ContentFile(buffer.getvalue()))
-    return token
+    return keep_report(
+        REPORTS, user, lambda handle: write_workbook(handle, "导入问题", PROBLEM_COLUMNS, problems)
+    )
 
 
 def report_file(user: User, token: str) -> File[bytes]:
     """The uploader's own report (any other token, or another user's, is a 404)."""
-    name = _report_name(user, token)
-    if not TOKEN.match(token) or not default_storage.exists(name):
-        raise Http404("没有找到该导入报告")
-    return default_storage.open(name, "rb")
+    handle: File[bytes] = open_report(REPORTS, user, token)
+    return handle

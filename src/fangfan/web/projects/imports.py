@@ -13,17 +13,11 @@ The problems are kept as an Excel file for the uploader alone (`report_file`).
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from fangfan.engine.fieldwork.project_workbooks import (
@@ -41,9 +35,9 @@ from fangfan.web.projects import actions
 from fangfan.web.projects.models import Project
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
+from fangfan.web.shared.import_reports import keep_report, open_report
 
 REPORTS = "projects/import-reports"
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass
@@ -245,21 +239,11 @@ def _write_benefit(
 
 
 def _keep_report(user: User, problems: list[Problem]) -> str:
-    token = secrets.token_hex(16)
-    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
-        write_problems(handle, problems, today=timezone.localdate())
-        handle.seek(0)
-        default_storage.save(_report_name(user, token), ContentFile(handle.read()))
-    return token
-
-
-def _report_name(user: User, token: str) -> str:
-    return f"{REPORTS}/{user.pk}/{token}.xlsx"
+    return keep_report(
+        REPORTS, user, lambda handle: write_problems(handle, problems, today=timezone.localdate())
+    )
 
 
 def report_file(user: User, token: str) -> Any:
     """The problems report kept for `user` under `token`, opened; 404 for anyone else's or none."""
-    name = _report_name(user, token)
-    if not TOKEN.match(token) or not default_storage.exists(name):
-        raise Http404("没有找到该导入报告")
-    return default_storage.open(name, "rb")
+    return open_report(REPORTS, user, token)

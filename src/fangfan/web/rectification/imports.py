@@ -20,8 +20,6 @@ column) is kept for the uploader under `REPORTS/<user id>/<token>.xlsx`, for
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
@@ -29,11 +27,9 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
+from django.core.files.base import File
 from django.db import transaction
 from django.db.models import CharField
-from django.http import Http404
 from django.utils import timezone
 
 from fangfan.engine import regions as engine_regions
@@ -47,9 +43,9 @@ from fangfan.web.procedures.base import WorkflowError
 from fangfan.web.rectification import actions
 from fangfan.web.rectification.models import CATEGORY_CHOICES, Problem, ProblemEvent
 from fangfan.web.regions.models import Region
+from fangfan.web.shared.import_reports import keep_report, open_report
 
 REPORTS = "rectification/feedback-reports"
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 CODE_REFUSED = "ROW_REFUSED"
 CODE_TOO_LONG = "TOO_LONG"
 CODE_REPEATED = "ALREADY_LOADED"
@@ -256,21 +252,11 @@ def _adding(feedback: FeedbackList, problems: list[dict[str, Any]]) -> FeedbackL
 
 
 def _keep_report(user: User, feedback: FeedbackList) -> str:
-    token = secrets.token_hex(16)
-    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
-        write_feedback_report(handle, feedback, today=timezone.localdate())
-        handle.seek(0)
-        default_storage.save(_report_name(user, token), ContentFile(handle.read()))
-    return token
-
-
-def _report_name(user: User, token: str) -> str:
-    return f"{REPORTS}/{user.pk}/{token}.xlsx"
+    return keep_report(
+        REPORTS, user, lambda handle: write_feedback_report(handle, feedback, today=timezone.localdate())
+    )
 
 
 def report_file(user: User, token: str) -> Any:
     """The report kept for `user` under `token`, opened; 404 for anyone else's or none."""
-    name = _report_name(user, token)
-    if not TOKEN.match(token) or not default_storage.exists(name):
-        raise Http404("没有找到该导入报告")
-    return default_storage.open(name, "rb")
+    return open_report(REPORTS, user, token)

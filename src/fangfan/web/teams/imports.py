@@ -13,17 +13,11 @@ token (`report_file`).
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from fangfan.engine.fieldwork.roster import LABELS, Problem, Roster, RosterRow, read_roster
@@ -31,11 +25,11 @@ from fangfan.web.accounts.access import regions_within
 from fangfan.web.accounts.models import User
 from fangfan.web.regions.models import Region
 from fangfan.web.shared.excel import import_problem_columns, write_workbook
+from fangfan.web.shared.import_reports import keep_report, open_report
 from fangfan.web.teams import actions
 from fangfan.web.teams.models import FIRST_SECRETARIES, Team, TeamMember, active_on
 
 REPORTS = "teams/import-reports"
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 PROBLEM_COLUMNS = import_problem_columns(with_value=False)
 
 
@@ -141,19 +135,13 @@ def import_roster(user: User, path: Path, name: str) -> Outcome:
 
 
 def _keep_report(user: User, problems: list[Problem]) -> str:
-    token = secrets.token_hex(16)
-    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
-        write_workbook(handle, "导入问题", PROBLEM_COLUMNS, problems)
-        handle.seek(0)
-        default_storage.save(f"{REPORTS}/{user.pk}/{token}.xlsx", ContentFile(handle.read()))
-    return token
+    return keep_report(
+        REPORTS, user, lambda handle: write_workbook(handle, "导入问题", PROBLEM_COLUMNS, problems)
+    )
 
 
 def report_file(user: User, token: str) -> bytes:
     """The problems workbook of the user's own import (another's token, or none: 404)."""
-    name = f"{REPORTS}/{user.pk}/{token}.xlsx"
-    if not TOKEN.match(token) or not default_storage.exists(name):
-        raise Http404("没有找到该导入报告")
-    with default_storage.open(name, "rb") as handle:
+    with open_report(REPORTS, user, token) as handle:
         data: bytes = handle.read()
     return data
