@@ -43,6 +43,7 @@ from fangfan.web.evidence.models import EvidenceItem
 from fangfan.web.evidence.storage import open_stored
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
+from fangfan.web.registry.navigation import regions_down_to
 from fangfan.web.shared.excel import Sheet, workbook_response
 
 
@@ -154,19 +155,6 @@ def household_zip(request: HttpRequest, household_id: str) -> FileResponse:
     return zip_response(one_household(_household(request, household_id)), _user(request))
 
 
-def _places(request: HttpRequest, region: Region) -> list[Region]:
-    """The regions from the user's own down to `region` (nothing above the user's)."""
-    home = getattr(request.user, "region", None)
-    chain: list[Region] = []
-    current: Region | None = region
-    while current is not None:
-        chain.append(current)
-        if home is not None and current.pk == home.pk:
-            break
-        current = current.parent
-    return list(reversed(chain))
-
-
 @dataclass(frozen=True)
 class MissingRow:
     household: Household
@@ -177,7 +165,11 @@ def _region_lists(request: HttpRequest, code: str | None) -> dict[str, Any]:
     region = region_for_user(request.user, code)
     households = scope(Household.objects.filter(within_region("village_code", region)), request.user)
     year = evidence_year()
-    context: dict[str, Any] = {"region": region, "year": year, "breadcrumbs": _places(request, region)}
+    context: dict[str, Any] = {
+        "region": region,
+        "year": year,
+        "breadcrumbs": regions_down_to(request.user, region),
+    }
     if region.level == Region.Level.VILLAGE:
         rows = [evidence for evidence in in_chunks(households, year) if evidence.total]
         context["households"] = sorted(

@@ -30,6 +30,7 @@ from fangfan.web.industry.forms import ImportForm, RemoveForm, RowForm
 from fangfan.web.industry.models import HouseholdIndustry, IndustryRow, Livestock, Planting
 from fangfan.web.regions.models import Region
 from fangfan.web.registry.models import Household
+from fangfan.web.registry.navigation import regions_down_to
 from fangfan.web.shared.excel import Sheet, workbook_response
 from fangfan.web.shared.pagination import page_of
 
@@ -161,19 +162,6 @@ def remove(request: HttpRequest, kind: str, row_id: int) -> HttpResponse:
     return HttpResponseRedirect(f"{reverse('industry:household', args=[row.household_id])}?year={row.year}")
 
 
-def _places(request: HttpRequest, region: Region) -> list[Region]:
-    """The regions from the user's own down to `region` (nothing above the user's)."""
-    home = getattr(request.user, "region", None)
-    chain: list[Region] = []
-    current: Region | None = region
-    while current is not None:
-        chain.append(current)
-        if home is not None and current.pk == home.pk:
-            break
-        current = current.parent
-    return list(reversed(chain))
-
-
 def _region_context(request: HttpRequest, code: str | None) -> dict[str, Any]:
     region = region_for_user(request.user, code)
     year = ledger.year_from(request.GET.get("year"))
@@ -181,7 +169,7 @@ def _region_context(request: HttpRequest, code: str | None) -> dict[str, Any]:
         "region": region,
         "year": year,
         "rules": field_rules(year),
-        "breadcrumbs": _places(request, region),
+        "breadcrumbs": regions_down_to(request.user, region),
         "may_import": getattr(request.user, "role", "") in IMPORTERS,
     }
 

@@ -18,8 +18,16 @@ class Crumb:
 
 
 def breadcrumbs(user: User | AnonymousUser, region: Region) -> list[Crumb]:
+    """`regions_down_to(user, region)`, each linking to its dashboard."""
+    return [
+        Crumb(item.name, reverse("registry:region", args=[item.code]))
+        for item in regions_down_to(user, region)
+    ]
+
+
+def regions_down_to(user: User | AnonymousUser, region: Region) -> list[Region]:
     """The regions from the user's region down to `region` (nothing above the user's, which
-    they may not open), each linking to its dashboard."""
+    they may not open)."""
     home = getattr(user, "region", None)
     chain: list[Region] = []
     current: Region | None = region
@@ -28,4 +36,4 @@ def breadcrumbs(user: User | AnonymousUser, region: Region) -> list[Crumb]:
         if home is not None and current.pk == home.pk:
             break
         current = current.parent
-    return [Crumb(item.name, reverse("registry:region", args=[item.code])) for item in reversed(chain)]
+    return list(reversed(chain))
