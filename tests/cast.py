@@ -48,8 +48,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
 
 from fangfan.engine import idnumber
+from fangfan.engine.schema import TABLES
 
 LIXIAN = "621226"
 SHIQIAO = "621226100201"  # 礼县 城关镇 石桥村
@@ -83,3 +87,58 @@ ZHAO_DEMING = Person("赵德明", dt.date(1998, 5, 12))
 QIAN_XIULAN = Person("钱秀兰")
 SUN_JIANGUO = Person("孙建国")
 LI_XIAOHONG = Person("李小红", dt.date(2014, 6, 1))
+
+
+# Building a snapshot of a module's own households (tests/engine/test_screen.py,
+# tests/engine/test_monitoring_signals.py): a member row as the registry keeps it, and rows as
+# a snapshot table.
+
+
+def person_id(name: str, born: dt.date) -> str:
+    """A valid 礼县 ID for a module's own person, the same in every build of its cast."""
+    return idnumber.make(LIXIAN, born, sum(map(ord, name)) % 997 + 1)
+
+
+def member(household_id: str, name: str, relation: str, born: dt.date, **changes: Any) -> dict[str, Any]:
+    """A healthy man working outside the province all year, insured, no family doctor, as
+    `changes` do not say otherwise."""
+    row: dict[str, Any] = {
+        "household_id": household_id,
+        "name": name,
+        "id_number": person_id(name, born),
+        "relation": relation,
+        "sex": "男",
+        "birth_date": born,
+        "ethnicity": "汉族",
+        "schooling": "非在校生",
+        "health": "健康",
+        "labour": "普通劳动力",
+        "work_status": "省外务工",
+        "work_months": 10,
+        "medical_insured": "城乡居民基本医疗保险",
+        "pension_insured": "城乡居民基本养老保险",
+        "family_doctor": "否",
+        "dibao": "否",
+        "tekun": "否",
+        "member_status": "正常",
+    }
+    row.update(changes)
+    return row
+
+
+_POLARS_TYPES = {"date": pl.Date, "integer": pl.Int64, "money": pl.Float64, "decimal": pl.Float64}
+
+
+def snapshot_frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows as a snapshot table: every schema field typed, plus the bookkeeping columns."""
+    fields = TABLES[table].fields
+    schema = {f.name: _POLARS_TYPES.get(f.kind.value, pl.String) for f in fields}
+    data = pl.DataFrame([{f.name: row.get(f.name) for f in fields} for row in rows], schema=schema)
+    extra = [
+        pl.lit(f"{table}.csv").alias("_file"),
+        pl.lit(None, dtype=pl.String).alias("_sheet"),
+        (pl.int_range(pl.len()) + 2).alias("_row"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("_flags"),
+    ]
+    ids = [pl.lit(True).alias(f"{f.name}_valid") for f in fields if f.kind.value == "id_number"]
+    return data.with_columns(*extra, *ids)

@@ -44,47 +44,22 @@ from typing import Any
 import polars as pl
 import pytest
 
-from cast import SUN_GUILAN
-from fangfan.engine import idnumber
+import cast
+from cast import SUN_GUILAN, person_id
+from cast import snapshot_frame as frame
 from fangfan.engine.monitoring import HOUSEHOLD_COLUMNS, SIGNAL_COLUMNS
-from fangfan.engine.schema import TABLES
 from fangfan.engine.screen import ScreenResult, screen_snapshot
 from fangfan.engine.snapshot import Snapshot, SnapshotStore
 
 AS_OF = dt.date(2025, 10, 31)
 LAST_MONTH = dt.date(2025, 9, 30)
 VILLAGE = "621226100201"
-AREA = "621226"
 d = dt.date
 
 
-def person_id(name: str, born: dt.date) -> str:
-    return idnumber.make(AREA, born, sum(map(ord, name)) % 997 + 1)
-
-
 def member(household_id: str, name: str, relation: str, born: dt.date, **changes: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "household_id": household_id,
-        "name": name,
-        "id_number": person_id(name, born),
-        "relation": relation,
-        "sex": "男",
-        "birth_date": born,
-        "ethnicity": "汉族",
-        "schooling": "非在校生",
-        "health": "健康",
-        "labour": "普通劳动力",
-        "work_status": "省外务工",
-        "work_months": 10,
-        "medical_insured": "城乡居民基本医疗保险",
-        "pension_insured": "城乡居民基本养老保险",
-        "family_doctor": "是",
-        "dibao": "否",
-        "tekun": "否",
-        "member_status": "正常",
-    }
-    row.update(changes)
-    return row
+    """The cast's member row (tests/cast.py); here everybody has a family doctor."""
+    return cast.member(household_id, name, relation, born, **{"family_doctor": "是", **changes})
 
 
 def couple(household_id: str, head: str, spouse: str, **spouse_changes: Any) -> list[dict[str, Any]]:
@@ -349,24 +324,6 @@ def feeds(by_name: dict[str, dict[str, Any]]) -> dict[str, pl.DataFrame]:
             [person(SUN_GUILAN.name, assistance_type="低保", start_date=d(2020, 1, 1), monthly_amount=450.0)],
         ),
     }
-
-
-_POLARS_TYPES = {"date": pl.Date, "integer": pl.Int64, "money": pl.Float64, "decimal": pl.Float64}
-
-
-def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """Rows as a snapshot table: every schema field typed, plus the bookkeeping columns."""
-    fields = TABLES[table].fields
-    schema = {f.name: _POLARS_TYPES.get(f.kind.value, pl.String) for f in fields}
-    data = pl.DataFrame([{f.name: row.get(f.name) for f in fields} for row in rows], schema=schema)
-    extra = [
-        pl.lit(f"{table}.csv").alias("_file"),
-        pl.lit(None, dtype=pl.String).alias("_sheet"),
-        (pl.int_range(pl.len()) + 2).alias("_row"),
-        pl.lit([], dtype=pl.List(pl.String)).alias("_flags"),
-    ]
-    ids = [pl.lit(True).alias(f"{f.name}_valid") for f in fields if f.kind.value == "id_number"]
-    return data.with_columns(*extra, *ids)
 
 
 def cast_tables(last_month: bool = False) -> dict[str, pl.DataFrame]:
@@ -760,3 +717,17 @@ def test_the_run_writes_a_candidate_list_per_county_with_a_sheet_per_township(
     assert listed == candidates.height
     summary = json.loads((out / "运行摘要.json").read_text("utf-8"))
     assert summary["monitoring"]["candidates"] == candidates.height
+
+
+def test_a_sum_of_claims_is_shown_to_the_fen_whatever_order_it_is_added_in(tmp_path: Path) -> None:
+    # 40,000.70 + 10,000.60 is 50,001.299999999996 in floats; with more claims the last
+    # digit depends on the order the threads add in, so evidence changed from run to run
+    # (the city's 60,131.92 or 60,131.920000000006). Sums of yuan are kept to the fen.
+    tables = cast_tables()
+    claims = tables["medical_claims"]
+    ill = claims.filter(pl.col("name") == "孙强")
+    parts = [ill.with_columns(pl.lit(cost).alias("total_cost")) for cost in (40000.7, 10000.6)]
+    tables["medical_claims"] = pl.concat([claims.filter(pl.col("name") != "孙强"), *parts])
+    snapshot, _ = SnapshotStore(tmp_path / "snapshots").write(tables, {"source": "cast"}, AS_OF)
+    row = signal(screen_snapshot(snapshot, runs_root=tmp_path / "runs"), "NEW_SERIOUS_ILLNESS", "M11")
+    assert json.loads(row["evidence"])["医疗总费用(收入年度合计)"]["value"] == 50001.3

@@ -36,20 +36,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from cast import LI_HAO, WANG_XIUYING
-from fangfan.engine import idnumber
-from fangfan.engine.schema import TABLES
+from cast import LI_HAO, WANG_XIUYING, member
+from cast import snapshot_frame as frame
 from fangfan.engine.screen import ScreenResult, screen_snapshot
 from fangfan.engine.snapshot import Snapshot, SnapshotStore
 
 AS_OF = dt.date(2026, 10, 31)
 VILLAGE = "621226100201"
-AREA = "621226"
-
-
-def person_id(name: str, born: dt.date) -> str:
-    """A valid ID that is the same in every build of the cast."""
-    return idnumber.make(AREA, born, sum(map(ord, name)) % 997 + 1)
 
 
 def household(household_id: str, head: dict[str, Any], size: int, **changes: Any) -> dict[str, Any]:
@@ -79,31 +72,6 @@ def household(household_id: str, head: dict[str, Any], size: int, **changes: Any
         "farmland_mu": 4.5,
         "helper_name": "何志军",
         "measures": "产业帮扶；健康帮扶",
-    }
-    row.update(changes)
-    return row
-
-
-def member(household_id: str, name: str, relation: str, born: dt.date, **changes: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "household_id": household_id,
-        "name": name,
-        "id_number": person_id(name, born),
-        "relation": relation,
-        "sex": "男",
-        "birth_date": born,
-        "ethnicity": "汉族",
-        "schooling": "非在校生",
-        "health": "健康",
-        "labour": "普通劳动力",
-        "work_status": "省外务工",
-        "work_months": 10,
-        "medical_insured": "城乡居民基本医疗保险",
-        "pension_insured": "城乡居民基本养老保险",
-        "family_doctor": "否",
-        "dibao": "否",
-        "tekun": "否",
-        "member_status": "正常",
     }
     row.update(changes)
     return row
@@ -339,29 +307,6 @@ def feeds(members: list[dict[str, Any]], by_name: dict[str, dict[str, Any]]) -> 
             ],
         ),
     }
-
-
-_POLARS_TYPES = {
-    "date": pl.Date,
-    "integer": pl.Int64,
-    "money": pl.Float64,
-    "decimal": pl.Float64,
-}
-
-
-def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """Rows as a snapshot table: every schema field typed, plus the bookkeeping columns."""
-    fields = TABLES[table].fields
-    schema = {f.name: _POLARS_TYPES.get(f.kind.value, pl.String) for f in fields}
-    data = pl.DataFrame([{f.name: row.get(f.name) for f in fields} for row in rows], schema=schema)
-    extra = [
-        pl.lit(f"{table}.csv").alias("_file"),
-        pl.lit(None, dtype=pl.String).alias("_sheet"),
-        (pl.int_range(pl.len()) + 2).alias("_row"),
-        pl.lit([], dtype=pl.List(pl.String)).alias("_flags"),
-    ]
-    ids = [pl.lit(True).alias(f"{f.name}_valid") for f in fields if f.kind.value == "id_number"]
-    return data.with_columns(*extra, *ids)
 
 
 def write_cast(root: Path, tables: dict[str, pl.DataFrame] | None = None) -> Snapshot:
