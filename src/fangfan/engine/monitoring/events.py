@@ -232,8 +232,10 @@ def new_serious_illness(context: Context) -> pl.LazyFrame:
     limit = context.policy.number("monitoring.serious_illness_total_cost_yuan")
     money = ("total_cost", "critical_illness_reimbursed", "compliant_selfpay")
     this_year = claims.filter(pl.col("settlement_date").cast(pl.Date).dt.year() == context.income_year)
+    # Sums of yuan rounded to the fen, as the wide tables' (`wide.py`): a float sum's last
+    # digit depends on the order the threads add in, and evidence must not change run to run.
     per_person = this_year.group_by("person_key").agg(
-        pl.col(c).cast(pl.Float64).fill_null(0).sum() for c in money
+        pl.col(c).cast(pl.Float64).fill_null(0).sum().round(2) for c in money
     )
     people = context.wide.person_wide.lazy().filter(pl.col("member_status") == "正常")
     ill = people.join(per_person, left_on="id_number", right_on="person_key").filter(

@@ -243,7 +243,8 @@ def _disaster_losses(context: Context) -> pl.LazyFrame:
         return pl.LazyFrame(schema=schema)
     recent = feed.filter(pl.col("occurred_on").cast(pl.Date) >= context.window_start)
     return recent.group_by(pl.col("person_key").alias("head_id_number")).agg(
-        pl.col("direct_loss").cast(pl.Float64).fill_null(0).sum().alias("disaster_loss")
+        # rounded to the fen: a float sum's last digit depends on the threads' order
+        pl.col("direct_loss").cast(pl.Float64).fill_null(0).sum().round(2).alias("disaster_loss")
     )
 
 
