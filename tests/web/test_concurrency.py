@@ -12,23 +12,30 @@ publish has finished (each at least once). Every answer must be the page asked f
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import polars as pl
 import pytest
+from bench.webserver import (
+    CSRF,
+    fetch,
+    free_port,
+    generate,
+    opener,
+    own_database,
+    python_output,
+    run_fangfan,
+    site_env,
+    start_gunicorn,
+    stop,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +43,6 @@ HOUSEHOLDS = 1_500
 REPORTERS, LOGINS = 20, 10
 PASSWORD = "load-check-2026"
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass
@@ -59,82 +65,31 @@ class Outcome:
             self.statuses.append((what, status, time.monotonic()))
 
 
-def _python(env: dict[str, str], *arguments: str, timeout: int = 600) -> str:
-    done = subprocess.run(
-        [sys.executable, *arguments], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
-    return done.stdout
-
-
-def _database_url(home: Path) -> Iterator[str]:
-    """A database for the site alone: a SQLite file, or a new PostgreSQL database."""
-    configured = os.environ.get("DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        yield f"sqlite:///{home / 'fangfan.sqlite3'}"
-        return
-    import psycopg
-
-    base, name = configured.rsplit("/", 1)
-    load_name = f"{name}_load"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{load_name}"')
-        admin.execute(f'CREATE DATABASE "{load_name}"')
-    try:
-        yield f"{base}/{load_name}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{load_name}" WITH (FORCE)')
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("load_home")
-    for database_url in _database_url(home):
-        env = {
-            **os.environ,
-            "FANGFAN_HOME": str(home),
-            "DATABASE_URL": database_url,
-            "FANGFAN_DEBUG": "false",
-            "FANGFAN_SECRET_KEY": "load-check-" + "x" * 60,
-            "FANGFAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            # Each sender comes from an address of its own, as people do (the hourly limit
-            # per address is the report form's, tested in tests/web/monitoring).
-            "FANGFAN_TRUSTED_PROXIES": "127.0.0.1",
-            "DJANGO_SETTINGS_MODULE": "fangfan.web.settings",
-        }
-        env.pop("PYTEST_CURRENT_TEST", None)
-        cli = ("-m", "fangfan.cli")
+    with own_database(home, "load") as database_url:
+        # Each sender comes from an address of its own, as people do (the hourly limit per
+        # address is the report form's, tested in tests/web/monitoring).
+        secret, proxies = "load-check-" + "x" * 60, "127.0.0.1"
+        env = site_env(database_url, home, FANGFAN_SECRET_KEY=secret, FANGFAN_TRUSTED_PROXIES=proxies)
         for as_of, name in (("2026-10-31", "first"), ("2026-11-30", "next")):
-            _python(env, *cli, "generate", "--households", str(HOUSEHOLDS), "--seed", "11", "--as-of", as_of,
-                    "--out", str(home / name))  # fmt: skip
-            _python(env, *cli, "run", str(home / name), "--as-of", as_of, "--out", str(home / f"{name}_out"))
+            generate(env, home / name, households=HOUSEHOLDS, seed=11, as_of=as_of)
+            run_fangfan(env, "run", str(home / name), "--as-of", as_of, "--out", str(home / f"{name}_out"))
             time.sleep(1.1)  # run ids have whole seconds
         runs = sorted((home / "runs").iterdir())
-        _python(env, "-m", "django", "migrate", "-v0")
-        _python(env, *cli, "publish", str(runs[0]))
-        _python(env, "-c", _MAKE_ACCOUNTS, str(LOGINS), PASSWORD)
+        python_output(env, "-m", "django", "migrate", "-v0")
+        run_fangfan(env, "publish", str(runs[0]))
+        python_output(env, "-c", _MAKE_ACCOUNTS, str(LOGINS), PASSWORD)
         snapshot = sorted((home / "snapshots").iterdir())[0]
         villages = pl.read_parquet(snapshot / "villages.parquet")["village_code"].cast(pl.String).to_list()
-        port = _free_port()
+        port = free_port()
         with open(home / "gunicorn.log", "w") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "fangfan.web.wsgi", "-b", f"127.0.0.1:{port}",
-                 "--workers", "2", "--threads", "8", "--timeout", "120"],
-                env=env, stdout=subprocess.DEVNULL, stderr=log,
-            )  # fmt: skip
+            server = start_gunicorn(env, port, workers=2, threads=8, timeout=120, log=log, wait_seconds=120)
             try:
-                _wait_for(f"http://127.0.0.1:{port}/accounts/login/")
                 yield Site(f"http://127.0.0.1:{port}", env, home, runs[1], villages[:REPORTERS])
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                stop(server, seconds=30)
 
 
 _MAKE_ACCOUNTS = """
@@ -148,48 +103,20 @@ for number in range(int(sys.argv[1])):
 """
 
 
-def _wait_for(url: str) -> None:
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):  # slow to answer under load
-            time.sleep(0.5)
-    raise AssertionError(f"the server did not answer at {url}")
-
-
-def _opener(address: str) -> urllib.request.OpenerDirector:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    opener.addheaders = [("X-Forwarded-For", address)]
-    return opener
-
-
-def _fetch(
-    opener: urllib.request.OpenerDirector, url: str, data: dict[str, str] | None = None
-) -> tuple[int, str]:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Referer": url})
-    try:
-        with opener.open(request, timeout=120) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def _send_reports(site: Site, number: int, publishing: threading.Event, outcome: Outcome) -> None:
     village = site.villages[number % len(site.villages)]
     sent = 0
     while publishing.is_set() or sent == 0:
-        opener = _opener(f"10.1.{number}.{sent + 1}")
-        status, page = _fetch(opener, f"{site.url}/report/")
+        browser = opener(f"10.1.{number}.{sent + 1}")
+        status, page = fetch(browser, f"{site.url}/report/")
         outcome.record("report form", status)
         token = TOKEN.search(page)
         csrf = CSRF.search(page)
         if status != 200 or token is None or csrf is None:
             return
         time.sleep(5.2)  # the form refuses a report sent sooner than a person could fill it in
-        status, page = _fetch(
-            opener,
+        status, page = fetch(
+            browser,
             f"{site.url}/report/",
             {
                 "csrfmiddlewaretoken": csrf.group(1),
@@ -216,14 +143,14 @@ def _send_reports(site: Site, number: int, publishing: threading.Event, outcome:
 def _sign_in(site: Site, number: int, publishing: threading.Event, outcome: Outcome) -> None:
     tries = 0
     while publishing.is_set() or tries == 0:
-        opener = _opener(f"10.2.{number}.1")
-        status, page = _fetch(opener, f"{site.url}/accounts/login/")
+        browser = opener(f"10.2.{number}.1")
+        status, page = fetch(browser, f"{site.url}/accounts/login/")
         csrf = CSRF.search(page)
         if status != 200 or csrf is None:
             outcome.record("login form", status)
             return
         data = {"csrfmiddlewaretoken": csrf.group(1), "username": f"load{number}", "password": PASSWORD}
-        status, page = _fetch(opener, f"{site.url}/accounts/login/", data)
+        status, page = fetch(browser, f"{site.url}/accounts/login/", data)
         signed_in = status == 200 and "退出登录" in page  # redirected to the home page
         outcome.record("login", status if signed_in else 600 + status)
         tries += 1
@@ -236,7 +163,7 @@ def _stored_references(site: Site) -> set[str]:
         "from fangfan.web.monitoring.models import Intake\n"
         "print('\\n'.join(Intake.objects.values_list('reference', flat=True)))\n"
     )
-    return set(_python(site.env, "-c", script).split())
+    return set(python_output(site.env, "-c", script).split())
 
 
 def test_reports_and_logins_during_a_publish_all_succeed_and_every_report_is_stored(site: Site) -> None:
@@ -285,13 +212,13 @@ def test_twenty_simultaneous_wrong_passwords_get_at_most_five_password_checks(si
     ready = threading.Barrier(20)
 
     def guess(number: int) -> None:
-        opener = _opener("10.3.0.1")  # one attacker, one address, one account
-        _, page = _fetch(opener, f"{site.url}/accounts/login/")
+        browser = opener("10.3.0.1")  # one attacker, one address, one account
+        _, page = fetch(browser, f"{site.url}/accounts/login/")
         csrf = CSRF.search(page)
         assert csrf is not None
         data = {"csrfmiddlewaretoken": csrf.group(1), "username": "load0", "password": f"guess-{number}"}
         ready.wait()
-        status, _ = _fetch(opener, f"{site.url}/accounts/login/", data)
+        status, _ = fetch(browser, f"{site.url}/accounts/login/", data)
         with lock:
             answers.append(status)
 
@@ -307,4 +234,4 @@ def test_twenty_simultaneous_wrong_passwords_get_at_most_five_password_checks(si
         "from fangfan.web.accounts.models import LoginThrottle\n"
         "print(LoginThrottle.objects.get(username='load0', address='10.3.0.1').tries)\n"
     )
-    assert int(_python(site.env, "-c", script)) == 5  # password checks let through
+    assert int(python_output(site.env, "-c", script)) == 5  # password checks let through

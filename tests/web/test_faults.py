@@ -24,6 +24,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from bench.webserver import generate, own_database, site_env
+from bench.webserver import python_output as _python
 from django.test import Client
 
 from fangfan.web.accounts.testing import make_regions, make_user
@@ -40,33 +42,6 @@ class Site:
     env: dict[str, str]
     home: Path
     roll: Path  # a school roll to upload: this month's, a few pupils fewer
-
-
-def _python(env: dict[str, str], *arguments: str, timeout: int = 600) -> str:
-    done = subprocess.run(
-        [sys.executable, *arguments], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
-    return done.stdout
-
-
-def _database_url(home: Path) -> Iterator[str]:
-    configured = os.environ.get("DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        yield f"sqlite:///{home / 'fangfan.sqlite3'}"
-        return
-    import psycopg
-
-    base, name = configured.rsplit("/", 1)
-    own = f"{name}_faults"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{own}"')
-    try:
-        yield f"{base}/{own}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
 
 
 _SEED = """
@@ -136,20 +111,10 @@ print(json.dumps([upload.status, upload.step]))
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("faults_home")
-    for database_url in _database_url(home):
-        env = {
-            **os.environ,
-            "FANGFAN_HOME": str(home),
-            "DATABASE_URL": database_url,
-            "FANGFAN_DEBUG": "false",
-            "FANGFAN_SECRET_KEY": "faults-check-" + "x" * 60,
-            "DJANGO_SETTINGS_MODULE": "fangfan.web.settings",
-        }
-        env.pop("PYTEST_CURRENT_TEST", None)
-        cli = ("-m", "fangfan.cli")
+    with own_database(home, "faults") as database_url:
+        env = site_env(database_url, home, FANGFAN_SECRET_KEY="faults-check-" + "x" * 60)
         for as_of, name in ((FIRST, "first"), (NEXT, "next")):
-            _python(env, *cli, "generate", "--households", str(HOUSEHOLDS), "--seed", "11", "--as-of", as_of,
-                    "--out", str(home / name))  # fmt: skip
+            generate(env, home / name, households=HOUSEHOLDS, seed=11, as_of=as_of)
         _python(env, "-m", "django", "migrate", "-v0")
         _python(env, "-c", _SEED, str(home / "first"), FIRST)
         roll = home / "学籍信息.csv"
