@@ -340,13 +340,28 @@ HUNDRED_MB = 100 * MB
 def hundred_megabytes(folder: Path) -> Path:
     """A 100 MB school roll (about 1.3 million pupils of 礼县), written in blocks."""
     path = folder / "学籍信息（100MB）.csv"
+    born = dt.date(2008, 1, 1)
+    # A thousand pupils a birthday: each ID is valid and different.
+    return _hundred_megabytes(path, lambda number: f"621226{born + dt.timedelta(days=number // 1000):%Y%m%d}")
+
+
+def hundred_megabytes_of_bad_ids(folder: Path) -> Path:
+    """The 100 MB school roll with every ID bad: born on 2010-00-00, each a problem to explain.
+
+    The check character is right, so the birth date is each ID's only problem; a thousand
+    pupils share an area code (620000, 620001, …), so every ID is different.
+    """
+    path = folder / "学籍信息（100MB，身份证号全错）.csv"
+    return _hundred_megabytes(path, lambda number: f"{620000 + number // 1000:06d}20100000")
+
+
+def _hundred_megabytes(path: Path, day_of: Callable[[int], str]) -> Path:
+    """Pupils a thousand to a day (`day_of(number)`: an ID's first 14 characters) up to 100 MB."""
     with path.open("wb") as stream:
         stream.write("身份证号,姓名,学校名称,学段,学籍状态\n".encode())
         number = 0
-        born = dt.date(2008, 1, 1)
         while stream.tell() < HUNDRED_MB:
-            # A thousand pupils a birthday: each ID is valid and different.
-            day = f"621226{born + dt.timedelta(days=number // 1000):%Y%m%d}"
+            day = day_of(number)
             lines = []
             for sequence in range(1000):
                 first17 = f"{day}{sequence:03d}"
