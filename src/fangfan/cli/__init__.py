@@ -11,6 +11,11 @@ from typing import Any
 
 import click
 
+from fangfan.cli import chinese
+
+# Before any command is defined: click looks some of its words up as an option is made.
+chinese.install()
+
 # command name -> "module:function"
 COMMANDS = {
     "generate": "fangfan.cli.generate:generate",
@@ -53,7 +58,7 @@ class LazyGroup(click.Group):
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
-        return command
+        return chinese.in_chinese(command)
 
     def invoke(self, ctx: click.Context) -> Any:
         """A setting the environment gives wrongly (FANGFAN_REGION=…, a limit that is no number)
@@ -66,7 +71,12 @@ class LazyGroup(click.Group):
             raise click.ClickException(f"环境变量设置有误：{error}") from None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    options_metavar=chinese.OPTIONS,
+    subcommand_metavar=chinese.SUBCOMMAND,
+)
 @click.version_option(package_name="fangfan")
 def main() -> None:
     """防返（fangfan）：巩固脱贫成果、防止返贫的数据工作系统。"""
