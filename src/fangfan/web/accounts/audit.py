@@ -113,8 +113,9 @@ def _shown(model: type[Model], name: str, value: Any) -> Any:
     """A stored value as a person reads it: a choice's label, a related record's name, 是/否."""
     if value is None or value == "":
         return None
-    if isinstance(value, list):  # a multiple choice kept as a JSON list
-        return "、".join(str(item) for item in value) or None
+    if isinstance(value, list):  # a multiple choice kept as a JSON list, its items named by the model
+        item_label = getattr(model, "AUDIT_ITEM_LABELS", {}).get(name, str)
+        return "、".join(item_label(item) for item in value) or None
     try:
         field = model._meta.get_field(name)
     except Exception:  # a field since removed: its raw value

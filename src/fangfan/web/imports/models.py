@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import PurePath
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -50,6 +52,8 @@ class Upload(SoftDeleteModel):
     # The gate: uploads belong to the uploader's region; department officers read their own.
     REGION_FIELD = "region__code"
     OWNER_FIELD = "uploaded_by"
+    # The change log names the tables found as the office does (残联·残疾人证), not as stored.
+    AUDIT_ITEM_LABELS: ClassVar[dict[str, Callable[[str], str]]] = {"tables": feed_label}
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="uploads"
