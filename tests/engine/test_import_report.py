@@ -143,3 +143,18 @@ def test_a_report_without_problems_has_only_its_header(tmp_path: Path) -> None:
 def test_the_same_problems_give_the_same_bytes(tmp_path: Path) -> None:
     first = _write(tmp_path / "一.xlsx", _problems(AWKWARD)).read_bytes()
     assert _write(tmp_path / "二.xlsx", _problems(AWKWARD)).read_bytes() == first
+
+
+def test_the_problem_rows_use_zip64_only_when_they_could_pass_two_gigabytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ordinary = _write(tmp_path / "平常.xlsx", _problems(AWKWARD))
+    with zipfile.ZipFile(ordinary) as archive:
+        assert (
+            archive.getinfo(report.PROBLEMS_PART).extract_version < 45
+        )  # no ZIP64: Excel is strict about it
+    monkeypatch.setattr(report, "ESCAPE_GROWTH", 10**9)  # as if the cells were gigabytes of escapes
+    huge = _write(tmp_path / "巨大.xlsx", _problems(AWKWARD))
+    with zipfile.ZipFile(huge) as archive:
+        assert archive.getinfo(report.PROBLEMS_PART).extract_version >= 45
+    assert _cells(huge) == _cells(ordinary)

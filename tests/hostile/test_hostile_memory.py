@@ -135,4 +135,8 @@ def _blocks(path: Path) -> list[bytes]:
 def _peak_mb(output: str) -> float:
     found = PEAK.search(output)
     assert found is not None, output
-    return int(found.group(1)) / 1024
+    peak = int(found.group(1)) / 1024
+    print(
+        f"    the child's own peak (VmHWM): {peak:,.0f} MB", flush=True
+    )  # the figure docs/reliability.md gives
+    return peak

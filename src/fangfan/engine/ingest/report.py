@@ -155,18 +155,34 @@ def _splice_rows(source: Path, target: Path, part: str, rows: pl.DataFrame) -> N
             head, tail = original.read(info).decode().split("</sheetData>", 1)
             last = f"{COLUMN_LETTERS[rows.width - 1]}{rows.height + 1}"
             head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1)
-            # A million rows are hundreds of megabytes of XML, over the 2 GB a plain zip
-            # part may hold when their cells are long; Excel reads ZIP64 parts.
             spliced = zipfile.ZipInfo(info.filename, info.date_time)
             spliced.compress_type = zipfile.ZIP_DEFLATED
             # The fastest level: level 6 took three times as long for 600 MB of rows' XML (15 s
             # against 4.1 s) for a file about a third smaller. (`compress_level` from Python 3.13.)
             spliced._compresslevel = 1  # type: ignore[attr-defined]
-            with copy.open(spliced, "w", force_zip64=True) as stream:
+            # ZIP64 only when the part could pass 2 GB: Excel is strict about ZIP64 headers,
+            # and a million rows of ordinary problems stay under 1 GB of XML.
+            with copy.open(spliced, "w", force_zip64=_may_pass_zip64_limit(rows)) as stream:
                 stream.write(head.encode())
                 for block in _rows_xml(rows, first=2):
                     stream.write(block.encode())
                 stream.write(("</sheetData>" + tail).encode())
+
+
+# At most this many bytes of tags around a cell's text, and around a row's cells
+# (`<c r="I1048576" t="inlineStr"><is><t xml:space="preserve">`, `<row r="1048576">`).
+CELL_TAGS_BYTES = 80
+ROW_TAGS_BYTES = 30
+ESCAPE_GROWTH = 7  # a control character's byte written as _x001F_
+
+
+def _may_pass_zip64_limit(rows: pl.DataFrame) -> bool:
+    """Whether `rows` as XML could be larger than a zip part without ZIP64 may be."""
+    text = sum(
+        rows.select(pl.col(name).cast(pl.String).str.len_bytes().sum()).item() or 0 for name in rows.columns
+    )
+    tags = rows.height * (ROW_TAGS_BYTES + CELL_TAGS_BYTES * rows.width)
+    return ESCAPE_GROWTH * text + tags > zipfile.ZIP64_LIMIT
 
 
 def _rows_xml(rows: pl.DataFrame, *, first: int) -> Iterator[str]:
