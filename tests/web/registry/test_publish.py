@@ -98,6 +98,34 @@ def test_linked_department_rows_are_published_with_their_values(engine_data: Eng
     assert record.household is not None and record.village_code == record.household.village_code
 
 
+def _record_values() -> list[tuple[object, ...]]:
+    """Every department record's values (not its id), sorted."""
+    names = [f.attname for f in DepartmentRecord._meta.concrete_fields if f.attname != "id"]
+    return sorted(DepartmentRecord.all_objects.values_list(*names), key=repr)
+
+
+def test_records_built_a_window_of_links_at_a_time_in_any_order_are_those_of_the_whole(
+    engine_data: EngineData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The records are built from a window of links at a time, each feed's rows read while its
+    # links come (`Publication._department_parts`): links in no order (every feed in every
+    # window, its rows read again) and small windows give the very records of one window.
+    publish_run(engine_data.first_run, engine_data.first_snapshot)
+    whole = _record_values()
+    wipe_registry()
+    links = pl.read_parquet(engine_data.home / "derived" / engine_data.first_snapshot.name / "links.parquet")
+    monkeypatch.setattr(publishing, "DEPARTMENT_PART_ROWS", 500)
+    assert links.height > 4 * 500 and links["feed"].n_unique() > 5
+
+    publish_run(
+        engine_data.first_run,
+        engine_data.first_snapshot,
+        links=links.sample(fraction=1.0, shuffle=True, seed=7),
+    )
+
+    assert _record_values() == whole and len(whole) == Run.objects.get().department_records > 0
+
+
 def test_villages_of_the_snapshot_become_regions(engine_data: EngineData) -> None:
     publish_run(engine_data.first_run, engine_data.first_snapshot)
     villages = _snapshot_table(engine_data.first_snapshot, "villages")

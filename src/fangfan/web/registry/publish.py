@@ -380,6 +380,10 @@ class Publication:
         """Create the run (not yet published), stage its households, members and findings,
         and write its run-scoped rows and the new snapshot's department records."""
         self.run_row = self._create_run()
+        # The records are the longest part of a publish: on PostgreSQL their thread starts
+        # first (a feed's rows and a window of links held at a time, not the feed's links
+        # whole, which beside the snapshot's frames took a city's publish over 5 GB).
+        departments = self._start_department_records() if self._records_threaded() else None
         self._step(STEP_REGIONS, lambda: sync_regions(self.engine.snapshot))
         self.findings = frames.finding_frame(self.engine.findings, self.members, self.households)
         self.household_frame = frames.household_frame(
@@ -389,10 +393,8 @@ class Publication:
         self._stage_members()
         for name in ("households", "members", "income"):  # built into the staged frames: let go
             self.__dict__.pop(name, None)
-        # After the households' and members' staging: the records' parts beside the snapshot's
-        # frames and their staged copies took a city's publish from 3.7 to 5.3 GB. The records
-        # are the longest part of a publish: started before the findings' staging.
-        departments = self._start_department_records()
+        if departments is None:  # here, in this thread: after the snapshot's frames are let go
+            departments = self._start_department_records()
         self._stage_findings()
         self._publish_counts(self.household_frame, self.classified, self.resolved)
         # What the tables already hold as staged is left out of the switch.
@@ -459,6 +461,9 @@ class Publication:
         )
         self._stage(Finding, self._run_columns(rows, "first_seen_run_id", "last_seen_run_id"), STEP_FINDINGS)
 
+    def _records_threaded(self) -> bool:
+        return connection.vendor == "postgresql" and not connection.in_atomic_block
+
     def _start_department_records(self) -> Future[int]:
         """`_prepare_department_records`, whose count the future holds. On PostgreSQL,
         outside a transaction of the caller's, in a thread of its own (its own connections:
@@ -466,7 +471,7 @@ class Publication:
         while this thread prepares the rest: PostgreSQL reads the records' COPY and builds
         their indexes while it builds the members' and compares the staged rows. Elsewhere,
         or inside a transaction (which another connection would not see into), right here."""
-        if connection.vendor != "postgresql" or connection.in_atomic_block:
+        if not self._records_threaded():
             done: Future[int] = Future()
             done.set_result(self._prepare_department_records())
             return done
@@ -521,30 +526,53 @@ class Publication:
 
     def _department_parts(self) -> Iterator[pl.DataFrame]:
         """`frames.department_frame` of the snapshot's feeds, in parts of at most
-        DEPARTMENT_PART_ROWS links, in the order of the feeds (the whole never held at once)."""
+        DEPARTMENT_PART_ROWS links, in the links' order (the whole never held at once).
+
+        The links are read a window of DEPARTMENT_PART_ROWS at a time, and a feed's rows
+        while its links come: the engine writes the links a feed after another, so each
+        feed's rows are read once (were they not, again when needed). A feed's links held
+        whole beside its rows (a city's insurance roll: 4.7 million, half a gigabyte) kept
+        the records from starting beside the snapshot's frames."""
         snapshot, links = self.engine.snapshot, self.engine.links
         assert links is not None
-        for feed in DEPARTMENT_FEEDS:
-            if not snapshot.has(feed.name):
-                continue
-            # Only what a record keeps: its address and values, not the feed's ID numbers.
-            available = snapshot.scan(feed.name).collect_schema().names()
-            kept = [
-                *RECORD_ADDRESS,
-                *(f.name for f in TABLES[feed.name].fields if f.kind is not Kind.ID_NUMBER),
-            ]
-            rows = snapshot.scan(feed.name).select(c for c in dict.fromkeys(kept) if c in available).collect()
-            if not rows.height:
-                continue
-            feed_links = links.filter(_LINKED & (pl.col("feed") == feed.name)).select(LINK_COLUMNS).collect()
-            for offset in range(0, feed_links.height, DEPARTMENT_PART_ROWS):
+        feeds = [feed.name for feed in DEPARTMENT_FEEDS if snapshot.has(feed.name)]
+        total = int(links.select(pl.len()).collect().item())
+        rows: dict[str, pl.DataFrame] = {}  # the feeds' rows the window's links need
+        for offset in range(0, total, DEPARTMENT_PART_ROWS):
+            window = (
+                links.slice(offset, DEPARTMENT_PART_ROWS)
+                .filter(_LINKED & pl.col("feed").is_in(feeds))
+                .select(LINK_COLUMNS)
+                .collect()
+            )
+            by_feed = {str(key[0]): part for key, part in window.partition_by("feed", as_dict=True).items()}
+            del window
+            for feed in [feed for feed in rows if feed not in by_feed]:
+                del rows[feed]  # its links are over
+            for feed in feeds:  # the records in the feeds' order within a window
+                if feed not in by_feed:
+                    continue
                 if self.stopping.is_set():  # the publish failed meanwhile (`discard`)
                     raise PublishError("发布已中止")
-                part = frames.department_frame(
-                    feed_links.slice(offset, DEPARTMENT_PART_ROWS), {feed.name: rows}, snapshot.id
-                )
-                yield part.select(pl.col(name).cast(kind) for name, kind in frames.DEPARTMENT_SCHEMA.items())
-            del rows, feed_links
+                if feed not in rows:
+                    rows[feed] = self._feed_rows(feed)
+                feed_links = by_feed.pop(feed)
+                # Only the rows the window's links can name (its range of row numbers): joined
+                # with the feed's every row, a city's insurance roll cost twice the CPU.
+                low, high = feed_links["_row"].min(), feed_links["_row"].max()
+                named = rows[feed].filter(pl.col("_row").is_between(low, high))
+                part = frames.department_frame(feed_links, {feed: named}, snapshot.id)
+                if part.height:
+                    yield part.select(
+                        pl.col(name).cast(kind) for name, kind in frames.DEPARTMENT_SCHEMA.items()
+                    )
+
+    def _feed_rows(self, feed: str) -> pl.DataFrame:
+        """What a feed's records keep of its rows: their address and values, not the feed's ID numbers."""
+        scan = self.engine.snapshot.scan(feed)
+        available = scan.collect_schema().names()
+        kept = [*RECORD_ADDRESS, *(f.name for f in TABLES[feed].fields if f.kind is not Kind.ID_NUMBER)]
+        return scan.select(c for c in dict.fromkeys(kept) if c in available).collect()
 
     def _department_total(self) -> int:
         """The links that become records (for the progress bar, before they are built)."""
@@ -595,6 +623,11 @@ class Publication:
         """Last in the switching transaction (its lock is the only one readers wait for), once
         the records are ready: the new snapshot's department records table takes the old
         one's place, and the run its count."""
+        if connection.vendor == "postgresql":
+            # The switch's deferred key checks (every row it wrote: a first publish's 600,000
+            # households) now, while the records' indexes may still be built, not after.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.counts["department_records"] = self.records_loaded.result()
         Run.objects.filter(pk=self.run.pk).update(department_records=self.counts["department_records"])
         for shadow in (self.member_shadow, self.department_shadow):

@@ -402,6 +402,9 @@ PREVIOUS_SUFFIX = "_previous"  # the replaced table, until `ShadowTable.finish` 
 SWAP_LOCK_TIMEOUT = "500ms"  # how long the swap may keep a reader waiting before it backs off
 SWAP_ATTEMPTS = 20
 BUILD_MEMORY = "1GB"  # an index build's sort (one at a time): a city's records sort in memory
+# Index builds at once (`ShadowTable.build`): each is parallel within (PostgreSQL's own workers)
+# only for its sort; its merge and writing are one backend's, which side by side overlap.
+BUILDS_AT_ONCE = 3
 
 
 class ShadowTable:
@@ -504,19 +507,28 @@ class ShadowTable:
     def build(self) -> None:
         """The live table's indexes and key constraints on the next table (temporary index
         names); its foreign keys come with `swap`. Takes no lock on any other table, so it
-        may run while a transaction writes the tables this one references."""
+        may run while a transaction writes the tables this one references.
+
+        The indexes are built side by side (`side_by_side`, BUILDS_AT_ONCE), each on a
+        connection of its own: a key constraint's unique index first, as a plain `CREATE
+        UNIQUE INDEX` (`ALTER TABLE … ADD CONSTRAINT` would lock the others out), made the
+        constraint after (`USING INDEX`: a moment)."""
         quote = connection.ops.quote_name
+        keys = _key_indexes(self.table)
+        builds = [
+            _retarget(definition, f"{self.next}_{number}", self.next)
+            for number, (_, definition, _) in enumerate(keys)
+        ]
+        builds += [
+            _retarget(definition, f"{self.next}_i{number}", self.next)
+            for number, (_, definition) in enumerate(_plain_indexes(self.table))
+        ]
+        side_by_side([functools.partial(_build_index, sql) for sql in builds], at_once=BUILDS_AT_ONCE)
         with connection.cursor() as cursor:
-            cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
-            for number, (_, definition, kind) in enumerate(_constraints(self.table)):
-                if kind != "f":
-                    cursor.execute(
-                        f"ALTER TABLE {quote(self.next)} ADD CONSTRAINT {quote(f'{self.next}_{number}')} "
-                        f"{definition}"
-                    )
-            for number, (_, definition) in enumerate(_plain_indexes(self.table)):
-                cursor.execute(_retarget(definition, f"{self.next}_i{number}", self.next))
-            cursor.execute("RESET maintenance_work_mem")
+            for number, (_, _, (kind, deferral)) in enumerate(keys):
+                index = quote(f"{self.next}_{number}")
+                using = f"{kind} USING INDEX {index}{deferral}"
+                cursor.execute(f"ALTER TABLE {quote(self.next)} ADD CONSTRAINT {index} {using}")
             cursor.execute(f"ANALYZE {quote(self.next)}")
 
     def swap(self) -> None:
@@ -612,6 +624,13 @@ def _execute(sql: str) -> None:
         cursor.execute(sql)
 
 
+def _build_index(sql: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+        cursor.execute(sql)
+        cursor.execute("RESET maintenance_work_mem")
+
+
 def _exists(table: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
@@ -645,6 +664,25 @@ def _constraints(table: str, validated: bool | None = None) -> list[tuple[str, s
             [table, validated, validated],
         )
         return [(str(name), str(definition), str(kind)) for name, definition, kind in cursor.fetchall()]
+
+
+def _key_indexes(table: str) -> list[tuple[str, str, tuple[str, str]]]:
+    """The table's primary key and unique constraints: (name, their index's definition, what
+    `ADD CONSTRAINT … USING INDEX` says of them: `PRIMARY KEY` or `UNIQUE`, and whether deferrable)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_indexdef(conindid), contype, condeferrable, condeferred "
+            "FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
+            "ORDER BY contype DESC, conname",
+            [table],
+        )
+        keys = []
+        for name, definition, kind, deferrable, deferred in cursor.fetchall():
+            deferral = (
+                f" DEFERRABLE INITIALLY {'DEFERRED' if deferred else 'IMMEDIATE'}" if deferrable else ""
+            )
+            keys.append((str(name), str(definition), ("PRIMARY KEY" if kind == "p" else "UNIQUE", deferral)))
+        return keys
 
 
 def _referencing(table: str, validated: bool | None = None) -> list[tuple[str, str, str]]:
