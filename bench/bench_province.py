@@ -12,9 +12,12 @@
    every 50 ms), each step's own figures from the run's 运行摘要.json and each step's peak
    of the whole tree (the watcher follows the run's "… 开始" lines);
 3. if the run finished, the findings against the ground truth (`bench.accuracy`);
-4. with `--engine spark`, on the snapshot the run imported: `fangfan link --engine spark`
-   then `fangfan screen --engine spark` (FANGFAN_SPARK_MASTER=local[2], the driver's heap
+4. with `--engine spark`, on the snapshot the run imported: `fangfan screen --engine spark`
+   (the default run's links), then `fangfan link --engine spark` (the default's links moved
+   aside, compared after) (FANGFAN_SPARK_MASTER=local[2], the driver's heap
    `--spark-driver-memory`), each measured the same way, the JVM in the tree.
+
+The figures are written to --json after each step, so a bench cut short keeps them.
 
 How far it goes: a step that fails (an exception, the kernel's OOM killer) or that takes
 the process tree past `--limit-gb` or leaves the machine less than 1 GB available (a
@@ -36,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -163,24 +167,26 @@ def main() -> None:
         f"province bench: {arguments.households:,} households, engine {arguments.engine}; "
         f"{figures['machine']}; {figures['uptime_start']}"
     )
-    steps = _default_engine(arguments, figures, limit, deadline)
-    if arguments.engine == "spark" and all(step.ok for step in steps):
-        steps += _spark(arguments, figures, limit, deadline)
-    figures["steps"] = [asdict(step) for step in steps]
-    if arguments.reuse and arguments.json and arguments.json.exists():  # what this run did not redo
+    if arguments.reuse and arguments.json and arguments.json.exists():  # what this run will not redo
         earlier = json.loads(arguments.json.read_text("utf-8"))
-        redone = {step.label for step in steps}
-        kept = [
-            step
-            for step in earlier.get("steps", [])
-            if step["label"] not in redone and step["returncode"] == 0
-        ]
-        figures["earlier_steps"] = [{**step, "uptime_start": earlier.get("uptime_start")} for step in kept]
-    figures["uptime_end"] = _uptime()
+        kept = [step for step in earlier.get("steps", []) if step["returncode"] == 0]
+        kept += earlier.get("earlier_steps", [])
+        figures["earlier_steps"] = [{"uptime_start": earlier.get("uptime_start"), **step} for step in kept]
+
+    def save(steps: list[Step]) -> None:
+        """The figures so far into --json: a bench a deadline or a kill ends keeps what it measured."""
+        figures["steps"] = [asdict(step) for step in steps]
+        figures["uptime_end"] = _uptime()
+        if arguments.json:
+            arguments.json.parent.mkdir(parents=True, exist_ok=True)
+            arguments.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+
+    steps = _default_engine(arguments, figures, limit, deadline)
+    save(steps)
+    if arguments.engine == "spark" and all(step.ok for step in steps):
+        steps += _spark(arguments, figures, limit, deadline, lambda more: save([*steps, *more]))
+    save(steps)
     _print(figures)
-    if arguments.json:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
     if not arguments.keep:
         for folder in ("data", "home", "run"):
             shutil.rmtree(out / folder, ignore_errors=True)
@@ -223,6 +229,8 @@ def _default_engine(
         steps.append(_measured("fangfan run", run, _env(home), out / "run.log", limit, deadline))
         if not steps[-1].ok or not summary.exists():
             return steps
+    elif not any(step["label"] == "fangfan run" for step in figures.get("earlier_steps", [])):  # type: ignore[attr-defined]
+        steps.append(_reused_run(out))
     run_summary = json.loads(summary.read_text("utf-8"))
     figures["run_steps"] = run_summary["steps"]
     figures["findings"] = run_summary["findings"]
@@ -236,38 +244,64 @@ def _default_engine(
 
 
 def _spark(
-    arguments: argparse.Namespace, figures: dict[str, object], limit: int, deadline: float
+    arguments: argparse.Namespace,
+    figures: dict[str, object],
+    limit: int,
+    deadline: float,
+    save: Callable[[list[Step]], None],
 ) -> list[Step]:
-    """`fangfan link --engine spark`, then `fangfan screen --engine spark` on the run's snapshot."""
+    """`fangfan screen --engine spark` on the run's snapshot (its links the default run's), then
+    `fangfan link --engine spark` (the longer: it goes second so a deadline cuts it, not the screen)."""
     out: Path = arguments.out
     env = _env(out / "home") | {
         "FANGFAN_SPARK_MASTER": "local[2]",
         "FANGFAN_SPARK_DRIVER_MEMORY": arguments.spark_driver_memory,
     }
-    figures["spark"] = {"master": "local[2]", "driver_memory": arguments.spark_driver_memory}
+    spark: dict[str, object] = {"master": "local[2]", "driver_memory": arguments.spark_driver_memory}
+    figures["spark"] = spark
+    screen = [_fangfan(), "screen", "--engine", "spark"]
+    steps = [_measured("screen on Spark", screen, env, out / "screen-on-Spark.log", limit, deadline)]
+    runs = sorted((out / "home" / "runs").glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
+    if steps[-1].ok and runs:
+        spark["screen_findings"] = json.loads(runs[-1].read_text("utf-8")).get("findings")
+    save(steps)
+    if not steps[-1].ok:
+        return steps
     # link_snapshot reuses the snapshot's links: the default run's are moved aside (the model it
-    # trained stays, as for every later run) so Spark links anew, and are compared after
-    links = next((out / "home" / "derived").glob("*/links.parquet"))
+    # trained stays, as for every later run) so Spark links anew, compared after; put back if
+    # Spark does not finish, so the home stays whole
+    links = next((out / "home" / "derived").glob("*/links*.parquet")).with_name("links.parquet")
     default_links = links.with_name("links-default.parquet")
     if not default_links.exists():
         links.rename(default_links)
     else:
         links.unlink(missing_ok=True)
-    steps = []
-    for label, command in (
-        (
-            "link on Spark",
-            [_fangfan(), "link", "--engine", "spark", "--excel", str(out / "spark-links.xlsx")],
-        ),
-        ("screen on Spark", [_fangfan(), "screen", "--engine", "spark"]),
-    ):
-        log = out / f"{label.replace(' ', '-')}.log"
-        steps.append(_measured(label, command, env, log, limit, deadline))
-        if not steps[-1].ok:
-            break
-        if label == "link on Spark":
-            figures["spark"]["links_equal_default"] = _same_links(links, default_links)  # type: ignore[index]
+    command = [_fangfan(), "link", "--engine", "spark", "--excel", str(out / "spark-links.xlsx")]
+    steps.append(_measured("link on Spark", command, env, out / "link-on-Spark.log", limit, deadline))
+    if steps[-1].ok:
+        spark["links_equal_default"] = _same_links(links, default_links)
+    else:
+        links.unlink(missing_ok=True)
+        shutil.copyfile(default_links, links)
+    save(steps)
     return steps
+
+
+def _reused_run(out: Path) -> Step:
+    """The default run an earlier bench did, from its log and 运行摘要.json (no tree peaks)."""
+    summary = json.loads((out / "run" / "运行摘要.json").read_text("utf-8"))
+    total = summary["steps"]["total"]
+    lines = (out / "run.log").read_text("utf-8", errors="replace").splitlines()
+    return Step(
+        "fangfan run",
+        total["wall_seconds"],
+        total["cpu_seconds"],
+        total["peak_mb"],
+        0,
+        log=str(out / "run.log"),
+        tail=["(reused: figures from 运行摘要.json and run.log, not measured by this bench)"],
+        parts=_parts(lines, {}),
+    )
 
 
 def _same_links(spark: Path, default: Path) -> bool:
