@@ -43,7 +43,8 @@ def screen_command(snapshot_id: str | None, year: int | None, engine: str, link:
         snapshot = store.get(snapshot_id) if snapshot_id else store.latest()
         with RichProgress() as progress:
             # ANCHOR: spark link — linkage on `engine` ("spark": Splink's Spark backend, `link.spark`).
-            links = link_snapshot(snapshot, progress=progress, engine=engine).links if link else None
+            # scanned, not read whole: fangfan run's way (3,000,000 households' links are GBs)
+            links = link_snapshot(snapshot, progress=progress, engine=engine).scan() if link else None
             result = screen_snapshot(
                 snapshot, year=year, progress=progress, adapter=ENGINES[engine](), links=links
             )
