@@ -174,25 +174,37 @@ def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, 
     try:
         with_id = int(rows.agg(F.sum("counted")).collect()[0][0] or 0)
         found = rows.join(registry, on="key", how="inner")
-        links = _collect(found.mapInArrow(_exact_batches, _schema(LINK_COLUMNS)).orderBy("record_id"))
+        links = _collect(found.mapInArrow(_exact_batches, _schema(LINK_COLUMNS)), scratch / "links")
         left = _collect(
-            rows.join(registry.select("key"), on="key", how="left_anti").drop("key", *KEYED_FLAGS)
+            rows.join(registry.select("key"), on="key", how="left_anti").drop("key", *KEYED_FLAGS),
+            scratch / "left",
         )
-        villages = _collect(rows.where(F.col("village_code").isNotNull()).select("record_id", "village_code"))
+        villages = _collect(
+            rows.where(F.col("village_code").isNotNull()).select("record_id", "village_code"),
+            scratch / "villages",
+        )
     finally:
         rows.unpersist()
     return ExactStep(
-        links.select(pl.col(name).cast(dtype) for name, dtype in LINK_COLUMNS.items()),
+        links.sort("record_id").select(pl.col(name).cast(dtype) for name, dtype in LINK_COLUMNS.items()),
         with_written(left).sort("record_id"),
         with_id,
         villages,
     )
 
 
-def _collect(frame: Any) -> pl.DataFrame:
-    """A Spark frame on the driver, through Arrow."""
-    collected = pl.from_arrow(frame.toArrow())
-    assert isinstance(collected, pl.DataFrame)
+def _collect(frame: Any, folder: Path) -> pl.DataFrame:
+    """A Spark frame on the driver: written as Parquet to `folder` by the executors and read
+    by Polars. Collecting through the driver's JVM (toArrow) is capped by
+    spark.driver.maxResultSize (1 GB): the city's 7.9 million links are more."""
+    frame.write.parquet(str(folder))
+    parts = sorted(folder.glob("*.parquet"))
+    if not parts:  # Spark may write no part for an empty frame
+        empty = pl.from_arrow(frame.limit(0).toArrow())
+        assert isinstance(empty, pl.DataFrame)
+        return empty
+    collected = pl.read_parquet(parts)
+    shutil.rmtree(folder, ignore_errors=True)
     return collected
 
 
