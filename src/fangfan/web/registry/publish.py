@@ -528,16 +528,17 @@ class Publication:
         """`frames.department_frame` of the snapshot's feeds, in parts of at most
         DEPARTMENT_PART_ROWS links, in the links' order (the whole never held at once).
 
-        The links are read a window of DEPARTMENT_PART_ROWS at a time, and a feed's rows
-        while its links come: the engine writes the links a feed after another, so each
-        feed's rows are read once (were they not, again when needed). A feed's links held
-        whole beside its rows (a city's insurance roll: 4.7 million, half a gigabyte) kept
-        the records from starting beside the snapshot's frames."""
+        The links are read a window of DEPARTMENT_PART_ROWS at a time, and of each feed they
+        name only the rows in the window's range of row numbers (the engine writes the links
+        a feed after another, in the feed's order, so a window's rows are a slice of the
+        feed's; were they not, the range would only be wider). A feed's links and rows held
+        whole (a city's insurance roll: 4.7 million of each, most of a gigabyte) kept the
+        records from starting beside the snapshot's frames; joined with every row of the
+        feed, each window cost twice the CPU."""
         snapshot, links = self.engine.snapshot, self.engine.links
         assert links is not None
         feeds = [feed.name for feed in DEPARTMENT_FEEDS if snapshot.has(feed.name)]
         total = int(links.select(pl.len()).collect().item())
-        rows: dict[str, pl.DataFrame] = {}  # the feeds' rows the window's links need
         for offset in range(0, total, DEPARTMENT_PART_ROWS):
             window = (
                 links.slice(offset, DEPARTMENT_PART_ROWS)
@@ -547,32 +548,33 @@ class Publication:
             )
             by_feed = {str(key[0]): part for key, part in window.partition_by("feed", as_dict=True).items()}
             del window
-            for feed in [feed for feed in rows if feed not in by_feed]:
-                del rows[feed]  # its links are over
             for feed in feeds:  # the records in the feeds' order within a window
                 if feed not in by_feed:
                     continue
                 if self.stopping.is_set():  # the publish failed meanwhile (`discard`)
                     raise PublishError("发布已中止")
-                if feed not in rows:
-                    rows[feed] = self._feed_rows(feed)
                 feed_links = by_feed.pop(feed)
-                # Only the rows the window's links can name (its range of row numbers): joined
-                # with the feed's every row, a city's insurance roll cost twice the CPU.
-                low, high = feed_links["_row"].min(), feed_links["_row"].max()
-                named = rows[feed].filter(pl.col("_row").is_between(low, high))
-                part = frames.department_frame(feed_links, {feed: named}, snapshot.id)
+                rows = self._feed_rows(feed, feed_links["_row"])
+                part = frames.department_frame(feed_links, {feed: rows}, snapshot.id)
+                del rows, feed_links
                 if part.height:
                     yield part.select(
                         pl.col(name).cast(kind) for name, kind in frames.DEPARTMENT_SCHEMA.items()
                     )
 
-    def _feed_rows(self, feed: str) -> pl.DataFrame:
-        """What a feed's records keep of its rows: their address and values, not the feed's ID numbers."""
+    def _feed_rows(self, feed: str, numbers: pl.Series) -> pl.DataFrame:
+        """What a feed's records keep of its rows with these row `numbers`: their address and
+        values, not the feed's ID numbers. Read from the snapshot by the numbers' range (the
+        Parquet's row groups outside it skipped) and the numbers themselves: the last
+        windows hold a few links of every feed (the probabilistic step's), whose range is
+        the whole feed."""
         scan = self.engine.snapshot.scan(feed)
         available = scan.collect_schema().names()
         kept = [*RECORD_ADDRESS, *(f.name for f in TABLES[feed].fields if f.kind is not Kind.ID_NUMBER)]
-        return scan.select(c for c in dict.fromkeys(kept) if c in available).collect()
+        named = pl.col("_row").is_between(numbers.min(), numbers.max()) & pl.col("_row").is_in(
+            numbers.unique()
+        )
+        return scan.filter(named).select(c for c in dict.fromkeys(kept) if c in available).collect()
 
     def _department_total(self) -> int:
         """The links that become records (for the progress bar, before they are built)."""
