@@ -572,7 +572,7 @@ class Publication:
         available = scan.collect_schema().names()
         kept = [*RECORD_ADDRESS, *(f.name for f in TABLES[feed].fields if f.kind is not Kind.ID_NUMBER)]
         named = pl.col("_row").is_between(numbers.min(), numbers.max()) & pl.col("_row").is_in(
-            numbers.unique()
+            numbers.unique().implode()
         )
         return scan.filter(named).select(c for c in dict.fromkeys(kept) if c in available).collect()
 
