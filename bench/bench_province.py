@@ -198,6 +198,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("/tmp/province/bench"))
     parser.add_argument("--engine", choices=("default", "spark"), default="default")
     parser.add_argument("--spark-driver-memory", default="8g", help="FANGFAN_SPARK_DRIVER_MEMORY")
+    parser.add_argument(
+        "--spark-steps",
+        choices=("screen,link", "screen", "link"),
+        default="screen,link",
+        help="which of Spark's commands to measure (with --reuse, one alone: the other's figures kept)",
+    )
     parser.add_argument("--limit-gb", type=float, default=20.0, help="stop the process tree past this")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and the run")
     parser.add_argument("--reuse", action="store_true", help="use OUT's data and default run if there")
@@ -259,14 +265,16 @@ def _spark(
     }
     spark: dict[str, object] = {"master": "local[2]", "driver_memory": arguments.spark_driver_memory}
     figures["spark"] = spark
-    screen = [_fangfan(), "screen", "--engine", "spark"]
-    steps = [_measured("screen on Spark", screen, env, out / "screen-on-Spark.log", limit, deadline)]
-    runs = sorted((out / "home" / "runs").glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
-    if steps[-1].ok and runs:
-        spark["screen_findings"] = json.loads(runs[-1].read_text("utf-8")).get("findings")
-    save(steps)
-    if not steps[-1].ok:
-        return steps
+    steps: list[Step] = []
+    if "screen" in arguments.spark_steps:
+        screen = [_fangfan(), "screen", "--engine", "spark"]
+        steps.append(_measured("screen on Spark", screen, env, out / "screen-on-Spark.log", limit, deadline))
+        runs = sorted((out / "home" / "runs").glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
+        if steps[-1].ok and runs:
+            spark["screen_findings"] = json.loads(runs[-1].read_text("utf-8")).get("findings")
+        save(steps)
+        if not steps[-1].ok or "link" not in arguments.spark_steps:
+            return steps
     # link_snapshot reuses the snapshot's links: the default run's are moved aside (the model it
     # trained stays, as for every later run) so Spark links anew, compared after; put back if
     # Spark does not finish, so the home stays whole
