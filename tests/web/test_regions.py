@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -89,3 +90,20 @@ def test_overview_page_says_so_when_no_regions_are_loaded(client: Client) -> Non
 def test_database_follows_database_url() -> None:
     url = settings.DATABASES["default"]["ENGINE"]
     assert connection.vendor in url
+
+
+def test_a_second_sync_writes_only_what_changed_in_a_few_statements(
+    tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    store = _snapshot_with_villages(tmp_path)
+    sync_regions(store.latest())
+    Region.objects.filter(code="621226100201").update(name="旧名村")
+    lixian = Region.objects.get(code="621226")
+    Region.objects.filter(code="621226100202").update(parent=lixian)
+    with django_assert_max_num_queries(8):  # read all, update the changed: not one a region
+        again = sync_regions(store.latest())
+    assert (again.created, again.updated) == (0, 209 + 2)
+    renamed = Region.objects.get(code="621226100201")
+    moved = Region.objects.get(code="621226100202")
+    assert renamed.name == "石桥村"
+    assert moved.parent is not None and moved.parent.code == "621226100"
