@@ -61,6 +61,9 @@ def test_a_village_team_reports_progress_with_a_photo_from_its_phone(
     phone.locator("#progress-form button[type=submit]").click()
     phone.locator(".message").filter(has_text="已报告进度35%").wait_for()
     phone.locator(".xm-photos img").first.wait_for()
+    # The element is there before its picture: wait until the browser has fetched it (or
+    # given up on it), then look; a late fetch met the test's torn-down settings in CI.
+    phone.wait_for_function("() => document.querySelector('.xm-photos img').complete")
     loaded = phone.evaluate("() => document.querySelector('.xm-photos img').naturalWidth")
     assert loaded > 0, "the photo is served to the team through the gate"
     assert _width(phone)[0] <= _width(phone)[1]
