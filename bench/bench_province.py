@@ -287,7 +287,7 @@ def _spark(
     command = [_fangfan(), "link", "--engine", "spark", "--excel", str(out / "spark-links.xlsx")]
     steps.append(_measured("link on Spark", command, env, out / "link-on-Spark.log", limit, deadline))
     if steps[-1].ok:
-        spark["links_equal_default"] = _same_links(links, default_links)
+        spark["links_against_default"] = _same_links(links, default_links)
     else:
         links.unlink(missing_ok=True)
         shutil.copyfile(default_links, links)
@@ -312,8 +312,10 @@ def _reused_run(out: Path) -> Step:
     )
 
 
-def _same_links(spark: Path, default: Path) -> bool:
-    """The two links files' reports (exact, probabilistic, unlinked, ambiguous per feed and county) equal."""
+def _same_links(spark: Path, default: Path) -> dict[str, object]:
+    """Spark's links against the default run's: rows, the reports (exact, probabilistic,
+    unlinked, ambiguous per feed and county), and every row's content whatever the order (the
+    sums of the two halves of each row's hash, read in a streaming pass, a file at a time)."""
     import polars as pl
 
     from fangfan.engine.link.run import linkage_report
@@ -322,7 +324,29 @@ def _same_links(spark: Path, default: Path) -> bool:
         frame: pl.DataFrame = linkage_report(pl.scan_parquet(path))
         return frame.sort(frame.columns)
 
-    return report(spark).equals(report(default))
+    def rows(path: Path) -> tuple[int, int, int]:
+        hashed = pl.scan_parquet(path).select(pl.struct(pl.all()).hash(seed=7).alias("hash"))
+        sums = hashed.select(
+            pl.len(),
+            (pl.col("hash") // 2**32).sum().alias("high"),
+            (pl.col("hash") % 2**32).sum().alias("low"),
+        ).collect(engine="streaming")
+        return sums.row(0)
+
+    def exact_sorted(path: Path) -> bool:
+        exact = pl.col("method").str.starts_with("exact") & pl.col("record_id").is_not_null()
+        ids = pl.scan_parquet(path).filter(exact).select("record_id").collect(engine="streaming")
+        return bool(ids.to_series().is_sorted())
+
+    mine, theirs = rows(spark), rows(default)
+    return {
+        "rows": mine[0],
+        "rows_default": theirs[0],
+        "report_equal": report(spark).equals(report(default)),
+        "rows_equal": mine == theirs,
+        "exact_in_record_order": exact_sorted(spark),
+        "default_exact_in_record_order": exact_sorted(default),
+    }
 
 
 # The import's guard is sized for a city (a 2 GB file, 10 million rows); the province's members

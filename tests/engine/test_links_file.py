@@ -57,3 +57,26 @@ def test_a_failed_step_leaves_the_links_as_they_were_and_no_temporary_file(tmp_p
         raise RuntimeError("the probabilistic step failed")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["links.parquet"]
+
+
+def test_a_scanned_part_is_copied_in_row_groups_in_order_between_the_others(tmp_path: Path) -> None:
+    # Spark's exact links arrive as files its executors wrote: copied, never read whole.
+    files = [tmp_path / "part-0.parquet", tmp_path / "part-1.parquet"]
+    scanned = [_links(ROW_GROUP + 3, 0, file="upload-1/医保.csv"), _links(4, ROW_GROUP + 3)]
+    for frame, file in zip(scanned, files, strict=True):
+        frame.write_parquet(file)
+    after = _links(2, ROW_GROUP + 7)
+    path = tmp_path / "links.parquet"
+    with _LinksFile(path, {"upload-1/": "621202"}) as written:
+        written.add_scan(pl.scan_parquet(files))
+        written.add(after)
+        written.wait()
+    links = pl.read_parquet(path)
+    assert links.height == ROW_GROUP + 9
+    assert links["record_id"].to_list() == list(range(ROW_GROUP + 9))
+    outside = links.filter(pl.col("_file").str.starts_with("upload-1/"))
+    assert outside["status"].unique().to_list() == ["unlinked"]
+    assert links.tail(6)["status"].to_list() == ["linked"] * 6
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(path).metadata.row_group(0).num_rows == ROW_GROUP

@@ -77,10 +77,17 @@ class ExactStep:
     """What the exact step leaves: its links, the rows it could not place, and what the
     probabilistic step needs of the rows it did place (a training sample, the prior)."""
 
-    links: pl.DataFrame  # LINK_COLUMNS
+    links: pl.DataFrame | pl.LazyFrame  # LINK_COLUMNS in record order; lazy: a scan of files (Spark's)
     residual: pl.DataFrame  # RECORD_COLUMNS, in record order
     with_id: int  # feed rows with an ID at all
-    villages: pl.DataFrame  # record_id, village_code of the feeds that have one
+    villages: pl.DataFrame | pl.LazyFrame  # record_id, village_code of the feeds that have one
+
+    @property
+    def linked(self) -> int:
+        """How many rows the step linked (a scan's count is read from its files' footers)."""
+        if isinstance(self.links, pl.DataFrame):
+            return self.links.height
+        return int(self.links.select(pl.len()).collect().item())
 
 
 def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
@@ -90,7 +97,8 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
     `record_id` numbers the rows across feeds in DEPARTMENT_FEEDS order. An ID already
     in 18-character form is joined as it is (`written_key`); only the others are
     normalised, upgraded and checked (`with_written`), so the join is one hash join on
-    one integer per row.
+    one integer per row. The links are in record order (the join keeps the feed's), the
+    order Spark's sorted links have too (`link.spark`), so both write the same file.
     """
     registry = registry_keys(people)
     links: list[pl.DataFrame] = []
@@ -110,7 +118,7 @@ def exact_step(snapshot: Snapshot, people: pl.DataFrame) -> ExactStep:
             villages.append(rows.select("record_id", "village_code"))
         rows = keyed(rows)
         with_id += int(rows.get_column("counted").sum())
-        found = rows.join(registry, on="key", how="inner")
+        found = rows.join(registry, on="key", how="inner", maintain_order="left")
         links.append(exact_links(found))
         # The rows left over are those the join did not find (the registry's keys are
         # unique): looked up among the found record_ids, not by an anti join, which
@@ -204,13 +212,19 @@ def sample_records(step: ExactStep, size: int, seed: int) -> pl.DataFrame:
     """Records (RECORD_COLUMNS) of `size` exactly linked rows, drawn as
     `records.join(exact, how="semi").sample(size, seed=seed)` would draw them."""
     # Eager operations on the city's links would copy all of them first: a sorted Series
-    # and a streaming filter touch only what they need.
-    linked = step.links.get_column("record_id").sort().to_frame()
+    # and a streaming filter touch only what they need (of a scan, only what they read).
+    if isinstance(step.links, pl.DataFrame):
+        record_ids = step.links.get_column("record_id")
+    else:
+        record_ids = step.links.select("record_id").collect(engine="streaming").to_series()
+    linked = record_ids.sort().to_frame()
+    del record_ids
     chosen = linked.sample(min(linked.height, size), seed=seed)
     wanted = pl.col("record_id").is_in(chosen.get_column("record_id").implode())
     found = step.links.lazy().filter(wanted).select(list(FEED_ROW_COLUMNS)).collect(engine="streaming")
+    villages = step.villages.lazy().filter(wanted).collect(engine="streaming")
     rows = chosen.join(found, on="record_id", how="left", maintain_order="left").join(
-        step.villages.filter(wanted), on="record_id", how="left", maintain_order="left"
+        villages, on="record_id", how="left", maintain_order="left"
     )
     return with_written(rows)
 

@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,17 +101,21 @@ def link_snapshot(
         if engine == "spark":
             from fangfan.engine.link.spark import link_on_spark
 
-            links, timings, model = link_on_spark(snapshot, progress, work_dir, written, session)
+            held, timings, model = link_on_spark(snapshot, progress, work_dir, written, session)
         else:
-            links, timings, model = _link(snapshot, progress, work_dir, written)
-    report = linkage_report(links)
-    del links
+            held, timings, model = _link(snapshot, progress, work_dir, written)
+    # Links the step did not hold (Spark's exact links, copied from its files) are read
+    # back from links.parquet, a few columns at a time.
+    report = linkage_report(pl.scan_parquet(path) if held is None else held)
+    del held
     return LinkResult(report, path, False, timings, model)
 
 
 class _LinksFile:
     """links.parquet written in parts, in link order, by a thread of its own: the exact
-    links (nearly every row) while the probabilistic step runs, the rest after it.
+    links (nearly every row) while the probabilistic step runs, the rest after it. A part
+    may be a scan (`add_scan`: Spark's exact links, written by its executors), copied a
+    row group at a time so the links are never all in memory.
 
     Splink's training leaves a core idle much of the time (its Python, DuckDB's short
     queries), and writing is compression that releases the GIL: at city scale the
@@ -146,6 +151,25 @@ class _LinksFile:
         self._parts.append(self._pool.submit(self._write, kept))
         return kept
 
+    def add_scan(self, part: pl.LazyFrame) -> None:
+        """Queue `part` (LINK_COLUMNS, e.g. a scan of Parquet files) to be copied in, ROW_GROUP
+        rows at a time; its files must stay until `wait()` returns."""
+        self._parts.append(self._pool.submit(self._copy, part))
+
+    def wait(self) -> None:
+        """Return when every queued part is written or has failed (`__exit__` raises its error)."""
+        futures.wait(self._parts)
+
+    def _copy(self, part: pl.LazyFrame) -> None:
+        typed = part.select(pl.col(name).cast(dtype) for name, dtype in LINK_COLUMNS.items())
+        start = 0
+        while True:
+            rows = typed.slice(start, ROW_GROUP).collect()
+            if rows.is_empty():
+                return
+            self._write(keep_within_regions(rows, self._regions))
+            start += rows.height
+
     def _write(self, part: pl.DataFrame) -> None:
         # A row group at a time: Arrow's copy of the strings stays a slice's, not the part's.
         for rows in part.iter_slices(ROW_GROUP):
@@ -178,9 +202,11 @@ def _link(
     *,
     exact: Callable[[Snapshot, pl.DataFrame], ExactStep] = exact_step,
     backend: Callable[[], Backend] | None = None,
-) -> tuple[pl.DataFrame, dict[str, float], dict[str, Any]]:
+) -> tuple[pl.DataFrame | None, dict[str, float], dict[str, Any]]:
     """Every link, in order: exact, damaged-ID, probabilistic, village; each part is handed
-    to `written` as soon as it is known. `exact` and `backend` are the engine's (`link.spark`)."""
+    to `written` as soon as it is known. `exact` and `backend` are the engine's (`link.spark`).
+    None for the links when the exact step's were a scan (Spark's): they stay in their files
+    and links.parquet, not in memory."""
     clock = time.perf_counter()
     progress.start("读取建档立卡与部门数据", total=2)
     people = registry_people(snapshot)
@@ -188,8 +214,13 @@ def _link(
     progress.finish("读取建档立卡与部门数据")
     progress.start("身份证号精确匹配", total=1)
     step = exact(snapshot, people)
-    exact_links = written.add(step.links)
-    prior = _prior(step.with_id, step.links.height, people.height)
+    linked = step.linked
+    exact_links: pl.DataFrame | None = None
+    if isinstance(step.links, pl.DataFrame):
+        exact_links = written.add(step.links)
+    else:
+        written.add_scan(step.links)
+    prior = _prior(step.with_id, linked, people.height)
     # Registry people whose own ID is damaged: preset scores, so a township's export works too.
     repaired = damaged_id_links(step.residual, people, prior)
     residual = step.residual.join(repaired.select("record_id"), on="record_id", how="anti")
@@ -200,7 +231,7 @@ def _link(
         residual, step, people, prior, progress, work_dir, timings, stored, backend
     )
     rest = [written.add(part) for part in (repaired, probable, village_links(snapshot))]
-    links = pl.concat([exact_links, *rest], how="vertical_relaxed")
+    links = None if exact_links is None else pl.concat([exact_links, *rest], how="vertical_relaxed")
     timings["total"] = time.perf_counter() - clock
     return links, timings, model
 
@@ -225,7 +256,7 @@ def _probabilistic(
     residual = with_comparison_columns(residual)
     training = pl.concat([residual, with_comparison_columns(sample)], how="vertical_relaxed")
     # EM learns nothing from a township's few dozen households: preset m and u instead.
-    preset = step.links.height < MIN_TRAINING_LINKS
+    preset = step.linked < MIN_TRAINING_LINKS
     levels = read_levels(stored) or (PRESET_LEVELS if preset else None)
     scored = score(
         residual,

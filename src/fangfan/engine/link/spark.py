@@ -10,8 +10,13 @@ The same steps, with the ID join and Splink on Spark, and no rule written twice:
   engine's own functions (`records.feed_columns`, `records.written_key`, `exact.keyed`)
   run on Spark's Arrow batches (`mapInArrow`), and so are the links' text
   (`exact.exact_links`); the join on the key and the rows it leaves are Spark's.
-- The residual rows (a few in a hundred) come back to the driver, where the damaged-ID
-  step and the decision run as for the default engine (`run._link`).
+- The exact links (nearly every feed row: about 39 million at a province) never come to
+  the driver's memory: the executors write them sorted by record_id as Parquet, which
+  `run._LinksFile` copies into links.parquet a row group at a time, and what later steps
+  need of them (their count, the training sample) is read from those files by a scan.
+  So are the feeds' village codes. The residual rows (a few in a hundred) come back to
+  the driver, where the damaged-ID step and the decision run as for the default engine
+  (`run._link`).
 - Splink runs on Spark (`SparkBackend`: Splink's SparkAPI, its similarity functions from
   the jar inside the splink wheel, put on the classpath by `engine.spark`), with the same
   comparisons, blocking rules and, when the snapshot has one (`run.MODEL_FILE`), the
@@ -68,7 +73,7 @@ _ROW_TYPES: dict[str, pl.DataType] = {
 
 def link_on_spark(
     snapshot: Snapshot, progress: Progress, work_dir: Path | None, written: _LinksFile, session: Any = None
-) -> tuple[pl.DataFrame, dict[str, float], dict[str, Any]]:
+) -> tuple[pl.DataFrame | None, dict[str, float], dict[str, Any]]:
     """`run._link` with the exact step and Splink on Spark (`session`, else `spark_session()`)."""
     from fangfan.engine.link.run import _link, derived_dir
 
@@ -86,6 +91,7 @@ def link_on_spark(
             backend=lambda: SparkBackend(session, scratch),
         )
     finally:
+        written.wait()  # the exact links are copied from scratch's files
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -149,9 +155,12 @@ def _exact_batches(batches: Iterator[Any]) -> Iterator[Any]:
 
 
 def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, scratch: Path) -> ExactStep:
-    """`exact.exact_step` on Spark: the same links, residual, count and villages."""
+    """`exact.exact_step` on Spark: the same links, residual, count and villages. The links and
+    villages are scans of Parquet files the executors wrote in `scratch` (the links sorted by
+    record_id, as the default engine's are); only the residual is read into the driver."""
     from pyspark.sql import functions as F
 
+    session = _ready(session)
     registry_path = scratch / "registry_keys.parquet"
     registry_keys(people).write_parquet(registry_path)
     registry = session.read.parquet(str(registry_path))
@@ -168,35 +177,46 @@ def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, 
         )
         offset += int(snapshot.scan(table.name).select(pl.len()).collect().item())
     if not feeds:
-        return ExactStep(pl.DataFrame(schema=LINK_COLUMNS), empty_records(), 0, no_villages())
+        return ExactStep(pl.LazyFrame(schema=LINK_COLUMNS), empty_records(), 0, no_villages())
     # Every feed in one frame, so each question below is one Spark job, not one a feed.
     rows = functools.reduce(lambda a, b: a.unionByName(b), feeds).persist()
     try:
         with_id = int(rows.agg(F.sum("counted")).collect()[0][0] or 0)
         found = rows.join(registry, on="key", how="inner")
-        links = _collect(found.mapInArrow(_exact_batches, _schema(LINK_COLUMNS)), scratch / "links")
+        # Sorted on Spark: a range-partitioned sort writes its parts in order (part-00000 …).
+        links = _written(
+            found.mapInArrow(_exact_batches, _schema(LINK_COLUMNS)).orderBy("record_id"),
+            scratch / "links",
+            LINK_COLUMNS,
+        )
         left = _collect(
             rows.join(registry.select("key"), on="key", how="left_anti").drop("key", *KEYED_FLAGS),
             scratch / "left",
         )
-        villages = _collect(
+        villages = _written(
             rows.where(F.col("village_code").isNotNull()).select("record_id", "village_code"),
             scratch / "villages",
+            {"record_id": pl.Int64(), "village_code": pl.String()},
         )
     finally:
         rows.unpersist()
-    return ExactStep(
-        links.sort("record_id").select(pl.col(name).cast(dtype) for name, dtype in LINK_COLUMNS.items()),
-        with_written(left).sort("record_id"),
-        with_id,
-        villages,
-    )
+    return ExactStep(links, with_written(left).sort("record_id"), with_id, villages)
+
+
+def _written(frame: Any, folder: Path, types: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """A Spark frame written as Parquet to `folder` by the executors, scanned in the order of
+    its parts (a sorted frame's order) with `types`; nothing read yet."""
+    frame.write.parquet(str(folder))
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:  # Spark may write no part for an empty frame
+        return pl.LazyFrame(schema=types)
+    return pl.scan_parquet(parts).select(pl.col(name).cast(dtype) for name, dtype in types.items())
 
 
 def _collect(frame: Any, folder: Path) -> pl.DataFrame:
     """A Spark frame on the driver: written as Parquet to `folder` by the executors and read
     by Polars. Collecting through the driver's JVM (toArrow) is capped by
-    spark.driver.maxResultSize (1 GB): the city's 7.9 million links are more."""
+    spark.driver.maxResultSize (1 GB)."""
     frame.write.parquet(str(folder))
     parts = sorted(folder.glob("*.parquet"))
     if not parts:  # Spark may write no part for an empty frame
