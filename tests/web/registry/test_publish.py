@@ -512,17 +512,18 @@ def test_on_postgresql_the_records_are_loaded_frozen_on_a_connection_of_their_ow
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("broken", ["_publish_counts", "department_frame"])
+@pytest.mark.parametrize("broken", ["_publish_counts", "department_frame", "_load_member_table"])
 def test_on_postgresql_a_failure_beside_the_records_thread_leaves_nothing(
     engine_data: EngineData, monkeypatch: pytest.MonkeyPatch, broken: str
 ) -> None:
     # Outside a transaction the records load in a thread of their own while the rest is
-    # prepared: whichever side fails (the rest, or the records' thread), the publish fails
-    # with that error, after the thread has stopped, and leaves no run and no table beside.
+    # prepared, and a first publish's members in another: whichever fails (the rest, the
+    # records' thread or the members'), the publish fails with that error, after the threads
+    # have stopped, and leaves no run and no table beside.
     def failing(*args: object, **kwargs: object) -> None:
         raise RuntimeError("磁盘已满")
 
-    owner = publishing.Publication if broken == "_publish_counts" else publishing.frames
+    owner = publishing.frames if broken == "department_frame" else publishing.Publication
     monkeypatch.setattr(owner, broken, failing)
     with pytest.raises(RuntimeError, match="磁盘已满"):
         publish_run(engine_data.first_run, engine_data.first_snapshot)
@@ -531,7 +532,9 @@ def test_on_postgresql_a_failure_beside_the_records_thread_leaves_nothing(
     assert not DepartmentRecord.all_objects.exists()
     assert _records_table()["beside"] == [] and _records_table("registry_member")["beside"] == []
     assert not [
-        thread.name for thread in threading.enumerate() if thread.name.startswith("department-records")
+        thread.name
+        for thread in threading.enumerate()
+        if thread.name.startswith(("department-records", "member-table"))
     ]
     monkeypatch.undo()
     publish_run(engine_data.first_run, engine_data.first_snapshot)  # and the next publish goes ahead

@@ -38,7 +38,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -363,7 +363,9 @@ class Publication:
         self.department_shadow: ShadowTable | None = None  # PostgreSQL: the records' next table
         self.member_shadow: ShadowTable | None = None  # PostgreSQL, first publish: the members'
         self.department_load: Future[int] | None = None  # PostgreSQL: the records' thread
-        self.stopping = threading.Event()  # tells that thread the publish failed
+        self.member_load: Future[int] | None = None  # PostgreSQL, first publish: the members' thread
+        self.stopping = threading.Event()  # tells those threads the publish failed
+        self.threads: list[Future[int]] = []  # what `discard` waits for
         self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
@@ -395,6 +397,9 @@ class Publication:
         self._stage_members()
         for name in ("households", "members", "income"):  # built into the staged frames: let go
             self.__dict__.pop(name, None)
+        # A first publish's members go into a table of their own (`_load_member_table`); on
+        # PostgreSQL in a thread of their own too, beside the findings' staging and the switch.
+        self.members_loaded = self._start(self._load_member_table, "member-table")
         if departments is None:  # here, in this thread: after the snapshot's frames are let go
             departments = self._start_department_records()
         self._stage_findings()
@@ -404,7 +409,6 @@ class Publication:
             index_stage(model, key)
             mark_changed(model, key, STAGED_COMPARE[model])
         self._stage_deletions()
-        self._load_member_table()
         self.records_loaded = departments
         if self.previous is not None:
             # A month's update waits for the records here: its switch rewrites rows the office
@@ -413,18 +417,23 @@ class Publication:
             # (`swap_tables` waits for them).
             departments.result()
 
-    def _load_member_table(self) -> None:
+    def _load_member_table(self) -> int:
         """On PostgreSQL, into an empty member table (a first publish): the members COPY'd
         (frozen, `ShadowTable.copy_parts`) into a table of their own, indexed and keyed after,
         which the switch swaps in instead of inserting millions of rows into seven indexes,
         each row's keys checked one by one at commit. Their stage is left empty
-        (`_stage_members`): against an empty table nothing is compared or merged."""
+        (`_stage_members`): against an empty table nothing is compared or merged.
+        Returns how many members were loaded so (0 when none)."""
         if self.member_shadow is None:
-            return
+            return 0
         self.member_shadow.create()
         rows = self._run_columns(self.member_frame, "last_run_id")
-        self.member_shadow.copy_parts([rows], self._advance(STEP_MEMBERS))
+        count = self.member_shadow.copy_parts([rows], self._advance(STEP_MEMBERS))
+        del rows
+        if self.stopping.is_set():  # the publish failed meanwhile (`discard`): no builds
+            raise PublishError("发布已中止")
         self.member_shadow.build()
+        return count
 
     def _stage(self, model: type[Model], frame: pl.DataFrame, step: str, total: int | None = None) -> None:
         self.progress.start(step, total=frame.height if total is None else total)
@@ -473,19 +482,29 @@ class Publication:
         while this thread prepares the rest: PostgreSQL reads the records' COPY and builds
         their indexes while it builds the members' and compares the staged rows. Elsewhere,
         or inside a transaction (which another connection would not see into), right here."""
-        if not self._records_threaded():
-            done: Future[int] = Future()
-            done.set_result(self._prepare_department_records())
-            return done
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="department-records")
-        self.department_load = executor.submit(self._department_records_thread)
-        executor.shutdown(wait=False)
+        self.department_load = self._start(self._prepare_department_records, "department-records")
         return self.department_load
 
-    def _department_records_thread(self) -> int:
+    def _start(self, work: Callable[[], int], name: str) -> Future[int]:
+        """`work`'s result in a future: on PostgreSQL outside a transaction of the caller's, a
+        thread of its own runs it (on connections of its own; its commits asynchronous, as the
+        publish's); elsewhere, or inside a transaction (which another connection would not
+        see into), it runs right here and the future is done."""
+        if not self._records_threaded():
+            done: Future[int] = Future()
+            done.set_result(work())
+            return done
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        future = executor.submit(self._in_thread, work)
+        executor.shutdown(wait=False)
+        self.threads.append(future)
+        return future
+
+    @staticmethod
+    def _in_thread(work: Callable[[], int]) -> int:
         try:
             with asynchronous_commits():
-                return self._prepare_department_records()
+                return work()
         finally:
             connection.close()  # this thread's own
 
@@ -632,6 +651,9 @@ class Publication:
             # households) now, while the records' indexes may still be built, not after.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if self.member_shadow is not None:  # a first publish's member table, built beside the switch
+            self.members_loaded.result()
+            self.progress.finish(STEP_MEMBERS)
         self.counts["department_records"] = self.records_loaded.result()
         Run.objects.filter(pk=self.run.pk).update(department_records=self.counts["department_records"])
         for shadow in (self.member_shadow, self.department_shadow):
@@ -656,8 +678,7 @@ class Publication:
 
     def discard(self) -> None:
         self.stopping.set()
-        if self.department_load is not None:  # its thread ends at its next part
-            wait([self.department_load])
+        wait(self.threads)  # the records' thread ends at its next part, the members' after its COPY
         self.department_later.close()
         for shadow in (self.member_shadow, self.department_shadow):
             if shadow is not None:
@@ -787,7 +808,8 @@ class Publication:
         self._soft_delete_missing(Member)
         if AuditEvent in self.staged:
             insert_staged(AuditEvent)
-        self.progress.finish(STEP_MEMBERS)
+        if self.member_shadow is None:  # else when their table is built (`swap_tables`)
+            self.progress.finish(STEP_MEMBERS)
 
     def _missing(self, model: type[Model]) -> tuple[str, str]:
         """`model`'s table, and the SQL condition for its live rows the staged snapshot lacks."""
