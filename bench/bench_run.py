@@ -258,7 +258,8 @@ def lines(results: list[RunFigures]) -> list[str]:
     for r in results:
         city, xlsx = r.label.startswith("city"), "xlsx" in r.label
         seconds = TARGET_XLSX_SECONDS if xlsx else TARGET_CSV_SECONDS
-        ratio_met = f"ratio {verdict(r.ratio < TARGET_FLOOR_RATIO)}"
+        # The issue's targets are at city scale: the county's ratio is shown, not judged.
+        ratio_met = f"ratio {verdict(r.ratio < TARGET_FLOOR_RATIO)}" if city else "—"
         out.append(
             row(
                 f"{r.label}: `fangfan run` wall",
@@ -292,20 +293,20 @@ def lines(results: list[RunFigures]) -> list[str]:
                 verdict(peak <= TARGET_BYTES) if judged else "—",
             )
         )
+        # Shown, not judged: a peak includes what does not grow with the city (the county's
+        # 0.9 GB); the target is on what grows with it, the growth from county to city below.
         out.append(
             row(
                 f"{r.label}: peak memory ÷ households",
                 f"{r.bytes_per_household / 1000:,.1f} KB",
-                half if judged else "—",
                 "—",
                 "—",
-                verdict(r.bytes_per_household <= TARGET_BYTES_PER_HOUSEHOLD) if judged else "—",
+                "—",
+                "—",
             )
         )
-    small = next((r for r in results if r.label == "county csv"), None)
-    large = next((r for r in results if r.label == "city csv"), None)
-    if small and large and large.households > small.households:
-        growth = (large.run.peak_rss_mb - small.run.peak_rss_mb) * MB / (large.households - small.households)
+    growth = _growth(results)
+    if growth is not None:
         out.append(
             row(
                 "peak memory growth from county to city, per household",
@@ -340,6 +341,15 @@ def load(path: Path) -> list[RunFigures]:
         RunFigures(**{**item, "floor": Measurement(**item["floor"]), "run": Measurement(**item["run"])})
         for item in json.loads(path.read_text("utf-8"))
     ]
+
+
+def _growth(results: list[RunFigures]) -> float | None:
+    """Peak memory's growth from the county to the city, bytes per household (None without both)."""
+    small = next((r for r in results if r.label == "county csv"), None)
+    large = next((r for r in results if r.label == "city csv"), None)
+    if not (small and large and large.households > small.households):
+        return None
+    return (large.run.peak_rss_mb - small.run.peak_rss_mb) * MB / (large.households - small.households)
 
 
 def comparison(before: list[RunFigures], after: list[RunFigures]) -> list[str]:
@@ -378,8 +388,8 @@ def comparison(before: list[RunFigures], after: list[RunFigures]) -> list[str]:
             cells(
                 "run ÷ floor (wall)",
                 lambda x: f"{x.ratio:,.1f}×",
-                f"< {TARGET_FLOOR_RATIO:.0f}×",
-                r.ratio < TARGET_FLOOR_RATIO,
+                f"< {TARGET_FLOOR_RATIO:.0f}×" if city else "—",
+                r.ratio < TARGET_FLOOR_RATIO if city else None,
             ),
             cells(
                 "peak memory",
@@ -387,13 +397,19 @@ def comparison(before: list[RunFigures], after: list[RunFigures]) -> list[str]:
                 f"≤ {TARGET_BYTES / 1e9:.0f} GB" if judged else "—",
                 r.run.peak_rss_mb * MB <= TARGET_BYTES if judged else None,
             ),
-            cells(
-                "peak ÷ households",
-                lambda x: f"{x.bytes_per_household / 1000:,.1f} KB",
-                f"≤ {TARGET_BYTES_PER_HOUSEHOLD / 1000:,.2f} KB" if judged else "—",
-                r.bytes_per_household <= TARGET_BYTES_PER_HOUSEHOLD if judged else None,
-            ),
+            cells("peak ÷ households", lambda x: f"{x.bytes_per_household / 1000:,.1f} KB", "—", None),
         ]
+    growths = [_growth(figures) for figures in (before, after)]
+    if growths[1] is not None:
+        shown = [f"{growth / 1000:,.1f} KB" if growth is not None else "—" for growth in growths]
+        out.append(
+            row(
+                "peak memory growth from county to city, per household",
+                *shown,
+                f"≤ {TARGET_BYTES_PER_HOUSEHOLD / 1000:,.2f} KB",
+                verdict(growths[1] <= TARGET_BYTES_PER_HOUSEHOLD),
+            )
+        )
     for r in after:
         b = earlier.get(r.label)
         out += ["", f"Steps of `fangfan run` on the {r.label}, before → after (wall s, CPU s, peak MB):", ""]
