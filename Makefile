@@ -45,7 +45,8 @@ bench-run: $(BIN)/.installed
 
 # Gansu at 3,000,000 households on one machine with the default engine: generate, `fangfan run`
 # (time and peak memory per step), accuracy; stops the run past 20 GB (bench/bench_province.py).
-# PROVINCE_ENGINE=spark then links and screens the run's snapshot on Spark local[2] too.
+# PROVINCE_ENGINE=spark then links and screens the run's snapshot on Spark local[2] too,
+# PROVINCE_ENGINE=duckdb screens it on DuckDB.
 # Heavy: run it alone, e.g. flock /tmp/city.lock make bench-province PROVINCE_OUT=/tmp/province/bench
 .PHONY: bench-province
 bench-province: $(BIN)/.installed
@@ -62,9 +63,11 @@ bench-web: $(BIN)/.installed
 # The sieve on Polars, DuckDB and Spark local[2] (bench/bench_engines.py, issue 19): county and
 # city generated once under bench/out/engines, each engine's step times and peak memory (the
 # JVM's included) after checking that all three wrote the same findings. Needs Java 17.
+# ENGINE_EXPORTS=city=/work/city/csv,county=DIR imports exports already generated instead.
 .PHONY: bench-engines
 bench-engines: $(BIN)/.installed
-	$(BIN)/python -m bench.bench_engines $(if $(ENGINE_SCALES),--scales $(ENGINE_SCALES))
+	$(BIN)/python -m bench.bench_engines $(if $(ENGINE_SCALES),--scales $(ENGINE_SCALES)) \
+		$(if $(ENGINE_EXPORTS),--exports $(ENGINE_EXPORTS))
 
 # The office under load, writes included (bench/bench_load.py, issue 20): 50 users for 5 minutes
 # on a COPY of bench-web's city (CREATE DATABASE fangfan_load TEMPLATE fangfan_bench; its home

@@ -1,7 +1,7 @@
 """The province on one machine: the default engine, and Spark local[2] (issue 19 part 4).
 
     python -m bench.bench_province [--households 3000000] [--out /tmp/province/bench]
-                                   [--engine default|spark] [--spark-driver-memory 8g]
+                                   [--engine default|duckdb|spark] [--spark-driver-memory 8g]
                                    [--limit-gb 20] [--max-minutes M] [--keep] [--reuse]
                                    [--json FILE]
 
@@ -15,7 +15,10 @@
 4. with `--engine spark`, on the snapshot the run imported: `fangfan screen --engine spark`
    (the default run's links), then `fangfan link --engine spark` (the default's links moved
    aside, compared after) (FANGFAN_SPARK_MASTER=local[2], the driver's heap
-   `--spark-driver-memory`), each measured the same way, the JVM in the tree.
+   `--spark-driver-memory`), each measured the same way, the JVM in the tree;
+5. with `--engine duckdb`, on that snapshot: `fangfan screen --engine duckdb` (the rules in
+   DuckDB, the default run's links), measured the same way, its findings, reconciliation,
+   warnings and monitoring frames compared with the default run's (run_id aside).
 
 The figures are written to --json after each step, so a bench cut short keeps them.
 
@@ -26,7 +29,8 @@ ends the bench; the report names the last step the command had started (its "…
 lines) and the memory at that moment; so does `--max-minutes` running out (a shared
 machine's bench that must end by a time). The data is deleted afterwards unless --keep;
 `--reuse` takes OUT as an earlier `--keep` left it and skips what it holds (the data, the
-default run). Run it alone: `make bench-province` (PROVINCE_ENGINE=spark for step 4).
+default run). Run it alone: `make bench-province` (PROVINCE_ENGINE=spark for step 4,
+duckdb for step 5).
 """
 
 from __future__ import annotations
@@ -185,6 +189,8 @@ def main() -> None:
     save(steps)
     if arguments.engine == "spark" and all(step.ok for step in steps):
         steps += _spark(arguments, figures, limit, deadline, lambda more: save([*steps, *more]))
+    if arguments.engine == "duckdb" and all(step.ok for step in steps):
+        steps += _duckdb(arguments, figures, limit, deadline)
     save(steps)
     _print(figures)
     if not arguments.keep:
@@ -196,7 +202,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_province")
     parser.add_argument("--households", type=int, default=3_000_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/province/bench"))
-    parser.add_argument("--engine", choices=("default", "spark"), default="default")
+    parser.add_argument("--engine", choices=("default", "duckdb", "spark"), default="default")
     parser.add_argument("--spark-driver-memory", default="8g", help="FANGFAN_SPARK_DRIVER_MEMORY")
     parser.add_argument(
         "--spark-steps",
@@ -293,6 +299,69 @@ def _spark(
         shutil.copyfile(default_links, links)
     save(steps)
     return steps
+
+
+def _duckdb(
+    arguments: argparse.Namespace, figures: dict[str, object], limit: int, deadline: float
+) -> list[Step]:
+    """`fangfan screen --engine duckdb` on the run's snapshot (its links the default run's), then
+    what it wrote against what the default run wrote."""
+    out: Path = arguments.out
+    before = {path.parent for path in (out / "home" / "runs").glob("*/summary.json")}
+    command = [_fangfan(), "screen", "--engine", "duckdb"]
+    step = _measured(
+        "screen on DuckDB", command, _env(out / "home"), out / "screen-on-DuckDB.log", limit, deadline
+    )
+    new = [
+        path.parent for path in (out / "home" / "runs").glob("*/summary.json") if path.parent not in before
+    ]
+    if step.ok and len(new) == 1:
+        default_run = json.loads((out / "run" / "运行摘要.json").read_text("utf-8"))["run_id"]
+        figures["duckdb"] = {
+            "screen_findings": json.loads((new[0] / "summary.json").read_text("utf-8"))["findings"],
+            "run_dir": str(new[0]),
+            "against_default": _same_frames(new[0], out / "home" / "runs" / default_run),
+        }
+    return [step]
+
+
+COMPARED = ("findings", "reconciliation", "warnings", "monitoring_signals", "monitoring_households")
+
+
+def _same_frames(mine: Path, default: Path) -> dict[str, dict[str, object]]:
+    """Each frame a screen writes (bench_engines' COMPARED), `mine` against the default run's:
+    the rows, equal as written, and equal whatever the order. run_id aside, and `change` (new
+    or persisting: against the run before, which for `mine` is the default run itself; every
+    row persisting is counted instead)."""
+    import polars as pl
+
+    compared: dict[str, dict[str, object]] = {}
+    for name in COMPARED:
+        left = pl.read_parquet(mine / f"{name}.parquet").drop("run_id", strict=False)
+        right = pl.read_parquet(default / f"{name}.parquet").drop("run_id", strict=False)
+        persisting = None
+        if "change" in left.columns:
+            persisting = int((left["change"] == "持续存在").sum())
+            left, right = left.drop("change"), right.drop("change", strict=False)
+        same = left.equals(right)
+        if not same and left.columns == right.columns and left.height == right.height:
+            unordered = left.sort(left.columns, nulls_last=True).equals(
+                right.sort(right.columns, nulls_last=True)
+            )
+        else:
+            unordered = same
+        compared[name] = {
+            "rows": left.height,
+            "rows_default": right.height,
+            "equal": same,
+            "equal_unordered": unordered,
+        }
+        if persisting is not None:
+            compared[name]["persisting"] = persisting
+        print(
+            f"    {name}: {left.height:,} rows against {right.height:,}, equal {same} (any order {unordered})"
+        )
+    return compared
 
 
 def _reused_run(out: Path) -> Step:
