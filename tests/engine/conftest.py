@@ -1,5 +1,8 @@
 """Engine data shared by several test modules, built once per test run.
 
+`spark`: a local[2] Spark session for one test module (CI fails without Java, elsewhere the
+module's tests are skipped).
+
 `clean_county`: a county of 20,000 households (seed 2020, clean CSV files, as of
 2026-10-31) generated, imported, linked and screened with the links. The linkage
 accuracy tests (test_link_accuracy.py) read its links, the sieve's accuracy tests
@@ -17,8 +20,10 @@ import fcntl
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -27,6 +32,24 @@ COUNTY_HOUSEHOLDS = 20_000
 COUNTY_SEED = 2020
 COUNTY_AS_OF = dt.date(2026, 10, 31)
 BUILT = "built.json"  # written last: the county is complete
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from fangfan.engine.spark import java_problem, spark_session, spark_settings, stop_spark_session
+
+    problem = java_problem()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI 必须能运行 Spark 引擎：{problem}")
+        pytest.skip(f"Spark 引擎无法运行：{problem}")
+    folder = tmp_path_factory.mktemp("spark")
+    settings = replace(
+        spark_settings(master="local[2]", driver_memory="2g"), folder=folder, staging=str(folder / "staging")
+    )
+    stop_spark_session()  # another module's session would carry its own settings
+    yield spark_session(settings)
+    stop_spark_session()
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,8 @@ Java or pyspark fails these tests; elsewhere they are skipped, saying why.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import importlib.util
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,7 +29,6 @@ from fangfan.engine.rules.adapters import FINDING_COLUMNS, DuckDBAdapter, Polars
 from fangfan.engine.rules.adapters.spark_adapter import arrow_frame, spark_condition
 from fangfan.engine.screen import policy_year_for, screen_snapshot
 from fangfan.engine.snapshot import Snapshot
-from fangfan.engine.spark import java_problem, spark_settings
 from fangfan.engine.wide import build_wide_tables
 
 COUNTY_HOUSEHOLDS = 60_000
@@ -49,25 +45,6 @@ def _module(name: str) -> ModuleType:
 
 
 RULES_POLARS = _module("test_rules_polars.py")
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    problem = java_problem()
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI 必须能运行 Spark 引擎：{problem}")
-        pytest.skip(f"Spark 引擎无法运行：{problem}")
-    from fangfan.engine.spark import spark_session, stop_spark_session
-
-    folder = tmp_path_factory.mktemp("spark")
-    settings = dataclasses.replace(
-        spark_settings(master="local[2]", driver_memory="2g"), folder=folder, staging=str(folder / "staging")
-    )
-    stop_spark_session()  # another module's session would carry its own settings
-    session = spark_session(settings)
-    yield session
-    stop_spark_session()
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,7 @@ in CI (CI=true), where it fails.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,24 +30,6 @@ from fangfan.engine.snapshot import Snapshot
 HOUSEHOLDS = 2_000
 SEED = 1919
 AS_OF = dt.date(2026, 10, 31)
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from fangfan.engine.spark import java_problem, spark_session, spark_settings, stop_spark_session
-
-    problem = java_problem()
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI 必须能运行 Spark 引擎：{problem}")
-        pytest.skip(f"Spark 引擎无法运行：{problem}")
-    folder = tmp_path_factory.mktemp("spark")
-    settings = dataclasses.replace(
-        spark_settings(master="local[2]", driver_memory="2g"), folder=folder, staging=str(folder / "staging")
-    )
-    stop_spark_session()  # another module's session would carry its own settings
-    yield spark_session(settings)
-    stop_spark_session()
 
 
 @pytest.fixture(scope="module")
