@@ -18,7 +18,9 @@
    `--spark-driver-memory`), each measured the same way, the JVM in the tree;
 5. with `--engine duckdb`, on that snapshot: `fangfan screen --engine duckdb` (the rules in
    DuckDB, the default run's links), measured the same way, its findings, reconciliation,
-   warnings and monitoring frames compared with the default run's (run_id aside).
+   warnings and monitoring frames compared with the default run's (run_id aside);
+   `--screen-engines duckdb,polars` screens on each in turn (Polars' own screen at the same
+   load, beside DuckDB's).
 
 The figures are written to --json after each step, so a bench cut short keeps them.
 
@@ -190,7 +192,9 @@ def main() -> None:
     if arguments.engine == "spark" and all(step.ok for step in steps):
         steps += _spark(arguments, figures, limit, deadline, lambda more: save([*steps, *more]))
     if arguments.engine == "duckdb" and all(step.ok for step in steps):
-        steps += _duckdb(arguments, figures, limit, deadline)
+        for engine in arguments.screen_engines.split(","):
+            steps += _screen(engine, arguments, figures, limit, deadline)
+            save(steps)
     save(steps)
     _print(figures)
     if not arguments.keep:
@@ -209,6 +213,11 @@ def _arguments() -> argparse.Namespace:
         choices=("screen,link", "screen", "link"),
         default="screen,link",
         help="which of Spark's commands to measure (with --reuse, one alone: the other's figures kept)",
+    )
+    parser.add_argument(
+        "--screen-engines",
+        default="duckdb",
+        help="with --engine duckdb: `fangfan screen --engine E` for each E of this list, in turn",
     )
     parser.add_argument("--limit-gb", type=float, default=20.0, help="stop the process tree past this")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and the run")
@@ -301,23 +310,27 @@ def _spark(
     return steps
 
 
-def _duckdb(
-    arguments: argparse.Namespace, figures: dict[str, object], limit: int, deadline: float
+SCREEN_NAMES = {"duckdb": "DuckDB", "polars": "Polars"}
+
+
+def _screen(
+    engine: str, arguments: argparse.Namespace, figures: dict[str, object], limit: int, deadline: float
 ) -> list[Step]:
-    """`fangfan screen --engine duckdb` on the run's snapshot (its links the default run's), then
-    what it wrote against what the default run wrote."""
+    """`fangfan screen --engine ENGINE` on the run's snapshot (its links the default run's),
+    then what it wrote against what the default run wrote."""
     out: Path = arguments.out
+    name = SCREEN_NAMES[engine]
     before = {path.parent for path in (out / "home" / "runs").glob("*/summary.json")}
-    command = [_fangfan(), "screen", "--engine", "duckdb"]
+    command = [_fangfan(), "screen", "--engine", engine]
     step = _measured(
-        "screen on DuckDB", command, _env(out / "home"), out / "screen-on-DuckDB.log", limit, deadline
+        f"screen on {name}", command, _env(out / "home"), out / f"screen-on-{name}.log", limit, deadline
     )
     new = [
         path.parent for path in (out / "home" / "runs").glob("*/summary.json") if path.parent not in before
     ]
     if step.ok and len(new) == 1:
         default_run = json.loads((out / "run" / "运行摘要.json").read_text("utf-8"))["run_id"]
-        figures["duckdb"] = {
+        figures[engine] = {
             "screen_findings": json.loads((new[0] / "summary.json").read_text("utf-8"))["findings"],
             "run_dir": str(new[0]),
             "against_default": _same_frames(new[0], out / "home" / "runs" / default_run),
