@@ -13,9 +13,10 @@
    of the whole tree (the watcher follows the run's "… 开始" lines);
 3. if the run finished, the findings against the ground truth (`bench.accuracy`);
 4. with `--engine spark`, on the snapshot the run imported: `fangfan screen --engine spark`
-   (the default run's links), then `fangfan link --engine spark` (the default's links moved
-   aside, compared after) (FANGFAN_SPARK_MASTER=local[2], the driver's heap
-   `--spark-driver-memory`), each measured the same way, the JVM in the tree;
+   (the default run's links; what it wrote compared as in 5), then `fangfan link --engine
+   spark` (the default's links moved aside, compared after) (FANGFAN_SPARK_MASTER=local[2],
+   the driver's heap `--spark-driver-memory`), each measured the same way, the JVM in the
+   tree;
 5. with `--engine duckdb`, on that snapshot: `fangfan screen --engine duckdb` (the rules in
    DuckDB, the default run's links), measured the same way, its findings, reconciliation,
    warnings and monitoring frames compared with the default run's (run_id aside);
@@ -287,6 +288,10 @@ def _spark(
         runs = sorted((out / "home" / "runs").glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
         if steps[-1].ok and runs:
             spark["screen_findings"] = json.loads(runs[-1].read_text("utf-8")).get("findings")
+            default_run = json.loads((out / "run" / "运行摘要.json").read_text("utf-8"))["run_id"]
+            spark["screen_against_default"] = _same_frames(
+                runs[-1].parent, out / "home" / "runs" / default_run
+            )
         save(steps)
         if not steps[-1].ok or "link" not in arguments.spark_steps:
             return steps
