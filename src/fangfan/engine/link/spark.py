@@ -206,20 +206,25 @@ def exact_step_on_spark(snapshot: Snapshot, people: pl.DataFrame, session: Any, 
 def _written(frame: Any, folder: Path, types: dict[str, pl.DataType]) -> pl.LazyFrame:
     """A Spark frame written as Parquet to `folder` by the executors, scanned in the order of
     its parts (a sorted frame's order) with `types`; nothing read yet."""
-    frame.write.parquet(str(folder))
-    parts = sorted(folder.glob("part-*.parquet"))
-    if not parts:  # Spark may write no part for an empty frame
+    parts = _write(frame, folder)
+    if not parts:
         return pl.LazyFrame(schema=types)
     return pl.scan_parquet(parts).select(pl.col(name).cast(dtype) for name, dtype in types.items())
+
+
+def _write(frame: Any, folder: Path) -> list[Path]:
+    """`frame` written as Parquet to `folder` by the executors: its parts, in order (none, as
+    Spark may write for an empty frame)."""
+    frame.write.parquet(str(folder))
+    return sorted(folder.glob("part-*.parquet"))
 
 
 def _collect(frame: Any, folder: Path) -> pl.DataFrame:
     """A Spark frame on the driver: written as Parquet to `folder` by the executors and read
     by Polars. Collecting through the driver's JVM (toArrow) is capped by
     spark.driver.maxResultSize (1 GB)."""
-    frame.write.parquet(str(folder))
-    parts = sorted(folder.glob("*.parquet"))
-    if not parts:  # Spark may write no part for an empty frame
+    parts = _write(frame, folder)
+    if not parts:
         empty = pl.from_arrow(frame.limit(0).toArrow())
         assert isinstance(empty, pl.DataFrame)
         return empty

@@ -362,10 +362,8 @@ class Publication:
         self.department_later = SpilledRecords()
         self.department_shadow: ShadowTable | None = None  # PostgreSQL: the records' next table
         self.member_shadow: ShadowTable | None = None  # PostgreSQL, first publish: the members'
-        self.department_load: Future[int] | None = None  # PostgreSQL: the records' thread
-        self.member_load: Future[int] | None = None  # PostgreSQL, first publish: the members' thread
         self.stopping = threading.Event()  # tells those threads the publish failed
-        self.threads: list[Future[int]] = []  # what `discard` waits for
+        self.threads: list[Future[int]] = []  # the records' and members' threads: `discard` waits for them
         self.deletions: dict[type[Model], set[Any]] = {}  # what prepare found gone, by model
         snapshot = engine.snapshot
         self.households = snapshot.read("households")
@@ -482,8 +480,7 @@ class Publication:
         while this thread prepares the rest: PostgreSQL reads the records' COPY and builds
         their indexes while it builds the members' and compares the staged rows. Elsewhere,
         or inside a transaction (which another connection would not see into), right here."""
-        self.department_load = self._start(self._prepare_department_records, "department-records")
-        return self.department_load
+        return self._start(self._prepare_department_records, "department-records")
 
     def _start(self, work: Callable[[], int], name: str) -> Future[int]:
         """`work`'s result in a future: on PostgreSQL outside a transaction of the caller's, a
